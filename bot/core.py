@@ -1,0 +1,81 @@
+"""Channel-neutral conversation types: what handlers receive and what they return."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Kind(enum.StrEnum):
+    COMMAND = "command"
+    TEXT = "text"
+    BUTTON = "button"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """Who sent an event on which channel (before we know which person it is)."""
+
+    channel: str
+    external_user_id: str
+    chat_id: str
+    display_name: str | None = None
+    language_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A normalized event: a command, a free text or a button press.
+
+    For a command `name` is the command ("start") and `arg` what followed it;
+    for a button `name` is the full action token ("pl:s:42");
+    for text, `text` holds what was typed.
+    """
+
+    account: Account
+    kind: Kind
+    name: str = ""
+    arg: str = ""
+    text: str = ""
+    message_ref: str | None = None  # id of the message whose button was pressed
+    event_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    filename: str
+    content: bytes
+
+
+@dataclass(slots=True)
+class Reply:
+    """One message to show. `text` is already translated; the adapter escapes nothing
+    that is already markup: handlers build text with `bot.text.esc` for user input."""
+
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    edit: bool = False  # replace the message whose button was pressed
+    document: Document | None = None
+    toast: str | None = None  # short notice for a button press (answerCallbackQuery)
+
+
+@dataclass(slots=True)
+class State:
+    """Conversation step and scratch data, stored in the database between messages."""
+
+    step: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def go(self, step: str | None, **data: Any) -> None:
+        self.step = step
+        self.data = dict(data)
+
+    def clear(self) -> None:
+        self.go(None)

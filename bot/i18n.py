@@ -1,0 +1,66 @@
+"""Translations: Fluent files under locales/<locale>/*.ftl, one bundle per locale."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fluent.runtime import FluentBundle, FluentResource
+
+log = logging.getLogger(__name__)
+
+LOCALES = ("zh_CN", "en")
+
+
+class Catalog:
+    """All locales loaded once at start; hands out a Translator per person."""
+
+    def __init__(self, locales_dir: Path, default_locale: str = "zh_CN") -> None:
+        self.default_locale = default_locale
+        self.bundles: dict[str, FluentBundle] = {}
+        self.keys: dict[str, set[str]] = {}
+        for locale in LOCALES:
+            bundle = FluentBundle([locale.replace("_", "-")], use_isolating=False)
+            keys: set[str] = set()
+            for path in sorted((locales_dir / locale).glob("*.ftl")):
+                resource = FluentResource(path.read_text(encoding="utf-8"))
+                bundle.add_resource(resource)
+                keys.update(
+                    entry.id.name for entry in resource.body if hasattr(entry, "id")
+                )
+            self.bundles[locale] = bundle
+            self.keys[locale] = keys
+
+    def translator(self, locale: str | None, tz: ZoneInfo) -> Translator:
+        if locale not in self.bundles:
+            locale = self.default_locale
+        return Translator(self, locale, tz)
+
+
+class Translator:
+    """`t("key", name=...)` in the person's language; `t.time(dt)` in local time."""
+
+    def __init__(self, catalog: Catalog, locale: str, tz: ZoneInfo) -> None:
+        self.catalog = catalog
+        self.locale = locale
+        self.tz = tz
+
+    def __call__(self, key: str, **args: Any) -> str:
+        bundle = self.catalog.bundles[self.locale]
+        if not bundle.has_message(key):
+            log.error("missing translation %s in %s", key, self.locale)
+            return key
+        message = bundle.get_message(key)
+        text, errors = bundle.format_pattern(message.value, args)
+        if errors:
+            log.error("translation %s in %s: %s", key, self.locale, errors)
+        return str(text)
+
+    def time(self, at: datetime | None) -> str:
+        """A UTC instant as local wall time, e.g. 2026-12-15 12:00."""
+        if at is None:
+            return "-"
+        return at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,234 @@
+"""Invite codes and binding a channel account to a person."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from bot.actor import Actor
+from bot.core import Account
+from bot.errors import DomainError, NotFound
+from bot.services.base import Service
+from bot.text import normalize_input
+from storage import audit
+from storage import people as repo
+from storage.models import (
+    ChannelAccount,
+    InviteCode,
+    Person,
+    PersonStatus,
+    RegistrationThrottle,
+    Role,
+)
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
+CODE_LENGTH = 8
+MAX_WRONG = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+class CodeRejected(DomainError):
+    """A wrong, used or expired code. Counted against the account."""
+
+    persist = True
+
+
+class AlreadyBound(DomainError):
+    key = "reg-already-bound"
+
+
+class LockedOut(DomainError):
+    key = "reg-locked"
+    persist = True  # the fifth wrong code sets the lock; keep it
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCode:
+    person: Person
+    code: str
+    expires_at_iso: str
+    deep_link: str
+
+
+def normalize_code(raw: str) -> str:
+    """Full-width digits and letters to ASCII, drop spaces and dashes, upper case."""
+    return "".join(ch for ch in normalize_input(raw).upper() if ch.isalnum())
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(f"muster-invite:{normalize_code(code)}".encode()).hexdigest()
+
+
+def format_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+class RegistrationService(Service):
+    async def issue_codes(
+        self, actor: Actor, *, unit: str | None = None, employee_no: str | None = None
+    ) -> list[IssuedCode]:
+        """Issue one code per person without a bound account (office staff only)."""
+        actor.require(Role.OFFICE)
+        query = select(Person).where(Person.status == PersonStatus.ACTIVE).order_by(Person.id)
+        if employee_no is not None:
+            person = await repo.person_by_employee_no(self.session, employee_no)
+            if person is None:
+                raise NotFound("error-no-such-person", who=employee_no)
+            query = query.where(Person.id == person.id)
+        if unit is not None:
+            unit_row = await repo.unit_by_name(self.session, unit)
+            if unit_row is None:
+                raise NotFound("error-no-such-unit", unit=unit)
+            query = query.where(Person.unit_id == unit_row.id)
+        bound = select(ChannelAccount.person_id).where(ChannelAccount.unbound_at.is_(None))
+        query = query.where(Person.id.not_in(bound))
+        now = self.clock.now()
+        expires = now + timedelta(days=self.settings.invite_ttl_days)
+        issued: list[IssuedCode] = []
+        for person in (await self.session.execute(query)).scalars():
+            await self.session.execute(
+                update(InviteCode)
+                .where(
+                    InviteCode.person_id == person.id,
+                    InviteCode.used_at.is_(None),
+                    InviteCode.revoked_at.is_(None),
+                )
+                .values(revoked_at=now)
+            )
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+            self.session.add(
+                InviteCode(
+                    person_id=person.id, code_hash=hash_code(code), created_at=now,
+                    expires_at=expires,
+                )
+            )
+            issued.append(
+                IssuedCode(
+                    person=person,
+                    code=format_code(code),
+                    expires_at_iso=expires.astimezone(self.settings.tz).isoformat(
+                        timespec="minutes"
+                    ),
+                    deep_link=f"https://t.me/{self.settings.bot_username}?start={code}",
+                )
+            )
+        await self.session.flush()
+        if issued:
+            await audit.append(
+                self.session, at=now, actor=actor.label, kind="invite.issued",
+                subject=f"unit:{unit}" if unit else (f"person:{employee_no}" if employee_no else "all"),
+                payload={"employee_nos": [i.person.employee_no for i in issued]},
+            )
+        return issued
+
+    async def redeem(self, account: Account, raw_code: str) -> Person:
+        """Bind the account to the code's person. Wrong codes count; 5 lock for 15 min."""
+        now = self.clock.now()
+        if await repo.active_account(self.session, account.channel, account.external_user_id):
+            raise AlreadyBound()
+        throttle = await self._throttle(account)
+        if throttle.locked_until is not None and throttle.locked_until > now:
+            raise LockedOut(minutes=_minutes_left(throttle.locked_until - now))
+        if throttle.locked_until is not None:
+            throttle.failures, throttle.locked_until = 0, None
+
+        code = normalize_code(raw_code)
+        row = None
+        if len(code) == CODE_LENGTH:
+            row = (
+                await self.session.execute(
+                    select(InviteCode).where(InviteCode.code_hash == hash_code(code))
+                )
+            ).scalar_one_or_none()
+        reason = _refusal(row, now)
+        person = await repo.person_by_id(self.session, row.person_id) if row else None
+        if reason is None and person is not None:
+            if person.status != PersonStatus.ACTIVE:
+                reason = "reg-code-wrong"
+            elif any(a.channel == account.channel for a in await repo.active_accounts_of(
+                self.session, person.id
+            )):
+                reason = "reg-person-has-account"
+        if reason is not None or row is None or person is None:
+            throttle.failures += 1
+            throttle.updated_at = now
+            if throttle.failures >= MAX_WRONG:
+                throttle.locked_until = now + LOCKOUT
+            await self.session.flush()
+            if throttle.locked_until is not None:
+                raise LockedOut(minutes=_minutes_left(LOCKOUT))
+            raise CodeRejected(reason or "reg-code-wrong", left=MAX_WRONG - throttle.failures)
+
+        row.used_at = now
+        throttle.failures, throttle.locked_until, throttle.updated_at = 0, None, now
+        acc = ChannelAccount(
+            person_id=person.id, channel=account.channel,
+            external_user_id=account.external_user_id, chat_id=account.chat_id,
+            bound_at=now, reachable=True,
+        )
+        self.session.add(acc)
+        await self.session.flush()
+        await audit.append(
+            self.session, at=now, actor=f"person:{person.employee_no}", kind="account.bound",
+            subject=f"person:{person.employee_no}",
+            payload={"channel": account.channel, "external_user_id": account.external_user_id},
+        )
+        return person
+
+    async def unbind(self, actor: Actor, employee_no: str, reason: str | None = None) -> int:
+        """Unbind every active account of a person (a lost phone). Returns how many."""
+        actor.require(Role.OFFICE)
+        person = await repo.person_by_employee_no(self.session, employee_no)
+        if person is None:
+            raise NotFound("error-no-such-person", who=employee_no)
+        now = self.clock.now()
+        accounts = await repo.active_accounts_of(self.session, person.id)
+        for acc in accounts:
+            acc.unbound_at = now
+        await self.session.flush()
+        if accounts:
+            await audit.append(
+                self.session, at=now, actor=actor.label, kind="account.unbound",
+                subject=f"person:{employee_no}",
+                payload={
+                    "accounts": [f"{a.channel}:{a.external_user_id}" for a in accounts],
+                    "reason": reason,
+                },
+            )
+        return len(accounts)
+
+    async def _throttle(self, account: Account) -> RegistrationThrottle:
+        row = (
+            await self.session.execute(
+                select(RegistrationThrottle).where(
+                    RegistrationThrottle.channel == account.channel,
+                    RegistrationThrottle.external_user_id == account.external_user_id,
+                )
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            row = RegistrationThrottle(
+                channel=account.channel, external_user_id=account.external_user_id,
+                failures=0, updated_at=self.clock.now(),
+            )
+            self.session.add(row)
+            await self.session.flush()
+        return row
+
+
+def _refusal(row: InviteCode | None, now: object) -> str | None:
+    if row is None or row.revoked_at is not None:
+        return "reg-code-wrong"
+    if row.used_at is not None:
+        return "reg-code-used"
+    if row.expires_at <= now:  # type: ignore[operator]
+        return "reg-code-expired"
+    return None
+
+
+def _minutes_left(delta: timedelta) -> int:
+    return max(1, -(-int(delta.total_seconds()) // 60))

@@ -1,0 +1,14 @@
+"""Conversation handlers, one flow per feature. They know nothing of any chat platform."""
+
+from __future__ import annotations
+
+from bot.router import Dispatcher, Flow
+from handlers import start
+
+
+def all_flows() -> list[Flow]:
+    return [start.flow]
+
+
+def build_dispatcher() -> Dispatcher:
+    return Dispatcher(all_flows())

@@ -1,0 +1,121 @@
+"""Repository functions for units, people, bindings and channel accounts. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Binding, ChannelAccount, Person, PersonRole, Unit
+
+
+async def person_by_employee_no(session: AsyncSession, employee_no: str) -> Person | None:
+    return (
+        await session.execute(select(Person).where(Person.employee_no == employee_no))
+    ).scalar_one_or_none()
+
+
+async def person_by_id(session: AsyncSession, person_id: int) -> Person | None:
+    return await session.get(Person, person_id)
+
+
+async def unit_by_name(session: AsyncSession, name: str) -> Unit | None:
+    return (await session.execute(select(Unit).where(Unit.name == name))).scalar_one_or_none()
+
+
+async def active_account(
+    session: AsyncSession, channel: str, external_user_id: str
+) -> ChannelAccount | None:
+    return (
+        await session.execute(
+            select(ChannelAccount).where(
+                ChannelAccount.channel == channel,
+                ChannelAccount.external_user_id == external_user_id,
+                ChannelAccount.unbound_at.is_(None),
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def active_accounts_of(session: AsyncSession, person_id: int) -> Sequence[ChannelAccount]:
+    return (
+        await session.execute(
+            select(ChannelAccount).where(
+                ChannelAccount.person_id == person_id, ChannelAccount.unbound_at.is_(None)
+            )
+        )
+    ).scalars().all()
+
+
+async def current_binding(session: AsyncSession, auxiliary_id: int) -> Binding | None:
+    return (
+        await session.execute(
+            select(Binding).where(Binding.auxiliary_id == auxiliary_id, Binding.valid_to.is_(None))
+        )
+    ).scalar_one_or_none()
+
+
+async def binding_history(session: AsyncSession, auxiliary_id: int) -> Sequence[Binding]:
+    return (
+        await session.execute(
+            select(Binding).where(Binding.auxiliary_id == auxiliary_id).order_by(Binding.id)
+        )
+    ).scalars().all()
+
+
+async def rebind(
+    session: AsyncSession,
+    *,
+    auxiliary_id: int,
+    mentor_id: int | None,
+    leader_id: int | None,
+    at: datetime,
+    changed_by: str,
+    reason: str | None = None,
+) -> Binding | None:
+    """Close the current binding and open a new one, unless nothing changed.
+
+    Returns the new row, or None when the binding was already so.
+    """
+    current = await current_binding(session, auxiliary_id)
+    if current is not None:
+        if current.mentor_id == mentor_id and current.leader_id == leader_id:
+            return None
+        current.valid_to = at
+        await session.flush()
+    row = Binding(
+        auxiliary_id=auxiliary_id,
+        mentor_id=mentor_id,
+        leader_id=leader_id,
+        valid_from=at,
+        valid_to=None,
+        changed_by=changed_by,
+        reason=reason,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def auxiliaries_of_mentor(session: AsyncSession, mentor_id: int) -> Sequence[Person]:
+    return (
+        await session.execute(
+            select(Person)
+            .join(Binding, Binding.auxiliary_id == Person.id)
+            .where(Binding.mentor_id == mentor_id, Binding.valid_to.is_(None))
+            .order_by(Person.name)
+        )
+    ).scalars().all()
+
+
+async def people_with_role(session: AsyncSession, role: str) -> Sequence[Person]:
+    return (
+        await session.execute(
+            select(Person)
+            .join(PersonRole, PersonRole.person_id == Person.id)
+            .where(PersonRole.role == role, Person.status == "active")
+            .order_by(Person.id)
+        )
+    ).scalars().all()

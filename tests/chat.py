@@ -1,0 +1,53 @@
+"""An in-process chat user for handler tests: talks to Conversation.handle directly.
+
+End-to-end tests over HTTP live in tests/e2e; this driver tests handler logic fast.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from bot.conversation import Conversation
+from bot.core import Account, Incoming, Kind, Reply
+
+_ids = itertools.count(1)
+
+
+class ChatUser:
+    def __init__(self, conversation: Conversation, user_id: str, channel: str = "test") -> None:
+        self.conversation = conversation
+        self.account = Account(channel=channel, external_user_id=user_id, chat_id=user_id)
+        self.last: list[Reply] = []
+
+    async def send(self, text: str) -> list[Reply]:
+        if text.startswith("/"):
+            name, _, arg = text[1:].partition(" ")
+            event = Incoming(self.account, Kind.COMMAND, name=name, arg=arg.strip(), text=text)
+        else:
+            event = Incoming(self.account, Kind.TEXT, text=text)
+        return await self._do(event)
+
+    async def press(self, label: str) -> list[Reply]:
+        """Press the button whose label contains `label` in the latest replies."""
+        for reply in reversed(self.last):
+            for row in reply.buttons:
+                for button in row:
+                    if label in button.label:
+                        return await self.tap(button.action)
+        raise AssertionError(f"no button {label!r} in {[r.text for r in self.last]}")
+
+    async def tap(self, action: str) -> list[Reply]:
+        return await self._do(
+            Incoming(self.account, Kind.BUTTON, name=action, message_ref=str(next(_ids)))
+        )
+
+    async def _do(self, event: Incoming) -> list[Reply]:
+        self.last = await self.conversation.handle(event)
+        return self.last
+
+    @property
+    def text(self) -> str:
+        return "\n".join(r.text for r in self.last)
+
+    def labels(self) -> list[str]:
+        return [b.label for r in self.last for row in r.buttons for b in row]

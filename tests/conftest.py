@@ -1,0 +1,92 @@
+"""Fixtures: a fresh database per test, on SQLite and (when configured) PostgreSQL.
+
+MUSTER_TEST_PG_URL set -> every `db` test also runs on PostgreSQL, never skipped.
+Unset (a laptop without PostgreSQL) -> the PostgreSQL runs are reported as skipped;
+CI sets it, and `.ci/run` fails if it is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import App
+from bot.clock import FrozenClock
+from bot.config import Settings
+from storage.audit import GENESIS
+from storage.db import make_engine
+from storage.models import AuditHead, Base
+
+PG_URL = os.environ.get("MUSTER_TEST_PG_URL")
+T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 10:00 in Asia/Shanghai
+
+_pg_schema_ready = False
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "db_kind" in metafunc.fixturenames:
+        metafunc.parametrize("db_kind", ["sqlite", "pg"])
+
+
+async def _reset_pg(engine: AsyncEngine) -> None:
+    global _pg_schema_ready  # noqa: PLW0603 - created once per test session
+    async with engine.begin() as conn:
+        if not _pg_schema_ready:
+            await conn.run_sync(Base.metadata.drop_all)
+            await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            await conn.run_sync(Base.metadata.create_all)
+            _pg_schema_ready = True
+        else:
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        await conn.execute(AuditHead.__table__.insert().values(id=1, last_seq=0, last_hash=GENESIS))
+
+
+@pytest.fixture
+async def engine(db_kind: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    if db_kind == "pg":
+        if not PG_URL:
+            pytest.skip("MUSTER_TEST_PG_URL not set")
+        eng = make_engine(PG_URL, pool_size=5)
+        await _reset_pg(eng)
+    else:
+        eng = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+        async with eng.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+            await conn.execute(
+                AuditHead.__table__.insert().values(id=1, last_seq=0, last_hash=GENESIS)
+            )
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(T0)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(database_url="sqlite+aiosqlite:///unused.db", _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def app(engine: AsyncEngine, settings: Settings, clock: FrozenClock) -> App:
+    return App(settings, engine, clock)
+
+
+@dataclass
+class Ids:
+    """Employee numbers of the sample force built by `force`."""
+
+    office: str = "O001"
+    leader: str = "L001"
+    mentors: tuple[str, ...] = ("M001", "M002")
+    auxiliaries: tuple[str, ...] = ("A001", "A002", "A003", "A004")
