@@ -30,9 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _modules() -> list[Any]:
-    from bot.cli import roster  # noqa: PLC0415
+    # Imported here so `muster --help` stays fast and a broken feature module names itself.
+    from bot.cli import demo, roster, run  # noqa: PLC0415
 
-    return [*MODULES, roster]
+    return [*MODULES, roster, run, demo]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
