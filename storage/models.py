@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -222,3 +223,210 @@ class AuditEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+# --- Tasks: one campaign per thing to do, one assignment per person -------------------
+
+
+class CampaignKind(enum.StrEnum):
+    PLEDGE = "pledge"
+    TRAINING = "training"
+    CHECKIN = "checkin"
+    REGISTER = "register"
+    NOTICE = "notice"
+
+
+class AssignmentStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    EXCUSED = "excused"
+    CANCELLED = "cancelled"
+
+
+class Campaign(Base):
+    """Something a set of people must do by a deadline (sign pledge v2, ack notice 17)."""
+
+    __tablename__ = "campaign"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    ref_key: Mapped[str] = mapped_column(String(64))  # e.g. the pledge key
+    ref_id: Mapped[int | None] = mapped_column(Integer)  # e.g. the pledge version id
+    title: Mapped[str] = mapped_column(String(200))
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON)
+    due_at: Mapped[datetime | None]
+    policy: Mapped[dict[str, Any]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class Assignment(Base):
+    """One person's task. The deadline engine reads only (status, next_action_at)."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "person_id"),
+        Index("ix_assignment_due", "status", "next_action_at"),
+        Index("ix_assignment_person_status", "person_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    status: Mapped[str] = mapped_column(String(16), default=AssignmentStatus.OPEN)
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    # escalation state: stage index into the policy's steps, 0 = nothing done yet
+    stage: Mapped[int] = mapped_column(Integer, default=0)
+    level: Mapped[int] = mapped_column(Integer, default=0)  # 0 none, 1 mentor, 2 leader, 3 office
+    next_action_at: Mapped[datetime | None]
+    last_action: Mapped[str | None] = mapped_column(String(32))
+    last_action_at: Mapped[datetime | None]
+    delay_s: Mapped[int] = mapped_column(Integer, default=0)  # "reminded in person" postponement
+    note: Mapped[str | None] = mapped_column(Text)  # excuse reason, cancel reason
+
+
+# --- Pledges ------------------------------------------------------------------------
+
+
+class PledgeVersion(Base):
+    """A frozen text of a pledge in one locale. Never changed after publishing."""
+
+    __tablename__ = "pledge_version"
+    __table_args__ = (UniqueConstraint("key", "version", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    locale: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    audience_roles: Mapped[str] = mapped_column(String(100))
+    published_at: Mapped[datetime]
+    published_by: Mapped[str] = mapped_column(String(100))
+
+
+class Signature(Base):
+    """Evidence that a person signed a pledge version. Never updated or deleted
+    (the ORM refuses and database triggers refuse)."""
+
+    __tablename__ = "signature"
+    __table_args__ = (UniqueConstraint("person_id", "pledge_key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signature_no: Mapped[str] = mapped_column(String(32), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"))
+    pledge_version_id: Mapped[int] = mapped_column(ForeignKey("pledge_version.id"))
+    pledge_key: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    locale: Mapped[str] = mapped_column(String(8))
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    typed_name: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(16))
+    channel_user_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str | None] = mapped_column(String(64))
+    audit_hash: Mapped[str] = mapped_column(String(64))
+
+
+# --- Delivery -------------------------------------------------------------------------
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after retries; reason in `error`
+    UNREACHABLE = "unreachable"  # no bound account, or it blocked the bot
+
+
+class Outbox(Base):
+    """Every message that is not a direct reply. Rendered in the recipient's locale
+    when enqueued, so the sender knows nothing about features."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_ready", "status", "priority", "not_before"),
+        Index("ix_outbox_ref", "ref"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("channel_account.id"))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    chat_id: Mapped[str | None] = mapped_column(String(64))
+    priority: Mapped[int] = mapped_column(Integer, default=5)  # lower is sooner
+    kind: Mapped[str] = mapped_column(String(32))
+    ref: Mapped[str | None] = mapped_column(String(64))  # e.g. "assignment:17", "notice:3"
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime]
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    external_message_id: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(String(300))
+
+
+class SchedulerLease(Base):
+    """Who runs timed work. On SQLite exactly one process may hold it."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime]
+
+
+# --- Append-only tables: refused by the ORM and by database triggers -----------------
+
+APPEND_ONLY = ("signature", "audit_event")
+
+
+def append_only_ddl(table: str, dialect: str) -> list[str]:
+    """Statements that make a table refuse UPDATE and DELETE (used by create_all and
+    by the migrations)."""
+    if dialect == "postgresql":
+        return [
+            "CREATE OR REPLACE FUNCTION muster_append_only() RETURNS trigger AS $$ "
+            "BEGIN RAISE EXCEPTION 'table % is append-only', TG_TABLE_NAME; END $$ "
+            "LANGUAGE plpgsql",
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION muster_append_only()",
+        ]
+    return [
+        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, 'table {table} is append-only'); END",
+        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, 'table {table} is append-only'); END",
+    ]
+
+
+def _install_append_only(target: Any, connection: Any, **_kw: Any) -> None:
+    for stmt in append_only_ddl(target.name, connection.dialect.name):
+        connection.exec_driver_sql(stmt)
+
+
+for _table in APPEND_ONLY:
+    event.listen(Base.metadata.tables[_table], "after_create", _install_append_only)
+
+
+class AppendOnlyViolation(Exception):
+    """Code tried to change or delete evidence."""
+
+
+def _refuse(_mapper: Any, _conn: Any, target: Any) -> None:
+    raise AppendOnlyViolation(f"{type(target).__name__} rows are never changed or deleted")
+
+
+for _model in (Signature, AuditEvent):
+    event.listen(_model, "before_update", _refuse)
+    event.listen(_model, "before_delete", _refuse)

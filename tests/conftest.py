@@ -22,7 +22,7 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from storage.audit import GENESIS
 from storage.db import make_engine
-from storage.models import AuditHead, Base
+from storage.models import APPEND_ONLY, AuditHead, Base, append_only_ddl
 
 PG_URL = os.environ.get("MUSTER_TEST_PG_URL")
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 10:00 in Asia/Shanghai
@@ -46,6 +46,10 @@ async def _reset_pg(engine: AsyncEngine) -> None:
         else:
             names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
             await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            for table in APPEND_ONLY:  # a tamper test may have dropped them
+                await conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))
+                for stmt in append_only_ddl(table, "postgresql"):
+                    await conn.execute(text(stmt))
         await conn.execute(AuditHead.__table__.insert().values(id=1, last_seq=0, last_hash=GENESIS))
 
 
