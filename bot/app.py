@@ -56,7 +56,9 @@ class App:
     async def unit_of_work(self) -> AsyncIterator[Services]:
         """Services over one session, committed when the block ends without error."""
         async with self.sessionmaker() as session:
-            yield Services(session, clock=self.clock, settings=self.settings)
+            yield Services(
+                session, clock=self.clock, settings=self.settings, catalog=self.catalog
+            )
             await session.commit()
 
     def translator(self, locale: str | None = None):  # noqa: ANN201

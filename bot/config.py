@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -36,6 +37,9 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0:8080"
     office_contact: str = "政治处辅警办 0000-0000000 (工作日 9:00-17:30)"
     invite_ttl_days: int = Field(default=14, ge=1, le=365)
+    quiet_hours: str = "22:00-07:00"  # local; reminders and escalations wait until the end
+    policies: dict[str, dict[str, Any]] = Field(default_factory=dict)  # per task kind
+    tick_seconds: int = Field(default=60, ge=5, le=3600)
     locales_dir: Path = ROOT / "locales"
     content_dir: Path = ROOT / "content"
 
@@ -62,6 +66,27 @@ class Settings(BaseSettings):
         if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError("must be HOST:PORT")
         return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        if value.strip() in ("", "off"):
+            return "off"
+        try:
+            start, end = value.split("-")
+            for part in (start, end):
+                hh, mm = part.strip().split(":")
+                time(int(hh), int(mm))
+        except ValueError as exc:
+            raise ValueError("must be HH:MM-HH:MM or off") from exc
+        return value
+
+    @property
+    def quiet_window(self) -> tuple[time, time] | None:
+        if self.quiet_hours == "off":
+            return None
+        start, end = self.quiet_hours.split("-")
+        return time.fromisoformat(start.strip().zfill(5)), time.fromisoformat(end.strip().zfill(5))
 
     @property
     def tz(self) -> ZoneInfo:

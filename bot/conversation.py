@@ -68,7 +68,9 @@ class Conversation:
             return replies
 
     async def _context(self, session: AsyncSession, event: Incoming) -> Context:
-        services = Services(session, clock=self.clock, settings=self.settings)
+        services = Services(
+            session, clock=self.clock, settings=self.settings, catalog=self.catalog
+        )
         account, person = await services.people.person_for(event.account)
         row = (
             await session.execute(

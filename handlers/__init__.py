@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.router import Dispatcher, Flow
-from handlers import start
+from handlers import escalations, pledges, start, tasks
 
 
 def all_flows() -> list[Flow]:
-    return [start.flow]
+    return [start.flow, tasks.flow, pledges.flow, escalations.flow]
 
 
 def build_dispatcher() -> Dispatcher:

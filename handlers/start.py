@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core import Button, Incoming, Kind, Reply
 from bot.context import Context
+from bot.core import Button, Incoming, Kind, Reply
 from bot.i18n import LOCALES
 from bot.router import Flow
 from bot.text import esc

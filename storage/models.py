@@ -252,7 +252,7 @@ class Campaign(Base):
     kind: Mapped[str] = mapped_column(String(16), index=True)
     ref_key: Mapped[str] = mapped_column(String(64))  # e.g. the pledge key
     ref_id: Mapped[int | None] = mapped_column(Integer)  # e.g. the pledge version id
-    title: Mapped[str] = mapped_column(String(200))
+    titles: Mapped[dict[str, Any]] = mapped_column(JSON)  # locale -> title
     audience: Mapped[dict[str, Any]] = mapped_column(JSON)
     due_at: Mapped[datetime | None]
     policy: Mapped[dict[str, Any]] = mapped_column(JSON)

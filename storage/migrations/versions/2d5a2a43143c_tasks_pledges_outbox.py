@@ -1,8 +1,8 @@
 """tasks, pledges, outbox
 
-Revision ID: 36497a10e5f5
+Revision ID: 2d5a2a43143c
 Revises: a5806d91c6fb
-Create Date: 2026-11-23 12:36:52.477599
+Create Date: 2026-11-23 12:38:03.797995
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import storage.types
 from storage.models import APPEND_ONLY, append_only_ddl
 
 
-revision = '36497a10e5f5'
+revision = '2d5a2a43143c'
 down_revision = 'a5806d91c6fb'
 branch_labels = None
 depends_on = None
@@ -26,7 +26,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('ref_key', sa.String(length=64), nullable=False),
     sa.Column('ref_id', sa.Integer(), nullable=True),
-    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('titles', sa.JSON(), nullable=False),
     sa.Column('audience', sa.JSON(), nullable=False),
     sa.Column('due_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('policy', sa.JSON(), nullable=False),

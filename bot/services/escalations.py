@@ -1,0 +1,186 @@
+"""What mentors, leaders and the office do with an escalation: reminded in person,
+excused, and the list of open escalations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, select
+
+from bot.actor import Actor
+from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from bot.notify import PRIORITY_URGENT, Notifier, campaign_title, open_button
+from bot.services.base import Service
+from bot.services.tasks import TaskService
+from storage import audit
+from storage import people as repo
+from storage.models import (
+    Assignment,
+    AssignmentStatus,
+    Binding,
+    Campaign,
+    Person,
+    Role,
+    Unit,
+)
+
+POSTPONE = timedelta(hours=24)
+
+
+class NothingOverdue(DomainError):
+    key = "esc-nothing-open"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenEscalation:
+    unit: str
+    name: str
+    employee_no: str
+    title: str
+    level: int
+    due_at: datetime | None
+    since: datetime | None
+    notified: str  # who the current level went to
+
+
+class EscalationService(Service):
+    def __init__(self, *args: object, notifier: Notifier, **kw: object) -> None:
+        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        self.notifier = notifier
+
+    async def _check_responsible(self, actor: Actor, person_id: int) -> Person:
+        """Only the person's current mentor or leader, or office staff, may act."""
+        person = await repo.person_by_id(self.session, person_id)
+        if person is None:
+            raise NotFound()
+        if actor.has_role(Role.OFFICE):
+            return person
+        binding = await repo.current_binding(self.session, person_id)
+        me = actor.person.id if actor.person else None
+        if binding is None or me not in (binding.mentor_id, binding.leader_id):
+            raise NotAllowed()
+        return person
+
+    async def _overdue_items(self, person_id: int) -> list[tuple[Assignment, Campaign]]:
+        rows = await self.session.execute(
+            select(Assignment, Campaign)
+            .join(Campaign, Campaign.id == Assignment.campaign_id)
+            .where(
+                Assignment.person_id == person_id,
+                Assignment.status == AssignmentStatus.OPEN,
+                Assignment.level >= 1,
+            )
+        )
+        return [(a, c) for a, c in rows.all()]
+
+    async def reminded_in_person(self, actor: Actor, person_id: int) -> Person:
+        """The mentor spoke to the person: send a fresh reminder, postpone the next level."""
+        person = await self._check_responsible(actor, person_id)
+        items = await self._overdue_items(person_id)
+        if not items:
+            raise NothingOverdue(name=person.name)
+        now = self.clock.now()
+        t = self.notifier.t(person.locale)
+        for a, c in items:
+            a.delay_s += int(POSTPONE.total_seconds())
+            if a.next_action_at is not None:
+                a.next_action_at += POSTPONE
+            button = open_button(t, c.kind, a.id)
+            await self.notifier.to_person(
+                person,
+                key="task-reminder-in-person",
+                kind="task.reminder",
+                ref=f"assignment:{a.id}",
+                dedupe_key=f"rip:{a.id}:{now.isoformat()}",
+                priority=PRIORITY_URGENT,
+                buttons=[[button]] if button else None,
+                respect_quiet=False,
+                title=campaign_title(c, t.locale),
+                due=t.time(a.due_at),
+            )
+        await audit.append(
+            self.session,
+            at=now,
+            actor=actor.label,
+            kind="escalation.reminded_in_person",
+            subject=f"person:{person.employee_no}",
+            payload={"assignments": [a.id for a, _ in items]},
+        )
+        await self.session.flush()
+        return person
+
+    async def excuse(self, actor: Actor, person_id: int, reason: str) -> Person:
+        """Close the escalation of the person's overdue items, with a reason (audited)."""
+        reason = " ".join(reason.split())
+        if not reason:
+            raise InvalidInput("esc-reason-empty")
+        person = await self._check_responsible(actor, person_id)
+        items = await self._overdue_items(person_id)
+        if not items:
+            raise NothingOverdue(name=person.name)
+        now = self.clock.now()
+        for a, _ in items:
+            a.status = AssignmentStatus.EXCUSED
+            a.note = reason[:500]
+            a.next_action_at = None
+            a.done_at = now
+        await audit.append(
+            self.session,
+            at=now,
+            actor=actor.label,
+            kind="escalation.excused",
+            subject=f"person:{person.employee_no}",
+            payload={"assignments": [a.id for a, _ in items], "reason": reason[:500]},
+        )
+        await self.session.flush()
+        return person
+
+    async def person_name(self, actor: Actor, person_id: int) -> str:
+        return (await self._check_responsible(actor, person_id)).name
+
+    async def open_escalations(
+        self, actor: Actor, *, unit: str | None = None, locale: str = "zh_CN"
+    ) -> list[OpenEscalation]:
+        """Open items at level >= 1 with who was notified (office staff)."""
+        actor.require(Role.OFFICE)
+        mentor = Person.__table__.alias("mentor")
+        leader = Person.__table__.alias("leader")
+        query = (
+            select(Assignment, Campaign, Person, Unit.name, mentor.c.name, leader.c.name)
+            .join(Campaign, Campaign.id == Assignment.campaign_id)
+            .join(Person, Person.id == Assignment.person_id)
+            .join(Unit, Unit.id == Person.unit_id)
+            .join(
+                Binding,
+                and_(Binding.auxiliary_id == Person.id, Binding.valid_to.is_(None)),
+                isouter=True,
+            )
+            .join(mentor, mentor.c.id == Binding.mentor_id, isouter=True)
+            .join(leader, leader.c.id == Binding.leader_id, isouter=True)
+            .where(Assignment.status == AssignmentStatus.OPEN, Assignment.level >= 1)
+            .order_by(Unit.name, Person.name)
+        )
+        if unit is not None:
+            ids = await TaskService(
+                self.session, clock=self.clock, settings=self.settings
+            ).unit_ids([unit])
+            query = query.where(Person.unit_id.in_(ids))
+        out = []
+        for a, c, p, unit_name, mentor_name, leader_name in (
+            await self.session.execute(query)
+        ).all():
+            notified = {1: mentor_name, 2: leader_name, 3: "office"}.get(a.level) or "-"
+            out.append(
+                OpenEscalation(
+                    unit=unit_name,
+                    name=p.name,
+                    employee_no=p.employee_no,
+                    title=campaign_title(c, locale),
+                    level=a.level,
+                    due_at=a.due_at,
+                    since=a.last_action_at,
+                    notified=notified,
+                )
+            )
+        return out

@@ -1,0 +1,135 @@
+"""Reading and signing pledges on the phone."""
+
+from __future__ import annotations
+
+from bot.actions import encode
+from bot.context import Context
+from bot.core import Button, Incoming, Reply
+from bot.router import Flow
+from bot.services.pledges import MAX_NAME_TRIES, Superseded, WrongName
+from bot.text import esc
+from handlers.common import back_to_menu
+
+flow = Flow("pledges")
+
+STEP_NAME = "pledge.name"
+
+
+def _superseded(ctx: Context, exc: Superseded) -> list[Reply]:
+    buttons = []
+    if exc.current_assignment is not None:
+        buttons.append(
+            [Button(ctx.t("btn-pledge-read-current"), encode("pl", "o", exc.current_assignment))]
+        )
+    return [Reply(ctx.t(exc.key, **exc.args_), buttons=buttons)]
+
+
+async def _page(ctx: Context, assignment_id: int, page: int, *, edit: bool) -> list[Reply]:
+    try:
+        reading = await ctx.services.pledges.reading(ctx.me, assignment_id)
+    except Superseded as exc:
+        return _superseded(ctx, exc)
+    pages = reading.pages
+    page = max(0, min(page, len(pages) - 1))
+    header = ctx.t(
+        "pledge-page-header",
+        title=esc(reading.title),
+        version=reading.version,
+        page=page + 1,
+        pages=len(pages),
+        due=ctx.t.time(reading.due_at),
+    )
+    nav: list[Button] = []
+    if page > 0:
+        nav.append(Button(ctx.t("btn-prev"), encode("pl", "p", assignment_id, page - 1)))
+    if page + 1 < len(pages):
+        nav.append(Button(ctx.t("btn-next"), encode("pl", "p", assignment_id, page + 1)))
+    rows = [nav] if nav else []
+    if page + 1 == len(pages):
+        rows.append([Button(ctx.t("btn-pledge-agree"), encode("pl", "a", assignment_id))])
+        rows.append([Button(ctx.t("btn-pledge-question"), encode("pl", "q", assignment_id))])
+    return [Reply(f"{header}\n\n{esc(pages[page])}", buttons=rows, edit=edit)]
+
+
+@flow.button("pl:o")
+async def cb_open(event: Incoming, ctx: Context) -> list[Reply]:
+    """Show the first page of the pledge."""
+    ctx.state.clear()
+    return await _page(ctx, ctx.action(event).int_arg(0), 0, edit=False)
+
+
+@flow.button("pl:p")
+async def cb_page(event: Incoming, ctx: Context) -> list[Reply]:
+    """Turn to another page, replacing the message."""
+    action = ctx.action(event)
+    return await _page(ctx, action.int_arg(0), action.int_arg(1), edit=True)
+
+
+@flow.button("pl:q")
+async def cb_question(event: Incoming, ctx: Context) -> list[Reply]:
+    """Point to the office for questions about the pledge."""
+    return [Reply(ctx.t("pledge-question", contact=esc(ctx.settings.office_contact)))]
+
+
+@flow.button("pl:a")
+async def cb_agree(event: Incoming, ctx: Context) -> list[Reply]:
+    """Ask for the full name to sign."""
+    assignment_id = ctx.action(event).int_arg(0)
+    try:
+        reading = await ctx.services.pledges.reading(ctx.me, assignment_id)
+    except Superseded as exc:
+        return _superseded(ctx, exc)
+    ctx.state.go(STEP_NAME, assignment=assignment_id, tries=0, message=event.message_ref)
+    return [
+        Reply(
+            ctx.t("pledge-ask-name", title=esc(reading.title), version=reading.version),
+            buttons=[[Button(ctx.t("btn-cancel"), "pl:x")]],
+        )
+    ]
+
+
+@flow.button("pl:x")
+async def cb_cancel(event: Incoming, ctx: Context) -> list[Reply]:
+    """Stop signing for now."""
+    ctx.state.clear()
+    return [Reply(ctx.t("pledge-cancelled"), buttons=[back_to_menu(ctx)], edit=True)]
+
+
+@flow.text(STEP_NAME)
+async def on_text_name(event: Incoming, ctx: Context) -> list[Reply]:
+    """Sign when the typed name matches the roster; refuse otherwise (3 tries)."""
+    assignment_id = int(ctx.state.data["assignment"])
+    tries = int(ctx.state.data.get("tries", 0))
+    try:
+        sig = await ctx.services.pledges.sign(
+            ctx.me,
+            assignment_id,
+            event.text,
+            account=event.account,
+            message_id=ctx.state.data.get("message"),
+        )
+    except WrongName:
+        tries += 1
+        if tries >= MAX_NAME_TRIES:
+            await ctx.services.pledges.record_refused_name(ctx.me, assignment_id, tries)
+            ctx.state.clear()
+            return [Reply(ctx.t("pledge-wrong-name-final"), buttons=[back_to_menu(ctx)])]
+        ctx.state.data["tries"] = tries
+        return [Reply(ctx.t("pledge-wrong-name", left=MAX_NAME_TRIES - tries))]
+    except Superseded as exc:
+        ctx.state.clear()
+        return _superseded(ctx, exc)
+    ctx.state.clear()
+    return [
+        Reply(
+            ctx.t(
+                "pledge-receipt",
+                number=sig.signature_no,
+                time=ctx.t.time(sig.signed_at),
+                hash=sig.document_sha256[:12],
+                version=sig.version,
+                name=esc(ctx.me.name),
+            ),
+            buttons=[back_to_menu(ctx)],
+        )
+    ]

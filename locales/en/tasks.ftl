@@ -1,0 +1,37 @@
+## My tasks, reminders and escalation
+
+menu-my-tasks = 📋 My tasks
+tasks-none = You have no open tasks. 👍
+tasks-title = You have { $count } open tasks:
+tasks-line = • [{ $kind }] { $title }, due { $due }
+tasks-line-overdue = • ⚠️ [{ $kind }] { $title }, overdue since { $due }
+kind-pledge = Pledge
+
+task-published = 📋 New task: { $title }
+    Due: { $due }
+    Tap the button below to read and complete it.
+task-reminder = ⏰ Reminder: "{ $title }" is due { $due }. Please complete it soon.
+task-reminder-in-person = ⏰ Your mentor officer has reminded you in person: "{ $title }" (due { $due }) is not done yet. Please complete it soon.
+
+error-bad-audience = Audience "{ $spec }" is not understood. Use: all, or unit:NAME, role:ROLE (auxiliary/mentor/leader/office), post:NAME, emp:EMPLOYEE_NO, separated by commas.
+error-audience-empty-roles = The chosen roles do not overlap with the document's audience.
+
+esc-unreachable = ℹ️ { $name } cannot be reached through Muster ({ $reason }). Please pass reminders on in person.
+reason-blocked = blocked the bot or the account is deactivated
+reason-not-registered = not registered with Muster yet
+esc-person-left = ℹ️ { $name } has left; their open tasks are cancelled and no more reminders will be sent.
+digest-mentor-title = 📣 Overdue: { $count } of your auxiliaries have overdue tasks:
+digest-leader-title = 📣 Overdue (level 2): these { $count } people are more than a day overdue:
+digest-office-title = 📣 Overdue (level 3): these { $count } people are more than three days overdue:
+digest-item = { $title } ({ $days } days overdue)
+digest-line = • { $name }: { $items }{ $flag }
+digest-unreachable-flag =  ⚠️ cannot be reached through Muster
+digest-unit = [{ $unit }] { $people } people, { $items } items
+digest-more = …and { $count } more
+btn-reminded = ✅ Reminded { $name } in person
+btn-excuse = 📝 Excuse { $name }
+esc-nothing-open = { $name } has nothing overdue right now.
+esc-reason-empty = Please type a reason.
+esc-reminded-done = Recorded: you reminded { $name } in person. They got a fresh reminder; the next level waits 24 more hours.
+esc-ask-reason = Please type why { $name } is excused this time (for example: sick leave, off-site training):
+esc-excused-done = { $name }'s overdue tasks are excused; the reason is recorded.

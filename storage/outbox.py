@@ -1,0 +1,104 @@
+"""Enqueueing outbox rows. Idempotent by dedupe_key; the one dialect-specific upsert."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ChannelAccount, Outbox, OutboxStatus
+
+CHUNK = 1000  # rows per INSERT: 16 columns x 1000 stays under both drivers' parameter caps
+
+
+async def accounts_for(
+    session: AsyncSession, person_ids: Sequence[int]
+) -> dict[int, ChannelAccount]:
+    """The active account of each person (one per person; the newest if several)."""
+    out: dict[int, ChannelAccount] = {}
+    ids = list(set(person_ids))
+    for i in range(0, len(ids), CHUNK):
+        rows = (
+            await session.execute(
+                select(ChannelAccount)
+                .where(
+                    ChannelAccount.person_id.in_(ids[i : i + CHUNK]),
+                    ChannelAccount.unbound_at.is_(None),
+                )
+                .order_by(ChannelAccount.bound_at)
+            )
+        ).scalars()
+        for acc in rows:
+            out[acc.person_id] = acc
+    return out
+
+
+def row_for(
+    *,
+    person_id: int | None,
+    account: ChannelAccount | None,
+    kind: str,
+    ref: str | None,
+    text: str,
+    buttons: list[list[dict[str, str]]] | None,
+    dedupe_key: str,
+    not_before: Any,
+    now: Any,
+    priority: int = 5,
+) -> dict[str, Any]:
+    """One outbox row as a dict for a bulk insert. No reachable account -> unreachable."""
+    reachable = account is not None and account.reachable
+    return {
+        "person_id": person_id,
+        "account_id": account.id if account else None,
+        "channel": account.channel if account else None,
+        "chat_id": account.chat_id if account else None,
+        "priority": priority,
+        "kind": kind,
+        "ref": ref,
+        "text": text,
+        "buttons": buttons or [],
+        "dedupe_key": dedupe_key,
+        "status": OutboxStatus.PENDING if reachable else OutboxStatus.UNREACHABLE,
+        "attempts": 0,
+        "not_before": not_before,
+        "created_at": now,
+        "error": None if reachable else ("no bound account" if account is None else "blocked"),
+    }
+
+
+async def enqueue(
+    session: AsyncSession, rows: Sequence[dict[str, Any]], *, replace_pending: bool = False
+) -> int:
+    """Insert rows; an existing dedupe_key is left alone, or with `replace_pending` its
+    text and buttons are replaced while it is still pending (a digest being rebuilt)."""
+    if not rows:
+        return 0
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    mod = postgresql if dialect == "postgresql" else sqlite
+    total = 0
+    for i in range(0, len(rows), CHUNK):
+        stmt = mod.insert(Outbox).values(list(rows[i : i + CHUNK]))
+        if replace_pending:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["dedupe_key"],
+                set_={"text": stmt.excluded.text, "buttons": stmt.excluded.buttons},
+                where=Outbox.status == OutboxStatus.PENDING,
+            )
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
+        result = await session.execute(stmt)
+        total += result.rowcount or 0
+    return total
+
+
+async def count_by_status(session: AsyncSession, ref_prefix: str) -> dict[str, int]:
+    rows = await session.execute(
+        select(Outbox.status, func.count())
+        .where(Outbox.ref.like(f"{ref_prefix}%"))
+        .group_by(Outbox.status)
+    )
+    return {status: n for status, n in rows.all()}
