@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions import encode
 from bot.clock import Clock
 from bot.config import Settings
-from bot.i18n import Catalog, Translator
-from bot.notify import PRIORITY_TASK, PRIORITY_URGENT, Notifier, campaign_title
+from bot.i18n import Catalog
+from bot.notify import PRIORITY_TASK, PRIORITY_URGENT, Notifier
 from bot.policy import REMIND, Policy, step_time
 from storage import outbox
 from storage import people as people_repo
@@ -157,14 +157,17 @@ class DeadlineEngine:
         rows = await self.session.execute(select(Campaign).where(Campaign.id.in_(list(ids))))
         return {c.id: c for c in rows.scalars()}
 
-    async def _people(self, ids: Iterable[int]) -> dict[int, Person]:
-        out: dict[int, Person] = {}
+    async def _people(self, ids: Iterable[int]) -> dict[int, Any]:
+        """Light rows (id, name, status, locale, unit_id): no ORM objects on the hot path."""
+        out: dict[int, Any] = {}
         id_list = list(ids)
         for i in range(0, len(id_list), outbox.CHUNK):
             rows = await self.session.execute(
-                select(Person).where(Person.id.in_(id_list[i : i + outbox.CHUNK]))
+                select(Person.id, Person.name, Person.status, Person.locale, Person.unit_id).where(
+                    Person.id.in_(id_list[i : i + outbox.CHUNK])
+                )
             )
-            out.update({p.id: p for p in rows.scalars()})
+            out.update({r.id: r for r in rows.all()})
         return out
 
     async def _apply(self, updates: dict[tuple[Any, ...], list[int]], now: datetime) -> None:
@@ -210,24 +213,8 @@ class DeadlineEngine:
         bindings = await self._bindings(stuck)
         sent = 0
         for pid in stuck:
-            binding = bindings.get(pid)
-            mentor_id = (binding.mentor_id or binding.leader_id) if binding else None
-            if mentor_id is None:
-                continue
-            mentor = await people_repo.person_by_id(self.session, mentor_id)
-            if mentor is None:
-                continue
-            acc = accounts.get(pid)
-            reason = "reason-blocked" if acc is not None else "reason-not-registered"
-            t = self.notifier.t(mentor.locale)
-            sent += await self.notifier.to_person(
-                mentor,
-                key="esc-unreachable",
-                kind="esc.unreachable",
-                ref=f"person:{pid}",
-                dedupe_key=f"unreachable:{pid}:{acc.id if acc else 0}",
-                name=people[pid].name,
-                reason=t(reason),
+            sent += await self.notifier.unreachable_note(
+                people[pid], accounts.get(pid), bindings.get(pid)
             )
         return sent
 
@@ -282,20 +269,30 @@ class DeadlineEngine:
                     office = True  # level 3, or nobody bound
         sent = 0
         send_at = self.notifier.not_before(now)
-        bucket = send_at.strftime("%Y%m%d%H%M")
+        round_ = Round(now=now, send_at=send_at, bucket=send_at.strftime("%Y%m%d%H%M"))
         if mentors:
-            sent += await self._mentor_digests(mentors, now, bucket, send_at)
+            sent += await self._mentor_digests(mentors, round_)
         if leaders:
-            sent += await self._leader_digests(leaders, now, bucket, send_at)
+            sent += await self._leader_digests(leaders, round_)
         if office:
-            sent += await self._office_digest(now, bucket, send_at)
+            sent += await self._office_digest(round_)
         return sent
 
-    async def _overdue(
-        self, min_level: int, where: Any
-    ) -> list[tuple[Assignment, Person, Campaign]]:
+    async def _overdue(self, min_level: int, where: Any) -> list[Item]:
+        """Open items at `min_level` or above, as light rows, with the current binding."""
         query = (
-            select(Assignment, Person, Campaign)
+            select(
+                Assignment.id,
+                Assignment.level,
+                Assignment.due_at,
+                Person.id.label("pid"),
+                Person.name,
+                Person.unit_id,
+                Campaign.titles,
+                Campaign.ref_key,
+                Binding.mentor_id,
+                Binding.leader_id,
+            )
             .join(Person, Person.id == Assignment.person_id)
             .join(Campaign, Campaign.id == Assignment.campaign_id)
             .join(
@@ -309,195 +306,216 @@ class DeadlineEngine:
                 Person.status == PersonStatus.ACTIVE,
                 where,
             )
-            .order_by(Person.unit_id, Person.name, Assignment.due_at)
+            .order_by(Person.unit_id, Person.name, Person.id, Assignment.due_at)
         )
-        return [tuple(r) for r in (await self.session.execute(query)).all()]  # type: ignore[misc]
+        return [Item(*r) for r in (await self.session.execute(query)).all()]
 
-    async def _mentor_digests(
-        self, mentors: set[int], now: datetime, bucket: str, send_at: datetime
-    ) -> int:
+    async def _mentor_digests(self, mentors: set[int], round_: Round) -> int:
         sent = 0
         mentor_list = sorted(mentors)
         for i in range(0, len(mentor_list), outbox.CHUNK):
-            chunk = mentor_list[i : i + outbox.CHUNK]
-            items = await self._overdue(1, Binding.mentor_id.in_(chunk))
-            by_mentor: dict[int, list[tuple[Assignment, Person, Campaign]]] = defaultdict(list)
-            bindings = await self._bindings(p.id for _, p, _ in items)
-            for a, p, c in items:
-                by_mentor[bindings[p.id].mentor_id].append((a, p, c))  # type: ignore[index]
+            items = await self._overdue(
+                1, Binding.mentor_id.in_(mentor_list[i : i + outbox.CHUNK])
+            )
+            by_mentor: dict[int, list[Item]] = defaultdict(list)
+            for item in items:
+                by_mentor[item.mentor_id].append(item)  # type: ignore[index]
             recipients = await self._people(by_mentor)
-            accounts = await outbox.accounts_for(self.session, [p.id for _, p, _ in items])
+            accounts = await outbox.accounts_for(self.session, [it.pid for it in items])
+            render = Renderer(self.notifier, round_.now, accounts)
             rows = []
             for mentor_id, entries in by_mentor.items():
                 mentor = recipients[mentor_id]
-                t = self.notifier.t(mentor.locale)
-                text, buttons = self._person_digest(
-                    t, "digest-mentor-title", entries, now, accounts
-                )
-                rows.append(self._digest_row(mentor, text, buttons, 1, bucket, send_at, now))
-            sent += await outbox.enqueue(
-                self.session, await self._with_accounts(rows), replace_pending=True
-            )
+                text, buttons = render.person_digest(mentor.locale, "digest-mentor-title", entries)
+                rows.append(DigestRow(mentor, text, buttons, 1))
+            sent += await self._enqueue_digests(rows, round_)
         return sent
 
-    async def _leader_digests(
-        self, leaders: set[int], now: datetime, bucket: str, send_at: datetime
-    ) -> int:
+    async def _leader_digests(self, leaders: set[int], round_: Round) -> int:
         items = await self._overdue(1, Binding.leader_id.in_(sorted(leaders)))
-        bindings = await self._bindings(p.id for _, p, _ in items)
-        by_leader: dict[int, list[tuple[Assignment, Person, Campaign]]] = defaultdict(list)
-        for a, p, c in items:
-            b = bindings[p.id]
-            if a.level >= 2 or b.mentor_id is None:
-                by_leader[b.leader_id].append((a, p, c))  # type: ignore[index]
+        by_leader: dict[int, list[Item]] = defaultdict(list)
+        for item in items:
+            if item.level >= 2 or item.mentor_id is None:
+                by_leader[item.leader_id].append(item)  # type: ignore[index]
         recipients = await self._people(by_leader)
-        accounts = await outbox.accounts_for(self.session, [p.id for _, p, _ in items])
-        units = await self._unit_names()
+        accounts = await outbox.accounts_for(self.session, [it.pid for it in items])
+        render = Renderer(self.notifier, round_.now, accounts, await self._unit_names())
         rows = []
         for leader_id, entries in by_leader.items():
             leader = recipients[leader_id]
-            t = self.notifier.t(leader.locale)
-            text, buttons = self._unit_digest(
-                t, "digest-leader-title", entries, now, units, accounts
-            )
-            rows.append(self._digest_row(leader, text, buttons, 2, bucket, send_at, now))
-        return await outbox.enqueue(
-            self.session, await self._with_accounts(rows), replace_pending=True
-        )
+            text, buttons = render.unit_digest(leader.locale, "digest-leader-title", entries)
+            rows.append(DigestRow(leader, text, buttons, 2))
+        return await self._enqueue_digests(rows, round_)
 
-    async def _office_digest(self, now: datetime, bucket: str, send_at: datetime) -> int:
+    async def _office_digest(self, round_: Round) -> int:
         items = await self._overdue(3, true())
         # nobody bound at all: those reach the office directly
-        items += [it for it in await self._overdue(1, Binding.id.is_(None)) if it[0].level < 3]
+        items += [it for it in await self._overdue(1, Binding.id.is_(None)) if it.level < 3]
         staff = await people_repo.people_with_role(self.session, Role.OFFICE)
-        units = await self._unit_names()
-        accounts = await outbox.accounts_for(self.session, [p.id for _, p, _ in items])
+        accounts = await outbox.accounts_for(self.session, [it.pid for it in items])
+        render = Renderer(self.notifier, round_.now, accounts, await self._unit_names())
         rows = []
         for member in staff:
-            t = self.notifier.t(member.locale)
-            text, _ = self._unit_digest(t, "digest-office-title", items, now, units, accounts)
-            rows.append(self._digest_row(member, text, [], 3, bucket, send_at, now))
-        return await outbox.enqueue(
-            self.session, await self._with_accounts(rows), replace_pending=True
-        )
+            text, _ = render.unit_digest(member.locale, "digest-office-title", items)
+            rows.append(DigestRow(member, text, [], 3))
+        return await self._enqueue_digests(rows, round_)
 
     async def _unit_names(self) -> dict[int, str]:
-        return {u.id: u.name for u in (await self.session.execute(select(Unit))).scalars()}
+        return {
+            uid: name
+            for uid, name in (await self.session.execute(select(Unit.id, Unit.name))).all()
+        }
 
-    def _lines(
+    async def _enqueue_digests(self, rows: list[DigestRow], round_: Round) -> int:
+        accounts = await outbox.accounts_for(self.session, [r.recipient.id for r in rows])
+        return await outbox.enqueue(
+            self.session,
+            [
+                outbox.row_for(
+                    person_id=r.recipient.id,
+                    account=accounts.get(r.recipient.id),
+                    kind=f"digest.L{r.level}",
+                    ref=f"digest:{r.level}",
+                    text=r.text,
+                    buttons=r.buttons,
+                    dedupe_key=f"digest:{r.level}:{r.recipient.id}:{round_.bucket}",
+                    not_before=round_.send_at,
+                    now=round_.now,
+                    priority=PRIORITY_URGENT,
+                )
+                for r in rows
+            ],
+            replace_pending=True,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    now: datetime
+    send_at: datetime
+    bucket: str  # digests of one round share a dedupe key; a later tick in it rebuilds them
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: int
+    level: int
+    due_at: datetime | None
+    pid: int
+    name: str
+    unit_id: int
+    titles: dict[str, str]
+    ref_key: str
+    mentor_id: int | None
+    leader_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRow:
+    recipient: Any
+    text: str
+    buttons: list[list[dict[str, str]]]
+    level: int
+
+
+class Renderer:
+    """Digest text in each recipient's language; repeated phrases are formatted once."""
+
+    def __init__(
         self,
-        t: Translator,
-        entries: list[tuple[Assignment, Person, Campaign]],
+        notifier: Notifier,
         now: datetime,
         accounts: dict[int, Any],
-    ) -> list[tuple[Person, str]]:
-        by_person: dict[int, list[tuple[Assignment, Person, Campaign]]] = defaultdict(list)
+        units: dict[int, str] | None = None,
+    ) -> None:
+        self.notifier = notifier
+        self.now = now
+        self.accounts = accounts
+        self.units = units or {}
+        self._memo: dict[tuple[Any, ...], str] = {}
+
+    def _t(self, locale: str | None, key: str, **args: Any) -> str:
+        memo_key = (locale, key, *sorted(args.items()))
+        if memo_key not in self._memo:
+            self._memo[memo_key] = self.notifier.t(locale)(key, **args)
+        return self._memo[memo_key]
+
+    def _lines(self, locale: str | None, entries: list[Item]) -> list[tuple[Item, str]]:
+        by_person: dict[int, list[Item]] = defaultdict(list)
         for entry in entries:
-            by_person[entry[1].id].append(entry)
+            by_person[entry.pid].append(entry)
+        loc = locale or self.notifier.settings.default_locale
         out = []
         for group in by_person.values():
-            person = group[0][1]
+            first = group[0]
             titles = "、".join(
-                t("digest-item", title=campaign_title(c, t.locale), days=_days_over(a, now))
-                for a, _, c in group
+                self._t(
+                    locale,
+                    "digest-item",
+                    title=str(it.titles.get(loc) or it.titles.get("zh_CN") or it.ref_key),
+                    days=_days_over(it.due_at, self.now),
+                )
+                for it in group
             )
-            acc = accounts.get(person.id)
-            flag = "" if acc is not None and acc.reachable else t("digest-unreachable-flag")
-            out.append((person, t("digest-line", name=person.name, items=titles, flag=flag)))
+            acc = self.accounts.get(first.pid)
+            flag = (
+                ""
+                if acc is not None and acc.reachable
+                else self._t(locale, "digest-unreachable-flag")
+            )
+            line = self.notifier.t(locale)("digest-line", name=first.name, items=titles, flag=flag)
+            out.append((first, line))
         return out
 
-    def _buttons(self, t: Translator, people: list[Person]) -> list[list[dict[str, str]]]:
+    def _buttons(self, locale: str | None, people: list[Item]) -> list[list[dict[str, str]]]:
         return [
             [
                 {
-                    "label": t("btn-reminded", name=person.name),
-                    "action": encode("esc", "rip", person.id),
+                    "label": self._t(locale, "btn-reminded", name=p.name),
+                    "action": encode("esc", "rip", p.pid),
                 },
                 {
-                    "label": t("btn-excuse", name=person.name),
-                    "action": encode("esc", "exc", person.id),
+                    "label": self._t(locale, "btn-excuse", name=p.name),
+                    "action": encode("esc", "exc", p.pid),
                 },
             ]
-            for person in people[:MAX_PEOPLE_BUTTONS]
+            for p in people[:MAX_PEOPLE_BUTTONS]
         ]
 
-    def _person_digest(
-        self,
-        t: Translator,
-        title_key: str,
-        entries: list[tuple[Assignment, Person, Campaign]],
-        now: datetime,
-        accounts: dict[int, Any],
+    def person_digest(
+        self, locale: str | None, title_key: str, entries: list[Item]
     ) -> tuple[str, list[list[dict[str, str]]]]:
-        lines = self._lines(t, entries, now, accounts)
-        text = "\n".join([t(title_key, count=len(lines)), *(line for _, line in lines)])
-        return text, self._buttons(t, [p for p, _ in lines])
+        lines = self._lines(locale, entries)
+        text = "\n".join([self._t(locale, title_key, count=len(lines)), *(ln for _, ln in lines)])
+        return text, self._buttons(locale, [p for p, _ in lines])
 
-    def _unit_digest(
-        self,
-        t: Translator,
-        title_key: str,
-        entries: list[tuple[Assignment, Person, Campaign]],
-        now: datetime,
-        units: dict[int, str],
-        accounts: dict[int, Any],
+    def unit_digest(
+        self, locale: str | None, title_key: str, entries: list[Item]
     ) -> tuple[str, list[list[dict[str, str]]]]:
-        by_unit: dict[int, list[tuple[Assignment, Person, Campaign]]] = defaultdict(list)
+        by_unit: dict[int, list[Item]] = defaultdict(list)
         for entry in entries:
-            by_unit[entry[1].unit_id].append(entry)
-        parts = [t(title_key, count=len({e[1].id for e in entries}))]
-        people: list[Person] = []
+            by_unit[entry.unit_id].append(entry)
+        parts = [self._t(locale, title_key, count=len({e.pid for e in entries}))]
+        people: list[Item] = []
         for unit_id, group in by_unit.items():
-            lines = self._lines(t, group, now, accounts)
+            lines = self._lines(locale, group)
             parts.append(
-                t("digest-unit", unit=units.get(unit_id, "?"), people=len(lines), items=len(group))
+                self._t(
+                    locale,
+                    "digest-unit",
+                    unit=self.units.get(unit_id, "?"),
+                    people=len(lines),
+                    items=len(group),
+                )
             )
             parts.extend(line for _, line in lines[:50])
             if len(lines) > 50:
-                parts.append(t("digest-more", count=len(lines) - 50))
+                parts.append(self._t(locale, "digest-more", count=len(lines) - 50))
             people.extend(p for p, _ in lines)
-        return "\n".join(parts), self._buttons(t, people)
-
-    def _digest_row(
-        self,
-        recipient: Person,
-        text: str,
-        buttons: list[list[dict[str, str]]],
-        level: int,
-        bucket: str,
-        send_at: datetime,
-        now: datetime,
-    ) -> dict[str, Any]:
-        return {
-            "recipient": recipient,
-            "text": text,
-            "buttons": buttons,
-            "level": level,
-            "dedupe_key": f"digest:{level}:{recipient.id}:{bucket}",
-            "send_at": send_at,
-            "now": now,
-        }
-
-    async def _with_accounts(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        accounts = await outbox.accounts_for(self.session, [r["recipient"].id for r in rows])
-        return [
-            outbox.row_for(
-                person_id=r["recipient"].id,
-                account=accounts.get(r["recipient"].id),
-                kind=f"digest.L{r['level']}",
-                ref=f"digest:{r['level']}",
-                text=r["text"],
-                buttons=r["buttons"],
-                dedupe_key=r["dedupe_key"],
-                not_before=r["send_at"],
-                now=r["now"],
-                priority=PRIORITY_URGENT,
-            )
-            for r in rows
-        ]
+        return "\n".join(parts), self._buttons(locale, people)
 
 
-def _days_over(a: Assignment, now: datetime) -> int:
-    if a.due_at is None:
+def _days_over(due_at: datetime | None, now: datetime) -> int:
+    if due_at is None:
         return 0
-    return max(0, (now - a.due_at).days)
+    return max(0, (now - due_at).days)

@@ -79,19 +79,22 @@ async def enqueue(
         return 0
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     mod = postgresql if dialect == "postgresql" else sqlite
+    stmt = mod.insert(Outbox)
+    if replace_pending:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["dedupe_key"],
+            set_={"text": stmt.excluded.text, "buttons": stmt.excluded.buttons},
+            where=Outbox.status == OutboxStatus.PENDING,
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    # executemany: one compiled statement, batched by the driver ("insertmanyvalues")
     total = 0
-    for i in range(0, len(rows), CHUNK):
-        stmt = mod.insert(Outbox).values(list(rows[i : i + CHUNK]))
-        if replace_pending:
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["dedupe_key"],
-                set_={"text": stmt.excluded.text, "buttons": stmt.excluded.buttons},
-                where=Outbox.status == OutboxStatus.PENDING,
-            )
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
-        result = await session.execute(stmt)
-        total += result.rowcount or 0
+    for i in range(0, len(rows), CHUNK * 5):
+        result = await session.execute(
+            stmt.returning(Outbox.id), list(rows[i : i + CHUNK * 5])
+        )
+        total += len(result.all())
     return total
 
 

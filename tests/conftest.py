@@ -32,7 +32,49 @@ _pg_schema_ready = False
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "db_kind" in metafunc.fixturenames:
-        metafunc.parametrize("db_kind", ["sqlite", "pg"])
+        only_pg = metafunc.definition.get_closest_marker("pg_only") is not None
+        metafunc.parametrize("db_kind", ["pg"] if only_pg else ["sqlite", "pg"])
+
+
+_pg_session_url: str | None = None
+
+
+async def _session_pg_url() -> str:
+    """A database of this test session's own (muster_test_<pid>), so parallel runs on one
+    server (developers, CI) never truncate each other's tables. Dropped at exit."""
+    global _pg_session_url  # noqa: PLW0603
+    if _pg_session_url is None:
+        import asyncpg  # noqa: PLC0415
+
+        assert PG_URL is not None
+        name = f"muster_test_{os.getpid()}"
+        conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg", "postgresql"))
+        try:
+            await conn.execute(f"DROP DATABASE IF EXISTS {name}")
+            await conn.execute(f"CREATE DATABASE {name}")
+        finally:
+            await conn.close()
+        _pg_session_url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    return _pg_session_url
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _pg_session_url is None or PG_URL is None:
+        return
+    import asyncio  # noqa: PLC0415
+
+    import asyncpg  # noqa: PLC0415
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg", "postgresql"))
+        try:
+            await conn.execute(
+                f"DROP DATABASE IF EXISTS {_pg_session_url.rsplit('/', 1)[1]} WITH (FORCE)"
+            )
+        finally:
+            await conn.close()
+
+    asyncio.run(drop())
 
 
 async def _reset_pg(engine: AsyncEngine) -> None:
@@ -58,7 +100,7 @@ async def engine(db_kind: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     if db_kind == "pg":
         if not PG_URL:
             pytest.skip("MUSTER_TEST_PG_URL not set")
-        eng = make_engine(PG_URL, pool_size=5)
+        eng = make_engine(await _session_pg_url(), pool_size=5)
         await _reset_pg(eng)
     else:
         eng = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")

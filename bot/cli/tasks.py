@@ -1,0 +1,86 @@
+"""`muster tick`, `muster escalations`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+
+from bot.actor import Actor
+from bot.app import App
+from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.errors import DomainError
+from scheduled.jobs import run_tick
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    tk = sub.add_parser("tick", help="run one deadline-engine tick (reminders, escalations)")
+    tk.add_argument("--now", help="local time to run at, e.g. 2026-12-01T12:00 (default: now)")
+    tk.set_defaults(func=cmd_tick)
+
+    esc = sub.add_parser("escalations", help="open escalations with level and who was told")
+    esc.add_argument("--unit", help="only this unit (and its sub-units)")
+    esc.set_defaults(func=cmd_escalations)
+
+
+def parse_local(value: str, settings: Settings) -> datetime:
+    """A local wall time (YYYY-MM-DDTHH:MM) in the deployment's zone, as UTC."""
+    try:
+        naive = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"not a time: {value!r} (use 2026-12-01T12:00)") from None
+    if naive.tzinfo is not None:
+        return naive
+    return naive.replace(tzinfo=settings.tz)
+
+
+async def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
+    clock = None
+    if args.now:
+        try:
+            clock = FrozenClock(parse_local(args.now, settings))
+        except ValueError as exc:
+            print(f"muster: {exc}", file=sys.stderr)
+            return 2
+    app = await App.open(settings, clock=clock)
+    try:
+        report = await run_tick(app)
+    finally:
+        await app.close()
+    levels = ", ".join(f"L{k}: {v}" for k, v in report.escalated.items())
+    print(
+        f"tick at {app.clock.now().astimezone(settings.tz):%Y-%m-%d %H:%M}: "
+        f"{report.claimed} due items, {report.reminders} reminders, escalated {levels}, "
+        f"{report.digests} digests, {report.cancelled_left} cancelled (left), "
+        f"{report.unreachable_notes} cannot-reach notes queued"
+    )
+    return 0
+
+
+async def cmd_escalations(args: argparse.Namespace, settings: Settings) -> int:
+    app = await App.open(settings)
+    try:
+        async with app.unit_of_work() as svc:
+            items = await svc.escalations.open_escalations(
+                Actor.cli("cli:escalations"), unit=args.unit, locale=settings.default_locale
+            )
+    except DomainError as exc:
+        print(f"muster: {app.translator()(exc.key, **exc.args_)}", file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
+    if not items:
+        print("no open escalations")
+        return 0
+    t = app.translator()
+    print(
+        f"{'unit':<16} {'name':<10} {'emp':<8} {'lvl':<3} {'due':<16} {'since':<16} notified  task"
+    )
+    for it in items:
+        print(
+            f"{it.unit:<16} {it.name:<10} {it.employee_no:<8} L{it.level:<2} "
+            f"{t.time(it.due_at):<16} {t.time(it.since):<16} {it.notified:<9} {it.title}"
+        )
+    print(f"{len(items)} open escalations")
+    return 0

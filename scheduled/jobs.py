@@ -1,0 +1,121 @@
+"""Timed work of a running bot. APScheduler only triggers; the database holds the state.
+
+- every `MUSTER_TICK_SECONDS`: the deadline engine tick (reminders, escalations);
+- every 10 minutes: hand active campaigns to people who joined their audience.
+On SQLite a lease makes sure only one process does this (and tells a second one so).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.app import App
+from scheduled import lease
+from scheduled.deadlines import DeadlineEngine, TickReport
+
+log = logging.getLogger(__name__)
+
+LEASE = "scheduler"
+
+
+class SecondProcess(Exception):
+    """A second process on one SQLite database."""
+
+
+async def run_tick(app: App) -> TickReport:
+    """Run one tick at the app clock's now, in one transaction."""
+    total = TickReport()
+    while True:
+        async with app.sessionmaker() as session:
+            engine = DeadlineEngine(
+                session, clock=app.clock, settings=app.settings, catalog=app.catalog
+            )
+            report = await engine.tick()
+            await session.commit()
+        _add(total, report)
+        if report.claimed < engine.batch:
+            return total
+
+
+def _add(total: TickReport, report: TickReport) -> None:
+    total.claimed += report.claimed
+    total.reminders += report.reminders
+    total.digests += report.digests
+    total.cancelled_left += report.cancelled_left
+    total.unreachable_notes += report.unreachable_notes
+    for level, n in report.escalated.items():
+        total.escalated[level] += n
+
+
+async def sync_audiences(app: App) -> int:
+    """Give active campaigns to people who joined their audience since publishing."""
+    async with app.unit_of_work() as svc:
+        return await svc.pledges.sync_new_people()
+
+
+@dataclass
+class Jobs:
+    app: App
+    holder: str
+    scheduler: AsyncIOScheduler
+
+    async def _guarded(self, name: str, coro_fn) -> None:  # noqa: ANN001
+        try:
+            if self.app.settings.is_sqlite:
+                await self._renew()
+            await coro_fn(self.app)
+        except lease.LeaseHeld as exc:
+            log.error("another process runs the scheduler (%s); this one stops ticking", exc)
+        except Exception:
+            log.exception("scheduled job %s failed; it runs again at its next time", name)
+
+    async def _renew(self) -> None:
+        async with self.app.sessionmaker() as session:
+            ttl = timedelta(seconds=self.app.settings.tick_seconds * 3)
+            await lease.acquire(session, LEASE, self.holder, self.app.clock.now(), ttl)
+            await session.commit()
+
+    async def stop(self) -> None:
+        self.scheduler.shutdown(wait=False)
+        if self.app.settings.is_sqlite:
+            async with self.app.sessionmaker() as session:
+                await lease.release(session, LEASE, self.holder)
+                await session.commit()
+
+
+async def start_jobs(app: App) -> Jobs:
+    """Check the lease (SQLite), then start the periodic jobs."""
+    jobs = Jobs(app, lease.holder_id(), AsyncIOScheduler(timezone=app.settings.tz))
+    if app.settings.is_sqlite:
+        try:
+            await jobs._renew()  # noqa: SLF001
+        except lease.LeaseHeld as exc:
+            raise SecondProcess(
+                f"another Muster process already runs on this SQLite database ({exc}). "
+                "SQLite supports one process; use PostgreSQL to run several."
+            ) from None
+    sched = jobs.scheduler
+    sched.add_job(
+        jobs._guarded,
+        "interval",
+        seconds=app.settings.tick_seconds,
+        args=["tick", run_tick],  # noqa: SLF001
+        coalesce=True,
+        max_instances=1,
+        id="tick",
+    )
+    sched.add_job(
+        jobs._guarded,
+        "interval",
+        minutes=10,
+        args=["sync", sync_audiences],  # noqa: SLF001
+        coalesce=True,
+        max_instances=1,
+        id="sync",
+    )
+    sched.start()
+    return jobs
