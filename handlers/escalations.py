@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.core import Incoming, Reply
+from bot.actions import encode
+from bot.core import Button, Incoming, Reply
 from bot.router import Flow
 from bot.text import esc
+from handlers.common import back_to_menu
 
 flow = Flow("escalations")
+flow.menu_entry("menu-my-team", "esc:team", roles={"mentor", "leader"}, order=20)
 
 STEP_REASON = "esc.reason"
 
@@ -38,3 +41,33 @@ async def on_text_reason(event: Incoming, ctx: Context) -> list[Reply]:
     )
     ctx.state.clear()
     return [Reply(ctx.t("esc-excused-done", name=esc(person.name)))]
+
+
+@flow.button("esc:team")
+async def cb_team(event: Incoming, ctx: Context) -> list[Reply]:
+    """Show my auxiliaries with their open and overdue tasks."""
+    team = await ctx.services.escalations.team(ctx.actor)
+    if not team:
+        return [Reply(ctx.t("team-none"), buttons=[back_to_menu(ctx)], edit=True)]
+    lines = [ctx.t("team-title", count=len(team))]
+    rows: list[list[Button]] = []
+    for m in team:
+        lines.append(
+            ctx.t(
+                "team-line",
+                name=esc(m.name),
+                post=esc(m.post or "-"),
+                open=m.open,
+                overdue=m.overdue,
+                flag="" if m.reachable else ctx.t("digest-unreachable-flag"),
+            )
+        )
+        if m.overdue:
+            rows.append(
+                [
+                    Button(ctx.t("btn-reminded", name=m.name), encode("esc", "rip", m.person_id)),
+                    Button(ctx.t("btn-excuse", name=m.name), encode("esc", "exc", m.person_id)),
+                ]
+            )
+    rows.append(back_to_menu(ctx))
+    return [Reply("\n".join(lines), buttons=rows, edit=True)]

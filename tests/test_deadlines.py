@@ -206,3 +206,29 @@ async def test_two_concurrent_ticks_send_nothing_twice(app: App, clock: FrozenCl
         reminders = (await s.execute(select(func.count()).select_from(Outbox).where(
             Outbox.kind == "task.task-reminder"))).scalar_one()
     assert reminders == 4
+
+
+async def test_mentor_sees_team_status_and_acts_from_the_bot(app: App, clock: FrozenClock) -> None:
+    from tests.chat import ChatUser  # noqa: PLC0415
+
+    await _setup(app)
+    clock.set(DUE + timedelta(hours=1))
+    await tick(app)
+    mentor = ChatUser(app.conversation(), "M001")
+    await mentor.send("/menu")
+    await mentor.press("我联系的辅警")
+    assert "张三" in mentor.text and "逾期 1 项" in mentor.text and "王五" not in mentor.text
+    await mentor.press("已当面提醒 张三")
+    assert "已记录" in mentor.text
+    await mentor.send("/menu")
+    await mentor.press("我联系的辅警")
+    await mentor.press("免除 李四")
+    await mentor.send("病假")
+    assert "已免除" in mentor.text
+    aux = ChatUser(app.conversation(), "A001")
+    await aux.send("/menu")
+    assert "我联系的辅警" not in " ".join(aux.labels())
+    await aux.tap("esc:team")
+    assert "没有执行此操作的权限" in aux.text
+    await aux.tap("esc:rip:1")
+    assert "没有执行此操作的权限" in aux.text

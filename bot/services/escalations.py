@@ -20,6 +20,7 @@ from storage.models import (
     AssignmentStatus,
     Binding,
     Campaign,
+    ChannelAccount,
     Person,
     Role,
     Unit,
@@ -42,6 +43,16 @@ class OpenEscalation:
     due_at: datetime | None
     since: datetime | None
     notified: str  # who the current level went to
+
+
+@dataclass(frozen=True, slots=True)
+class MemberStatus:
+    person_id: int
+    name: str
+    post: str | None
+    open: int
+    overdue: int
+    reachable: bool
 
 
 class EscalationService(Service):
@@ -181,6 +192,64 @@ class EscalationService(Service):
                     due_at=a.due_at,
                     since=a.last_action_at,
                     notified=notified,
+                )
+            )
+        return out
+
+    async def team(self, actor: Actor) -> list[MemberStatus]:
+        """The auxiliaries bound to the actor (as mentor or leader) with their open and
+        overdue task counts. Task status only: never check-in answers or hotline tickets."""
+        actor.require(Role.MENTOR, Role.LEADER)
+        me = actor.person.id if actor.person else None
+        now = self.clock.now()
+        bound = (
+            (
+                await self.session.execute(
+                    select(Person)
+                    .join(Binding, Binding.auxiliary_id == Person.id)
+                    .where(
+                        Binding.valid_to.is_(None),
+                        (Binding.mentor_id == me) | (Binding.leader_id == me),
+                        Person.status == "active",
+                    )
+                    .order_by(Person.name)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if not bound:
+            return []
+        ids = [p.id for p in bound]
+        tasks = (
+            await self.session.execute(
+                select(Assignment.person_id, Assignment.due_at).where(
+                    Assignment.person_id.in_(ids), Assignment.status == AssignmentStatus.OPEN
+                )
+            )
+        ).all()
+        accounts = {
+            a.person_id: a
+            for a in (
+                await self.session.execute(
+                    select(ChannelAccount).where(
+                        ChannelAccount.person_id.in_(ids), ChannelAccount.unbound_at.is_(None)
+                    )
+                )
+            ).scalars()
+        }
+        out = []
+        for p in bound:
+            mine = [due for pid, due in tasks if pid == p.id]
+            acc = accounts.get(p.id)
+            out.append(
+                MemberStatus(
+                    person_id=p.id,
+                    name=p.name,
+                    post=p.post,
+                    open=len(mine),
+                    overdue=sum(1 for due in mine if due is not None and due < now),
+                    reachable=acc is not None and acc.reachable,
                 )
             )
         return out

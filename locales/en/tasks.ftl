@@ -35,3 +35,8 @@ esc-reason-empty = Please type a reason.
 esc-reminded-done = Recorded: you reminded { $name } in person. They got a fresh reminder; the next level waits 24 more hours.
 esc-ask-reason = Please type why { $name } is excused this time (for example: sick leave, off-site training):
 esc-excused-done = { $name }'s overdue tasks are excused; the reason is recorded.
+
+menu-my-team = 👥 My auxiliaries
+team-none = No auxiliaries are bound to you right now.
+team-title = Auxiliaries bound to you ({ $count }):
+team-line = • { $name } ({ $post }): { $open } open, { $overdue } overdue{ $flag }

@@ -35,3 +35,8 @@ esc-reason-empty = 请输入免除理由。
 esc-reminded-done = 已记录：您已当面提醒 { $name }。系统已重新提醒本人，下一级督办推迟 24 小时。
 esc-ask-reason = 请输入免除 { $name } 本次任务的理由（例如：病假、外出培训）：
 esc-excused-done = 已免除 { $name } 的逾期任务，理由已记录。
+
+menu-my-team = 👥 我联系的辅警
+team-none = 目前没有与您绑定的辅警。
+team-title = 与您绑定的辅警（{ $count } 人）：
+team-line = • { $name }（{ $post }）：待办 { $open } 项，逾期 { $overdue } 项{ $flag }
