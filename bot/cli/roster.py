@@ -1,9 +1,170 @@
-"""`muster roster import|export` (being written)."""
+"""`muster roster import FILE` and `muster roster export FILE.xlsx`."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.actor import Actor
+from bot.app import App
+from bot.config import Settings
+from bot.errors import DomainError
+from bot.i18n import LOCALES, Translator
+from bot.roster_io import Problem
+from bot.services.roster import BindingChange, ImportReport
+
+SHOW_AT_MOST = 200  # lines per list; a broken 60k-row file should not flood the terminal
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    return None
+    roster = sub.add_parser("roster", help="import or export the roster (people, units, bindings)")
+    roster_sub = roster.add_subparsers(dest="roster_command", required=True)
+    lang = argparse.ArgumentParser(add_help=False)
+    lang.add_argument("--lang", choices=LOCALES, help="language of the report (default zh_CN)")
+
+    imp = roster_sub.add_parser(
+        "import", parents=[lang],
+        help="check and apply a roster .xlsx or .csv (UTF-8 or GBK); nothing is written "
+        "if any row is bad",
+    )
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    imp.add_argument(
+        "--mark-missing-left", action="store_true",
+        help="mark active people who are not in the file as left",
+    )
+    imp.add_argument(
+        "--units-must-exist", action="store_true",
+        help="treat a unit that is not in the database as an error instead of creating it",
+    )
+    imp.set_defaults(func=cmd_roster_import)
+
+    exp = roster_sub.add_parser(
+        "export", parents=[lang], help="write everyone, with current mentor and leader, to .xlsx"
+    )
+    exp.add_argument("file", type=Path, metavar="FILE.xlsx")
+    exp.set_defaults(func=cmd_roster_export)
+
+
+async def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Import a roster file and print what changed and every problem found."""
+    app = await App.open(settings)
+    t = app.translator(args.lang)
+    try:
+        async with app.unit_of_work() as svc:
+            report = await svc.roster.import_file(
+                Actor.cli("cli:roster-import"), args.file, dry_run=args.dry_run,
+                mark_missing_left=args.mark_missing_left,
+                units_must_exist=args.units_must_exist,
+            )
+    except DomainError as exc:
+        print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
+    print("\n".join(render_report(t, report)))
+    return 1 if report.errors else 0
+
+
+async def cmd_roster_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the roster table with current mentors and leaders to an .xlsx file."""
+    app = await App.open(settings)
+    t = app.translator(args.lang)
+    try:
+        async with app.unit_of_work() as svc:
+            count = await svc.roster.export(Actor.cli("cli:roster-export"), args.file)
+    except DomainError as exc:
+        print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
+    print(t("roster-exported", count=count, path=str(args.file)))
+    return 0
+
+
+def render_report(t: Translator, report: ImportReport) -> list[str]:
+    """The import report as terminal lines in the translator's language."""
+    sep = "、" if t.locale == "zh_CN" else ", "
+    lines = [t("roster-report-title", path=report.path, rows=report.rows)]
+    if report.errors:
+        lines.append(t("roster-report-errors", count=len(report.errors)))
+        lines.extend(_capped(t, [problem_line(t, p) for p in report.errors]))
+        _warnings(t, report, lines)
+        lines.append(t("roster-report-nothing-written"))
+        return lines
+    lines.append(
+        t(
+            "roster-report-counts", created=len(report.created), updated=len(report.updated),
+            unchanged=report.unchanged, reactivated=len(report.reactivated),
+            units=len(report.units_created), bindings=len(report.binding_changes),
+        )
+    )
+    if report.units_created:
+        units = report.units_created
+        more = "…" if len(units) > SHOW_AT_MOST else ""
+        lines.append(t("roster-report-units", units=sep.join(units[:SHOW_AT_MOST]) + more))
+    lines.extend(
+        _capped(t, [
+            t("roster-report-updated", who=f"{u.name}({u.employee_no})",
+              fields=sep.join(t(f"roster-field-{f}") for f in u.changes))
+            for u in report.updated
+        ])
+    )
+    lines.extend(
+        _capped(t, [binding_line(t, c) for c in report.binding_changes if c.before is not None])
+    )
+    if report.reactivated:
+        lines.append(t("roster-report-reactivated", who=sep.join(report.reactivated)))
+    if report.missing:
+        key = "roster-report-marked-left" if report.marked_left else "roster-report-missing"
+        lines.append(t(key, count=len(report.missing)))
+        lines.extend(_capped(t, [f"  {name}({no})" for no, name in report.missing]))
+    _warnings(t, report, lines)
+    if report.dry_run:
+        lines.append(t("roster-report-dry-run"))
+    elif report.has_changes:
+        lines.append(t("roster-report-written"))
+    else:
+        lines.append(t("roster-report-no-changes"))
+    return lines
+
+
+def _warnings(t: Translator, report: ImportReport, lines: list[str]) -> None:
+    if report.warnings:
+        lines.append(t("roster-report-warnings", count=len(report.warnings)))
+        lines.extend(_capped(t, [problem_line(t, p) for p in report.warnings]))
+
+
+def problem_line(t: Translator, problem: Problem) -> str:
+    """`row 5, column 性别: ...` in the translator's language."""
+    message = t(problem.key, **{k: _arg(v) for k, v in problem.args.items()})
+    if problem.row is not None and problem.column is not None:
+        return t("roster-problem", row=str(problem.row), column=problem.column, message=message)
+    if problem.row is not None:
+        return t("roster-problem-row", row=str(problem.row), message=message)
+    return f"  {message}"
+
+
+def binding_line(t: Translator, change: BindingChange) -> str:
+    def pair(refs: tuple[str | None, str | None] | None) -> str:
+        if refs is None:
+            return t("roster-binding-none")
+        return " / ".join(r or "-" for r in refs)
+
+    return t(
+        "roster-report-binding", who=f"{change.name}({change.employee_no})",
+        before=pair(change.before), after=pair(change.after),
+    )
+
+
+def _capped(t: Translator, lines: Sequence[str]) -> list[str]:
+    if len(lines) <= SHOW_AT_MOST:
+        return list(lines)
+    return [*lines[:SHOW_AT_MOST], t("roster-report-more", count=len(lines) - SHOW_AT_MOST)]
+
+
+def _arg(value: object) -> object:
+    # Fluent would print a row number such as 12345 as "12,345".
+    return str(value) if isinstance(value, int) else value
