@@ -14,6 +14,7 @@ from bot.errors import DomainError
 from bot.i18n import LOCALES, Translator
 from bot.roster_io import Problem
 from bot.services.roster import BindingChange, ImportReport
+from scheduled.jobs import sync_audiences
 
 SHOW_AT_MOST = 200  # lines per list; a broken 60k-row file should not flood the terminal
 
@@ -59,12 +60,16 @@ async def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int
                 mark_missing_left=args.mark_missing_left,
                 units_must_exist=args.units_must_exist,
             )
+        # newcomers get the tasks already published to their audience
+        added = 0 if report.errors or args.dry_run else await sync_audiences(app)
     except DomainError as exc:
         print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
         return 1
     finally:
         await app.close()
     print("\n".join(render_report(t, report)))
+    if added:
+        print(t("roster-tasks-assigned", count=added))
     return 1 if report.errors else 0
 
 

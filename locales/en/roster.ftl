@@ -68,3 +68,4 @@ roster-field-status = status
 
 roster-export-xlsx-only = The roster can only be exported as .xlsx; give a file name ending in .xlsx.
 roster-exported = Exported { $count } people to { $path }
+roster-tasks-assigned = { $count } published tasks were assigned to people new to their audience.

@@ -68,3 +68,4 @@ roster-field-status = 状态
 
 roster-export-xlsx-only = 只能导出为 .xlsx 文件，请把文件名改为以 .xlsx 结尾。
 roster-exported = 已导出 { $count } 人到 { $path }
+roster-tasks-assigned = 已向新进人员下发 { $count } 项已发布的任务。
