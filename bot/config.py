@@ -40,6 +40,16 @@ class Settings(BaseSettings):
     quiet_hours: str = "22:00-07:00"  # local; reminders and escalations wait until the end
     policies: dict[str, dict[str, Any]] = Field(default_factory=dict)  # per task kind
     tick_seconds: int = Field(default=60, ge=5, le=3600)
+    # The weekly check-in and unit register: opened and due at these local times
+    checkin_open: str = "MON 09:00"
+    checkin_due: str = "THU 12:00"
+    # The outbox sender. Telegram allows 30 messages/s overall, 1/s to one chat and
+    # 20/min to one group; the defaults keep a margin below that.
+    send_rate: float = Field(default=28, gt=0, le=1000)  # messages per second, all chats
+    send_per_chat_interval: float = Field(default=1.0, ge=0, le=60)  # seconds between two
+    send_group_per_minute: int = Field(default=20, ge=1, le=1000)
+    send_concurrency: int = Field(default=8, ge=1, le=100)  # Bot API calls in flight
+    send_max_attempts: int = Field(default=5, ge=1, le=50)  # network/5xx tries, then failed
     locales_dir: Path = ROOT / "locales"
     content_dir: Path = ROOT / "content"
 
@@ -81,6 +91,12 @@ class Settings(BaseSettings):
             raise ValueError("must be HH:MM-HH:MM or off") from exc
         return value
 
+    @field_validator("checkin_open", "checkin_due")
+    @classmethod
+    def _weekly(cls, value: str) -> str:
+        weekly_time(value)
+        return value
+
     @property
     def quiet_window(self) -> tuple[time, time] | None:
         if self.quiet_hours == "off":
@@ -95,6 +111,22 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+def weekly_time(value: str) -> tuple[int, time]:
+    """Weekday (Monday 0) and local time of a weekly moment: "THU 12:00" -> (3, 12:00)."""
+    day, _, hhmm = value.strip().upper().partition(" ")
+    try:
+        hh, mm = hhmm.strip().split(":")
+        at = time(int(hh), int(mm))
+    except ValueError:
+        at = None
+    if day not in WEEKDAYS or at is None:
+        raise ValueError("must be a weekday and a time, e.g. THU 12:00")
+    return WEEKDAYS.index(day), at
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -19,7 +19,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalog, Translator
 from storage import outbox
-from storage.models import Assignment, Campaign, ChannelAccount, Person
+from storage import people as people_repo
+from storage.models import Assignment, Binding, Campaign, ChannelAccount, Person
 
 PRIORITY_URGENT = 1  # escalations, replies to a person
 PRIORITY_TASK = 3  # reminders
@@ -170,6 +171,31 @@ class Notifier:
             priority=priority,
         )
         return await outbox.enqueue(self.session, [row])
+
+    async def unreachable_note(
+        self, person: Person, account: ChannelAccount | None, binding: Binding | None
+    ) -> int:
+        """Tell the person's mentor (or leader) once that the bot cannot reach them.
+
+        Once per person and account: the deadline engine (no account, or a blocked one)
+        and the sender (a 403) share the dedupe key, so the mentor hears it one time.
+        """
+        boss_id = (binding.mentor_id or binding.leader_id) if binding else None
+        if boss_id is None:
+            return 0
+        boss = await people_repo.person_by_id(self.session, boss_id)
+        if boss is None:
+            return 0
+        reason = "reason-blocked" if account is not None else "reason-not-registered"
+        return await self.to_person(
+            boss,
+            key="esc-unreachable",
+            kind="esc.unreachable",
+            ref=f"person:{person.id}",
+            dedupe_key=f"unreachable:{person.id}:{account.id if account else 0}",
+            name=person.name,
+            reason=self.t(boss.locale)(reason),
+        )
 
     async def account_of(self, person_id: int) -> ChannelAccount | None:
         return (await outbox.accounts_for(self.session, [person_id])).get(person_id)

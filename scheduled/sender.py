@@ -26,7 +26,9 @@ rows whose Bot API call had not started are then sent once. Only the calls in fl
 moment of the kill - at most N, the number of concurrent deliveries - may have reached the
 person without the outcome being recorded, so at most N people get that message twice.
 Every other row is sent exactly once: each row has one claimer, and an outcome is committed
-before its delivery slot is freed.
+before its delivery slot is freed. (On PostgreSQL this assumes no delivery takes longer
+than LEASE; batches are short, a 429 hands the rest of a batch back, and a stopping sender
+lets its calls in flight finish and releases the rows it has not started.)
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)  # PostgreSQL: a `sending` row older than this was abandoned
 RECOVER_EVERY = 60.0  # seconds between looks for rows a crashed process abandoned
 POLL_INTERVAL = 0.5  # seconds idle between looks at the outbox when nobody wakes us
+DRAIN_TIMEOUT = 10.0  # seconds a stopping sender lets its calls in flight finish
 ERROR_PAUSE = 5.0  # seconds to wait after an unexpected error (the database is down...)
 BACKOFF_BASE = 2.0  # first retry after a network error or 5xx: 2 s, then 4, 8, 16 ...
 BACKOFF_CAP = 300.0
@@ -228,7 +231,9 @@ class OutboxSender:
             except Exception:
                 log.exception("outbox sender: drain failed; again in %s s", ERROR_PAUSE)
                 await self._sleep(ERROR_PAUSE)
-                try:  # give our abandoned batch back (this process has nothing in flight)
+                # Nothing of ours is in flight now. SQLite: our abandoned batch goes back;
+                # PostgreSQL: rows past their lease (ours included, a little later).
+                try:
                     await self.recover()
                 except Exception:
                     log.exception("outbox sender: recovery failed")
@@ -248,7 +253,10 @@ class OutboxSender:
         return report
 
     async def run_until_idle(self) -> SendReport:
-        """Drain, waiting out backoffs and cooldowns, until no row of ours is pending."""
+        """Drain, waiting out backoffs and cooldowns, until no row of ours is pending.
+
+        For tests and one-shot runs: it also waits for rows held back by quiet hours.
+        """
         report = SendReport()
         while not self._stopping:
             report += await self.drain_once()
@@ -388,13 +396,31 @@ class OutboxSender:
                     queue = []
                     continue
                 await self._wait(running, ready_at)
-        except BaseException:
-            for task in running:
-                task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
+        except BaseException as exc:
+            await self._abandon(queue, running, stopping=isinstance(exc, asyncio.CancelledError))
             raise
         now = self._mono()
         self._chat_ready = {k: v for k, v in self._chat_ready.items() if v > now}
+
+    async def _abandon(
+        self,
+        queue: list[Claimed],
+        running: dict[asyncio.Task[None], tuple[str, str]],
+        *,
+        stopping: bool,
+    ) -> None:
+        """Leave a batch early: calls already made record their outcome (or a restart
+        would send them again); when stopping, unstarted rows go back to pending now."""
+        if running:
+            _, late = await asyncio.wait(running, timeout=DRAIN_TIMEOUT)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+        if stopping and queue:
+            try:
+                await self._release(queue, 0.0)
+            except Exception:  # the rows stay `sending`; recover() takes them back
+                log.exception("outbox sender: could not release %d rows", len(queue))
 
     async def _wait(
         self, running: dict[asyncio.Task[None], tuple[str, str]], ready_at: float | None
