@@ -15,7 +15,7 @@ class DomainError(Exception):
     key = "error-generic"
     persist = False
 
-    def __init__(self, key: str | None = None, **args: Any) -> None:
+    def __init__(self, key: str | None = None, /, **args: Any) -> None:
         self.key = key or self.key
         self.args_ = args
         super().__init__(f"{self.key} {args}" if args else self.key)

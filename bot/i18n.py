@@ -48,7 +48,7 @@ class Translator:
         self.locale = locale
         self.tz = tz
 
-    def __call__(self, key: str, **args: Any) -> str:
+    def __call__(self, key: str, /, **args: Any) -> str:
         bundle = self.catalog.bundles[self.locale]
         if not bundle.has_message(key):
             log.error("missing translation %s in %s", key, self.locale)

@@ -238,3 +238,30 @@ def test_name_normalization() -> None:
     assert normalize_name("买买提・艾力") == normalize_name("买买提·艾力")
     assert normalize_name("ＺＨＡＮＧ San") == normalize_name("zhang san")
     assert normalize_name("张三") != normalize_name("张三丰")
+
+
+async def test_republish_with_new_deadline_moves_it_and_other_audience_adds_nobody_twice(
+    app: App,
+) -> None:
+    await _setup(app)
+    await _publish(app)
+    async with app.unit_of_work() as svc:
+        later = DUE + timedelta(days=7)
+        result = await svc.pledges.publish(Actor.cli(), "confidentiality", due_at=later)
+        assert result.assigned == 0 and result.rescheduled == 4
+        overlap = await svc.pledges.publish(
+            Actor.cli(), "confidentiality", audience="unit:城关派出所", due_at=later
+        )
+        assert overlap.assigned == 0  # those people already have this version open
+    async with app.sessionmaker() as s:
+        rows = (
+            (
+                await s.execute(
+                    select(Assignment.due_at).where(Assignment.status == AssignmentStatus.OPEN)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert len(rows) == 4 and set(rows) == {later}
+    assert len(await outbox_for(app, "A001")) == 1

@@ -31,9 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _modules() -> list[Any]:
     # Imported here so `muster --help` stays fast and a broken feature module names itself.
-    from bot.cli import demo, roster, run  # noqa: PLC0415
+    from bot.cli import demo, notice, pledge, roster, run, tasks, training  # noqa: PLC0415
+    from bot.cli import checkins  # noqa: PLC0415
+    from bot.cli import hotline  # noqa: PLC0415
 
-    return [*MODULES, roster, run, demo]
+    return [*MODULES, roster, run, demo, tasks, pledge, notice, training, checkins, hotline]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,7 +13,7 @@ from bot.actor import Actor
 from bot.content import ContentError, PledgeDoc, load_pledges, paginate
 from bot.core import Account
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
-from bot.notify import KindInfo, Notifier, assignment_pairs, register_kind
+from bot.notify import KindInfo, Notifier, register_kind
 from bot.policy import policy_for
 from bot.services.base import Service
 from bot.services.tasks import Audience, TaskService
@@ -72,6 +72,7 @@ class PublishResult:
     assigned: int
     replaced: int  # open assignments of older versions cancelled
     sha256: dict[str, str]
+    rescheduled: int = 0  # open assignments whose deadline a re-publish moved
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,16 @@ class PledgeStatus:
     version: int
     units: list[UnitStatus]
     pending: list[PendingPerson]
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedPledge:
+    key: str
+    version: int  # the latest published version
+    titles: dict[str, str]  # locale -> title of that version
+
+    def title(self, locale: str) -> str:
+        return self.titles.get(locale) or self.titles.get("zh_CN") or self.key
 
 
 def normalize_name(value: str) -> str:
@@ -152,7 +163,8 @@ class PledgeService(Service):
         for old in await self._active_campaigns(key):
             if old.ref_id != version:
                 replaced += await self.tasks.cancel_open(old, reason=f"replaced by v{version}")
-        campaign = await self._campaign_for(key, version, aud, due_at)
+        campaign = await self._campaign_for(key, version, aud)
+        rescheduled = 0
         if campaign is None:
             campaign = await self.tasks.create_campaign(
                 kind=KIND,
@@ -164,6 +176,8 @@ class PledgeService(Service):
                 policy=policy_for(KIND, self.settings.policies),
                 created_by=actor.label,
             )
+        elif campaign.due_at != due_at:
+            rescheduled = await self.tasks.reschedule(campaign, due_at)
         ids = await self.assign(campaign)
         await audit.append(
             self.session,
@@ -177,6 +191,7 @@ class PledgeService(Service):
                 "assigned": len(ids),
                 "due_at": due_at.isoformat() if due_at else None,
                 "replaced": replaced,
+                "rescheduled": rescheduled,
                 "sha256": {loc: d.sha256 for loc, d in docs.items()},
             },
         )
@@ -188,20 +203,31 @@ class PledgeService(Service):
             assigned=len(ids),
             replaced=replaced,
             sha256={loc: d.sha256 for loc, d in docs.items()},
+            rescheduled=rescheduled,
         )
 
     async def assign(self, campaign: Campaign) -> list[int]:
-        """Assign to everyone in the audience who has not got it (nor signed this version),
-        and send them the new-task message."""
+        """Assign to everyone in the audience who has no task for this version yet (in any
+        campaign) and has not signed it, and send them the new-task message."""
         signed = select(Signature.person_id).where(
             Signature.pledge_key == campaign.ref_key, Signature.version == campaign.ref_id
         )
-        ids = await self.tasks.assign(campaign, exclude_people=signed)
-        pairs = await assignment_pairs(self.session, ids)
+        tasked = (
+            select(Assignment.person_id)
+            .join(Campaign, Campaign.id == Assignment.campaign_id)
+            .where(
+                Campaign.kind == KIND,
+                Campaign.ref_key == campaign.ref_key,
+                Campaign.ref_id == campaign.ref_id,
+                Campaign.id != campaign.id,
+                Assignment.status.in_([AssignmentStatus.OPEN, AssignmentStatus.EXCUSED]),
+            )
+        )
+        pairs = await self.tasks.assign_pairs(campaign, exclude_people=signed.union(tasked))
         await self.notifier.task_messages(
             campaign, pairs, template="task-published", dedupe="published"
         )
-        return ids
+        return [a for a, _ in pairs]
 
     async def _freeze(
         self, actor: Actor, key: str, docs: dict[str, PledgeDoc], now: datetime
@@ -241,11 +267,11 @@ class PledgeService(Service):
     async def _active_campaigns(self, key: str) -> list[Campaign]:
         return [c for c in await self.tasks.active_campaigns(KIND) if c.ref_key == key]
 
-    async def _campaign_for(
-        self, key: str, version: int, aud: Audience, due_at: datetime | None
-    ) -> Campaign | None:
+    async def _campaign_for(self, key: str, version: int, aud: Audience) -> Campaign | None:
+        """The active campaign of this version for this audience (a re-publish with another
+        deadline moves its deadline instead of assigning everyone twice)."""
         for c in await self._active_campaigns(key):
-            if c.ref_id == version and c.audience == aud.to_json() and c.due_at == due_at:
+            if c.ref_id == version and c.audience == aud.to_json():
                 return c
         return None
 
@@ -517,6 +543,23 @@ class PledgeService(Service):
         person = await self.session.get(Person, sig.person_id)
         assert text is not None and person is not None
         return sig, text, person
+
+    async def published_keys(self, actor: Actor) -> list[PublishedPledge]:
+        """Every pledge key with a published version, newest version's titles (office)."""
+        actor.require(Role.OFFICE)
+        rows = await self.session.execute(
+            select(
+                PledgeVersion.key, PledgeVersion.version, PledgeVersion.locale, PledgeVersion.title
+            )
+        )
+        latest: dict[str, PublishedPledge] = {}
+        for key, version, locale, title in rows.all():
+            have = latest.get(key)
+            if have is None or version > have.version:
+                latest[key] = have = PublishedPledge(key, version, {})
+            if version == have.version:
+                have.titles[locale] = title
+        return [latest[k] for k in sorted(latest)]
 
 
 __all__ = ["MAX_NAME_TRIES", "NotAllowed", "PledgeService"]

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, literal, select, update
+from sqlalchemy import and_, exists, func, literal, select, update
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.errors import InvalidInput
@@ -181,8 +183,18 @@ class TaskService(Service):
         return len(policy.steps()), None
 
     async def assign(self, campaign: Campaign, *, exclude_people: Any = None) -> list[int]:
-        """Create the missing assignments of a campaign in one INSERT ... SELECT.
-        Returns the new assignment ids. People who join late get a grace period."""
+        """Like assign_pairs, returning only the new assignment ids."""
+        return [a for a, _ in await self.assign_pairs(campaign, exclude_people=exclude_people)]
+
+    async def assign_pairs(
+        self, campaign: Campaign, *, exclude_people: Any = None
+    ) -> list[tuple[int, int]]:
+        """Create the missing assignments of a campaign in one INSERT ... SELECT and return
+        (assignment id, person id) of the new ones. People who join late get a grace period.
+
+        Existing rows are skipped by the unique (campaign, person) constraint (ON CONFLICT
+        DO NOTHING): a NOT EXISTS over the table being filled made PostgreSQL scan it once
+        per person on a fresh deployment."""
         now = self.clock.now()
         audience = Audience.from_json(campaign.audience)
         where = await self.audience_filter(audience)
@@ -190,10 +202,6 @@ class TaskService(Service):
         if due is not None and due - now < LATE_JOINER_GRACE and campaign.created_at < now:
             due = now + LATE_JOINER_GRACE
         stage, next_at = self.first_action(Policy.from_json(campaign.policy), due, now)
-        already = exists().where(
-            Assignment.campaign_id == campaign.id, Assignment.person_id == Person.id
-        )
-        before = await self._max_assignment_id()
         query = select(
             literal(campaign.id),
             Person.id,
@@ -204,11 +212,14 @@ class TaskService(Service):
             literal(0),
             literal(next_at, type_=Assignment.next_action_at.type),
             literal(0),
-        ).where(where, ~already)
+        ).where(where)
         if exclude_people is not None:
             query = query.where(Person.id.not_in(exclude_people))
-        await self.session.execute(
-            insert(Assignment).from_select(
+        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
+        mod = pg_dialect if dialect == "postgresql" else sqlite_dialect
+        stmt = (
+            mod.insert(Assignment)
+            .from_select(
                 [
                     "campaign_id",
                     "person_id",
@@ -222,26 +233,27 @@ class TaskService(Service):
                 ],
                 query,
             )
+            .on_conflict_do_nothing(index_elements=["campaign_id", "person_id"])
+            .returning(Assignment.id, Assignment.person_id)
         )
-        ids = (
-            (
-                await self.session.execute(
-                    select(Assignment.id)
-                    .where(Assignment.campaign_id == campaign.id, Assignment.id > before)
-                    .order_by(Assignment.id)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        return list(ids)
+        rows = (await self.session.execute(stmt)).all()
+        return sorted((int(a), int(p)) for a, p in rows)
 
-    async def _max_assignment_id(self) -> int:
-        return int(
-            (
-                await self.session.execute(select(func.coalesce(func.max(Assignment.id), 0)))
-            ).scalar_one()
+    async def reschedule(self, campaign: Campaign, due_at: datetime | None) -> int:
+        """Move a campaign's deadline: open assignments restart their policy from now."""
+        now = self.clock.now()
+        campaign.due_at = due_at
+        stage, next_at = self.first_action(Policy.from_json(campaign.policy), due_at, now)
+        result = await self.session.execute(
+            update(Assignment)
+            .where(
+                Assignment.campaign_id == campaign.id,
+                Assignment.status == AssignmentStatus.OPEN,
+            )
+            .values(due_at=due_at, stage=stage, next_action_at=next_at, level=0, delay_s=0)
         )
+        await self.session.flush()
+        return int(result.rowcount or 0)
 
     async def cancel_open(self, campaign: Campaign, reason: str) -> int:
         """Close a campaign: its open assignments are cancelled (a newer version replaces it)."""

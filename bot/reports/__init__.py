@@ -1,0 +1,1 @@
+"""Office reports built from service data: spreadsheets and printable pages. No SQL here."""
