@@ -1,9 +1,73 @@
-"""`muster run` (being written)."""
+"""`muster run`: the bot itself, by long polling or as a webhook server."""
 
 from __future__ import annotations
 
 import argparse
+import re
+import sys
+
+from bot.app import App
+from bot.channels.base import ChannelError
+from bot.config import Settings
+
+CHANNELS = ("aiogram",)  # python-telegram-bot ("ptb") comes with its own adapter later
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    return None
+    run = sub.add_parser("run", help="run the bot: long polling, or a webhook server")
+    run.add_argument(
+        "--webhook", action="store_true",
+        help="serve a webhook on MUSTER_WEBHOOK_LISTEN instead of long polling "
+             "(needs MUSTER_WEBHOOK_URL and MUSTER_WEBHOOK_SECRET)",
+    )
+    run.add_argument(
+        "--channel", choices=CHANNELS, default=None,
+        help="chat library to run (default: MUSTER_CHANNEL)",
+    )
+    run.set_defaults(func=cmd_run)
+
+
+def _refuse(message: str) -> int:
+    print(f"muster: {message}", file=sys.stderr)
+    return 2
+
+
+async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the bot until Ctrl+C or SIGTERM."""
+    channel_name = args.channel or settings.channel
+    if channel_name not in CHANNELS:
+        return _refuse(f"channel {channel_name!r} is not available; use one of {CHANNELS}")
+    if settings.telegram_token is None:
+        return _refuse("MUSTER_TELEGRAM_TOKEN is not set (the token from @BotFather)")
+    if args.webhook:
+        if not settings.webhook_url:
+            return _refuse("--webhook needs MUSTER_WEBHOOK_URL (the public HTTPS address)")
+        if settings.webhook_secret is None:
+            return _refuse("--webhook needs MUSTER_WEBHOOK_SECRET")
+        if not SECRET_TOKEN.fullmatch(settings.webhook_secret.get_secret_value()):
+            return _refuse("MUSTER_WEBHOOK_SECRET: use 1-256 characters A-Z, a-z, 0-9, _ and -")
+
+    from bot.channels.telegram_aiogram import AiogramChannel  # noqa: PLC0415 - aiogram is slow
+
+    app = await App.open(settings)  # refuses an old schema: "run `muster db upgrade`"
+    try:
+        channel = AiogramChannel(settings, app.conversation())
+        if args.webhook:
+            print(f"muster: webhook server on {settings.webhook_listen} "
+                  f"for {settings.webhook_url}; Ctrl+C stops", flush=True)
+            try:
+                await channel.run_webhook()
+            except OSError as exc:  # the port is taken, or not ours to bind
+                print(f"muster: cannot listen on {settings.webhook_listen}: {exc}",
+                      file=sys.stderr)
+                return 1
+        else:
+            print("muster: long polling; Ctrl+C stops", flush=True)
+            await channel.run_polling()
+    except ChannelError as exc:
+        print(f"muster: cannot start the bot: {exc.reason}", file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
+    return 0

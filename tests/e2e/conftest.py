@@ -1,0 +1,147 @@
+"""End-to-end fixtures: the Bot API emulator (one per session) and the real bot in-process.
+
+The bot is the production code path: App + AiogramChannel long polling over HTTP, only
+MUSTER_TELEGRAM_API_URL points at the emulator. Each test gets a fresh SQLite database
+made by the real migration (`storage.db.upgrade`) and a small force from tests/factories.
+Needs Node.js and npm; `npm ci` runs here when node_modules is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.actor import Actor
+from bot.app import App
+from bot.channels.telegram_aiogram import AiogramChannel
+from bot.config import Settings
+from storage.db import make_engine, upgrade
+from tests.e2e.client import EmulatorUser
+from tests.factories import make_force
+
+HERE = Path(__file__).resolve().parent
+TOKEN = "123456:TEST-token"
+START_TIMEOUT = 20.0
+
+
+@dataclass(frozen=True)
+class Emulator:
+    url: str
+
+
+def _npm_ci() -> None:
+    if (HERE / "node_modules" / "telegram-test-api").is_dir():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail("the e2e tests need Node.js and npm (apt-get install nodejs npm)")
+    subprocess.run(  # noqa: S603 - fixed command
+        [npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True,
+        stdout=subprocess.DEVNULL, timeout=300,
+    )
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """Start telegram-test-api (patched by emulator.js) on a free port for the session."""
+    _npm_ci()
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("the e2e tests need Node.js")
+    log_path = tmp_path_factory.mktemp("emulator") / "emulator.log"
+    # Output goes to a file, not a pipe: nobody reads a pipe once the tests run.
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(  # noqa: S603 - fixed command
+            [node, str(HERE / "emulator.js"), "0"], cwd=HERE, stdout=log,
+            stderr=subprocess.STDOUT, env={**os.environ, "DEBUG": ""},
+        )
+    try:
+        url = _wait_ready(proc, log_path)
+        yield Emulator(url)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], log_path: Path) -> str:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("READY "):
+                return line.split()[1]
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)  # waiting for a child process to print, not for a race in the bot
+    output = log_path.read_text(encoding="utf-8", errors="replace")
+    pytest.fail(f"the Bot API emulator did not start:\n{output}")
+
+
+@dataclass
+class RunningBot:
+    app: App
+    channel: AiogramChannel
+    emulator: Emulator
+    http: aiohttp.ClientSession
+
+    def user(self, first_name: str = "张三", **kwargs: str) -> EmulatorUser:
+        """A new person opening a private chat with the bot."""
+        return EmulatorUser(self.http, self.emulator.url, TOKEN, first_name, **kwargs)
+
+    async def issue_code(self, employee_no: str) -> str:
+        """An invite code, as the office issues it (`muster invite`)."""
+        async with self.app.unit_of_work() as svc:
+            [issued] = await svc.registration.issue_codes(Actor.cli(), employee_no=employee_no)
+        return issued.code
+
+
+@pytest.fixture
+async def bot(emulator: Emulator, tmp_path: Path) -> AsyncIterator[RunningBot]:
+    """The real bot, long polling the emulator, on a freshly migrated SQLite database."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'muster.db'}"
+    engine = make_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+    settings = Settings(  # type: ignore[call-arg]
+        database_url=url, telegram_token=TOKEN, telegram_api_url=emulator.url, _env_file=None
+    )
+    app = await App.open(settings)
+    async with app.unit_of_work() as svc:
+        await make_force(svc.session, app.clock)
+    channel = AiogramChannel(settings, app.conversation())
+    polling = asyncio.create_task(channel.run_polling(handle_signals=False))
+    started = asyncio.create_task(channel.started.wait())
+    http = aiohttp.ClientSession()
+    try:
+        await asyncio.wait({polling, started}, timeout=START_TIMEOUT,
+                           return_when=asyncio.FIRST_COMPLETED)
+        if polling.done():
+            polling.result()  # polling died at start: show why
+        assert started.done(), "the bot did not start polling"
+        yield RunningBot(app, channel, emulator, http)
+    finally:
+        started.cancel()
+        await http.close()
+        if not polling.done():
+            if channel.started.is_set():
+                await channel.stop()
+            else:
+                polling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling  # re-raises if polling crashed during the test
+        await app.close()
