@@ -31,3 +31,17 @@ class FrozenClock:
 
     def advance(self, delta: timedelta) -> None:
         self._at += delta
+
+
+class ShiftedClock:
+    """Real time moved by an offset: time keeps flowing (rate limits, cool-downs) while
+    an end-to-end test jumps ahead to a deadline with `advance`."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def advance(self, delta: timedelta) -> None:
+        self._offset += delta

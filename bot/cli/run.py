@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import re
 import sys
 
 from bot.app import App
 from bot.channels.base import ChannelError
 from bot.config import Settings
+from scheduled.jobs import SecondProcess, start_jobs
+from scheduled.sender import run_sender
 
 CHANNELS = ("aiogram",)  # python-telegram-bot ("ptb") comes with its own adapter later
 SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
@@ -51,8 +55,16 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.channels.telegram_aiogram import AiogramChannel  # noqa: PLC0415 - aiogram is slow
 
     app = await App.open(settings)  # refuses an old schema: "run `muster db upgrade`"
+    channel = AiogramChannel(settings, app.conversation())
     try:
-        channel = AiogramChannel(settings, app.conversation())
+        jobs = await start_jobs(app)  # the deadline engine's tick and periodic jobs
+    except SecondProcess as exc:
+        await app.close()
+        print(f"muster: {exc}", file=sys.stderr)
+        return 1
+    # the one delivery path: reminders, digests, notices, hotline replies
+    sender = asyncio.create_task(run_sender(app, [channel]), name="outbox-sender")
+    try:
         if args.webhook:
             print(f"muster: webhook server on {settings.webhook_listen} "
                   f"for {settings.webhook_url}; Ctrl+C stops", flush=True)
@@ -69,5 +81,10 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"muster: cannot start the bot: {exc.reason}", file=sys.stderr)
         return 1
     finally:
-        await app.close()
+        await jobs.stop()
+        sender.cancel()  # calls in flight finish, rows not started are released
+        with contextlib.suppress(asyncio.CancelledError):
+            await sender
+        await channel.bot.session.close()  # a late send may have reopened aiogram's session
+        await app.close()  # only after the sender has stopped
     return 0

@@ -199,8 +199,10 @@ class TaskService(Service):
         audience = Audience.from_json(campaign.audience)
         where = await self.audience_filter(audience)
         due = campaign.due_at
-        if due is not None and due - now < LATE_JOINER_GRACE and campaign.created_at < now:
-            due = now + LATE_JOINER_GRACE
+        if due is not None and due - now < LATE_JOINER_GRACE and await self._has_assignments(
+            campaign
+        ):
+            due = now + LATE_JOINER_GRACE  # joined after the first batch: a fair deadline
         stage, next_at = self.first_action(Policy.from_json(campaign.policy), due, now)
         query = select(
             literal(campaign.id),
@@ -238,6 +240,12 @@ class TaskService(Service):
         )
         rows = (await self.session.execute(stmt)).all()
         return sorted((int(a), int(p)) for a, p in rows)
+
+    async def _has_assignments(self, campaign: Campaign) -> bool:
+        first = await self.session.execute(
+            select(Assignment.id).where(Assignment.campaign_id == campaign.id).limit(1)
+        )
+        return first.first() is not None
 
     async def reschedule(self, campaign: Campaign, due_at: datetime | None) -> int:
         """Move a campaign's deadline: open assignments restart their policy from now."""

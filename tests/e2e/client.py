@@ -91,6 +91,26 @@ class EmulatorUser:
             "date": int(time.time()), "sticker": sticker,
         })
 
+    async def press_on(self, message_id: int, label: str) -> BotMessage:
+        """Press a button on one particular (possibly old) message."""
+        message = await self.message(message_id)
+        for row in message.buttons:
+            for button in row:
+                if label in button["text"]:
+                    await self._post("/sendCallback", {
+                        "botToken": self.token,
+                        "from": self.user,
+                        "message": {
+                            "message_id": message.message_id,
+                            "date": int(time.time()),
+                            "chat": self.chat,
+                            "text": message.text,
+                        },
+                        "data": button["callback_data"],
+                    })
+                    return message
+        raise AssertionError(f"no button {label!r} on message {message_id}: {message.labels}")
+
     async def press(self, label: str) -> BotMessage:
         """Press the button whose label contains `label` on the newest message showing one.
 

@@ -24,7 +24,11 @@ import pytest
 from bot.actor import Actor
 from bot.app import App
 from bot.channels.telegram_aiogram import AiogramChannel
+from bot.clock import ShiftedClock
 from bot.config import Settings
+from scheduled.deadlines import TickReport
+from scheduled.jobs import run_tick
+from scheduled.sender import run_sender
 from storage.db import make_engine, upgrade
 from tests.e2e.client import EmulatorUser
 from tests.factories import make_force
@@ -96,6 +100,12 @@ class RunningBot:
     channel: AiogramChannel
     emulator: Emulator
     http: aiohttp.ClientSession
+    clock: ShiftedClock
+
+    async def tick(self) -> TickReport:
+        """One round of the deadline engine at the bot's clock; the sender
+        running beside the bot delivers what it queued."""
+        return await run_tick(self.app)
 
     def user(self, first_name: str = "张三", **kwargs: str) -> EmulatorUser:
         """A new person opening a private chat with the bot."""
@@ -118,13 +128,16 @@ async def bot(emulator: Emulator, tmp_path: Path) -> AsyncIterator[RunningBot]:
     finally:
         await engine.dispose()
     settings = Settings(  # type: ignore[call-arg]
-        database_url=url, telegram_token=TOKEN, telegram_api_url=emulator.url, _env_file=None
+        database_url=url, telegram_token=TOKEN, telegram_api_url=emulator.url, _env_file=None,
+        quiet_hours="off",  # tests run at any hour; quiet hours have their own service tests
     )
-    app = await App.open(settings)
+    clock = ShiftedClock()  # real time; tests jump to a deadline with clock.advance
+    app = await App.open(settings, clock=clock)
     async with app.unit_of_work() as svc:
         await make_force(svc.session, app.clock)
     channel = AiogramChannel(settings, app.conversation())
     polling = asyncio.create_task(channel.run_polling(handle_signals=False))
+    sender = asyncio.create_task(run_sender(app, [channel]))  # as `muster run` does
     started = asyncio.create_task(channel.started.wait())
     http = aiohttp.ClientSession()
     try:
@@ -133,9 +146,12 @@ async def bot(emulator: Emulator, tmp_path: Path) -> AsyncIterator[RunningBot]:
         if polling.done():
             polling.result()  # polling died at start: show why
         assert started.done(), "the bot did not start polling"
-        yield RunningBot(app, channel, emulator, http)
+        yield RunningBot(app, channel, emulator, http, clock)
     finally:
         started.cancel()
+        sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sender
         await http.close()
         if not polling.done():
             if channel.started.is_set():
