@@ -50,6 +50,7 @@ from bot.config import Settings
 from bot.core import Button, Reply
 from bot.i18n import Catalog
 from bot.notify import Notifier
+from bot.ratelimit import RedisRate, SharedRate
 from storage import people as people_repo
 from storage.models import ChannelAccount, Outbox, OutboxStatus, Person
 
@@ -174,6 +175,7 @@ class OutboxSender:
         monotonic: Callable[[], float] | None = None,
         on_progress: Callable[[SendReport], None] | None = None,
         poll_interval: float = POLL_INTERVAL,
+        shared: SharedRate | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.channels = dict(channels)
@@ -193,6 +195,7 @@ class OutboxSender:
         self._blocked: dict[int, str] = {}  # account -> 403 reason, in the current batch
         self._wake = asyncio.Event()
         self._stopping = False
+        self.shared = shared  # one rate for all processes (Redis), if configured
 
     @classmethod
     def for_app(
@@ -328,10 +331,15 @@ class OutboxSender:
             await self._sleep(left)
 
     async def _take_slot(self) -> None:
-        """Wait for the global rate and any 429 pause, then take the next slot."""
+        """Wait for the global rate and any 429 pause, then take the next slot (and, with
+        Redis, the deployment-wide one, so several processes share Telegram's limit)."""
         while (at := max(self._next_slot, self._paused_until)) > self._mono():
             await self._until(at)
         self._next_slot = max(self._next_slot, self._mono()) + self._interval
+        if self.shared is not None:
+            wait, _ = await self.shared.reserve()
+            if wait > 0:
+                await self._sleep(wait)
 
     def _chat_interval(self, chat_id: str) -> float:
         every = self.settings.send_per_chat_interval
@@ -342,6 +350,9 @@ class OutboxSender:
     def _pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self._mono() + max(seconds, 0.0))
         self._throttled = True
+        if self.shared is not None:  # the other processes hold back too
+            task = asyncio.ensure_future(self.shared.pause(seconds))
+            task.add_done_callback(_log_failure)
 
     # --- delivering ------------------------------------------------------------------
 
@@ -583,8 +594,21 @@ class OutboxSender:
 
 
 async def run_sender(app: App, channels: Mapping[str, Channel] | Iterable[Channel]) -> None:
-    """Deliver the outbox through `channels` until cancelled (a task beside the bot)."""
-    await OutboxSender.for_app(app, channels).run()
+    """Deliver the outbox through `channels` until cancelled (a task beside the bot).
+    With MUSTER_REDIS_URL, all processes share one send rate."""
+    sender = OutboxSender.for_app(app, channels)
+    if app.settings.redis_url:
+        sender.shared = RedisRate(app.settings.redis_url, app.settings.send_rate)
+    try:
+        await sender.run()
+    finally:
+        if sender.shared is not None:
+            await sender.shared.close()
+
+
+def _log_failure(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("shared 429 pause not stored: %s", task.exception())
 
 
 def _by_id(row_id: int) -> Update:
