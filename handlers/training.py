@@ -1,0 +1,312 @@
+"""Training on the phone: lessons page by page, the quiz one question at a time, the result.
+
+Answer buttons carry the attempt, the question and the ORIGINAL option index
+("tr:a:<assignment>:<attempt>:<question>:<option>"), so a button stays meaningful whatever
+order the options were shown in, and one from an earlier attempt or an answered question
+is recognised as such.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from bot.actions import encode
+from bot.context import Context
+from bot.core import Button, Document, Incoming, Reply
+from bot.router import Flow, Handler
+from bot.services.training import (
+    AlreadyAnswered,
+    AlreadyPassed,
+    AnswerResult,
+    AttemptOver,
+    AttemptResult,
+    AttemptsExhausted,
+    LessonView,
+    QuestionView,
+    Superseded,
+)
+from bot.text import esc
+from bot.training_content import LETTERS, MULTIPLE, SINGLE, TRUEFALSE, to_html
+from handlers.common import back_to_menu
+
+flow = Flow("training")
+
+TYPE_KEYS = {
+    SINGLE: "training-type-single",
+    MULTIPLE: "training-type-multiple",
+    TRUEFALSE: "training-type-truefalse",
+}
+TRUEFALSE_KEYS = ("btn-training-true", "btn-training-false")  # original option 0, 1
+LETTERS_PER_ROW = 4
+
+REFUSALS = (AlreadyAnswered, AlreadyPassed, AttemptOver, AttemptsExhausted, Superseded)
+
+
+def _refusal(ctx: Context, exc: Exception) -> list[Reply]:
+    """A refusal that points somewhere useful: the new version, the result, the quiz."""
+    assert isinstance(exc, REFUSALS)
+    rows: list[list[Button]] = []
+    if isinstance(exc, Superseded):
+        rows.append(
+            [Button(ctx.t("btn-training-open-current"), encode("tr", "o", exc.current_assignment))]
+        )
+    elif isinstance(exc, AlreadyPassed):
+        rows.append([Button(ctx.t("btn-training-result"), encode("tr", "r", exc.assignment_id))])
+    elif isinstance(exc, AlreadyAnswered | AttemptOver):
+        rows.append([Button(ctx.t("btn-training-continue"), encode("tr", "o", exc.assignment_id))])
+    rows.append(back_to_menu(ctx))
+    return [Reply(ctx.t(exc.key, **exc.args_), buttons=rows)]
+
+
+def refusals(fn: Handler) -> Handler:
+    """Turn the expected refusals of the training service into replies with a way on."""
+
+    @functools.wraps(fn)
+    async def wrapper(event: Incoming, ctx: Context) -> list[Reply]:
+        try:
+            return await fn(event, ctx)
+        except REFUSALS as exc:
+            return _refusal(ctx, exc)
+
+    return wrapper
+
+
+# --- lessons ----------------------------------------------------------------------------
+
+
+@flow.button("tr:o")
+@refusals
+async def cb_open(event: Incoming, ctx: Context) -> list[Reply]:
+    """Open the training where the person stopped: the quiz in progress, or the lesson."""
+    ctx.state.clear()
+    view = await ctx.services.training.resume(ctx.me, ctx.action(event).int_arg(0))
+    if isinstance(view, QuestionView):
+        return [_question(ctx, view, edit=False)]
+    replies = _lesson(ctx, view, edit=False)
+    if view.exhausted:
+        note = ctx.t("training-attempts-exhausted", attempts=view.attempts_allowed)
+        replies.insert(0, Reply(note))
+    return replies
+
+
+@flow.button("tr:l")
+@refusals
+async def cb_lesson(event: Incoming, ctx: Context) -> list[Reply]:
+    """Turn to another lesson, replacing the message."""
+    action = ctx.action(event)
+    view = await ctx.services.training.lesson(ctx.me, action.int_arg(0), action.int_arg(1))
+    return _lesson(ctx, view, edit=True)
+
+
+def _lesson(ctx: Context, view: LessonView, *, edit: bool) -> list[Reply]:
+    header = ctx.t(
+        "training-lesson-header",
+        title=esc(view.title),
+        version=view.version,
+        lesson=view.index + 1,
+        lessons=view.count,
+        due=ctx.t.time(view.due_at),
+    )
+    aid = view.assignment_id
+    nav: list[Button] = []
+    if view.index > 0:
+        nav.append(Button(ctx.t("btn-training-prev"), encode("tr", "l", aid, view.index - 1)))
+    if view.index + 1 < view.count:
+        nav.append(Button(ctx.t("btn-training-next"), encode("tr", "l", aid, view.index + 1)))
+    rows = [nav] if nav else []
+    # Someone retrying has read every lesson already: let them go to the quiz from any page.
+    if not view.exhausted and (view.index + 1 == view.count or view.attempts_used > 0):
+        rows.append([Button(ctx.t("btn-training-start-quiz"), encode("tr", "q", aid))])
+    rows.append(back_to_menu(ctx))
+    text = f"{header}\n\n<b>{esc(view.lesson.title)}</b>\n\n{to_html(view.lesson.body)}"
+    images = [Reply("", document=Document(name, data)) for name, data in view.images]
+    # A picture cannot be edited into a text message: a page with pictures comes anew.
+    return [*images, Reply(text, buttons=rows, edit=edit and not images)]
+
+
+# --- the quiz ---------------------------------------------------------------------------
+
+
+@flow.button("tr:q")
+@refusals
+async def cb_start_quiz(event: Incoming, ctx: Context) -> list[Reply]:
+    """Start the next attempt (or continue the one in progress) at its current question."""
+    view = await ctx.services.training.start_quiz(ctx.me, ctx.action(event).int_arg(0))
+    return [_question(ctx, view, edit=False)]
+
+
+@flow.button("tr:n")
+@refusals
+async def cb_next(event: Incoming, ctx: Context) -> list[Reply]:
+    """Show the question the person is at."""
+    view = await ctx.services.training.question(ctx.me, ctx.action(event).int_arg(0))
+    return [_question(ctx, view, edit=False)]
+
+
+@flow.button("tr:t")
+@refusals
+async def cb_toggle(event: Incoming, ctx: Context) -> list[Reply]:
+    """Tick or untick an option of a multiple-choice question."""
+    a = ctx.action(event)
+    view = await ctx.services.training.toggle(
+        ctx.me, a.int_arg(0), a.int_arg(1), a.int_arg(2), a.int_arg(3)
+    )
+    return [_question(ctx, view, edit=True)]
+
+
+@flow.button("tr:a")
+@refusals
+async def cb_answer(event: Incoming, ctx: Context) -> list[Reply]:
+    """Answer a single-choice or true/false question and show the explanation."""
+    a = ctx.action(event)
+    result = await ctx.services.training.answer(
+        ctx.me, a.int_arg(0), a.int_arg(1), a.int_arg(2), a.int_arg(3)
+    )
+    return [_explained(ctx, result)]
+
+
+@flow.button("tr:s")
+@refusals
+async def cb_submit(event: Incoming, ctx: Context) -> list[Reply]:
+    """Submit the ticked options of a multiple-choice question and show the explanation."""
+    a = ctx.action(event)
+    result = await ctx.services.training.answer(ctx.me, a.int_arg(0), a.int_arg(1), a.int_arg(2))
+    return [_explained(ctx, result)]
+
+
+def _letter(view: QuestionView, original: int) -> str:
+    return LETTERS[view.order.index(original)]
+
+
+def _option_label(ctx: Context, view: QuestionView, original: int) -> str:
+    if view.question.type == TRUEFALSE:
+        return ctx.t(TRUEFALSE_KEYS[original])
+    return _letter(view, original)
+
+
+def _question_text(ctx: Context, view: QuestionView) -> str:
+    q = view.question
+    lines = [
+        ctx.t(
+            "training-question-header",
+            title=esc(view.title),
+            attempt=view.attempt_no,
+            attempts=view.attempts_allowed,
+            number=view.index + 1,
+            total=view.total,
+        ),
+        ctx.t(TYPE_KEYS[q.type]),
+        "",
+        f"<b>{esc(q.text)}</b>",
+    ]
+    if q.type != TRUEFALSE:
+        lines.append("")
+        lines.extend(f"{LETTERS[i]}. {esc(q.options[orig])}" for i, orig in enumerate(view.order))
+    return "\n".join(lines)
+
+
+def _question(ctx: Context, view: QuestionView, *, edit: bool) -> Reply:
+    aid, att, qi = view.assignment_id, view.attempt_no, view.index
+    rows: list[list[Button]] = []
+    if view.question.type == MULTIPLE:
+        toggles = [
+            Button(
+                f"{'☑' if orig in view.selected else '☐'} {_letter(view, orig)}",
+                encode("tr", "t", aid, att, qi, orig),
+            )
+            for orig in view.order
+        ]
+        rows.extend(
+            toggles[i : i + LETTERS_PER_ROW] for i in range(0, len(toggles), LETTERS_PER_ROW)
+        )
+        rows.append([Button(ctx.t("btn-training-submit"), encode("tr", "s", aid, att, qi))])
+    else:
+        answers = [
+            Button(_option_label(ctx, view, orig), encode("tr", "a", aid, att, qi, orig))
+            for orig in view.order
+        ]
+        rows.extend(
+            answers[i : i + LETTERS_PER_ROW] for i in range(0, len(answers), LETTERS_PER_ROW)
+        )
+    text = _question_text(ctx, view)
+    if view.resumed:
+        text = f"{ctx.t('training-resumed')}\n\n{text}"
+    return Reply(text, buttons=rows, edit=edit)
+
+
+def _explained(ctx: Context, result: AnswerResult) -> Reply:
+    view = result.view
+    sep = ctx.t("training-sep")
+    given = sep.join(
+        _option_label(ctx, view, o) for o in sorted(result.chosen, key=view.order.index)
+    )
+    right = sep.join(
+        _option_label(ctx, view, o) for o in sorted(view.question.correct, key=view.order.index)
+    )
+    verdict = (
+        ctx.t("training-answer-right", given=given)
+        if result.correct
+        else ctx.t("training-answer-wrong", given=given, correct=right)
+    )
+    text = (
+        f"{_question_text(ctx, view)}\n\n{verdict}\n"
+        f"{ctx.t('training-explanation', text=esc(view.question.explanation))}"
+    )
+    aid = view.assignment_id
+    if result.finished is not None:
+        button = Button(ctx.t("btn-training-result"), encode("tr", "r", aid))
+    else:
+        button = Button(ctx.t("btn-training-next-question"), encode("tr", "n", aid))
+    return Reply(text, buttons=[[button]], edit=True)
+
+
+# --- the result -------------------------------------------------------------------------
+
+
+@flow.button("tr:r")
+@refusals
+async def cb_result(event: Incoming, ctx: Context) -> list[Reply]:
+    """Show the score of the latest attempt, what to review, and a new attempt if any."""
+    result = await ctx.services.training.result(ctx.me, ctx.action(event).int_arg(0))
+    return [_result(ctx, result)]
+
+
+def _result(ctx: Context, r: AttemptResult) -> Reply:
+    args = {
+        "title": esc(r.title),
+        "score": r.score,
+        "correct": r.correct,
+        "total": r.total,
+        "pass": r.pass_mark,
+        "attempt": r.attempt_no,
+        "attempts": r.attempts_allowed,
+    }
+    rows: list[list[Button]] = []
+    if r.passed:
+        text = ctx.t(
+            "training-result-passed", time=ctx.t.time(r.finished_at), hash=r.sha256[:12], **args
+        )
+    else:
+        topics = "\n".join(f"• {esc(t)}" for t in r.wrong_topics)
+        text = ctx.t("training-result-failed", topics=topics, **args)
+        if r.can_retry:
+            text += "\n\n" + ctx.t("training-result-retry", left=r.attempts_allowed - r.attempt_no)
+            rows.append(
+                [
+                    Button(
+                        ctx.t(
+                            "btn-training-retry",
+                            attempt=r.attempt_no + 1,
+                            attempts=r.attempts_allowed,
+                        ),
+                        encode("tr", "q", r.assignment_id),
+                    )
+                ]
+            )
+            rows.append(
+                [Button(ctx.t("btn-training-review"), encode("tr", "l", r.assignment_id, 0))]
+            )
+        elif r.exhausted:
+            text += "\n\n" + ctx.t("training-result-exhausted", attempts=r.attempts_allowed)
+    rows.append(back_to_menu(ctx))
+    return Reply(text, buttons=rows)
