@@ -1,0 +1,298 @@
+"""`muster checkins open|status|care` and `muster register export|import|reporter`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.actor import Actor
+from bot.app import App
+from bot.cli.pledge import table
+from bot.config import Settings
+from bot.errors import DomainError
+from bot.i18n import LOCALES, Catalog, Translator
+from bot.roster_io import Problem
+from bot.services.checkins import CheckinStatus, Numbers, Week, current_week
+from bot.services.register import ImportReport
+from scheduled.checkins import open_week
+from storage import people as people_repo
+
+SHOW_AT_MOST = 200
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    lang = argparse.ArgumentParser(add_help=False)
+    lang.add_argument("--lang", choices=LOCALES, help="language of the output (default zh_CN)")
+    week = argparse.ArgumentParser(add_help=False)
+    week.add_argument(
+        "--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W49 (default: the current week)"
+    )
+
+    ci = sub.add_parser("checkins", help="the weekly check-in of auxiliaries")
+    ci_sub = ci.add_subparsers(dest="checkins_command", required=True)
+    op = ci_sub.add_parser(
+        "open",
+        parents=[lang, week],
+        help="open a week's check-in and unit register now (idempotent)",
+    )
+    op.set_defaults(func=cmd_checkins_open)
+    st = ci_sub.add_parser(
+        "status", parents=[lang, week], help="check-in counts per unit and who has not answered"
+    )
+    st.add_argument("--unit", metavar="NAME", help="only this unit and the units under it")
+    st.set_defaults(func=cmd_checkins_status)
+    care = ci_sub.add_parser(
+        "care",
+        parents=[lang, week],
+        help="difficulties written in a week's check-ins, with their hotline tickets",
+    )
+    care.set_defaults(func=cmd_checkins_care)
+
+    rg = sub.add_parser("register", help="the unit weekly risk register")
+    rg_sub = rg.add_subparsers(dest="register_command", required=True)
+    exp = rg_sub.add_parser(
+        "export",
+        parents=[lang, week],
+        help="all units' registers: a summary sheet and one sheet per unit",
+    )
+    exp.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx")
+    exp.set_defaults(func=cmd_register_export)
+    imp = rg_sub.add_parser(
+        "import",
+        parents=[lang, week],
+        help="check a unit's register sheet and file it; nothing is written if any row is bad",
+    )
+    imp.add_argument("file", type=Path, metavar="FILE.xlsx")
+    imp.add_argument("--unit", required=True, metavar="NAME")
+    imp.set_defaults(func=cmd_register_import)
+    rep = rg_sub.add_parser(
+        "reporter", parents=[lang], help="designate who files a unit's register"
+    )
+    rep.add_argument("unit", metavar="UNIT")
+    rep.add_argument("employee_no", nargs="?", metavar="EMPLOYEE_NO")
+    rep.add_argument("--clear", action="store_true", help="the unit's leaders file again")
+    rep.set_defaults(func=cmd_register_reporter)
+
+
+def _translator(settings: Settings, lang: str | None) -> Translator:
+    return Catalog(settings.locales_dir, settings.default_locale).translator(lang, settings.tz)
+
+
+def _fail(t: Translator, exc: DomainError) -> int:
+    print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
+    return 1
+
+
+def _week(args: argparse.Namespace, app: App) -> Week:
+    if args.week:
+        return Week.parse(args.week)
+    return current_week(app.clock.now(), app.settings)
+
+
+async def cmd_checkins_open(args: argparse.Namespace, settings: Settings) -> int:
+    """Open the week's check-in and register now and print how many tasks were created."""
+    t = _translator(settings, args.lang)
+    app = await App.open(settings)
+    try:
+        week = _week(args, app)
+        async with app.unit_of_work() as svc:
+            opened = await open_week(svc, Actor.cli("cli:checkins-open"), week)
+    except DomainError as exc:
+        return _fail(t, exc)
+    finally:
+        await app.close()
+    print(
+        t(
+            "checkin-cli-opened",
+            week=week.key,
+            checkins=opened.checkin.assigned,
+            registers=opened.register.assigned,
+            missed=opened.checkin.missed,
+        )
+    )
+    return 0
+
+
+async def cmd_checkins_status(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the week's check-in counts per unit and who has not answered."""
+    t = _translator(settings, args.lang)
+    app = await App.open(settings)
+    try:
+        week = _week(args, app)
+        async with app.unit_of_work() as svc:
+            status = await svc.checkins.status(
+                Actor.cli("cli:checkins-status"), week, unit=args.unit
+            )
+    except DomainError as exc:
+        return _fail(t, exc)
+    finally:
+        await app.close()
+    print("\n".join(render_status(t, status)))
+    return 0
+
+
+def render_status(t: Translator, status: CheckinStatus) -> list[str]:
+    """Per-unit table, totals, the people who have not answered, open care items."""
+    lines = [t("checkin-cli-status-title", week=status.week.key, due=t.time(status.due_at))]
+    if not status.opened:
+        lines.append(t("checkin-cli-not-open", week=status.week.key))
+        return lines
+    cols = (
+        "checkin-col-unit",
+        "checkin-col-assigned",
+        "checkin-col-answered",
+        "checkin-col-all-fine",
+        "checkin-col-hazards",
+        "checkin-col-late",
+        "checkin-col-missing",
+    )
+    body = [[u.unit, *_nums(u.numbers)] for u in status.units]
+    body.append([t("checkin-col-total"), *_nums(status.total)])
+    lines.extend(table([t(c) for c in cols], body, numeric={1, 2, 3, 4, 5, 6}))
+    lines.append("")
+    if status.missing:
+        lines.append(t("checkin-cli-missing-title", count=len(status.missing)))
+        lines.extend(
+            table(
+                [
+                    t(c)
+                    for c in ("checkin-col-unit", "checkin-col-name", "checkin-col-employee-no")
+                ],
+                [[p.unit, p.name, p.employee_no] for p in status.missing[:SHOW_AT_MOST]],
+            )
+        )
+        if len(status.missing) > SHOW_AT_MOST:
+            lines.append(t("checkin-more", count=len(status.missing) - SHOW_AT_MOST))
+    else:
+        lines.append(t("checkin-cli-missing-none"))
+    lines.append(t("register-summary-care", count=status.care))
+    return lines
+
+
+def _nums(n: Numbers) -> list[str]:
+    return [
+        str(getattr(n, k))
+        for k in ("assigned", "answered", "all_fine", "hazards", "late", "missing")
+    ]
+
+
+async def cmd_checkins_care(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the difficulties written in a week's check-ins, oldest first."""
+    t = _translator(settings, args.lang)
+    app = await App.open(settings)
+    try:
+        week = _week(args, app)
+        async with app.unit_of_work() as svc:
+            items = await svc.checkins.care_items(Actor.cli("cli:checkins-care"), week)
+    except DomainError as exc:
+        return _fail(t, exc)
+    finally:
+        await app.close()
+    if not items:
+        print(t("checkin-care-none", week=week.key))
+        return 0
+    print(t("checkin-care-title", week=week.key, count=len(items)))
+    for item in items:
+        print(
+            t(
+                "checkin-cli-care-line",
+                ticket=item.ticket or "-",
+                status=item.ticket_status or "-",
+                unit=item.unit,
+                name=item.name,
+                employee_no=item.employee_no,
+                at=t.time(item.created_at),
+                text=item.text,
+            )
+        )
+    return 0
+
+
+async def cmd_register_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Write all units' registers of a week to an .xlsx file."""
+    t = _translator(settings, args.lang)
+    app = await App.open(settings)
+    try:
+        week = _week(args, app)
+        async with app.unit_of_work() as svc:
+            units = await svc.register.export(Actor.cli("cli:register-export"), week, args.out, t)
+    except DomainError as exc:
+        return _fail(t, exc)
+    finally:
+        await app.close()
+    print(t("register-cli-exported", week=week.key, units=units, path=str(args.out)))
+    return 0
+
+
+async def cmd_register_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Check a unit's register sheet; file it when every row is good."""
+    t = _translator(settings, args.lang)
+    app = await App.open(settings)
+    try:
+        week = _week(args, app)
+        async with app.unit_of_work() as svc:
+            report = await svc.register.import_file(
+                Actor.cli("cli:register-import"), args.file, unit=args.unit, week=week
+            )
+    except DomainError as exc:
+        return _fail(t, exc)
+    finally:
+        await app.close()
+    print("\n".join(render_import(t, report)))
+    return 1 if report.errors else 0
+
+
+def render_import(t: Translator, report: ImportReport) -> list[str]:
+    lines = [
+        t("register-cli-import-title", path=report.path, unit=report.unit, week=report.week.key)
+    ]
+    if report.errors:
+        lines.append(t("register-cli-import-errors", count=len(report.errors)))
+        lines.extend(problem_line(t, p) for p in report.errors[:SHOW_AT_MOST])
+        if len(report.errors) > SHOW_AT_MOST:
+            lines.append(t("checkin-more", count=len(report.errors) - SHOW_AT_MOST))
+        lines.append(t("register-cli-nothing-written"))
+        return lines
+    assert report.filing is not None
+    key = "register-cli-imported-late" if report.filing.late else "register-cli-imported"
+    lines.append(t(key, rows=report.rows, carried=report.carried))
+    return lines
+
+
+def problem_line(t: Translator, problem: Problem) -> str:
+    """`row 5, column 整改期限: ...` in the translator's language."""
+    message = t(problem.key, **problem.args)
+    if problem.row is not None and problem.column is not None:
+        return t("register-problem", row=str(problem.row), column=problem.column, message=message)
+    if problem.column is not None:
+        return t("register-problem-column", column=problem.column, message=message)
+    return f"  {message}"
+
+
+async def cmd_register_reporter(args: argparse.Namespace, settings: Settings) -> int:
+    """Designate (or clear) the person who files a unit's register."""
+    t = _translator(settings, args.lang)
+    if bool(args.employee_no) == bool(args.clear):
+        print(f"muster: {t('register-cli-reporter-usage')}", file=sys.stderr)
+        return 2
+    app = await App.open(settings)
+    try:
+        async with app.unit_of_work() as svc:
+            unit = await people_repo.unit_by_name(svc.session, args.unit)
+            if unit is None:
+                raise DomainError("error-no-such-unit", unit=args.unit)
+            person = await svc.register.set_reporter(
+                Actor.cli("cli:register-reporter"),
+                unit.id,
+                None if args.clear else args.employee_no,
+            )
+    except DomainError as exc:
+        return _fail(t, exc)
+    finally:
+        await app.close()
+    if person is None:
+        print(t("register-reporter-cleared"))
+    else:
+        print(t("register-reporter-set", name=person.name))
+    return 0

@@ -1,0 +1,778 @@
+"""Weekly check-ins: open the week, answer it (all fine, or question by question), and the
+views of the answers for mentors, leaders and the office.
+
+Visibility: an answer carries the visibility of its question at the time it was given.
+The mentor and leader views select only `mentor` answers in the query itself; only the
+office view reads `office` answers, and only office staff read care items.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, case, func, select, true
+
+from bot.actor import Actor
+from bot.checkin_content import CheckinContentError, Form, load_form
+from bot.config import Settings, weekly_time
+from bot.errors import DomainError, InvalidInput, NotAllowed
+from bot.i18n import LOCALES
+from bot.notify import PRIORITY_TASK, PRIORITY_URGENT, KindInfo, Notifier, register_kind
+from bot.policy import policy_for
+from bot.services.base import Service
+from bot.services.hotline import HotlineService
+from bot.services.tasks import Audience, TaskService
+from storage import audit, outbox
+from storage import people as people_repo
+from storage.models import (
+    Assignment,
+    AssignmentStatus,
+    Binding,
+    Campaign,
+    CampaignKind,
+    Person,
+    Role,
+    Unit,
+)
+from storage.models_checkin import CareItem, CheckinAnswer, CheckinResponse, Visibility
+from storage.models_hotline import Ticket, ticket_number
+
+log = logging.getLogger(__name__)
+
+KIND = CampaignKind.CHECKIN.value
+MISSED = "missed"  # note of an assignment closed unanswered when the next week opened
+MAX_TEXT = 1000  # one free-text answer
+
+register_kind(KIND, KindInfo("btn-checkin-open", "ci:o", "kind-checkin"))
+
+_WEEK = re.compile(r"(\d{4})-?[Ww](\d{1,2})")
+
+
+# --- weeks ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Week:
+    """An ISO week, "2026-W49". Compared and sorted in time order."""
+
+    year: int
+    number: int
+
+    @classmethod
+    def parse(cls, text: str) -> Week:
+        match = _WEEK.fullmatch(text.strip())
+        if match is None:
+            raise InvalidInput("checkin-error-bad-week", value=text)
+        year, number = int(match.group(1)), int(match.group(2))
+        try:
+            date.fromisocalendar(year, number, 1)
+        except ValueError:
+            raise InvalidInput("checkin-error-bad-week", value=text) from None
+        return cls(year, number)
+
+    @classmethod
+    def of(cls, at: datetime, tz: ZoneInfo) -> Week:
+        """The week the instant falls in, on the deployment's wall clock."""
+        return cls.of_date(at.astimezone(tz).date())
+
+    @classmethod
+    def of_date(cls, day: date) -> Week:
+        iso = day.isocalendar()
+        return cls(iso.year, iso.week)
+
+    @property
+    def key(self) -> str:
+        return f"{self.year}-W{self.number:02d}"
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def monday(self) -> date:
+        return date.fromisocalendar(self.year, self.number, 1)
+
+    def shift(self, weeks: int) -> Week:
+        return Week.of_date(self.monday + timedelta(weeks=weeks))
+
+    def weeks_since(self, earlier: Week) -> int:
+        return (self.monday - earlier.monday).days // 7
+
+    def at(self, spec: str, tz: ZoneInfo) -> datetime:
+        """A weekly moment ("THU 12:00") of this week, local wall time as an aware datetime."""
+        weekday, clock = weekly_time(spec)
+        day = self.monday + timedelta(days=weekday)
+        return datetime.combine(day, clock, tzinfo=tz)
+
+
+def week_window(week: Week, settings: Settings) -> tuple[datetime, datetime]:
+    """(opens, due) of a week. A due moment earlier in the week than the opening falls in
+    the following week."""
+    opens = week.at(settings.checkin_open, settings.tz)
+    due = week.at(settings.checkin_due, settings.tz)
+    if due <= opens:
+        due += timedelta(weeks=1)
+    return opens, due
+
+
+def current_week(now: datetime, settings: Settings) -> Week:
+    """The newest week whose check-in has opened (before Monday's opening: last week)."""
+    week = Week.of(now, settings.tz)
+    opens, _ = week_window(week, settings)
+    return week if now >= opens else week.shift(-1)
+
+
+# --- errors and results ------------------------------------------------------------------
+
+
+class NotYours(DomainError):
+    key = "checkin-not-yours"
+
+
+class AlreadyAnswered(DomainError):
+    key = "checkin-already-done"
+
+
+class CheckinClosed(DomainError):
+    key = "checkin-closed"
+
+
+class Incomplete(InvalidInput):
+    key = "checkin-error-incomplete"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenResult:
+    week: Week
+    campaign_id: int
+    created: bool  # False: the week was open already
+    assigned: int  # new assignments
+    missed: int  # earlier weeks' check-ins closed unanswered
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinTask:
+    """An open check-in of a person, for the answering screens."""
+
+    assignment_id: int
+    week: Week
+    due_at: datetime | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    response_id: int
+    week: Week
+    late: bool
+    all_fine: bool
+    hazards: int
+    care_items: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerView:
+    question_id: str
+    value: str
+    hazard: bool
+    visibility: str
+
+
+@dataclass(slots=True)
+class PersonCheckin:
+    person_id: int
+    name: str
+    employee_no: str
+    unit: str
+    state: str  # answered | all_fine | missing | excused
+    late: bool = False
+    submitted_at: datetime | None = None
+    hazards: int = 0
+    answers: list[AnswerView] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Numbers:
+    """A unit's (or everyone's) check-in numbers for one week."""
+
+    assigned: int = 0
+    answered: int = 0
+    all_fine: int = 0
+    hazards: int = 0  # people who reported at least one hazard
+    late: int = 0
+    missing: int = 0  # not answered (and not excused)
+
+    def add(self, other: Numbers) -> None:
+        for name in ("assigned", "answered", "all_fine", "hazards", "late", "missing"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True, slots=True)
+class UnitNumbers:
+    unit_id: int
+    unit: str
+    numbers: Numbers
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinStatus:
+    week: Week
+    due_at: datetime | None
+    opened: bool
+    units: list[UnitNumbers]
+    total: Numbers
+    missing: list[PersonCheckin]
+    care: int  # difficulties written this week (each a hotline ticket)
+
+
+@dataclass(frozen=True, slots=True)
+class CareView:
+    id: int
+    week: str
+    name: str
+    employee_no: str
+    unit: str
+    topic: str | None
+    text: str
+    created_at: datetime
+    ticket: str | None  # the hotline ticket's number, e.g. H000012
+    ticket_status: str | None
+
+
+# --- the service ---------------------------------------------------------------------------
+
+_form_cache: dict[Path, tuple[int, Form]] = {}
+
+
+def cached_form(content_dir: Path) -> Form:
+    """The questionnaire, read again only when its file changed."""
+    path = content_dir / "checkin" / "default.yaml"
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = -1
+    hit = _form_cache.get(path)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    form = load_form(content_dir)
+    _form_cache[path] = (stamp, form)
+    return form
+
+
+class CheckinService(Service):
+    def __init__(
+        self,
+        *args: object,
+        notifier: Notifier,
+        tasks: TaskService,
+        hotline: HotlineService,
+        **kw: object,
+    ) -> None:
+        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        self.notifier = notifier
+        self.tasks = tasks
+        self.hotline = hotline
+
+    def form(self) -> Form:
+        try:
+            return cached_form(self.settings.content_dir)
+        except CheckinContentError as exc:
+            raise InvalidInput("checkin-error-content", problem=str(exc)) from None
+
+    def current_week(self) -> Week:
+        return current_week(self.clock.now(), self.settings)
+
+    # --- opening ----------------------------------------------------------------------
+
+    async def campaign(self, week: Week, kind: str = KIND) -> Campaign | None:
+        return (
+            await self.session.execute(
+                select(Campaign)
+                .where(Campaign.kind == kind, Campaign.ref_key == week.key)
+                .order_by(Campaign.id)
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+
+    def titles(self, key: str, week: Week) -> dict[str, str]:
+        catalog = self.notifier.catalog
+        return {
+            loc: catalog.translator(loc, self.settings.tz)(key, week=week.key) for loc in LOCALES
+        }
+
+    async def open_week(self, actor: Actor, week: Week) -> OpenResult:
+        """Create the week's check-in for every active auxiliary and send it to them.
+        Idempotent: a second run only adds auxiliaries who have none yet."""
+        actor.require(Role.OFFICE)
+        _, due = week_window(week, self.settings)
+        campaign = await self.campaign(week)
+        created = campaign is None
+        if campaign is None:
+            campaign = await self.tasks.create_campaign(
+                kind=KIND,
+                ref_key=week.key,
+                ref_id=None,
+                titles=self.titles("checkin-title", week),
+                audience=Audience(roles=(Role.AUXILIARY.value,)),
+                due_at=due,
+                policy=policy_for(KIND, self.settings.policies),
+                created_by=actor.label,
+            )
+        missed = await self.close_earlier(week, KIND)
+        ids = await self.tasks.assign(campaign)
+        await self._send_opened(campaign, week, ids)
+        if created or ids:
+            await audit.append(
+                self.session,
+                at=self.clock.now(),
+                actor=actor.label,
+                kind="checkin.opened",
+                subject=f"checkin:{week.key}",
+                payload={"campaign": campaign.id, "assigned": len(ids), "missed": missed},
+            )
+        return OpenResult(week, campaign.id, created, len(ids), missed)
+
+    async def close_earlier(self, week: Week, kind: str) -> int:
+        """Earlier weeks' open tasks of `kind` are closed as missed (they stay counted as
+        missing): late answers are accepted until the next week opens."""
+        closed = 0
+        for campaign in await self.tasks.active_campaigns(kind):
+            if campaign.ref_key < week.key:  # "2026-W49" keys sort in time order
+                closed += await self.tasks.cancel_open(campaign, reason=MISSED)
+        return closed
+
+    async def _send_opened(self, campaign: Campaign, week: Week, ids: Sequence[int]) -> int:
+        """The check-in message with its two buttons, in each person's language."""
+        if not ids:
+            return 0
+        rows = await self.session.execute(
+            select(Assignment.id, Person.id, Person.locale)
+            .join(Person, Person.id == Assignment.person_id)
+            .where(Assignment.id.in_(list(ids)))
+        )
+        pairs = rows.all()
+        accounts = await outbox.accounts_for(self.session, [p for _, p, _ in pairs])
+        now = self.clock.now()
+        send_at = self.notifier.not_before(now)
+        out: list[dict[str, Any]] = []
+        for aid, pid, locale in pairs:
+            t = self.notifier.t(locale)
+            out.append(
+                outbox.row_for(
+                    person_id=pid,
+                    account=accounts.get(pid),
+                    kind="task.checkin-opened",
+                    ref=f"assignment:{aid}",
+                    text=t("checkin-opened", week=week.key, due=t.time(campaign.due_at)),
+                    buttons=[
+                        [{"label": t("btn-checkin-all-fine"), "action": f"ci:f:{aid}"}],
+                        [{"label": t("btn-checkin-step"), "action": f"ci:s:{aid}"}],
+                    ],
+                    dedupe_key=f"checkin-opened:{aid}",
+                    not_before=send_at,
+                    now=now,
+                    priority=PRIORITY_TASK,
+                )
+            )
+        return await outbox.enqueue(self.session, out)
+
+    # --- answering --------------------------------------------------------------------
+
+    async def _mine(self, person: Person, assignment_id: int) -> tuple[Assignment, Campaign]:
+        row = (
+            await self.session.execute(
+                select(Assignment, Campaign)
+                .join(Campaign, Campaign.id == Assignment.campaign_id)
+                .where(Assignment.id == assignment_id, Campaign.kind == KIND)
+            )
+        ).first()
+        if row is None or row[0].person_id != person.id:
+            raise NotYours()
+        return row[0], row[1]
+
+    async def task(self, person: Person, assignment_id: int) -> CheckinTask:
+        """An open check-in of the person (refuses one answered or closed)."""
+        assignment, campaign = await self._mine(person, assignment_id)
+        week = Week.parse(campaign.ref_key)
+        if assignment.status == AssignmentStatus.DONE:
+            raise AlreadyAnswered(week=week.key)
+        if assignment.status != AssignmentStatus.OPEN:
+            raise CheckinClosed(week=week.key)
+        return CheckinTask(assignment.id, week, assignment.due_at, assignment.status)
+
+    async def open_task_of(self, person: Person) -> CheckinTask | None:
+        """The person's newest open check-in, if any."""
+        row = (
+            await self.session.execute(
+                select(Assignment.id)
+                .join(Campaign, Campaign.id == Assignment.campaign_id)
+                .where(
+                    Assignment.person_id == person.id,
+                    Assignment.status == AssignmentStatus.OPEN,
+                    Campaign.kind == KIND,
+                )
+                .order_by(Campaign.ref_key.desc())
+                .limit(1)
+            )
+        ).first()
+        return await self.task(person, row[0]) if row else None
+
+    def clean_answers(self, form: Form, answers: Mapping[str, str]) -> dict[str, str]:
+        """The answers to the questions that apply, checked; raise Incomplete otherwise."""
+        out: dict[str, str] = {}
+        for q in form.questions:
+            if not q.asked(out):
+                continue
+            value = (answers.get(q.id) or "").strip()
+            if q.type == "text":
+                if len(value) > MAX_TEXT:
+                    raise InvalidInput("checkin-error-too-long", limit=MAX_TEXT)
+                if not value:
+                    if q.optional:
+                        continue
+                    raise Incomplete()
+            elif value not in q.values():
+                raise Incomplete()
+            out[q.id] = value
+        return out
+
+    async def submit(
+        self,
+        person: Person,
+        assignment_id: int,
+        *,
+        answers: Mapping[str, str] | None = None,
+        all_fine: bool = False,
+    ) -> Submitted:
+        """Record the check-in and close the task, in one transaction. After the due time
+        it is still accepted, and marked late."""
+        assignment, campaign = await self._mine(person, assignment_id)
+        week = Week.parse(campaign.ref_key)
+        if assignment.status == AssignmentStatus.DONE:
+            raise AlreadyAnswered(week=week.key)
+        if assignment.status != AssignmentStatus.OPEN:
+            raise CheckinClosed(week=week.key)
+        form = self.form()
+        clean = {} if all_fine else self.clean_answers(form, answers or {})
+        now = self.clock.now()
+        due = assignment.due_at or campaign.due_at
+        late = due is not None and now > due
+        hazards = sum(
+            1 for qid, v in clean.items() if (q := form.question(qid)) and q.is_hazard(v)
+        )
+        response = CheckinResponse(
+            assignment_id=assignment.id,
+            person_id=person.id,
+            week=week.key,
+            form_version=form.version,
+            submitted_at=now,
+            late=late,
+            all_fine=all_fine,
+            hazards=hazards,
+        )
+        self.session.add(response)
+        await self.session.flush()
+        care = 0
+        for q in form.questions:
+            if q.id not in clean:
+                continue
+            value = clean[q.id]
+            self.session.add(
+                CheckinAnswer(
+                    response_id=response.id,
+                    question_id=q.id,
+                    value=value,
+                    visibility=q.visibility,
+                    hazard=q.is_hazard(value),
+                )
+            )
+            if q.care and value:
+                care += 1
+                topic = clean.get(q.when[0]) if q.when else None
+                self.session.add(
+                    CareItem(
+                        person_id=person.id,
+                        response_id=response.id,
+                        week=week.key,
+                        question_id=q.id,
+                        topic=topic,
+                        ticket_id=await self._care_ticket(person, week, form, topic, value),
+                        created_at=now,
+                    )
+                )
+        assignment.status = AssignmentStatus.DONE
+        assignment.done_at = now
+        assignment.next_action_at = None
+        await self.session.flush()
+        await audit.append(
+            self.session,
+            at=now,
+            actor=f"person:{person.employee_no}",
+            kind="checkin.submitted",
+            subject=f"checkin:{week.key}",
+            # no answer texts here: office-only answers stay in their table
+            payload={
+                "response": response.id,
+                "assignment": assignment.id,
+                "late": late,
+                "all_fine": all_fine,
+                "answers": len(clean),
+                "hazards": hazards,
+                "care_items": care,
+            },
+        )
+        return Submitted(response.id, week, late, all_fine, hazards, care)
+
+    async def _care_ticket(
+        self, person: Person, week: Week, form: Form, topic: str | None, text: str
+    ) -> int | None:
+        """Hand a written difficulty to the office's hotline queue, as the person's own
+        question, so that the office follows it up and replies to them there."""
+        t = self.notifier.t(self.settings.default_locale)  # the office reads the queue
+        if topic is None:
+            body = t("checkin-care-ticket-plain", week=week.key, text=text)
+        else:
+            option = next((o for q in form.questions if (o := q.option(topic))), None)
+            label = option.label(t.locale) if option else topic
+            body = t("checkin-care-ticket", week=week.key, topic=label, text=text)
+        if not person.has_role(Role.AUXILIARY):
+            # the hotline takes questions from auxiliaries only; the office still sees the
+            # answer in its view and is told once
+            await self._tell_office_care(person, week)
+            return None
+        ticket = await self.hotline.ask(Actor.of(person), body, anonymous=False)
+        return ticket.id
+
+    async def _tell_office_care(self, person: Person, week: Week) -> None:
+        staff = await people_repo.people_with_role(self.session, Role.OFFICE)
+        for member in staff:
+            await self.notifier.to_person(
+                member,
+                key="checkin-care-new",
+                kind="checkin.care",
+                ref=f"person:{person.id}",
+                dedupe_key=f"care:{week.key}:{person.id}:{member.id}",
+                priority=PRIORITY_URGENT,
+                name=person.name,
+                unit=person.unit.name,
+                week=week.key,
+            )
+
+    # --- views ------------------------------------------------------------------------
+
+    async def mentor_view(self, actor: Actor, week: Week) -> list[PersonCheckin]:
+        """The mentor's auxiliaries: state and the answers a mentor may see."""
+        actor.require(Role.MENTOR)
+        if actor.person is None:
+            raise NotAllowed()
+        bound = and_(
+            Binding.auxiliary_id == Person.id,
+            Binding.valid_to.is_(None),
+            Binding.mentor_id == actor.person.id,
+        )
+        return await self._people(week, bound, visible=(Visibility.MENTOR,))
+
+    async def leader_view(
+        self, actor: Actor, week: Week, unit_id: int | None = None
+    ) -> list[PersonCheckin]:
+        """A unit's auxiliaries: state and the answers a mentor may see (never office-only).
+        A leader sees his own unit; office staff may name any unit."""
+        unit_id = self._leader_unit(actor, unit_id)
+        return await self._people(week, Person.unit_id == unit_id, visible=(Visibility.MENTOR,))
+
+    async def office_view(
+        self, actor: Actor, week: Week, unit_id: int | None = None
+    ) -> list[PersonCheckin]:
+        """Everyone (or one unit), with every answer, office-only ones included."""
+        actor.require(Role.OFFICE)
+        where = Person.unit_id == unit_id if unit_id is not None else true()
+        return await self._people(week, where, visible=(Visibility.MENTOR, Visibility.OFFICE))
+
+    def _leader_unit(self, actor: Actor, unit_id: int | None) -> int:
+        if actor.has_role(Role.OFFICE) and unit_id is not None:
+            return unit_id
+        if actor.person is None or not actor.person.has_role(Role.LEADER):
+            raise NotAllowed()
+        if unit_id is not None and unit_id != actor.person.unit_id:
+            raise NotAllowed()
+        return actor.person.unit_id
+
+    async def _people(
+        self, week: Week, where: ColumnElement[bool], *, visible: Sequence[Visibility]
+    ) -> list[PersonCheckin]:
+        query = (
+            select(
+                Person.id,
+                Person.name,
+                Person.employee_no,
+                Unit.name,
+                Assignment.status,
+                Assignment.note,
+                CheckinResponse.id,
+                CheckinResponse.late,
+                CheckinResponse.all_fine,
+                CheckinResponse.submitted_at,
+                CheckinResponse.hazards,
+            )
+            .select_from(Assignment)
+            .join(Campaign, Campaign.id == Assignment.campaign_id)
+            .join(Person, Person.id == Assignment.person_id)
+            .join(Unit, Unit.id == Person.unit_id)
+            .join(CheckinResponse, CheckinResponse.assignment_id == Assignment.id, isouter=True)
+            .where(Campaign.kind == KIND, Campaign.ref_key == week.key, where)
+            .order_by(Unit.name, Person.name, Person.id)
+        )
+        out: list[PersonCheckin] = []
+        by_response: dict[int, PersonCheckin] = {}
+        for pid, name, emp, unit, status, note, rid, late, fine, at, hazards in (
+            await self.session.execute(query)
+        ).all():
+            if status == AssignmentStatus.CANCELLED and note != MISSED:
+                continue  # left the force, or the week was withdrawn
+            if rid is not None:
+                state = "all_fine" if fine else "answered"
+            else:
+                state = "excused" if status == AssignmentStatus.EXCUSED else "missing"
+            item = PersonCheckin(pid, name, emp, unit, state, bool(late), at, hazards or 0)
+            out.append(item)
+            if rid is not None:
+                by_response[rid] = item
+        ids = list(by_response) if visible else []  # counts only: no answers at all
+        for i in range(0, len(ids), outbox.CHUNK):
+            answers = await self.session.execute(
+                select(CheckinAnswer)
+                .where(
+                    CheckinAnswer.response_id.in_(ids[i : i + outbox.CHUNK]),
+                    # the visibility rule, in the query: office-only rows are never loaded
+                    CheckinAnswer.visibility.in_([v.value for v in visible]),
+                )
+                .order_by(CheckinAnswer.id)
+            )
+            for a in answers.scalars():
+                by_response[a.response_id].answers.append(
+                    AnswerView(a.question_id, a.value, a.hazard, a.visibility)
+                )
+        return out
+
+    async def numbers(
+        self, week: Week, unit_ids: Sequence[int] | None = None
+    ) -> list[UnitNumbers]:
+        """Counts per unit (no names, no answers): what the register and the office show."""
+        answered = CheckinResponse.id.is_not(None)
+        counted = (Assignment.status != AssignmentStatus.CANCELLED) | (Assignment.note == MISSED)
+        query = (
+            select(
+                Unit.id,
+                Unit.name,
+                func.count(Assignment.id),
+                func.count(CheckinResponse.id),
+                func.sum(case((CheckinResponse.all_fine.is_(True), 1), else_=0)),
+                func.sum(case((CheckinResponse.hazards > 0, 1), else_=0)),
+                func.sum(case((CheckinResponse.late.is_(True), 1), else_=0)),
+                func.sum(
+                    case(
+                        (and_(~answered, Assignment.status != AssignmentStatus.EXCUSED), 1),
+                        else_=0,
+                    )
+                ),
+            )
+            .select_from(Assignment)
+            .join(Campaign, Campaign.id == Assignment.campaign_id)
+            .join(Person, Person.id == Assignment.person_id)
+            .join(Unit, Unit.id == Person.unit_id)
+            .join(CheckinResponse, CheckinResponse.assignment_id == Assignment.id, isouter=True)
+            .where(Campaign.kind == KIND, Campaign.ref_key == week.key, counted)
+            .group_by(Unit.id, Unit.name)
+            .order_by(Unit.name)
+        )
+        if unit_ids is not None:
+            query = query.where(Person.unit_id.in_(list(unit_ids)))
+        return [
+            UnitNumbers(
+                uid,
+                name,
+                Numbers(int(a), int(b), int(c or 0), int(d or 0), int(e or 0), int(f or 0)),
+            )
+            for uid, name, a, b, c, d, e, f in (await self.session.execute(query)).all()
+        ]
+
+    async def unit_numbers(self, week: Week, unit_id: int) -> Numbers:
+        found = await self.numbers(week, [unit_id])
+        return found[0].numbers if found else Numbers()
+
+    async def status(self, actor: Actor, week: Week, *, unit: str | None = None) -> CheckinStatus:
+        """Counts per unit, who has not answered, open care items (office)."""
+        actor.require(Role.OFFICE)
+        unit_ids = await self.tasks.unit_ids([unit]) if unit is not None else None
+        campaign = await self.campaign(week)
+        units = await self.numbers(week, unit_ids)
+        total = Numbers()
+        for u in units:
+            total.add(u.numbers)
+        where = Person.unit_id.in_(unit_ids) if unit_ids is not None else true()
+        people = await self._people(week, where, visible=())
+        missing = [p for p in people if p.state == "missing"]
+        care_query = select(func.count()).select_from(CareItem).where(CareItem.week == week.key)
+        if unit_ids is not None:
+            care_query = care_query.join(Person, Person.id == CareItem.person_id).where(
+                Person.unit_id.in_(unit_ids)
+            )
+        care = await self.session.scalar(care_query)
+        return CheckinStatus(
+            week=week,
+            due_at=campaign.due_at if campaign else None,
+            opened=campaign is not None,
+            units=units,
+            total=total,
+            missing=missing,
+            care=int(care or 0),
+        )
+
+    # --- care items (office only) -----------------------------------------------------
+
+    async def care_items(self, actor: Actor, week: Week) -> list[CareView]:
+        """The difficulties written in a week's check-ins, with their hotline tickets."""
+        actor.require(Role.OFFICE)
+        rows = await self.session.execute(
+            select(
+                CareItem,
+                Person.name,
+                Person.employee_no,
+                Unit.name,
+                CheckinAnswer.value,
+                Ticket.status,
+            )
+            .join(Person, Person.id == CareItem.person_id)
+            .join(Unit, Unit.id == Person.unit_id)
+            .join(
+                CheckinAnswer,
+                and_(
+                    CheckinAnswer.response_id == CareItem.response_id,
+                    CheckinAnswer.question_id == CareItem.question_id,
+                ),
+            )
+            .join(Ticket, Ticket.id == CareItem.ticket_id, isouter=True)
+            .where(CareItem.week == week.key)
+            .order_by(CareItem.created_at, CareItem.id)
+        )
+        return [
+            CareView(
+                c.id,
+                c.week,
+                name,
+                emp,
+                unit,
+                c.topic,
+                text,
+                c.created_at,
+                ticket_number(c.ticket_id) if c.ticket_id is not None else None,
+                status,
+            )
+            for c, name, emp, unit, text, status in rows.all()
+        ]

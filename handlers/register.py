@@ -1,0 +1,534 @@
+"""The unit weekly risk register in the bot: the leader (or the designated reporter) sees the
+unit's check-in numbers, updates carried-over risks, adds new ones step by step, and files;
+the office sees the summary of all units."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.actions import encode
+from bot.context import Context
+from bot.core import Button, Incoming, Reply
+from bot.i18n import Translator
+from bot.router import Flow
+from bot.services.checkins import Week
+from bot.services.register import (
+    AGED_WEEKS,
+    LIMITS,
+    RegisterSummary,
+    RegisterWeek,
+    RowDraft,
+    RowView,
+    parse_deadline,
+)
+from bot.text import esc, normalize_input
+from handlers.checkins import counts_line, people_lines
+from handlers.common import back_to_menu
+from storage.models import Role
+
+flow = Flow("register")
+flow.menu_entry("menu-register", "rg:home", roles={"leader"}, order=26)
+flow.menu_entry("menu-register-office", "rg:of", roles={"office"}, order=81)
+
+STEP_FIELD = "rg.field"  # guided entry of a new row: risk, measure, owner, deadline
+STEP_NOTE = "rg.note"  # the note of a carried-over row that is still open
+STEP_REPORTER = "rg.reporter"
+FIELDS = ("risk", "measure", "owner", "deadline")
+MAX_AGED = 15
+MAX_MISSING_UNITS = 30
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def _category(ctx: Context, category_id: str) -> str:
+    return esc(ctx.services.register.category_label(category_id, ctx.t.locale))
+
+
+def _row_line(ctx: Context, number: str, row: RowView) -> str:
+    return ctx.t(
+        "register-row-line",
+        number=number,
+        category=_category(ctx, row.category),
+        risk=esc(row.risk),
+        measure=esc(row.measure),
+        owner=esc(row.owner),
+        deadline=row.deadline.isoformat(),
+    )
+
+
+def _update_line(t: Translator, row: RowView | None) -> str:
+    if row is None:
+        return t("register-carry-pending")
+    if row.status == "resolved":
+        return t("register-carry-resolved", note=esc(row.note or ""))
+    return t("register-carry-open", note=esc(row.note or ""))
+
+
+def render_week(ctx: Context, view: RegisterWeek) -> Reply:
+    """The unit's register of the week with what can be done next."""
+    t = ctx.t
+    w = view.week.key
+    lines = [t("register-week-title", unit=esc(view.unit), week=w, due=t.time(view.due_at))]
+    if view.filing is not None:
+        key = "register-filed-late" if view.filing.late else "register-filed"
+        lines.append(t(key, at=t.time(view.filing.filed_at)))
+    else:
+        lines.append(t("register-not-filed"))
+    n = view.numbers
+    lines.append(
+        t(
+            "register-checkin-numbers",
+            answered=n.answered,
+            assigned=n.assigned,
+            all_fine=n.all_fine,
+            hazards=n.hazards,
+            missing=n.missing,
+        )
+    )
+    rows: list[list[Button]] = []
+    editable = view.filing is None
+    if view.carried:
+        lines.append("")
+        lines.append(
+            t("register-carried-title", count=len(view.carried), pending=view.carry_pending)
+        )
+        for item in view.carried:
+            lines.append(_row_line(ctx, f"#{item.previous.id}", item.previous))
+            lines.append(_update_line(t, item.update))
+            if editable:
+                key = "btn-register-update" if item.update is None else "btn-register-change"
+                rows.append(
+                    [
+                        Button(
+                            t(key, number=item.previous.id), encode("rg", "c", w, item.previous.id)
+                        )
+                    ]
+                )
+    lines.append("")
+    if view.new_rows:
+        lines.append(t("register-new-title", count=len(view.new_rows)))
+        for i, row in enumerate(view.new_rows, start=1):
+            lines.append(_row_line(ctx, str(i), row))
+            if editable:
+                rows.append(
+                    [Button(t("btn-register-delete", number=i), encode("rg", "d", row.id))]
+                )
+    elif view.filing is not None and view.filing.no_new_risks:
+        lines.append(t("register-no-new"))
+    else:
+        lines.append(t("register-new-none"))
+    if editable:
+        rows.append([Button(t("btn-register-add"), encode("rg", "add", w))])
+        if view.new_rows:
+            rows.append([Button(t("btn-register-file"), encode("rg", "file", w))])
+        else:
+            rows.append([Button(t("btn-register-no-new"), encode("rg", "none", w))])
+        if view.carry_pending:
+            lines.append("")
+            lines.append(t("register-carry-hint", pending=view.carry_pending))
+    rows.append([Button(t("btn-register-checkins"), encode("rg", "ci", w))])
+    if ctx.actor.has_role(Role.LEADER):
+        rows.append([Button(t("btn-register-reporter"), "rg:rep")])
+    rows.append(back_to_menu(ctx))
+    return Reply("\n".join(lines), buttons=rows)
+
+
+async def _week_reply(ctx: Context, week: Week, *, edit: bool = False) -> Reply:
+    unit = await ctx.services.register.my_unit(ctx.actor)
+    view = await ctx.services.register.week_view(ctx.actor, unit.id, week)
+    reply = render_week(ctx, view)
+    reply.edit = edit
+    return reply
+
+
+def _week_arg(ctx: Context, event: Incoming, i: int = 0) -> Week:
+    return Week.parse(ctx.action(event).arg(i))
+
+
+# --- the leader's screens -------------------------------------------------------------------
+
+
+@flow.button("rg:home")
+async def cb_home(event: Incoming, ctx: Context) -> list[Reply]:
+    """Show my unit's register of the current week."""
+    ctx.state.clear()
+    return [await _week_reply(ctx, ctx.services.checkins.current_week(), edit=True)]
+
+
+@flow.command("register")
+async def cmd_register(event: Incoming, ctx: Context) -> list[Reply]:
+    """Show my unit's register of the current week."""
+    ctx.state.clear()
+    return [await _week_reply(ctx, ctx.services.checkins.current_week())]
+
+
+@flow.button("rg:o")
+async def cb_open(event: Incoming, ctx: Context) -> list[Reply]:
+    """Open the register of the week a task is for."""
+    ctx.state.clear()
+    unit, week = await ctx.services.register.unit_of_assignment(
+        ctx.actor, ctx.action(event).int_arg(0)
+    )
+    view = await ctx.services.register.week_view(ctx.actor, unit.id, week)
+    return [render_week(ctx, view)]
+
+
+@flow.button("rg:w")
+async def cb_week(event: Incoming, ctx: Context) -> list[Reply]:
+    """Show my unit's register of a given week."""
+    ctx.state.clear()
+    return [await _week_reply(ctx, _week_arg(ctx, event))]
+
+
+@flow.button("rg:ci")
+async def cb_checkins(event: Incoming, ctx: Context) -> list[Reply]:
+    """Show the unit's check-ins of the week (answers a mentor may see, no office-only)."""
+    week = _week_arg(ctx, event)
+    checkins = ctx.services.checkins
+    people = await checkins.leader_view(ctx.actor, week)
+    lines = [ctx.t("checkin-unit-title", unit=esc(ctx.me.unit.name), week=week.key)]
+    if people:
+        lines.append(counts_line(ctx.t, people))
+        lines.extend(people_lines(ctx.t, checkins.form(), people))
+    else:
+        lines.append(ctx.t("checkin-team-none"))
+    buttons = [
+        [Button(ctx.t("btn-register-back"), encode("rg", "w", week.key))],
+        back_to_menu(ctx),
+    ]
+    return [Reply("\n".join(lines), buttons=buttons)]
+
+
+# --- carried-over rows ------------------------------------------------------------------------
+
+
+@flow.button("rg:c")
+async def cb_carry(event: Incoming, ctx: Context) -> list[Reply]:
+    """Ask whether a carried-over risk is resolved or still open."""
+    week, previous = _week_arg(ctx, event), ctx.action(event).int_arg(1)
+    w = week.key
+    return [
+        Reply(
+            ctx.t("register-carry-ask", number=previous),
+            buttons=[
+                [Button(ctx.t("btn-register-resolved"), encode("rg", "cr", w, previous))],
+                [Button(ctx.t("btn-register-still-open"), encode("rg", "co", w, previous))],
+                [Button(ctx.t("btn-register-back"), encode("rg", "w", w))],
+            ],
+        )
+    ]
+
+
+@flow.button("rg:cr")
+async def cb_carry_resolved(event: Incoming, ctx: Context) -> list[Reply]:
+    """Mark a carried-over risk resolved this week."""
+    week, previous = _week_arg(ctx, event), ctx.action(event).int_arg(1)
+    unit = await ctx.services.register.my_unit(ctx.actor)
+    await ctx.services.register.update_carried(
+        ctx.actor, unit.id, week, previous, status="resolved", note=None
+    )
+    return [await _week_reply(ctx, week)]
+
+
+@flow.button("rg:co")
+async def cb_carry_open(event: Incoming, ctx: Context) -> list[Reply]:
+    """Ask for the note of a risk that is still open."""
+    week, previous = _week_arg(ctx, event), ctx.action(event).int_arg(1)
+    ctx.state.go(STEP_NOTE, week=week.key, previous=previous)
+    return [
+        Reply(
+            ctx.t("register-ask-note", number=previous),
+            buttons=[[Button(ctx.t("btn-cancel"), encode("rg", "w", week.key))]],
+        )
+    ]
+
+
+@flow.text(STEP_NOTE)
+async def on_text_note(event: Incoming, ctx: Context) -> list[Reply]:
+    """Keep the carried-over risk open with the typed note."""
+    week = Week.parse(ctx.state.data["week"])
+    unit = await ctx.services.register.my_unit(ctx.actor)
+    await ctx.services.register.update_carried(
+        ctx.actor,
+        unit.id,
+        week,
+        int(ctx.state.data["previous"]),
+        status="open",
+        note=event.text,
+    )
+    ctx.state.clear()
+    return [await _week_reply(ctx, week)]
+
+
+# --- guided entry of a new row ----------------------------------------------------------------
+
+
+@flow.button("rg:add")
+async def cb_add(event: Incoming, ctx: Context) -> list[Reply]:
+    """Start a new row: pick its category."""
+    week = _week_arg(ctx, event)
+    ctx.state.clear()
+    categories = ctx.services.register.categories()
+    buttons = [
+        Button(c.label(ctx.t.locale), encode("rg", "cat", week.key, c.id)) for c in categories
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([Button(ctx.t("btn-cancel"), encode("rg", "w", week.key))])
+    return [Reply(ctx.t("register-ask-category"), buttons=rows)]
+
+
+@flow.button("rg:cat")
+async def cb_category(event: Incoming, ctx: Context) -> list[Reply]:
+    """Take the category and ask for the risk."""
+    week, category = _week_arg(ctx, event), ctx.action(event).arg(1)
+    if category not in {c.id for c in ctx.services.register.categories()}:
+        return [Reply(ctx.t("error-stale-button"))]
+    ctx.state.go(STEP_FIELD, week=week.key, field="risk", draft={"category": category})
+    return [_ask_field(ctx, "risk", week)]
+
+
+def _ask_field(ctx: Context, name: str, week: Week) -> Reply:
+    rows: list[list[Button]] = []
+    if name == "deadline":
+        sunday = week.monday + timedelta(days=6)
+        quick = [sunday, sunday + timedelta(days=7), sunday + timedelta(days=28)]
+        rows.append([Button(d.isoformat(), encode("rg", "dl", d.isoformat())) for d in quick])
+    rows.append([Button(ctx.t("btn-cancel"), encode("rg", "w", week.key))])
+    return Reply(ctx.t(f"register-ask-{name}"), buttons=rows)
+
+
+@flow.text(STEP_FIELD)
+async def on_text_field(event: Incoming, ctx: Context) -> list[Reply]:
+    """Take one field of the new row, check it, and ask for the next."""
+    if ctx.state.data.get("field") is None:  # at the summary: confirm or cancel
+        return [Reply(ctx.t("checkin-use-buttons"))]
+    return await _take_field(ctx, event.text)
+
+
+@flow.button("rg:dl")
+async def cb_deadline(event: Incoming, ctx: Context) -> list[Reply]:
+    """Take a deadline offered as a button."""
+    if ctx.state.step != STEP_FIELD or ctx.state.data.get("field") != "deadline":
+        return [Reply(ctx.t("error-stale-button"))]
+    return await _take_field(ctx, ctx.action(event).arg(0))
+
+
+async def _take_field(ctx: Context, text: str) -> list[Reply]:
+    data = ctx.state.data
+    week = Week.parse(data["week"])
+    name = str(data["field"])
+    value = text.strip() if name != "owner" else normalize_input(text)
+    problem = ctx.services.register.check_field(name, value, week)
+    if problem is not None:
+        return [
+            Reply(ctx.t(problem, limit=LIMITS.get(name, 0), monday=week.monday.isoformat())),
+            _ask_field(ctx, name, week),
+        ]
+    draft = dict(data.get("draft") or {})
+    draft[name] = parse_deadline(value).isoformat() if name == "deadline" else value  # type: ignore[union-attr]
+    following = FIELDS.index(name) + 1
+    if following < len(FIELDS):
+        ctx.state.go(STEP_FIELD, week=week.key, field=FIELDS[following], draft=draft)
+        return [_ask_field(ctx, FIELDS[following], week)]
+    ctx.state.go(STEP_FIELD, week=week.key, field=None, draft=draft)
+    summary = ctx.t(
+        "register-confirm",
+        category=_category(ctx, draft["category"]),
+        risk=esc(draft["risk"]),
+        measure=esc(draft["measure"]),
+        owner=esc(draft["owner"]),
+        deadline=draft["deadline"],
+    )
+    return [
+        Reply(
+            summary,
+            buttons=[
+                [Button(ctx.t("btn-register-confirm"), encode("rg", "ok", week.key))],
+                [Button(ctx.t("btn-cancel"), encode("rg", "w", week.key))],
+            ],
+        )
+    ]
+
+
+@flow.button("rg:ok")
+async def cb_confirm(event: Incoming, ctx: Context) -> list[Reply]:
+    """Save the new row shown in the summary."""
+    week = _week_arg(ctx, event)
+    data = ctx.state.data
+    draft = data.get("draft") or {}
+    if ctx.state.step != STEP_FIELD or data.get("field") is not None or "deadline" not in draft:
+        return [Reply(ctx.t("error-stale-button"))]
+    unit = await ctx.services.register.my_unit(ctx.actor)
+    await ctx.services.register.add_row(
+        ctx.actor,
+        unit.id,
+        week,
+        RowDraft(
+            category=draft["category"],
+            risk=draft["risk"],
+            measure=draft["measure"],
+            owner=draft["owner"],
+            deadline=parse_deadline(draft["deadline"]),  # type: ignore[arg-type]
+        ),
+    )
+    ctx.state.clear()
+    return [Reply(ctx.t("register-row-added")), await _week_reply(ctx, week)]
+
+
+@flow.button("rg:d")
+async def cb_delete(event: Incoming, ctx: Context) -> list[Reply]:
+    """Remove a new row entered by mistake."""
+    week = await ctx.services.register.delete_row(ctx.actor, ctx.action(event).int_arg(0))
+    return [await _week_reply(ctx, week)]
+
+
+# --- filing -------------------------------------------------------------------------------------
+
+
+@flow.button("rg:none")
+async def cb_no_new(event: Incoming, ctx: Context) -> list[Reply]:
+    """File the week with no new risks (carried-over risks must be updated first)."""
+    return await _file(ctx, _week_arg(ctx, event), no_new_risks=True)
+
+
+@flow.button("rg:file")
+async def cb_file(event: Incoming, ctx: Context) -> list[Reply]:
+    """File the week's register with its new rows."""
+    return await _file(ctx, _week_arg(ctx, event), no_new_risks=False)
+
+
+async def _file(ctx: Context, week: Week, *, no_new_risks: bool) -> list[Reply]:
+    unit = await ctx.services.register.my_unit(ctx.actor)
+    filing = await ctx.services.register.file(ctx.actor, unit.id, week, no_new_risks=no_new_risks)
+    key = "register-filed-done-late" if filing.late else "register-filed-done"
+    return [Reply(ctx.t(key, week=week.key, rows=filing.rows)), await _week_reply(ctx, week)]
+
+
+# --- the reporter -------------------------------------------------------------------------------
+
+
+@flow.button("rg:rep")
+async def cb_reporter(event: Incoming, ctx: Context) -> list[Reply]:
+    """Show who files the register and ask for the employee number of a new reporter."""
+    unit = await ctx.services.register.my_unit(ctx.actor)
+    reporter = await ctx.services.register.reporter_of(unit.id)
+    ctx.state.go(STEP_REPORTER)
+    current = (
+        ctx.t("register-reporter-current", name=esc(reporter.name))
+        if reporter
+        else ctx.t("register-reporter-leaders")
+    )
+    rows = []
+    if reporter is not None:
+        rows.append([Button(ctx.t("btn-register-reporter-clear"), "rg:repx")])
+    rows.append([Button(ctx.t("btn-cancel"), "rg:home")])
+    return [Reply(f"{current}\n{ctx.t('register-ask-reporter')}", buttons=rows)]
+
+
+@flow.text(STEP_REPORTER)
+async def on_text_reporter(event: Incoming, ctx: Context) -> list[Reply]:
+    """Designate the person with the typed employee number as the unit's reporter."""
+    unit = await ctx.services.register.my_unit(ctx.actor)
+    person = await ctx.services.register.set_reporter(ctx.actor, unit.id, event.text)
+    ctx.state.clear()
+    assert person is not None
+    return [
+        Reply(ctx.t("register-reporter-set", name=esc(person.name)), buttons=[back_to_menu(ctx)])
+    ]
+
+
+@flow.button("rg:repx")
+async def cb_reporter_clear(event: Incoming, ctx: Context) -> list[Reply]:
+    """Give filing back to the unit's leaders."""
+    unit = await ctx.services.register.my_unit(ctx.actor)
+    await ctx.services.register.set_reporter(ctx.actor, unit.id, None)
+    ctx.state.clear()
+    return [Reply(ctx.t("register-reporter-cleared"), buttons=[back_to_menu(ctx)])]
+
+
+# --- the office's summary -----------------------------------------------------------------------
+
+
+@flow.button("rg:of")
+async def cb_office(event: Incoming, ctx: Context) -> list[Reply]:
+    """Show the office the week's check-ins and registers of all units."""
+    args = ctx.action(event).args
+    week = Week.parse(args[0]) if args else ctx.services.checkins.current_week()
+    summary = await ctx.services.register.summary(ctx.actor, week)
+    status = await ctx.services.checkins.status(ctx.actor, week)
+    text = render_summary(
+        ctx.t, summary, categories=_labels(ctx), care=status.care, now=ctx.clock.now()
+    )
+    rows = [
+        # difficulties are hotline tickets: the office follows them up in its queue there
+        [Button(ctx.t("btn-checkin-care-list", count=status.care), "hl:q")],
+        [Button(ctx.t("btn-checkin-prev-week"), encode("rg", "of", week.shift(-1).key))],
+        back_to_menu(ctx),
+    ]
+    return [Reply(text, buttons=rows, edit=True)]
+
+
+def _labels(ctx: Context) -> dict[str, str]:
+    return {c.id: c.label(ctx.t.locale) for c in ctx.services.register.categories()}
+
+
+def render_summary(
+    t: Translator,
+    summary: RegisterSummary,
+    *,
+    categories: dict[str, str],
+    care: int,
+    now: datetime,
+) -> str:
+    """Check-in totals, filing counts, missing units, open risks, aged risks, difficulties."""
+    n = summary.checkins
+    lines = [
+        t(
+            "register-summary-title",
+            week=summary.week.key,
+            due=t.time(summary.due_at),
+            now=t.time(now),
+        ),
+        t(
+            "register-checkin-numbers",
+            answered=n.answered,
+            assigned=n.assigned,
+            all_fine=n.all_fine,
+            hazards=n.hazards,
+            missing=n.missing,
+        ),
+        t(
+            "register-summary-filings",
+            on_time=summary.count("on_time"),
+            late=summary.count("late"),
+            missing=summary.count("missing"),
+        ),
+    ]
+    sep = "、" if t.locale == "zh_CN" else ", "
+    missing = [u.unit for u in summary.units if u.state == "missing"]
+    if missing:
+        shown = sep.join(esc(m) for m in missing[:MAX_MISSING_UNITS])
+        more = "…" if len(missing) > MAX_MISSING_UNITS else ""
+        lines.append(t("register-summary-missing", units=shown + more))
+    if summary.open_by_category:
+        parts = [
+            t("register-summary-category", category=esc(categories.get(c, c)), count=k)
+            for c, k in summary.open_by_category.items()
+        ]
+        lines.append(t("register-summary-open", items=sep.join(parts)))
+    else:
+        lines.append(t("register-summary-open-none"))
+    lines.append(t("register-summary-aged", weeks=AGED_WEEKS, count=len(summary.aged)))
+    lines.extend(
+        t(
+            "register-summary-aged-line",
+            unit=esc(a.unit),
+            category=esc(categories.get(a.row.category, a.row.category)),
+            risk=esc(a.row.risk),
+            weeks=a.weeks,
+        )
+        for a in summary.aged[:MAX_AGED]
+    )
+    lines.append(t("register-summary-care", count=care))
+    return "\n".join(lines)
