@@ -8,6 +8,7 @@ from bot.core import Button, Incoming, Reply
 from bot.router import Flow
 from bot.services.pledges import MAX_NAME_TRIES, Superseded, WrongName
 from bot.text import esc
+from handlers import hotline
 from handlers.common import back_to_menu
 
 flow = Flow("pledges")
@@ -67,7 +68,9 @@ async def cb_page(event: Incoming, ctx: Context) -> list[Reply]:
 
 @flow.button("pl:q")
 async def cb_question(event: Incoming, ctx: Context) -> list[Reply]:
-    """Point to the office for questions about the pledge."""
+    """Open the hotline for a question about the pledge (or point to the office)."""
+    if hotline.can_use(ctx.me):
+        return hotline.prompt_question(ctx, "hotline-pledge-prompt")
     return [Reply(ctx.t("pledge-question", contact=esc(ctx.settings.office_contact)))]
 
 

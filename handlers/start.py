@@ -7,6 +7,7 @@ from bot.core import Button, Incoming, Kind, Reply
 from bot.i18n import LOCALES
 from bot.router import Flow
 from bot.text import esc
+from handlers import hotline
 from handlers.common import main_menu
 
 flow = Flow("start")
@@ -63,13 +64,26 @@ async def cmd_help(event: Incoming, ctx: Context) -> list[Reply]:
     """Show what the bot does and how to reach the office."""
     if ctx.person is None:
         return [Reply(ctx.t("reg-how-to", contact=esc(ctx.settings.office_contact)))]
-    return [Reply(ctx.t("help-text", contact=esc(ctx.settings.office_contact)))]
+    return [_help(ctx)]
 
 
 @flow.button("m:help")
 async def cb_help(event: Incoming, ctx: Context) -> list[Reply]:
     """Show help from the menu."""
-    return [Reply(ctx.t("help-text", contact=esc(ctx.settings.office_contact)))]
+    return [_help(ctx)]
+
+
+def _help(ctx: Context) -> Reply:
+    s = ctx.settings
+    return Reply(
+        ctx.t(
+            "help-text",
+            contact=esc(s.office_contact),
+            phone=esc(s.hotline_phone),
+            email=esc(s.hotline_email),
+            hours=esc(s.hotline_hours),
+        )
+    )
 
 
 @flow.command("menu")
@@ -145,7 +159,9 @@ async def cb_unknown(event: Incoming, ctx: Context) -> list[Reply]:
 
 @flow.text("*", public=True)
 async def on_text_other(event: Incoming, ctx: Context) -> list[Reply]:
-    """Answer free text outside any flow."""
+    """Answer free text outside any flow: a question for the hotline, if the person may ask."""
     if ctx.person is None:
         return await cmd_unregistered(event, ctx)
+    if hotline.can_use(ctx.person):
+        return await hotline.answer_question(event.text, ctx)
     return [Reply(ctx.t("error-unknown-input")), main_menu(ctx)]

@@ -37,8 +37,10 @@ help-text = Muster delivers notices, pledges to read and sign, training and the 
     Commands:
     /menu main menu
     /lang switch language
+    /ask ask a policy question (or just type it)
     /help this help
     Office contact: { $contact }
+    Auxiliary policy hotline: phone { $phone }, mailbox { $email }, weekdays { $hours }
     Muster never reads your private chats or social media.
 
 lang-choose = 请选择语言 / Choose a language:

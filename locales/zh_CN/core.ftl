@@ -37,8 +37,10 @@ help-text = 「辅警履职助手」用于接收通知、阅读签署承诺书�
     常用命令：
     /menu 主菜单
     /lang 切换语言
+    /ask 政策咨询（也可以直接输入问题）
     /help 帮助
     政治处辅警办联系方式：{ $contact }
+    辅警政策热线：电话 { $phone }，邮箱 { $email }，工作日 { $hours }
     本助手不会读取您的私人聊天或社交媒体。
 
 lang-choose = 请选择语言 / Choose a language:

@@ -1,0 +1,595 @@
+"""The policy hotline: answer from the knowledge base, hand the rest to the office as tickets.
+
+Who may do what (tested for every method in tests/test_hotline.py):
+- auxiliaries ask: knowledge-base lookups, tickets, follow-ups on their own tickets;
+- office staff run the queue (list, open, reply, close) and may try lookups;
+- mentors and leaders have no hotline method at all: NotAllowed everywhere, so no view or
+  export of theirs can contain a question, a ticket or who asked.
+
+An anonymous ticket shows office staff only its number; see storage/models_hotline.py for
+how the asker is kept apart. Replies reach the asker through the outbox.
+
+Reply time: a ticket waiting for the office is due one working day (Monday to Friday in the
+deployment's time zone; public holidays are not known) after the asker's oldest unanswered
+message. `remind_overdue` (scheduled/hotline.py, hourly) reminds every office staffer of
+each overdue ticket once per working day.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from bot import kb
+from bot.actions import encode
+from bot.actor import Actor
+from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from bot.notify import PRIORITY_TASK, PRIORITY_URGENT, Notifier
+from bot.services.base import Service
+from bot.text import esc, normalize_input
+from storage import outbox
+from storage import people as people_repo
+from storage.models import Person, Role, Unit
+from storage.models_hotline import (
+    KbState,
+    Sender,
+    Ticket,
+    TicketMessage,
+    TicketRoute,
+    TicketStatus,
+    ticket_number,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION = 2000  # characters of one message in a ticket
+PREVIEW = 120  # characters of a question shown in lists and notifications
+QUEUE_LIMIT = 50
+ASKERS = (Role.AUXILIARY,)
+LOOKERS = (Role.AUXILIARY, Role.OFFICE)
+
+
+class NoSuchEntry(NotFound):
+    key = "hotline-error-no-entry"
+
+
+class NoSuchTicket(NotFound):
+    key = "hotline-error-no-ticket"
+
+
+class EmptyQuestion(InvalidInput):
+    key = "hotline-error-empty"
+
+
+class KbInvalid(DomainError):
+    key = "hotline-error-kb-invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A knowledge-base entry as shown: its own text and source, never generated."""
+
+    faq_id: str
+    question: str
+    answer: str
+    source_title: str
+    source_heading: str
+    sample: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    faq_id: str
+    question: str
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    confidence: kb.Confidence  # answer | suggest | none
+    answer: Answer | None  # set when confident
+    suggestions: list[Suggestion]  # the closest entries when not (at most 3)
+    faq_hint: str | None  # the closest entry, kept on a ticket for the office
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRef:
+    id: int
+    number: str
+    status: str
+    anonymous: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TicketSummary:
+    """A ticket as office staff see it. `asker_*` is None on an anonymous ticket."""
+
+    id: int
+    number: str
+    status: str
+    anonymous: bool
+    asker_name: str | None
+    asker_employee_no: str | None
+    asker_unit: str | None
+    created_at: datetime
+    last_activity_at: datetime
+    reply_due_at: datetime | None
+    overdue: bool
+    preview: str  # the start of the first question
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadMessage:
+    sender: str  # asker | office
+    author_name: str | None  # the office staffer; None for the asker
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketDetail:
+    summary: TicketSummary
+    messages: list[ThreadMessage]
+    faq_hint: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class KbReload:
+    generation: int
+    entries: int
+    fingerprint: str
+    changed: bool  # the content differs from the last reload
+
+
+def next_working_day(at: datetime, tz: ZoneInfo) -> datetime:
+    """One working day after `at`: the same wall time on the next Monday-Friday day.
+
+    A question asked on a weekend starts its clock on Monday 00:00, so it is due Tuesday
+    00:00. Public holidays are not known (no calendar is configured).
+    """
+    local = at.astimezone(tz)
+    if local.weekday() >= 5:
+        days = 7 - local.weekday()
+        local = datetime.combine(local.date() + timedelta(days=days), time(0), tzinfo=tz)
+    day = local.date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    due = datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=tz)
+    return due.astimezone(at.tzinfo)
+
+
+def _preview(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= PREVIEW else flat[: PREVIEW - 1] + "…"
+
+
+class HotlineService(Service):
+    def __init__(self, *args: Any, notifier: Notifier, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.notifier = notifier
+
+    # --- the knowledge base ------------------------------------------------------------
+
+    async def _generation(self) -> int:
+        row = await self.session.get(KbState, 1)
+        return row.generation if row is not None else 0
+
+    async def _kb(self) -> kb.Loaded:
+        return kb.CACHE.get(self.settings.content_dir, await self._generation())
+
+    def _answer(self, loaded: kb.Loaded, faq: kb.Faq, locale: str | None) -> Answer:
+        text = faq.text(locale)
+        cite = loaded.kb.cite(faq.source, locale)
+        return Answer(
+            faq.id, text.question, text.answer, cite.title, cite.heading, loaded.kb.sample
+        )
+
+    async def lookup(self, actor: Actor, text: str, *, locale: str | None) -> Lookup:
+        """Search the knowledge base; the answer only when the match is confident."""
+        actor.require(*LOOKERS)
+        question = normalize_input(text)
+        if not question:
+            raise EmptyQuestion()
+        try:
+            loaded = await self._kb()
+        except kb.KbError:
+            log.exception("the knowledge base cannot be loaded; every question goes to a person")
+            return Lookup("none", None, [], None)
+        result = loaded.search(question, k=3)
+        hint = result.hits[0].doc_id if result.hits else None
+        if result.confidence == "answer":
+            faq = loaded.kb.faqs[result.hits[0].doc_id]
+            return Lookup("answer", self._answer(loaded, faq, locale), [], hint)
+        if result.confidence == "none":
+            return Lookup("none", None, [], None)
+        suggestions = [
+            Suggestion(h.doc_id, loaded.kb.faqs[h.doc_id].text(locale).question)
+            for h in result.hits
+        ]
+        return Lookup("suggest", None, suggestions, hint)
+
+    async def entry(self, actor: Actor, faq_id: str, *, locale: str | None) -> Answer:
+        """One entry by id (a suggestion was pressed)."""
+        actor.require(*LOOKERS)
+        try:
+            loaded = await self._kb()
+        except kb.KbError:
+            raise NoSuchEntry() from None
+        faq = loaded.kb.faqs.get(faq_id)
+        if faq is None:
+            raise NoSuchEntry()
+        return self._answer(loaded, faq, locale)
+
+    async def reload_kb(self, actor: Actor) -> KbReload:
+        """Validate the content and bump the generation: every process reloads it."""
+        actor.require(Role.OFFICE)
+        try:
+            content = kb.load(self.settings.content_dir)
+        except kb.KbError as exc:
+            errors = [p for p in exc.problems if p.error]
+            raise KbInvalid(count=len(errors), first=str(errors[0])) from None
+        now = self.clock.now()
+        row = await self.session.get(KbState, 1, with_for_update=True)
+        if row is None:
+            row = KbState(id=1, generation=0, updated_at=now, updated_by=actor.label)
+            self.session.add(row)
+        changed = row.fingerprint != content.fingerprint
+        row.generation += 1
+        row.fingerprint = content.fingerprint
+        row.updated_at = now
+        row.updated_by = actor.label
+        await self.session.flush()
+        return KbReload(row.generation, len(content.faqs), content.fingerprint, changed)
+
+    # --- the asker ---------------------------------------------------------------------
+
+    def _clean(self, text: str) -> str:
+        body = text.strip()
+        if not body:
+            raise EmptyQuestion()
+        if len(body) > MAX_QUESTION:
+            raise InvalidInput("error-too-long", limit=MAX_QUESTION)
+        return body
+
+    async def ask(
+        self, actor: Actor, text: str, *, anonymous: bool, faq_hint: str | None = None
+    ) -> TicketRef:
+        """Hand a question to the office as a new ticket and tell the office staff."""
+        actor.require(*ASKERS)
+        if actor.person is None:
+            raise NotAllowed()
+        body = self._clean(text)
+        now = self.clock.now()
+        ticket = Ticket(
+            asker_person_id=None if anonymous else actor.person.id,
+            anonymous=anonymous,
+            status=TicketStatus.OPEN,
+            faq_hint=faq_hint,
+            created_at=now,
+            last_activity_at=now,
+            waiting_since=now,
+            reply_due_at=next_working_day(now, self.settings.tz),
+        )
+        self.session.add(ticket)
+        await self.session.flush()
+        self.session.add(TicketRoute(ticket_id=ticket.id, person_id=actor.person.id))
+        message = TicketMessage(
+            ticket_id=ticket.id, sender=Sender.ASKER, author_person_id=None, text=body, at=now
+        )
+        self.session.add(message)
+        await self.session.flush()
+        await self._tell_office(
+            ticket,
+            key="hotline-office-new",
+            dedupe=f"hotline-new:{ticket.id}",
+            who=None if anonymous else actor.person,
+            text=body,
+        )
+        return TicketRef(ticket.id, ticket.number, ticket.status, anonymous)
+
+    async def _own(self, actor: Actor, ticket_id: int) -> Ticket:
+        """The asker's own ticket; anyone else's does not exist for them."""
+        actor.require(*ASKERS)
+        if actor.person is None:
+            raise NotAllowed()
+        row = (
+            await self.session.execute(
+                select(Ticket)
+                .join(TicketRoute, TicketRoute.ticket_id == Ticket.id)
+                .where(Ticket.id == ticket_id, TicketRoute.person_id == actor.person.id)
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            raise NoSuchTicket()
+        return row
+
+    async def my_ticket(self, actor: Actor, ticket_id: int) -> TicketRef:
+        """The asker's own ticket (to answer back in its thread)."""
+        ticket = await self._own(actor, ticket_id)
+        return TicketRef(ticket.id, ticket.number, ticket.status, ticket.anonymous)
+
+    async def follow_up(self, actor: Actor, ticket_id: int, text: str) -> TicketRef:
+        """The asker answers back in the same thread; a closed ticket opens again."""
+        ticket = await self._own(actor, ticket_id)
+        body = self._clean(text)
+        now = self.clock.now()
+        message = TicketMessage(
+            ticket_id=ticket.id, sender=Sender.ASKER, author_person_id=None, text=body, at=now
+        )
+        self.session.add(message)
+        ticket.status = TicketStatus.OPEN
+        ticket.closed_at = None
+        ticket.last_activity_at = now
+        if ticket.waiting_since is None:
+            ticket.waiting_since = now
+            ticket.reply_due_at = next_working_day(now, self.settings.tz)
+        await self.session.flush()
+        assert actor.person is not None  # checked by _own
+        await self._tell_office(
+            ticket,
+            key="hotline-office-followup",
+            dedupe=f"hotline-followup:{message.id}",
+            who=None if ticket.anonymous else actor.person,
+            text=body,
+        )
+        return TicketRef(ticket.id, ticket.number, ticket.status, ticket.anonymous)
+
+    # --- the office --------------------------------------------------------------------
+
+    def _summaries_query(self) -> Any:
+        asker = aliased(Person)
+        first = (
+            select(TicketMessage.text)
+            .where(TicketMessage.ticket_id == Ticket.id)
+            .order_by(TicketMessage.id)
+            .limit(1)
+            .correlate(Ticket)
+            .scalar_subquery()
+        )
+        # An outer join on asker_person_id, which is NULL on anonymous tickets: the route
+        # table is never joined here, so no office view can name an anonymous asker.
+        return (
+            select(Ticket, asker.name, asker.employee_no, Unit.name, first)
+            .outerjoin(asker, asker.id == Ticket.asker_person_id)
+            .outerjoin(Unit, Unit.id == asker.unit_id)
+        )
+
+    def _summary(self, row: Any) -> TicketSummary:
+        ticket, name, employee_no, unit, first = row
+        now = self.clock.now()
+        named = not ticket.anonymous
+        return TicketSummary(
+            id=ticket.id,
+            number=ticket.number,
+            status=ticket.status,
+            anonymous=ticket.anonymous,
+            asker_name=name if named else None,
+            asker_employee_no=employee_no if named else None,
+            asker_unit=unit if named else None,
+            created_at=ticket.created_at,
+            last_activity_at=ticket.last_activity_at,
+            reply_due_at=ticket.reply_due_at,
+            overdue=ticket.status == TicketStatus.OPEN
+            and ticket.reply_due_at is not None
+            and ticket.reply_due_at <= now,
+            preview=_preview(first or ""),
+        )
+
+    async def queue(
+        self, actor: Actor, *, include_closed: bool = False, limit: int = QUEUE_LIMIT
+    ) -> list[TicketSummary]:
+        """Tickets for the office: waiting ones first (longest waiting first), then the
+        answered ones (latest first); closed ones only when asked."""
+        actor.require(Role.OFFICE)
+        stmt = self._summaries_query()
+        if not include_closed:
+            stmt = stmt.where(Ticket.status != TicketStatus.CLOSED)
+        rows = (await self.session.execute(stmt)).all()
+        order = {TicketStatus.OPEN: 0, TicketStatus.ANSWERED: 1, TicketStatus.CLOSED: 2}
+        summaries = [self._summary(r) for r in rows]
+        summaries.sort(
+            key=lambda s: (
+                order.get(TicketStatus(s.status), 3),
+                s.reply_due_at.timestamp()
+                if s.status == TicketStatus.OPEN and s.reply_due_at
+                else -s.last_activity_at.timestamp(),
+                s.id,
+            )
+        )
+        return summaries[:limit]
+
+    async def _ticket_row(self, ticket_id: int) -> Any:
+        row = (
+            await self.session.execute(self._summaries_query().where(Ticket.id == ticket_id))
+        ).one_or_none()
+        if row is None:
+            raise NoSuchTicket()
+        return row
+
+    async def ticket(self, actor: Actor, ticket_id: int) -> TicketDetail:
+        """One ticket with its whole thread."""
+        actor.require(Role.OFFICE)
+        row = await self._ticket_row(ticket_id)
+        author = aliased(Person)
+        messages = (
+            await self.session.execute(
+                select(TicketMessage, author.name)
+                .outerjoin(author, author.id == TicketMessage.author_person_id)
+                .where(TicketMessage.ticket_id == ticket_id)
+                .order_by(TicketMessage.id)
+            )
+        ).all()
+        thread = [
+            ThreadMessage(m.sender, name if m.sender == Sender.OFFICE else None, m.text, m.at)
+            for m, name in messages
+        ]
+        return TicketDetail(self._summary(row), thread, row[0].faq_hint)
+
+    async def reply(self, actor: Actor, ticket_id: int, text: str) -> TicketSummary:
+        """Answer the asker in the thread; the reply reaches them through the outbox."""
+        actor.require(Role.OFFICE)
+        body = self._clean(text)
+        ticket = await self.session.get(Ticket, ticket_id, with_for_update=True)
+        if ticket is None:
+            raise NoSuchTicket()
+        now = self.clock.now()
+        message = TicketMessage(
+            ticket_id=ticket.id,
+            sender=Sender.OFFICE,
+            author_person_id=actor.person.id if actor.person else None,
+            text=body,
+            at=now,
+        )
+        self.session.add(message)
+        ticket.status = TicketStatus.ANSWERED
+        ticket.closed_at = None
+        ticket.last_activity_at = now
+        ticket.waiting_since = None
+        ticket.reply_due_at = None
+        await self.session.flush()
+        await self._to_asker(
+            ticket,
+            key="hotline-reply-to-asker",
+            kind="hotline.reply",
+            dedupe=f"hotline-reply:{message.id}",
+            button=("hotline-btn-answer-back", encode("hl", "ar", ticket.id)),
+            text=esc(body),
+        )
+        return self._summary(await self._ticket_row(ticket.id))
+
+    async def close(self, actor: Actor, ticket_id: int) -> TicketSummary:
+        """Close the ticket and tell the asker; answering back opens it again."""
+        actor.require(Role.OFFICE)
+        ticket = await self.session.get(Ticket, ticket_id, with_for_update=True)
+        if ticket is None:
+            raise NoSuchTicket()
+        if ticket.status != TicketStatus.CLOSED:
+            now = self.clock.now()
+            ticket.status = TicketStatus.CLOSED
+            ticket.closed_at = now
+            ticket.last_activity_at = now
+            ticket.waiting_since = None
+            ticket.reply_due_at = None
+            await self.session.flush()
+            await self._to_asker(
+                ticket,
+                key="hotline-closed-notice",
+                kind="hotline.closed",
+                dedupe=f"hotline-closed:{ticket.id}:{int(now.timestamp())}",
+                button=None,
+            )
+        return self._summary(await self._ticket_row(ticket.id))
+
+    async def remind_overdue(self, actor: Actor) -> int:
+        """Remind every office staffer of each ticket waiting longer than one working day,
+        once per working day; return the messages queued."""
+        actor.require(Role.OFFICE)
+        now = self.clock.now()
+        today = now.astimezone(self.settings.tz).date()
+        if today.weekday() >= 5:
+            return 0  # nobody is in the office to act on it; Monday's run reminds
+        overdue = (
+            (
+                await self.session.execute(
+                    select(Ticket)
+                    .where(Ticket.status == TicketStatus.OPEN, Ticket.reply_due_at <= now)
+                    .order_by(Ticket.reply_due_at)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if not overdue:
+            return 0
+        staff = await people_repo.people_with_role(self.session, Role.OFFICE.value)
+        queued = 0
+        for ticket in overdue:
+            for person in staff:
+                queued += await self.notifier.to_person(
+                    person,
+                    key="hotline-office-overdue",
+                    kind="hotline.overdue",
+                    ref=f"ticket:{ticket.id}",
+                    dedupe_key=f"hotline-sla:{ticket.id}:{today.isoformat()}:{person.id}",
+                    priority=PRIORITY_TASK,
+                    buttons=[[self._open_button(person, ticket.id)]],
+                    number=ticket.number,
+                    since=self.notifier.t(person.locale).time(ticket.waiting_since),
+                )
+        return queued
+
+    # --- delivery ----------------------------------------------------------------------
+
+    def _open_button(self, person: Person, ticket_id: int) -> dict[str, str]:
+        t = self.notifier.t(person.locale)
+        return {"label": t("hotline-btn-open-ticket"), "action": encode("hl", "t", ticket_id)}
+
+    async def _tell_office(
+        self, ticket: Ticket, *, key: str, dedupe: str, who: Person | None, text: str
+    ) -> int:
+        staff = await people_repo.people_with_role(self.session, Role.OFFICE.value)
+        queued = 0
+        for person in staff:
+            t = self.notifier.t(person.locale)
+            label = (
+                t("hotline-who-named", name=esc(who.name), unit=esc(who.unit.name))
+                if who is not None
+                else t("hotline-who-anonymous")
+            )
+            queued += await self.notifier.to_person(
+                person,
+                key=key,
+                kind="hotline.office",
+                ref=f"ticket:{ticket.id}",
+                dedupe_key=f"{dedupe}:{person.id}",
+                priority=PRIORITY_TASK,
+                buttons=[[self._open_button(person, ticket.id)]],
+                number=ticket.number,
+                who=label,
+                preview=esc(_preview(text)),
+            )
+        return queued
+
+    async def _to_asker(
+        self,
+        ticket: Ticket,
+        *,
+        key: str,
+        kind: str,
+        dedupe: str,
+        button: tuple[str, str] | None,
+        **args: Any,
+    ) -> int:
+        """One message to the asker, found through the route table. For an anonymous
+        ticket the outbox row carries no person id, so no outbox listing by person
+        links the asker to the ticket."""
+        person_id = (
+            await self.session.execute(
+                select(TicketRoute.person_id).where(TicketRoute.ticket_id == ticket.id)
+            )
+        ).scalar_one()
+        person = await people_repo.person_by_id(self.session, person_id)
+        if person is None:
+            return 0
+        t = self.notifier.t(person.locale)
+        now = self.clock.now()
+        account = await self.notifier.account_of(person.id)
+        row = outbox.row_for(
+            person_id=None if ticket.anonymous else person.id,
+            account=account,
+            kind=kind,
+            ref=f"ticket:{ticket.id}",
+            text=t(key, number=ticket_number(ticket.id), **args),
+            buttons=[[{"label": t(button[0]), "action": button[1]}]] if button else [],
+            dedupe_key=dedupe,
+            # an answer to the person's own question: not held back by quiet hours
+            not_before=now,
+            now=now,
+            priority=PRIORITY_URGENT,
+        )
+        return await outbox.enqueue(self.session, [row])

@@ -1,0 +1,372 @@
+"""The policy hotline: questions answered from the knowledge base, or handed to the office.
+
+Auxiliaries type a question (free text outside any flow, /ask, or the menu): a confident
+match shows the entry's answer with its source; a weak one the three closest questions;
+"Ask a person" makes a ticket (named or anonymous). Office staff work the queue (/queue),
+reply, close; the reply reaches the asker through the outbox with a button to answer back.
+"""
+
+from __future__ import annotations
+
+from bot.actions import encode
+from bot.context import Context
+from bot.core import Button, Incoming, Reply
+from bot.router import Flow
+from bot.services.hotline import Answer, Lookup, TicketDetail, TicketSummary
+from bot.text import esc
+from handlers.common import back_to_menu
+from storage.models import Person, Role
+
+flow = Flow("hotline")
+flow.menu_entry("menu-hotline-ask", "hl:ask", roles={"auxiliary"}, order=30)
+flow.menu_entry("menu-hotline-queue", "hl:q", roles={"office"}, order=72)
+
+STEP_QUESTION = "hotline.question"  # typing a question for the knowledge base
+STEP_PERSON = "hotline.person"  # typing a question for the office
+STEP_ANSWERED = "hotline.answered"  # no text handler: holds the last question for "Ask a person"
+STEP_REPLY = "hotline.reply"  # office staff typing a reply
+STEP_FOLLOWUP = "hotline.followup"  # the asker typing a follow-up
+
+MAX_LIST = 20  # tickets listed in the chat; the CLI lists all
+
+
+def can_use(person: Person) -> bool:
+    """Whether free text from this person goes to the hotline (mentors and leaders: no)."""
+    return person.has_role(Role.AUXILIARY) or person.has_role(Role.OFFICE)
+
+
+def _contact(ctx: Context) -> dict[str, str]:
+    s = ctx.settings
+    return {
+        "phone": esc(s.hotline_phone),
+        "email": esc(s.hotline_email),
+        "hours": esc(s.hotline_hours),
+    }
+
+
+def _person_row(ctx: Context) -> list[list[Button]]:
+    """The "Ask a person" button, for those who may ask (office staff only try answers)."""
+    if not ctx.me.has_role(Role.AUXILIARY):
+        return []
+    return [[Button(ctx.t("hotline-btn-person"), "hl:p")]]
+
+
+def render_answer(ctx: Context, answer: Answer) -> Reply:
+    text = ctx.t(
+        "hotline-answer",
+        question=esc(answer.question),
+        answer=esc(answer.answer),
+        title=esc(answer.source_title),
+        heading=esc(answer.source_heading),
+    )
+    if answer.sample:
+        text += "\n" + ctx.t("hotline-sample-footer")
+    return Reply(
+        text,
+        buttons=[[Button(ctx.t("hotline-btn-answered"), "hl:ok")], *_person_row(ctx)],
+    )
+
+
+def _render_lookup(ctx: Context, lookup: Lookup) -> Reply:
+    if lookup.answer is not None:
+        return render_answer(ctx, lookup.answer)
+    if lookup.suggestions:
+        rows = [[Button(s.question, encode("hl", "f", s.faq_id))] for s in lookup.suggestions]
+        return Reply(ctx.t("hotline-suggest"), buttons=[*rows, *_person_row(ctx)])
+    return Reply(ctx.t("hotline-none", **_contact(ctx)), buttons=_person_row(ctx))
+
+
+async def answer_question(text: str, ctx: Context) -> list[Reply]:
+    """Look the question up and remember it, so "Ask a person" can hand it on."""
+    lookup = await ctx.services.hotline.lookup(ctx.actor, text, locale=ctx.t.locale)
+    ctx.state.go(STEP_ANSWERED, q=text.strip(), faq=lookup.faq_hint)
+    return [_render_lookup(ctx, lookup)]
+
+
+def prompt_question(ctx: Context, key: str = "hotline-ask-prompt") -> list[Reply]:
+    """Ask for a question; the next text goes to the knowledge base."""
+    ctx.state.go(STEP_QUESTION)
+    return [Reply(ctx.t(key), buttons=[[Button(ctx.t("hotline-btn-cancel"), "hl:x")]])]
+
+
+@flow.command("ask")
+async def cmd_ask(event: Incoming, ctx: Context) -> list[Reply]:
+    """Answer `/ask <question>`, or ask for the question."""
+    if event.arg.strip():
+        return await answer_question(event.arg, ctx)
+    ctx.actor.require(Role.AUXILIARY, Role.OFFICE)
+    return prompt_question(ctx)
+
+
+@flow.button("hl:ask")
+async def cb_ask(event: Incoming, ctx: Context) -> list[Reply]:
+    """Ask for a question from the menu."""
+    ctx.actor.require(Role.AUXILIARY, Role.OFFICE)
+    return prompt_question(ctx)
+
+
+@flow.text(STEP_QUESTION)
+async def on_text_question(event: Incoming, ctx: Context) -> list[Reply]:
+    """Answer the typed question."""
+    return await answer_question(event.text, ctx)
+
+
+@flow.button("hl:f")
+async def cb_suggestion(event: Incoming, ctx: Context) -> list[Reply]:
+    """Show the entry of a suggested question."""
+    faq_id = ctx.action(event).arg(0)
+    answer = await ctx.services.hotline.entry(ctx.actor, faq_id, locale=ctx.t.locale)
+    data = dict(ctx.state.data) if ctx.state.step == STEP_ANSWERED else {}
+    ctx.state.go(STEP_ANSWERED, q=data.get("q", ""), faq=faq_id)
+    return [render_answer(ctx, answer)]
+
+
+@flow.button("hl:ok")
+async def cb_answered(event: Incoming, ctx: Context) -> list[Reply]:
+    """Thank the person; the question was answered."""
+    ctx.state.clear()
+    return [Reply(ctx.t("hotline-thanks"), buttons=[back_to_menu(ctx)])]
+
+
+def _confirm(ctx: Context, question: str) -> Reply:
+    return Reply(
+        ctx.t("hotline-confirm", question=esc(question)),
+        buttons=[
+            [Button(ctx.t("hotline-btn-named"), "hl:sn")],
+            [Button(ctx.t("hotline-btn-anonymous"), "hl:sa")],
+            [Button(ctx.t("hotline-btn-cancel"), "hl:x")],
+        ],
+    )
+
+
+@flow.button("hl:p")
+async def cb_person(event: Incoming, ctx: Context) -> list[Reply]:
+    """Offer to send the last question to the office, named or anonymous."""
+    ctx.actor.require(Role.AUXILIARY)
+    question = str(ctx.state.data.get("q") or "") if ctx.state.step == STEP_ANSWERED else ""
+    if not question:
+        ctx.state.go(STEP_PERSON)
+        return [
+            Reply(
+                ctx.t("hotline-person-prompt"),
+                buttons=[[Button(ctx.t("hotline-btn-cancel"), "hl:x")]],
+            )
+        ]
+    return [_confirm(ctx, question)]
+
+
+@flow.text(STEP_PERSON)
+async def on_text_person(event: Incoming, ctx: Context) -> list[Reply]:
+    """Take the question for the office and ask how to send it."""
+    ctx.state.go(STEP_ANSWERED, q=event.text.strip(), faq=None)
+    return [_confirm(ctx, event.text.strip())]
+
+
+async def _send(ctx: Context, *, anonymous: bool) -> list[Reply]:
+    question = str(ctx.state.data.get("q") or "") if ctx.state.step == STEP_ANSWERED else ""
+    if not question:
+        ctx.state.go(STEP_PERSON)
+        return [Reply(ctx.t("hotline-stale-question"))]
+    ticket = await ctx.services.hotline.ask(
+        ctx.actor, question, anonymous=anonymous, faq_hint=ctx.state.data.get("faq")
+    )
+    ctx.state.clear()
+    key = "hotline-ticket-created-anonymous" if anonymous else "hotline-ticket-created"
+    return [
+        Reply(
+            ctx.t(key, number=ticket.number, **_contact(ctx)),
+            edit=True,
+            buttons=[back_to_menu(ctx)],
+        )
+    ]
+
+
+@flow.button("hl:sn")
+async def cb_send_named(event: Incoming, ctx: Context) -> list[Reply]:
+    """Send the question to the office with my name."""
+    return await _send(ctx, anonymous=False)
+
+
+@flow.button("hl:sa")
+async def cb_send_anonymous(event: Incoming, ctx: Context) -> list[Reply]:
+    """Send the question to the office without my name."""
+    return await _send(ctx, anonymous=True)
+
+
+@flow.button("hl:x")
+async def cb_cancel(event: Incoming, ctx: Context) -> list[Reply]:
+    """Stop asking."""
+    ctx.state.clear()
+    return [Reply(ctx.t("hotline-cancelled"), buttons=[back_to_menu(ctx)], edit=True)]
+
+
+# --- the asker answers back ------------------------------------------------------------
+
+
+@flow.button("hl:ar")
+async def cb_answer_back(event: Incoming, ctx: Context) -> list[Reply]:
+    """Ask for the follow-up to the office's reply."""
+    ticket = await ctx.services.hotline.my_ticket(ctx.actor, ctx.action(event).int_arg(0))
+    ctx.state.go(STEP_FOLLOWUP, ticket=ticket.id)
+    return [
+        Reply(
+            ctx.t("hotline-followup-prompt", number=ticket.number),
+            buttons=[[Button(ctx.t("hotline-btn-cancel"), "hl:x")]],
+        )
+    ]
+
+
+@flow.text(STEP_FOLLOWUP)
+async def on_text_followup(event: Incoming, ctx: Context) -> list[Reply]:
+    """Send the follow-up to the office in the same thread."""
+    ticket = await ctx.services.hotline.follow_up(
+        ctx.actor, int(ctx.state.data["ticket"]), event.text
+    )
+    ctx.state.clear()
+    return [
+        Reply(ctx.t("hotline-followup-sent", number=ticket.number), buttons=[back_to_menu(ctx)])
+    ]
+
+
+# --- office staff ----------------------------------------------------------------------
+
+
+def _who(ctx: Context, s: TicketSummary) -> str:
+    if s.anonymous or s.asker_name is None:
+        return ctx.t("hotline-who-anonymous")
+    return ctx.t("hotline-who-named", name=esc(s.asker_name), unit=esc(s.asker_unit or "-"))
+
+
+def _status(ctx: Context, status: str) -> str:
+    return ctx.t(
+        {"open": "hotline-status-open", "answered": "hotline-status-answered"}.get(
+            status, "hotline-status-closed"
+        )
+    )
+
+
+async def _queue(ctx: Context, *, edit: bool) -> Reply:
+    tickets = await ctx.services.hotline.queue(ctx.actor)
+    if not tickets:
+        return Reply(ctx.t("hotline-queue-empty"), buttons=[back_to_menu(ctx)], edit=edit)
+    shown = tickets[:MAX_LIST]
+    lines = [ctx.t("hotline-queue-title", count=len(tickets))]
+    rows: list[list[Button]] = []
+    for s in shown:
+        lines.append(
+            ctx.t(
+                "hotline-queue-line",
+                number=s.number,
+                who=_who(ctx, s),
+                status=_status(ctx, s.status),
+                time=ctx.t.time(s.last_activity_at),
+                overdue=ctx.t("hotline-overdue-flag") if s.overdue else "",
+                preview=esc(s.preview),
+            )
+        )
+        rows.append(
+            [
+                Button(
+                    ctx.t("hotline-queue-button", number=s.number, status=_status(ctx, s.status)),
+                    encode("hl", "t", s.id),
+                )
+            ]
+        )
+    rows.append(back_to_menu(ctx))
+    return Reply("\n".join(lines), buttons=rows, edit=edit)
+
+
+@flow.command("queue")
+async def cmd_queue(event: Incoming, ctx: Context) -> list[Reply]:
+    """List the hotline tickets waiting for the office."""
+    ctx.state.clear()
+    return [await _queue(ctx, edit=False)]
+
+
+@flow.button("hl:q")
+async def cb_queue(event: Incoming, ctx: Context) -> list[Reply]:
+    """List the hotline tickets from the menu."""
+    ctx.state.clear()
+    return [await _queue(ctx, edit=True)]
+
+
+def render_ticket(ctx: Context, detail: TicketDetail) -> Reply:
+    s = detail.summary
+    lines = [
+        ctx.t(
+            "hotline-ticket-title",
+            number=s.number,
+            status=_status(ctx, s.status),
+            who=_who(ctx, s),
+            time=ctx.t.time(s.created_at),
+        ),
+    ]
+    if s.overdue:
+        lines.append(ctx.t("hotline-overdue-flag"))
+    for m in detail.messages:
+        lines.append("")
+        if m.sender == "office":
+            lines.append(
+                ctx.t(
+                    "hotline-thread-office",
+                    time=ctx.t.time(m.at),
+                    name=esc(m.author_name or "-"),
+                    text=esc(m.text),
+                )
+            )
+        else:
+            lines.append(ctx.t("hotline-thread-asker", time=ctx.t.time(m.at), text=esc(m.text)))
+    rows = [[Button(ctx.t("hotline-btn-reply"), encode("hl", "r", s.id))]]
+    if s.status != "closed":
+        rows.append([Button(ctx.t("hotline-btn-close"), encode("hl", "c", s.id))])
+    rows.append([Button(ctx.t("hotline-btn-queue"), "hl:q")])
+    return Reply("\n".join(lines), buttons=rows)
+
+
+@flow.button("hl:t")
+async def cb_ticket(event: Incoming, ctx: Context) -> list[Reply]:
+    """Show one ticket with its thread."""
+    ctx.state.clear()
+    detail = await ctx.services.hotline.ticket(ctx.actor, ctx.action(event).int_arg(0))
+    return [render_ticket(ctx, detail)]
+
+
+@flow.button("hl:r")
+async def cb_reply(event: Incoming, ctx: Context) -> list[Reply]:
+    """Ask the office staffer for the reply text."""
+    detail = await ctx.services.hotline.ticket(ctx.actor, ctx.action(event).int_arg(0))
+    ctx.state.go(STEP_REPLY, ticket=detail.summary.id)
+    return [
+        Reply(
+            ctx.t("hotline-reply-prompt", number=detail.summary.number),
+            buttons=[[Button(ctx.t("hotline-btn-cancel"), "hl:x")]],
+        )
+    ]
+
+
+@flow.text(STEP_REPLY)
+async def on_text_reply(event: Incoming, ctx: Context) -> list[Reply]:
+    """Send the reply to the asker."""
+    summary = await ctx.services.hotline.reply(
+        ctx.actor, int(ctx.state.data["ticket"]), event.text
+    )
+    ctx.state.clear()
+    return [
+        Reply(
+            ctx.t("hotline-reply-sent", number=summary.number),
+            buttons=[[Button(ctx.t("hotline-btn-queue"), "hl:q")], back_to_menu(ctx)],
+        )
+    ]
+
+
+@flow.button("hl:c")
+async def cb_close(event: Incoming, ctx: Context) -> list[Reply]:
+    """Close the ticket."""
+    summary = await ctx.services.hotline.close(ctx.actor, ctx.action(event).int_arg(0))
+    return [
+        Reply(
+            ctx.t("hotline-closed", number=summary.number),
+            edit=True,
+            buttons=[[Button(ctx.t("hotline-btn-queue"), "hl:q")], back_to_menu(ctx)],
+        )
+    ]

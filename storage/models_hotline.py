@@ -1,0 +1,119 @@
+"""Hotline tickets: a question handed to the office, its thread, and the knowledge base state.
+
+Anonymity: `ticket.asker_person_id` is NULL on an anonymous ticket. Who asked is kept only
+in `ticket_route`, which the hotline service reads for one purpose: delivering the office's
+replies (and checking that a follow-up comes from the asker). No view, list or export
+joins it, so an office view cannot show an anonymous asker even by mistake. It is not
+cryptographic anonymity: whoever can query the database directly can still join it.
+
+`ticket_message` is append-only (ORM guard and database triggers, like `signature`).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models import AppendOnlyViolation, Base, append_only_ddl
+
+
+class TicketStatus(enum.StrEnum):
+    OPEN = "open"  # the asker waits for the office
+    ANSWERED = "answered"  # the office replied last
+    CLOSED = "closed"
+
+
+class Sender(enum.StrEnum):
+    ASKER = "asker"
+    OFFICE = "office"
+
+
+class Ticket(Base):
+    """A question handed to a person. Number shown to people: H + six digits of the id."""
+
+    __tablename__ = "ticket"
+    __table_args__ = (Index("ix_ticket_due", "status", "reply_due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # NULL when anonymous: see ticket_route
+    asker_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default=TicketStatus.OPEN)
+    faq_hint: Mapped[str | None] = mapped_column(String(40))  # the closest FAQ entry, if any
+    created_at: Mapped[datetime]
+    last_activity_at: Mapped[datetime]
+    # the oldest asker message the office has not answered yet, and when a reply is due
+    # (one working day later); both NULL while nothing waits
+    waiting_since: Mapped[datetime | None]
+    reply_due_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    @property
+    def number(self) -> str:
+        return ticket_number(self.id)
+
+
+class TicketRoute(Base):
+    """Who to deliver a ticket's replies to. Read only by the delivery path."""
+
+    __tablename__ = "ticket_route"
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("ticket.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+
+
+class TicketMessage(Base):
+    """One message of a ticket's thread. Never changed or deleted."""
+
+    __tablename__ = "ticket_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    sender: Mapped[str] = mapped_column(String(8))
+    # the office staffer who wrote an office message; NULL for the asker's messages
+    author_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class KbState(Base):
+    """Singleton row: `muster kb reload` bumps the generation; every process rebuilds its
+    knowledge-base index when it sees a new one."""
+
+    __tablename__ = "kb_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))  # content at the last reload
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
+def ticket_number(ticket_id: int) -> str:
+    return f"H{ticket_id:06d}"
+
+
+def parse_ticket_number(value: str) -> int | None:
+    """ "H000123", "h123" or "123" -> 123; anything else -> None."""
+    text = value.strip().upper().removeprefix("H")
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
+def _install_append_only(target: Any, connection: Any, **_kw: Any) -> None:
+    for stmt in append_only_ddl(target.name, connection.dialect.name):
+        connection.exec_driver_sql(stmt)
+
+
+def _refuse(_mapper: Any, _conn: Any, target: Any) -> None:
+    raise AppendOnlyViolation(f"{type(target).__name__} rows are never changed or deleted")
+
+
+event.listen(TicketMessage.__table__, "after_create", _install_append_only)
+event.listen(TicketMessage, "before_update", _refuse)
+event.listen(TicketMessage, "before_delete", _refuse)
