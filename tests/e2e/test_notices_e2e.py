@@ -1,21 +1,19 @@
-"""A notice end to end: the office composes it in the chat, the real outbox sender delivers
-it through the aiogram adapter over HTTP, some people press "收到", and the nudge reaches
-only the others."""
+"""A notice end to end: the office composes it in the chat, the outbox sender running beside
+the bot (as in `muster run`) delivers it through the Telegram adapter over HTTP, some people
+press "收到", and the nudge reaches only the others."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import pytest
 
 from bot.actor import Actor
 from bot.services.notices import Progress
-from scheduled.sender import OutboxSender
 from storage import people as repo
-from storage.models import Base, Unit
+from storage.models import Unit
 from tests.e2e.client import BotMessage, EmulatorUser
 from tests.e2e.conftest import RunningBot
 from tests.factories import add_person
@@ -27,21 +25,6 @@ PEOPLE = 20
 ACKING = 8  # the first eight confirm; the other twelve get the nudge
 TIMEOUT = 15.0
 POLL = 0.05
-
-
-@pytest.fixture
-async def sending(bot: RunningBot) -> AsyncIterator[OutboxSender]:
-    """The outbox sender beside the bot, sharing its adapter (as `muster run` would)."""
-    async with bot.app.engine.begin() as conn:
-        # The notice tables, until the lead's migration creates them (then a no-op).
-        await conn.run_sync(Base.metadata.create_all)
-    sender = OutboxSender.for_app(bot.app, [bot.channel])
-    task = asyncio.create_task(sender.run())
-    try:
-        yield sender
-    finally:
-        sender.stop()
-        await asyncio.wait_for(task, TIMEOUT)
 
 
 async def _register(bot: RunningBot, user: EmulatorUser, employee_no: str) -> None:
@@ -76,7 +59,7 @@ async def _settled(bot: RunningBot, notice_id: int, nudge_round: int | None = No
 
 
 async def test_notice_to_20_people_some_confirm_and_the_nudge_reaches_only_the_rest(
-    bot: RunningBot, sending: OutboxSender
+    bot: RunningBot,
 ) -> None:
     async with bot.app.unit_of_work() as svc:
         bureau = await repo.unit_by_name(svc.session, "示例县公安局")

@@ -1,0 +1,450 @@
+"""`muster notice send|list|stats|nudge`: the office's notices from the command line.
+
+The command creates the notice and its outbox rows; the running bot (`muster run`)
+delivers them. `--wait` watches that delivery with a progress bar.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import html
+import re
+import sys
+import time
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.actor import Actor
+from bot.app import App
+from bot.cli.tasks import parse_local
+from bot.config import Settings
+from bot.errors import DomainError
+from bot.i18n import LOCALES, Catalog, Translator
+from bot.services.notices import (
+    MAX_ATTACHMENT,
+    AttachmentTooLarge,
+    Counts,
+    NoticeStats,
+    Progress,
+    human_size,
+    render_message,
+)
+from bot.text import esc
+
+ACTOR = "cli:notice"
+POLL = 1.0  # seconds between looks at the outbox while waiting
+STALL = 60.0  # seconds without progress before asking whether the bot runs
+PRINT_EVERY = 10.0  # seconds between progress lines when the output is not a terminal
+BAR = 30
+_TAG = re.compile(r"<[^>]+>")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    notice = sub.add_parser("notice", help="send notices, see delivery and confirmations, nudge")
+    notice_sub = notice.add_subparsers(dest="notice_command", required=True)
+    lang = argparse.ArgumentParser(add_help=False)
+    lang.add_argument("--lang", choices=LOCALES, help="language of the output (default zh_CN)")
+    wait = argparse.ArgumentParser(add_help=False)
+    wait.add_argument(
+        "--wait",
+        action="store_true",
+        help="show a progress bar until the running bot has delivered every message",
+    )
+
+    send = notice_sub.add_parser(
+        "send", parents=[lang, wait], help="send a notice to an audience (delivered by the bot)"
+    )
+    send.add_argument(
+        "--audience",
+        required=True,
+        metavar="SPEC",
+        help="all, or unit:NAME, role:ROLE, post:NAME, emp:NO (comma separated)",
+    )
+    send.add_argument(
+        "--text-file",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="the text (UTF-8 or GBK); its first line is the title unless --title is given",
+    )
+    send.add_argument("--title", help="title shown in bold above the text")
+    send.add_argument(
+        "--attach",
+        type=Path,
+        metavar="FILE",
+        help=f"a file people can download from the message (up to {human_size(MAX_ATTACHMENT)})",
+    )
+    send.add_argument(
+        "--ack-by",
+        metavar="YYYY-MM-DDTHH:MM",
+        help="ask for confirmation by this local time; late ones are escalated",
+    )
+    send.add_argument("--dry-run", action="store_true", help="show the preview, send nothing")
+    send.set_defaults(func=cmd_notice_send)
+
+    ls = notice_sub.add_parser("list", parents=[lang], help="recent notices with their counts")
+    ls.add_argument("--limit", type=int, default=20)
+    ls.set_defaults(func=cmd_notice_list)
+
+    st = notice_sub.add_parser(
+        "stats",
+        parents=[lang],
+        help="per unit: targeted, delivered, failed, not reachable, confirmed",
+    )
+    st.add_argument("notice_id", type=int, metavar="ID")
+    st.set_defaults(func=cmd_notice_stats)
+
+    ng = notice_sub.add_parser(
+        "nudge",
+        parents=[lang, wait],
+        help="send the notice again to those who have not confirmed it",
+    )
+    ng.add_argument("notice_id", type=int, metavar="ID")
+    ng.add_argument("--dry-run", action="store_true", help="only say how many would get it")
+    ng.set_defaults(func=cmd_notice_nudge)
+
+
+def _translator(settings: Settings, lang: str | None) -> Translator:
+    return Catalog(settings.locales_dir, settings.default_locale).translator(lang, settings.tz)
+
+
+def _fail(t: Translator, exc: DomainError) -> int:
+    print(f"muster: {plain(t(exc.key, **exc.args_))}", file=sys.stderr)
+    return 1
+
+
+def plain(text: str) -> str:
+    """Message HTML as terminal text."""
+    return html.unescape(_TAG.sub("", text))
+
+
+def read_text(path: Path) -> str:
+    """A text file in UTF-8 (with or without BOM) or, as Chinese Windows saves it, GBK."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030")
+
+
+async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
+    """Preview a notice, then create it and queue it for everyone in the audience."""
+    t = _translator(settings, args.lang)
+    ack_by = None
+    if args.ack_by:
+        try:
+            ack_by = parse_local(args.ack_by, settings)
+        except ValueError:
+            print(
+                f"muster: {t('notice-cli-bad-time', value=args.ack_by, tz=settings.timezone)}",
+                file=sys.stderr,
+            )
+            return 2
+    try:
+        text = read_text(args.text_file)
+        attachment = None
+        if args.attach is not None:
+            size = args.attach.stat().st_size
+            if size > MAX_ATTACHMENT:  # refuse before reading a huge file into memory
+                return _fail(
+                    t, AttachmentTooLarge(size=human_size(size), limit=human_size(MAX_ATTACHMENT))
+                )
+            attachment = (args.attach.name, args.attach.read_bytes())
+    except OSError as exc:
+        path = exc.filename or args.text_file
+        print(
+            f"muster: {t('notice-cli-file', path=str(path), error=exc.strerror or exc)}",
+            file=sys.stderr,
+        )
+        return 2
+    app = await App.open(settings)
+    actor = Actor.cli(ACTOR)
+    try:
+        async with app.unit_of_work() as svc:
+            preview = await svc.notices.preview(
+                actor,
+                audience=args.audience,
+                text=text,
+                title=args.title,
+                ack_by=ack_by,
+                attachment=attachment,
+            )
+        print(t("notice-cli-preview"))
+        print(_indent(plain(render_message(t, preview.notice))))
+        print(
+            t(
+                "notice-cli-reach",
+                audience=preview.audience,
+                targeted=preview.reach.targeted,
+                no_account=preview.reach.no_account,
+                blocked=preview.reach.blocked,
+            )
+        )
+        if ack_by is not None:
+            print(t("notice-cli-ack", due=t.time(ack_by), tz=settings.timezone))
+        if args.dry_run:
+            print(t("notice-cli-dry-run"))
+            return 0
+        async with app.unit_of_work() as svc:
+            result = await svc.notices.send(
+                actor,
+                audience=args.audience,
+                text=text,
+                title=args.title,
+                ack_by=ack_by,
+                attachment=attachment,
+            )
+        print(
+            t(
+                "notice-cli-sent",
+                id=result.notice_id,
+                targeted=result.targeted,
+                queued=result.queued,
+                unreachable=result.unreachable,
+                assigned=result.assigned,
+            )
+        )
+        if not args.wait:
+            print(t("notice-cli-hint", id=result.notice_id))
+            return 0
+        await wait_for_delivery(app, t, result.notice_id)
+    except DomainError as exc:
+        return _fail(t, exc)
+    finally:
+        await app.close()
+    return 0
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  │ {line}" for line in text.splitlines())
+
+
+async def cmd_notice_list(args: argparse.Namespace, settings: Settings) -> int:
+    """List recent notices with delivered and confirmed counts."""
+    t = _translator(settings, args.lang)
+    app = await App.open(settings)
+    try:
+        async with app.unit_of_work() as svc:
+            recent = await svc.notices.recent(Actor.cli(ACTOR), args.limit)
+    except DomainError as exc:
+        return _fail(t, exc)
+    finally:
+        await app.close()
+    if not recent:
+        print(t("notice-cli-list-none"))
+        return 0
+    for notice, progress in recent:
+        key = "notice-cli-list-line" if notice.requires_ack else "notice-cli-list-line-noack"
+        print(
+            t(
+                key,
+                id=notice.id,
+                at=t.time(notice.created_at),
+                title=notice.title,
+                targeted=progress.total,
+                sent=progress.sent,
+                acked=progress.acknowledged,
+            )
+        )
+    return 0
+
+
+async def cmd_notice_stats(args: argparse.Namespace, settings: Settings) -> int:
+    """Print a notice's counts per unit."""
+    t = _translator(settings, args.lang)
+    app = await App.open(settings)
+    try:
+        async with app.unit_of_work() as svc:
+            stats = await svc.notices.stats(Actor.cli(ACTOR), args.notice_id)
+    except DomainError as exc:
+        return _fail(t, exc)
+    finally:
+        await app.close()
+    print("\n".join(render_stats(t, stats)))
+    return 0
+
+
+def render_stats(t: Translator, stats: NoticeStats) -> list[str]:
+    n = stats.notice
+    lines = [
+        plain(t("notice-stats-title", id=n.id, title=esc(n.title), sent=t.time(n.created_at)))
+    ]
+    if n.requires_ack:
+        lines.append(t("notice-stats-due", due=t.time(n.ack_by)))
+    header = [
+        t("notice-col-unit"),
+        t("notice-col-targeted"),
+        t("notice-col-delivered"),
+        t("notice-col-pending"),
+        t("notice-col-failed"),
+        t("notice-col-unreachable"),
+        t("notice-col-no-account"),
+        t("notice-col-acked"),
+    ]
+
+    def row(c: Counts, name: str) -> list[str]:
+        acked = str(c.acknowledged) if n.requires_ack else "-"
+        return [
+            name,
+            *(
+                str(v)
+                for v in (
+                    c.targeted,
+                    c.delivered,
+                    c.pending,
+                    c.failed,
+                    c.unreachable,
+                    c.no_account,
+                )
+            ),
+            acked,
+        ]
+
+    rows = [row(u, u.unit) for u in stats.units]
+    rows.append(row(stats.total, t("notice-col-total")))
+    lines.extend(table(header, rows, numeric=set(range(1, 8))))
+    if n.nudges:
+        lines.append(t("notice-stats-nudged", rounds=n.nudges, count=stats.nudged))
+    return lines
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], *, numeric: set[int]) -> list[str]:
+    """Columns padded by display width, so Chinese text lines up in a terminal."""
+    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        out = []
+        for i, cell in enumerate(cells):
+            pad = " " * (widths[i] - _width(cell))
+            out.append(pad + cell if i in numeric else cell + pad)
+        return "  ".join(out).rstrip()
+
+    return [line(header), *(line(r) for r in rows)]
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+async def cmd_notice_nudge(args: argparse.Namespace, settings: Settings) -> int:
+    """Send the notice again to those who have not confirmed and can be reached."""
+    t = _translator(settings, args.lang)
+    app = await App.open(settings)
+    actor = Actor.cli(ACTOR)
+    try:
+        async with app.unit_of_work() as svc:
+            plan = await svc.notices.nudge_plan(actor, args.notice_id)
+        print(
+            t(
+                "notice-cli-nudge-plan",
+                id=args.notice_id,
+                count=plan.reachable,
+                unreachable=plan.unreachable,
+                in_delivery=plan.in_delivery,
+            )
+        )
+        if args.dry_run or plan.reachable == 0:
+            return 0
+        async with app.unit_of_work() as svc:
+            result = await svc.notices.nudge(actor, args.notice_id)
+        print(t("notice-cli-nudged", round=result.round, queued=result.queued))
+        if args.wait and result.queued:
+            await wait_for_delivery(app, t, args.notice_id, nudge_round=result.round)
+    except DomainError as exc:
+        return _fail(t, exc)
+    finally:
+        await app.close()
+    return 0
+
+
+# --- waiting with a progress bar ---------------------------------------------------
+
+
+def bar(done: int, total: int, width: int = BAR) -> str:
+    filled = width if total <= 0 else min(width, done * width // total)
+    return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
+def duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def progress_line(t: Translator, p: Progress, rate: float) -> str:
+    done = p.total - p.pending
+    percent = 100 if p.total <= 0 else done * 100 // p.total
+    eta = duration(p.pending / rate) if rate > 0 and p.pending else "-"
+    return t(
+        "notice-cli-progress",
+        bar=bar(done, p.total),
+        done=done,
+        total=p.total,
+        percent=percent,
+        rate=f"{rate:.1f}",
+        eta=eta,
+    )
+
+
+async def wait_for_delivery(
+    app: App,
+    t: Translator,
+    notice_id: int,
+    *,
+    nudge_round: int | None = None,
+    out: TextIO | None = None,
+) -> Progress:
+    """Poll the outbox every second until no row of the notice is pending; show the bar.
+    The rate counts rows that reached an outcome since the wait began."""
+    out = out or sys.stdout
+    tty = out.isatty()
+    print(t("notice-cli-waiting"), file=out, flush=True)
+    started = time.monotonic()
+    first_done: int | None = None
+    last_done, last_change, last_print, warned = -1, started, 0.0, False
+    while True:
+        async with app.unit_of_work() as svc:
+            p = await svc.notices.progress(Actor.cli(ACTOR), notice_id, nudge_round=nudge_round)
+        now = time.monotonic()
+        done = p.total - p.pending
+        if first_done is None:
+            first_done = done
+        elapsed = now - started
+        rate = (done - first_done) / elapsed if elapsed > 0 else 0.0
+        line = progress_line(t, p, rate)
+        if tty:
+            out.write("\r" + line + "\x1b[K")
+            out.flush()
+        elif p.done or now - last_print >= PRINT_EVERY:
+            print(line, file=out, flush=True)
+            last_print = now
+        if p.done:
+            break
+        if done != last_done:
+            last_done, last_change = done, now
+        elif now - last_change >= STALL and not warned:
+            print(
+                ("\n" if tty else "") + t("notice-cli-stalled", seconds=int(STALL)),
+                file=out,
+                flush=True,
+            )
+            warned = True
+        await asyncio.sleep(POLL)
+    if tty:
+        out.write("\n")
+    print(
+        t(
+            "notice-cli-done",
+            sent=p.sent,
+            failed=p.failed,
+            unreachable=p.unreachable,
+            elapsed=duration(time.monotonic() - started),
+        ),
+        file=out,
+        flush=True,
+    )
+    return p

@@ -1,0 +1,840 @@
+"""Notices: the office sends a message to part of the force, sees who got it and who
+acknowledged it, and nudges the rest.
+
+Delivery goes through the outbox: one row per targeted person (ref "notice:<id>", dedupe
+"notice:<id>:<person>"), created in bulk and drained by the sender at the bulk priority,
+so urgent messages overtake a broadcast. A person without a usable account gets an
+`unreachable` row: that row is how the office sees them counted. A notice that must be
+acknowledged also gets a campaign with one assignment per person, so the deadline engine
+reminds and escalates; acknowledging closes the assignment in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import PurePath
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.actions import encode
+from bot.actor import Actor
+from bot.errors import DomainError, NotFound
+from bot.i18n import LOCALES, Translator
+from bot.notify import PRIORITY_BULK, KindInfo, Notifier, register_kind
+from bot.policy import policy_for
+from bot.services.base import Service
+from bot.services.tasks import AUDIENCE_KINDS, Audience, TaskService
+from bot.text import esc
+from storage import audit, outbox
+from storage.models import (
+    Assignment,
+    AssignmentStatus,
+    Campaign,
+    CampaignKind,
+    ChannelAccount,
+    Outbox,
+    OutboxStatus,
+    Person,
+    PersonStatus,
+    Role,
+    Unit,
+)
+from storage.models_notices import Notice, NoticeAck
+
+KIND = CampaignKind.NOTICE.value
+MESSAGE_KIND = "notice"  # outbox kind of the first delivery
+NUDGE_KIND = "notice.nudge"
+MAX_ATTACHMENT = 20 * 1024 * 1024  # bytes; Telegram takes 50 MB, the database row stays sane
+MAX_TEXT = 3500  # escaped title + body: the message, with its header lines, stays one message
+MAX_TITLE = 60  # a first line longer than this is cut for the title and kept in the body
+MAX_FILENAME = 100
+UNIT_BUTTONS = 40  # units offered as audience buttons; others are typed as a spec
+
+register_kind(KIND, KindInfo("btn-notice-open", "nt:o", "kind-notice"))
+
+
+class EmptyText(DomainError):
+    key = "notice-error-empty"
+
+
+class TextTooLong(DomainError):
+    key = "notice-error-too-long"
+
+
+class AttachmentTooLarge(DomainError):
+    key = "notice-error-attachment-too-large"
+
+
+class AttachmentEmpty(DomainError):
+    key = "notice-error-attachment-empty"
+
+
+class AckByPast(DomainError):
+    key = "notice-error-ack-past"
+
+
+class EmptyAudience(DomainError):
+    key = "notice-error-audience-empty"
+
+
+class NotTargeted(DomainError):
+    key = "notice-error-not-yours"
+
+
+class NoAckNeeded(DomainError):
+    key = "notice-error-no-ack"
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeView:
+    """What a recipient's message is rendered from (id 0: a draft not yet sent)."""
+
+    id: int
+    title: str
+    body: str
+    requires_ack: bool
+    ack_by: datetime | None
+    attachment_name: str | None
+    attachment_size: int | None
+    created_at: datetime | None = None
+    created_by: str = ""
+    targeted: int = 0
+    nudges: int = 0
+
+    @classmethod
+    def of(cls, n: Notice) -> NoticeView:
+        return cls(
+            id=n.id,
+            title=n.title,
+            body=n.body,
+            requires_ack=n.requires_ack,
+            ack_by=n.ack_by,
+            attachment_name=n.attachment_name,
+            attachment_size=n.attachment_size,
+            created_at=n.created_at,
+            created_by=n.created_by,
+            targeted=n.targeted,
+            nudges=n.nudges,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """How many people an audience has, and how many of them the bot cannot reach."""
+
+    targeted: int
+    no_account: int  # never bound an account (or unbound it)
+    blocked: int  # bound, but the bot was blocked
+
+    @property
+    def reachable(self) -> int:
+        return self.targeted - self.no_account - self.blocked
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    notice: NoticeView
+    audience: str  # the normalized spec
+    reach: Reach
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    notice_id: int
+    targeted: int
+    queued: int  # rows the sender will deliver
+    unreachable: int  # rows recorded as not reachable right away
+    assigned: int  # acknowledgment tasks created
+
+
+@dataclass(frozen=True, slots=True)
+class AckResult:
+    notice: NoticeView
+    acked_at: datetime
+    new: bool  # False: it had been acknowledged before (a second press)
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A notice as one recipient sees it now."""
+
+    notice: NoticeView
+    acked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Delivery and acknowledgment counts of one unit (or of the whole notice)."""
+
+    unit: str
+    targeted: int = 0
+    delivered: int = 0
+    pending: int = 0  # not yet tried, or being retried
+    failed: int = 0
+    unreachable: int = 0  # no account, or the bot was blocked
+    no_account: int = 0  # of `unreachable`: never bound
+    acknowledged: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            self.unit,
+            *(getattr(self, f) + getattr(other, f) for f in _COUNT_FIELDS),
+        )
+
+
+_COUNT_FIELDS = (
+    "targeted",
+    "delivered",
+    "pending",
+    "failed",
+    "unreachable",
+    "no_account",
+    "acknowledged",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeStats:
+    notice: NoticeView
+    total: Counts
+    units: list[Counts]  # most not-acknowledged (or undelivered) first
+    nudged: int  # nudge messages delivered, all rounds
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where the delivery of a notice (or of one nudge round) stands."""
+
+    total: int
+    sent: int
+    pending: int
+    failed: int
+    unreachable: int
+    acknowledged: int
+
+    @property
+    def done(self) -> bool:
+        return self.pending == 0
+
+
+@dataclass(frozen=True, slots=True)
+class NudgePlan:
+    notice: NoticeView
+    reachable: int  # will get the reminder
+    unreachable: int  # not acknowledged, but the bot cannot reach them
+    in_delivery: int  # their message is still on its way: not nudged now
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeResult:
+    notice_id: int
+    round: int
+    queued: int
+    unreachable: int
+    in_delivery: int
+
+
+# --- rendering of the recipient's message (the outbox stores it rendered) --------------
+
+
+def render_message(t: Translator, notice: NoticeView, *, nudge: bool = False) -> str:
+    """The message a recipient gets, in their language around the office's own text."""
+    parts = []
+    if nudge:
+        parts.append(t("notice-nudge-prefix"))
+    head = t("notice-message-title", title=esc(notice.title))
+    parts.append(f"{head}\n\n{esc(notice.body)}" if notice.body else head)
+    if notice.requires_ack:
+        if notice.ack_by is not None:
+            parts.append(t("notice-ack-line", due=t.time(notice.ack_by)))
+        else:
+            parts.append(t("notice-ack-line-open"))
+    if notice.attachment_name:
+        parts.append(
+            t(
+                "notice-attachment-line",
+                name=esc(notice.attachment_name),
+                size=human_size(notice.attachment_size or 0),
+            )
+        )
+    return "\n\n".join(parts)
+
+
+def message_buttons(
+    t: Translator, notice: NoticeView, *, nudge: bool = False, acked_at: datetime | None = None
+) -> list[list[dict[str, str]]]:
+    """The recipient's buttons: "Received" (or when it was acknowledged), the attachment."""
+    rows: list[list[dict[str, str]]] = []
+    if notice.requires_ack:
+        if acked_at is None:
+            args: tuple[object, ...] = (notice.id, 1) if nudge else (notice.id,)
+            rows.append([{"label": t("btn-notice-ack"), "action": encode("nt", "ack", *args)}])
+        else:
+            at = acked_at.astimezone(t.tz).strftime("%H:%M")
+            rows.append(
+                [
+                    {
+                        "label": t("btn-notice-acked", time=at),
+                        "action": encode("nt", "done", notice.id),
+                    }
+                ]
+            )
+    if notice.attachment_name:
+        rows.append(
+            [
+                {
+                    "label": t("btn-notice-file", name=notice.attachment_name[:40]),
+                    "action": encode("nt", "file", notice.id),
+                }
+            ]
+        )
+    return rows
+
+
+def human_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} B"
+
+
+def split_title(text: str, title: str | None = None) -> tuple[str, str]:
+    """(title, body): the given title and the whole text, or the first line and the rest."""
+    text = text.replace("\r\n", "\n").strip()
+    if title and title.strip():
+        return " ".join(title.split())[:200], text
+    first, _, rest = text.partition("\n")
+    first = " ".join(first.split())
+    if len(first) > MAX_TITLE:
+        return first[: MAX_TITLE - 1] + "…", text
+    return first, rest.strip("\n")
+
+
+def spec_of(audience: Audience) -> str:
+    """The audience as a spec `Audience.parse` reads back: all, or unit:X,role:Y,..."""
+    kinds = {v: k for k, v in AUDIENCE_KINDS.items()}
+    parts = [f"{kinds[k]}:{v}" for k, values in audience.to_json().items() for v in values]
+    return ",".join(parts) or "all"
+
+
+def task_title(title: str) -> str:
+    """The title as the deadline engine shows it. Reminders and digests put campaign titles
+    into HTML unescaped (pledge titles come from trusted files), so the markup characters
+    of an office-typed title become look-alikes there."""
+    return title.translate(_LOOKALIKES)
+
+
+_LOOKALIKES = str.maketrans({"<": "‹", ">": "›", "&": "＆"})
+
+
+def ref_of(notice_id: int) -> str:
+    return f"notice:{notice_id}"
+
+
+class NoticeService(Service):
+    def __init__(self, *args: object, notifier: Notifier, tasks: TaskService, **kw: object):
+        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        self.notifier = notifier
+        self.tasks = tasks
+
+    # --- drafting and sending (office staff) -------------------------------------------
+
+    def draft(
+        self,
+        text: str,
+        *,
+        title: str | None = None,
+        ack_by: datetime | None = None,
+        attachment: tuple[str, bytes] | None = None,
+    ) -> NoticeView:
+        """Check a notice before it is previewed or sent; raise what is wrong with it."""
+        head, body = split_title(text, title)
+        if not head:
+            raise EmptyText()
+        if len(esc(head)) + len(esc(body)) > MAX_TEXT:
+            raise TextTooLong(limit=MAX_TEXT, length=len(esc(head)) + len(esc(body)))
+        if ack_by is not None and ack_by <= self.clock.now():
+            raise AckByPast()
+        name = size = None
+        if attachment is not None:
+            raw_name, content = attachment
+            if len(content) > MAX_ATTACHMENT:
+                raise AttachmentTooLarge(
+                    size=human_size(len(content)), limit=human_size(MAX_ATTACHMENT)
+                )
+            if not content:
+                raise AttachmentEmpty()
+            name = PurePath(raw_name.replace("\\", "/")).name[-MAX_FILENAME:] or "attachment"
+            size = len(content)
+        return NoticeView(
+            id=0,
+            title=head,
+            body=body,
+            requires_ack=ack_by is not None,
+            ack_by=ack_by,
+            attachment_name=name,
+            attachment_size=size,
+        )
+
+    async def reach(self, audience: Audience) -> Reach:
+        """Count an audience and those of them without a usable account."""
+        where = await self.tasks.audience_filter(audience)
+        active = and_(ChannelAccount.person_id == Person.id, ChannelAccount.unbound_at.is_(None))
+        any_account = exists().where(active)
+        usable = exists().where(active, ChannelAccount.reachable.is_(True))
+        row = (
+            await self.session.execute(
+                select(
+                    func.count(),
+                    func.sum(case((~any_account, 1), else_=0)),
+                    func.sum(case((and_(any_account, ~usable), 1), else_=0)),
+                )
+                .select_from(Person)
+                .where(where)
+            )
+        ).one()
+        return Reach(int(row[0]), int(row[1] or 0), int(row[2] or 0))
+
+    async def audience(self, actor: Actor, spec: str) -> tuple[str, Reach]:
+        """The normalized audience spec and how many it reaches; nobody -> refused."""
+        actor.require(Role.OFFICE)
+        aud = Audience.parse(spec)
+        reach = await self.reach(aud)
+        if reach.targeted == 0:
+            raise EmptyAudience(spec=spec_of(aud))
+        return spec_of(aud), reach
+
+    async def preview(
+        self,
+        actor: Actor,
+        *,
+        audience: str,
+        text: str,
+        title: str | None = None,
+        ack_by: datetime | None = None,
+        attachment: tuple[str, bytes] | None = None,
+    ) -> Preview:
+        """The notice as recipients will see it, with the audience and unbound counts."""
+        actor.require(Role.OFFICE)
+        aud = Audience.parse(audience)
+        view = self.draft(text, title=title, ack_by=ack_by, attachment=attachment)
+        reach = await self.reach(aud)
+        if reach.targeted == 0:
+            raise EmptyAudience(spec=spec_of(aud))
+        return Preview(view, spec_of(aud), reach)
+
+    async def send(
+        self,
+        actor: Actor,
+        *,
+        audience: str,
+        text: str,
+        title: str | None = None,
+        ack_by: datetime | None = None,
+        attachment: tuple[str, bytes] | None = None,
+    ) -> SendResult:
+        """Create the notice and one outbox row per targeted person; with a deadline, a
+        campaign whose assignments the deadline engine escalates."""
+        actor.require(Role.OFFICE)
+        aud = Audience.parse(audience)
+        view = self.draft(text, title=title, ack_by=ack_by, attachment=attachment)
+        now = self.clock.now()
+        where = await self.tasks.audience_filter(aud)
+        people = (
+            await self.session.execute(
+                select(Person.id, Person.locale).where(where).order_by(Person.id)
+            )
+        ).all()
+        if not people:
+            raise EmptyAudience(spec=spec_of(aud))
+        notice = Notice(
+            title=view.title,
+            body=view.body,
+            attachment_name=view.attachment_name,
+            attachment_size=view.attachment_size,
+            attachment=attachment[1] if attachment else None,
+            audience=aud.to_json(),
+            requires_ack=view.requires_ack,
+            ack_by=ack_by,
+            targeted=len(people),
+            nudges=0,
+            created_by=actor.label,
+            created_at=now,
+        )
+        self.session.add(notice)
+        await self.session.flush()
+        assigned = 0
+        if view.requires_ack:
+            campaign = await self.tasks.create_campaign(
+                kind=KIND,
+                ref_key=ref_of(notice.id),
+                ref_id=notice.id,
+                titles=dict.fromkeys(LOCALES, task_title(view.title)),
+                audience=aud,
+                due_at=ack_by,
+                policy=policy_for(KIND, self.settings.policies),
+                created_by=actor.label,
+            )
+            notice.campaign_id = campaign.id
+            assigned = len(await self.tasks.assign(campaign))
+        queued, unreachable = await self._enqueue(
+            replace(view, id=notice.id), [(p.id, p.locale) for p in people], nudge=0
+        )
+        await audit.append(
+            self.session,
+            at=now,
+            actor=actor.label,
+            kind="notice.sent",
+            subject=ref_of(notice.id),
+            payload={
+                "title": view.title,
+                "sha256": hashlib.sha256(f"{view.title}\n{view.body}".encode()).hexdigest(),
+                "audience": spec_of(aud),
+                "targeted": len(people),
+                "ack_by": ack_by.isoformat() if ack_by else None,
+                "attachment": view.attachment_name,
+                "attachment_sha256": (
+                    hashlib.sha256(attachment[1]).hexdigest() if attachment else None
+                ),
+            },
+        )
+        await self.session.flush()
+        return SendResult(notice.id, len(people), queued, unreachable, assigned)
+
+    async def _enqueue(
+        self, notice: NoticeView, people: Sequence[tuple[int, str | None]], *, nudge: int
+    ) -> tuple[int, int]:
+        """Outbox rows for `people`: the text rendered once per locale. (queued, unreachable)"""
+        now = self.clock.now()
+        accounts = await outbox.accounts_for(self.session, [pid for pid, _ in people])
+        rendered: dict[str, tuple[str, list[list[dict[str, str]]]]] = {}
+        rows: list[dict[str, Any]] = []
+        ref = ref_of(notice.id)
+        for pid, locale in people:
+            loc = locale or self.settings.default_locale
+            if loc not in rendered:
+                t = self.notifier.t(loc)
+                rendered[loc] = (
+                    render_message(t, notice, nudge=bool(nudge)),
+                    message_buttons(t, notice, nudge=bool(nudge)),
+                )
+            text, buttons = rendered[loc]
+            rows.append(
+                outbox.row_for(
+                    person_id=pid,
+                    account=accounts.get(pid),
+                    kind=NUDGE_KIND if nudge else MESSAGE_KIND,
+                    ref=ref,
+                    text=text,
+                    buttons=buttons,
+                    dedupe_key=f"{ref}:{pid}:nudge:{nudge}" if nudge else f"{ref}:{pid}",
+                    not_before=now,  # the office chose the moment: no quiet hours
+                    now=now,
+                    priority=PRIORITY_BULK,
+                )
+            )
+        await outbox.enqueue(self.session, rows)
+        unreachable = sum(1 for r in rows if r["status"] == OutboxStatus.UNREACHABLE)
+        return len(rows) - unreachable, unreachable
+
+    # --- recipients ---------------------------------------------------------------------
+
+    async def _notice(self, notice_id: int) -> Notice:
+        notice = await self.session.get(Notice, notice_id)
+        if notice is None:
+            raise NotFound("notice-error-not-found", id=notice_id)
+        return notice
+
+    async def _is_targeted(self, notice_id: int, person_id: int) -> bool:
+        # the first delivery row exists for everyone targeted (unreachable ones included)
+        key = f"{ref_of(notice_id)}:{person_id}"
+        return (
+            await self.session.scalar(select(Outbox.id).where(Outbox.dedupe_key == key))
+        ) is not None
+
+    async def _ack_of(self, notice_id: int, person_id: int) -> datetime | None:
+        return await self.session.scalar(
+            select(NoticeAck.acked_at).where(
+                NoticeAck.notice_id == notice_id, NoticeAck.person_id == person_id
+            )
+        )
+
+    async def _mine(self, person: Person, notice_id: int) -> Notice:
+        notice = await self.session.get(Notice, notice_id)
+        if notice is None or not await self._is_targeted(notice_id, person.id):
+            raise NotTargeted()
+        return notice
+
+    async def opened(self, person: Person, notice_id: int) -> Opened:
+        """A notice sent to the person, with their acknowledgment if any."""
+        notice = await self._mine(person, notice_id)
+        return Opened(NoticeView.of(notice), await self._ack_of(notice_id, person.id))
+
+    async def opened_by_assignment(self, person: Person, assignment_id: int) -> Opened:
+        """The notice behind an acknowledgment task ("My tasks", a reminder's button)."""
+        notice_id = await self.session.scalar(
+            select(Campaign.ref_id)
+            .join(Assignment, Assignment.campaign_id == Campaign.id)
+            .where(
+                Assignment.id == assignment_id,
+                Assignment.person_id == person.id,
+                Campaign.kind == KIND,
+            )
+        )
+        if notice_id is None:
+            raise NotTargeted()
+        return await self.opened(person, notice_id)
+
+    async def acknowledge(self, person: Person, notice_id: int, *, channel: str) -> AckResult:
+        """Record that the person got the notice and close their task; a second press
+        changes nothing and returns the first time."""
+        notice = await self._mine(person, notice_id)
+        view = NoticeView.of(notice)
+        if not notice.requires_ack:
+            raise NoAckNeeded()
+        before = await self._ack_of(notice_id, person.id)
+        if before is not None:
+            return AckResult(view, before, new=False)
+        now = self.clock.now()
+        dialect = self.session.get_bind().dialect.name
+        mod = postgresql if dialect == "postgresql" else sqlite
+        # Two presses at once (two devices): the unique key keeps the first, quietly.
+        result = await self.session.execute(
+            mod.insert(NoticeAck)
+            .values(notice_id=notice_id, person_id=person.id, acked_at=now, channel=channel)
+            .on_conflict_do_nothing(index_elements=["notice_id", "person_id"])
+            .returning(NoticeAck.id)
+        )
+        if result.scalar_one_or_none() is None:
+            first = await self._ack_of(notice_id, person.id)
+            return AckResult(view, first or now, new=False)
+        if notice.campaign_id is not None:
+            await self.session.execute(
+                update(Assignment)
+                .where(
+                    Assignment.campaign_id == notice.campaign_id,
+                    Assignment.person_id == person.id,
+                    Assignment.status == AssignmentStatus.OPEN,
+                )
+                .values(status=AssignmentStatus.DONE, done_at=now, next_action_at=None)
+                .execution_options(synchronize_session=False)
+            )
+        await audit.append(
+            self.session,
+            at=now,
+            actor=f"person:{person.employee_no}",
+            kind="notice.acked",
+            subject=ref_of(notice_id),
+            payload={"employee_no": person.employee_no, "channel": channel},
+        )
+        await self.session.flush()
+        return AckResult(view, now, new=True)
+
+    async def attachment(self, person: Person, notice_id: int) -> tuple[str, str, bytes]:
+        """(notice title, file name, content), for a recipient of the notice or office staff."""
+        if person.has_role(Role.OFFICE):
+            notice = await self._notice(notice_id)
+        else:
+            notice = await self._mine(person, notice_id)
+        content = await self.session.scalar(
+            select(Notice.attachment).where(Notice.id == notice.id)
+        )
+        if not notice.attachment_name or content is None:
+            raise NotFound("notice-error-no-attachment")
+        return notice.title, notice.attachment_name, content
+
+    # --- office views ---------------------------------------------------------------------
+
+    async def get(self, actor: Actor, notice_id: int) -> NoticeView:
+        actor.require(Role.OFFICE)
+        return NoticeView.of(await self._notice(notice_id))
+
+    async def recent(self, actor: Actor, limit: int = 10) -> list[tuple[NoticeView, Progress]]:
+        """The newest notices with their delivery and acknowledgment counts."""
+        actor.require(Role.OFFICE)
+        notices = (
+            (await self.session.execute(select(Notice).order_by(Notice.id.desc()).limit(limit)))
+            .scalars()
+            .all()
+        )
+        return [(NoticeView.of(n), await self._progress(n.id, n.targeted)) for n in notices]
+
+    async def units(self, actor: Actor) -> list[tuple[int, str]]:
+        """Units to offer as audience buttons: the top two levels, by name."""
+        actor.require(Role.OFFICE)
+        rows = (await self.session.execute(select(Unit.id, Unit.name, Unit.parent_id))).all()
+        roots = {u.id for u in rows if u.parent_id is None}
+        top = [(u.id, u.name) for u in rows if u.parent_id is None or u.parent_id in roots]
+        return sorted(top, key=lambda u: (u[0] not in roots, u[1]))[:UNIT_BUTTONS]
+
+    async def unit_name(self, actor: Actor, unit_id: int) -> str:
+        actor.require(Role.OFFICE)
+        name = await self.session.scalar(select(Unit.name).where(Unit.id == unit_id))
+        if name is None:
+            raise NotFound()
+        return name
+
+    async def progress(
+        self, actor: Actor, notice_id: int, *, nudge_round: int | None = None
+    ) -> Progress:
+        """Delivery counts of the notice (or of one nudge round) and acknowledgments."""
+        actor.require(Role.OFFICE)
+        notice = await self._notice(notice_id)
+        return await self._progress(notice.id, notice.targeted, nudge_round=nudge_round)
+
+    async def _progress(
+        self, notice_id: int, targeted: int, *, nudge_round: int | None = None
+    ) -> Progress:
+        ref = ref_of(notice_id)
+        query = select(Outbox.status, func.count()).where(Outbox.ref == ref)
+        if nudge_round is None:
+            query = query.where(Outbox.kind == MESSAGE_KIND)
+        else:
+            query = query.where(
+                Outbox.kind == NUDGE_KIND, Outbox.dedupe_key.like(f"{ref}:%:nudge:{nudge_round}")
+            )
+        by_status = dict((await self.session.execute(query.group_by(Outbox.status))).all())
+        acked = await self.session.scalar(
+            select(func.count()).select_from(NoticeAck).where(NoticeAck.notice_id == notice_id)
+        )
+        total = sum(by_status.values()) if nudge_round is not None else targeted
+        return Progress(
+            total=total,
+            sent=by_status.get(OutboxStatus.SENT, 0),
+            pending=sum(by_status.get(s, 0) for s in (OutboxStatus.PENDING, OutboxStatus.SENDING)),
+            failed=by_status.get(OutboxStatus.FAILED, 0),
+            unreachable=by_status.get(OutboxStatus.UNREACHABLE, 0),
+            acknowledged=int(acked or 0),
+        )
+
+    async def stats(self, actor: Actor, notice_id: int) -> NoticeStats:
+        """Per unit: targeted, delivered, pending, failed, not reachable, acknowledged."""
+        actor.require(Role.OFFICE)
+        notice = await self._notice(notice_id)
+        ref = ref_of(notice_id)
+        rows = await self.session.execute(
+            select(
+                Unit.name,
+                Outbox.status,
+                func.count(),
+                func.sum(case((Outbox.account_id.is_(None), 1), else_=0)),
+            )
+            .join(Person, Person.id == Outbox.person_id)
+            .join(Unit, Unit.id == Person.unit_id)
+            .where(Outbox.ref == ref, Outbox.kind == MESSAGE_KIND)
+            .group_by(Unit.name, Outbox.status)
+        )
+        counts: dict[str, dict[str, int]] = {}
+        for unit, status, n, no_account in rows.all():
+            c = counts.setdefault(unit, dict.fromkeys(_COUNT_FIELDS, 0))
+            c["targeted"] += n
+            if status == OutboxStatus.SENT:
+                c["delivered"] += n
+            elif status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
+                c["pending"] += n
+            elif status == OutboxStatus.FAILED:
+                c["failed"] += n
+            elif status == OutboxStatus.UNREACHABLE:
+                c["unreachable"] += n
+                c["no_account"] += int(no_account or 0)
+        acks = await self.session.execute(
+            select(Unit.name, func.count())
+            .select_from(NoticeAck)
+            .join(Person, Person.id == NoticeAck.person_id)
+            .join(Unit, Unit.id == Person.unit_id)
+            .where(NoticeAck.notice_id == notice_id)
+            .group_by(Unit.name)
+        )
+        for unit, n in acks.all():
+            counts.setdefault(unit, dict.fromkeys(_COUNT_FIELDS, 0))["acknowledged"] += n
+        units = [Counts(unit, **c) for unit, c in counts.items()]
+        if notice.requires_ack:
+            units.sort(key=lambda u: (-(u.targeted - u.acknowledged), u.unit))
+        else:
+            units.sort(key=lambda u: (-(u.targeted - u.delivered), u.unit))
+        total = Counts("")
+        for u in units:
+            total += u
+        nudged = await self.session.scalar(
+            select(func.count())
+            .select_from(Outbox)
+            .where(
+                Outbox.ref == ref, Outbox.kind == NUDGE_KIND, Outbox.status == OutboxStatus.SENT
+            )
+        )
+        return NoticeStats(NoticeView.of(notice), total, units, int(nudged or 0))
+
+    # --- nudging ------------------------------------------------------------------------
+
+    async def _nudge_targets(
+        self, notice: Notice
+    ) -> tuple[list[tuple[int, str | None]], list[int], int]:
+        """(people to nudge with their locale, unreachable ones, still in delivery)."""
+        if not notice.requires_ack or notice.campaign_id is None:
+            raise NoAckNeeded()
+        ref = ref_of(notice.id)
+        busy = select(Outbox.person_id).where(
+            Outbox.ref == ref,
+            Outbox.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+        )
+        # An open task = targeted, not acknowledged, not excused, and still in the force.
+        rows = (
+            await self.session.execute(
+                select(Person.id, Person.locale, Person.id.in_(busy))
+                .join(Assignment, Assignment.person_id == Person.id)
+                .where(
+                    Assignment.campaign_id == notice.campaign_id,
+                    Assignment.status == AssignmentStatus.OPEN,
+                    Person.status == PersonStatus.ACTIVE,
+                )
+                .order_by(Person.id)
+            )
+        ).all()
+        waiting = [(pid, loc) for pid, loc, in_delivery in rows if not in_delivery]
+        in_delivery = len(rows) - len(waiting)
+        accounts = await outbox.accounts_for(self.session, [pid for pid, _ in waiting])
+        usable = {pid for pid, acc in accounts.items() if acc.reachable}
+        reachable = [(pid, loc) for pid, loc in waiting if pid in usable]
+        unreachable = [pid for pid, _ in waiting if pid not in usable]
+        return reachable, unreachable, in_delivery
+
+    async def nudge_plan(self, actor: Actor, notice_id: int) -> NudgePlan:
+        """Who a nudge would reach now."""
+        actor.require(Role.OFFICE)
+        notice = await self._notice(notice_id)
+        reachable, unreachable, in_delivery = await self._nudge_targets(notice)
+        return NudgePlan(NoticeView.of(notice), len(reachable), len(unreachable), in_delivery)
+
+    async def nudge(self, actor: Actor, notice_id: int) -> NudgeResult:
+        """Send the notice again, marked as a reminder, to those who have not acknowledged
+        it and can be reached."""
+        actor.require(Role.OFFICE)
+        notice = await self._notice(notice_id)
+        reachable, unreachable, in_delivery = await self._nudge_targets(notice)
+        round_ = notice.nudges + 1
+        queued = 0
+        if reachable:
+            notice.nudges = round_
+            queued, _ = await self._enqueue(NoticeView.of(notice), reachable, nudge=round_)
+        await audit.append(
+            self.session,
+            at=self.clock.now(),
+            actor=actor.label,
+            kind="notice.nudged",
+            subject=ref_of(notice_id),
+            payload={"round": round_, "queued": queued, "unreachable": len(unreachable)},
+        )
+        await self.session.flush()
+        return NudgeResult(
+            notice_id,
+            round_ if reachable else notice.nudges,
+            queued,
+            len(unreachable),
+            in_delivery,
+        )

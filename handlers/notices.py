@@ -1,0 +1,455 @@
+"""Notices: office staff send one (/notice), watch delivery and nudge; recipients confirm."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.actions import encode
+from bot.context import Context
+from bot.core import Button, Document, Incoming, Reply
+from bot.errors import InvalidInput
+from bot.router import Flow
+from bot.services.notices import (
+    MAX_TEXT,
+    Counts,
+    NoticeStats,
+    Opened,
+    message_buttons,
+    render_message,
+)
+from bot.text import esc, normalize_input
+from handlers.common import back_to_menu
+from storage.models import Role
+
+flow = Flow("notices")
+flow.menu_entry("menu-notices", "nt:menu", roles={"office"}, order=70)
+
+STEP_SPEC = "notice.audience"
+STEP_TEXT = "notice.text"
+STEP_ACK_BY = "notice.ack_by"
+STEP_CONFIRM = "notice.confirm"
+MAX_UNITS = 30  # units listed in the chat; `muster notice stats` shows all
+RECENT = 8
+ROLE_KEYS = {
+    Role.AUXILIARY: "notice-role-auxiliary",
+    Role.MENTOR: "notice-role-mentor",
+    Role.LEADER: "notice-role-leader",
+    Role.OFFICE: "notice-role-office",
+}
+_TIME = re.compile(
+    r"(?:(?P<y>\d{4})[-/.年])?(?P<mo>\d{1,2})[-/.月](?P<d>\d{1,2})日?[ T]*"
+    r"(?P<h>\d{1,2})[:：点时](?P<mi>\d{2})?分?"
+)
+
+
+def _buttons(rows: list[list[dict[str, str]]]) -> list[list[Button]]:
+    return [[Button(b["label"], b["action"]) for b in row] for row in rows]
+
+
+def parse_local(value: str, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """A typed local time: 2026-12-01 18:00, 2026/12/1 18:00, 12-01 18:00, 12月1日18:00.
+    Without a year: the next such time from now."""
+    match = _TIME.fullmatch(normalize_input(value))
+    if match is None:
+        return None
+    parts = {k: int(v) for k, v in match.groupdict(default="0").items()}
+    local_now = now.astimezone(tz)
+    try:
+        at = datetime(
+            parts["y"] or local_now.year,
+            parts["mo"],
+            parts["d"],
+            parts["h"],
+            parts["mi"],
+            tzinfo=tz,
+        )
+    except ValueError:
+        return None
+    if not parts["y"] and at < local_now:
+        try:
+            at = at.replace(year=at.year + 1)
+        except ValueError:
+            return None
+    return at
+
+
+def _example(ctx: Context) -> str:
+    tomorrow = ctx.clock.now().astimezone(ctx.t.tz) + timedelta(days=1)
+    return tomorrow.strftime("%Y-%m-%d 18:00")
+
+
+# --- recipients ---------------------------------------------------------------------
+
+
+def _recipient_view(ctx: Context, opened: Opened, *, nudge: bool, edit: bool) -> Reply:
+    return Reply(
+        render_message(ctx.t, opened.notice, nudge=nudge),
+        buttons=_buttons(
+            message_buttons(ctx.t, opened.notice, nudge=nudge, acked_at=opened.acked_at)
+        ),
+        edit=edit,
+    )
+
+
+def _hhmm(ctx: Context, at: datetime) -> str:
+    return at.astimezone(ctx.t.tz).strftime("%H:%M")
+
+
+@flow.button("nt:ack")
+async def cb_ack(event: Incoming, ctx: Context) -> list[Reply]:
+    """Record that I received the notice; the button turns into "acknowledged at"."""
+    action = ctx.action(event)
+    nudge = len(action.args) > 1
+    result = await ctx.services.notices.acknowledge(
+        ctx.me, action.int_arg(0), channel=event.account.channel
+    )
+    reply = _recipient_view(ctx, Opened(result.notice, result.acked_at), nudge=nudge, edit=True)
+    key = "notice-acked-toast" if result.new else "notice-acked-already-toast"
+    reply.toast = ctx.t(key, time=_hhmm(ctx, result.acked_at))
+    return [reply]
+
+
+@flow.button("nt:done")
+async def cb_done(event: Incoming, ctx: Context) -> list[Reply]:
+    """Say when I acknowledged; the message stays as it is."""
+    opened = await ctx.services.notices.opened(ctx.me, ctx.action(event).int_arg(0))
+    reply = _recipient_view(ctx, opened, nudge=False, edit=True)
+    if opened.acked_at is not None:
+        reply.toast = ctx.t("notice-acked-already-toast", time=_hhmm(ctx, opened.acked_at))
+    return [reply]
+
+
+@flow.button("nt:o")
+async def cb_open(event: Incoming, ctx: Context) -> list[Reply]:
+    """Show the notice behind an acknowledgment task, with its "Received" button."""
+    opened = await ctx.services.notices.opened_by_assignment(ctx.me, ctx.action(event).int_arg(0))
+    return [_recipient_view(ctx, opened, nudge=False, edit=False)]
+
+
+@flow.button("nt:file")
+async def cb_file(event: Incoming, ctx: Context) -> list[Reply]:
+    """Send me the notice's attachment."""
+    notice_id = ctx.action(event).int_arg(0)
+    title, name, content = await ctx.services.notices.attachment(ctx.me, notice_id)
+    return [
+        Reply(
+            ctx.t("notice-file-caption", title=esc(title)),
+            document=Document(name, content),
+        )
+    ]
+
+
+# --- office: composing --------------------------------------------------------------
+
+
+@flow.command("notice")
+async def cmd_notice(event: Incoming, ctx: Context) -> list[Reply]:
+    """Start a new notice: ask for the audience."""
+    return [await _ask_audience(ctx, edit=False)]
+
+
+@flow.button("nt:new")
+async def cb_new(event: Incoming, ctx: Context) -> list[Reply]:
+    """Start a new notice from the notices menu."""
+    return [await _ask_audience(ctx, edit=True)]
+
+
+async def _ask_audience(ctx: Context, *, edit: bool) -> Reply:
+    units = await ctx.services.notices.units(ctx.actor)  # office staff only
+    ctx.state.clear()
+    rows = [[Button(ctx.t("btn-notice-aud-all"), "nt:aud:all")]]
+    unit_buttons = [
+        Button(ctx.t("btn-notice-aud-unit", unit=name), encode("nt", "aud", "u", uid))
+        for uid, name in units
+    ]
+    rows += [unit_buttons[i : i + 2] for i in range(0, len(unit_buttons), 2)]
+    role_buttons = [
+        Button(ctx.t("btn-notice-aud-role", role=ctx.t(key)), encode("nt", "aud", "r", role))
+        for role, key in ROLE_KEYS.items()
+    ]
+    rows += [role_buttons[i : i + 2] for i in range(0, len(role_buttons), 2)]
+    rows.append([Button(ctx.t("btn-notice-aud-spec"), "nt:spec")])
+    rows.append([Button(ctx.t("btn-notice-cancel"), "nt:x")])
+    return Reply(ctx.t("notice-ask-audience"), buttons=rows, edit=edit)
+
+
+@flow.button("nt:aud")
+async def cb_audience(event: Incoming, ctx: Context) -> list[Reply]:
+    """Take the audience chosen with a button; ask for the text."""
+    action = ctx.action(event)
+    kind = action.arg(0)
+    if kind == "u":
+        spec = f"unit:{await ctx.services.notices.unit_name(ctx.actor, action.int_arg(1))}"
+    elif kind == "r" and action.arg(1) in ROLE_KEYS:
+        spec = f"role:{action.arg(1)}"
+    else:
+        spec = "all"
+    return await _ask_text(ctx, spec, edit=True)
+
+
+@flow.button("nt:spec")
+async def cb_spec(event: Incoming, ctx: Context) -> list[Reply]:
+    """Ask for a typed audience spec."""
+    ctx.state.go(STEP_SPEC)  # the service checks the role when the spec comes
+    cancel = Button(ctx.t("btn-notice-cancel"), "nt:x")
+    return [Reply(ctx.t("notice-ask-spec"), buttons=[[cancel]])]
+
+
+@flow.text(STEP_SPEC)
+async def on_text_spec(event: Incoming, ctx: Context) -> list[Reply]:
+    """Take a typed audience spec; ask for the text."""
+    return await _ask_text(ctx, event.text.strip(), edit=False)
+
+
+async def _ask_text(ctx: Context, spec: str, *, edit: bool) -> list[Reply]:
+    audience, reach = await ctx.services.notices.audience(ctx.actor, spec)
+    ctx.state.go(STEP_TEXT, audience=audience)
+    return [
+        Reply(
+            ctx.t("notice-ask-text", audience=esc(audience), count=reach.targeted, limit=MAX_TEXT),
+            buttons=[[Button(ctx.t("btn-notice-cancel"), "nt:x")]],
+            edit=edit,
+        )
+    ]
+
+
+@flow.text(STEP_TEXT)
+async def on_text_body(event: Incoming, ctx: Context) -> list[Reply]:
+    """Take the notice text; ask whether it must be acknowledged."""
+    ctx.services.notices.draft(event.text)  # empty or too long: said now, not at the end
+    ctx.state.go(STEP_ACK_BY, audience=ctx.state.data["audience"], text=event.text)
+    return [
+        Reply(
+            ctx.t("notice-ask-ack"),
+            buttons=[
+                [Button(ctx.t("btn-notice-ack-yes"), "nt:ya")],
+                [Button(ctx.t("btn-notice-ack-no"), "nt:na")],
+                [Button(ctx.t("btn-notice-cancel"), "nt:x")],
+            ],
+        )
+    ]
+
+
+@flow.button("nt:ya")
+async def cb_ack_yes(event: Incoming, ctx: Context) -> list[Reply]:
+    """Ask for the acknowledgment deadline."""
+    if "text" not in ctx.state.data:
+        return [Reply(ctx.t("error-stale-button"))]
+    return [Reply(ctx.t("notice-ask-ack-by", example=_example(ctx)), edit=True)]
+
+
+@flow.text(STEP_ACK_BY)
+async def on_text_ack_by(event: Incoming, ctx: Context) -> list[Reply]:
+    """Take the deadline (local time) and show the preview."""
+    ack_by = parse_local(event.text, ctx.settings.tz, ctx.clock.now())
+    if ack_by is None:
+        raise InvalidInput("notice-error-bad-time", value=event.text[:40], example=_example(ctx))
+    return await _preview(ctx, ack_by)
+
+
+@flow.button("nt:na")
+async def cb_ack_no(event: Incoming, ctx: Context) -> list[Reply]:
+    """No acknowledgment: show the preview."""
+    if "text" not in ctx.state.data:
+        return [Reply(ctx.t("error-stale-button"))]
+    return await _preview(ctx, None)
+
+
+async def _preview(ctx: Context, ack_by: datetime | None) -> list[Reply]:
+    data = ctx.state.data
+    preview = await ctx.services.notices.preview(
+        ctx.actor, audience=data["audience"], text=data["text"], ack_by=ack_by
+    )
+    ctx.state.go(
+        STEP_CONFIRM,
+        audience=data["audience"],
+        text=data["text"],
+        ack_by=ack_by.isoformat() if ack_by else None,
+    )
+    ack = (
+        ctx.t("notice-preview-ack", due=ctx.t.time(ack_by))
+        if ack_by
+        else ctx.t("notice-preview-no-ack")
+    )
+    head = ctx.t(
+        "notice-preview-head",
+        audience=esc(preview.audience),
+        count=preview.reach.targeted,
+        unbound=preview.reach.no_account,
+        blocked=preview.reach.blocked,
+        ack=ack,
+    )
+    return [
+        Reply(head),
+        Reply(
+            render_message(ctx.t, preview.notice),
+            buttons=[
+                [
+                    Button(ctx.t("btn-notice-send"), "nt:send"),
+                    Button(ctx.t("btn-notice-cancel"), "nt:x"),
+                ]
+            ],
+        ),
+    ]
+
+
+@flow.button("nt:send")
+async def cb_send(event: Incoming, ctx: Context) -> list[Reply]:
+    """Send the previewed notice; the preview turns into its progress."""
+    data = ctx.state.data
+    if ctx.state.step != STEP_CONFIRM or "text" not in data:
+        return [Reply(ctx.t("error-stale-button"))]  # pressed twice, or an old preview
+    ack_by = datetime.fromisoformat(data["ack_by"]) if data.get("ack_by") else None
+    result = await ctx.services.notices.send(
+        ctx.actor, audience=data["audience"], text=data["text"], ack_by=ack_by
+    )
+    ctx.state.clear()
+    text = ctx.t(
+        "notice-sent",
+        id=result.notice_id,
+        targeted=result.targeted,
+        queued=result.queued,
+        unreachable=result.unreachable,
+    )
+    return [
+        Reply(text, buttons=_office_buttons(ctx, result.notice_id, ack_by is not None), edit=True)
+    ]
+
+
+@flow.button("nt:x")
+async def cb_cancel(event: Incoming, ctx: Context) -> list[Reply]:
+    """Drop the notice being composed."""
+    ctx.state.clear()
+    return [Reply(ctx.t("notice-cancelled"), buttons=[back_to_menu(ctx)], edit=True)]
+
+
+# --- office: watching and nudging --------------------------------------------------
+
+
+def _office_buttons(ctx: Context, notice_id: int, requires_ack: bool) -> list[list[Button]]:
+    rows = [[Button(ctx.t("btn-notice-refresh"), encode("nt", "st", notice_id))]]
+    if requires_ack:
+        rows.append([Button(ctx.t("btn-notice-nudge"), encode("nt", "ng", notice_id))])
+    rows.append([Button(ctx.t("btn-notice-list"), "nt:menu")])
+    return rows
+
+
+@flow.button("nt:menu")
+async def cb_menu(event: Incoming, ctx: Context) -> list[Reply]:
+    """Offer a new notice and list the recent ones with their counts."""
+    recent = await ctx.services.notices.recent(ctx.actor, RECENT)  # office staff only
+    rows = [[Button(ctx.t("btn-notice-new"), "nt:new")]]
+    for notice, progress in recent:
+        title = notice.title[:24]
+        if notice.requires_ack:
+            label = ctx.t(
+                "btn-notice-recent-ack",
+                id=notice.id,
+                title=title,
+                acked=progress.acknowledged,
+                total=progress.total,
+            )
+        else:
+            label = ctx.t(
+                "btn-notice-recent-sent",
+                id=notice.id,
+                title=title,
+                sent=progress.sent,
+                total=progress.total,
+            )
+        rows.append([Button(label, encode("nt", "st", notice.id))])
+    rows.append(back_to_menu(ctx))
+    key = "notice-menu" if recent else "notice-menu-empty"
+    return [Reply(ctx.t(key), buttons=rows, edit=True)]
+
+
+@flow.button("nt:st")
+async def cb_stats(event: Incoming, ctx: Context) -> list[Reply]:
+    """Show a notice's progress and per-unit counts, replacing the message."""
+    stats = await ctx.services.notices.stats(ctx.actor, ctx.action(event).int_arg(0))
+    return [
+        Reply(
+            render_stats(ctx, stats),
+            buttons=_office_buttons(ctx, stats.notice.id, stats.notice.requires_ack),
+            edit=True,
+        )
+    ]
+
+
+def render_stats(ctx: Context, stats: NoticeStats) -> str:
+    """Progress first, then units with the most people still outstanding."""
+    t, n, total = ctx.t, stats.notice, stats.total
+    lines = [t("notice-stats-title", id=n.id, title=esc(n.title), sent=t.time(n.created_at))]
+    if n.requires_ack:
+        lines.append(t("notice-stats-due", due=t.time(n.ack_by)))
+    lines.append(
+        t(
+            "notice-stats-progress",
+            done=total.targeted - total.pending,
+            total=total.targeted,
+            delivered=total.delivered,
+            failed=total.failed,
+            unreachable=total.unreachable,
+        )
+    )
+    lines.append(_counts_line(ctx, "notice-stats-total", total))
+    key = "notice-stats-unit" if n.requires_ack else "notice-stats-unit-noack"
+    lines.extend(_counts_line(ctx, key, u) for u in stats.units[:MAX_UNITS])
+    if len(stats.units) > MAX_UNITS:
+        lines.append(t("notice-stats-units-more", count=len(stats.units) - MAX_UNITS, id=n.id))
+    if n.nudges:
+        lines.append(t("notice-stats-nudged", rounds=n.nudges, count=stats.nudged))
+    now = ctx.clock.now().astimezone(t.tz)
+    lines.append(t("notice-stats-updated", time=now.strftime("%H:%M:%S")))
+    return "\n".join(lines)
+
+
+def _counts_line(ctx: Context, key: str, c: Counts) -> str:
+    return ctx.t(
+        key,
+        unit=esc(c.unit),
+        targeted=c.targeted,
+        delivered=c.delivered,
+        pending=c.pending,
+        failed=c.failed,
+        unreachable=c.unreachable,
+        no_account=c.no_account,
+        acknowledged=c.acknowledged,
+    )
+
+
+@flow.button("nt:ng")
+async def cb_nudge_ask(event: Incoming, ctx: Context) -> list[Reply]:
+    """Say how many people a reminder would reach, and ask to confirm."""
+    notice_id = ctx.action(event).int_arg(0)
+    plan = await ctx.services.notices.nudge_plan(ctx.actor, notice_id)
+    back = [Button(ctx.t("btn-notice-refresh"), encode("nt", "st", notice_id))]
+    if plan.reachable == 0:
+        text = ctx.t(
+            "notice-nudge-none", unreachable=plan.unreachable, in_delivery=plan.in_delivery
+        )
+        return [Reply(text, buttons=[back])]
+    text = ctx.t(
+        "notice-nudge-confirm",
+        count=plan.reachable,
+        unreachable=plan.unreachable,
+        in_delivery=plan.in_delivery,
+    )
+    go = Button(ctx.t("btn-notice-nudge-go"), encode("nt", "ngo", notice_id))
+    return [Reply(text, buttons=[[go], back])]
+
+
+@flow.button("nt:ngo")
+async def cb_nudge(event: Incoming, ctx: Context) -> list[Reply]:
+    """Send the reminder to those who have not acknowledged."""
+    notice_id = ctx.action(event).int_arg(0)
+    result = await ctx.services.notices.nudge(ctx.actor, notice_id)
+    return [
+        Reply(
+            ctx.t("notice-nudged", round=result.round, queued=result.queued),
+            buttons=_office_buttons(ctx, notice_id, True),
+            edit=True,
+        )
+    ]
