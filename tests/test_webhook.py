@@ -1,4 +1,7 @@
-"""`muster run --webhook`: the secret token header decides 401 or 200; `muster run` refusals."""
+"""`muster run --webhook`: the secret token header decides 401 or 200; `muster run` refusals.
+
+The webhook tests run once per adapter (aiogram, python-telegram-bot): both answer 401.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,9 @@ import pytest
 from aiohttp import test_utils as aiohttp_test
 
 from bot.channels.base import Rejected
+from bot.channels.common import TelegramAdapter
 from bot.channels.telegram_aiogram import AiogramChannel
+from bot.channels.telegram_ptb import PtbChannel
 from bot.cli import main
 from bot.config import Settings
 from bot.core import Kind, Reply
@@ -22,7 +27,9 @@ HOOK_URL = "https://muster.example.org/tg/hook"
 UPDATE = {
     "update_id": 501,
     "message": {
-        "message_id": 1, "date": 1_700_000_000, "text": "/help",
+        "message_id": 1,
+        "date": 1_700_000_000,
+        "text": "/help",
         "chat": {"id": 4242, "type": "private"},
         "from": {"id": 4242, "is_bot": False, "first_name": "张三"},
     },
@@ -35,9 +42,22 @@ async def api() -> AsyncIterator[BotApiStub]:
         yield stub
 
 
+@pytest.fixture(params=[AiogramChannel, PtbChannel], ids=["aiogram", "ptb"])
+def adapter(request: pytest.FixtureRequest) -> type[TelegramAdapter]:
+    return request.param  # type: ignore[no-any-return]
+
+
+def _client_closed(channel: TelegramAdapter) -> bool:
+    if isinstance(channel, PtbChannel):
+        return not channel.application.running and channel.bot.request._client.is_closed
+    assert isinstance(channel, AiogramChannel)
+    return channel.bot.session._session is None or channel.bot.session._session.closed
+
+
 @pytest.fixture
 async def hook(
     api: BotApiStub,
+    adapter: type[TelegramAdapter],
 ) -> AsyncIterator[tuple[aiohttp_test.TestClient, FakeConversation]]:
     settings = Settings(  # type: ignore[call-arg]
         database_url="sqlite+aiosqlite:///unused.db",
@@ -48,7 +68,7 @@ async def hook(
         _env_file=None,
     )
     conversation = FakeConversation([Reply("帮助")])
-    channel = AiogramChannel(settings, conversation)  # type: ignore[arg-type]
+    channel = adapter(settings, conversation)  # type: ignore[arg-type]
     server = aiohttp_test.TestServer(channel.webhook_app(), host="127.0.0.1")
     async with aiohttp_test.TestClient(server) as client:
         yield client, conversation
@@ -57,6 +77,7 @@ async def hook(
 async def test_webhook_is_registered_with_the_secret(
     hook: tuple[aiohttp_test.TestClient, FakeConversation], api: BotApiStub
 ) -> None:
+    assert [c.method for c in api.calls] == ["getMe", "setWebhook"]  # with either library
     [call] = api.of("setWebhook")
     assert call.params["url"] == HOOK_URL
     assert call.params["secret_token"] == SECRET
@@ -65,7 +86,8 @@ async def test_webhook_is_registered_with_the_secret(
 
 @pytest.mark.parametrize("headers", [{}, {"X-Telegram-Bot-Api-Secret-Token": "guess"}])
 async def test_update_without_the_right_secret_is_refused(
-    hook: tuple[aiohttp_test.TestClient, FakeConversation], api: BotApiStub,
+    hook: tuple[aiohttp_test.TestClient, FakeConversation],
+    api: BotApiStub,
     headers: dict[str, str],
 ) -> None:
     client, conversation = hook
@@ -92,9 +114,7 @@ async def test_other_paths_are_not_served(
     hook: tuple[aiohttp_test.TestClient, FakeConversation],
 ) -> None:
     client, _ = hook
-    resp = await client.post(
-        "/", json=UPDATE, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
-    )
+    resp = await client.post("/", json=UPDATE, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
     assert resp.status == 404
 
 
@@ -131,6 +151,32 @@ def test_webhook_mode_needs_url_and_secret(
 
 
 @pytest.mark.usefixtures("bare_env")
+def test_unknown_channel_is_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MUSTER_TELEGRAM_TOKEN", "123456:TEST-token")
+    monkeypatch.setenv("MUSTER_CHANNEL", "xyz")
+    assert main(["run"]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("muster: configuration error: MUSTER_CHANNEL:")
+    assert "'aiogram' or 'ptb'" in line
+    with pytest.raises(SystemExit) as exited:  # argparse: --channel names its choices
+        main(["run", "--channel", "xyz"])
+    assert exited.value.code == 2
+    assert "invalid choice: 'xyz' (choose from" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("bare_env")
+@pytest.mark.parametrize("channel", ["aiogram", "ptb"])
+def test_run_refuses_an_empty_database_with_either_channel(
+    channel: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MUSTER_TELEGRAM_TOKEN", "123456:TEST-token")
+    assert main(["run", "--channel", channel]) == 3
+    assert "muster db upgrade" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("bare_env")
 def test_run_refuses_an_empty_database(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -139,7 +185,9 @@ def test_run_refuses_an_empty_database(
     assert "muster db upgrade" in capsys.readouterr().err
 
 
-async def test_refused_webhook_registration_stops_the_server(api: BotApiStub) -> None:
+async def test_refused_webhook_registration_stops_the_server(
+    api: BotApiStub, adapter: type[TelegramAdapter]
+) -> None:
     settings = Settings(  # type: ignore[call-arg]
         database_url="sqlite+aiosqlite:///unused.db",
         telegram_token="123456:TEST-token",
@@ -148,11 +196,16 @@ async def test_refused_webhook_registration_stops_the_server(api: BotApiStub) ->
         webhook_secret=SECRET,
         _env_file=None,
     )
-    api.fail("setWebhook", 400, {
-        "ok": False, "error_code": 400,
-        "description": "Bad Request: bad webhook: HTTPS url must be provided for webhook",
-    })
-    channel = AiogramChannel(settings, FakeConversation())  # type: ignore[arg-type]
-    with pytest.raises(Rejected, match="HTTPS url must be provided"):
+    api.fail(
+        "setWebhook",
+        400,
+        {
+            "ok": False,
+            "error_code": 400,
+            "description": "Bad Request: bad webhook: HTTPS url must be provided for webhook",
+        },
+    )
+    channel = adapter(settings, FakeConversation())  # type: ignore[arg-type]
+    with pytest.raises(Rejected, match="(?i)HTTPS url must be provided"):
         await channel.run_webhook(handle_signals=False)
-    assert channel.bot.session._session is None or channel.bot.session._session.closed
+    assert _client_closed(channel)

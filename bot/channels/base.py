@@ -1,7 +1,7 @@
 """What every channel adapter offers the rest of Muster, and how its deliveries fail.
 
 Nothing here knows a chat platform: the outbox sender catches these exceptions whichever
-adapter runs (aiogram today; python-telegram-bot, console, WeCom later).
+adapter runs (aiogram, python-telegram-bot, the console demo).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import re
 import sys
+from typing import TYPE_CHECKING
 
 from bot.app import App
 from bot.channels.base import ChannelError
@@ -14,7 +15,11 @@ from bot.config import Settings
 from scheduled.jobs import SecondProcess, start_jobs
 from scheduled.sender import run_sender
 
-CHANNELS = ("aiogram",)  # python-telegram-bot ("ptb") comes with its own adapter later
+if TYPE_CHECKING:
+    from bot.channels.common import TelegramAdapter
+
+LIBRARIES = {"aiogram": "aiogram", "ptb": "python-telegram-bot"}  # MUSTER_CHANNEL values
+CHANNELS = tuple(LIBRARIES)
 SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
 
 
@@ -30,6 +35,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="chat library to run (default: MUSTER_CHANNEL)",
     )
     run.set_defaults(func=cmd_run)
+
+
+def adapter_class(name: str) -> type[TelegramAdapter]:
+    """The adapter for MUSTER_CHANNEL / --channel; imported only when chosen (both are slow)."""
+    if name == "ptb":
+        from bot.channels.telegram_ptb import PtbChannel  # noqa: PLC0415
+
+        return PtbChannel
+    from bot.channels.telegram_aiogram import AiogramChannel  # noqa: PLC0415
+
+    return AiogramChannel
 
 
 def _refuse(message: str) -> int:
@@ -52,10 +68,8 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         if not SECRET_TOKEN.fullmatch(settings.webhook_secret.get_secret_value()):
             return _refuse("MUSTER_WEBHOOK_SECRET: use 1-256 characters A-Z, a-z, 0-9, _ and -")
 
-    from bot.channels.telegram_aiogram import AiogramChannel  # noqa: PLC0415 - aiogram is slow
-
     app = await App.open(settings)  # refuses an old schema: "run `muster db upgrade`"
-    channel = AiogramChannel(settings, app.conversation())
+    channel = adapter_class(channel_name)(settings, app.conversation())
     try:
         jobs = await start_jobs(app)  # the deadline engine's tick and periodic jobs
     except SecondProcess as exc:
@@ -67,7 +81,8 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.webhook:
             print(f"muster: webhook server on {settings.webhook_listen} "
-                  f"for {settings.webhook_url}; Ctrl+C stops", flush=True)
+                  f"for {settings.webhook_url} ({LIBRARIES[channel_name]}); Ctrl+C stops",
+                  flush=True)
             try:
                 await channel.run_webhook()
             except OSError as exc:  # the port is taken, or not ours to bind
@@ -75,7 +90,8 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
                       file=sys.stderr)
                 return 1
         else:
-            print("muster: long polling; Ctrl+C stops", flush=True)
+            print(f"muster: long polling ({LIBRARIES[channel_name]}); Ctrl+C stops",
+                  flush=True)
             await channel.run_polling()
     except ChannelError as exc:
         print(f"muster: cannot start the bot: {exc.reason}", file=sys.stderr)
@@ -85,6 +101,6 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         sender.cancel()  # calls in flight finish, rows not started are released
         with contextlib.suppress(asyncio.CancelledError):
             await sender
-        await channel.bot.session.close()  # a late send may have reopened aiogram's session
+        await channel.close()  # a late send may have reopened the HTTP client
         await app.close()  # only after the sender has stopped
     return 0

@@ -118,7 +118,9 @@ class BotApiStub:
             if "document" in files:
                 name, content = files["document"]
                 message["document"] = {
-                    "file_id": "f1", "file_unique_id": "f1", "file_name": name,
+                    "file_id": "f1",
+                    "file_unique_id": "f1",
+                    "file_name": name,
                     "file_size": len(content),
                 }
             if params.get("reply_markup"):

@@ -56,15 +56,22 @@ class EmulatorUser:
     """One person in a private chat with the bot (chat id = user id, as on Telegram)."""
 
     def __init__(
-        self, http: aiohttp.ClientSession, base_url: str, token: str, first_name: str,
-        *, language_code: str = "zh-hans",
+        self,
+        http: aiohttp.ClientSession,
+        base_url: str,
+        token: str,
+        first_name: str,
+        *,
+        language_code: str = "zh-hans",
     ) -> None:
         self.http = http
         self.base_url = base_url
         self.token = token
         self.user_id = next(_user_ids)
         self.user = {
-            "id": self.user_id, "is_bot": False, "first_name": first_name,
+            "id": self.user_id,
+            "is_bot": False,
+            "first_name": first_name,
             "language_code": language_code,
         }
         self.chat = {"id": self.user_id, "type": "private", "first_name": first_name}
@@ -72,8 +79,11 @@ class EmulatorUser:
     async def send(self, text: str) -> None:
         """Type a message; a leading "/" makes it a command, as Telegram marks it."""
         body: dict[str, Any] = {
-            "botToken": self.token, "from": self.user, "chat": self.chat,
-            "date": int(time.time()), "text": text,
+            "botToken": self.token,
+            "from": self.user,
+            "chat": self.chat,
+            "date": int(time.time()),
+            "text": text,
         }
         if text.startswith("/"):
             length = len(text.split(maxsplit=1)[0])
@@ -83,13 +93,24 @@ class EmulatorUser:
     async def send_sticker(self) -> None:
         """Send something that is not text."""
         sticker = {
-            "file_id": "st1", "file_unique_id": "st1", "type": "regular",
-            "width": 512, "height": 512, "is_animated": False, "is_video": False,
+            "file_id": "st1",
+            "file_unique_id": "st1",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
         }
-        await self._post("/sendMessage", {
-            "botToken": self.token, "from": self.user, "chat": self.chat,
-            "date": int(time.time()), "sticker": sticker,
-        })
+        await self._post(
+            "/sendMessage",
+            {
+                "botToken": self.token,
+                "from": self.user,
+                "chat": self.chat,
+                "date": int(time.time()),
+                "sticker": sticker,
+            },
+        )
 
     async def press_on(self, message_id: int, label: str) -> BotMessage:
         """Press a button on one particular (possibly old) message."""
@@ -97,17 +118,20 @@ class EmulatorUser:
         for row in message.buttons:
             for button in row:
                 if label in button["text"]:
-                    await self._post("/sendCallback", {
-                        "botToken": self.token,
-                        "from": self.user,
-                        "message": {
-                            "message_id": message.message_id,
-                            "date": int(time.time()),
-                            "chat": self.chat,
-                            "text": message.text,
+                    await self._post(
+                        "/sendCallback",
+                        {
+                            "botToken": self.token,
+                            "from": self.user,
+                            "message": {
+                                "message_id": message.message_id,
+                                "date": int(time.time()),
+                                "chat": self.chat,
+                                "text": message.text,
+                            },
+                            "data": button["callback_data"],
                         },
-                        "data": button["callback_data"],
-                    })
+                    )
                     return message
         raise AssertionError(f"no button {label!r} on message {message_id}: {message.labels}")
 
@@ -120,17 +144,20 @@ class EmulatorUser:
             for row in message.buttons:
                 for button in row:
                     if label in button["text"]:
-                        await self._post("/sendCallback", {
-                            "botToken": self.token,
-                            "from": self.user,
-                            "message": {
-                                "message_id": message.message_id,
-                                "date": int(time.time()),
-                                "chat": self.chat,
-                                "text": message.text,
+                        await self._post(
+                            "/sendCallback",
+                            {
+                                "botToken": self.token,
+                                "from": self.user,
+                                "message": {
+                                    "message_id": message.message_id,
+                                    "date": int(time.time()),
+                                    "chat": self.chat,
+                                    "text": message.text,
+                                },
+                                "data": button["callback_data"],
                             },
-                            "data": button["callback_data"],
-                        })
+                        )
                         return message
         shown = [(m.text[:40], m.labels) for m in await self.history() if m.buttons]
         raise AssertionError(f"no button {label!r} on screen; buttons: {shown}")

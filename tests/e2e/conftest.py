@@ -1,8 +1,10 @@
 """End-to-end fixtures: the Bot API emulator (one per session) and the real bot in-process.
 
-The bot is the production code path: App + AiogramChannel long polling over HTTP, only
-MUSTER_TELEGRAM_API_URL points at the emulator. Each test gets a fresh SQLite database
-made by the real migration (`storage.db.upgrade`) and a small force from tests/factories.
+The bot is the production code path: App + a Telegram adapter long polling over HTTP, only
+MUSTER_TELEGRAM_API_URL points at the emulator. The `bot` fixture is parametrized over both
+adapters (aiogram and python-telegram-bot): every test using it runs once with each. Each
+test gets a fresh SQLite database made by the real migration (`storage.db.upgrade`) and a
+small force from tests/factories.
 Needs Node.js and npm; `npm ci` runs here when node_modules is missing.
 """
 
@@ -23,7 +25,9 @@ import pytest
 
 from bot.actor import Actor
 from bot.app import App
+from bot.channels.common import TelegramAdapter
 from bot.channels.telegram_aiogram import AiogramChannel
+from bot.channels.telegram_ptb import PtbChannel
 from bot.clock import ShiftedClock
 from bot.config import Settings
 from scheduled.deadlines import TickReport
@@ -36,6 +40,7 @@ from tests.factories import make_force
 HERE = Path(__file__).resolve().parent
 TOKEN = "123456:TEST-token"
 START_TIMEOUT = 20.0
+ADAPTERS: dict[str, type[TelegramAdapter]] = {"aiogram": AiogramChannel, "ptb": PtbChannel}
 
 
 @dataclass(frozen=True)
@@ -50,8 +55,11 @@ def _npm_ci() -> None:
     if npm is None:
         pytest.fail("the e2e tests need Node.js and npm (apt-get install nodejs npm)")
     subprocess.run(  # noqa: S603 - fixed command
-        [npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True,
-        stdout=subprocess.DEVNULL, timeout=300,
+        [npm, "ci", "--no-audit", "--no-fund"],
+        cwd=HERE,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        timeout=300,
     )
 
 
@@ -66,8 +74,11 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     # Output goes to a file, not a pipe: nobody reads a pipe once the tests run.
     with log_path.open("wb") as log:
         proc = subprocess.Popen(  # noqa: S603 - fixed command
-            [node, str(HERE / "emulator.js"), "0"], cwd=HERE, stdout=log,
-            stderr=subprocess.STDOUT, env={**os.environ, "DEBUG": ""},
+            [node, str(HERE / "emulator.js"), "0"],
+            cwd=HERE,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "DEBUG": ""},
         )
     try:
         url = _wait_ready(proc, log_path)
@@ -97,7 +108,7 @@ def _wait_ready(proc: subprocess.Popen[bytes], log_path: Path) -> str:
 @dataclass
 class RunningBot:
     app: App
-    channel: AiogramChannel
+    channel: TelegramAdapter
     emulator: Emulator
     http: aiohttp.ClientSession
     clock: ShiftedClock
@@ -118,9 +129,12 @@ class RunningBot:
         return issued.code
 
 
-@pytest.fixture
-async def bot(emulator: Emulator, tmp_path: Path) -> AsyncIterator[RunningBot]:
-    """The real bot, long polling the emulator, on a freshly migrated SQLite database."""
+@pytest.fixture(params=list(ADAPTERS))
+async def bot(
+    request: pytest.FixtureRequest, emulator: Emulator, tmp_path: Path
+) -> AsyncIterator[RunningBot]:
+    """The real bot, long polling the emulator, on a freshly migrated SQLite database;
+    once on each adapter (MUSTER_CHANNEL=aiogram, then ptb)."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'muster.db'}"
     engine = make_engine(url)
     try:
@@ -128,21 +142,25 @@ async def bot(emulator: Emulator, tmp_path: Path) -> AsyncIterator[RunningBot]:
     finally:
         await engine.dispose()
     settings = Settings(  # type: ignore[call-arg]
-        database_url=url, telegram_token=TOKEN, telegram_api_url=emulator.url, _env_file=None,
+        database_url=url,
+        telegram_token=TOKEN,
+        telegram_api_url=emulator.url,
+        _env_file=None,
         quiet_hours="off",  # tests run at any hour; quiet hours have their own service tests
     )
     clock = ShiftedClock()  # real time; tests jump to a deadline with clock.advance
     app = await App.open(settings, clock=clock)
     async with app.unit_of_work() as svc:
         await make_force(svc.session, app.clock)
-    channel = AiogramChannel(settings, app.conversation())
+    channel = ADAPTERS[request.param](settings, app.conversation())
     polling = asyncio.create_task(channel.run_polling(handle_signals=False))
     sender = asyncio.create_task(run_sender(app, [channel]))  # as `muster run` does
     started = asyncio.create_task(channel.started.wait())
     http = aiohttp.ClientSession()
     try:
-        await asyncio.wait({polling, started}, timeout=START_TIMEOUT,
-                           return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(
+            {polling, started}, timeout=START_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+        )
         if polling.done():
             polling.result()  # polling died at start: show why
         assert started.done(), "the bot did not start polling"
@@ -160,4 +178,5 @@ async def bot(emulator: Emulator, tmp_path: Path) -> AsyncIterator[RunningBot]:
                 polling.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await polling  # re-raises if polling crashed during the test
+        await channel.close()
         await app.close()

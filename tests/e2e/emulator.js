@@ -16,7 +16,7 @@ const USER_EVENTS = ['AddedUserMessage', 'AddedUserCommand', 'AddedUserCallbackQ
 const MAX_POLL_SECONDS = 50;
 // Bot API methods the package itself answers well enough; all others are served below
 // or answered 404 like Telegram answers a method it does not know.
-const PASS_THROUGH = new Set(['sendMessage', 'deleteMessage']);
+const PASS_THROUGH = new Set(['deleteMessage']);
 
 // Patch 4: a rejected promise (webhook target down, a client body without botToken)
 // must not kill the process that every test of the session talks to.
@@ -193,6 +193,15 @@ function mountBotApi(app, server) {
         cleanUp();
       }
     });
+  });
+
+  // The package answers sendMessage with `date` in milliseconds: aiogram happens to read
+  // that as a date, python-telegram-bot (rightly) fails on the year 58865. Store it as the
+  // package does and answer the Message as Telegram does.
+  app.all('/bot:token/sendMessage', (req, res) => {
+    server.addBotMessage(paramsOf(req), req.params.token);
+    const stored = server.storage.botMessages[server.storage.botMessages.length - 1];
+    res.json({ ok: true, result: asMessage(stored) });
   });
 
   // Edits return the edited Message (the package answers null), and an edit without

@@ -15,7 +15,7 @@ from bot.services.checkins import Week
 from bot.services.register import RowDraft
 from scheduled.checkins import open_week
 from storage import people as repo
-from storage.models import Assignment, AssignmentStatus, Base
+from storage.models import Assignment, AssignmentStatus
 from storage.models_checkin import CheckinResponse, RegisterFiling, RegisterRow
 from tests.e2e.client import BotMessage, EmulatorUser
 from tests.e2e.conftest import RunningBot
@@ -25,24 +25,11 @@ pytestmark = pytest.mark.e2e
 
 W49 = Week(2026, 49)
 TUESDAY = local(2026, 12, 1, 10, 0)  # in W49, before Thursday 12:00
-TABLES = (
-    "checkin_response",
-    "checkin_answer",
-    "care_item",
-    "unit_reporter",
-    "register_row",
-    "register_filing",
-)
 
 
 @pytest.fixture
 async def cbot(bot: RunningBot) -> RunningBot:
-    """The running bot on Tuesday of 2026-W49, with the check-in tables (until the
-    migration that adds them; then this is a no-op)."""
-    async with bot.app.engine.begin() as conn:
-        await conn.run_sync(
-            lambda c: Base.metadata.create_all(c, tables=[Base.metadata.tables[t] for t in TABLES])
-        )
+    """The running bot on Tuesday of 2026-W49."""
     _set(bot, TUESDAY)
     return bot
 

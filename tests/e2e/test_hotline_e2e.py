@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
 
-from scheduled.sender import OutboxSender
-from storage.models import Base
 from storage.models_hotline import Ticket, TicketMessage
 from tests.e2e.client import BotMessage, EmulatorUser
 from tests.e2e.conftest import RunningBot
@@ -21,21 +18,6 @@ pytestmark = pytest.mark.e2e
 
 TIMEOUT = 10.0
 POLL = 0.05
-
-
-@pytest.fixture
-async def sending(bot: RunningBot) -> AsyncIterator[OutboxSender]:
-    """The outbox sender beside the bot, sharing its adapter (as `muster run` would)."""
-    async with bot.app.engine.begin() as conn:
-        # The hotline tables, until the lead's migration creates them (then a no-op).
-        await conn.run_sync(Base.metadata.create_all)
-    sender = OutboxSender.for_app(bot.app, [bot.channel])
-    task = asyncio.create_task(sender.run())
-    try:
-        yield sender
-    finally:
-        sender.stop()
-        await asyncio.wait_for(task, TIMEOUT)
 
 
 async def _register(bot: RunningBot, user: EmulatorUser, employee_no: str) -> None:
@@ -56,9 +38,7 @@ async def _until_shown(user: EmulatorUser, message_id: int, text: str) -> BotMes
         await asyncio.sleep(POLL)
 
 
-async def test_question_answered_from_the_knowledge_base(
-    bot: RunningBot, sending: OutboxSender
-) -> None:
+async def test_question_answered_from_the_knowledge_base(bot: RunningBot) -> None:
     alice = bot.user("张三")
     await _register(bot, alice, "A001")
     await alice.send("年假有几天？")
@@ -76,7 +56,7 @@ async def test_question_answered_from_the_knowledge_base(
 
 
 async def test_question_handed_to_a_person_and_the_reply_reaches_the_asker(
-    bot: RunningBot, sending: OutboxSender
+    bot: RunningBot,
 ) -> None:
     alice, office = bot.user("张三"), bot.user("周政工")
     await _register(bot, alice, "A001")

@@ -118,8 +118,13 @@ async def test_markup_in_user_text_is_escaped(bot: RunningBot) -> None:
     async with bot.app.unit_of_work() as svc:
         force_unit = await repo.unit_by_name(svc.session, "城关派出所")
         assert force_unit is not None
-        await add_person(svc.session, bot.app.clock, employee_no="A900",
-                         name="李<b>明</b> & 张", unit=force_unit)
+        await add_person(
+            svc.session,
+            bot.app.clock,
+            employee_no="A900",
+            name="李<b>明</b> & 张",
+            unit=force_unit,
+        )
     code = await bot.issue_code("A900")
     ming = bot.user("李明")
     await ming.send("/start")

@@ -1,4 +1,8 @@
-"""`muster run` as a real process: long polling the emulator, stopping cleanly on SIGTERM."""
+"""`muster run` as a real process: long polling the emulator, stopping cleanly on SIGTERM.
+
+Once per way of choosing the adapter: the default (aiogram), `--channel ptb` and
+MUSTER_CHANNEL=ptb.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +24,17 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.parametrize(
+    ("args", "env_channel", "library"),
+    [
+        ([], None, "aiogram"),
+        (["--channel", "ptb"], None, "python-telegram-bot"),
+        ([], "ptb", "python-telegram-bot"),
+    ],
+    ids=["aiogram", "ptb", "ptb-env"],
+)
 async def test_muster_run_answers_and_stops_on_sigterm(
-    emulator: Emulator, tmp_path: Path
+    emulator: Emulator, tmp_path: Path, args: list[str], env_channel: str | None, library: str
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'muster.db'}"
     engine = make_engine(url)
@@ -36,19 +49,28 @@ async def test_muster_run_answers_and_stops_on_sigterm(
         MUSTER_TELEGRAM_API_URL=emulator.url,
         PYTHONPATH=str(ROOT),
     )
+    if env_channel is not None:
+        env["MUSTER_CHANNEL"] = env_channel
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,  # cwd: no stray .env
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        *args,
+        cwd=tmp_path,
+        env=env,  # cwd: no stray .env
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         async with aiohttp.ClientSession() as http:
             stranger = EmulatorUser(http, emulator.url, TOKEN, "路人")
             await stranger.send("/start")
-            reply = await stranger.read_one(timeout=20)  # the process imports aiogram first
+            reply = await stranger.read_one(timeout=20)  # the process imports its library first
             assert "请输入政治处发给您的邀请码" in reply.text
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
         out, err = await asyncio.wait_for(proc.communicate(), 20)
     assert proc.returncode == 0, err.decode()
-    assert "long polling" in out.decode()
+    assert f"long polling ({library})" in out.decode()

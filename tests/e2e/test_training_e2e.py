@@ -14,8 +14,8 @@ from sqlalchemy import select
 from bot.actor import Actor
 from bot.config import ROOT
 from bot.training_content import MULTIPLE, Question, load_modules
-from storage.models import Assignment, AssignmentStatus, Base
-from storage.models_training import TRAINING_APPEND_ONLY, TrainingAttempt
+from storage.models import Assignment, AssignmentStatus
+from storage.models_training import TrainingAttempt
 from tests.e2e.client import BotMessage, EmulatorUser
 from tests.e2e.conftest import RunningBot
 
@@ -24,16 +24,11 @@ pytestmark = pytest.mark.e2e
 KEY = "duties-limits"
 MODULE = load_modules(ROOT / "content")[KEY]
 QUESTIONS = MODULE.content(None).questions
-TABLES = ("training_version", "training_progress", *TRAINING_APPEND_ONLY)
 
 
 @pytest.fixture
 async def tbot(bot: RunningBot) -> RunningBot:
-    """The running bot, with the training tables (until the migration that adds them)."""
-    async with bot.app.engine.begin() as conn:
-        await conn.run_sync(
-            lambda c: Base.metadata.create_all(c, tables=[Base.metadata.tables[t] for t in TABLES])
-        )
+    """The running bot (kept as a name for the training tests)."""
     return bot
 
 
