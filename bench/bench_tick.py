@@ -268,7 +268,7 @@ async def main() -> None:
     global PROFILE  # noqa: PLW0603
     PROFILE = args.profile
     if args.sqlite:
-        Path(args.sqlite).unlink(missing_ok=True)
+        Path(args.sqlite).unlink(missing_ok=True)  # noqa: ASYNC240 - before any work starts
         url = f"sqlite+aiosqlite:///{args.sqlite}"
     else:
         url = await scratch_pg(args.pg)

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0:8080"
     office_contact: str = "政治处辅警办 0000-0000000 (工作日 9:00-17:30)"
+    # The policy hotline's contact details, shown in /help and when a question goes to a person
+    hotline_phone: str = "0000-0000000"
+    hotline_email: str = "hotline@example.org"
+    hotline_hours: str = "9:00-17:30"  # on working days; the locales say so
     invite_ttl_days: int = Field(default=14, ge=1, le=365)
     quiet_hours: str = "22:00-07:00"  # local; reminders and escalations wait until the end
     policies: dict[str, dict[str, Any]] = Field(default_factory=dict)  # per task kind

@@ -50,7 +50,7 @@ class Conversation:
             try:
                 replies = await self._dispatch(event, ctx)
             except DomainError as exc:
-                replies = [Reply(ctx.t(exc.key, **exc.args_))]
+                replies = [Reply(exc.render(ctx.t))]
                 if not exc.persist:
                     await session.rollback()
                     return replies

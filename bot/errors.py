@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from bot.text import esc
 
 
 class DomainError(Exception):
@@ -19,6 +22,13 @@ class DomainError(Exception):
         self.key = key or self.key
         self.args_ = args
         super().__init__(f"{self.key} {args}" if args else self.key)
+
+    def render(self, t: Callable[..., str]) -> str:
+        """The message for a chat (HTML): arguments may echo what a user typed, so text
+        arguments are escaped here, in one place."""
+        return t(
+            self.key, **{k: esc(v) if isinstance(v, str) else v for k, v in self.args_.items()}
+        )
 
 
 class NotAllowed(DomainError):

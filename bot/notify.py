@@ -18,6 +18,7 @@ from bot.actions import encode
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalog, Translator
+from bot.text import esc
 from storage import outbox
 from storage import people as people_repo
 from storage.models import Assignment, Binding, Campaign, ChannelAccount, Person
@@ -109,7 +110,7 @@ class Notifier:
                     t,
                     t(
                         template,
-                        title=campaign_title(campaign, t.locale),
+                        title=esc(campaign_title(campaign, t.locale)),
                         due=t.time(campaign.due_at),
                     ),
                 )
@@ -193,7 +194,7 @@ class Notifier:
             kind="esc.unreachable",
             ref=f"person:{person.id}",
             dedupe_key=f"unreachable:{person.id}:{account.id if account else 0}",
-            name=person.name,
+            name=esc(person.name),
             reason=self.t(boss.locale)(reason),
         )
 

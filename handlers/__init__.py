@@ -3,13 +3,33 @@
 from __future__ import annotations
 
 from bot.router import Dispatcher, Flow
-from handlers import checkins, register  # weekly check-ins and unit register
-from handlers import escalations, hotline, notices, office, pledges, start, tasks, training
+from handlers import (
+    checkins,
+    escalations,
+    hotline,
+    notices,
+    office,
+    pledges,
+    register,
+    start,
+    tasks,
+    training,
+)
 
 
 def all_flows() -> list[Flow]:
-    return [start.flow, tasks.flow, pledges.flow, escalations.flow, office.flow, notices.flow,
-            training.flow, checkins.flow, register.flow, hotline.flow]
+    return [
+        start.flow,
+        tasks.flow,
+        pledges.flow,
+        escalations.flow,
+        office.flow,
+        notices.flow,
+        training.flow,
+        checkins.flow,
+        register.flow,
+        hotline.flow,
+    ]
 
 
 def build_dispatcher() -> Dispatcher:

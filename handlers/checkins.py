@@ -123,7 +123,7 @@ def _done(ctx: Context, result: Submitted) -> Reply:
 
 def _closed(ctx: Context, exc: AlreadyAnswered | CheckinClosed) -> list[Reply]:
     ctx.state.clear()
-    return [Reply(ctx.t(exc.key, **exc.args_), buttons=[back_to_menu(ctx)])]
+    return [Reply(exc.render(ctx.t), buttons=[back_to_menu(ctx)])]
 
 
 def _question(ctx: Context, form: Form, aid: int, index: int, *, edit: bool) -> Reply:

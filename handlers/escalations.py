@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.context import Context
 from bot.actions import encode
+from bot.context import Context
 from bot.core import Button, Incoming, Reply
 from bot.router import Flow
 from bot.text import esc

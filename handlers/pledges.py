@@ -22,7 +22,7 @@ def _superseded(ctx: Context, exc: Superseded) -> list[Reply]:
         buttons.append(
             [Button(ctx.t("btn-pledge-read-current"), encode("pl", "o", exc.current_assignment))]
         )
-    return [Reply(ctx.t(exc.key, **exc.args_), buttons=buttons)]
+    return [Reply(exc.render(ctx.t), buttons=buttons)]
 
 
 async def _page(ctx: Context, assignment_id: int, page: int, *, edit: bool) -> list[Reply]:

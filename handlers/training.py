@@ -55,7 +55,7 @@ def _refusal(ctx: Context, exc: Exception) -> list[Reply]:
     elif isinstance(exc, AlreadyAnswered | AttemptOver):
         rows.append([Button(ctx.t("btn-training-continue"), encode("tr", "o", exc.assignment_id))])
     rows.append(back_to_menu(ctx))
-    return [Reply(ctx.t(exc.key, **exc.args_), buttons=rows)]
+    return [Reply(exc.render(ctx.t), buttons=rows)]
 
 
 def refusals(fn: Handler) -> Handler:

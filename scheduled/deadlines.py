@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.i18n import Catalog
 from bot.notify import PRIORITY_TASK, PRIORITY_URGENT, Notifier
 from bot.policy import REMIND, Policy, step_time
+from bot.text import esc
 from storage import outbox
 from storage import people as people_repo
 from storage.models import (
@@ -241,7 +242,7 @@ class DeadlineEngine:
                     kind="esc.left",
                     ref=f"person:{pid}",
                     dedupe_key=f"left:{pid}",
-                    name=people[pid].name,
+                    name=esc(people[pid].name),
                 )
         return len(ids)
 
@@ -452,7 +453,7 @@ class Renderer:
                 self._t(
                     locale,
                     "digest-item",
-                    title=str(it.titles.get(loc) or it.titles.get("zh_CN") or it.ref_key),
+                    title=esc(str(it.titles.get(loc) or it.titles.get("zh_CN") or it.ref_key)),
                     days=_days_over(it.due_at, self.now),
                 )
                 for it in group
@@ -463,7 +464,9 @@ class Renderer:
                 if acc is not None and acc.reachable
                 else self._t(locale, "digest-unreachable-flag")
             )
-            line = self.notifier.t(locale)("digest-line", name=first.name, items=titles, flag=flag)
+            line = self.notifier.t(locale)(
+                "digest-line", name=esc(first.name), items=titles, flag=flag
+            )
             out.append((first, line))
         return out
 
@@ -503,7 +506,7 @@ class Renderer:
                 self._t(
                     locale,
                     "digest-unit",
-                    unit=self.units.get(unit_id, "?"),
+                    unit=esc(self.units.get(unit_id, "?")),
                     people=len(lines),
                     items=len(group),
                 )

@@ -14,7 +14,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import App
-from scheduled import lease
+from scheduled import checkins, hotline, lease
 from scheduled.deadlines import DeadlineEngine, TickReport
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def _add(total: TickReport, report: TickReport) -> None:
 async def sync_audiences(app: App) -> int:
     """Give active campaigns to people who joined their audience since publishing."""
     async with app.unit_of_work() as svc:
-        return await svc.pledges.sync_new_people()
+        return await svc.pledges.sync_new_people() + await svc.training.sync_new_people()
 
 
 @dataclass
@@ -116,6 +116,24 @@ async def start_jobs(app: App) -> Jobs:
         coalesce=True,
         max_instances=1,
         id="sync",
+    )
+    sched.add_job(
+        jobs._guarded,
+        checkins.opening_trigger(app.settings),
+        args=["checkins", checkins.open_current_week],  # noqa: SLF001
+        coalesce=True,
+        max_instances=1,
+        id="checkins",
+        next_run_time=app.clock.now(),  # on start: catch up a week opened while down
+    )
+    sched.add_job(
+        jobs._guarded,
+        "interval",
+        hours=1,
+        args=["hotline", hotline.remind_overdue_tickets],  # noqa: SLF001
+        coalesce=True,
+        max_instances=1,
+        id="hotline",
     )
     sched.start()
     return jobs

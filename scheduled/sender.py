@@ -335,7 +335,11 @@ class OutboxSender:
         Redis, the deployment-wide one, so several processes share Telegram's limit)."""
         while (at := max(self._next_slot, self._paused_until)) > self._mono():
             await self._until(at)
-        self._next_slot = max(self._next_slot, self._mono()) + self._interval
+        now = self._mono()
+        # Count from the slot itself while we are less than one interval late (a sleep
+        # wakes a little late); restart the schedule only after a real gap.
+        base = self._next_slot if now - self._next_slot < self._interval else now
+        self._next_slot = base + self._interval
         if self.shared is not None:
             wait, _ = await self.shared.reserve()
             if wait > 0:

@@ -85,10 +85,17 @@ async def _walk(session: AsyncSession, batch: int = 5000) -> AsyncIterator[Audit
     last = 0
     while True:
         rows = (
-            await session.execute(
-                select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
+            (
+                await session.execute(
+                    select(AuditEvent)
+                    .where(AuditEvent.seq > last)
+                    .order_by(AuditEvent.seq)
+                    .limit(batch)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         if not rows:
             return
         for row in rows:
@@ -108,7 +115,11 @@ async def verify(session: AsyncSession) -> tuple[int, Broken | None]:
         if ev.prev_hash != prev:
             return count, Broken(ev.seq, "prev_hash does not match the previous event")
         body = canonical(
-            seq=ev.seq, at=ev.at, actor=ev.actor, kind=ev.kind, subject=ev.subject,
+            seq=ev.seq,
+            at=ev.at,
+            actor=ev.actor,
+            kind=ev.kind,
+            subject=ev.subject,
             payload=ev.payload,
         )
         if chain_hash(prev, body) != ev.hash:

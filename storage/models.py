@@ -76,9 +76,7 @@ class Person(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    roles: Mapped[list[PersonRole]] = relationship(
-        lazy="selectin", cascade="all, delete-orphan"
-    )
+    roles: Mapped[list[PersonRole]] = relationship(lazy="selectin", cascade="all, delete-orphan")
     unit: Mapped[Unit] = relationship(lazy="joined")
 
     @property
@@ -388,7 +386,7 @@ class SchedulerLease(Base):
 
 # --- Append-only tables: refused by the ORM and by database triggers -----------------
 
-APPEND_ONLY = ("signature", "audit_event")
+APPEND_ONLY: list[str] = []  # table names; filled by append_only() as models are imported
 
 
 def append_only_ddl(table: str, dialect: str) -> list[str]:
@@ -410,23 +408,34 @@ def append_only_ddl(table: str, dialect: str) -> list[str]:
     ]
 
 
+class AppendOnlyViolation(Exception):
+    """Code tried to change or delete evidence."""
+
+
 def _install_append_only(target: Any, connection: Any, **_kw: Any) -> None:
     for stmt in append_only_ddl(target.name, connection.dialect.name):
         connection.exec_driver_sql(stmt)
-
-
-for _table in APPEND_ONLY:
-    event.listen(Base.metadata.tables[_table], "after_create", _install_append_only)
-
-
-class AppendOnlyViolation(Exception):
-    """Code tried to change or delete evidence."""
 
 
 def _refuse(_mapper: Any, _conn: Any, target: Any) -> None:
     raise AppendOnlyViolation(f"{type(target).__name__} rows are never changed or deleted")
 
 
-for _model in (Signature, AuditEvent):
-    event.listen(_model, "before_update", _refuse)
-    event.listen(_model, "before_delete", _refuse)
+def append_only(*models: type[Base]) -> None:
+    """Make evidence tables refuse UPDATE and DELETE: in the ORM, and in the database by
+    triggers that create_all installs (a migration installs them with append_only_ddl)."""
+    for model in models:
+        table = model.__table__
+        APPEND_ONLY.append(table.name)
+        event.listen(table, "after_create", _install_append_only)
+        event.listen(model, "before_update", _refuse)
+        event.listen(model, "before_delete", _refuse)
+
+
+append_only(Signature, AuditEvent)
+
+# Feature models register themselves with Base (and append_only) when imported.
+from storage import models_checkin as _models_checkin  # noqa: E402,F401
+from storage import models_hotline as _models_hotline  # noqa: E402,F401
+from storage import models_notices as _models_notices  # noqa: E402,F401
+from storage import models_training as _models_training  # noqa: E402,F401

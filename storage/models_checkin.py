@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -20,11 +19,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import AppendOnlyViolation, Base
+from storage.models import Base, append_only
 
 WEEK_LEN = 8  # "2026-W49"
 
@@ -145,15 +143,5 @@ class RegisterFiling(Base):
     source: Mapped[str] = mapped_column(String(16))  # bot | import
 
 
-# Completion records. The lead adds these names to storage.models.APPEND_ONLY so the
-# migration installs the database triggers; the ORM refuses changes from here already.
-APPEND_ONLY_CHECKIN = ("checkin_response", "checkin_answer", "register_filing")
-
-
-def _refuse(_mapper: Any, _conn: Any, target: Any) -> None:
-    raise AppendOnlyViolation(f"{type(target).__name__} rows are never changed or deleted")
-
-
-for _model in (CheckinResponse, CheckinAnswer, RegisterFiling):
-    event.listen(_model, "before_update", _refuse)
-    event.listen(_model, "before_delete", _refuse)
+# Completion records: evidence, never changed or deleted.
+append_only(CheckinResponse, CheckinAnswer, RegisterFiling)

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import AppendOnlyViolation, Base, append_only_ddl
+from storage.models import Base, append_only
 
 
 class TicketStatus(enum.StrEnum):
@@ -105,15 +104,4 @@ def parse_ticket_number(value: str) -> int | None:
     return int(text) if text.isdigit() and int(text) > 0 else None
 
 
-def _install_append_only(target: Any, connection: Any, **_kw: Any) -> None:
-    for stmt in append_only_ddl(target.name, connection.dialect.name):
-        connection.exec_driver_sql(stmt)
-
-
-def _refuse(_mapper: Any, _conn: Any, target: Any) -> None:
-    raise AppendOnlyViolation(f"{type(target).__name__} rows are never changed or deleted")
-
-
-event.listen(TicketMessage.__table__, "after_create", _install_append_only)
-event.listen(TicketMessage, "before_update", _refuse)
-event.listen(TicketMessage, "before_delete", _refuse)
+append_only(TicketMessage)  # a thread is evidence of what was asked and answered

@@ -19,11 +19,10 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
-    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import APPEND_ONLY, AppendOnlyViolation, Base, append_only_ddl
+from storage.models import Base, append_only
 
 
 class TrainingVersion(Base):
@@ -112,24 +111,5 @@ class TrainingAnswer(Base):
     correct: Mapped[bool] = mapped_column(Boolean)
 
 
-# Evidence tables refuse UPDATE and DELETE like `signature`. Once storage.models lists them
-# in APPEND_ONLY (and its migration installs the triggers) this module must not do it again.
-TRAINING_APPEND_ONLY = ("training_attempt", "training_answer")
-
-
-def _install_append_only(target: Any, connection: Any, **_kw: Any) -> None:
-    for stmt in append_only_ddl(target.name, connection.dialect.name):
-        connection.exec_driver_sql(stmt)
-
-
-def _refuse(_mapper: Any, _conn: Any, target: Any) -> None:
-    raise AppendOnlyViolation(f"{type(target).__name__} rows are never changed or deleted")
-
-
-for _table in TRAINING_APPEND_ONLY:
-    if _table not in APPEND_ONLY:
-        event.listen(Base.metadata.tables[_table], "after_create", _install_append_only)
-
-for _model in (TrainingAttempt, TrainingAnswer):
-    event.listen(_model, "before_update", _refuse)
-    event.listen(_model, "before_delete", _refuse)
+# Evidence tables refuse UPDATE and DELETE like `signature`.
+append_only(TrainingAttempt, TrainingAnswer)

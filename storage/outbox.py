@@ -91,9 +91,7 @@ async def enqueue(
     # executemany: one compiled statement, batched by the driver ("insertmanyvalues")
     total = 0
     for i in range(0, len(rows), CHUNK * 5):
-        result = await session.execute(
-            stmt.returning(Outbox.id), list(rows[i : i + CHUNK * 5])
-        )
+        result = await session.execute(stmt.returning(Outbox.id), list(rows[i : i + CHUNK * 5]))
         total += len(result.all())
     return total
 

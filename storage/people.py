@@ -41,12 +41,16 @@ async def active_account(
 
 async def active_accounts_of(session: AsyncSession, person_id: int) -> Sequence[ChannelAccount]:
     return (
-        await session.execute(
-            select(ChannelAccount).where(
-                ChannelAccount.person_id == person_id, ChannelAccount.unbound_at.is_(None)
+        (
+            await session.execute(
+                select(ChannelAccount).where(
+                    ChannelAccount.person_id == person_id, ChannelAccount.unbound_at.is_(None)
+                )
             )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
 
 
 async def current_binding(session: AsyncSession, auxiliary_id: int) -> Binding | None:
@@ -59,10 +63,14 @@ async def current_binding(session: AsyncSession, auxiliary_id: int) -> Binding |
 
 async def binding_history(session: AsyncSession, auxiliary_id: int) -> Sequence[Binding]:
     return (
-        await session.execute(
-            select(Binding).where(Binding.auxiliary_id == auxiliary_id).order_by(Binding.id)
+        (
+            await session.execute(
+                select(Binding).where(Binding.auxiliary_id == auxiliary_id).order_by(Binding.id)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
 
 
 async def rebind(
@@ -101,21 +109,29 @@ async def rebind(
 
 async def auxiliaries_of_mentor(session: AsyncSession, mentor_id: int) -> Sequence[Person]:
     return (
-        await session.execute(
-            select(Person)
-            .join(Binding, Binding.auxiliary_id == Person.id)
-            .where(Binding.mentor_id == mentor_id, Binding.valid_to.is_(None))
-            .order_by(Person.name)
+        (
+            await session.execute(
+                select(Person)
+                .join(Binding, Binding.auxiliary_id == Person.id)
+                .where(Binding.mentor_id == mentor_id, Binding.valid_to.is_(None))
+                .order_by(Person.name)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
 
 
 async def people_with_role(session: AsyncSession, role: str) -> Sequence[Person]:
     return (
-        await session.execute(
-            select(Person)
-            .join(PersonRole, PersonRole.person_id == Person.id)
-            .where(PersonRole.role == role, Person.status == "active")
-            .order_by(Person.id)
+        (
+            await session.execute(
+                select(Person)
+                .join(PersonRole, PersonRole.person_id == Person.id)
+                .where(PersonRole.role == role, Person.status == "active")
+                .order_by(Person.id)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )

@@ -1,6 +1,6 @@
 """Developer helper: autogenerate a migration against a scratch SQLite database.
 
-    python -m storage.revision "add pledges"
+python -m storage.revision "add pledges"
 """
 
 from __future__ import annotations

@@ -92,7 +92,9 @@ async def _reset_pg(engine: AsyncEngine) -> None:
                 await conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))
                 for stmt in append_only_ddl(table, "postgresql"):
                     await conn.execute(text(stmt))
-        await conn.execute(AuditHead.__table__.insert().values(id=1, last_seq=0, last_hash=GENESIS))
+        await conn.execute(
+            AuditHead.__table__.insert().values(id=1, last_seq=0, last_hash=GENESIS)
+        )
 
 
 @pytest.fixture

@@ -35,9 +35,17 @@ async def add_person(
 ) -> Person:
     now = clock.now()
     person = Person(
-        employee_no=employee_no, name=name, gender=gender, age=age, unit_id=unit.id,
-        post=post, post_duties="协助民警开展巡逻防控", status="active", created_at=now,
-        updated_at=now, roles=[PersonRole(role=r.value) for r in roles],
+        employee_no=employee_no,
+        name=name,
+        gender=gender,
+        age=age,
+        unit_id=unit.id,
+        post=post,
+        post_duties="协助民警开展巡逻防控",
+        status="active",
+        created_at=now,
+        updated_at=now,
+        roles=[PersonRole(role=r.value) for r in roles],
     )
     session.add(person)
     await session.flush()
@@ -73,20 +81,32 @@ async def make_force(session: AsyncSession, clock: Clock) -> Force:
         )
     for aux, mentor in (("A001", "M001"), ("A002", "M001"), ("A003", "M002"), ("A004", "M002")):
         await repo.rebind(
-            session, auxiliary_id=force[aux].id, mentor_id=force[mentor].id,
-            leader_id=force["L001"].id, at=now, changed_by="test",
+            session,
+            auxiliary_id=force[aux].id,
+            mentor_id=force[mentor].id,
+            leader_id=force["L001"].id,
+            at=now,
+            changed_by="test",
         )
     return force
 
 
 async def bind_account(
-    session: AsyncSession, clock: Clock, person: Person, *, channel: str = "test",
+    session: AsyncSession,
+    clock: Clock,
+    person: Person,
+    *,
+    channel: str = "test",
     user_id: str | None = None,
 ) -> ChannelAccount:
     uid = user_id or f"u{person.id}"
     acc = ChannelAccount(
-        person_id=person.id, channel=channel, external_user_id=uid, chat_id=uid,
-        bound_at=clock.now(), reachable=True,
+        person_id=person.id,
+        channel=channel,
+        external_user_id=uid,
+        chat_id=uid,
+        bound_at=clock.now(),
+        reachable=True,
     )
     session.add(acc)
     await session.flush()

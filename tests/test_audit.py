@@ -18,7 +18,11 @@ async def _three(engine: AsyncEngine, clock: FrozenClock) -> None:
     async with sm() as s:
         for i in range(3):
             await audit.append(
-                s, at=clock.now(), actor="cli", kind="test", subject=f"s{i}",
+                s,
+                at=clock.now(),
+                actor="cli",
+                kind="test",
+                subject=f"s{i}",
                 payload={"i": i, "名字": "张三"},
             )
         await s.commit()

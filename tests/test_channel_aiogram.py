@@ -100,15 +100,36 @@ async def test_long_reply_is_split_at_a_paragraph_boundary(
 @pytest.mark.parametrize(
     ("status", "body", "error"),
     [
-        (429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 7",
-               "parameters": {"retry_after": 7}}, RetryAfter),
-        (403, {"ok": False, "error_code": 403,
-               "description": "Forbidden: bot was blocked by the user"}, Unreachable),
-        (500, {"ok": False, "error_code": 500, "description": "Internal Server Error"},
-         TransientError),
+        (
+            429,
+            {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 7",
+                "parameters": {"retry_after": 7},
+            },
+            RetryAfter,
+        ),
+        (
+            403,
+            {
+                "ok": False,
+                "error_code": 403,
+                "description": "Forbidden: bot was blocked by the user",
+            },
+            Unreachable,
+        ),
+        (
+            500,
+            {"ok": False, "error_code": 500, "description": "Internal Server Error"},
+            TransientError,
+        ),
         (502, "<html><body>502 Bad Gateway</body></html>", TransientError),
-        (400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"},
-         Rejected),
+        (
+            400,
+            {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"},
+            Rejected,
+        ),
     ],
 )
 async def test_bot_api_errors_become_channel_neutral(
@@ -137,11 +158,16 @@ async def test_network_failure_is_transient(api: BotApiStub) -> None:
 async def test_edit_that_changes_nothing_is_ignored(
     channel: AiogramChannel, api: BotApiStub
 ) -> None:
-    api.fail("editMessageText", 400, {
-        "ok": False, "error_code": 400,
-        "description": "Bad Request: message is not modified: specified new message content "
-                       "and reply markup are exactly the same",
-    })
+    api.fail(
+        "editMessageText",
+        400,
+        {
+            "ok": False,
+            "error_code": 400,
+            "description": "Bad Request: message is not modified: specified new message content "
+            "and reply markup are exactly the same",
+        },
+    )
     assert await channel.edit(CHAT, "55", Reply("主菜单")) == "55"
     assert api.of("sendMessage") == []
 
@@ -149,9 +175,15 @@ async def test_edit_that_changes_nothing_is_ignored(
 async def test_edit_of_a_vanished_message_sends_a_new_one(
     channel: AiogramChannel, api: BotApiStub
 ) -> None:
-    api.fail("editMessageText", 400, {
-        "ok": False, "error_code": 400, "description": "Bad Request: message to edit not found",
-    })
+    api.fail(
+        "editMessageText",
+        400,
+        {
+            "ok": False,
+            "error_code": 400,
+            "description": "Bad Request: message to edit not found",
+        },
+    )
     new_id = await channel.edit(CHAT, "55", Reply("主菜单", buttons=[[Button("帮助", "m:help")]]))
     [sent] = api.of("sendMessage")
     assert sent.params["text"] == "主菜单"
@@ -171,8 +203,11 @@ async def test_edit_without_buttons_removes_the_keyboard(
 async def test_document_goes_out_with_caption_and_buttons(
     channel: AiogramChannel, api: BotApiStub
 ) -> None:
-    reply = Reply("本周台账", buttons=[[Button("返回", "m:home")]],
-                  document=Document("台账.xlsx", b"PK\x03\x04data"))
+    reply = Reply(
+        "本周台账",
+        buttons=[[Button("返回", "m:home")]],
+        document=Document("台账.xlsx", b"PK\x03\x04data"),
+    )
     await channel.send(CHAT, reply)
     [call] = api.of("sendDocument")
     assert call.files["document"] == ("台账.xlsx", b"PK\x03\x04data")
@@ -213,7 +248,9 @@ async def test_button_press_answers_with_toast_and_edits(
 ) -> None:
     conversation.replies = [Reply("已签署", edit=True, toast="签署成功"), Reply("主菜单")]
     callback = {
-        "id": "cb1", "chat_instance": "1", "data": "pl:s:42",
+        "id": "cb1",
+        "chat_instance": "1",
+        "data": "pl:s:42",
         "from": {"id": int(CHAT), "is_bot": False, "first_name": "张三"},
         "message": {**_message("请签署承诺书"), "message_id": 31},
     }
@@ -226,12 +263,17 @@ async def test_button_press_answers_with_toast_and_edits(
     assert (edit.params["message_id"], edit.params["text"]) == ("31", "已签署")
     [sent] = api.of("sendMessage")
     assert sent.params["text"] == "主菜单"
-    assert [c.method for c in api.calls] == ["answerCallbackQuery", "editMessageText",
-                                             "sendMessage"]
+    assert [c.method for c in api.calls] == [
+        "answerCallbackQuery",
+        "editMessageText",
+        "sendMessage",
+    ]
 
 
 async def test_failing_handler_still_answers_the_button(
-    channel: AiogramChannel, api: BotApiStub, conversation: FakeConversation,
+    channel: AiogramChannel,
+    api: BotApiStub,
+    conversation: FakeConversation,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     async def broken(event: Incoming) -> list[Reply]:
@@ -239,7 +281,9 @@ async def test_failing_handler_still_answers_the_button(
 
     conversation.handle = broken  # type: ignore[method-assign]
     callback = {
-        "id": "cb2", "chat_instance": "1", "data": "m:home",
+        "id": "cb2",
+        "chat_instance": "1",
+        "data": "m:home",
         "from": {"id": int(CHAT), "is_bot": False, "first_name": "张三"},
         "message": _message("菜单"),
     }

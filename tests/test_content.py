@@ -104,8 +104,11 @@ MALFORMED = [
     (_doc(version="'1'"), "version must be a positive integer"),
     (_doc(version="1.5"), "version must be a positive integer"),
     (_doc(version="yes"), "version must be a positive integer"),
-    ("---\nkey: confidentiality\ntitle: 保密承诺书\nversion: 1\naudience: [auxiliary]\n"
-     "locale: zh_CN\n---\n\n  \n\n", "empty body"),
+    (
+        "---\nkey: confidentiality\ntitle: 保密承诺书\nversion: 1\naudience: [auxiliary]\n"
+        "locale: zh_CN\n---\n\n  \n\n",
+        "empty body",
+    ),
 ]
 
 
@@ -123,19 +126,23 @@ def test_malformed_file_is_refused_naming_it(tmp_path: Path, text: str, problem:
     [
         (
             {"a.zh_CN.md": _doc(), "b.en.md": _doc(locale="en", version="2")},
-            "b.en.md", "version 2 differs from version 1 in a.zh_CN.md",
+            "b.en.md",
+            "version 2 differs from version 1 in a.zh_CN.md",
         ),
         (
             {"a.zh_CN.md": _doc(), "b.en.md": _doc(locale="en", audience="[auxiliary, mentor]")},
-            "b.en.md", "audience ['auxiliary', 'mentor'] differs",
+            "b.en.md",
+            "audience ['auxiliary', 'mentor'] differs",
         ),
         (
             {"only.en.md": _doc(locale="en")},
-            "only.en.md", "pledge 'confidentiality' has no zh_CN document",
+            "only.en.md",
+            "pledge 'confidentiality' has no zh_CN document",
         ),
         (
             {"a.zh_CN.md": _doc(), "copy.zh_CN.md": _doc()},
-            "copy.zh_CN.md", "duplicate pledge 'confidentiality' in locale zh_CN",
+            "copy.zh_CN.md",
+            "duplicate pledge 'confidentiality' in locale zh_CN",
         ),
     ],
 )
@@ -155,11 +162,14 @@ def test_missing_pledge_folder_is_refused(tmp_path: Path) -> None:
 
 
 def test_readme_is_skipped_and_audience_order_is_canonical(tmp_path: Path) -> None:
-    _write(tmp_path, {
-        "README.md": "# Not a pledge\n",
-        "r.zh_CN.md": _doc(key="responsibility", audience="[leader, mentor, leader]"),
-        "r.en.md": _doc(key="responsibility", locale="en", audience="[mentor, leader]"),
-    })
+    _write(
+        tmp_path,
+        {
+            "README.md": "# Not a pledge\n",
+            "r.zh_CN.md": _doc(key="responsibility", audience="[leader, mentor, leader]"),
+            "r.en.md": _doc(key="responsibility", locale="en", audience="[mentor, leader]"),
+        },
+    )
     docs = load_pledges(tmp_path)
     assert list(docs) == ["responsibility"]
     assert docs["responsibility"]["zh_CN"].audience == ("mentor", "leader")

@@ -22,8 +22,11 @@ from tests.helpers import local, outbox_for, tick
 DUE = local(2026, 12, 15, 12, 0)
 
 
-async def _setup(app: App, *, bind: tuple[str, ...] = ("A001", "A002", "A003", "A004",
-                                                       "M001", "M002", "L001", "O001")) -> None:
+async def _setup(
+    app: App,
+    *,
+    bind: tuple[str, ...] = ("A001", "A002", "A003", "A004", "M001", "M002", "L001", "O001"),
+) -> None:
     async with app.unit_of_work() as svc:
         force = await make_force(svc.session, app.clock)
         for emp in bind:
@@ -83,8 +86,13 @@ async def test_quiet_hours_delay_sending_not_deadlines(app: App, clock: FrozenCl
     reminder = [r for r in await outbox_for(app, "A001") if r.kind == "task.task-reminder"][-1]
     assert reminder.not_before == local(2026, 12, 10, 7, 0)
     async with app.sessionmaker() as s:
-        dues = set((await s.execute(select(Assignment.due_at).where(
-            Assignment.status == AssignmentStatus.OPEN))).scalars())
+        dues = set(
+            (
+                await s.execute(
+                    select(Assignment.due_at).where(Assignment.status == AssignmentStatus.OPEN)
+                )
+            ).scalars()
+        )
     assert due in dues
 
 
@@ -106,8 +114,14 @@ async def test_escalation_follows_the_binding_at_send_time(app: App, clock: Froz
         m2 = await repo.person_by_employee_no(svc.session, "M002")
         l1 = await repo.person_by_employee_no(svc.session, "L001")
         assert a1 and m2 and l1
-        await repo.rebind(svc.session, auxiliary_id=a1.id, mentor_id=m2.id, leader_id=l1.id,
-                          at=clock.now(), changed_by="test")
+        await repo.rebind(
+            svc.session,
+            auxiliary_id=a1.id,
+            mentor_id=m2.id,
+            leader_id=l1.id,
+            at=clock.now(),
+            changed_by="test",
+        )
     clock.set(DUE)
     await tick(app)
     m1 = (await outbox_for(app, "M001"))[-1].text
@@ -153,8 +167,11 @@ async def test_excused_closes_and_only_responsible_may_act(app: App, clock: Froz
 async def test_unreachable_people_are_not_spammed(app: App, clock: FrozenClock) -> None:
     await _setup(app, bind=("A001", "A002", "M001", "M002", "L001", "O001"))
     async with app.unit_of_work() as svc:
-        acc = (await svc.session.execute(select(ChannelAccount).join(Person).where(
-            Person.employee_no == "A002"))).scalar_one()
+        acc = (
+            await svc.session.execute(
+                select(ChannelAccount).join(Person).where(Person.employee_no == "A002")
+            )
+        ).scalar_one()
         acc.reachable = False
         acc.unreachable_reason = "blocked"
     clock.set(local(2026, 12, 14, 12, 0))
@@ -203,8 +220,11 @@ async def test_two_concurrent_ticks_send_nothing_twice(app: App, clock: FrozenCl
     claimed = await asyncio.gather(one(), one())
     assert sum(claimed) == 4
     async with app.sessionmaker() as s:
-        reminders = (await s.execute(select(func.count()).select_from(Outbox).where(
-            Outbox.kind == "task.task-reminder"))).scalar_one()
+        reminders = (
+            await s.execute(
+                select(func.count()).select_from(Outbox).where(Outbox.kind == "task.task-reminder")
+            )
+        ).scalar_one()
     assert reminders == 4
 
 

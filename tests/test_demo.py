@@ -93,8 +93,11 @@ async def demo(demo_settings: Settings, tmp_path: Path) -> AsyncIterator[App]:
 async def _run(app: App, steps: list[Step], tmp_path: Path) -> Terminal:
     terminal = Terminal(steps)
     channel = ConsoleChannel(
-        conversation=app.conversation(), directory=DemoDirectory(app),
-        translator=app.translator, read=terminal.read, write=terminal.write,
+        conversation=app.conversation(),
+        directory=DemoDirectory(app),
+        translator=app.translator,
+        read=terminal.read,
+        write=terminal.write,
         files_dir=tmp_path / "files",
     )
     assert await channel.run() == 0
@@ -117,8 +120,10 @@ async def test_sample_roster_is_loaded_once_and_kept(
                 ).all()
             )
             binding = await repo.current_binding(
-                s, (await s.execute(select(Person.id).where(Person.employee_no == "FJ0001")))
-                .scalar_one()
+                s,
+                (
+                    await s.execute(select(Person.id).where(Person.employee_no == "FJ0001"))
+                ).scalar_one(),
             )
             _, broken = await audit.verify(s)
         assert roles == {"auxiliary": 10, "mentor": 3, "leader": 1, "office": 1}
@@ -136,9 +141,7 @@ async def test_sample_roster_is_loaded_once_and_kept(
     assert loaded.fresh and loaded.people == 15
 
 
-async def test_pick_a_person_press_buttons_and_switch_language(
-    demo: App, tmp_path: Path
-) -> None:
+async def test_pick_a_person_press_buttons_and_switch_language(demo: App, tmp_path: Path) -> None:
     terminal = await _run(
         demo,
         [
@@ -172,9 +175,7 @@ async def test_pick_a_person_press_buttons_and_switch_language(
         assert len(await repo.active_accounts_of(s, person.id)) == 1  # picked twice, one bind
 
 
-async def test_new_phone_registers_with_the_printed_invite_code(
-    demo: App, tmp_path: Path
-) -> None:
+async def test_new_phone_registers_with_the_printed_invite_code(demo: App, tmp_path: Path) -> None:
     terminal = await _run(
         demo,
         [choose("新手机"), "/menu", the_invite_code, choose("帮助")],

@@ -22,7 +22,7 @@ from bot.errors import NotAllowed
 from bot.services.hotline import KbInvalid, NoSuchTicket, next_working_day
 from scheduled.hotline import remind_overdue_tickets
 from storage.db import make_engine
-from storage.models import AppendOnlyViolation, Base, Outbox, Person
+from storage.models import AppendOnlyViolation, Outbox, Person
 from storage.models_hotline import Ticket, TicketMessage, TicketRoute
 from tests.chat import ChatUser
 from tests.factories import bind_account, make_force
@@ -532,9 +532,6 @@ async def _cli_tickets(url: str) -> None:
     settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
     app = App(settings, make_engine(url), SystemClock())
     try:
-        async with app.engine.begin() as conn:
-            # Until the lead's migration adds the hotline tables: create what is missing.
-            await conn.run_sync(Base.metadata.create_all)
         async with app.unit_of_work() as svc:
             force = await make_force(svc.session, app.clock)
             await svc.hotline.ask(Actor.of(force["A001"]), "借调期间社保谁交", anonymous=False)

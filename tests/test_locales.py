@@ -134,9 +134,7 @@ def _literal_keys(node: ast.expr) -> Iterator[str]:
 
 
 def _template(node: ast.JoinedStr) -> str:
-    return "".join(
-        part.value if isinstance(part, ast.Constant) else "{}" for part in node.values
-    )
+    return "".join(part.value if isinstance(part, ast.Constant) else "{}" for part in node.values)
 
 
 def _is_translation_call(call: ast.Call) -> bool:
@@ -167,11 +165,8 @@ def used_keys() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
                     first = node.exc.args[0]  # raise SomeError("key", ...)
                 elif isinstance(node, ast.ClassDef):
                     for stmt in node.body:  # DomainError subclasses: key = "..."
-                        if (
-                            isinstance(stmt, ast.Assign)
-                            and any(
-                                isinstance(t, ast.Name) and t.id == "key" for t in stmt.targets
-                            )
+                        if isinstance(stmt, ast.Assign) and any(
+                            isinstance(t, ast.Name) and t.id == "key" for t in stmt.targets
                         ):
                             for key in _literal_keys(stmt.value):
                                 literal.setdefault(key, []).append(where)

@@ -115,14 +115,31 @@ async def test_export_one_row_per_person_with_status_and_unit_summary(
     assert wb.sheetnames == ["签署明细", "单位汇总"]
     detail = _sheet(wb, "签署明细")
     assert detail[0] == (
-        "单位", "姓名", "工号", "责任民警", "责任领导", "状态", "签署时间", "版本", "文件哈希",
-        "签署编号", "截止时间", "备注",
+        "单位",
+        "姓名",
+        "工号",
+        "责任民警",
+        "责任领导",
+        "状态",
+        "签署时间",
+        "版本",
+        "文件哈希",
+        "签署编号",
+        "截止时间",
+        "备注",
     )
     by_emp = {row[2]: row for row in detail[1:]}
     assert sorted(by_emp) == ["A001", "A002", "A003", "A004", "A010"]  # auxiliaries only
     signed = by_emp["A001"]
     assert signed[:8] == (
-        "城关派出所", "张三", "A001", "王民警", "李所长", "签署", "2026-12-01 10:00:00", 1
+        "城关派出所",
+        "张三",
+        "A001",
+        "王民警",
+        "李所长",
+        "签署",
+        "2026-12-01 10:00:00",
+        1,
     )
     assert signed[8] == sig.document_sha256 and signed[9] == sig.signature_no
     assert by_emp["A002"][5:10] == ("待签", None, 1, None, None)
@@ -143,7 +160,10 @@ async def test_export_one_row_per_person_with_status_and_unit_summary(
     assert detail[0][:3] == ("Unit", "Name", "Employee no.")
     statuses = {row[2]: row[5] for row in detail[1:]}
     assert statuses == {
-        "A001": "Signed", "A002": "Overdue", "A003": "Overdue", "A004": "Overdue",
+        "A001": "Signed",
+        "A002": "Overdue",
+        "A003": "Overdue",
+        "A004": "Overdue",
         "A010": "Overdue",
     }
     summary = {row[0]: row[1:] for row in _sheet(wb, "Summary by unit")[1:]}
@@ -159,7 +179,10 @@ async def test_receipt_holds_the_exact_signed_text_and_its_hash(app: App) -> Non
         number = (await svc.session.execute(select(Signature.signature_no))).scalar_one()
         sig, text, person = await svc.pledges.receipt(Actor.cli(), number)
         page = render_receipt(
-            app.translator(), signature=sig, text=text, person=person,
+            app.translator(),
+            signature=sig,
+            text=text,
+            person=person,
             generated_at=app.clock.now(),
         )
     shown = _pre_text(page)
@@ -169,9 +192,17 @@ async def test_receipt_holds_the_exact_signed_text_and_its_hash(app: App) -> Non
     assert digest[:12] in alice.text  # the fingerprint the chat receipt showed
     assert sig.signature_no in alice.text
     for fact in (
-        sig.signature_no, "张三", "A001", "城关派出所", "张 三", "第 1 版（zh_CN）",
-        sig.document_sha256, "2026-12-01 10:00:00 (Asia/Shanghai)",
-        "2026-12-01T02:00:00+00:00", sig.audit_hash, "muster audit verify",
+        sig.signature_no,
+        "张三",
+        "A001",
+        "城关派出所",
+        "张 三",
+        "第 1 版（zh_CN）",
+        sig.document_sha256,
+        "2026-12-01 10:00:00 (Asia/Shanghai)",
+        "2026-12-01T02:00:00+00:00",
+        sig.audit_hash,
+        "muster audit verify",
     ):
         assert fact in page, fact
     assert "@media print" in page and "A4" in page
@@ -265,8 +296,11 @@ async def _sign_directly(url: str, employee_no: str) -> str:
             aid = await svc.pledges.current_assignment_for(person, KEY)
             assert aid is not None
             sig = await svc.pledges.sign(
-                person, aid, person.name,
-                account=Account("test", employee_no, employee_no), message_id="77",
+                person,
+                aid,
+                person.name,
+                account=Account("test", employee_no, employee_no),
+                message_id="77",
             )
             return sig.signature_no
     finally:
@@ -306,13 +340,17 @@ def test_cli_publish_status_export_receipt(
     assert "该版本此前已发布" in (out := capsys.readouterr().out) and "新分配：0 人" in out
 
     number = asyncio.run(_sign_directly(cli_db, "A001"))
-    asyncio.run(_query(
-        cli_db,
-        update(Assignment)
-        .where(Assignment.person_id == select(Person.id).where(Person.employee_no == "A002")
-               .scalar_subquery())
-        .values(due_at=datetime(2020, 1, 1, tzinfo=UTC)),
-    ))
+    asyncio.run(
+        _query(
+            cli_db,
+            update(Assignment)
+            .where(
+                Assignment.person_id
+                == select(Person.id).where(Person.employee_no == "A002").scalar_subquery()
+            )
+            .values(due_at=datetime(2020, 1, 1, tzinfo=UTC)),
+        )
+    )
     assert main(["pledge", "status", KEY]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[1].split() == ["单位", "应签", "已签", "待签", "逾期"]
@@ -328,7 +366,11 @@ def test_cli_publish_status_export_receipt(
     out = capsys.readouterr().out
     assert "城关派出所" not in out and "Pending: 1 people" in out
     assert _lines_starting(out, "交警大队")[1] == [
-        "交警大队", "欧阳娜娜", "A004", "2099-12-15", "12:00"
+        "交警大队",
+        "欧阳娜娜",
+        "A004",
+        "2099-12-15",
+        "12:00",
     ]
 
     xlsx = tmp_path / "export.xlsx"
@@ -341,11 +383,14 @@ def test_cli_publish_status_export_receipt(
     assert main(["pledge", "receipt", number.lower(), "--out", str(html_file)]) == 0
     assert number in capsys.readouterr().out
     page = html_file.read_text(encoding="utf-8")
-    ((body, sha),) = asyncio.run(_query(
-        cli_db, select(PledgeVersion.body, PledgeVersion.sha256).where(
-            PledgeVersion.key == KEY, PledgeVersion.locale == "zh_CN"
+    ((body, sha),) = asyncio.run(
+        _query(
+            cli_db,
+            select(PledgeVersion.body, PledgeVersion.sha256).where(
+                PledgeVersion.key == KEY, PledgeVersion.locale == "zh_CN"
+            ),
         )
-    ))[0]
+    )[0]
     assert _pre_text(page) == body and hashlib.sha256(body.encode()).hexdigest() == sha
     assert re.search(r"消息 ID</th><td[^>]*>77<", page)
 

@@ -28,8 +28,20 @@ from storage import people as repo
 from storage.models import AuditEvent, Binding, Person, PersonRole, PersonStatus, Role, Unit
 
 SAMPLE = ROOT / "content" / "sample" / "roster.csv"
-HEADER = ["序号", "单位", "工号", "姓名", "性别", "年龄", "岗位名称", "岗位职责", "角色",
-          "责任民警", "责任领导", "备注"]
+HEADER = [
+    "序号",
+    "单位",
+    "工号",
+    "姓名",
+    "性别",
+    "年龄",
+    "岗位名称",
+    "岗位职责",
+    "角色",
+    "责任民警",
+    "责任领导",
+    "备注",
+]
 STATION = "示例县公安局/城关派出所"
 
 
@@ -40,8 +52,9 @@ def sample_rows() -> list[list[str]]:
     return rows[1:]
 
 
-def write_csv(path: Path, rows: list[list[Any]], *, header: list[str] = HEADER,
-              encoding: str = "utf-8") -> Path:
+def write_csv(
+    path: Path, rows: list[list[Any]], *, header: list[str] = HEADER, encoding: str = "utf-8"
+) -> Path:
     with path.open("w", encoding=encoding, newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(header)
@@ -100,7 +113,11 @@ async def test_sample_import_creates_people_units_roles_and_bindings(app: App) -
         aux = await repo.person_by_employee_no(s, "FJ0001")
         assert aux is not None
         assert (aux.name, aux.gender, aux.age, aux.post, aux.unit_id) == (
-            "张明辉", "男", 27, "巡逻辅警", station.id
+            "张明辉",
+            "男",
+            27,
+            "巡逻辅警",
+            station.id,
         )
         assert aux.role_set == {Role.AUXILIARY}
         binding = await repo.current_binding(s, aux.id)
@@ -127,12 +144,36 @@ async def test_dry_run_reports_but_writes_nothing(app: App) -> None:
 
 
 async def test_english_headers_and_words_are_accepted(app: App, tmp_path: Path) -> None:
-    header = ["no", "unit", "employee_no", "name", "gender", "age", "post", "post_duties",
-              "role", "mentor", "leader", "note"]
+    header = [
+        "no",
+        "unit",
+        "employee_no",
+        "name",
+        "gender",
+        "age",
+        "post",
+        "post_duties",
+        "role",
+        "mentor",
+        "leader",
+        "note",
+    ]
     rows = [
         [1, "Town station", "P1", "Wang", "M", 40, "officer", "", "Mentor/Leader", "", "", ""],
-        [2, "Town station", "A1", "Li", "female", 22, "patrol", "-night shift", "", "P1", "Wang",
-         "+86 138 0000 0000"],
+        [
+            2,
+            "Town station",
+            "A1",
+            "Li",
+            "female",
+            22,
+            "patrol",
+            "-night shift",
+            "",
+            "P1",
+            "Wang",
+            "+86 138 0000 0000",
+        ],
     ]
     path = write_csv(tmp_path / "en.csv", rows, header=[f" {h.upper()} " for h in header])
     report = await run_import(app, path)
@@ -171,9 +212,7 @@ async def test_only_office_staff_may_import_and_export(app: App, tmp_path: Path)
 # ---------------------------------------------------------------- bad rows
 
 
-async def test_bad_rows_are_all_reported_and_nothing_is_written(
-    app: App, tmp_path: Path
-) -> None:
+async def test_bad_rows_are_all_reported_and_nothing_is_written(app: App, tmp_path: Path) -> None:
     await run_import(app, SAMPLE)
     before = await counts(app)
     rows = edited(
@@ -209,17 +248,37 @@ CASES: list[tuple[str, dict[str, dict[str, str]], str, str]] = [
     ("age not a number", {"FJ0001": {"年龄": "二十"}}, "年龄", "roster-bad-age"),
     ("unknown mentor", {"FJ0001": {"责任民警": "MJ999"}}, "责任民警", "roster-ref-unknown"),
     ("unknown leader", {"FJ0001": {"责任领导": "孙所长"}}, "责任领导", "roster-ref-unknown"),
-    ("mentor is no mentor", {"FJ0001": {"责任民警": "FJ0002"}}, "责任民警",
-     "roster-ref-not-mentor"),
-    ("name and number disagree", {"FJ0001": {"责任民警": "王建国(MJ002)"}}, "责任民警",
-     "roster-ref-name-mismatch"),
-    ("own mentor", {"FJ0001": {"角色": "辅警、责任民警", "责任民警": "FJ0001"}}, "责任民警",
-     "roster-ref-self"),
+    (
+        "mentor is no mentor",
+        {"FJ0001": {"责任民警": "FJ0002"}},
+        "责任民警",
+        "roster-ref-not-mentor",
+    ),
+    (
+        "name and number disagree",
+        {"FJ0001": {"责任民警": "王建国(MJ002)"}},
+        "责任民警",
+        "roster-ref-name-mismatch",
+    ),
+    (
+        "own mentor",
+        {"FJ0001": {"角色": "辅警、责任民警", "责任民警": "FJ0001"}},
+        "责任民警",
+        "roster-ref-self",
+    ),
     ("unknown role", {"FJ0001": {"角色": "协警"}}, "角色", "roster-bad-role"),
-    ("bad unit path", {"FJ0002": {"单位": "示例县公安局//城关派出所"}}, "单位",
-     "roster-bad-unit-path"),
-    ("formula text in csv", {"FJ0001": {"岗位职责": "=HYPERLINK(\"http://x\")"}}, "岗位职责",
-     "roster-formula"),
+    (
+        "bad unit path",
+        {"FJ0002": {"单位": "示例县公安局//城关派出所"}},
+        "单位",
+        "roster-bad-unit-path",
+    ),
+    (
+        "formula text in csv",
+        {"FJ0001": {"岗位职责": '=HYPERLINK("http://x")'}},
+        "岗位职责",
+        "roster-formula",
+    ),
     ("name too long", {"FJ0001": {"姓名": "张" * 65}}, "姓名", "roster-too-long"),
 ]
 
@@ -390,22 +449,59 @@ def big_roster(total: int) -> list[list[Any]]:
     rows: list[list[Any]] = []
     for s in range(60):
         unit = f"示例县公安局/第{s + 1}派出所"
-        rows.append([len(rows) + 1, unit, f"L{s:03d}", f"所长{s}", "男", 50, "所长", "", "领导",
-                     "", "", ""])
+        rows.append(
+            [
+                len(rows) + 1,
+                unit,
+                f"L{s:03d}",
+                f"所长{s}",
+                "男",
+                50,
+                "所长",
+                "",
+                "领导",
+                "",
+                "",
+                "",
+            ]
+        )
         rows.extend(
-            [len(rows) + 1 + m, unit, f"M{s:03d}{m}", f"民警{s}-{m}", "男", 40, "社区民警", "",
-             "民警", "", "", ""]
+            [
+                len(rows) + 1 + m,
+                unit,
+                f"M{s:03d}{m}",
+                f"民警{s}-{m}",
+                "男",
+                40,
+                "社区民警",
+                "",
+                "民警",
+                "",
+                "",
+                "",
+            ]
             for m in range(10)
         )
     i = 0
     while len(rows) < total:
         i += 1
         s, m = i % 60, i % 10
-        rows.append([
-            len(rows) + 1, f"示例县公安局/第{s + 1}派出所", f"FJ{i:06d}", f"辅警{i}",
-            "男" if i % 2 else "女", 20 + i % 40, "巡逻辅警", "协助民警开展巡逻防控，及时报告",
-            "辅警", f"民警{s}-{m}(M{s:03d}{m})", f"所长{s}(L{s:03d})", "示例",
-        ])
+        rows.append(
+            [
+                len(rows) + 1,
+                f"示例县公安局/第{s + 1}派出所",
+                f"FJ{i:06d}",
+                f"辅警{i}",
+                "男" if i % 2 else "女",
+                20 + i % 40,
+                "巡逻辅警",
+                "协助民警开展巡逻防控，及时报告",
+                "辅警",
+                f"民警{s}-{m}(M{s:03d}{m})",
+                f"所长{s}(L{s:03d})",
+                "示例",
+            ]
+        )
     return rows
 
 
@@ -433,9 +529,7 @@ async def test_changed_mentor_closes_old_binding_and_opens_new(
     assert change.employee_no == "FJ0001"
     assert change.before == ("李卫东(MJ002)", "陈志强(MJ004)")
     assert change.after == ("王建国(MJ001)", "陈志强(MJ004)")
-    aux, old_mentor, new_mentor = [
-        await person(app, no) for no in ("FJ0001", "MJ002", "MJ001")
-    ]
+    aux, old_mentor, new_mentor = [await person(app, no) for no in ("FJ0001", "MJ002", "MJ001")]
     async with app.sessionmaker() as s:
         history = await repo.binding_history(s, aux.id)
         assert [(b.mentor_id, b.valid_from, b.valid_to) for b in history] == [
@@ -444,10 +538,17 @@ async def test_changed_mentor_closes_old_binding_and_opens_new(
         ]
         assert history[1].changed_by == "test"
         events = (
-            await s.execute(select(AuditEvent).where(AuditEvent.seq > 1).order_by(AuditEvent.seq))
-        ).scalars().all()
+            (
+                await s.execute(
+                    select(AuditEvent).where(AuditEvent.seq > 1).order_by(AuditEvent.seq)
+                )
+            )
+            .scalars()
+            .all()
+        )
         assert [(e.kind, e.subject) for e in events] == [
-            ("binding.changed", "person:FJ0001"), ("roster.imported", "file:r.csv"),
+            ("binding.changed", "person:FJ0001"),
+            ("roster.imported", "file:r.csv"),
         ]
         assert events[0].payload == {"mentor": ["MJ002", "MJ001"], "leader": ["MJ004", "MJ004"]}
 
@@ -460,7 +561,8 @@ async def test_changed_person_is_updated_with_one_audit_event(app: App, tmp_path
     )
     report = await run_import(app, write_csv(tmp_path / "r.csv", rows))
     assert {u.employee_no: set(u.changes) for u in report.updated} == {
-        "FJ0003": {"post", "age", "unit"}, "MJ001": {"roles"},
+        "FJ0003": {"post", "age", "unit"},
+        "MJ001": {"roles"},
     }
     aux = await person(app, "FJ0003")
     assert (aux.post, aux.age, aux.unit.name) == ("社区辅警", 30, "示例县公安局")
@@ -531,8 +633,12 @@ async def test_export_then_import_changes_nothing(app: App, tmp_path: Path) -> N
 
 async def test_export_keeps_formula_looking_text_as_text(app: App, tmp_path: Path) -> None:
     await run_import(app, SAMPLE)
-    dangerous = {"note": "=HYPERLINK(\"http://evil\",\"x\")", "post": "+1+cmd|' /C calc'!A0",
-                 "post_duties": "-2+3", "name": "@SUM(1)"}
+    dangerous = {
+        "note": '=HYPERLINK("http://evil","x")',
+        "post": "+1+cmd|' /C calc'!A0",
+        "post_duties": "-2+3",
+        "name": "@SUM(1)",
+    }
     async with app.sessionmaker() as s:
         aux = await repo.person_by_employee_no(s, "FJ0001")
         assert aux is not None
@@ -547,7 +653,10 @@ async def test_export_keeps_formula_looking_text_as_text(app: App, tmp_path: Pat
     for cell in (row[3], row[6], row[7], row[11]):
         assert cell.data_type == "s" and cell.quotePrefix, cell.coordinate
     assert [row[i].value for i in (3, 6, 7, 11)] == [
-        dangerous["name"], dangerous["post"], dangerous["post_duties"], dangerous["note"]
+        dangerous["name"],
+        dangerous["post"],
+        dangerous["post_duties"],
+        dangerous["note"],
     ]
     assert not row[2].quotePrefix  # plain text is left alone
     table = roster_io.load(out)
@@ -599,7 +708,7 @@ def test_cli_bad_file_lists_problems_and_exits_one(
     assert "第 10 行，「责任民警」列：找不到「钱多多」" in out
     assert "未写入任何数据" in out
     assert main(["roster", "import", str(path), "--lang", "en"]) == 1
-    assert "row 8, column 性别: Gender \"男性\" is not valid" in capsys.readouterr().out
+    assert 'row 8, column 性别: Gender "男性" is not valid' in capsys.readouterr().out
 
 
 def test_cli_unreadable_file_exits_one_with_message(

@@ -135,9 +135,7 @@ async def force(app: App) -> Force:
     return built
 
 
-def make_sender(
-    app: App, channels: list[Any], time: FakeTime, **settings: Any
-) -> OutboxSender:
+def make_sender(app: App, channels: list[Any], time: FakeTime, **settings: Any) -> OutboxSender:
     return OutboxSender(
         app.sessionmaker,
         {ch.name: ch for ch in channels},
@@ -173,9 +171,16 @@ async def enqueue(
     rows = []
     for i in range(count):
         row = outbox.row_for(
-            person_id=acc.person_id, account=acc, kind="notice", ref=f"notice:{prefix}",
-            text=f"{prefix} {i}", buttons=buttons, dedupe_key=f"{prefix}:{i}",
-            not_before=now, now=now, priority=priority,
+            person_id=acc.person_id,
+            account=acc,
+            kind="notice",
+            ref=f"notice:{prefix}",
+            text=f"{prefix} {i}",
+            buttons=buttons,
+            dedupe_key=f"{prefix}:{i}",
+            not_before=now,
+            now=now,
+            priority=priority,
         )
         if chat is not None:
             row["chat_id"] = chat(i)
@@ -321,7 +326,9 @@ async def test_5xx_is_retried_with_backoff_then_failed_with_the_reason(
     assert all(gap >= want for gap, want in zip(gaps, [2, 4, 8, 16], strict=True))
     [down] = await rows_of(app, "down")
     assert (down.status, down.error, down.attempts) == (
-        OutboxStatus.FAILED, "Internal Server Error", 5
+        OutboxStatus.FAILED,
+        "Internal Server Error",
+        5,
     )
     [flaky] = await rows_of(app, "flaky")
     assert flaky.status == OutboxStatus.SENT and flaky.attempts == 3
@@ -340,7 +347,10 @@ async def test_max_attempts_is_a_setting(
 
 
 async def test_an_adapter_bug_is_retried_like_a_network_error(
-    app: App, force: Force, channel: FakeChannel, fake_time: FakeTime,
+    app: App,
+    force: Force,
+    channel: FakeChannel,
+    fake_time: FakeTime,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     async def broken(n: int) -> None:
@@ -508,9 +518,12 @@ async def test_run_delivers_what_is_enqueued_while_it_runs(
 
     channel.before = count
     sender = OutboxSender(
-        app.sessionmaker, {"test": channel}, clock=app.clock,
+        app.sessionmaker,
+        {"test": channel},
+        clock=app.clock,
         settings=app.settings.model_copy(update={"send_per_chat_interval": 0.0}),
-        catalog=app.catalog, poll_interval=5.0,
+        catalog=app.catalog,
+        poll_interval=5.0,
     )
     progress: list[int] = []
     sender.on_progress = lambda totals: progress.append(totals.sent)
@@ -558,8 +571,12 @@ class BotApi:
             self._tried.add(chat)
             return self._error(500, "Internal Server Error")
         self.delivered.append((chat, text))
-        message = {"message_id": self.calls, "date": 1_700_000_000, "text": text,
-                   "chat": {"id": chat, "type": "private"}}
+        message = {
+            "message_id": self.calls,
+            "date": 1_700_000_000,
+            "text": text,
+            "chat": {"id": chat, "type": "private"},
+        }
         return web.json_response({"ok": True, "result": message})
 
     @staticmethod
@@ -595,23 +612,47 @@ async def test_over_http_every_row_is_delivered_or_accounted_for(
         mentor = built["M001"]
         await bind_account(svc.session, app.clock, mentor, channel="telegram", user_id="6999")
         for chat in chats:
-            person = await add_person(svc.session, app.clock, employee_no=f"H{chat}",
-                                      name=f"辅警{chat}", unit=built.units["城关派出所"])
-            await people_repo.rebind(svc.session, auxiliary_id=person.id, mentor_id=mentor.id,
-                                     leader_id=built["L001"].id, at=app.clock.now(),
-                                     changed_by="test")
-            await bind_account(svc.session, app.clock, person, channel="telegram",
-                               user_id=str(chat))
+            person = await add_person(
+                svc.session,
+                app.clock,
+                employee_no=f"H{chat}",
+                name=f"辅警{chat}",
+                unit=built.units["城关派出所"],
+            )
+            await people_repo.rebind(
+                svc.session,
+                auxiliary_id=person.id,
+                mentor_id=mentor.id,
+                leader_id=built["L001"].id,
+                at=app.clock.now(),
+                changed_by="test",
+            )
+            await bind_account(
+                svc.session, app.clock, person, channel="telegram", user_id=str(chat)
+            )
         await svc.session.flush()
-        people = (await svc.session.execute(
-            select(Person).where(Person.employee_no.like("H%")))).scalars().all()
+        people = (
+            (await svc.session.execute(select(Person).where(Person.employee_no.like("H%"))))
+            .scalars()
+            .all()
+        )
         for person in people:
-            await svc.notifier.to_person(person, key="esc-person-left", kind="notice",
-                                         ref="notice:1", dedupe_key=f"n:{person.id}",
-                                         priority=PRIORITY_BULK, name=person.name)
+            await svc.notifier.to_person(
+                person,
+                key="esc-person-left",
+                kind="notice",
+                ref="notice:1",
+                dedupe_key=f"n:{person.id}",
+                priority=PRIORITY_BULK,
+                name=person.name,
+            )
     adapter = AiogramChannel(
-        settings.model_copy(update={"telegram_token": SecretStr("123456:TEST-token"),
-                                    "telegram_api_url": bot_api.url}),
+        settings.model_copy(
+            update={
+                "telegram_token": SecretStr("123456:TEST-token"),
+                "telegram_api_url": bot_api.url,
+            }
+        ),
         NoConversation(),  # type: ignore[arg-type]
     )
     try:

@@ -35,9 +35,8 @@ from bot.training_content import MULTIPLE, Question, load_modules
 from storage import audit
 from storage import people as repo
 from storage.db import make_engine
-from storage.models import AppendOnlyViolation, Assignment, AssignmentStatus, Base, Person
+from storage.models import AppendOnlyViolation, Assignment, AssignmentStatus, Person
 from storage.models_training import (
-    TRAINING_APPEND_ONLY,
     TrainingAnswer,
     TrainingAttempt,
     TrainingProgress,
@@ -639,17 +638,6 @@ async def test_chat_in_english(app: App) -> None:
 async def _cli_people(url: str) -> None:
     engine = make_engine(url)
     try:
-        async with engine.begin() as conn:
-            # The lead's migration adds these tables; until then the test creates them.
-            await conn.run_sync(
-                lambda c: Base.metadata.create_all(
-                    c,
-                    tables=[
-                        Base.metadata.tables[t]
-                        for t in ("training_version", "training_progress", *TRAINING_APPEND_ONLY)
-                    ],
-                )
-            )
         settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
         app = App(settings, engine, FrozenClock(datetime(2026, 12, 1, 2, tzinfo=UTC)))
         async with app.unit_of_work() as svc:

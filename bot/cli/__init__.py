@@ -31,9 +31,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _modules() -> list[Any]:
     # Imported here so `muster --help` stays fast and a broken feature module names itself.
-    from bot.cli import demo, notice, pledge, roster, run, tasks, training  # noqa: PLC0415
-    from bot.cli import checkins  # noqa: PLC0415
-    from bot.cli import hotline  # noqa: PLC0415
+    from bot.cli import (  # noqa: PLC0415
+        checkins,  # noqa: PLC0415
+        demo,
+        hotline,  # noqa: PLC0415
+        notice,
+        pledge,
+        roster,
+        run,
+        tasks,
+        training,
+    )
 
     return [*MODULES, roster, run, demo, tasks, pledge, notice, training, checkins, hotline]
 

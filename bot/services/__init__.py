@@ -10,12 +10,17 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalog
 from bot.notify import Notifier
+from bot.services.checkins import CheckinService
 from bot.services.escalations import EscalationService
+from bot.services.hotline import HotlineService
+from bot.services.notices import NoticeService
 from bot.services.people import PeopleService
 from bot.services.pledges import PledgeService
+from bot.services.register import RegisterService
 from bot.services.registration import RegistrationService
 from bot.services.roster import RosterService
 from bot.services.tasks import TaskService
+from bot.services.training import TrainingService
 
 
 class Services:
@@ -54,6 +59,54 @@ class Services:
             settings=self.settings,
             notifier=self.notifier,
             tasks=self.tasks,
+        )
+
+    @cached_property
+    def notices(self) -> NoticeService:
+        return NoticeService(
+            self.session,
+            clock=self.clock,
+            settings=self.settings,
+            notifier=self.notifier,
+            tasks=self.tasks,
+        )
+
+    @cached_property
+    def checkins(self) -> CheckinService:
+        return CheckinService(
+            self.session,
+            clock=self.clock,
+            settings=self.settings,
+            notifier=self.notifier,
+            tasks=self.tasks,
+            hotline=self.hotline,
+        )
+
+    @cached_property
+    def register(self) -> RegisterService:
+        return RegisterService(
+            self.session,
+            clock=self.clock,
+            settings=self.settings,
+            notifier=self.notifier,
+            tasks=self.tasks,
+            checkins=self.checkins,
+        )
+
+    @cached_property
+    def training(self) -> TrainingService:
+        return TrainingService(
+            self.session,
+            clock=self.clock,
+            settings=self.settings,
+            notifier=self.notifier,
+            tasks=self.tasks,
+        )
+
+    @cached_property
+    def hotline(self) -> HotlineService:
+        return HotlineService(
+            self.session, clock=self.clock, settings=self.settings, notifier=self.notifier
         )
 
     @cached_property

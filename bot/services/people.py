@@ -21,14 +21,19 @@ class PeopleService(Service):
             acc.chat_id = account.chat_id
         return acc, person
 
-    async def set_locale(self, person: Person | None, state: ConversationState, locale: str) -> None:
+    async def set_locale(
+        self, person: Person | None, state: ConversationState, locale: str
+    ) -> None:
         """Remember the language: on the person when known, else on the conversation."""
         state.locale = locale
         if person is not None and person.locale != locale:
             person.locale = locale
             await audit.append(
-                self.session, at=self.clock.now(), actor=f"person:{person.employee_no}",
-                kind="person.locale", subject=f"person:{person.employee_no}",
+                self.session,
+                at=self.clock.now(),
+                actor=f"person:{person.employee_no}",
+                kind="person.locale",
+                subject=f"person:{person.employee_no}",
                 payload={"locale": locale},
             )
         await self.session.flush()

@@ -102,7 +102,9 @@ class RegistrationService(Service):
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
             self.session.add(
                 InviteCode(
-                    person_id=person.id, code_hash=hash_code(code), created_at=now,
+                    person_id=person.id,
+                    code_hash=hash_code(code),
+                    created_at=now,
                     expires_at=expires,
                 )
             )
@@ -119,8 +121,13 @@ class RegistrationService(Service):
         await self.session.flush()
         if issued:
             await audit.append(
-                self.session, at=now, actor=actor.label, kind="invite.issued",
-                subject=f"unit:{unit}" if unit else (f"person:{employee_no}" if employee_no else "all"),
+                self.session,
+                at=now,
+                actor=actor.label,
+                kind="invite.issued",
+                subject=f"unit:{unit}"
+                if unit
+                else (f"person:{employee_no}" if employee_no else "all"),
                 payload={"employee_nos": [i.person.employee_no for i in issued]},
             )
         return issued
@@ -149,9 +156,10 @@ class RegistrationService(Service):
         if reason is None and person is not None:
             if person.status != PersonStatus.ACTIVE:
                 reason = "reg-code-wrong"
-            elif any(a.channel == account.channel for a in await repo.active_accounts_of(
-                self.session, person.id
-            )):
+            elif any(
+                a.channel == account.channel
+                for a in await repo.active_accounts_of(self.session, person.id)
+            ):
                 reason = "reg-person-has-account"
         if reason is not None or row is None or person is None:
             throttle.failures += 1
@@ -166,14 +174,20 @@ class RegistrationService(Service):
         row.used_at = now
         throttle.failures, throttle.locked_until, throttle.updated_at = 0, None, now
         acc = ChannelAccount(
-            person_id=person.id, channel=account.channel,
-            external_user_id=account.external_user_id, chat_id=account.chat_id,
-            bound_at=now, reachable=True,
+            person_id=person.id,
+            channel=account.channel,
+            external_user_id=account.external_user_id,
+            chat_id=account.chat_id,
+            bound_at=now,
+            reachable=True,
         )
         self.session.add(acc)
         await self.session.flush()
         await audit.append(
-            self.session, at=now, actor=f"person:{person.employee_no}", kind="account.bound",
+            self.session,
+            at=now,
+            actor=f"person:{person.employee_no}",
+            kind="account.bound",
             subject=f"person:{person.employee_no}",
             payload={"channel": account.channel, "external_user_id": account.external_user_id},
         )
@@ -192,7 +206,10 @@ class RegistrationService(Service):
         await self.session.flush()
         if accounts:
             await audit.append(
-                self.session, at=now, actor=actor.label, kind="account.unbound",
+                self.session,
+                at=now,
+                actor=actor.label,
+                kind="account.unbound",
                 subject=f"person:{employee_no}",
                 payload={
                     "accounts": [f"{a.channel}:{a.external_user_id}" for a in accounts],
@@ -212,8 +229,10 @@ class RegistrationService(Service):
         ).scalar_one_or_none()
         if row is None:
             row = RegistrationThrottle(
-                channel=account.channel, external_user_id=account.external_user_id,
-                failures=0, updated_at=self.clock.now(),
+                channel=account.channel,
+                external_user_id=account.external_user_id,
+                failures=0,
+                updated_at=self.clock.now(),
             )
             self.session.add(row)
             await self.session.flush()
