@@ -18,6 +18,7 @@ from bot.actions import encode
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalog, Translator
+from bot.policy import Policy
 from bot.text import esc
 from storage import outbox
 from storage import people as people_repo
@@ -26,6 +27,8 @@ from storage.models import Assignment, Binding, Campaign, ChannelAccount, Person
 PRIORITY_URGENT = 1  # escalations, replies to a person
 PRIORITY_TASK = 3  # reminders
 PRIORITY_BULK = 5  # broadcasts
+
+PUBLISHED = "task-published"  # the template of the message at publish time
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,8 @@ class Notifier:
         """One message per assignment (publish notice or reminder), rendered per locale."""
         if not assignments:
             return 0
+        if template == PUBLISHED and not Policy.from_json(campaign.policy).remind_at_publish:
+            return 0  # the kind's policy says: no message at publish time
         now = self.clock.now()
         person_ids = [p for _, p in assignments]
         locales = await self._locales(person_ids)

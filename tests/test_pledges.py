@@ -265,3 +265,11 @@ async def test_republish_with_new_deadline_moves_it_and_other_audience_adds_nobo
         )
         assert len(rows) == 4 and set(rows) == {later}
     assert len(await outbox_for(app, "A001")) == 1
+
+
+async def test_policy_can_turn_off_the_message_at_publish(app: App) -> None:
+    await _setup(app)
+    app.settings.policies = {"pledge": {"remind_at_publish": False}}
+    result = await _publish(app)
+    assert result.assigned == 4
+    assert await outbox_for(app, "A001") == []
