@@ -48,7 +48,6 @@ from sqlalchemy import Index, MetaData, Table, UniqueConstraint, func, insert, s
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
-import bot.services.pledges as pledges_mod  # noqa: E402
 from bot import notify  # noqa: E402
 from bot.actor import Actor  # noqa: E402
 from bot.app import App  # noqa: E402
@@ -252,8 +251,7 @@ async def baseline(engine: AsyncEngine, people: int, trace: bool) -> Measure:
 
 STEP_TIMES: dict[str, list[float]] = defaultdict(list)
 STEP_ORDER = (
-    "tasks.assign (INSERT ... SELECT + read ids)",
-    "assignment_pairs (read back person ids)",
+    "tasks.assign_pairs (INSERT ... SELECT ... RETURNING)",
     "notifier.task_messages (total)",
     "  notifier._locales",
     "  outbox.accounts_for",
@@ -277,9 +275,8 @@ def _timed(name: str, fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaita
 
 def install_step_timers() -> None:
     """Wrap the steps of publish (the services are not changed on disk)."""
-    TaskService.assign = _timed("tasks.assign (INSERT ... SELECT + read ids)", TaskService.assign)
-    pledges_mod.assignment_pairs = _timed(  # type: ignore[assignment]
-        "assignment_pairs (read back person ids)", notify.assignment_pairs
+    TaskService.assign_pairs = _timed(  # type: ignore[method-assign]
+        "tasks.assign_pairs (INSERT ... SELECT ... RETURNING)", TaskService.assign_pairs
     )
     notify.Notifier.task_messages = _timed(  # type: ignore[method-assign]
         "notifier.task_messages (total)", notify.Notifier.task_messages
@@ -367,9 +364,9 @@ async def run(args: argparse.Namespace) -> int:
         for name in STEP_ORDER:
             times = STEP_TIMES.get(name, [])
             print(f"    {name:<46} {sum(times):6.2f} s  ({len(times)} call(s))")
-        rest = sum(STEP_TIMES[STEP_ORDER[2]]) - sum(
-            sum(STEP_TIMES.get(n, [])) for n in STEP_ORDER[3:6]
-        )
+        total = "notifier.task_messages (total)"
+        parts = [n for n in STEP_ORDER if n.startswith("  ")]
+        rest = sum(STEP_TIMES[total]) - sum(sum(STEP_TIMES.get(n, [])) for n in parts)
         print(f"    {'  building the outbox rows in Python':<46} {rest:6.2f} s")
     finally:
         await engine.dispose()

@@ -203,7 +203,7 @@ class Notifier:
             reason=self.t(boss.locale)(reason),
         )
 
-    async def account_of(self, person_id: int) -> ChannelAccount | None:
+    async def account_of(self, person_id: int) -> Any:
         return (await outbox.accounts_for(self.session, [person_id])).get(person_id)
 
 

@@ -14,24 +14,27 @@ from storage.models import ChannelAccount, Outbox, OutboxStatus
 CHUNK = 1000  # rows per INSERT: 16 columns x 1000 stays under both drivers' parameter caps
 
 
-async def accounts_for(
-    session: AsyncSession, person_ids: Sequence[int]
-) -> dict[int, ChannelAccount]:
-    """The active account of each person (one per person; the newest if several)."""
-    out: dict[int, ChannelAccount] = {}
+async def accounts_for(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, Any]:
+    """The active account of each person (the newest if several), as light rows with
+    id, person_id, channel, chat_id and reachable: no ORM objects for 100,000 people."""
+    out: dict[int, Any] = {}
     ids = list(set(person_ids))
     for i in range(0, len(ids), CHUNK):
-        rows = (
-            await session.execute(
-                select(ChannelAccount)
-                .where(
-                    ChannelAccount.person_id.in_(ids[i : i + CHUNK]),
-                    ChannelAccount.unbound_at.is_(None),
-                )
-                .order_by(ChannelAccount.bound_at)
+        rows = await session.execute(
+            select(
+                ChannelAccount.id,
+                ChannelAccount.person_id,
+                ChannelAccount.channel,
+                ChannelAccount.chat_id,
+                ChannelAccount.reachable,
             )
-        ).scalars()
-        for acc in rows:
+            .where(
+                ChannelAccount.person_id.in_(ids[i : i + CHUNK]),
+                ChannelAccount.unbound_at.is_(None),
+            )
+            .order_by(ChannelAccount.bound_at)
+        )
+        for acc in rows.all():
             out[acc.person_id] = acc
     return out
 
@@ -39,7 +42,7 @@ async def accounts_for(
 def row_for(
     *,
     person_id: int | None,
-    account: ChannelAccount | None,
+    account: Any,
     kind: str,
     ref: str | None,
     text: str,
