@@ -8,10 +8,12 @@ from pathlib import Path
 
 from bot.actor import Actor
 from bot.app import App
+from bot.cli.common import fail as _fail
+from bot.cli.common import translator as _translator
 from bot.cli.pledge import table
 from bot.config import Settings
 from bot.errors import DomainError
-from bot.i18n import LOCALES, Catalog, Translator
+from bot.i18n import LOCALES, Translator
 from bot.roster_io import Problem
 from bot.services.checkins import CheckinStatus, Numbers, Week, current_week
 from bot.services.register import ImportReport
@@ -73,15 +75,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     rep.add_argument("employee_no", nargs="?", metavar="EMPLOYEE_NO")
     rep.add_argument("--clear", action="store_true", help="the unit's leaders file again")
     rep.set_defaults(func=cmd_register_reporter)
-
-
-def _translator(settings: Settings, lang: str | None) -> Translator:
-    return Catalog(settings.locales_dir, settings.default_locale).translator(lang, settings.tz)
-
-
-def _fail(t: Translator, exc: DomainError) -> int:
-    print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
-    return 1
 
 
 def _week(args: argparse.Namespace, app: App) -> Week:

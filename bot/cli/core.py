@@ -56,8 +56,11 @@ async def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await app.close()
     if broken is not None:
-        print(f"audit chain BROKEN at event {broken.seq}: {broken.reason} "
-              f"({count} events before it are intact)", file=sys.stderr)
+        print(
+            f"audit chain BROKEN at event {broken.seq}: {broken.reason} "
+            f"({count} events before it are intact)",
+            file=sys.stderr,
+        )
         return 1
     print(f"audit chain intact: {count} events")
     return 0
@@ -79,10 +82,16 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
         writer = csv.writer(fh)
         writer.writerow(["工号", "姓名", "单位", "邀请码", "有效期至", "链接"])
         for item in issued:
-            writer.writerow([
-                item.person.employee_no, item.person.name, item.person.unit.name,
-                item.code, item.expires_at_iso, item.deep_link,
-            ])
+            writer.writerow(
+                [
+                    item.person.employee_no,
+                    item.person.name,
+                    item.person.unit.name,
+                    item.code,
+                    item.expires_at_iso,
+                    item.deep_link,
+                ]
+            )
     print(f"{len(issued)} codes written to {args.out}")
     return 0
 

@@ -1,4 +1,11 @@
-"""`muster demo`: a SQLite database, the sample roster and a console chat. No token needed."""
+"""`muster demo`: a SQLite database, the sample roster and a console chat. No token needed.
+
+A fresh demo database gets real work: everybody but the last two auxiliaries has a console
+account (those two show registration with a "new phone"), and the sample pledges, a
+training module and this week's check-in and register are published, so the outbox holds
+each person's notifications until the tester picks them. Quiet hours are off unless
+MUSTER_QUIET_HOURS is set: a demo tried in the evening should still show its messages.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +14,26 @@ import contextlib
 import secrets
 import signal
 import sys
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actor import Actor
 from bot.app import App
 from bot.channels.console import CHANNEL, ConsoleChannel, NewPhone, Profile, Who
+from bot.channels.console_inbox import ConsoleInbox
 from bot.cli.roster import render_report
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core import Account
 from bot.errors import DomainError
-from bot.i18n import LOCALES
+from bot.i18n import LOCALES, Translator
+from bot.services import Services
+from bot.services.checkins import current_week
+from scheduled.checkins import open_week
 from storage import audit
 from storage import people as repo
 from storage.db import make_engine, upgrade
@@ -27,6 +41,13 @@ from storage.models import ChannelAccount, ConversationState, Person, PersonStat
 
 DEFAULT_DB = Path("muster-demo.db")
 ROLE_RANK = {Role.OFFICE: 0, Role.LEADER: 1, Role.MENTOR: 2, Role.AUXILIARY: 3}
+ACTOR = "cli:demo"
+UNBOUND = 2  # the last auxiliaries get no console account: they show registration
+SAMPLE_PLEDGES = ("confidentiality", "online-conduct", "responsibility")
+SAMPLE_TRAINING = "duties-limits"
+PLEDGE_DAYS = 7
+TRAINING_DAYS = 14
+DUE_AT = time(12, 0)  # local; deadlines fall at noon, not at the minute the demo started
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -34,7 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "demo", help="try Muster in the terminal: SQLite, a sample roster, a console chat"
     )
     demo.add_argument(
-        "--db", type=Path, default=DEFAULT_DB,
+        "--db",
+        type=Path,
+        default=DEFAULT_DB,
         help=f"SQLite file to use (default ./{DEFAULT_DB}); kept between runs",
     )
     demo.add_argument("--reset", action="store_true", help="delete the database and start over")
@@ -50,16 +73,15 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         print("\n".join(exc.lines), file=sys.stderr)
         return 1
     try:
-        t = app.translator()
-        intro = [t("console-db", path=str(args.db.resolve()))]
-        key = "console-roster-loaded" if loaded.fresh else "console-roster-kept"
-        intro.append(t(key, people=loaded.people))
+        directory = DemoDirectory(app)
+        intro = await intro_lines(app, loaded, directory, str(args.db.resolve()))
         channel = ConsoleChannel(
             conversation=app.conversation(),
-            directory=DemoDirectory(app),
+            directory=directory,
             translator=app.translator,
             read=terminal_input,
             files_dir=args.db.resolve().parent / "muster-demo-files",
+            inbox=ConsoleInbox(app, channel=CHANNEL),
         )
         return await channel.run(intro=intro)
     finally:
@@ -74,27 +96,43 @@ class DemoSetupError(Exception):
         self.lines = lines
 
 
+@dataclass(frozen=True, slots=True)
+class SampleTask:
+    title: str  # in the demo's language
+    people: int  # how many got it
+
+
+@dataclass(frozen=True, slots=True)
 class Loaded:
-    def __init__(self, *, fresh: bool, people: int) -> None:
-        self.fresh = fresh  # the sample roster was imported just now
-        self.people = people
+    fresh: bool  # the sample roster was imported just now
+    people: int
+    work: tuple[SampleTask, ...] = ()  # published just now
 
 
 async def open_demo(
-    settings: Settings, db: Path, *, reset: bool = False, lang: str | None = None
+    settings: Settings,
+    db: Path,
+    *,
+    reset: bool = False,
+    lang: str | None = None,
+    clock: Clock | None = None,
 ) -> tuple[App, Loaded]:
     """Create or upgrade the SQLite file with the real migrations; load the sample once."""
     url = _prepare_file(db, reset=reset)
-    settings = settings.model_copy(
-        update={"database_url": url, "default_locale": lang or settings.default_locale}
-    )
+    changes: dict[str, object] = {
+        "database_url": url,
+        "default_locale": lang or settings.default_locale,
+    }
+    if "quiet_hours" not in settings.model_fields_set:
+        changes["quiet_hours"] = "off"
+    settings = settings.model_copy(update=changes)
     engine = make_engine(url)
     try:
         await upgrade(engine)
     except BaseException:
         await engine.dispose()
         raise
-    app = App(settings, engine, SystemClock())
+    app = App(settings, engine, clock or SystemClock())
     try:
         loaded = await load_sample(app)
     except DomainError as exc:
@@ -107,17 +145,77 @@ async def open_demo(
 
 
 async def load_sample(app: App) -> Loaded:
-    """Import content/sample/roster.csv into an empty database; keep existing data."""
+    """Import content/sample/roster.csv into an empty database, bind console accounts and
+    publish sample work, all in one transaction; keep existing data."""
     async with app.unit_of_work() as svc:
         count = await svc.session.scalar(select(func.count()).select_from(Person)) or 0
         if count:
             return Loaded(fresh=False, people=count)
         sample = app.settings.content_dir / "sample" / "roster.csv"
-        report = await svc.roster.import_file(Actor.cli("cli:demo"), sample)
+        report = await svc.roster.import_file(Actor.cli(ACTOR), sample)
         if report.errors:
             raise DemoSetupError(render_report(app.translator(), report))
         count = await svc.session.scalar(select(func.count()).select_from(Person)) or 0
-    return Loaded(fresh=True, people=count)
+        await bind_sample_accounts(svc.session, app.clock.now())
+        work = await publish_sample_work(svc, app)
+    return Loaded(fresh=True, people=count, work=work)
+
+
+async def bind_sample_accounts(session: AsyncSession, now: datetime) -> None:
+    """A console account for every active person but the last UNBOUND auxiliaries, so their
+    notifications can be delivered (the outbox takes the chat from the account)."""
+    persons = (
+        (await session.execute(select(Person).where(Person.status == PersonStatus.ACTIVE)))
+        .scalars()
+        .all()
+    )
+    auxiliaries = sorted(p.employee_no for p in persons if Role.AUXILIARY in p.role_set)
+    left_out = set(auxiliaries[-UNBOUND:])
+    for person in sorted(persons, key=lambda p: p.employee_no):
+        if person.employee_no not in left_out:
+            await _bind(session, person, now)
+
+
+async def publish_sample_work(svc: Services, app: App) -> tuple[SampleTask, ...]:
+    """Publish the sample pledges and training module and open the current week."""
+    actor = Actor.cli(ACTOR)
+    t = app.translator()
+    now = app.clock.now()
+    work: list[SampleTask] = []
+    for key in SAMPLE_PLEDGES:
+        published = await svc.pledges.publish(actor, key, due_at=_due(app, now, PLEDGE_DAYS))
+        docs = svc.pledges.documents(key)
+        title = (docs.get(t.locale) or docs["zh_CN"]).title
+        work.append(SampleTask(title, published.assigned))
+    training = await svc.training.publish(
+        actor, SAMPLE_TRAINING, due_at=_due(app, now, TRAINING_DAYS)
+    )
+    title = training.titles.get(t.locale) or training.titles.get("zh_CN") or training.key
+    work.append(SampleTask(title, training.assigned))
+    # the week whose check-in opened last, as `muster checkins open` does: outside the
+    # Monday-to-Thursday window its tasks are late at once, and the ladder shows that
+    week = current_week(now, app.settings)
+    opened = await open_week(svc, actor, week)
+    work.append(SampleTask(t("checkin-title", week=week.key), opened.checkin.assigned))
+    work.append(SampleTask(t("register-title", week=week.key), opened.register.assigned))
+    return tuple(work)
+
+
+async def intro_lines(app: App, loaded: Loaded, directory: DemoDirectory, db: str) -> list[str]:
+    """What the demo says before the picker: the database, the roster, the work."""
+    t = app.translator()
+    lines = [t("console-db", path=db)]
+    key = "console-roster-loaded" if loaded.fresh else "console-roster-kept"
+    lines.append(t(key, people=loaded.people))
+    if loaded.work:
+        tasks = [t("console-work-task", title=w.title, people=w.people) for w in loaded.work]
+        lines.append(t("console-work", tasks=_join(t, tasks)))
+    unbound = [who.name for who in await directory.people() if not who.bound]
+    if unbound:
+        lines.append(t("console-inbox-intro-unbound", names=_join(t, unbound)))
+    else:
+        lines.append(t("console-inbox-intro"))
+    return lines
 
 
 class DemoDirectory:
@@ -129,10 +227,10 @@ class DemoDirectory:
     async def people(self) -> list[Who]:
         async with self.app.sessionmaker() as session:
             persons = (
-                await session.execute(
-                    select(Person).where(Person.status == PersonStatus.ACTIVE)
-                )
-            ).scalars().all()
+                (await session.execute(select(Person).where(Person.status == PersonStatus.ACTIVE)))
+                .scalars()
+                .all()
+            )
             bound = set(
                 (
                     await session.execute(
@@ -164,21 +262,7 @@ class DemoDirectory:
             for acc in await repo.active_accounts_of(svc.session, person.id):
                 if acc.channel == CHANNEL:
                     return acc.external_user_id
-            user_id = f"{CHANNEL}:{employee_no}"
-            now = self.app.clock.now()
-            svc.session.add(
-                ChannelAccount(
-                    person_id=person.id, channel=CHANNEL, external_user_id=user_id,
-                    chat_id=user_id, bound_at=now, reachable=True,
-                )
-            )
-            await svc.session.flush()
-            await audit.append(
-                svc.session, at=now, actor="cli:demo", kind="account.bound",
-                subject=f"person:{employee_no}",
-                payload={"channel": CHANNEL, "external_user_id": user_id, "demo": True},
-            )
-        return user_id
+            return await _bind(svc.session, person, self.app.clock.now())
 
     async def new_phone(self) -> NewPhone:
         """A fresh console account, and a code for the first auxiliary not yet bound."""
@@ -186,17 +270,21 @@ class DemoDirectory:
         async with self.app.unit_of_work() as svc:
             bound = select(ChannelAccount.person_id).where(ChannelAccount.unbound_at.is_(None))
             candidates = (
-                await svc.session.execute(
-                    select(Person).where(
-                        Person.status == PersonStatus.ACTIVE, Person.id.not_in(bound)
+                (
+                    await svc.session.execute(
+                        select(Person).where(
+                            Person.status == PersonStatus.ACTIVE, Person.id.not_in(bound)
+                        )
                     )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             if not candidates:
                 return NewPhone(user_id)
             person = min(candidates, key=lambda p: (-_rank(p), p.employee_no))
             issued = await svc.registration.issue_codes(
-                Actor.cli("cli:demo"), employee_no=person.employee_no
+                Actor.cli(ACTOR), employee_no=person.employee_no
             )
         if not issued:
             return NewPhone(user_id)
@@ -217,6 +305,41 @@ class DemoDirectory:
         if person is None:
             return Profile(None, state_locale)
         return Profile(person.name, person.locale or state_locale)
+
+
+async def _bind(session: AsyncSession, person: Person, now: datetime) -> str:
+    """Give the person a console account (it is the demo: no invite code); its user id."""
+    user_id = f"{CHANNEL}:{person.employee_no}"
+    session.add(
+        ChannelAccount(
+            person_id=person.id,
+            channel=CHANNEL,
+            external_user_id=user_id,
+            chat_id=user_id,
+            bound_at=now,
+            reachable=True,
+        )
+    )
+    await session.flush()
+    await audit.append(
+        session,
+        at=now,
+        actor=ACTOR,
+        kind="account.bound",
+        subject=f"person:{person.employee_no}",
+        payload={"channel": CHANNEL, "external_user_id": user_id, "demo": True},
+    )
+    return user_id
+
+
+def _due(app: App, now: datetime, days: int) -> datetime:
+    """Noon, local time, `days` days from today."""
+    today = now.astimezone(app.settings.tz).date()
+    return datetime.combine(today + timedelta(days=days), DUE_AT, tzinfo=app.settings.tz)
+
+
+def _join(t: Translator, items: list[str]) -> str:
+    return t("console-list-sep").join(items)
 
 
 def _prepare_file(db: Path, *, reset: bool) -> str:

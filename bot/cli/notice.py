@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import html
-import re
 import sys
 import time
 import unicodedata
@@ -19,10 +17,13 @@ from typing import TextIO
 
 from bot.actor import Actor
 from bot.app import App
+from bot.cli.common import fail as _fail
+from bot.cli.common import plain
+from bot.cli.common import translator as _translator
 from bot.cli.tasks import parse_local
 from bot.config import Settings
 from bot.errors import DomainError
-from bot.i18n import LOCALES, Catalog, Translator
+from bot.i18n import LOCALES, Translator
 from bot.services.notices import (
     MAX_ATTACHMENT,
     AttachmentTooLarge,
@@ -39,7 +40,6 @@ POLL = 1.0  # seconds between looks at the outbox while waiting
 STALL = 60.0  # seconds without progress before asking whether the bot runs
 PRINT_EVERY = 10.0  # seconds between progress lines when the output is not a terminal
 BAR = 30
-_TAG = re.compile(r"<[^>]+>")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -105,20 +105,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ng.add_argument("notice_id", type=int, metavar="ID")
     ng.add_argument("--dry-run", action="store_true", help="only say how many would get it")
     ng.set_defaults(func=cmd_notice_nudge)
-
-
-def _translator(settings: Settings, lang: str | None) -> Translator:
-    return Catalog(settings.locales_dir, settings.default_locale).translator(lang, settings.tz)
-
-
-def _fail(t: Translator, exc: DomainError) -> int:
-    print(f"muster: {plain(t(exc.key, **exc.args_))}", file=sys.stderr)
-    return 1
-
-
-def plain(text: str) -> str:
-    """Message HTML as terminal text."""
-    return html.unescape(_TAG.sub("", text))
 
 
 def read_text(path: Path) -> str:

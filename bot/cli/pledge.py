@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 
 from bot.actor import Actor
 from bot.app import App
+from bot.cli.common import fail as _fail
+from bot.cli.common import translator as _translator
 from bot.config import Settings
 from bot.errors import DomainError
-from bot.i18n import LOCALES, Catalog, Translator
+from bot.i18n import LOCALES, Translator
 from bot.reports.pledge_export import write_pledge_export
 from bot.reports.receipt import render_receipt
 from bot.services.pledges import PledgeStatus
@@ -33,16 +35,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     lang.add_argument("--lang", choices=LOCALES, help="language of the output (default zh_CN)")
 
     pub = pledge_sub.add_parser(
-        "publish", parents=[lang],
+        "publish",
+        parents=[lang],
         help="freeze the current text as a version and assign it to an audience",
     )
     pub.add_argument("key", help="pledge key, e.g. confidentiality")
     pub.add_argument(
-        "--audience", required=True, metavar="SPEC",
+        "--audience",
+        required=True,
+        metavar="SPEC",
         help="all, or unit:NAME, role:ROLE, post:NAME, emp:NO (comma separated)",
     )
     pub.add_argument(
-        "--due", metavar="YYYY-MM-DDTHH:MM",
+        "--due",
+        metavar="YYYY-MM-DDTHH:MM",
         help="deadline in local time (MUSTER_TIMEZONE, default Asia/Shanghai)",
     )
     pub.set_defaults(func=cmd_pledge_publish)
@@ -79,15 +85,6 @@ def parse_due(value: str, tz: ZoneInfo) -> datetime:
     raise BadDue(value)
 
 
-def _translator(settings: Settings, lang: str | None) -> Translator:
-    return Catalog(settings.locales_dir, settings.default_locale).translator(lang, settings.tz)
-
-
-def _fail(t: Translator, exc: DomainError) -> int:
-    print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
-    return 1
-
-
 async def cmd_pledge_publish(args: argparse.Namespace, settings: Settings) -> int:
     """Publish a pledge to an audience and print the version, counts and hashes."""
     t = _translator(settings, args.lang)
@@ -96,8 +93,10 @@ async def cmd_pledge_publish(args: argparse.Namespace, settings: Settings) -> in
         try:
             due_at = parse_due(args.due, settings.tz)
         except BadDue:
-            print(f"muster: {t('pledge-cli-bad-due', value=args.due, tz=settings.timezone)}",
-                  file=sys.stderr)
+            print(
+                f"muster: {t('pledge-cli-bad-due', value=args.due, tz=settings.timezone)}",
+                file=sys.stderr,
+            )
             return 2
     app = await App.open(settings)
     try:
@@ -111,8 +110,15 @@ async def cmd_pledge_publish(args: argparse.Namespace, settings: Settings) -> in
     finally:
         await app.close()
     doc = docs.get(t.locale) or docs["zh_CN"]
-    print(t("pledge-cli-published", title=doc.title, pledge=result.key,
-            version=str(result.version), new="yes" if result.new_version else "no"))
+    print(
+        t(
+            "pledge-cli-published",
+            title=doc.title,
+            pledge=result.key,
+            version=str(result.version),
+            new="yes" if result.new_version else "no",
+        )
+    )
     print(t("pledge-cli-assigned", assigned=result.assigned, replaced=result.replaced))
     if due_at is not None:
         print(t("pledge-cli-due", due=t.time(due_at), tz=settings.timezone))
@@ -138,8 +144,14 @@ async def cmd_pledge_status(args: argparse.Namespace, settings: Settings) -> int
 
 def render_status(t: Translator, status: PledgeStatus, *, now: datetime) -> list[str]:
     """The status as terminal lines: a table per unit, then the pending people."""
-    lines = [t("pledge-cli-status-title", pledge=status.key, version=str(status.version),
-               now=t.time(now))]
+    lines = [
+        t(
+            "pledge-cli-status-title",
+            pledge=status.key,
+            version=str(status.version),
+            now=t.time(now),
+        )
+    ]
     if not status.units:
         lines.append(t("pledge-cli-status-empty"))
         return lines
@@ -147,8 +159,16 @@ def render_status(t: Translator, status: PledgeStatus, *, now: datetime) -> list
     counts.append([t("report-total"), *(sum(c[i] for c in counts) for i in range(1, 5))])
     lines.extend(
         table(
-            [t(k) for k in ("report-col-unit", "report-col-assigned", "report-col-signed",
-                            "report-col-pending", "report-col-overdue")],
+            [
+                t(k)
+                for k in (
+                    "report-col-unit",
+                    "report-col-assigned",
+                    "report-col-signed",
+                    "report-col-pending",
+                    "report-col-overdue",
+                )
+            ],
             [[str(v) for v in row] for row in counts],
             numeric={1, 2, 3, 4},
         )
@@ -161,10 +181,20 @@ def render_status(t: Translator, status: PledgeStatus, *, now: datetime) -> list
     flag = t("report-overdue-flag")
     lines.extend(
         table(
-            [t(k) for k in ("report-col-unit", "report-col-name", "report-col-employee-no",
-                            "report-col-due", "report-col-status")],
-            [[p.unit, p.name, p.employee_no, t.time(p.due_at), flag if p.overdue else ""]
-             for p in status.pending],
+            [
+                t(k)
+                for k in (
+                    "report-col-unit",
+                    "report-col-name",
+                    "report-col-employee-no",
+                    "report-col-due",
+                    "report-col-status",
+                )
+            ],
+            [
+                [p.unit, p.name, p.employee_no, t.time(p.due_at), flag if p.overdue else ""]
+                for p in status.pending
+            ],
         )
     )
     return lines

@@ -26,18 +26,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     lang.add_argument("--lang", choices=LOCALES, help="language of the report (default zh_CN)")
 
     imp = roster_sub.add_parser(
-        "import", parents=[lang],
+        "import",
+        parents=[lang],
         help="check and apply a roster .xlsx or .csv (UTF-8 or GBK); nothing is written "
         "if any row is bad",
     )
     imp.add_argument("file", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     imp.add_argument(
-        "--mark-missing-left", action="store_true",
+        "--mark-missing-left",
+        action="store_true",
         help="mark active people who are not in the file as left",
     )
     imp.add_argument(
-        "--units-must-exist", action="store_true",
+        "--units-must-exist",
+        action="store_true",
         help="treat a unit that is not in the database as an error instead of creating it",
     )
     imp.set_defaults(func=cmd_roster_import)
@@ -56,7 +59,9 @@ async def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int
     try:
         async with app.unit_of_work() as svc:
             report = await svc.roster.import_file(
-                Actor.cli("cli:roster-import"), args.file, dry_run=args.dry_run,
+                Actor.cli("cli:roster-import"),
+                args.file,
+                dry_run=args.dry_run,
                 mark_missing_left=args.mark_missing_left,
                 units_must_exist=args.units_must_exist,
             )
@@ -101,9 +106,13 @@ def render_report(t: Translator, report: ImportReport) -> list[str]:
         return lines
     lines.append(
         t(
-            "roster-report-counts", created=len(report.created), updated=len(report.updated),
-            unchanged=report.unchanged, reactivated=len(report.reactivated),
-            units=len(report.units_created), bindings=len(report.binding_changes),
+            "roster-report-counts",
+            created=len(report.created),
+            updated=len(report.updated),
+            unchanged=report.unchanged,
+            reactivated=len(report.reactivated),
+            units=len(report.units_created),
+            bindings=len(report.binding_changes),
         )
     )
     if report.units_created:
@@ -111,11 +120,17 @@ def render_report(t: Translator, report: ImportReport) -> list[str]:
         more = "…" if len(units) > SHOW_AT_MOST else ""
         lines.append(t("roster-report-units", units=sep.join(units[:SHOW_AT_MOST]) + more))
     lines.extend(
-        _capped(t, [
-            t("roster-report-updated", who=f"{u.name}({u.employee_no})",
-              fields=sep.join(t(f"roster-field-{f}") for f in u.changes))
-            for u in report.updated
-        ])
+        _capped(
+            t,
+            [
+                t(
+                    "roster-report-updated",
+                    who=f"{u.name}({u.employee_no})",
+                    fields=sep.join(t(f"roster-field-{f}") for f in u.changes),
+                )
+                for u in report.updated
+            ],
+        )
     )
     lines.extend(
         _capped(t, [binding_line(t, c) for c in report.binding_changes if c.before is not None])
@@ -159,8 +174,10 @@ def binding_line(t: Translator, change: BindingChange) -> str:
         return " / ".join(r or "-" for r in refs)
 
     return t(
-        "roster-report-binding", who=f"{change.name}({change.employee_no})",
-        before=pair(change.before), after=pair(change.after),
+        "roster-report-binding",
+        who=f"{change.name}({change.employee_no})",
+        before=pair(change.before),
+        after=pair(change.after),
     )
 
 

@@ -26,12 +26,15 @@ SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as s
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run = sub.add_parser("run", help="run the bot: long polling, or a webhook server")
     run.add_argument(
-        "--webhook", action="store_true",
+        "--webhook",
+        action="store_true",
         help="serve a webhook on MUSTER_WEBHOOK_LISTEN instead of long polling "
-             "(needs MUSTER_WEBHOOK_URL and MUSTER_WEBHOOK_SECRET)",
+        "(needs MUSTER_WEBHOOK_URL and MUSTER_WEBHOOK_SECRET)",
     )
     run.add_argument(
-        "--channel", choices=CHANNELS, default=None,
+        "--channel",
+        choices=CHANNELS,
+        default=None,
         help="chat library to run (default: MUSTER_CHANNEL)",
     )
     run.set_defaults(func=cmd_run)
@@ -80,18 +83,20 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     sender = asyncio.create_task(run_sender(app, [channel]), name="outbox-sender")
     try:
         if args.webhook:
-            print(f"muster: webhook server on {settings.webhook_listen} "
-                  f"for {settings.webhook_url} ({LIBRARIES[channel_name]}); Ctrl+C stops",
-                  flush=True)
+            print(
+                f"muster: webhook server on {settings.webhook_listen} "
+                f"for {settings.webhook_url} ({LIBRARIES[channel_name]}); Ctrl+C stops",
+                flush=True,
+            )
             try:
                 await channel.run_webhook()
             except OSError as exc:  # the port is taken, or not ours to bind
-                print(f"muster: cannot listen on {settings.webhook_listen}: {exc}",
-                      file=sys.stderr)
+                print(
+                    f"muster: cannot listen on {settings.webhook_listen}: {exc}", file=sys.stderr
+                )
                 return 1
         else:
-            print(f"muster: long polling ({LIBRARIES[channel_name]}); Ctrl+C stops",
-                  flush=True)
+            print(f"muster: long polling ({LIBRARIES[channel_name]}); Ctrl+C stops", flush=True)
             await channel.run_polling()
     except ChannelError as exc:
         print(f"muster: cannot start the bot: {exc.reason}", file=sys.stderr)

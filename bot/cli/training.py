@@ -11,10 +11,12 @@ from typing import Any
 
 from bot.actor import Actor
 from bot.app import App
+from bot.cli.common import fail as _fail
+from bot.cli.common import translator as _translator
 from bot.cli.pledge import BadDue, parse_due, table
 from bot.config import Settings
 from bot.errors import DomainError
-from bot.i18n import LOCALES, Catalog, Translator
+from bot.i18n import LOCALES, Translator
 from bot.roster_io import INJECTION_PREFIXES
 from bot.services.training import TrainingStats, TrainingStatus
 from storage.models import AssignmentStatus
@@ -87,15 +89,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sta.add_argument("key")
     sta.add_argument("--version", type=int, help="a published version (default: the latest)")
     sta.set_defaults(func=cmd_training_stats)
-
-
-def _translator(settings: Settings, lang: str | None) -> Translator:
-    return Catalog(settings.locales_dir, settings.default_locale).translator(lang, settings.tz)
-
-
-def _fail(t: Translator, exc: DomainError) -> int:
-    print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
-    return 1
 
 
 async def cmd_training_publish(args: argparse.Namespace, settings: Settings) -> int:

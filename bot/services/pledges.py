@@ -333,19 +333,7 @@ class PledgeService(Service):
             raise AlreadySigned(title=(campaign.titles or {}).get("zh_CN", campaign.ref_key))
         if assignment.status == AssignmentStatus.OPEN:
             return
-        current = (
-            await self.session.execute(
-                select(Assignment.id, Campaign.ref_id)
-                .join(Campaign, Campaign.id == Assignment.campaign_id)
-                .where(
-                    Assignment.person_id == person.id,
-                    Assignment.status == AssignmentStatus.OPEN,
-                    Campaign.kind == KIND,
-                    Campaign.ref_key == campaign.ref_key,
-                )
-                .order_by(Assignment.id.desc())
-            )
-        ).first()
+        current = await self.tasks.current_open(person.id, KIND, campaign.ref_key)
         if current is not None:
             raise Superseded(current[0], version=campaign.ref_id, current=current[1])
         raise Superseded(None, version=campaign.ref_id, current="-")
@@ -420,19 +408,8 @@ class PledgeService(Service):
         )
 
     async def current_assignment_for(self, person: Person, key: str) -> int | None:
-        row = (
-            await self.session.execute(
-                select(Assignment.id)
-                .join(Campaign, Campaign.id == Assignment.campaign_id)
-                .where(
-                    Assignment.person_id == person.id,
-                    Assignment.status == AssignmentStatus.OPEN,
-                    Campaign.kind == KIND,
-                    Campaign.ref_key == key,
-                )
-            )
-        ).first()
-        return row[0] if row else None
+        current = await self.tasks.current_open(person.id, KIND, key)
+        return current[0] if current else None
 
     # --- office views -----------------------------------------------------------------
 

@@ -278,6 +278,26 @@ class TaskService(Service):
         await self.session.flush()
         return int(result.rowcount or 0)
 
+    async def current_open(
+        self, person_id: int, kind: str, ref_key: str
+    ) -> tuple[int, int | None] | None:
+        """(assignment id, ref id) of the person's newest open task of this kind and key:
+        where an old button for a replaced version points to."""
+        row = (
+            await self.session.execute(
+                select(Assignment.id, Campaign.ref_id)
+                .join(Campaign, Campaign.id == Assignment.campaign_id)
+                .where(
+                    Assignment.person_id == person_id,
+                    Assignment.status == AssignmentStatus.OPEN,
+                    Campaign.kind == kind,
+                    Campaign.ref_key == ref_key,
+                )
+                .order_by(Assignment.id.desc())
+            )
+        ).first()
+        return (int(row[0]), row[1]) if row else None
+
     async def open_tasks(self, person_id: int) -> list[TaskView]:
         rows = (
             await self.session.execute(

@@ -607,19 +607,7 @@ class TrainingService(Service):
         title = module.title(person.locale)
         if a.status == AssignmentStatus.DONE:
             raise AlreadyPassed(a.id, title=title)
-        current = (
-            await self.session.execute(
-                select(Assignment.id, Campaign.ref_id)
-                .join(Campaign, Campaign.id == Assignment.campaign_id)
-                .where(
-                    Assignment.person_id == person.id,
-                    Assignment.status == AssignmentStatus.OPEN,
-                    Campaign.kind == KIND,
-                    Campaign.ref_key == c.ref_key,
-                )
-                .order_by(Assignment.id.desc())
-            )
-        ).first()
+        current = await self.tasks.current_open(person.id, KIND, c.ref_key)
         if current is not None and current[0] != a.id:
             raise Superseded(current[0], title=title, version=c.ref_id, current=current[1])
         raise Closed(title=title)

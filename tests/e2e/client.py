@@ -115,6 +115,24 @@ class EmulatorUser:
     async def press_on(self, message_id: int, label: str) -> BotMessage:
         """Press a button on one particular (possibly old) message."""
         message = await self.message(message_id)
+        if not await self._tap(message, label):
+            raise AssertionError(f"no button {label!r} on message {message_id}: {message.labels}")
+        return message
+
+    async def press(self, label: str) -> BotMessage:
+        """Press the button whose label contains `label` on the newest message showing one.
+
+        Returns the message the button was on (as it was before the press).
+        """
+        history = await self.history()
+        for message in reversed(history):
+            if await self._tap(message, label):
+                return message
+        shown = [(m.text[:40], m.labels) for m in history if m.buttons]
+        raise AssertionError(f"no button {label!r} on screen; buttons: {shown}")
+
+    async def _tap(self, message: BotMessage, label: str) -> bool:
+        """Press the first button of `message` whose label contains `label`, if any."""
         for row in message.buttons:
             for button in row:
                 if label in button["text"]:
@@ -132,35 +150,8 @@ class EmulatorUser:
                             "data": button["callback_data"],
                         },
                     )
-                    return message
-        raise AssertionError(f"no button {label!r} on message {message_id}: {message.labels}")
-
-    async def press(self, label: str) -> BotMessage:
-        """Press the button whose label contains `label` on the newest message showing one.
-
-        Returns the message the button was on (as it was before the press).
-        """
-        for message in reversed(await self.history()):
-            for row in message.buttons:
-                for button in row:
-                    if label in button["text"]:
-                        await self._post(
-                            "/sendCallback",
-                            {
-                                "botToken": self.token,
-                                "from": self.user,
-                                "message": {
-                                    "message_id": message.message_id,
-                                    "date": int(time.time()),
-                                    "chat": self.chat,
-                                    "text": message.text,
-                                },
-                                "data": button["callback_data"],
-                            },
-                        )
-                        return message
-        shown = [(m.text[:40], m.labels) for m in await self.history() if m.buttons]
-        raise AssertionError(f"no button {label!r} on screen; buttons: {shown}")
+                    return True
+        return False
 
     async def read(self, count: int = 1, timeout: float = TIMEOUT) -> list[BotMessage]:  # noqa: ASYNC109
         """Wait for at least `count` new messages from the bot; return all that arrived."""
