@@ -2,7 +2,8 @@
 
 The console is driven in-process as a tester would drive it in a terminal: each scripted
 step reads the screen so far and types a line, so the tests pick people and press buttons
-by what is shown, not by knowing the numbers in advance.
+by what is shown, not by knowing the numbers in advance. The demo's clock stands still on a
+Tuesday morning (the week's check-in is open, no quiet hours) unless a step moves it.
 """
 
 from __future__ import annotations
@@ -10,21 +11,26 @@ from __future__ import annotations
 import builtins
 import re
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
-from bot.channels.console import ConsoleChannel, render_text
+from bot.channels.console import CHANNEL, ConsoleChannel, render_text
+from bot.channels.console_inbox import ConsoleInbox, take_ready
 from bot.cli import main
 from bot.cli.demo import DemoDirectory, open_demo
+from bot.clock import FrozenClock
 from bot.config import Settings
-from storage import audit
+from storage import audit, outbox
 from storage import people as repo
-from storage.models import Person, PersonRole
+from storage.models import Outbox, OutboxStatus, Person, PersonRole, Signature
+from tests.factories import bind_account, make_force
 
 Step = str | Callable[[str], str]
+TUESDAY = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai, week 2026-W49
 
 
 class Terminal:
@@ -69,6 +75,20 @@ def choose(label: str) -> Callable[[str], str]:
     return step
 
 
+def choose_under(text: str, label: str) -> Callable[[str], str]:
+    """Press the first `label` button after the last `text`: a button of that message (its
+    number is current while no later turn has numbered buttons anew)."""
+
+    def step(screen: str) -> str:
+        at = screen.rfind(text)
+        assert at >= 0, f"{text!r} is not on the screen:\n{screen[-2000:]}"
+        found = re.search(rf"\[\s*(\d+)\] [^\[\n]*{re.escape(label)}", screen[at:])
+        assert found, f"no {label!r} under {text!r}:\n{screen[at:][-2000:]}"
+        return found.group(1)
+
+    return step
+
+
 def the_invite_code(screen: str) -> str:
     """The code the console printed for the new phone (bot messages are indented)."""
     console = "\n".join(line for line in screen.splitlines() if not line.startswith(" "))
@@ -83,8 +103,15 @@ def demo_settings() -> Settings:
 
 
 @pytest.fixture
-async def demo(demo_settings: Settings, tmp_path: Path) -> AsyncIterator[App]:
-    app, loaded = await open_demo(demo_settings, tmp_path / "demo.db")
+def demo_clock() -> FrozenClock:
+    return FrozenClock(TUESDAY)
+
+
+@pytest.fixture
+async def demo(
+    demo_settings: Settings, demo_clock: FrozenClock, tmp_path: Path
+) -> AsyncIterator[App]:
+    app, loaded = await open_demo(demo_settings, tmp_path / "demo.db", clock=demo_clock)
     assert loaded.fresh
     yield app
     await app.close()
@@ -99,6 +126,7 @@ async def _run(app: App, steps: list[Step], tmp_path: Path) -> Terminal:
         read=terminal.read,
         write=terminal.write,
         files_dir=tmp_path / "files",
+        inbox=ConsoleInbox(app, channel=CHANNEL),
     )
     assert await channel.run() == 0
     return terminal
@@ -234,3 +262,232 @@ def test_handler_html_becomes_plain_text() -> None:
     text = '<b>张三</b> &lt;不是标签&gt; &amp; <a href="https://t.me/x?start=AB">链接</a>'
     assert render_text(text) == "张三 <不是标签> & 链接 (https://t.me/x?start=AB)"
     assert render_text('<a href="https://e.org">https://e.org</a>') == "https://e.org"
+
+
+async def _outbox_of(app: App, employee_no: str) -> list[Outbox]:
+    async with app.sessionmaker() as s:
+        return list(
+            (
+                await s.execute(
+                    select(Outbox)
+                    .where(Outbox.chat_id == f"console:{employee_no}")
+                    .order_by(Outbox.id)
+                )
+            ).scalars()
+        )
+
+
+async def test_a_fresh_demo_has_work_for_everybody_but_two_unbound(
+    demo_settings: Settings, demo_clock: FrozenClock, tmp_path: Path
+) -> None:
+    app, loaded = await open_demo(demo_settings, tmp_path / "demo.db", clock=demo_clock)
+    try:
+        assert [(w.title, w.people) for w in loaded.work] == [
+            ("保密承诺书", 10),
+            ("网络社交行为承诺书", 10),
+            ("教育管理责任书", 4),  # mentors and the leader
+            ("辅警的职责与边界", 10),
+            ("每周报到 2026-W49", 10),
+            ("风险排查登记 2026-W49", 1),
+        ]
+        people = await DemoDirectory(app).people()
+        assert [w.name for w in people if not w.bound] == ["欧阳晨", "林佳怡"]
+        async with app.sessionmaker() as s:
+            counts = dict(
+                (
+                    await s.execute(select(Outbox.status, func.count()).group_by(Outbox.status))
+                ).all()
+            )
+            _, broken = await audit.verify(s)
+        # 8 bound auxiliaries x 4 tasks + 4 letters + 1 register; the two unbound: 2 x 4
+        assert counts == {OutboxStatus.PENDING: 37, OutboxStatus.UNREACHABLE: 8}
+        assert broken is None
+    finally:
+        await app.close()
+
+    again, loaded = await open_demo(demo_settings, tmp_path / "demo.db", clock=demo_clock)
+    await again.close()
+    assert not loaded.fresh and loaded.work == ()  # re-running publishes nothing more
+
+
+async def test_an_auxiliary_reads_and_signs_a_pledge_from_the_inbox(
+    demo: App, tmp_path: Path
+) -> None:
+    async with demo.unit_of_work() as svc:
+        person = await repo.person_by_employee_no(svc.session, "FJ0001")
+        assert person is not None
+        aid = await svc.pledges.current_assignment_for(person, "confidentiality")
+        assert aid is not None
+        pages = len((await svc.pledges.reading(person, aid)).pages)
+    terminal = await _run(
+        demo,
+        [
+            choose("张明辉"),
+            choose_under("新任务：保密承诺书", "阅读"),
+            *[choose("下一页")] * (pages - 1),
+            choose("我已阅读并同意"),
+            "张明辉",
+        ],
+        tmp_path,
+    )
+    picked = terminal.answer(0)
+    assert "📨 4 条新消息" in picked
+    for title in ("保密承诺书", "网络社交行为承诺书", "辅警的职责与边界"):
+        assert f"📋 新任务：{title}" in picked
+    assert "每周报到（2026-W49）已开始" in picked
+    assert "主菜单 · 张明辉" in picked  # the menu's buttons come after the messages'
+    assert picked.index("📨") < picked.index("张明辉，您好！")
+    assert "保密承诺书</b>" not in picked and f"第 1/{pages} 页" in terminal.answer(1)
+    assert "签署成功" in terminal.answer(pages + 2)
+    async with demo.sessionmaker() as s:
+        signed = (await s.execute(select(Signature.pledge_key))).scalars().all()
+    assert signed == ["confidentiality"]
+    rows = await _outbox_of(demo, "FJ0001")
+    assert {r.status for r in rows} == {OutboxStatus.SENT}
+    assert all(r.external_message_id == f"console:{r.id}" and r.sent_at for r in rows)
+
+
+async def test_each_person_sees_only_their_own_messages_and_each_once(
+    demo: App, tmp_path: Path
+) -> None:
+    terminal = await _run(
+        demo,
+        [
+            choose("李卫东"),  # 0: a mentor
+            "/switch",  # 1
+            choose("张明辉"),  # 2: one of his auxiliaries
+            "/switch",  # 3
+            choose("张明辉"),  # 4: the same phone again
+            "/quit",  # 5
+        ],
+        tmp_path,
+    )
+    mentor = terminal.answer(0)
+    assert "📨 1 条新消息" in mentor and "📋 新任务：教育管理责任书" in mentor
+    assert "保密承诺书" not in mentor and "每周报到（" not in mentor
+    assert "📨 4 条新消息" in terminal.answer(2)
+    again = terminal.answer(4)
+    assert "张明辉，您好！" in again and "📨" not in again and "新任务" not in again
+    assert terminal.screen.count("📋 新任务：保密承诺书") == 1
+    # nobody else's messages were taken while these two held the phone
+    assert {r.status for r in await _outbox_of(demo, "FJ0002")} == {OutboxStatus.PENDING}
+    assert {r.status for r in await _outbox_of(demo, "MJ002")} == {OutboxStatus.SENT}
+
+
+async def test_reminders_and_digests_arrive_as_time_passes(
+    demo: App, demo_clock: FrozenClock, tmp_path: Path
+) -> None:
+    def later(delta: timedelta, then: Step) -> Callable[[str], str]:
+        """Let time pass, then type."""
+
+        def step(screen: str) -> str:
+            demo_clock.advance(delta)
+            return then if isinstance(then, str) else then(screen)
+
+        return step
+
+    terminal = await _run(
+        demo,
+        [
+            choose("郑国栋"),  # 0: Tuesday 10:00
+            later(timedelta(days=1, hours=1), "/menu"),  # 1: Wednesday 11:00
+            choose("填写每周报到"),  # 2: the reminder's button
+            choose("本周一切正常"),  # 3
+            "/switch",  # 4
+            later(timedelta(days=1, hours=2), choose("李卫东")),  # 5: Thursday 13:00, due
+        ],
+        tmp_path,
+    )
+    reminder = terminal.answer(1)
+    assert "主菜单 · 郑国栋" in reminder  # the reply to /menu comes first
+    assert "📨 1 条新消息" in reminder
+    assert "⏰ 提醒：「每周报到 2026-W49」将于 2026-12-03 12:00 截止" in reminder
+    assert "[1] ✅ 本周一切正常" in terminal.answer(2)
+    assert "✅ 已提交：2026-W49 本周一切正常" in terminal.answer(3)
+    digest = terminal.answer(5)
+    assert "📣 督办提醒：您联系的辅警中有 4 人有逾期未完成的任务" in digest
+    assert "孙浩然：每周报到 2026-W49" in digest
+    assert "欧阳晨：每周报到 2026-W49（逾期 0 天）⚠️无法通过本助手联系" in digest
+    assert "郑国栋：" not in digest  # he answered in time
+    assert "周丽娟" not in digest  # another mentor's auxiliary
+
+
+async def test_new_phone_gets_messages_sent_after_registering(demo: App, tmp_path: Path) -> None:
+    terminal = await _run(demo, [choose("新手机"), the_invite_code, choose("我的任务")], tmp_path)
+    assert "绑定成功，欧阳晨" in terminal.answer(1)
+    assert "保密承诺书" in terminal.answer(2)  # tasks published before he had a phone
+    async with demo.sessionmaker() as s:
+        person = await repo.person_by_employee_no(s, "FJ0009")
+        assert person is not None
+        account = (await repo.active_accounts_of(s, person.id))[0]
+    # a message enqueued now reaches the new phone the next time it is looked at
+    async with demo.unit_of_work() as svc:
+        await outbox.enqueue(
+            svc.session,
+            [
+                outbox.row_for(
+                    person_id=person.id,
+                    account=account,
+                    kind="test",
+                    ref=None,
+                    text="来自政治处的一条消息",
+                    buttons=None,
+                    dedupe_key="test:1",
+                    not_before=demo.clock.now(),
+                    now=demo.clock.now(),
+                )
+            ],
+        )
+    inbox = ConsoleInbox(demo, channel=CHANNEL)
+    assert [r.text for r in await inbox.take(account.chat_id)] == ["来自政治处的一条消息"]
+    assert await inbox.take(account.chat_id) == []
+
+
+async def test_take_ready_claims_one_chats_ready_rows_in_order(
+    app: App, clock: FrozenClock
+) -> None:
+    async with app.unit_of_work() as svc:
+        force = await make_force(svc.session, clock)
+        mine = await bind_account(svc.session, clock, force["A001"], channel=CHANNEL)
+        other = await bind_account(svc.session, clock, force["A002"], channel=CHANNEL)
+        telegram = await bind_account(svc.session, clock, force["A003"], channel="telegram")
+        now = clock.now()
+        spec = [
+            (mine, "later", 1, now + timedelta(hours=1)),
+            (mine, "bulk", 5, now),
+            (mine, "urgent", 1, now),
+            (other, "someone else's", 1, now),
+            (telegram, "another channel", 1, now),
+        ]
+        await outbox.enqueue(
+            svc.session,
+            [
+                outbox.row_for(
+                    person_id=acc.person_id,
+                    account=acc,
+                    kind="test",
+                    ref=None,
+                    text=text,
+                    buttons=[[{"label": "L", "action": "x:y:1"}]],
+                    dedupe_key=f"t:{text}",
+                    not_before=at,
+                    now=now,
+                    priority=priority,
+                )
+                for acc, text, priority, at in spec
+            ],
+        )
+    async with app.sessionmaker() as s:
+        taken = await take_ready(s, channel=CHANNEL, chat_id=mine.chat_id, now=now)
+        await s.commit()
+    assert [t.text for t in taken] == ["urgent", "bulk"]
+    assert taken[0].buttons == [[{"label": "L", "action": "x:y:1"}]]
+    async with app.sessionmaker() as s:
+        assert await take_ready(s, channel=CHANNEL, chat_id=mine.chat_id, now=now) == []
+        rows = {r.text: r for r in (await s.execute(select(Outbox))).scalars()}
+    for text in ("urgent", "bulk"):
+        assert rows[text].status == OutboxStatus.SENT
+        assert rows[text].external_message_id == f"console:{rows[text].id}"
+        assert rows[text].sent_at is not None and rows[text].attempts == 1
+    for text in ("later", "someone else's", "another channel"):
+        assert rows[text].status == OutboxStatus.PENDING

@@ -3,7 +3,10 @@
 The adapter only translates. A typed line becomes an `Incoming` event for
 `Conversation.handle`; each `Reply` is printed as plain text with its buttons numbered, and
 typing a number presses that button. Who is typing is picked from a `Directory` (the
-demo's roster), so one terminal can play every role.
+demo's roster), so one terminal can play every role. Messages that are not replies
+(notifications, reminders, digests) come from an `Inbox` while their person holds the
+phone: right after being picked and before each prompt, numbered after the buttons already
+shown so both stay pressable.
 
 Input and output are plain functions (`input` and `print` by default) so tests can script
 a session. The reader is called directly, blocking the event loop: the console is the only
@@ -80,6 +83,14 @@ class Directory(Protocol):
     async def profile(self, external_user_id: str) -> Profile: ...
 
 
+class Inbox(Protocol):
+    """Where messages sent to a console chat outside a conversation turn wait."""
+
+    async def take(self, chat_id: str) -> list[Reply]:
+        """Return the chat's messages that are ready, each once."""
+        ...
+
+
 def render_text(text: str) -> str:
     """Handler HTML to terminal text: links as `label (url)`, tags dropped, entities decoded."""
 
@@ -109,9 +120,11 @@ class ConsoleChannel:
         read: Reader = input,
         write: Writer = print,
         files_dir: Path,
+        inbox: Inbox | None = None,
     ) -> None:
         self.conversation = conversation
         self.directory = directory
+        self.inbox = inbox
         self.translator = translator
         self.read = read
         self.write = write
@@ -176,8 +189,10 @@ class ConsoleChannel:
                 else:
                     self.write(
                         self.t(
-                            "console-new-phone", name=phone.name or "",
-                            employee_no=phone.employee_no or "", code=phone.code,
+                            "console-new-phone",
+                            name=phone.name or "",
+                            employee_no=phone.employee_no or "",
+                            code=phone.code,
                         )
                     )
                 return self._account(phone.external_user_id, None)
@@ -188,11 +203,13 @@ class ConsoleChannel:
         """Talk as `account`; True to pick someone else, False to quit."""
         self._buttons = {}
         self.write(self.t("console-help"))
-        await self._send(Incoming(account, Kind.COMMAND, name="start", text="/start"))
+        await self._who(account)
+        await self._deliver(account)  # what arrived while the phone was in the pocket
+        await self._send(Incoming(account, Kind.COMMAND, name="start", text="/start"), more=True)
         while True:
-            profile = await self.directory.profile(account.external_user_id)
-            self.t = self.translator(profile.locale)
-            who = profile.name or self.t("console-unregistered")
+            who = await self._who(account)
+            await self._deliver(account)
+            self.write("")
             line = self.read(self.t("console-prompt", name=who) + " ").strip()
             if not line:
                 continue
@@ -202,10 +219,27 @@ class ConsoleChannel:
                 return False
             await self._send(self._event(account, line))
 
+    async def _who(self, account: Account) -> str:
+        """Speak the account's language from now on; return the name for the prompt."""
+        profile = await self.directory.profile(account.external_user_id)
+        self.t = self.translator(profile.locale)
+        return profile.name or self.t("console-unregistered")
+
+    async def _deliver(self, account: Account) -> None:
+        """Show the messages waiting for this chat, under a header of the console's."""
+        if self.inbox is None:
+            return
+        replies = await self.inbox.take(account.chat_id)
+        if not replies:
+            return
+        self.write("")
+        self.write(self.t("console-inbox", count=len(replies)))
+        self._show(replies, more=True)
+
     def _event(self, account: Account, line: str) -> Incoming:
         event_id = f"console-{next(self._events)}"
         if line.startswith(LITERAL):
-            return Incoming(account, Kind.TEXT, text=line[len(LITERAL):], event_id=event_id)
+            return Incoming(account, Kind.TEXT, text=line[len(LITERAL) :], event_id=event_id)
         number = _digits(line)
         if _is_number(number) and int(number) in self._buttons:
             action, ref = self._buttons[int(number)]
@@ -217,12 +251,14 @@ class ConsoleChannel:
             )
         return Incoming(account, Kind.TEXT, text=line, event_id=event_id)
 
-    async def _send(self, event: Incoming) -> None:
+    async def _send(self, event: Incoming, *, more: bool = False) -> None:
         replies = await self.conversation.handle(event)
-        self._show(replies)
+        self._show(replies, more=more)
 
-    def _show(self, replies: list[Reply]) -> None:
-        numbered: dict[int, tuple[str, str]] = {}
+    def _show(self, replies: list[Reply], *, more: bool = False) -> None:
+        """Print replies with their buttons numbered: from 1, replacing the earlier buttons,
+        or with `more` after them, keeping them pressable (messages arriving in between)."""
+        numbered: dict[int, tuple[str, str]] = dict(self._buttons) if more else {}
         for reply in replies:
             ref = str(next(self._messages))
             if reply.toast:
@@ -243,7 +279,6 @@ class ConsoleChannel:
         # as older messages' buttons stay pressable in a chat app.
         if numbered:
             self._buttons = numbered
-        self.write("")
 
     def _save(self, reply: Reply) -> str:
         assert reply.document is not None
@@ -251,13 +286,18 @@ class ConsoleChannel:
         path = self.files_dir / Path(reply.document.filename).name
         path.write_bytes(reply.document.content)
         return self.t(
-            "console-document", filename=reply.document.filename,
-            size=len(reply.document.content), path=str(path),
+            "console-document",
+            filename=reply.document.filename,
+            size=len(reply.document.content),
+            path=str(path),
         )
 
     def _account(self, user_id: str, name: str | None) -> Account:
         return Account(
-            channel=CHANNEL, external_user_id=user_id, chat_id=user_id, display_name=name,
+            channel=CHANNEL,
+            external_user_id=user_id,
+            chat_id=user_id,
+            display_name=name,
             language_code=self.t.locale,
         )
 

@@ -23,3 +23,12 @@ console-unregistered = new phone
 console-prompt = { $name } ›
 console-document = 📎 File { $filename } ({ $size } bytes) saved to { $path }
 console-bye = Goodbye!
+console-list-sep = { ", " }
+console-work = Sample tasks published: { $tasks }.
+console-work-task = “{ $title }” to { $people }
+console-inbox-intro = Everybody has a console account; messages for a person (📨) show when you pick them.
+console-inbox-intro-unbound = Everybody but { $names } has a console account; messages for a person (📨) show when you pick them. { $names } can register on “a new phone”.
+console-inbox = 📨 { $count ->
+        [one] 1 new message:
+       *[other] { $count } new messages:
+    }
