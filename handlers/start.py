@@ -48,7 +48,11 @@ async def _redeem(code: str, event: Incoming, ctx: Context) -> list[Reply]:
     ctx.t = ctx.t.catalog.translator(person.locale or ctx.state_row.locale, ctx.t.tz)
     if person.locale is None and ctx.state_row.locale:
         person.locale = ctx.state_row.locale
-    return [Reply(ctx.t("reg-success", name=esc(person.name))), main_menu(ctx)]
+    replies = [Reply(ctx.t("reg-success", name=esc(person.name)))]
+    waiting = len(await ctx.services.tasks.open_tasks(person.id))
+    if waiting:  # published before this phone was bound: their messages could not arrive
+        replies.append(Reply(ctx.t("reg-open-tasks", count=waiting)))
+    return [*replies, main_menu(ctx)]
 
 
 @flow.command("_unregistered", public=True)

@@ -273,3 +273,15 @@ async def test_policy_can_turn_off_the_message_at_publish(app: App) -> None:
     result = await _publish(app)
     assert result.assigned == 4
     assert await outbox_for(app, "A001") == []
+
+
+async def test_registering_after_publish_points_to_the_open_tasks(app: App) -> None:
+    await _setup(app)
+    await _publish(app)  # A004 has no account yet: the message could not be delivered
+    async with app.unit_of_work() as svc:
+        [issued] = await svc.registration.issue_codes(Actor.cli(), employee_no="A004")
+    nana = ChatUser(app.conversation(), "tg-nana")
+    await nana.send(f"/start {issued.code}")
+    assert "您有 1 项待办任务" in nana.text
+    await nana.press("我的任务")
+    assert "保密承诺书" in nana.text

@@ -47,3 +47,4 @@ lang-choose = 请选择语言 / Choose a language:
 lang-name-zh_CN = 中文
 lang-name-en = English
 lang-set = Language set to English.
+reg-open-tasks = You have { $count } open tasks: tap "📋 My tasks" to see them.

@@ -47,3 +47,4 @@ lang-choose = 请选择语言 / Choose a language:
 lang-name-zh_CN = 中文
 lang-name-en = English
 lang-set = 已切换为中文。
+reg-open-tasks = 您有 { $count } 项待办任务，请点「📋 我的任务」查看。
