@@ -10,15 +10,9 @@ from bot.actions import encode
 from bot.context import Context
 from bot.core import Button, Document, Incoming, Reply
 from bot.errors import InvalidInput
+from bot.notice_render import office_buttons, render_stats
 from bot.router import Flow
-from bot.services.notices import (
-    MAX_TEXT,
-    Counts,
-    NoticeStats,
-    Opened,
-    message_buttons,
-    render_message,
-)
+from bot.services.notices import MAX_TEXT, Opened, message_buttons, render_message
 from bot.text import esc, normalize_input
 from handlers.common import back_to_menu
 from storage.models import Role
@@ -30,7 +24,6 @@ STEP_SPEC = "notice.audience"
 STEP_TEXT = "notice.text"
 STEP_ACK_BY = "notice.ack_by"
 STEP_CONFIRM = "notice.confirm"
-MAX_UNITS = 30  # units listed in the chat; `muster notice stats` shows all
 RECENT = 8
 ROLE_KEYS = {
     Role.AUXILIARY: "notice-role-auxiliary",
@@ -302,8 +295,10 @@ async def cb_send(event: Incoming, ctx: Context) -> list[Reply]:
     if ctx.state.step != STEP_CONFIRM or "text" not in data:
         return [Reply(ctx.t("error-stale-button"))]  # pressed twice, or an old preview
     ack_by = datetime.fromisoformat(data["ack_by"]) if data.get("ack_by") else None
+    # the pressed preview becomes the progress, which a job then keeps up to date
+    shown = (ctx.me, event.message_ref) if event.message_ref else None
     result = await ctx.services.notices.send(
-        ctx.actor, audience=data["audience"], text=data["text"], ack_by=ack_by
+        ctx.actor, audience=data["audience"], text=data["text"], ack_by=ack_by, progress_at=shown
     )
     ctx.state.clear()
     text = ctx.t(
@@ -329,11 +324,7 @@ async def cb_cancel(event: Incoming, ctx: Context) -> list[Reply]:
 
 
 def _office_buttons(ctx: Context, notice_id: int, requires_ack: bool) -> list[list[Button]]:
-    rows = [[Button(ctx.t("btn-notice-refresh"), encode("nt", "st", notice_id))]]
-    if requires_ack:
-        rows.append([Button(ctx.t("btn-notice-nudge"), encode("nt", "ng", notice_id))])
-    rows.append([Button(ctx.t("btn-notice-list"), "nt:menu")])
-    return rows
+    return _buttons(office_buttons(ctx.t, notice_id, requires_ack))
 
 
 @flow.button("nt:menu")
@@ -371,53 +362,11 @@ async def cb_stats(event: Incoming, ctx: Context) -> list[Reply]:
     stats = await ctx.services.notices.stats(ctx.actor, ctx.action(event).int_arg(0))
     return [
         Reply(
-            render_stats(ctx, stats),
+            render_stats(ctx.t, stats, ctx.clock.now()),
             buttons=_office_buttons(ctx, stats.notice.id, stats.notice.requires_ack),
             edit=True,
         )
     ]
-
-
-def render_stats(ctx: Context, stats: NoticeStats) -> str:
-    """Progress first, then units with the most people still outstanding."""
-    t, n, total = ctx.t, stats.notice, stats.total
-    lines = [t("notice-stats-title", id=n.id, title=esc(n.title), sent=t.time(n.created_at))]
-    if n.requires_ack:
-        lines.append(t("notice-stats-due", due=t.time(n.ack_by)))
-    lines.append(
-        t(
-            "notice-stats-progress",
-            done=total.targeted - total.pending,
-            total=total.targeted,
-            delivered=total.delivered,
-            failed=total.failed,
-            unreachable=total.unreachable,
-        )
-    )
-    lines.append(_counts_line(ctx, "notice-stats-total", total))
-    key = "notice-stats-unit" if n.requires_ack else "notice-stats-unit-noack"
-    lines.extend(_counts_line(ctx, key, u) for u in stats.units[:MAX_UNITS])
-    if len(stats.units) > MAX_UNITS:
-        lines.append(t("notice-stats-units-more", count=len(stats.units) - MAX_UNITS, id=n.id))
-    if n.nudges:
-        lines.append(t("notice-stats-nudged", rounds=n.nudges, count=stats.nudged))
-    now = ctx.clock.now().astimezone(t.tz)
-    lines.append(t("notice-stats-updated", time=now.strftime("%H:%M:%S")))
-    return "\n".join(lines)
-
-
-def _counts_line(ctx: Context, key: str, c: Counts) -> str:
-    return ctx.t(
-        key,
-        unit=esc(c.unit),
-        targeted=c.targeted,
-        delivered=c.delivered,
-        pending=c.pending,
-        failed=c.failed,
-        unreachable=c.unreachable,
-        no_account=c.no_account,
-        acknowledged=c.acknowledged,
-    )
 
 
 @flow.button("nt:ng")

@@ -1,7 +1,8 @@
 """Timed work of a running bot. APScheduler only triggers; the database holds the state.
 
 - every `MUSTER_TICK_SECONDS`: the deadline engine tick (reminders, escalations);
-- every 10 minutes: hand active campaigns to people who joined their audience.
+- every 10 minutes: hand active campaigns to people who joined their audience;
+- every 5 s: edit the progress message of notices being delivered.
 On SQLite a lease makes sure only one process does this (and tells a second one so).
 """
 
@@ -14,7 +15,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import App
-from scheduled import checkins, hotline, lease
+from scheduled import checkins, hotline, lease, notices
 from scheduled.deadlines import DeadlineEngine, TickReport
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,15 @@ async def start_jobs(app: App) -> Jobs:
         coalesce=True,
         max_instances=1,
         id="hotline",
+    )
+    sched.add_job(
+        jobs._guarded,
+        "interval",
+        seconds=5,
+        args=["notices", notices.refresh_progress],  # noqa: SLF001
+        coalesce=True,
+        max_instances=1,
+        id="notices",
     )
     sched.start()
     return jobs

@@ -103,15 +103,14 @@ class Claimed:
     text: str
     buttons: list[Any]
     attempts: int
+    edit_message_id: str | None = None  # edit this message instead of sending one
 
     @property
     def chat(self) -> tuple[str, str]:
         return (self.channel, self.chat_id)
 
 
-def claim_statement(
-    dialect: str, *, now: datetime, channels: Iterable[str], limit: int
-) -> Update:
+def claim_statement(dialect: str, *, now: datetime, channels: Iterable[str], limit: int) -> Update:
     """UPDATE ... RETURNING that claims up to `limit` ready rows (the one dialect branch)."""
     ready = (
         select(Outbox.id)
@@ -142,6 +141,7 @@ def claim_statement(
             Outbox.text,
             Outbox.buttons,
             Outbox.attempts,
+            Outbox.edit_message_id,
         )
         .execution_options(synchronize_session=False)
     )
@@ -205,7 +205,10 @@ class OutboxSender:
         if not isinstance(channels, Mapping):
             channels = {ch.name: ch for ch in channels}
         return cls(
-            app.sessionmaker, channels, clock=app.clock, settings=app.settings,
+            app.sessionmaker,
+            channels,
+            clock=app.clock,
+            settings=app.settings,
             catalog=app.catalog,
         )
 
@@ -458,8 +461,12 @@ class OutboxSender:
 
     async def _deliver(self, row: Claimed, report: SendReport) -> None:
         channel = self.channels[row.channel]
+        reply = render(row.text, row.buttons)
         try:
-            message_id = await channel.send(row.chat_id, render(row.text, row.buttons))
+            if row.edit_message_id:
+                message_id = await channel.edit(row.chat_id, row.edit_message_id, reply)
+            else:
+                message_id = await channel.send(row.chat_id, reply)
         except RetryAfter as exc:
             log.warning("outbox %s: 429, pausing all sending for %s s", row.id, exc.retry_after)
             self._pause(exc.retry_after)
@@ -481,8 +488,9 @@ class OutboxSender:
                 reason = f"{type(exc).__name__}: {exc}"
                 log.exception("outbox %s: unexpected error from %s", row.id, row.channel)
             if row.attempts >= self.settings.send_max_attempts:
-                log.warning("outbox %s: failed after %d attempts: %s", row.id, row.attempts,
-                            reason)
+                log.warning(
+                    "outbox %s: failed after %d attempts: %s", row.id, row.attempts, reason
+                )
                 await self._finish(row, OutboxStatus.FAILED, error=reason)
                 self._count(report, "failed")
             else:
@@ -504,7 +512,11 @@ class OutboxSender:
     # --- recording outcomes (one short transaction each) -------------------------------
 
     async def _finish(
-        self, row: Claimed, status: OutboxStatus, *, error: str | None = None,
+        self,
+        row: Claimed,
+        status: OutboxStatus,
+        *,
+        error: str | None = None,
         message_id: str | None = None,
     ) -> None:
         values: dict[str, Any] = {"status": status, "error": _cut(error, ERROR_LEN)}
@@ -616,11 +628,7 @@ def _log_failure(task: asyncio.Future[Any]) -> None:
 
 
 def _by_id(row_id: int) -> Update:
-    return (
-        update(Outbox)
-        .where(Outbox.id == row_id)
-        .execution_options(synchronize_session=False)
-    )
+    return update(Outbox).where(Outbox.id == row_id).execution_options(synchronize_session=False)
 
 
 def _cut(text: str | None, limit: int) -> str | None:

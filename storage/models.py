@@ -372,6 +372,8 @@ class Outbox(Base):
     sent_at: Mapped[datetime | None]
     external_message_id: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(String(300))
+    # set: the message with this id is edited into this one (a progress display)
+    edit_message_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class SchedulerLease(Base):

@@ -45,6 +45,10 @@ class Notice(Base):
     nudges: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]
+    # The office message showing the delivery progress (the pressed preview), kept up to
+    # date by scheduled/notices.py; the message id is cleared after its final refresh.
+    status_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    status_message_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class NoticeAck(Base):

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChannelAccount, Outbox, OutboxStatus
 
-CHUNK = 1000  # rows per INSERT: 16 columns x 1000 stays under both drivers' parameter caps
+CHUNK = 1000  # rows per INSERT: 17 columns x 1000 stays under both drivers' parameter caps
 
 
 async def accounts_for(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, Any]:
@@ -51,8 +51,10 @@ def row_for(
     not_before: Any,
     now: Any,
     priority: int = 5,
+    edit_message_id: str | None = None,
 ) -> dict[str, Any]:
-    """One outbox row as a dict for a bulk insert. No reachable account -> unreachable."""
+    """One outbox row as a dict for a bulk insert. No reachable account -> unreachable.
+    With `edit_message_id` the sender edits that message instead of sending a new one."""
     reachable = account is not None and account.reachable
     return {
         "person_id": person_id,
@@ -70,6 +72,7 @@ def row_for(
         "not_before": not_before,
         "created_at": now,
         "error": None if reachable else ("no bound account" if account is None else "blocked"),
+        "edit_message_id": edit_message_id,
     }
 
 

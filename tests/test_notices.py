@@ -1,5 +1,6 @@
 """Notices: audience and preview, the office's /notice flow, acknowledgment with the edited
-button, per-unit stats, nudges, escalation of late acknowledgments, attachments, the CLI."""
+button, per-unit stats, the self-updating progress message, nudges, escalation of late
+acknowledgments, attachments, the CLI."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from bot.channels.base import Rejected
 from bot.cli import main
 from bot.cli.notice import bar, duration, wait_for_delivery
 from bot.clock import FrozenClock
-from bot.core import Reply
+from bot.core import Incoming, Kind, Reply
 from bot.errors import NotAllowed
 from bot.services.notices import (
     MAX_ATTACHMENT,
@@ -29,6 +30,7 @@ from bot.services.notices import (
     split_title,
 )
 from handlers.notices import parse_local
+from scheduled.notices import refresh_progress
 from scheduled.sender import OutboxSender
 from storage.models import (
     Assignment,
@@ -69,6 +71,7 @@ class Channel:
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, Reply]] = []
+        self.edited: list[tuple[str, str, Reply]] = []  # (chat, message id, new content)
         self.rejected: set[str] = set()
 
     async def send(self, chat_id: str, reply: Reply) -> str:
@@ -78,7 +81,8 @@ class Channel:
         return str(len(self.sent))
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> str:
-        return await self.send(chat_id, reply)
+        self.edited.append((chat_id, message_id, reply))
+        return message_id
 
     def to(self, chat_id: str) -> list[Reply]:
         return [r for c, r in self.sent if c == chat_id]
@@ -347,6 +351,59 @@ async def test_stats_per_unit_count_delivery_failures_unreachable_and_acks(app: 
     assert "已确认 2" in office.text
     await office.press("通知列表")
     assert f"#{notice_id} 关于加强<夜间>值班的通知 · 确认 2/8" in office.labels()
+
+
+async def test_the_progress_message_updates_itself_until_delivery_is_over(
+    app: App, clock: FrozenClock
+) -> None:
+    users = await _setup(app)
+    office = users["O001"]
+    await office.send("/notice")
+    await office.press("所有辅警")
+    await office.send(TEXT)
+    await office.press("需要确认")
+    await office.send("12月2日 18:00")
+    # Send is pressed on the preview, message 777: that message becomes the progress.
+    press = Incoming(office.account, Kind.BUTTON, name="nt:send", message_ref="777")
+    [reply] = await office.conversation.handle(press)
+    assert "通知 #1 已开始发送" in reply.text and reply.edit
+    async with app.sessionmaker() as s:
+        notice = await s.get(Notice, 1)
+        office_id = await s.scalar(select(Person.id).where(Person.employee_no == "O001"))
+        assert notice is not None and notice.status_message_id == "777"
+        assert notice.status_person_id == office_id
+
+    assert await refresh_progress(app) == 1
+    [edit] = await outbox_for(app, "O001")
+    assert (edit.edit_message_id, edit.priority, edit.status) == ("777", 1, "pending")
+    assert "发送进度：1/4（送达 0，失败 0，无法送达 1）" in edit.text  # 3 still queued
+    assert "更新于 10:00:00" in edit.text
+    assert _action(edit, "刷新进度") == "nt:st:1" and _action(edit, "提醒") == "nt:ng:1"
+    assert await refresh_progress(app) == 0  # the edit still waits: no second one
+
+    channel = Channel()
+    await _deliver(app, channel)
+    assert [(c, m) for c, m, _ in channel.edited] == [("O001", "777")]
+    assert len(channel.to("A001")) == 1 and channel.to("O001") == []
+    assert await refresh_progress(app) == 0  # the same 5 s: already edited once
+
+    clock.advance(timedelta(seconds=5))
+    assert await refresh_progress(app) == 1  # everything has an outcome: the last edit
+    await _deliver(app, channel)
+    chat, message_id, last = channel.edited[-1]
+    assert (chat, message_id, len(channel.edited)) == ("O001", "777", 2)
+    assert "发送进度：4/4（送达 3，失败 0，无法送达 1）" in last.text
+    assert "更新于 10:00:05" in last.text
+    clock.advance(timedelta(seconds=5))
+    assert await refresh_progress(app) == 0  # done: no more edits
+    assert len(await outbox_for(app, "O001")) == 2
+
+
+async def test_a_notice_sent_from_the_cli_has_no_progress_message(app: App) -> None:
+    await _setup(app)
+    await _send(app)
+    assert await refresh_progress(app) == 0
+    assert await outbox_for(app, "O001") == []
 
 
 async def test_nudge_goes_only_to_reachable_people_who_have_not_acknowledged(

@@ -80,6 +80,7 @@ class FakeChannel:
         self.time = time
         self.calls: list[Call] = []
         self.delivered: list[tuple[str, str]] = []  # (chat, text) the person got
+        self.edits: list[tuple[str, str]] = []  # (chat, message id) edited
         self.blocked: set[str] = set()  # chats answering 403
         self.failing: dict[str, int] = {}  # chat -> 5xx answers left (-1: forever)
         self.retry_after: dict[int, float] = {}  # call number -> 429 with this wait
@@ -109,7 +110,9 @@ class FakeChannel:
         return str(n)
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> str:
-        return await self.send(chat_id, reply)
+        self.edits.append((chat_id, message_id))
+        await self.send(chat_id, reply)  # the same limits and failures as a new message
+        return message_id
 
     def at(self, chat_id: str) -> list[float]:
         return [c.at for c in self.calls if c.chat_id == chat_id]
@@ -164,8 +167,10 @@ async def enqueue(
     priority: int = PRIORITY_BULK,
     chat: Callable[[int], str] | None = None,
     buttons: list[list[dict[str, str]]] | None = None,
+    edit: str | None = None,
 ) -> None:
-    """`count` messages to a person (or, with `chat`, to made-up chats of that account)."""
+    """`count` messages to a person (or, with `chat`, to made-up chats of that account);
+    with `edit`, edits of that message."""
     acc = await account(app, employee_no)
     now = app.clock.now()
     rows = []
@@ -181,6 +186,7 @@ async def enqueue(
             not_before=now,
             now=now,
             priority=priority,
+            edit_message_id=edit,
         )
         if chat is not None:
             row["chat_id"] = chat(i)
@@ -241,6 +247,20 @@ async def test_buttons_reach_the_channel_as_button_rows(
     [row] = await all_rows(app)
     assert row.status == OutboxStatus.SENT
     assert row.external_message_id == "1" and row.sent_at == app.clock.now()
+
+
+async def test_a_row_with_a_message_id_edits_that_message(
+    app: App, force: Force, channel: FakeChannel, fake_time: FakeTime
+) -> None:
+    await enqueue(app, "A001", 1, prefix="progress", edit="41")
+    await enqueue(app, "A001", 1)
+    await make_sender(app, [channel], fake_time).run_until_idle()
+    assert channel.edits == [("A001", "41")]  # the other row is a new message
+    assert channel.delivered == [("A001", "progress 0"), ("A001", "bulk 0")]
+    [edited] = await rows_of(app, "progress")
+    assert edited.status == OutboxStatus.SENT and edited.external_message_id == "41"
+    [sent] = await rows_of(app, "bulk")
+    assert sent.status == OutboxStatus.SENT and sent.external_message_id == "2"
 
 
 # --- 429 ---------------------------------------------------------------------------

@@ -3,7 +3,9 @@ acknowledged it, and nudges the rest.
 
 Delivery goes through the outbox: one row per targeted person (ref "notice:<id>", dedupe
 "notice:<id>:<person>"), created in bulk and drained by the sender at the bulk priority,
-so urgent messages overtake a broadcast. A person without a usable account gets an
+so urgent messages overtake a broadcast. While it is delivered, the office message that
+shows its progress is edited every few seconds (scheduled/notices.py: ref
+"notice-progress:<id>", one edit per 5 s bucket). A person without a usable account gets an
 `unreachable` row: that row is how the office sees them counted. A notice that must be
 acknowledged also gets a campaign with one assignment per person, so the deadline engine
 reminds and escalates; acknowledging closes the assignment in the same transaction.
@@ -25,7 +27,7 @@ from bot.actions import encode
 from bot.actor import Actor
 from bot.errors import DomainError, NotFound
 from bot.i18n import LOCALES, Translator
-from bot.notify import PRIORITY_BULK, KindInfo, Notifier, register_kind
+from bot.notify import PRIORITY_BULK, PRIORITY_URGENT, KindInfo, Notifier, register_kind
 from bot.policy import policy_for
 from bot.services.base import Service
 from bot.services.tasks import AUDIENCE_KINDS, Audience, TaskService
@@ -49,6 +51,8 @@ from storage.models_notices import Notice, NoticeAck
 KIND = CampaignKind.NOTICE.value
 MESSAGE_KIND = "notice"  # outbox kind of the first delivery
 NUDGE_KIND = "notice.nudge"
+PROGRESS_KIND = "notice.progress"  # an edit of the office's progress message
+PROGRESS_EVERY = 5  # seconds: at most one progress edit per notice this often
 MAX_ATTACHMENT = 20 * 1024 * 1024  # bytes; Telegram takes 50 MB, the database row stays sane
 MAX_TEXT = 3500  # escaped title + body: the message, with its header lines, stays one message
 MAX_TITLE = 60  # a first line longer than this is cut for the title and kept in the body
@@ -223,6 +227,17 @@ class Progress:
 
 
 @dataclass(frozen=True, slots=True)
+class ProgressShown:
+    """A notice whose progress message is due a refresh."""
+
+    notice_id: int
+    person_id: int  # the office staffer who sent it from the chat
+    locale: str | None
+    message_id: str
+    final: bool  # delivery is over: this is its last refresh
+
+
+@dataclass(frozen=True, slots=True)
 class NudgePlan:
     notice: NoticeView
     reachable: int  # will get the reminder
@@ -337,6 +352,10 @@ def ref_of(notice_id: int) -> str:
     return f"notice:{notice_id}"
 
 
+def progress_ref(notice_id: int) -> str:
+    return f"notice-progress:{notice_id}"
+
+
 class NoticeService(Service):
     def __init__(self, *args: object, notifier: Notifier, tasks: TaskService, **kw: object):
         super().__init__(*args, **kw)  # type: ignore[arg-type]
@@ -438,9 +457,11 @@ class NoticeService(Service):
         title: str | None = None,
         ack_by: datetime | None = None,
         attachment: tuple[str, bytes] | None = None,
+        progress_at: tuple[Person, str] | None = None,
     ) -> SendResult:
         """Create the notice and one outbox row per targeted person; with a deadline, a
-        campaign whose assignments the deadline engine escalates."""
+        campaign whose assignments the deadline engine escalates. `progress_at`: the
+        sender's message (person, message id) that shows the progress, kept up to date."""
         actor.require(Role.OFFICE)
         aud = Audience.parse(audience)
         view = self.draft(text, title=title, ack_by=ack_by, attachment=attachment)
@@ -466,6 +487,8 @@ class NoticeService(Service):
             nudges=0,
             created_by=actor.label,
             created_at=now,
+            status_person_id=progress_at[0].id if progress_at else None,
+            status_message_id=progress_at[1] if progress_at else None,
         )
         self.session.add(notice)
         await self.session.flush()
@@ -769,6 +792,85 @@ class NoticeService(Service):
             )
         )
         return NoticeStats(NoticeView.of(notice), total, units, int(nudged or 0))
+
+    # --- the office's progress message -------------------------------------------------
+
+    async def progress_due(self, actor: Actor) -> list[ProgressShown]:
+        """Notices whose progress message is due a refresh: still being delivered, or just
+        delivered and not refreshed since. Not while an earlier refresh waits to be sent
+        (a 429 pause must not pile them up)."""
+        actor.require(Role.OFFICE)
+        rows = (
+            await self.session.execute(
+                select(Notice, Person.locale)
+                .join(Person, Person.id == Notice.status_person_id)
+                .where(Notice.status_message_id.is_not(None))
+                .order_by(Notice.id)
+            )
+        ).all()
+        due: list[ProgressShown] = []
+        open_ = [OutboxStatus.PENDING, OutboxStatus.SENDING]
+        for notice, locale in rows:
+            last = (
+                await self.session.execute(
+                    select(Outbox.status, Outbox.external_message_id)
+                    .where(Outbox.ref == progress_ref(notice.id))
+                    .order_by(Outbox.id.desc())
+                    .limit(1)
+                )
+            ).one_or_none()
+            if last is not None and last.status in open_:
+                continue
+            if last is not None and last.external_message_id:
+                # the edit was sent as a new message (the old one was deleted...): follow it
+                notice.status_message_id = last.external_message_id
+            delivering = await self.session.scalar(
+                select(exists().where(Outbox.ref == ref_of(notice.id), Outbox.status.in_(open_)))
+            )
+            due.append(
+                ProgressShown(
+                    notice.id,
+                    notice.status_person_id,
+                    locale,
+                    notice.status_message_id,
+                    final=not delivering,
+                )
+            )
+        await self.session.flush()
+        return due
+
+    async def show_progress(
+        self, actor: Actor, shown: ProgressShown, text: str, buttons: list[list[dict[str, str]]]
+    ) -> int:
+        """Queue an edit of the progress message to `text`; after the final one, the notice
+        no longer asks for refreshes. Return the rows queued (0: done in this 5 s already)."""
+        actor.require(Role.OFFICE)
+        notice = await self._notice(shown.notice_id)
+        now = self.clock.now()
+        account = (await outbox.accounts_for(self.session, [shown.person_id])).get(shown.person_id)
+        if account is None or not account.reachable:
+            notice.status_message_id = None  # nowhere to show it
+            await self.session.flush()
+            return 0
+        bucket = int(now.timestamp()) // PROGRESS_EVERY
+        row = outbox.row_for(
+            person_id=shown.person_id,
+            account=account,
+            kind=PROGRESS_KIND,
+            ref=progress_ref(notice.id),
+            text=text,
+            buttons=buttons,
+            dedupe_key=f"{progress_ref(notice.id)}:{bucket}",
+            not_before=now,
+            now=now,
+            priority=PRIORITY_URGENT,
+            edit_message_id=shown.message_id,
+        )
+        queued = await outbox.enqueue(self.session, [row], replace_pending=True)
+        if queued and shown.final:
+            notice.status_message_id = None
+        await self.session.flush()
+        return queued
 
     # --- nudging ------------------------------------------------------------------------
 
