@@ -63,7 +63,7 @@ btn-notice-send = 📤 Send
 btn-notice-cancel = Cancel
 notice-cancelled = Cancelled; the notice was not sent.
 notice-sent = ✅ Notice #{ $id } is being sent: { $targeted } people, { $queued } queued, { $unreachable } not reachable.
-    About 28 messages go out per second; tap "Refresh progress" to see delivery and confirmations.
+    About 28 messages go out per second; this message updates itself every 5 s while sending. Afterwards, tap "Refresh progress" to see confirmations.
 btn-notice-refresh = 🔄 Refresh progress
 btn-notice-nudge = ⏰ Remind those who have not confirmed
 btn-notice-list = « Notices

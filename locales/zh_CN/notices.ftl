@@ -63,7 +63,7 @@ btn-notice-send = 📤 发送
 btn-notice-cancel = 取消
 notice-cancelled = 已取消，通知没有发送。
 notice-sent = ✅ 通知 #{ $id } 已开始发送：共 { $targeted } 人，排队发送 { $queued } 人，无法送达 { $unreachable } 人。
-    每秒约发送 28 条，点「刷新进度」查看送达与确认情况。
+    每秒约发送 28 条；本消息每 5 秒自动更新送达进度，发送完成后可点「刷新进度」查看确认情况。
 btn-notice-refresh = 🔄 刷新进度
 btn-notice-nudge = ⏰ 提醒未确认的人
 btn-notice-list = « 通知列表
