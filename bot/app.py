@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.conversation import Conversation
-from bot.i18n import Catalog
+from bot.i18n import Catalog, Translator
 from bot.services import Services
 from storage.db import ensure_current, make_engine, make_sessionmaker
 
@@ -56,10 +56,8 @@ class App:
     async def unit_of_work(self) -> AsyncIterator[Services]:
         """Services over one session, committed when the block ends without error."""
         async with self.sessionmaker() as session:
-            yield Services(
-                session, clock=self.clock, settings=self.settings, catalog=self.catalog
-            )
+            yield Services(session, clock=self.clock, settings=self.settings, catalog=self.catalog)
             await session.commit()
 
-    def translator(self, locale: str | None = None):  # noqa: ANN201
+    def translator(self, locale: str | None = None) -> Translator:
         return self.catalog.translator(locale, self.settings.tz)

@@ -157,7 +157,7 @@ def _load_one(path: Path) -> PledgeDoc:
     if not isinstance(header, dict):
         raise ContentError(path, "invalid header: expected 'field: value' lines")
     fields = _check_header(path, header)
-    body = canonical_body(raw[match.end():])
+    body = canonical_body(raw[match.end() :])
     if not body:
         raise ContentError(path, "empty body: the pledge has no text after the header")
     return PledgeDoc(**fields, body=body, path=path)

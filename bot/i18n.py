@@ -28,9 +28,7 @@ class Catalog:
             for path in sorted((locales_dir / locale).glob("*.ftl")):
                 resource = FluentResource(path.read_text(encoding="utf-8"))
                 bundle.add_resource(resource)
-                keys.update(
-                    entry.id.name for entry in resource.body if hasattr(entry, "id")
-                )
+                keys.update(entry.id.name for entry in resource.body if hasattr(entry, "id"))
             self.bundles[locale] = bundle
             self.keys[locale] = keys
 
@@ -54,6 +52,9 @@ class Translator:
             log.error("missing translation %s in %s", key, self.locale)
             return key
         message = bundle.get_message(key)
+        if message.value is None:  # a message with attributes only
+            log.error("translation %s in %s has no value", key, self.locale)
+            return key
         text, errors = bundle.format_pattern(message.value, args)
         if errors:
             log.error("translation %s in %s: %s", key, self.locale, errors)

@@ -722,9 +722,9 @@ class Index:
                         scores[doc] += w
             else:
                 for doc in scores:
-                    w = post.get(doc)
-                    if w is not None:
-                        scores[doc] += w
+                    weight = post.get(doc)
+                    if weight is not None:
+                        scores[doc] += weight
         best = heapq.nlargest(k, scores.items(), key=itemgetter(1))
         hits = []
         for doc, score in best:

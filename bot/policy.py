@@ -34,9 +34,7 @@ class Policy:
 
     def steps(self) -> list[Step]:
         out = [Step(REMIND, -int(h * HOUR)) for h in self.remind_before_h]
-        out += [
-            Step(f"L{i}", int(h * HOUR)) for i, h in enumerate(self.escalate_after_h, start=1)
-        ]
+        out += [Step(f"L{i}", int(h * HOUR)) for i, h in enumerate(self.escalate_after_h, start=1)]
         return sorted(out, key=lambda s: s.offset_s)
 
     def to_json(self) -> dict[str, Any]:

@@ -31,7 +31,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from bot.errors import InvalidInput
 from bot.text import normalize_input
@@ -61,26 +61,51 @@ HEADERS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("employee_no", "name", "unit")
 EXPORT_FIELDS = (
-    "no", "unit", "employee_no", "name", "gender", "age", "post", "post_duties", "role",
-    "mentor", "leader", "note", "status",
+    "no",
+    "unit",
+    "employee_no",
+    "name",
+    "gender",
+    "age",
+    "post",
+    "post_duties",
+    "role",
+    "mentor",
+    "leader",
+    "note",
+    "status",
 )
 
 ROLE_WORDS: dict[str, Role] = {
-    "辅警": Role.AUXILIARY, "auxiliary": Role.AUXILIARY, "aux": Role.AUXILIARY,
-    "责任民警": Role.MENTOR, "民警": Role.MENTOR, "mentor": Role.MENTOR,
-    "责任领导": Role.LEADER, "领导": Role.LEADER, "leader": Role.LEADER,
-    "政治处": Role.OFFICE, "辅警办": Role.OFFICE, "政治处辅警办": Role.OFFICE,
+    "辅警": Role.AUXILIARY,
+    "auxiliary": Role.AUXILIARY,
+    "aux": Role.AUXILIARY,
+    "责任民警": Role.MENTOR,
+    "民警": Role.MENTOR,
+    "mentor": Role.MENTOR,
+    "责任领导": Role.LEADER,
+    "领导": Role.LEADER,
+    "leader": Role.LEADER,
+    "政治处": Role.OFFICE,
+    "辅警办": Role.OFFICE,
+    "政治处辅警办": Role.OFFICE,
     "office": Role.OFFICE,
 }
 ROLE_LABELS = {
-    Role.AUXILIARY: "辅警", Role.MENTOR: "责任民警", Role.LEADER: "责任领导",
+    Role.AUXILIARY: "辅警",
+    Role.MENTOR: "责任民警",
+    Role.LEADER: "责任领导",
     Role.OFFICE: "政治处",
 }
 ROLE_ORDER = (Role.AUXILIARY, Role.MENTOR, Role.LEADER, Role.OFFICE)
 GENDER_WORDS = {"男": "男", "女": "女", "male": "男", "female": "女", "m": "男", "f": "女"}
 STATUS_WORDS = {
-    "在职": PersonStatus.ACTIVE, "在岗": PersonStatus.ACTIVE, "active": PersonStatus.ACTIVE,
-    "离职": PersonStatus.LEFT, "已离职": PersonStatus.LEFT, "left": PersonStatus.LEFT,
+    "在职": PersonStatus.ACTIVE,
+    "在岗": PersonStatus.ACTIVE,
+    "active": PersonStatus.ACTIVE,
+    "离职": PersonStatus.LEFT,
+    "已离职": PersonStatus.LEFT,
+    "left": PersonStatus.LEFT,
 }
 STATUS_LABELS = {PersonStatus.ACTIVE: "在职", PersonStatus.LEFT: "离职"}
 
@@ -235,7 +260,7 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
         for number, cells in enumerate(ws.iter_rows(), start=1):
             values: list[Any] = []
             for cell in cells:
-                value = cell.value
+                value: Any = cell.value
                 if cell.data_type == "f" or isinstance(value, ArrayFormula | DataTableFormula):
                     value = Formula(str(getattr(value, "text", value)))
                 values.append(value)
@@ -377,8 +402,10 @@ def check(
             continue
         if record.employee_no in first_row_of:
             row.add(
-                "employee_no", "roster-duplicate-employee-no",
-                employee_no=record.employee_no, first_row=str(first_row_of[record.employee_no]),
+                "employee_no",
+                "roster-duplicate-employee-no",
+                employee_no=record.employee_no,
+                first_row=str(first_row_of[record.employee_no]),
             )
             continue
         first_row_of[record.employee_no] = number
@@ -420,8 +447,13 @@ def _record(row: _Row, present: frozenset[str]) -> tuple[Record, tuple[str, ...]
             status = word
 
     record = Record(
-        row=row.number, employee_no=employee_no, name=name, unit=path[-1] if path else "",
-        status=status, roles=roles, present=present,
+        row=row.number,
+        employee_no=employee_no,
+        name=name,
+        unit=path[-1] if path else "",
+        status=status,
+        roles=roles,
+        present=present,
     )
     if "gender" in present:
         record.gender = _gender(row, required=auxiliary)
@@ -521,13 +553,19 @@ def _check_units(
                     break
                 if actual != parent:
                     row.add(
-                        "unit", "roster-unit-parent-conflict", unit=name, parent=parent,
+                        "unit",
+                        "roster-unit-parent-conflict",
+                        unit=name,
+                        parent=parent,
                         actual=actual,
                     )
                     break
             elif name in parent_of and parent_of[name][0] != parent:
                 row.add(
-                    "unit", "roster-unit-parent-conflict", unit=name, parent=parent,
+                    "unit",
+                    "roster-unit-parent-conflict",
+                    unit=name,
+                    parent=parent,
                     actual=parent_of[name][0],
                 )
                 break
@@ -596,15 +634,15 @@ def _check_references(
             if not is_auxiliary:
                 row.add(fld, "roster-ref-ignored", warning=True)
                 continue
-            who = _resolve(row, fld, text, people, by_name)
-            if who is None:
+            ref = _resolve(row, fld, text, people, by_name)
+            if ref is None:
                 continue
-            if who.employee_no == record.employee_no:
+            if ref.employee_no == record.employee_no:
                 row.add(fld, "roster-ref-self", value=text)
-            elif role not in who.roles:
+            elif role not in ref.roles:
                 row.add(fld, f"roster-ref-not-{fld}", value=text)
             else:
-                setattr(record, fld, who.employee_no)
+                setattr(record, fld, ref.employee_no)
         blank = [f for f in ("mentor", "leader") if f in record.present and not row.ident(f)]
         if is_auxiliary and blank and not row.bad:
             row.add(blank[0], "roster-binding-incomplete", warning=True)
@@ -630,7 +668,9 @@ def _resolve(
         row.add(fld, "roster-ref-unknown", value=text)
     else:
         row.add(
-            fld, "roster-ref-ambiguous", value=text,
+            fld,
+            "roster-ref-ambiguous",
+            value=text,
             employee_nos="、".join(sorted(w.employee_no for w in named)),
         )
     return None
@@ -646,11 +686,12 @@ def write_xlsx(path: Path, rows: Iterable[Sequence[Any]]) -> None:
     import openpyxl  # noqa: PLC0415
     from openpyxl.styles import Font  # noqa: PLC0415
     from openpyxl.utils import get_column_letter  # noqa: PLC0415
+    from openpyxl.worksheet.worksheet import Worksheet  # noqa: PLC0415
 
     # A normal (not write-only) workbook: it records the sheet's dimension and uses shared
     # strings, which makes reading the file back several times faster.
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = cast(Worksheet, wb.active)  # a new workbook's only sheet
     ws.title = "花名册"
     widths = {"unit": 28, "post_duties": 40, "note": 24, "mentor": 16, "leader": 16}
     bold = Font(bold=True)

@@ -520,7 +520,7 @@ def _question(path: Path, number: int, item: Any) -> Question:
         if not isinstance(correct_raw, bool):
             raise ContentError(path, f"{where}: correct must be true or false")
         options: tuple[str, ...] = ()
-        correct = (0,) if correct_raw else (1,)
+        correct: tuple[int, ...] = (0,) if correct_raw else (1,)
     else:
         raw_options = item.get("options")
         if not isinstance(raw_options, list) or not 2 <= len(raw_options) <= len(LETTERS):

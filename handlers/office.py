@@ -62,18 +62,32 @@ def render_status(ctx: Context, status: PledgeStatus, *, title: str) -> str:
     """Totals, units with the most pending first, then the first pending (overdue first)."""
     t = ctx.t
     lines = [
-        t("office-status-title", title=esc(title), version=status.version,
-          now=t.time(ctx.clock.now()))
+        t(
+            "office-status-title",
+            title=esc(title),
+            version=status.version,
+            now=t.time(ctx.clock.now()),
+        )
     ]
     units = sorted(status.units, key=lambda u: (-u.pending, -u.overdue, u.unit))
     lines.append(
-        t("office-status-total", assigned=sum(u.assigned for u in units),
-          signed=sum(u.signed for u in units), pending=sum(u.pending for u in units),
-          overdue=sum(u.overdue for u in units))
+        t(
+            "office-status-total",
+            assigned=sum(u.assigned for u in units),
+            signed=sum(u.signed for u in units),
+            pending=sum(u.pending for u in units),
+            overdue=sum(u.overdue for u in units),
+        )
     )
     lines.extend(
-        t("office-status-unit", unit=esc(u.unit), assigned=u.assigned, signed=u.signed,
-          pending=u.pending, overdue=u.overdue)
+        t(
+            "office-status-unit",
+            unit=esc(u.unit),
+            assigned=u.assigned,
+            signed=u.signed,
+            pending=u.pending,
+            overdue=u.overdue,
+        )
         for u in units[:MAX_UNITS]
     )
     if len(units) > MAX_UNITS:
@@ -85,9 +99,13 @@ def render_status(ctx: Context, status: PledgeStatus, *, title: str) -> str:
     shown = sorted(status.pending, key=lambda p: not p.overdue)[:MAX_PENDING]  # stable
     lines.append(t("office-status-pending-title", shown=len(shown), count=len(status.pending)))
     lines.extend(
-        t("office-status-pending-line-overdue" if p.overdue else "office-status-pending-line",
-          unit=esc(p.unit), name=esc(p.name), employee_no=esc(p.employee_no),
-          due=t.time(p.due_at))
+        t(
+            "office-status-pending-line-overdue" if p.overdue else "office-status-pending-line",
+            unit=esc(p.unit),
+            name=esc(p.name),
+            employee_no=esc(p.employee_no),
+            due=t.time(p.due_at),
+        )
         for p in shown
     )
     return "\n".join(lines)

@@ -149,10 +149,14 @@ class DeadlineEngine:
             .order_by(Assignment.next_action_at, Assignment.id)
             .limit(self.batch)
         )
-        if self.session.bind.dialect.name == "postgresql":
+        if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        rows = (await self.session.execute(query)).all()
-        return [DueRow(*r) for r in rows if r.due_at is not None]
+        # the index holds undated rows too; they never act
+        return [
+            DueRow(r.id, r.campaign_id, r.person_id, r.due_at, r.stage, r.delay_s)
+            for r in (await self.session.execute(query)).all()
+            if r.due_at is not None
+        ]
 
     async def _campaigns(self, ids: Iterable[int]) -> dict[int, Campaign]:
         rows = await self.session.execute(select(Campaign).where(Campaign.id.in_(list(ids))))

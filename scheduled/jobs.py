@@ -9,6 +9,7 @@ On SQLite a lease makes sure only one process does this (and tells a second one 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -64,7 +65,7 @@ class Jobs:
     holder: str
     scheduler: AsyncIOScheduler
 
-    async def _guarded(self, name: str, coro_fn) -> None:  # noqa: ANN001
+    async def _guarded(self, name: str, coro_fn: Callable[[App], Awaitable[object]]) -> None:
         try:
             if self.app.settings.is_sqlite:
                 await self._renew()

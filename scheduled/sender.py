@@ -157,7 +157,7 @@ def render(text: str, buttons: list[Any]) -> Reply:
 
 def backoff(attempt: int) -> float:
     """Seconds before retrying after the `attempt`-th failed try: 2, 4, 8, 16 ... capped."""
-    return min(BACKOFF_BASE * 2 ** max(attempt - 1, 0), BACKOFF_CAP)
+    return float(min(BACKOFF_BASE * 2 ** max(attempt - 1, 0), BACKOFF_CAP))
 
 
 class OutboxSender:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     event,
@@ -427,7 +428,7 @@ def append_only(*models: type[Base]) -> None:
     """Make evidence tables refuse UPDATE and DELETE: in the ORM, and in the database by
     triggers that create_all installs (a migration installs them with append_only_ddl)."""
     for model in models:
-        table = model.__table__
+        table = cast(Table, model.__table__)
         APPEND_ONLY.append(table.name)
         event.listen(table, "after_create", _install_append_only)
         event.listen(model, "before_update", _refuse)

@@ -284,8 +284,12 @@ class TelegramAdapter(ABC):
         except Rejected as exc:
             if NOT_MODIFIED not in exc.reason.lower():
                 # Too old to edit, deleted by the user, ...: show the reply as a new message.
-                log.info("cannot edit message %s in chat %s (%s): sending anew",
-                         message_id, chat_id, exc.reason)
+                log.info(
+                    "cannot edit message %s in chat %s (%s): sending anew",
+                    message_id,
+                    chat_id,
+                    exc.reason,
+                )
                 return await self.send(chat_id, reply)
         if rest:
             return await self.send(chat_id, Reply("\n\n".join(rest), buttons=reply.buttons))

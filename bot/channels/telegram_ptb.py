@@ -210,16 +210,20 @@ class PtbChannel(TelegramAdapter):
         chat_id = pressed.chat.id if pressed is not None else user.id
         who = account(user.id, chat_id, user.full_name, user.language_code)
         await self._button_turn(
-            who, callback.id, callback.data,
-            pressed.message_id if pressed is not None else None, update.update_id,
+            who,
+            callback.id,
+            callback.data,
+            pressed.message_id if pressed is not None else None,
+            update.update_id,
         )
 
     # --- Bot API calls ---------------------------------------------------------------------
 
     async def _send_text(self, chat_id: str, text: str, buttons: list[list[Button]]) -> str:
         sent = await self._call(
-            self.bot.send_message(chat_id=chat_ref(chat_id), text=text,
-                                  reply_markup=_markup(buttons))
+            self.bot.send_message(
+                chat_id=chat_ref(chat_id), text=text, reply_markup=_markup(buttons)
+            )
         )
         return str(sent.message_id)
 
@@ -241,7 +245,9 @@ class PtbChannel(TelegramAdapter):
     ) -> None:
         await self._call(
             self.bot.edit_message_text(
-                text=text, chat_id=chat_ref(chat_id), message_id=message_id,
+                text=text,
+                chat_id=chat_ref(chat_id),
+                message_id=message_id,
                 reply_markup=_markup(buttons),
             )
         )

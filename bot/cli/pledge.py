@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.actor import Actor
@@ -155,7 +156,9 @@ def render_status(t: Translator, status: PledgeStatus, *, now: datetime) -> list
     if not status.units:
         lines.append(t("pledge-cli-status-empty"))
         return lines
-    counts = [[u.unit, u.assigned, u.signed, u.pending, u.overdue] for u in status.units]
+    counts: list[list[Any]] = [
+        [u.unit, u.assigned, u.signed, u.pending, u.overdue] for u in status.units
+    ]
     counts.append([t("report-total"), *(sum(c[i] for c in counts) for i in range(1, 5))])
     lines.extend(
         table(

@@ -166,7 +166,7 @@ def render_status(t: Translator, status: TrainingStatus, *, now: datetime) -> li
     if not status.units:
         lines.append(t("training-cli-status-empty"))
         return lines
-    counts = [
+    counts: list[list[Any]] = [
         [u.unit, u.assigned, u.passed, u.pending, u.overdue, u.exhausted] for u in status.units
     ]
     counts.append([t("training-total"), *(sum(c[i] for c in counts) for i in range(1, 6))])

@@ -827,6 +827,8 @@ class NoticeService(Service):
             delivering = await self.session.scalar(
                 select(exists().where(Outbox.ref == ref_of(notice.id), Outbox.status.in_(open_)))
             )
+            assert notice.status_person_id is not None  # joined on it above
+            assert notice.status_message_id is not None  # filtered on it above
             due.append(
                 ProgressShown(
                     notice.id,

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select, update
 
@@ -1236,11 +1236,12 @@ def write_export(
     import openpyxl  # noqa: PLC0415 - slow import, only the export needs it
     from openpyxl.styles import Font  # noqa: PLC0415
     from openpyxl.utils import get_column_letter  # noqa: PLC0415
+    from openpyxl.worksheet.worksheet import Worksheet  # noqa: PLC0415
 
     labels = {c.id: c.label(t.locale) for c in categories}
     bold = Font(bold=True)
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = cast(Worksheet, wb.active)  # a new workbook's only sheet
     ws.title = sheet_name(t("register-sheet-summary"))
     used = {ws.title}
 

@@ -78,7 +78,10 @@ class ImportReport:
     @property
     def has_changes(self) -> bool:
         return bool(
-            self.created or self.updated or self.units_created or self.binding_changes
+            self.created
+            or self.updated
+            or self.units_created
+            or self.binding_changes
             or self.marked_left
         )
 
@@ -144,9 +147,7 @@ class _Plan:
     """What an import would write, worked out before anything is written."""
 
     creates: list[Record] = field(default_factory=list)
-    updates: list[tuple[_Person, Record, dict[str, tuple[Any, Any]]]] = field(
-        default_factory=list
-    )
+    updates: list[tuple[_Person, Record, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
     bindings: list[tuple[str, tuple[str | None, str | None] | None]] = field(
         default_factory=list
     )  # (auxiliary, new (mentor, leader) or None to close)
@@ -170,7 +171,9 @@ class RosterService(Service):
         table = await asyncio.to_thread(roster_io.load, path)
         state = await self._load()
         checked = roster_io.check(
-            table, state.directory(), units_must_exist=units_must_exist,
+            table,
+            state.directory(),
+            units_must_exist=units_must_exist,
             mark_missing_left=mark_missing_left,
         )
         report = ImportReport(
@@ -198,16 +201,31 @@ class RosterService(Service):
                 mentor, leader = (
                     roster_io.person_ref(state.people[no].name, no) if no else None for no in refs
                 )
-            rows.append([
-                number, state.unit_path(person.unit_id), person.employee_no, person.name,
-                person.gender, person.age, person.post, person.post_duties,
-                roster_io.roles_label(person.roles), mentor, leader, person.note,
-                roster_io.STATUS_LABELS[PersonStatus(person.status)],
-            ])
+            rows.append(
+                [
+                    number,
+                    state.unit_path(person.unit_id),
+                    person.employee_no,
+                    person.name,
+                    person.gender,
+                    person.age,
+                    person.post,
+                    person.post_duties,
+                    roster_io.roles_label(person.roles),
+                    mentor,
+                    leader,
+                    person.note,
+                    roster_io.STATUS_LABELS[PersonStatus(person.status)],
+                ]
+            )
         await asyncio.to_thread(roster_io.write_xlsx, path, rows)
         await audit.append(
-            self.session, at=self.clock.now(), actor=actor.label, kind="roster.exported",
-            subject=f"file:{path.name}", payload={"people": len(rows)},
+            self.session,
+            at=self.clock.now(),
+            actor=actor.label,
+            kind="roster.exported",
+            subject=f"file:{path.name}",
+            payload={"people": len(rows)},
         )
         return len(rows)
 
@@ -222,8 +240,16 @@ class RosterService(Service):
         by_id: dict[int, _Person] = {}
         rows = await self.session.execute(
             select(
-                Person.id, Person.employee_no, Person.name, Person.gender, Person.age,
-                Person.unit_id, Person.post, Person.post_duties, Person.note, Person.status,
+                Person.id,
+                Person.employee_no,
+                Person.name,
+                Person.gender,
+                Person.age,
+                Person.unit_id,
+                Person.post,
+                Person.post_duties,
+                Person.note,
+                Person.status,
             )
         )
         for row in rows:
@@ -240,13 +266,17 @@ class RosterService(Service):
         bindings = {
             aux: (bid, mentor, leader)
             for bid, aux, mentor, leader in await self.session.execute(
-                select(Binding.id, Binding.auxiliary_id, Binding.mentor_id, Binding.leader_id)
-                .where(Binding.valid_to.is_(None))
+                select(
+                    Binding.id, Binding.auxiliary_id, Binding.mentor_id, Binding.leader_id
+                ).where(Binding.valid_to.is_(None))
             )
         }
         return _State(
-            units=units, unit_ids={name: uid for uid, (name, _) in units.items()},
-            people=people, by_id=by_id, bindings=bindings,
+            units=units,
+            unit_ids={name: uid for uid, (name, _) in units.items()},
+            people=people,
+            by_id=by_id,
+            bindings=bindings,
         )
 
     def _plan(
@@ -281,7 +311,9 @@ class RosterService(Service):
                 plan.bindings.append((record.employee_no, after))
                 report.binding_changes.append(
                     BindingChange(
-                        record.employee_no, record.name, _refs(before, names),
+                        record.employee_no,
+                        record.name,
+                        _refs(before, names),
                         _refs(after, names),
                     )
                 )
@@ -295,8 +327,14 @@ class RosterService(Service):
         return plan
 
     async def _apply(
-        self, actor: Actor, plan: _Plan, checked: Checked, state: _State, report: ImportReport,
-        *, sha256: str,
+        self,
+        actor: Actor,
+        plan: _Plan,
+        checked: Checked,
+        state: _State,
+        report: ImportReport,
+        *,
+        sha256: str,
     ) -> None:
         now = self.clock.now()
         for name, parent in checked.new_units:
@@ -311,10 +349,17 @@ class RosterService(Service):
         if plan.creates:
             rows = [
                 {
-                    "employee_no": r.employee_no, "name": r.name, "gender": r.gender,
-                    "age": r.age, "unit_id": state.unit_ids[r.unit], "post": r.post,
-                    "post_duties": r.post_duties, "note": r.note, "status": r.status.value,
-                    "created_at": now, "updated_at": now,
+                    "employee_no": r.employee_no,
+                    "name": r.name,
+                    "gender": r.gender,
+                    "age": r.age,
+                    "unit_id": state.unit_ids[r.unit],
+                    "post": r.post,
+                    "post_duties": r.post_duties,
+                    "note": r.note,
+                    "status": r.status.value,
+                    "created_at": now,
+                    "updated_at": now,
                 }
                 for r in plan.creates
             ]
@@ -322,19 +367,24 @@ class RosterService(Service):
                 insert(Person).returning(Person.id, Person.employee_no), rows
             )
             ids.update((no, pid) for pid, no in result)
-            await self._add_roles([
-                (ids[r.employee_no], role)
-                for r in plan.creates
-                for role in (r.roles or frozenset({Role.AUXILIARY}))
-            ])
+            await self._add_roles(
+                [
+                    (ids[r.employee_no], role)
+                    for r in plan.creates
+                    for role in (r.roles or frozenset({Role.AUXILIARY}))
+                ]
+            )
 
         if plan.updates:
             await self.session.execute(
                 update(Person),
                 [
                     {
-                        "id": old.id, "name": r.name, "unit_id": state.unit_ids[r.unit],
-                        "status": r.status.value, "updated_at": now,
+                        "id": old.id,
+                        "name": r.name,
+                        "unit_id": state.unit_ids[r.unit],
+                        "status": r.status.value,
+                        "updated_at": now,
                         **{f: getattr(r, f) for f in PERSON_FIELDS[1:] if f in r.present},
                     }
                     for old, r, _ in plan.updates
@@ -357,7 +407,8 @@ class RosterService(Service):
 
         for chunk in _chunks([p.id for p in plan.leave]):
             await self.session.execute(
-                update(Person).where(Person.id.in_(chunk))
+                update(Person)
+                .where(Person.id.in_(chunk))
                 .values(status=PersonStatus.LEFT.value, updated_at=now)
             )
 
@@ -374,7 +425,9 @@ class RosterService(Service):
                 "auxiliary_id": ids[no],
                 "mentor_id": ids[after[0]] if after[0] else None,
                 "leader_id": ids[after[1]] if after[1] else None,
-                "valid_from": now, "valid_to": None, "changed_by": actor.label,
+                "valid_from": now,
+                "valid_to": None,
+                "changed_by": actor.label,
                 "reason": reason,
             }
             for no, after in plan.bindings
@@ -398,13 +451,18 @@ class RosterService(Service):
 
         async def event(kind: str, employee_no: str, payload: dict[str, Any]) -> None:
             await audit.append(
-                self.session, at=now, actor=actor.label, kind=kind,
-                subject=f"person:{employee_no}", payload=payload,
+                self.session,
+                at=now,
+                actor=actor.label,
+                kind=kind,
+                subject=f"person:{employee_no}",
+                payload=payload,
             )
 
         for change in report.updated:
             await event(
-                "person.updated", change.employee_no,
+                "person.updated",
+                change.employee_no,
                 {"changes": {f: list(v) for f, v in change.changes.items()}},
             )
         for person in plan.leave:
@@ -415,22 +473,31 @@ class RosterService(Service):
             if before is None:
                 continue  # a first binding is listed in the import summary
             await event(
-                "binding.changed", no,
+                "binding.changed",
+                no,
                 {
                     "mentor": [before[0], after[0] if after else None],
                     "leader": [before[1], after[1] if after else None],
                 },
             )
         await audit.append(
-            self.session, at=now, actor=actor.label, kind="roster.imported",
+            self.session,
+            at=now,
+            actor=actor.label,
+            kind="roster.imported",
             subject=f"file:{Path(report.path).name}",
             payload={
-                "sha256": sha256, "rows": report.rows, "created": report.created,
-                "updated": len(report.updated), "unchanged": report.unchanged,
-                "reactivated": report.reactivated, "units_created": report.units_created,
+                "sha256": sha256,
+                "rows": report.rows,
+                "created": report.created,
+                "updated": len(report.updated),
+                "unchanged": report.unchanged,
+                "reactivated": report.reactivated,
+                "units_created": report.units_created,
                 "first_bindings": sum(1 for c in report.binding_changes if c.before is None),
                 "binding_changes": sum(1 for c in report.binding_changes if c.before),
-                "missing": len(report.missing), "marked_left": report.marked_left,
+                "missing": len(report.missing),
+                "marked_left": report.marked_left,
             },
         )
 
@@ -480,4 +547,4 @@ def _refs(
 
 def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, exists, func, literal, select, update
+from sqlalchemy import CursorResult, and_, exists, func, literal, select, update
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.sql.elements import ColumnElement
@@ -199,8 +199,10 @@ class TaskService(Service):
         audience = Audience.from_json(campaign.audience)
         where = await self.audience_filter(audience)
         due = campaign.due_at
-        if due is not None and due - now < LATE_JOINER_GRACE and await self._has_assignments(
-            campaign
+        if (
+            due is not None
+            and due - now < LATE_JOINER_GRACE
+            and await self._has_assignments(campaign)
         ):
             due = now + LATE_JOINER_GRACE  # joined after the first batch: a fair deadline
         stage, next_at = self.first_action(Policy.from_json(campaign.policy), due, now)
@@ -261,7 +263,7 @@ class TaskService(Service):
             .values(due_at=due_at, stage=stage, next_action_at=next_at, level=0, delay_s=0)
         )
         await self.session.flush()
-        return int(result.rowcount or 0)
+        return int(cast(CursorResult[Any], result).rowcount or 0)
 
     async def cancel_open(self, campaign: Campaign, reason: str) -> int:
         """Close a campaign: its open assignments are cancelled (a newer version replaces it)."""
@@ -276,7 +278,7 @@ class TaskService(Service):
             .values(status=AssignmentStatus.CANCELLED, note=reason, next_action_at=None)
         )
         await self.session.flush()
-        return int(result.rowcount or 0)
+        return int(cast(CursorResult[Any], result).rowcount or 0)
 
     async def current_open(
         self, person_id: int, kind: str, ref_key: str

@@ -561,7 +561,10 @@ class TrainingService(Service):
             finished = await self._finish(person, a, c, version, module, progress)
         await self.session.flush()
         return AnswerResult(
-            view=view, chosen=chosen, correct=question.is_correct(chosen), finished=finished
+            view=view,
+            chosen=chosen,
+            correct=question.is_correct(frozenset(chosen)),
+            finished=finished,
         )
 
     async def result(self, person: Person, assignment_id: int) -> AttemptResult:
@@ -632,7 +635,7 @@ class TrainingService(Service):
 
     async def _progress(self, a: Assignment, version: TrainingVersion) -> TrainingProgress:
         query = select(TrainingProgress).where(TrainingProgress.assignment_id == a.id)
-        if self.session.bind.dialect.name == "postgresql":
+        if self.session.get_bind().dialect.name == "postgresql":
             # two quick presses from one person: the second waits for the first
             query = query.with_for_update()
         progress = (await self.session.execute(query)).scalar_one_or_none()
