@@ -4,11 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Binding, ChannelAccount, Person, PersonRole, Unit
+
+# The current mentor and leader of the person in a query, for office views and exports.
+MENTOR = Person.__table__.alias("mentor")
+LEADER = Person.__table__.alias("leader")
+
+
+def join_responsibles(query: Select[Any]) -> Select[Any]:
+    """Outer-join the person's current binding and its mentor (MENTOR) and leader (LEADER)."""
+    return (
+        query.join(
+            Binding,
+            and_(Binding.auxiliary_id == Person.id, Binding.valid_to.is_(None)),
+            isouter=True,
+        )
+        .join(MENTOR, MENTOR.c.id == Binding.mentor_id, isouter=True)
+        .join(LEADER, LEADER.c.id == Binding.leader_id, isouter=True)
+    )
 
 
 async def person_by_employee_no(session: AsyncSession, employee_no: str) -> Person | None:

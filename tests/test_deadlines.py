@@ -252,3 +252,21 @@ async def test_mentor_sees_team_status_and_acts_from_the_bot(app: App, clock: Fr
     assert "没有执行此操作的权限" in aux.text
     await aux.tap("esc:rip:1")
     assert "没有执行此操作的权限" in aux.text
+
+
+async def test_office_lists_open_escalations_with_who_was_told(
+    app: App, clock: FrozenClock
+) -> None:
+    await _setup(app)
+    clock.set(DUE + timedelta(hours=25))
+    await tick(app)
+    async with app.unit_of_work() as svc:
+        items = await svc.escalations.open_escalations(Actor.cli(), unit="城关派出所")
+        assert {(i.name, i.level, i.notified) for i in items} == {
+            ("张三", 2, "李所长"),
+            ("李四", 2, "李所长"),
+            ("王五", 2, "李所长"),
+        }
+        mentor = await svc.people.get(Actor.cli(), "M001")
+        with pytest.raises(NotAllowed):
+            await svc.escalations.open_escalations(Actor.of(mentor))

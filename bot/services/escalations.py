@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from bot.actor import Actor
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
@@ -156,20 +156,15 @@ class EscalationService(Service):
     ) -> list[OpenEscalation]:
         """Open items at level >= 1 with who was notified (office staff)."""
         actor.require(Role.OFFICE)
-        mentor = Person.__table__.alias("mentor")
-        leader = Person.__table__.alias("leader")
         query = (
-            select(Assignment, Campaign, Person, Unit.name, mentor.c.name, leader.c.name)
-            .join(Campaign, Campaign.id == Assignment.campaign_id)
-            .join(Person, Person.id == Assignment.person_id)
-            .join(Unit, Unit.id == Person.unit_id)
-            .join(
-                Binding,
-                and_(Binding.auxiliary_id == Person.id, Binding.valid_to.is_(None)),
-                isouter=True,
+            repo.join_responsibles(
+                select(
+                    Assignment, Campaign, Person, Unit.name, repo.MENTOR.c.name, repo.LEADER.c.name
+                )
+                .join(Campaign, Campaign.id == Assignment.campaign_id)
+                .join(Person, Person.id == Assignment.person_id)
+                .join(Unit, Unit.id == Person.unit_id)
             )
-            .join(mentor, mentor.c.id == Binding.mentor_id, isouter=True)
-            .join(leader, leader.c.id == Binding.leader_id, isouter=True)
             .where(Assignment.status == AssignmentStatus.OPEN, Assignment.level >= 1)
             .order_by(Unit.name, Person.name)
         )

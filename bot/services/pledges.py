@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from bot.actor import Actor
 from bot.content import ContentError, PledgeDoc, load_pledges, paginate
@@ -21,7 +21,6 @@ from storage import audit
 from storage.models import (
     Assignment,
     AssignmentStatus,
-    Binding,
     Campaign,
     CampaignKind,
     Person,
@@ -30,6 +29,7 @@ from storage.models import (
     Signature,
     Unit,
 )
+from storage.people import LEADER, MENTOR, join_responsibles
 
 KIND = CampaignKind.PLEDGE.value
 MAX_NAME_TRIES = 3
@@ -467,33 +467,26 @@ class PledgeService(Service):
         """One row per person assigned any version of the pledge: latest state first."""
         actor.require(Role.OFFICE)
         version = await self.latest_version(key)
-        mentor = Person.__table__.alias("mentor")
-        leader = Person.__table__.alias("leader")
         query = (
-            select(
-                Unit.name.label("unit"),
-                Person.name,
-                Person.employee_no,
-                mentor.c.name.label("mentor"),
-                leader.c.name.label("leader"),
-                Assignment.status,
-                Assignment.due_at,
-                Signature.signed_at,
-                Signature.version,
-                Signature.document_sha256,
-                Signature.signature_no,
-                Assignment.note,
+            join_responsibles(
+                select(
+                    Unit.name.label("unit"),
+                    Person.name,
+                    Person.employee_no,
+                    MENTOR.c.name.label("mentor"),
+                    LEADER.c.name.label("leader"),
+                    Assignment.status,
+                    Assignment.due_at,
+                    Signature.signed_at,
+                    Signature.version,
+                    Signature.document_sha256,
+                    Signature.signature_no,
+                    Assignment.note,
+                )
+                .join(Campaign, Campaign.id == Assignment.campaign_id)
+                .join(Person, Person.id == Assignment.person_id)
+                .join(Unit, Unit.id == Person.unit_id)
             )
-            .join(Campaign, Campaign.id == Assignment.campaign_id)
-            .join(Person, Person.id == Assignment.person_id)
-            .join(Unit, Unit.id == Person.unit_id)
-            .join(
-                Binding,
-                and_(Binding.auxiliary_id == Person.id, Binding.valid_to.is_(None)),
-                isouter=True,
-            )
-            .join(mentor, mentor.c.id == Binding.mentor_id, isouter=True)
-            .join(leader, leader.c.id == Binding.leader_id, isouter=True)
             .join(Signature, Signature.assignment_id == Assignment.id, isouter=True)
             .where(
                 Campaign.kind == KIND,

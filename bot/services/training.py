@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, union
+from sqlalchemy import case, func, select, union
 
 from bot.actor import Actor
 from bot.content import ContentError
@@ -37,7 +37,6 @@ from storage import audit
 from storage.models import (
     Assignment,
     AssignmentStatus,
-    Binding,
     Campaign,
     CampaignKind,
     Person,
@@ -50,6 +49,7 @@ from storage.models_training import (
     TrainingProgress,
     TrainingVersion,
 )
+from storage.people import MENTOR, join_responsibles
 
 KIND = CampaignKind.TRAINING.value
 
@@ -932,29 +932,24 @@ class TrainingService(Service):
         actor.require(Role.OFFICE)
         version = await self.latest_version(key)
         totals = self._attempt_totals()
-        mentor = Person.__table__.alias("mentor")
         query = (
-            select(
-                Unit.name.label("unit"),
-                Person.name,
-                Person.employee_no,
-                mentor.c.name.label("mentor"),
-                Assignment.status,
-                Assignment.due_at,
-                totals.c.attempts,
-                totals.c.best_score,
-                totals.c.completed_at,
-                Assignment.note,
+            join_responsibles(
+                select(
+                    Unit.name.label("unit"),
+                    Person.name,
+                    Person.employee_no,
+                    MENTOR.c.name.label("mentor"),
+                    Assignment.status,
+                    Assignment.due_at,
+                    totals.c.attempts,
+                    totals.c.best_score,
+                    totals.c.completed_at,
+                    Assignment.note,
+                )
+                .join(Campaign, Campaign.id == Assignment.campaign_id)
+                .join(Person, Person.id == Assignment.person_id)
+                .join(Unit, Unit.id == Person.unit_id)
             )
-            .join(Campaign, Campaign.id == Assignment.campaign_id)
-            .join(Person, Person.id == Assignment.person_id)
-            .join(Unit, Unit.id == Person.unit_id)
-            .join(
-                Binding,
-                and_(Binding.auxiliary_id == Person.id, Binding.valid_to.is_(None)),
-                isouter=True,
-            )
-            .join(mentor, mentor.c.id == Binding.mentor_id, isouter=True)
             .join(totals, totals.c.assignment_id == Assignment.id, isouter=True)
             .where(
                 Campaign.kind == KIND,
