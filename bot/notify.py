@@ -22,7 +22,7 @@ from bot.policy import Policy
 from bot.text import esc
 from storage import outbox
 from storage import people as people_repo
-from storage.models import Assignment, Binding, Campaign, ChannelAccount, Person
+from storage.models import Binding, Campaign, ChannelAccount, Person
 
 PRIORITY_URGENT = 1  # escalations, replies to a person
 PRIORITY_TASK = 3  # reminders
@@ -205,15 +205,3 @@ class Notifier:
 
     async def account_of(self, person_id: int) -> Any:
         return (await outbox.accounts_for(self.session, [person_id])).get(person_id)
-
-
-async def assignment_pairs(session: AsyncSession, ids: Sequence[int]) -> list[tuple[int, int]]:
-    pairs: list[tuple[int, int]] = []
-    for i in range(0, len(ids), outbox.CHUNK):
-        rows = await session.execute(
-            select(Assignment.id, Assignment.person_id).where(
-                Assignment.id.in_(list(ids[i : i + outbox.CHUNK]))
-            )
-        )
-        pairs.extend((a, p) for a, p in rows.all())
-    return pairs

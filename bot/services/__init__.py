@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,6 +11,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalog
 from bot.notify import Notifier
+from bot.services.base import Service
 from bot.services.checkins import CheckinService
 from bot.services.escalations import EscalationService
 from bot.services.hotline import HotlineService
@@ -21,6 +23,8 @@ from bot.services.registration import RegistrationService
 from bot.services.roster import RosterService
 from bot.services.tasks import TaskService
 from bot.services.training import TrainingService
+
+S = TypeVar("S", bound=Service)
 
 
 class Services:
@@ -45,6 +49,10 @@ class Services:
             self._catalog = Catalog(self.settings.locales_dir, self.settings.default_locale)
         return self._catalog
 
+    def _build(self, cls: type[S], **deps: object) -> S:
+        """A service over this unit of work's session, clock and settings."""
+        return cls(self.session, clock=self.clock, settings=self.settings, **deps)
+
     @cached_property
     def notifier(self) -> Notifier:
         return Notifier(
@@ -53,80 +61,48 @@ class Services:
 
     @cached_property
     def pledges(self) -> PledgeService:
-        return PledgeService(
-            self.session,
-            clock=self.clock,
-            settings=self.settings,
-            notifier=self.notifier,
-            tasks=self.tasks,
-        )
+        return self._build(PledgeService, notifier=self.notifier, tasks=self.tasks)
 
     @cached_property
     def notices(self) -> NoticeService:
-        return NoticeService(
-            self.session,
-            clock=self.clock,
-            settings=self.settings,
-            notifier=self.notifier,
-            tasks=self.tasks,
-        )
+        return self._build(NoticeService, notifier=self.notifier, tasks=self.tasks)
 
     @cached_property
     def checkins(self) -> CheckinService:
-        return CheckinService(
-            self.session,
-            clock=self.clock,
-            settings=self.settings,
-            notifier=self.notifier,
-            tasks=self.tasks,
-            hotline=self.hotline,
+        return self._build(
+            CheckinService, notifier=self.notifier, tasks=self.tasks, hotline=self.hotline
         )
 
     @cached_property
     def register(self) -> RegisterService:
-        return RegisterService(
-            self.session,
-            clock=self.clock,
-            settings=self.settings,
-            notifier=self.notifier,
-            tasks=self.tasks,
-            checkins=self.checkins,
+        return self._build(
+            RegisterService, notifier=self.notifier, tasks=self.tasks, checkins=self.checkins
         )
 
     @cached_property
     def training(self) -> TrainingService:
-        return TrainingService(
-            self.session,
-            clock=self.clock,
-            settings=self.settings,
-            notifier=self.notifier,
-            tasks=self.tasks,
-        )
+        return self._build(TrainingService, notifier=self.notifier, tasks=self.tasks)
 
     @cached_property
     def hotline(self) -> HotlineService:
-        return HotlineService(
-            self.session, clock=self.clock, settings=self.settings, notifier=self.notifier
-        )
+        return self._build(HotlineService, notifier=self.notifier)
 
     @cached_property
     def escalations(self) -> EscalationService:
-        return EscalationService(
-            self.session, clock=self.clock, settings=self.settings, notifier=self.notifier
-        )
+        return self._build(EscalationService, notifier=self.notifier, tasks=self.tasks)
 
     @cached_property
     def tasks(self) -> TaskService:
-        return TaskService(self.session, clock=self.clock, settings=self.settings)
+        return self._build(TaskService)
 
     @cached_property
     def people(self) -> PeopleService:
-        return PeopleService(self.session, clock=self.clock, settings=self.settings)
+        return self._build(PeopleService)
 
     @cached_property
     def registration(self) -> RegistrationService:
-        return RegistrationService(self.session, clock=self.clock, settings=self.settings)
+        return self._build(RegistrationService)
 
     @cached_property
     def roster(self) -> RosterService:
-        return RosterService(self.session, clock=self.clock, settings=self.settings)
+        return self._build(RosterService)

@@ -57,9 +57,12 @@ class MemberStatus:
 
 
 class EscalationService(Service):
-    def __init__(self, *args: object, notifier: Notifier, **kw: object) -> None:
+    def __init__(
+        self, *args: object, notifier: Notifier, tasks: TaskService, **kw: object
+    ) -> None:
         super().__init__(*args, **kw)  # type: ignore[arg-type]
         self.notifier = notifier
+        self.tasks = tasks
 
     async def _check_responsible(self, actor: Actor, person_id: int) -> Person:
         """Only the person's current mentor or leader, or office staff, may act."""
@@ -169,9 +172,7 @@ class EscalationService(Service):
             .order_by(Unit.name, Person.name)
         )
         if unit is not None:
-            ids = await TaskService(
-                self.session, clock=self.clock, settings=self.settings
-            ).unit_ids([unit])
+            ids = await self.tasks.unit_ids([unit])
             query = query.where(Person.unit_id.in_(ids))
         out = []
         for a, c, p, unit_name, mentor_name, leader_name in (

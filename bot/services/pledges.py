@@ -15,6 +15,7 @@ from bot.core import Account
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.notify import KindInfo, Notifier, register_kind
 from bot.policy import policy_for
+from bot.services import tasks as tasks_service
 from bot.services.base import Service
 from bot.services.tasks import Audience, TaskService
 from storage import audit
@@ -45,14 +46,8 @@ class AlreadySigned(DomainError):
     key = "pledge-already-signed"
 
 
-class Superseded(DomainError):
-    """The version is no longer current; `current_assignment` points to the new one."""
-
+class Superseded(tasks_service.Superseded):
     key = "pledge-superseded"
-
-    def __init__(self, current_assignment: int | None, **args: object) -> None:
-        super().__init__(**args)
-        self.current_assignment = current_assignment
 
 
 class NotYours(DomainError):

@@ -26,7 +26,7 @@ from bot.actor import Actor
 from bot.checkin_content import Category, CheckinContentError, load_categories
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.i18n import LOCALES, Translator
-from bot.notify import KindInfo, Notifier, assignment_pairs, register_kind
+from bot.notify import KindInfo, Notifier, register_kind
 from bot.policy import policy_for
 from bot.roster_io import INJECTION_PREFIXES, Formula, Problem
 from bot.services.base import Service
@@ -398,10 +398,10 @@ class RegisterService(Service):
         if person.employee_no not in audience.people:
             campaign.audience = Audience(people=(*audience.people, person.employee_no)).to_json()
             await self.session.flush()
-        ids = await self.tasks.assign(campaign)
+        pairs = await self.tasks.assign_pairs(campaign)
         await self.notifier.task_messages(
             campaign,
-            await assignment_pairs(self.session, ids),
+            pairs,
             template="register-published",
             dedupe="published",
         )
@@ -439,13 +439,14 @@ class RegisterService(Service):
             RegisterFiling,
             (RegisterFiling.unit_id == Person.unit_id) & (RegisterFiling.week == week.key),
         )
-        ids: list[int] = []
+        pairs: list[tuple[int, int]] = []
         # an empty audience means everyone: with nobody to file, nobody is asked
         if Audience.from_json(campaign.audience).people:
-            ids = await self.tasks.assign(campaign, exclude_people=filed)
+            pairs = await self.tasks.assign_pairs(campaign, exclude_people=filed)
+        ids = [a for a, _ in pairs]
         await self.notifier.task_messages(
             campaign,
-            await assignment_pairs(self.session, ids),
+            pairs,
             template="register-published",
             dedupe="published",
         )

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.errors import InvalidInput
+from bot.errors import DomainError, InvalidInput
 from bot.policy import Policy, step_time
 from bot.services.base import Service
 from storage.models import (
@@ -28,6 +28,15 @@ from storage.models import (
 
 LATE_JOINER_GRACE = timedelta(days=3)
 AUDIENCE_KINDS = {"unit": "units", "role": "roles", "post": "posts", "emp": "people"}
+
+
+class Superseded(DomainError):
+    """A task whose version was replaced; `current_assignment` is the person's task for
+    the current version (None when there is none). Features set their own `key`."""
+
+    def __init__(self, current_assignment: int | None, /, **args: object) -> None:
+        super().__init__(**args)
+        self.current_assignment = current_assignment
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,9 @@ from sqlalchemy import case, func, select, union
 from bot.actor import Actor
 from bot.content import ContentError
 from bot.errors import DomainError, InvalidInput, NotFound
-from bot.notify import KindInfo, Notifier, assignment_pairs, register_kind
+from bot.notify import KindInfo, Notifier, register_kind
 from bot.policy import Policy, policy_for
+from bot.services import tasks as tasks_service
 from bot.services.base import Service
 from bot.services.tasks import Audience, TaskService
 from bot.training_content import (
@@ -72,14 +73,8 @@ class AlreadyPassed(DomainError):
         self.assignment_id = assignment_id
 
 
-class Superseded(DomainError):
-    """The version is no longer current; `current_assignment` points to the new one."""
-
+class Superseded(tasks_service.Superseded):
     key = "training-superseded"
-
-    def __init__(self, current_assignment: int, **args: object) -> None:
-        super().__init__(**args)
-        self.current_assignment = current_assignment
 
 
 class Closed(DomainError):
@@ -342,8 +337,8 @@ class TrainingService(Service):
                 Assignment.status == AssignmentStatus.OPEN,
             )
         )
-        ids = await self.tasks.assign(campaign, exclude_people=union(passed_it, has_it))
-        pairs = await assignment_pairs(self.session, ids)
+        pairs = await self.tasks.assign_pairs(campaign, exclude_people=union(passed_it, has_it))
+        ids = [a for a, _ in pairs]
         restarted = restarted or set()
         await self.notifier.task_messages(
             campaign,
