@@ -285,3 +285,11 @@ async def test_registering_after_publish_points_to_the_open_tasks(app: App) -> N
     assert "您有 1 项待办任务" in nana.text
     await nana.press("我的任务")
     assert "保密承诺书" in nana.text
+
+
+def test_audience_description_reads_back() -> None:
+    from bot.services.tasks import Audience  # noqa: PLC0415
+
+    aud = Audience.parse("unit:城关派出所,role:auxiliary,post:巡逻辅警,emp:A001")
+    assert Audience.parse(aud.describe()) == aud
+    assert Audience.parse("all").describe() == "all"

@@ -30,7 +30,7 @@ from bot.i18n import LOCALES, Translator
 from bot.notify import PRIORITY_BULK, PRIORITY_URGENT, KindInfo, Notifier, register_kind
 from bot.policy import policy_for
 from bot.services.base import Service
-from bot.services.tasks import AUDIENCE_KINDS, Audience, TaskService
+from bot.services.tasks import Audience, TaskService
 from bot.text import esc
 from storage import audit, outbox
 from storage.models import (
@@ -331,13 +331,6 @@ def split_title(text: str, title: str | None = None) -> tuple[str, str]:
     return first, rest.strip("\n")
 
 
-def spec_of(audience: Audience) -> str:
-    """The audience as a spec `Audience.parse` reads back: all, or unit:X,role:Y,..."""
-    kinds = {v: k for k, v in AUDIENCE_KINDS.items()}
-    parts = [f"{kinds[k]}:{v}" for k, values in audience.to_json().items() for v in values]
-    return ",".join(parts) or "all"
-
-
 def task_title(title: str) -> str:
     """The title as the deadline engine shows it. Reminders and digests put campaign titles
     into HTML unescaped (pledge titles come from trusted files), so the markup characters
@@ -426,8 +419,8 @@ class NoticeService(Service):
         aud = Audience.parse(spec)
         reach = await self.reach(aud)
         if reach.targeted == 0:
-            raise EmptyAudience(spec=spec_of(aud))
-        return spec_of(aud), reach
+            raise EmptyAudience(spec=aud.describe())
+        return aud.describe(), reach
 
     async def preview(
         self,
@@ -445,8 +438,8 @@ class NoticeService(Service):
         view = self.draft(text, title=title, ack_by=ack_by, attachment=attachment)
         reach = await self.reach(aud)
         if reach.targeted == 0:
-            raise EmptyAudience(spec=spec_of(aud))
-        return Preview(view, spec_of(aud), reach)
+            raise EmptyAudience(spec=aud.describe())
+        return Preview(view, aud.describe(), reach)
 
     async def send(
         self,
@@ -473,7 +466,7 @@ class NoticeService(Service):
             )
         ).all()
         if not people:
-            raise EmptyAudience(spec=spec_of(aud))
+            raise EmptyAudience(spec=aud.describe())
         notice = Notice(
             title=view.title,
             body=view.body,
@@ -518,7 +511,7 @@ class NoticeService(Service):
             payload={
                 "title": view.title,
                 "sha256": hashlib.sha256(f"{view.title}\n{view.body}".encode()).hexdigest(),
-                "audience": spec_of(aud),
+                "audience": aud.describe(),
                 "targeted": len(people),
                 "ack_by": ack_by.isoformat() if ack_by else None,
                 "attachment": view.attachment_name,

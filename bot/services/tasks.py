@@ -87,7 +87,9 @@ class Audience:
         return cls(**{k: tuple(data.get(k, ())) for k in ("units", "roles", "posts", "people")})
 
     def describe(self) -> str:
-        bits = [f"{k}:{v}" for k, vs in self.to_json().items() for v in vs]
+        """The audience as a spec `parse` reads back: all, or unit:X,role:Y,..."""
+        kinds = {v: k for k, v in AUDIENCE_KINDS.items()}
+        bits = [f"{kinds[k]}:{v}" for k, vs in self.to_json().items() for v in vs]
         return ",".join(bits) or "all"
 
 
