@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from bot.actions import encode
 from bot.context import Context
@@ -13,7 +11,8 @@ from bot.errors import InvalidInput
 from bot.notice_render import office_buttons, render_stats
 from bot.router import Flow
 from bot.services.notices import MAX_TEXT, Opened, message_buttons, render_message
-from bot.text import esc, normalize_input
+from bot.text import esc
+from bot.timeparse import parse_local
 from handlers.common import back_to_menu
 from storage.models import Role
 
@@ -31,41 +30,8 @@ ROLE_KEYS = {
     Role.LEADER: "notice-role-leader",
     Role.OFFICE: "notice-role-office",
 }
-_TIME = re.compile(
-    r"(?:(?P<y>\d{4})[-/.年])?(?P<mo>\d{1,2})[-/.月](?P<d>\d{1,2})日?[ T]*"
-    r"(?P<h>\d{1,2})[:：点时](?P<mi>\d{2})?分?"
-)
-
-
 def _buttons(rows: list[list[dict[str, str]]]) -> list[list[Button]]:
     return [[Button(b["label"], b["action"]) for b in row] for row in rows]
-
-
-def parse_local(value: str, tz: ZoneInfo, now: datetime) -> datetime | None:
-    """A typed local time: 2026-12-01 18:00, 2026/12/1 18:00, 12-01 18:00, 12月1日18:00.
-    Without a year: the next such time from now."""
-    match = _TIME.fullmatch(normalize_input(value))
-    if match is None:
-        return None
-    parts = {k: int(v) for k, v in match.groupdict(default="0").items()}
-    local_now = now.astimezone(tz)
-    try:
-        at = datetime(
-            parts["y"] or local_now.year,
-            parts["mo"],
-            parts["d"],
-            parts["h"],
-            parts["mi"],
-            tzinfo=tz,
-        )
-    except ValueError:
-        return None
-    if not parts["y"] and at < local_now:
-        try:
-            at = at.replace(year=at.year + 1)
-        except ValueError:
-            return None
-    return at
 
 
 def _example(ctx: Context) -> str:

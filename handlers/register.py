@@ -19,9 +19,9 @@ from bot.services.register import (
     RegisterWeek,
     RowDraft,
     RowView,
-    parse_deadline,
 )
 from bot.text import esc, normalize_input
+from bot.timeparse import parse_date
 from handlers.checkins import counts_line, people_lines
 from handlers.common import back_to_menu
 from storage.models import Role
@@ -326,7 +326,7 @@ async def _take_field(ctx: Context, text: str) -> list[Reply]:
             _ask_field(ctx, name, week),
         ]
     draft = dict(data.get("draft") or {})
-    draft[name] = parse_deadline(value).isoformat() if name == "deadline" else value  # type: ignore[union-attr]
+    draft[name] = parse_date(value).isoformat() if name == "deadline" else value  # type: ignore[union-attr]
     following = FIELDS.index(name) + 1
     if following < len(FIELDS):
         ctx.state.go(STEP_FIELD, week=week.key, field=FIELDS[following], draft=draft)
@@ -369,7 +369,7 @@ async def cb_confirm(event: Incoming, ctx: Context) -> list[Reply]:
             risk=draft["risk"],
             measure=draft["measure"],
             owner=draft["owner"],
-            deadline=parse_deadline(draft["deadline"]),  # type: ignore[arg-type]
+            deadline=parse_date(draft["deadline"]),  # type: ignore[arg-type]
         ),
     )
     ctx.state.clear()

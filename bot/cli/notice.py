@@ -17,10 +17,9 @@ from typing import TextIO
 
 from bot.actor import Actor
 from bot.app import App
+from bot.cli.common import bad_time, local_time, plain
 from bot.cli.common import fail as _fail
-from bot.cli.common import plain
 from bot.cli.common import translator as _translator
-from bot.cli.tasks import parse_local
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import LOCALES, Translator
@@ -119,16 +118,9 @@ def read_text(path: Path) -> str:
 async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
     """Preview a notice, then create it and queue it for everyone in the audience."""
     t = _translator(settings, args.lang)
-    ack_by = None
-    if args.ack_by:
-        try:
-            ack_by = parse_local(args.ack_by, settings)
-        except ValueError:
-            print(
-                f"muster: {t('notice-cli-bad-time', value=args.ack_by, tz=settings.timezone)}",
-                file=sys.stderr,
-            )
-            return 2
+    ack_by = local_time(args.ack_by, settings) if args.ack_by else None
+    if args.ack_by and ack_by is None:
+        return bad_time(t, "notice-cli-bad-time", args.ack_by, settings)
     try:
         text = read_text(args.text_file)
         attachment = None

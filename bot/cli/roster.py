@@ -12,8 +12,8 @@ from bot.app import App
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import LOCALES, Translator
-from bot.roster_io import Problem
 from bot.services.roster import BindingChange, ImportReport
+from bot.sheets.reader import Problem
 from scheduled.jobs import sync_audiences
 
 SHOW_AT_MOST = 200  # lines per list; a broken 60k-row file should not flood the terminal
