@@ -301,8 +301,7 @@ def write_export(
         )
 
     columns = [
-        Column(t(f"register-col-{c}"), "yyyy-mm-dd" if c == "deadline" else None)
-        for c in COLUMNS
+        Column(t(f"register-col-{c}"), "yyyy-mm-dd" if c == "deadline" else None) for c in COLUMNS
     ]
     for u in summary.units:
         state = t(f"register-state-{u.state}")

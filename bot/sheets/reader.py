@@ -44,9 +44,16 @@ CSV_TYPES = (".csv", ".txt")
 # CJK characters a Chinese text decoded as GB18030 is made of: the GB2312 rows of
 # punctuation and full-width forms (lead byte A1-A3) and of hanzi (B0-F7). Shift-JIS or
 # Big5 bytes decode as GB18030 too, but into rare hanzi, kana, Greek and private-use
-# characters instead (Shift-JIS 杮晹 for a unit name).
+# characters instead (Shift-JIS 本部 reads 杮晹). Not told apart: EUC-KR, whose hangul
+# bytes are GB2312's common hanzi (that would take character frequencies).
 _PLAUSIBLE_LEADS = (range(0xA1, 0xA4), range(0xB0, 0xF8))
 _MAX_IMPLAUSIBLE_SHARE = 0.2
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff01-\uff5e"  # ideographs, CJK and full-width punctuation
+# (name in messages, Python codec as Windows writes it, the characters its text is made of)
+_OTHER_ENCODINGS = (
+    ("Shift_JIS", "cp932", re.compile(f"[\u3040-\u30ff{_CJK}]")),  # kana and kanji
+    ("Big5", "cp950", re.compile(f"[{_CJK}]")),
+)
 
 
 class SheetFileError(InvalidInput):
@@ -274,19 +281,22 @@ def _common_gb(ch: str) -> bool:
 
 
 def _guess_encoding(data: bytes) -> str | None:
-    """The encoding other programs save text in that these bytes are, if one fits."""
-    for name, script in (
-        ("Shift_JIS", re.compile(r"[\u3040-\u30ff]")),  # Japanese: kana
-        ("EUC-KR", re.compile(r"[\uac00-\ud7a3]")),  # Korean: hangul
-        ("Big5", re.compile(r"[\u4e00-\u9fff]")),  # traditional Chinese
-    ):
+    """Which encoding other programs save text in these bytes read best as, if any: the
+    one whose decoding is made of its own script (a Big5 file read as Shift-JIS turns into
+    half-width katakana, a Shift-JIS one read as Big5 fails)."""
+    best: tuple[float, str] | None = None
+    for name, codec, script in _OTHER_ENCODINGS:
         try:
-            decoded = data.decode(name)
+            decoded = data.decode(codec)
         except UnicodeDecodeError:
             continue
-        if script.search(decoded):
-            return name
-    return None
+        wide = [ch for ch in decoded if not ch.isascii()]
+        if not wide:
+            continue
+        share = sum(1 for ch in wide if script.match(ch)) / len(wide)
+        if share >= 0.9 and (best is None or share > best[0]):
+            best = (share, name)
+    return best[1] if best else None
 
 
 def _encoding_error(name: str | None) -> SheetFileError:

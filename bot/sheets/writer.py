@@ -48,8 +48,7 @@ def text_width(value: Any) -> int:
         return 10
     lines = str(value).split("\n")
     return max(
-        sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
-        for line in lines
+        sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) for line in lines
     )
 
 
