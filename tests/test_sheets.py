@@ -266,3 +266,15 @@ def test_invite_csv_neutralises_names_that_start_like_formulas(
     with out.open(encoding="utf-8-sig", newline="") as fh:
         names = sorted(row[1] for row in csv.reader(fh))
     assert names == ["'+王五", "'-张三", "'@李四", "姓名"]
+
+
+def test_a_shift_jis_notice_text_is_refused_before_anything_is_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MUSTER_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'none.db'}")
+    text = tmp_path / "notice.txt"
+    text.write_bytes("本部からのお知らせ\n今夜集合。".encode("shift_jis"))
+    assert main(["notice", "send", "--audience", "all", "--text-file", str(text)]) == 1
+    assert "文件是 Shift_JIS 编码" in capsys.readouterr().err
+    assert not (tmp_path / "none.db").exists()  # refused before the database was opened

@@ -32,6 +32,7 @@ from bot.services.notices import (
     human_size,
     render_message,
 )
+from bot.sheets.reader import decode
 from bot.text import esc
 
 ACTOR = "cli:notice"
@@ -107,12 +108,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def read_text(path: Path) -> str:
-    """A text file in UTF-8 (with or without BOM) or, as Chinese Windows saves it, GBK."""
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("gb18030")
+    """A text file in UTF-8 (with or without BOM) or, as Chinese Windows saves it, GBK;
+    another encoding is refused (bot.sheets.reader.decode), naming it where it can."""
+    return decode(path.read_bytes())
 
 
 async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
@@ -131,6 +129,8 @@ async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
                     t, AttachmentTooLarge(size=human_size(size), limit=human_size(MAX_ATTACHMENT))
                 )
             attachment = (args.attach.name, args.attach.read_bytes())
+    except DomainError as exc:
+        return _fail(t, exc)
     except OSError as exc:
         path = exc.filename or args.text_file
         print(

@@ -26,7 +26,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -166,7 +166,10 @@ def read_table(
         rows = counter.count(_xlsx_rows(path, sheet))
     else:
         rows = counter.count(_csv_rows(decode(path.read_bytes())))
-    table = _table(rows, aliases, max_rows=max_rows, header_needs=header_needs)
+    try:
+        table = _table(rows, aliases, max_rows=max_rows, header_needs=header_needs)
+    finally:
+        rows.close()  # stop reading: the workbook is closed now, not when collected
     if not table.rows and not empty_ok:
         raise SheetFileError("sheet-file-no-rows")
     table.sha256 = digest.hexdigest()
@@ -311,13 +314,16 @@ class _Counter:
     def __init__(self) -> None:
         self.rows = 0
 
-    def count(self, rows: Iterable[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
-        for row in rows:
-            self.rows += 1
-            yield row
+    def count(self, rows: Generator[tuple[int, list[Any]]]) -> Generator[tuple[int, list[Any]]]:
+        try:
+            for row in rows:
+                self.rows += 1
+                yield row
+        finally:
+            rows.close()
 
 
-def _csv_rows(decoded: str) -> Iterator[tuple[int, list[Any]]]:
+def _csv_rows(decoded: str) -> Generator[tuple[int, list[Any]]]:
     first_line = decoded.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     reader = csv.reader(io.StringIO(decoded, newline=""), delimiter=delimiter)
@@ -335,7 +341,7 @@ def _csv_cell(value: str) -> Any:
     return Formula(stripped) if is_formula_text(stripped) else value
 
 
-def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, list[Any]]]:
+def _xlsx_rows(path: Path, sheet: str | None) -> Generator[tuple[int, list[Any]]]:
     import openpyxl  # noqa: PLC0415 - only xlsx imports need it
     from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
     from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula  # noqa: PLC0415
