@@ -22,7 +22,7 @@ from bot.services.checkins import (
     Submitted,
     Week,
 )
-from bot.text import esc
+from bot.text import html_join
 from handlers.common import back_to_menu
 
 flow = Flow("checkins")
@@ -39,13 +39,13 @@ MAX_PEOPLE = 60  # lines in one view; a mentor has a handful, a unit some dozens
 def answer_text(t: Translator, question: Question | None, value: str) -> str:
     """An answer as the reader sees it: 是/否, the option's label, or the escaped text."""
     if question is None:
-        return esc(value)
+        return value
     if question.type == "yesno":
         return t("checkin-yes") if value == YES else t("checkin-no")
     if question.type == "choice":
         option = question.option(value)
-        return esc(option.label(t.locale) if option else value)
-    return esc(value)
+        return option.label(t.locale) if option else value
+    return value
 
 
 def answers_lines(t: Translator, form: Form, answers: dict[str, str]) -> list[str]:
@@ -56,7 +56,7 @@ def answers_lines(t: Translator, form: Form, answers: dict[str, str]) -> list[st
             lines.append(
                 t(
                     "checkin-answer-line",
-                    question=esc(q.prompt(t.locale)),
+                    question=q.prompt(t.locale),
                     answer=answer_text(t, q, answers[q.id]) + flag,
                 )
             )
@@ -68,7 +68,7 @@ def people_lines(t: Translator, form: Form, people: Sequence[PersonCheckin]) -> 
     lines: list[str] = []
     for p in people[:MAX_PEOPLE]:
         late = t("checkin-late-flag") if p.late else ""
-        lines.append(t(f"checkin-person-{p.state}", name=esc(p.name), late=late))
+        lines.append(t(f"checkin-person-{p.state}", name=p.name, late=late))
         for a in p.answers:
             q = form.question(a.question_id)
             flag = " ⚠️" if a.hazard else ""
@@ -76,7 +76,7 @@ def people_lines(t: Translator, form: Form, people: Sequence[PersonCheckin]) -> 
             lines.append(
                 t(
                     "checkin-answer-line",
-                    question=esc(prompt),
+                    question=prompt,
                     answer=answer_text(t, q, a.value) + flag,
                 )
             )
@@ -118,7 +118,7 @@ def _done(ctx: Context, result: Submitted) -> Reply:
         lines.append(ctx.t("checkin-done-late"))
     if result.care_items:
         lines.append(ctx.t("checkin-done-care"))
-    return Reply("\n".join(lines), buttons=[back_to_menu(ctx)])
+    return Reply(html_join(lines), buttons=[back_to_menu(ctx)])
 
 
 def _closed(ctx: Context, exc: AlreadyAnswered | CheckinClosed) -> list[Reply]:
@@ -145,7 +145,7 @@ def _question(ctx: Context, form: Form, aid: int, index: int, *, edit: bool) -> 
     elif q.optional:
         rows.append([Button(t("btn-checkin-skip"), encode("ci", "k", aid, index))])
     rows.append([Button(t("btn-cancel"), "ci:x")])
-    text = t("checkin-question", number=index + 1, question=esc(q.prompt(t.locale)))
+    text = t("checkin-question", number=index + 1, question=q.prompt(t.locale))
     if q.type == "text":
         text += "\n" + t("checkin-type-answer")
     return Reply(text, buttons=rows, edit=edit)
@@ -154,7 +154,7 @@ def _question(ctx: Context, form: Form, aid: int, index: int, *, edit: bool) -> 
 def _summary(ctx: Context, form: Form, aid: int, answers: dict[str, str]) -> Reply:
     lines = [ctx.t("checkin-summary-title"), *answers_lines(ctx.t, form, answers)]
     return Reply(
-        "\n".join(lines),
+        html_join(lines),
         buttons=[
             [Button(ctx.t("btn-checkin-submit"), encode("ci", "ok", aid))],
             [
@@ -346,4 +346,4 @@ async def cb_team(event: Incoming, ctx: Context) -> list[Reply]:
         [Button(ctx.t("btn-checkin-prev-week"), encode("ci", "team", week.shift(-1).key))],
         back_to_menu(ctx),
     ]
-    return [Reply("\n".join(lines), buttons=rows, edit=True)]
+    return [Reply(html_join(lines), buttons=rows, edit=True)]

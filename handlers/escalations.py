@@ -6,7 +6,7 @@ from bot.actions import encode
 from bot.context import Context
 from bot.core import Button, Incoming, Reply
 from bot.router import Flow
-from bot.text import esc
+from bot.text import html_join
 from handlers.common import back_to_menu
 
 flow = Flow("escalations")
@@ -21,7 +21,7 @@ async def cb_reminded(event: Incoming, ctx: Context) -> list[Reply]:
     person = await ctx.services.escalations.reminded_in_person(
         ctx.actor, ctx.action(event).int_arg(0)
     )
-    return [Reply(ctx.t("esc-reminded-done", name=esc(person.name)))]
+    return [Reply(ctx.t("esc-reminded-done", name=person.name))]
 
 
 @flow.button("esc:exc")
@@ -30,7 +30,7 @@ async def cb_excuse(event: Incoming, ctx: Context) -> list[Reply]:
     person_id = ctx.action(event).int_arg(0)
     name = await ctx.services.escalations.person_name(ctx.actor, person_id)
     ctx.state.go(STEP_REASON, person=person_id)
-    return [Reply(ctx.t("esc-ask-reason", name=esc(name)))]
+    return [Reply(ctx.t("esc-ask-reason", name=name))]
 
 
 @flow.text(STEP_REASON)
@@ -40,7 +40,7 @@ async def on_text_reason(event: Incoming, ctx: Context) -> list[Reply]:
         ctx.actor, int(ctx.state.data["person"]), event.text
     )
     ctx.state.clear()
-    return [Reply(ctx.t("esc-excused-done", name=esc(person.name)))]
+    return [Reply(ctx.t("esc-excused-done", name=person.name))]
 
 
 @flow.button("esc:team")
@@ -55,8 +55,8 @@ async def cb_team(event: Incoming, ctx: Context) -> list[Reply]:
         lines.append(
             ctx.t(
                 "team-line",
-                name=esc(m.name),
-                post=esc(m.post or "-"),
+                name=m.name,
+                post=m.post or "-",
                 open=m.open,
                 overdue=m.overdue,
                 flag="" if m.reachable else ctx.t("digest-unreachable-flag"),
@@ -70,4 +70,4 @@ async def cb_team(event: Incoming, ctx: Context) -> list[Reply]:
                 ]
             )
     rows.append(back_to_menu(ctx))
-    return [Reply("\n".join(lines), buttons=rows, edit=True)]
+    return [Reply(html_join(lines), buttons=rows, edit=True)]

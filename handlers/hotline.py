@@ -13,7 +13,7 @@ from bot.context import Context
 from bot.core import Button, Incoming, Reply
 from bot.router import Flow
 from bot.services.hotline import Answer, Lookup, TicketDetail, TicketSummary
-from bot.text import esc
+from bot.text import html_join
 from handlers.common import back_to_menu
 from storage.models import Person, Role
 
@@ -38,9 +38,9 @@ def can_use(person: Person) -> bool:
 def _contact(ctx: Context) -> dict[str, str]:
     s = ctx.settings
     return {
-        "phone": esc(s.hotline_phone),
-        "email": esc(s.hotline_email),
-        "hours": esc(s.hotline_hours),
+        "phone": s.hotline_phone,
+        "email": s.hotline_email,
+        "hours": s.hotline_hours,
     }
 
 
@@ -54,10 +54,10 @@ def _person_row(ctx: Context) -> list[list[Button]]:
 def render_answer(ctx: Context, answer: Answer) -> Reply:
     text = ctx.t(
         "hotline-answer",
-        question=esc(answer.question),
-        answer=esc(answer.answer),
-        title=esc(answer.source_title),
-        heading=esc(answer.source_heading),
+        question=answer.question,
+        answer=answer.answer,
+        title=answer.source_title,
+        heading=answer.source_heading,
     )
     if answer.sample:
         text += "\n" + ctx.t("hotline-sample-footer")
@@ -130,7 +130,7 @@ async def cb_answered(event: Incoming, ctx: Context) -> list[Reply]:
 
 def _confirm(ctx: Context, question: str) -> Reply:
     return Reply(
-        ctx.t("hotline-confirm", question=esc(question)),
+        ctx.t("hotline-confirm", question=question),
         buttons=[
             [Button(ctx.t("hotline-btn-named"), "hl:sn")],
             [Button(ctx.t("hotline-btn-anonymous"), "hl:sa")],
@@ -234,7 +234,7 @@ async def on_text_followup(event: Incoming, ctx: Context) -> list[Reply]:
 def _who(ctx: Context, s: TicketSummary) -> str:
     if s.anonymous or s.asker_name is None:
         return ctx.t("hotline-who-anonymous")
-    return ctx.t("hotline-who-named", name=esc(s.asker_name), unit=esc(s.asker_unit or "-"))
+    return ctx.t("hotline-who-named", name=s.asker_name, unit=s.asker_unit or "-")
 
 
 def _status(ctx: Context, status: str) -> str:
@@ -261,7 +261,7 @@ async def _queue(ctx: Context, *, edit: bool) -> Reply:
                 status=_status(ctx, s.status),
                 time=ctx.t.time(s.last_activity_at),
                 overdue=ctx.t("hotline-overdue-flag") if s.overdue else "",
-                preview=esc(s.preview),
+                preview=s.preview,
             )
         )
         rows.append(
@@ -273,7 +273,7 @@ async def _queue(ctx: Context, *, edit: bool) -> Reply:
             ]
         )
     rows.append(back_to_menu(ctx))
-    return Reply("\n".join(lines), buttons=rows, edit=edit)
+    return Reply(html_join(lines), buttons=rows, edit=edit)
 
 
 @flow.command("queue")
@@ -310,17 +310,17 @@ def render_ticket(ctx: Context, detail: TicketDetail) -> Reply:
                 ctx.t(
                     "hotline-thread-office",
                     time=ctx.t.time(m.at),
-                    name=esc(m.author_name or "-"),
-                    text=esc(m.text),
+                    name=m.author_name or "-",
+                    text=m.text,
                 )
             )
         else:
-            lines.append(ctx.t("hotline-thread-asker", time=ctx.t.time(m.at), text=esc(m.text)))
+            lines.append(ctx.t("hotline-thread-asker", time=ctx.t.time(m.at), text=m.text))
     rows = [[Button(ctx.t("hotline-btn-reply"), encode("hl", "r", s.id))]]
     if s.status != "closed":
         rows.append([Button(ctx.t("hotline-btn-close"), encode("hl", "c", s.id))])
     rows.append([Button(ctx.t("hotline-btn-queue"), "hl:q")])
-    return Reply("\n".join(lines), buttons=rows)
+    return Reply(html_join(lines), buttons=rows)
 
 
 @flow.button("hl:t")

@@ -13,7 +13,7 @@ from bot.errors import InvalidInput
 from bot.notice_render import office_buttons, render_stats
 from bot.router import Flow
 from bot.services.notices import MAX_TEXT, Opened, message_buttons, render_message
-from bot.text import esc, normalize_input
+from bot.text import normalize_input
 from handlers.common import back_to_menu
 from storage.models import Role
 
@@ -128,7 +128,7 @@ async def cb_file(event: Incoming, ctx: Context) -> list[Reply]:
     title, name, content = await ctx.services.notices.attachment(ctx.me, notice_id)
     return [
         Reply(
-            ctx.t("notice-file-caption", title=esc(title)),
+            ctx.t("notice-file-caption", title=title),
             document=Document(name, content),
         )
     ]
@@ -201,7 +201,7 @@ async def _ask_text(ctx: Context, spec: str, *, edit: bool) -> list[Reply]:
     ctx.state.go(STEP_TEXT, audience=audience)
     return [
         Reply(
-            ctx.t("notice-ask-text", audience=esc(audience), count=reach.targeted, limit=MAX_TEXT),
+            ctx.t("notice-ask-text", audience=audience, count=reach.targeted, limit=MAX_TEXT),
             buttons=[[Button(ctx.t("btn-notice-cancel"), "nt:x")]],
             edit=edit,
         )
@@ -268,7 +268,7 @@ async def _preview(ctx: Context, ack_by: datetime | None) -> list[Reply]:
     )
     head = ctx.t(
         "notice-preview-head",
-        audience=esc(preview.audience),
+        audience=preview.audience,
         count=preview.reach.targeted,
         unbound=preview.reach.no_account,
         blocked=preview.reach.blocked,

@@ -7,7 +7,7 @@ from bot.context import Context
 from bot.core import Button, Incoming, Reply
 from bot.router import Flow
 from bot.services.pledges import PledgeStatus
-from bot.text import esc
+from bot.text import html_join
 from handlers.common import back_to_menu
 
 flow = Flow("office")
@@ -64,7 +64,7 @@ def render_status(ctx: Context, status: PledgeStatus, *, title: str) -> str:
     lines = [
         t(
             "office-status-title",
-            title=esc(title),
+            title=title,
             version=status.version,
             now=t.time(ctx.clock.now()),
         )
@@ -82,7 +82,7 @@ def render_status(ctx: Context, status: PledgeStatus, *, title: str) -> str:
     lines.extend(
         t(
             "office-status-unit",
-            unit=esc(u.unit),
+            unit=u.unit,
             assigned=u.assigned,
             signed=u.signed,
             pending=u.pending,
@@ -95,17 +95,17 @@ def render_status(ctx: Context, status: PledgeStatus, *, title: str) -> str:
     lines.append("")
     if not status.pending:
         lines.append(t("office-status-pending-none"))
-        return "\n".join(lines)
+        return html_join(lines)
     shown = sorted(status.pending, key=lambda p: not p.overdue)[:MAX_PENDING]  # stable
     lines.append(t("office-status-pending-title", shown=len(shown), count=len(status.pending)))
     lines.extend(
         t(
             "office-status-pending-line-overdue" if p.overdue else "office-status-pending-line",
-            unit=esc(p.unit),
-            name=esc(p.name),
-            employee_no=esc(p.employee_no),
+            unit=p.unit,
+            name=p.name,
+            employee_no=p.employee_no,
             due=t.time(p.due_at),
         )
         for p in shown
     )
-    return "\n".join(lines)
+    return html_join(lines)

@@ -7,7 +7,7 @@ from bot.context import Context
 from bot.core import Button, Incoming, Reply
 from bot.router import Flow
 from bot.services.pledges import MAX_NAME_TRIES, Superseded, WrongName
-from bot.text import esc
+from bot.text import html
 from handlers import hotline
 from handlers.common import back_to_menu
 
@@ -34,7 +34,7 @@ async def _page(ctx: Context, assignment_id: int, page: int, *, edit: bool) -> l
     page = max(0, min(page, len(pages) - 1))
     header = ctx.t(
         "pledge-page-header",
-        title=esc(reading.title),
+        title=reading.title,
         version=reading.version,
         page=page + 1,
         pages=len(pages),
@@ -49,7 +49,7 @@ async def _page(ctx: Context, assignment_id: int, page: int, *, edit: bool) -> l
     if page + 1 == len(pages):
         rows.append([Button(ctx.t("btn-pledge-agree"), encode("pl", "a", assignment_id))])
         rows.append([Button(ctx.t("btn-pledge-question"), encode("pl", "q", assignment_id))])
-    return [Reply(f"{header}\n\n{esc(pages[page])}", buttons=rows, edit=edit)]
+    return [Reply(html("{}\n\n{}", header, pages[page]), buttons=rows, edit=edit)]
 
 
 @flow.button("pl:o")
@@ -71,7 +71,7 @@ async def cb_question(event: Incoming, ctx: Context) -> list[Reply]:
     """Open the hotline for a question about the pledge (or point to the office)."""
     if hotline.can_use(ctx.me):
         return hotline.prompt_question(ctx, "hotline-pledge-prompt")
-    return [Reply(ctx.t("pledge-question", contact=esc(ctx.settings.office_contact)))]
+    return [Reply(ctx.t("pledge-question", contact=ctx.settings.office_contact))]
 
 
 @flow.button("pl:a")
@@ -85,7 +85,7 @@ async def cb_agree(event: Incoming, ctx: Context) -> list[Reply]:
     ctx.state.go(STEP_NAME, assignment=assignment_id, tries=0, message=event.message_ref)
     return [
         Reply(
-            ctx.t("pledge-ask-name", title=esc(reading.title), version=reading.version),
+            ctx.t("pledge-ask-name", title=reading.title, version=reading.version),
             buttons=[[Button(ctx.t("btn-cancel"), "pl:x")]],
         )
     ]
@@ -131,7 +131,7 @@ async def on_text_name(event: Incoming, ctx: Context) -> list[Reply]:
                 time=ctx.t.time(sig.signed_at),
                 hash=sig.document_sha256[:12],
                 version=sig.version,
-                name=esc(ctx.me.name),
+                name=ctx.me.name,
             ),
             buttons=[back_to_menu(ctx)],
         )

@@ -21,7 +21,7 @@ from bot.services.register import (
     RowView,
     parse_deadline,
 )
-from bot.text import esc, normalize_input
+from bot.text import html, html_join, normalize_input
 from handlers.checkins import counts_line, people_lines
 from handlers.common import back_to_menu
 from storage.models import Role
@@ -42,7 +42,7 @@ MAX_MISSING_UNITS = 30
 
 
 def _category(ctx: Context, category_id: str) -> str:
-    return esc(ctx.services.register.category_label(category_id, ctx.t.locale))
+    return ctx.services.register.category_label(category_id, ctx.t.locale)
 
 
 def _row_line(ctx: Context, number: str, row: RowView) -> str:
@@ -50,9 +50,9 @@ def _row_line(ctx: Context, number: str, row: RowView) -> str:
         "register-row-line",
         number=number,
         category=_category(ctx, row.category),
-        risk=esc(row.risk),
-        measure=esc(row.measure),
-        owner=esc(row.owner),
+        risk=row.risk,
+        measure=row.measure,
+        owner=row.owner,
         deadline=row.deadline.isoformat(),
     )
 
@@ -61,15 +61,15 @@ def _update_line(t: Translator, row: RowView | None) -> str:
     if row is None:
         return t("register-carry-pending")
     if row.status == "resolved":
-        return t("register-carry-resolved", note=esc(row.note or ""))
-    return t("register-carry-open", note=esc(row.note or ""))
+        return t("register-carry-resolved", note=row.note or "")
+    return t("register-carry-open", note=row.note or "")
 
 
 def render_week(ctx: Context, view: RegisterWeek) -> Reply:
     """The unit's register of the week with what can be done next."""
     t = ctx.t
     w = view.week.key
-    lines = [t("register-week-title", unit=esc(view.unit), week=w, due=t.time(view.due_at))]
+    lines = [t("register-week-title", unit=view.unit, week=w, due=t.time(view.due_at))]
     if view.filing is not None:
         key = "register-filed-late" if view.filing.late else "register-filed"
         lines.append(t(key, at=t.time(view.filing.filed_at)))
@@ -131,7 +131,7 @@ def render_week(ctx: Context, view: RegisterWeek) -> Reply:
     if ctx.actor.has_role(Role.LEADER):
         rows.append([Button(t("btn-register-reporter"), "rg:rep")])
     rows.append(back_to_menu(ctx))
-    return Reply("\n".join(lines), buttons=rows)
+    return Reply(html_join(lines), buttons=rows)
 
 
 async def _week_reply(ctx: Context, week: Week, *, edit: bool = False) -> Reply:
@@ -187,7 +187,7 @@ async def cb_checkins(event: Incoming, ctx: Context) -> list[Reply]:
     week = _week_arg(ctx, event)
     checkins = ctx.services.checkins
     people = await checkins.leader_view(ctx.actor, week)
-    lines = [ctx.t("checkin-unit-title", unit=esc(ctx.me.unit.name), week=week.key)]
+    lines = [ctx.t("checkin-unit-title", unit=ctx.me.unit.name, week=week.key)]
     if people:
         lines.append(counts_line(ctx.t, people))
         lines.extend(people_lines(ctx.t, checkins.form(), people))
@@ -197,7 +197,7 @@ async def cb_checkins(event: Incoming, ctx: Context) -> list[Reply]:
         [Button(ctx.t("btn-register-back"), encode("rg", "w", week.key))],
         back_to_menu(ctx),
     ]
-    return [Reply("\n".join(lines), buttons=buttons)]
+    return [Reply(html_join(lines), buttons=buttons)]
 
 
 # --- carried-over rows ------------------------------------------------------------------------
@@ -335,9 +335,9 @@ async def _take_field(ctx: Context, text: str) -> list[Reply]:
     summary = ctx.t(
         "register-confirm",
         category=_category(ctx, draft["category"]),
-        risk=esc(draft["risk"]),
-        measure=esc(draft["measure"]),
-        owner=esc(draft["owner"]),
+        risk=draft["risk"],
+        measure=draft["measure"],
+        owner=draft["owner"],
         deadline=draft["deadline"],
     )
     return [
@@ -415,7 +415,7 @@ async def cb_reporter(event: Incoming, ctx: Context) -> list[Reply]:
     reporter = await ctx.services.register.reporter_of(unit.id)
     ctx.state.go(STEP_REPORTER)
     current = (
-        ctx.t("register-reporter-current", name=esc(reporter.name))
+        ctx.t("register-reporter-current", name=reporter.name)
         if reporter
         else ctx.t("register-reporter-leaders")
     )
@@ -423,7 +423,7 @@ async def cb_reporter(event: Incoming, ctx: Context) -> list[Reply]:
     if reporter is not None:
         rows.append([Button(ctx.t("btn-register-reporter-clear"), "rg:repx")])
     rows.append([Button(ctx.t("btn-cancel"), "rg:home")])
-    return [Reply(f"{current}\n{ctx.t('register-ask-reporter')}", buttons=rows)]
+    return [Reply(html("{}\n{}", current, ctx.t("register-ask-reporter")), buttons=rows)]
 
 
 @flow.text(STEP_REPORTER)
@@ -433,9 +433,7 @@ async def on_text_reporter(event: Incoming, ctx: Context) -> list[Reply]:
     person = await ctx.services.register.set_reporter(ctx.actor, unit.id, event.text)
     ctx.state.clear()
     assert person is not None
-    return [
-        Reply(ctx.t("register-reporter-set", name=esc(person.name)), buttons=[back_to_menu(ctx)])
-    ]
+    return [Reply(ctx.t("register-reporter-set", name=person.name), buttons=[back_to_menu(ctx)])]
 
 
 @flow.button("rg:repx")
@@ -508,27 +506,27 @@ def render_summary(
     sep = "、" if t.locale == "zh_CN" else ", "
     missing = [u.unit for u in summary.units if u.state == "missing"]
     if missing:
-        shown = sep.join(esc(m) for m in missing[:MAX_MISSING_UNITS])
+        shown = html_join(missing[:MAX_MISSING_UNITS], sep)
         more = "…" if len(missing) > MAX_MISSING_UNITS else ""
         lines.append(t("register-summary-missing", units=shown + more))
     if summary.open_by_category:
         parts = [
-            t("register-summary-category", category=esc(categories.get(c, c)), count=k)
+            t("register-summary-category", category=categories.get(c, c), count=k)
             for c, k in summary.open_by_category.items()
         ]
-        lines.append(t("register-summary-open", items=sep.join(parts)))
+        lines.append(t("register-summary-open", items=html_join(parts, sep)))
     else:
         lines.append(t("register-summary-open-none"))
     lines.append(t("register-summary-aged", weeks=AGED_WEEKS, count=len(summary.aged)))
     lines.extend(
         t(
             "register-summary-aged-line",
-            unit=esc(a.unit),
-            category=esc(categories.get(a.row.category, a.row.category)),
-            risk=esc(a.row.risk),
+            unit=a.unit,
+            category=categories.get(a.row.category, a.row.category),
+            risk=a.row.risk,
             weeks=a.weeks,
         )
         for a in summary.aged[:MAX_AGED]
     )
     lines.append(t("register-summary-care", count=care))
-    return "\n".join(lines)
+    return html_join(lines)

@@ -6,7 +6,6 @@ from bot.context import Context
 from bot.core import Button, Incoming, Kind, Reply
 from bot.i18n import LOCALES
 from bot.router import Flow
-from bot.text import esc
 from handlers import hotline
 from handlers.common import main_menu
 
@@ -24,11 +23,11 @@ async def cmd_start(event: Incoming, ctx: Context) -> list[Reply]:
         if event.arg:
             return [Reply(ctx.t("reg-already-bound"))]
         ctx.state.clear()
-        return [Reply(ctx.t("start-welcome-back", name=esc(ctx.me.name))), main_menu(ctx)]
+        return [Reply(ctx.t("start-welcome-back", name=ctx.me.name)), main_menu(ctx)]
     if event.arg:
         return await _redeem(event.arg, event, ctx)
     ctx.state.go(STEP_CODE)
-    return [Reply(ctx.t("reg-ask-code", contact=esc(ctx.settings.office_contact)))]
+    return [Reply(ctx.t("reg-ask-code", contact=ctx.settings.office_contact))]
 
 
 @flow.text(STEP_CODE, public=True)
@@ -48,7 +47,7 @@ async def _redeem(code: str, event: Incoming, ctx: Context) -> list[Reply]:
     ctx.t = ctx.t.catalog.translator(person.locale or ctx.state_row.locale, ctx.t.tz)
     if person.locale is None and ctx.state_row.locale:
         person.locale = ctx.state_row.locale
-    replies = [Reply(ctx.t("reg-success", name=esc(person.name)))]
+    replies = [Reply(ctx.t("reg-success", name=person.name))]
     waiting = len(await ctx.services.tasks.open_tasks(person.id))
     if waiting:  # published before this phone was bound: their messages could not arrive
         replies.append(Reply(ctx.t("reg-open-tasks", count=waiting)))
@@ -60,14 +59,14 @@ async def cmd_unregistered(event: Incoming, ctx: Context) -> list[Reply]:
     """Explain to an unbound account how to register; nothing else works for it."""
     if event.kind is Kind.TEXT and ctx.state.step == STEP_CODE:
         return await _redeem(event.text, event, ctx)
-    return [Reply(ctx.t("reg-how-to", contact=esc(ctx.settings.office_contact)))]
+    return [Reply(ctx.t("reg-how-to", contact=ctx.settings.office_contact))]
 
 
 @flow.command("help", public=True)
 async def cmd_help(event: Incoming, ctx: Context) -> list[Reply]:
     """Show what the bot does and how to reach the office."""
     if ctx.person is None:
-        return [Reply(ctx.t("reg-how-to", contact=esc(ctx.settings.office_contact)))]
+        return [Reply(ctx.t("reg-how-to", contact=ctx.settings.office_contact))]
     return [_help(ctx)]
 
 
@@ -82,10 +81,10 @@ def _help(ctx: Context) -> Reply:
     return Reply(
         ctx.t(
             "help-text",
-            contact=esc(s.office_contact),
-            phone=esc(s.hotline_phone),
-            email=esc(s.hotline_email),
-            hours=esc(s.hotline_hours),
+            contact=s.office_contact,
+            phone=s.hotline_phone,
+            email=s.hotline_email,
+            hours=s.hotline_hours,
         )
     )
 
@@ -151,7 +150,7 @@ async def _set_locale(locale: str, ctx: Context, *, edit: bool) -> list[Reply]:
 async def cmd_unknown(event: Incoming, ctx: Context) -> list[Reply]:
     """Answer a command nobody handles."""
     if ctx.person is None:
-        return [Reply(ctx.t("reg-how-to", contact=esc(ctx.settings.office_contact)))]
+        return [Reply(ctx.t("reg-how-to", contact=ctx.settings.office_contact))]
     return [Reply(ctx.t("error-unknown-command")), main_menu(ctx)]
 
 

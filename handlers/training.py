@@ -25,7 +25,7 @@ from bot.services.training import (
     QuestionView,
     Superseded,
 )
-from bot.text import esc
+from bot.text import html, html_join
 from bot.training_content import LETTERS, MULTIPLE, SINGLE, TRUEFALSE, to_html
 from handlers.common import back_to_menu
 
@@ -101,7 +101,7 @@ async def cb_lesson(event: Incoming, ctx: Context) -> list[Reply]:
 def _lesson(ctx: Context, view: LessonView, *, edit: bool) -> list[Reply]:
     header = ctx.t(
         "training-lesson-header",
-        title=esc(view.title),
+        title=view.title,
         version=view.version,
         lesson=view.index + 1,
         lessons=view.count,
@@ -118,7 +118,7 @@ def _lesson(ctx: Context, view: LessonView, *, edit: bool) -> list[Reply]:
     if not view.exhausted and (view.index + 1 == view.count or view.attempts_used > 0):
         rows.append([Button(ctx.t("btn-training-start-quiz"), encode("tr", "q", aid))])
     rows.append(back_to_menu(ctx))
-    text = f"{header}\n\n<b>{esc(view.lesson.title)}</b>\n\n{to_html(view.lesson.body)}"
+    text = html("{}\n\n<b>{}</b>\n\n{}", header, view.lesson.title, to_html(view.lesson.body))
     images = [Reply("", document=Document(name, data)) for name, data in view.images]
     # A picture cannot be edited into a text message: a page with pictures comes anew.
     return [*images, Reply(text, buttons=rows, edit=edit and not images)]
@@ -189,7 +189,7 @@ def _question_text(ctx: Context, view: QuestionView) -> str:
     lines = [
         ctx.t(
             "training-question-header",
-            title=esc(view.title),
+            title=view.title,
             attempt=view.attempt_no,
             attempts=view.attempts_allowed,
             number=view.index + 1,
@@ -197,12 +197,14 @@ def _question_text(ctx: Context, view: QuestionView) -> str:
         ),
         ctx.t(TYPE_KEYS[q.type]),
         "",
-        f"<b>{esc(q.text)}</b>",
+        html("<b>{}</b>", q.text),
     ]
     if q.type != TRUEFALSE:
         lines.append("")
-        lines.extend(f"{LETTERS[i]}. {esc(q.options[orig])}" for i, orig in enumerate(view.order))
-    return "\n".join(lines)
+        lines.extend(
+            html("{}. {}", LETTERS[i], q.options[orig]) for i, orig in enumerate(view.order)
+        )
+    return html_join(lines)
 
 
 def _question(ctx: Context, view: QuestionView, *, edit: bool) -> Reply:
@@ -230,27 +232,30 @@ def _question(ctx: Context, view: QuestionView, *, edit: bool) -> Reply:
         )
     text = _question_text(ctx, view)
     if view.resumed:
-        text = f"{ctx.t('training-resumed')}\n\n{text}"
+        text = html("{}\n\n{}", ctx.t("training-resumed"), text)
     return Reply(text, buttons=rows, edit=edit)
 
 
 def _explained(ctx: Context, result: AnswerResult) -> Reply:
     view = result.view
     sep = ctx.t("training-sep")
-    given = sep.join(
-        _option_label(ctx, view, o) for o in sorted(result.chosen, key=view.order.index)
+    given = html_join(
+        (_option_label(ctx, view, o) for o in sorted(result.chosen, key=view.order.index)), sep
     )
-    right = sep.join(
-        _option_label(ctx, view, o) for o in sorted(view.question.correct, key=view.order.index)
+    right = html_join(
+        (_option_label(ctx, view, o) for o in sorted(view.question.correct, key=view.order.index)),
+        sep,
     )
     verdict = (
         ctx.t("training-answer-right", given=given)
         if result.correct
         else ctx.t("training-answer-wrong", given=given, correct=right)
     )
-    text = (
-        f"{_question_text(ctx, view)}\n\n{verdict}\n"
-        f"{ctx.t('training-explanation', text=esc(view.question.explanation))}"
+    text = html(
+        "{}\n\n{}\n{}",
+        _question_text(ctx, view),
+        verdict,
+        ctx.t("training-explanation", text=view.question.explanation),
     )
     aid = view.assignment_id
     if result.finished is not None:
@@ -273,7 +278,7 @@ async def cb_result(event: Incoming, ctx: Context) -> list[Reply]:
 
 def _result(ctx: Context, r: AttemptResult) -> Reply:
     args = {
-        "title": esc(r.title),
+        "title": r.title,
         "score": r.score,
         "correct": r.correct,
         "total": r.total,
@@ -287,7 +292,7 @@ def _result(ctx: Context, r: AttemptResult) -> Reply:
             "training-result-passed", time=ctx.t.time(r.finished_at), hash=r.sha256[:12], **args
         )
     else:
-        topics = "\n".join(f"• {esc(t)}" for t in r.wrong_topics)
+        topics = html_join(html("• {}", t) for t in r.wrong_topics)
         text = ctx.t("training-result-failed", topics=topics, **args)
         if r.can_retry:
             text += "\n\n" + ctx.t("training-result-retry", left=r.attempts_allowed - r.attempt_no)

@@ -32,7 +32,7 @@ from bot.actor import Actor
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.notify import PRIORITY_TASK, PRIORITY_URGENT, Notifier
 from bot.services.base import Service
-from bot.text import esc, normalize_input
+from bot.text import normalize_input
 from storage import outbox
 from storage import people as people_repo
 from storage.models import Person, Role, Unit
@@ -458,7 +458,7 @@ class HotlineService(Service):
             kind="hotline.reply",
             dedupe=f"hotline-reply:{message.id}",
             button=("hotline-btn-answer-back", encode("hl", "ar", ticket.id)),
-            text=esc(body),
+            text=body,
         )
         return self._summary(await self._ticket_row(ticket.id))
 
@@ -537,7 +537,7 @@ class HotlineService(Service):
         for person in staff:
             t = self.notifier.t(person.locale)
             label = (
-                t("hotline-who-named", name=esc(who.name), unit=esc(who.unit.name))
+                t("hotline-who-named", name=who.name, unit=who.unit.name)
                 if who is not None
                 else t("hotline-who-anonymous")
             )
@@ -551,7 +551,7 @@ class HotlineService(Service):
                 buttons=[[self._open_button(person, ticket.id)]],
                 number=ticket.number,
                 who=label,
-                preview=esc(_preview(text)),
+                preview=_preview(text),
             )
         return queued
 
