@@ -121,7 +121,8 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     Cuts go at a blank line if one fits, else at a line break, else anywhere between two
     characters, never inside a tag or an entity; the line break at a cut is dropped. Tags
     open at a cut are closed at the end of the part and opened again (same attributes) at
-    the start of the next one.
+    the start of the next one. A part that would hold only white space is left out
+    (Telegram refuses an empty message).
     """
     if len(text) <= limit:
         return [text]
