@@ -31,7 +31,8 @@ def _attr_problem(name: str, attrs: dict[str, str | None]) -> str | None:
         ok = attrs == {"class": "tg-spoiler"}
         return None if ok else '<span> needs class="tg-spoiler"'
     if name == "code":
-        ok = not attrs or (set(attrs) == {"class"} and (attrs["class"] or "").startswith("language-"))
+        language = (attrs.get("class") or "").startswith("language-")
+        ok = not attrs or (set(attrs) == {"class"} and language)
         return None if ok else "<code> takes only class=language-*"
     if name == "blockquote":
         return None if set(attrs) <= {"expandable"} else "<blockquote> takes only expandable"

@@ -308,8 +308,8 @@ async def test_markup_in_names_and_texts_is_shown_escaped_everywhere(
     await alice.send(f"请问加班 {NASTY} 怎么算？")
     _check(alice)
     # reminders and escalation digests: names and units of everyone
-    for at in (due - timedelta(hours=24), due, due + timedelta(hours=24), due + timedelta(hours=72)):
-        clock.set(at)
+    for hours in (-24, 0, 24, 72):
+        clock.set(due + timedelta(hours=hours))
         await tick(app)
     async with app.sessionmaker() as s:
         rows = list((await s.execute(select(Outbox))).scalars())
