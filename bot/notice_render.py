@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.actions import encode
+from bot.actions import Btn
 from bot.i18n import Translator
 from bot.services.notices import Counts, NoticeStats
 from bot.text import Markup, html_join
@@ -58,8 +58,10 @@ def office_buttons(
     t: Translator, notice_id: int, requires_ack: bool
 ) -> list[list[dict[str, str]]]:
     """Refresh, remind those who have not acknowledged (if asked to), the notice list."""
-    rows = [[{"label": t("btn-notice-refresh"), "action": encode("nt", "st", notice_id)}]]
+    rows = [[{"label": t("btn-notice-refresh"), "action": Btn.NOTICE_STATS.token(notice_id)}]]
     if requires_ack:
-        rows.append([{"label": t("btn-notice-nudge"), "action": encode("nt", "ng", notice_id)}])
-    rows.append([{"label": t("btn-notice-list"), "action": "nt:menu"}])
+        rows.append(
+            [{"label": t("btn-notice-nudge"), "action": Btn.NOTICE_NUDGE_ASK.token(notice_id)}]
+        )
+    rows.append([{"label": t("btn-notice-list"), "action": Btn.NOTICE_MENU}])
     return rows

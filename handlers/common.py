@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Reply
 
@@ -19,4 +20,4 @@ def main_menu(ctx: Context, *, edit: bool = False) -> Reply:
 
 
 def back_to_menu(ctx: Context) -> list[Button]:
-    return [Button(ctx.t("btn-back-menu"), "m:home")]
+    return [Button(ctx.t("btn-back-menu"), Btn.MENU_HOME)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.actions import encode
+from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Incoming, Reply
 from bot.router import Flow
@@ -11,7 +11,7 @@ from bot.text import html_join
 from handlers.common import back_to_menu
 
 flow = Flow("office")
-flow.menu_entry("menu-office-status", "of:st", roles={"office"}, order=80)
+flow.menu_entry("menu-office-status", Btn.OFFICE_PLEDGES, roles={"office"}, order=80)
 
 MAX_UNITS = 40  # a county has ~200 units: show those with the most pending, export the rest
 MAX_PENDING = 30
@@ -23,20 +23,20 @@ async def cmd_status(event: Incoming, ctx: Context) -> list[Reply]:
     return [await _pledge_list(ctx, edit=False)]
 
 
-@flow.button("of:st")
+@flow.button(Btn.OFFICE_PLEDGES)
 async def cb_status(event: Incoming, ctx: Context) -> list[Reply]:
     """List the published pledges from the menu, replacing the message."""
     return [await _pledge_list(ctx, edit=True)]
 
 
-@flow.button("of:pk")
+@flow.button(Btn.OFFICE_PLEDGE_STATUS)
 async def cb_pledge_status(event: Incoming, ctx: Context) -> list[Reply]:
     """Show one pledge's counts per unit and the first pending people."""
     key = ctx.action(event).arg(0)
     status = await ctx.services.pledges.status(ctx.actor, key)
     published = {p.key: p for p in await ctx.services.pledges.published_keys(ctx.actor)}
     title = published[key].title(ctx.t.locale) if key in published else key
-    buttons = [[Button(ctx.t("btn-office-status-back"), "of:st")], back_to_menu(ctx)]
+    buttons = [[Button(ctx.t("btn-office-status-back"), Btn.OFFICE_PLEDGES)], back_to_menu(ctx)]
     return [Reply(render_status(ctx, status, title=title), buttons=buttons, edit=True)]
 
 
@@ -49,7 +49,7 @@ async def _pledge_list(ctx: Context, *, edit: bool) -> Reply:
         [
             Button(
                 ctx.t("office-status-button", title=p.title(ctx.t.locale), version=p.version),
-                encode("of", "pk", p.key),
+                Btn.OFFICE_PLEDGE_STATUS.token(p.key),
             )
         ]
         for p in pledges

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Incoming, Kind, Reply
 from bot.i18n import LOCALES
@@ -10,8 +11,8 @@ from handlers import hotline
 from handlers.common import main_menu
 
 flow = Flow("start")
-flow.menu_entry("menu-language", "m:lang", roles={"*"}, order=90)
-flow.menu_entry("menu-help", "m:help", roles={"*"}, order=95)
+flow.menu_entry("menu-language", Btn.MENU_LANGUAGE, roles={"*"}, order=90)
+flow.menu_entry("menu-help", Btn.MENU_HELP, roles={"*"}, order=95)
 
 STEP_CODE = "reg.code"
 
@@ -70,7 +71,7 @@ async def cmd_help(event: Incoming, ctx: Context) -> list[Reply]:
     return [_help(ctx)]
 
 
-@flow.button("m:help")
+@flow.button(Btn.MENU_HELP)
 async def cb_help(event: Incoming, ctx: Context) -> list[Reply]:
     """Show help from the menu."""
     return [_help(ctx)]
@@ -96,7 +97,7 @@ async def cmd_menu(event: Incoming, ctx: Context) -> list[Reply]:
     return [main_menu(ctx)]
 
 
-@flow.button("m:home")
+@flow.button(Btn.MENU_HOME)
 async def cb_home(event: Incoming, ctx: Context) -> list[Reply]:
     """Return to the main menu, replacing the current message."""
     ctx.state.clear()
@@ -106,7 +107,9 @@ async def cb_home(event: Incoming, ctx: Context) -> list[Reply]:
 def _language_picker(ctx: Context) -> Reply:
     return Reply(
         ctx.t("lang-choose"),
-        buttons=[[Button(ctx.t(f"lang-name-{loc}"), f"lang:set:{loc}") for loc in LOCALES]],
+        buttons=[
+            [Button(ctx.t(f"lang-name-{loc}"), Btn.LANGUAGE_SET.token(loc)) for loc in LOCALES]
+        ],
     )
 
 
@@ -122,13 +125,13 @@ async def cmd_lang(event: Incoming, ctx: Context) -> list[Reply]:
     return [_language_picker(ctx)]
 
 
-@flow.button("m:lang")
+@flow.button(Btn.MENU_LANGUAGE)
 async def cb_lang_menu(event: Incoming, ctx: Context) -> list[Reply]:
     """Offer the languages from the menu."""
     return [_language_picker(ctx)]
 
 
-@flow.button("lang:set", public=True)
+@flow.button(Btn.LANGUAGE_SET, public=True)
 async def cb_lang_set(event: Incoming, ctx: Context) -> list[Reply]:
     """Switch the language and remember it."""
     locale = ctx.action(event).arg()

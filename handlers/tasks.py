@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Incoming, Reply
 from bot.notify import KINDS, open_button
@@ -10,10 +11,10 @@ from bot.text import html_join
 from handlers.common import back_to_menu
 
 flow = Flow("tasks")
-flow.menu_entry("menu-my-tasks", "tk:list", roles={"*"}, order=10)
+flow.menu_entry("menu-my-tasks", Btn.TASKS_LIST, roles={"*"}, order=10)
 
 
-@flow.button("tk:list")
+@flow.button(Btn.TASKS_LIST)
 async def cb_tasks(event: Incoming, ctx: Context) -> list[Reply]:
     """List my open tasks with their deadlines and a button to open each."""
     return [await render_tasks(ctx, edit=True)]

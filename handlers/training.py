@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 
-from bot.actions import encode
+from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Document, Incoming, Reply
 from bot.router import Flow, Handler
@@ -48,12 +48,21 @@ def _refusal(ctx: Context, exc: Exception) -> list[Reply]:
     rows: list[list[Button]] = []
     if isinstance(exc, Superseded):
         rows.append(
-            [Button(ctx.t("btn-training-open-current"), encode("tr", "o", exc.current_assignment))]
+            [
+                Button(
+                    ctx.t("btn-training-open-current"),
+                    Btn.TRAINING_OPEN.token(exc.current_assignment),
+                )
+            ]
         )
     elif isinstance(exc, AlreadyPassed):
-        rows.append([Button(ctx.t("btn-training-result"), encode("tr", "r", exc.assignment_id))])
+        rows.append(
+            [Button(ctx.t("btn-training-result"), Btn.TRAINING_RESULT.token(exc.assignment_id))]
+        )
     elif isinstance(exc, AlreadyAnswered | AttemptOver):
-        rows.append([Button(ctx.t("btn-training-continue"), encode("tr", "o", exc.assignment_id))])
+        rows.append(
+            [Button(ctx.t("btn-training-continue"), Btn.TRAINING_OPEN.token(exc.assignment_id))]
+        )
     rows.append(back_to_menu(ctx))
     return [Reply(exc.render(ctx.t), buttons=rows)]
 
@@ -74,7 +83,7 @@ def refusals(fn: Handler) -> Handler:
 # --- lessons ----------------------------------------------------------------------------
 
 
-@flow.button("tr:o")
+@flow.button(Btn.TRAINING_OPEN)
 @refusals
 async def cb_open(event: Incoming, ctx: Context) -> list[Reply]:
     """Open the training where the person stopped: the quiz in progress, or the lesson."""
@@ -89,7 +98,7 @@ async def cb_open(event: Incoming, ctx: Context) -> list[Reply]:
     return replies
 
 
-@flow.button("tr:l")
+@flow.button(Btn.TRAINING_LESSON)
 @refusals
 async def cb_lesson(event: Incoming, ctx: Context) -> list[Reply]:
     """Turn to another lesson, replacing the message."""
@@ -110,13 +119,17 @@ def _lesson(ctx: Context, view: LessonView, *, edit: bool) -> list[Reply]:
     aid = view.assignment_id
     nav: list[Button] = []
     if view.index > 0:
-        nav.append(Button(ctx.t("btn-training-prev"), encode("tr", "l", aid, view.index - 1)))
+        nav.append(
+            Button(ctx.t("btn-training-prev"), Btn.TRAINING_LESSON.token(aid, view.index - 1))
+        )
     if view.index + 1 < view.count:
-        nav.append(Button(ctx.t("btn-training-next"), encode("tr", "l", aid, view.index + 1)))
+        nav.append(
+            Button(ctx.t("btn-training-next"), Btn.TRAINING_LESSON.token(aid, view.index + 1))
+        )
     rows = [nav] if nav else []
     # Someone retrying has read every lesson already: let them go to the quiz from any page.
     if not view.exhausted and (view.index + 1 == view.count or view.attempts_used > 0):
-        rows.append([Button(ctx.t("btn-training-start-quiz"), encode("tr", "q", aid))])
+        rows.append([Button(ctx.t("btn-training-start-quiz"), Btn.TRAINING_START_QUIZ.token(aid))])
     rows.append(back_to_menu(ctx))
     text = html("{}\n\n<b>{}</b>\n\n{}", header, view.lesson.title, to_html(view.lesson.body))
     images = [Reply("", document=Document(name, data)) for name, data in view.images]
@@ -127,7 +140,7 @@ def _lesson(ctx: Context, view: LessonView, *, edit: bool) -> list[Reply]:
 # --- the quiz ---------------------------------------------------------------------------
 
 
-@flow.button("tr:q")
+@flow.button(Btn.TRAINING_START_QUIZ)
 @refusals
 async def cb_start_quiz(event: Incoming, ctx: Context) -> list[Reply]:
     """Start the next attempt (or continue the one in progress) at its current question."""
@@ -135,7 +148,7 @@ async def cb_start_quiz(event: Incoming, ctx: Context) -> list[Reply]:
     return [_question(ctx, view, edit=False)]
 
 
-@flow.button("tr:n")
+@flow.button(Btn.TRAINING_NEXT_QUESTION)
 @refusals
 async def cb_next(event: Incoming, ctx: Context) -> list[Reply]:
     """Show the question the person is at."""
@@ -143,7 +156,7 @@ async def cb_next(event: Incoming, ctx: Context) -> list[Reply]:
     return [_question(ctx, view, edit=False)]
 
 
-@flow.button("tr:t")
+@flow.button(Btn.TRAINING_TOGGLE_OPTION)
 @refusals
 async def cb_toggle(event: Incoming, ctx: Context) -> list[Reply]:
     """Tick or untick an option of a multiple-choice question."""
@@ -154,7 +167,7 @@ async def cb_toggle(event: Incoming, ctx: Context) -> list[Reply]:
     return [_question(ctx, view, edit=True)]
 
 
-@flow.button("tr:a")
+@flow.button(Btn.TRAINING_ANSWER)
 @refusals
 async def cb_answer(event: Incoming, ctx: Context) -> list[Reply]:
     """Answer a single-choice or true/false question and show the explanation."""
@@ -165,7 +178,7 @@ async def cb_answer(event: Incoming, ctx: Context) -> list[Reply]:
     return [_explained(ctx, result)]
 
 
-@flow.button("tr:s")
+@flow.button(Btn.TRAINING_SUBMIT_CHOICES)
 @refusals
 async def cb_submit(event: Incoming, ctx: Context) -> list[Reply]:
     """Submit the ticked options of a multiple-choice question and show the explanation."""
@@ -214,17 +227,19 @@ def _question(ctx: Context, view: QuestionView, *, edit: bool) -> Reply:
         toggles = [
             Button(
                 f"{'☑' if orig in view.selected else '☐'} {_letter(view, orig)}",
-                encode("tr", "t", aid, att, qi, orig),
+                Btn.TRAINING_TOGGLE_OPTION.token(aid, att, qi, orig),
             )
             for orig in view.order
         ]
         rows.extend(
             toggles[i : i + LETTERS_PER_ROW] for i in range(0, len(toggles), LETTERS_PER_ROW)
         )
-        rows.append([Button(ctx.t("btn-training-submit"), encode("tr", "s", aid, att, qi))])
+        rows.append(
+            [Button(ctx.t("btn-training-submit"), Btn.TRAINING_SUBMIT_CHOICES.token(aid, att, qi))]
+        )
     else:
         answers = [
-            Button(_option_label(ctx, view, orig), encode("tr", "a", aid, att, qi, orig))
+            Button(_option_label(ctx, view, orig), Btn.TRAINING_ANSWER.token(aid, att, qi, orig))
             for orig in view.order
         ]
         rows.extend(
@@ -259,16 +274,16 @@ def _explained(ctx: Context, result: AnswerResult) -> Reply:
     )
     aid = view.assignment_id
     if result.finished is not None:
-        button = Button(ctx.t("btn-training-result"), encode("tr", "r", aid))
+        button = Button(ctx.t("btn-training-result"), Btn.TRAINING_RESULT.token(aid))
     else:
-        button = Button(ctx.t("btn-training-next-question"), encode("tr", "n", aid))
+        button = Button(ctx.t("btn-training-next-question"), Btn.TRAINING_NEXT_QUESTION.token(aid))
     return Reply(text, buttons=[[button]], edit=True)
 
 
 # --- the result -------------------------------------------------------------------------
 
 
-@flow.button("tr:r")
+@flow.button(Btn.TRAINING_RESULT)
 @refusals
 async def cb_result(event: Incoming, ctx: Context) -> list[Reply]:
     """Show the score of the latest attempt, what to review, and a new attempt if any."""
@@ -304,12 +319,16 @@ def _result(ctx: Context, r: AttemptResult) -> Reply:
                             attempt=r.attempt_no + 1,
                             attempts=r.attempts_allowed,
                         ),
-                        encode("tr", "q", r.assignment_id),
+                        Btn.TRAINING_START_QUIZ.token(r.assignment_id),
                     )
                 ]
             )
             rows.append(
-                [Button(ctx.t("btn-training-review"), encode("tr", "l", r.assignment_id, 0))]
+                [
+                    Button(
+                        ctx.t("btn-training-review"), Btn.TRAINING_LESSON.token(r.assignment_id, 0)
+                    )
+                ]
             )
         elif r.exhausted:
             text += "\n\n" + ctx.t("training-result-exhausted", attempts=r.attempts_allowed)

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import encode
+from bot.actions import Btn
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalog
@@ -480,11 +480,11 @@ class Renderer:
             [
                 {
                     "label": self._t(locale, "btn-reminded", name=p.name),
-                    "action": encode("esc", "rip", p.pid),
+                    "action": Btn.TEAM_REMINDED_IN_PERSON.token(p.pid),
                 },
                 {
                     "label": self._t(locale, "btn-excuse", name=p.name),
-                    "action": encode("esc", "exc", p.pid),
+                    "action": Btn.TEAM_EXCUSE.token(p.pid),
                 },
             ]
             for p in people[:MAX_PEOPLE_BUTTONS]

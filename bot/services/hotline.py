@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from bot import kb
-from bot.actions import encode
+from bot.actions import Btn
 from bot.actor import Actor
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.notify import PRIORITY_TASK, PRIORITY_URGENT, Notifier
@@ -457,7 +457,7 @@ class HotlineService(Service):
             key="hotline-reply-to-asker",
             kind="hotline.reply",
             dedupe=f"hotline-reply:{message.id}",
-            button=("hotline-btn-answer-back", encode("hl", "ar", ticket.id)),
+            button=("hotline-btn-answer-back", Btn.HOTLINE_FOLLOW_UP.token(ticket.id)),
             text=body,
         )
         return self._summary(await self._ticket_row(ticket.id))
@@ -527,7 +527,10 @@ class HotlineService(Service):
 
     def _open_button(self, person: Person, ticket_id: int) -> dict[str, str]:
         t = self.notifier.t(person.locale)
-        return {"label": t("hotline-btn-open-ticket"), "action": encode("hl", "t", ticket_id)}
+        return {
+            "label": t("hotline-btn-open-ticket"),
+            "action": Btn.HOTLINE_TICKET.token(ticket_id),
+        }
 
     async def _tell_office(
         self, ticket: Ticket, *, key: str, dedupe: str, who: Person | None, text: str
