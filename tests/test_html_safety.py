@@ -4,6 +4,7 @@ Telegram escaped exactly once (the checker in tests/telegram_html.py says what i
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import timedelta
 from pathlib import Path
@@ -15,11 +16,14 @@ from sqlalchemy import select
 
 from bot.actor import Actor
 from bot.app import App
+from bot.cli import main
 from bot.clock import FrozenClock
+from bot.config import Settings
 from bot.core import Button, Reply
 from bot.errors import DomainError
 from bot.i18n import LOCALES, Catalog
 from bot.text import Html, html, html_join, html_length, link, plain, split_message
+from storage.db import make_engine
 from storage.models import Campaign, Outbox, Person, Unit
 from storage.outbox import row_for
 from tests.chat import ChatUser
@@ -325,3 +329,38 @@ async def test_markup_in_names_and_texts_is_shown_escaped_everywhere(
     assert all(r.text.count(SHOWN) >= 2 for r in digests)  # a name and a title at least
     labels = [b["label"] for r in digests for line in r.buttons for b in line]
     assert labels and all(any(n in label for n in names) for label in labels)
+
+
+# --- the command line prints text, not HTML ----------------------------------------------
+
+
+def test_the_cli_prints_names_and_titles_as_typed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "cli.db"
+    monkeypatch.setenv("MUSTER_DATABASE_URL", f"sqlite+aiosqlite:///{db}")
+    monkeypatch.delenv("MUSTER_DEFAULT_LOCALE", raising=False)
+    assert main(["db", "upgrade"]) == 0
+
+    async def build() -> None:
+        settings = Settings(database_url=f"sqlite+aiosqlite:///{db}", _env_file=None)  # type: ignore[call-arg]
+        app = App(settings, make_engine(settings.database_url), FrozenClock(local(2026, 12, 1)))
+        await _nasty_force(app)
+        await app.close()
+
+    asyncio.run(build())
+    text = tmp_path / "notice.txt"
+    text.write_text(f"值班通知 {NASTY}\n今晚 a<b & c>d 集合。", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["notice", "send", "--audience", "all", "--text-file", str(text)]) == 0
+    assert main(["notice", "list"]) == 0
+    assert main(["notice", "stats", "1"]) == 0
+    assert (
+        main(["notice", "send", "--audience", "all", "--text-file", str(text), "--dry-run"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert NASTY in out and "a<b & c>d" in out  # the title, the units, the preview
+    assert SHOWN not in out and "&amp;" not in out and "&gt;" not in out
+    assert main(["notice", "send", "--audience", f"post:{NASTY}", "--text-file", str(text)]) == 1
+    err = capsys.readouterr().err
+    assert NASTY in err and "&amp;" not in err  # a refusal quotes what was typed, as typed
