@@ -67,10 +67,6 @@ class Translator:
         # plain-text translator; at run time this is always Markup.
         return Html(self._format(key, {k: _safe(v) for k, v in args.items()}))
 
-    def text(self, key: str, /, **args: Any) -> str:
-        """The message as plain text (a button label, a file name, terminal output)."""
-        return plain(self(key, **args))
-
     def text_only(self) -> TextTranslator:
         """The same language and zone, plain text out."""
         return TextTranslator(self.catalog, self.locale, self.tz)
