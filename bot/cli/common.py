@@ -3,28 +3,24 @@ a time option is read."""
 
 from __future__ import annotations
 
-import html
-import re
 import sys
 from datetime import datetime
 
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.errors import DomainError
-from bot.i18n import Catalog, Translator
+from bot.i18n import Catalog, TextTranslator, Translator
+from bot.text import plain
 from bot.timeparse import parse_local
 
-_TAG = re.compile(r"<[^>]+>")
+__all__ = ["fail", "plain", "translator"]
 
 
-def translator(settings: Settings, lang: str | None) -> Translator:
-    """Messages in `lang` (or the deployment's default language)."""
-    return Catalog(settings.locales_dir, settings.default_locale).translator(lang, settings.tz)
-
-
-def plain(text: str) -> str:
-    """Message HTML as terminal text."""
-    return html.unescape(_TAG.sub("", text))
+def translator(settings: Settings, lang: str | None) -> TextTranslator:
+    """Messages in `lang` (or the deployment's default language), as plain text: the
+    terminal shows what a person typed as typed (`plain` turns chat HTML into text)."""
+    catalog = Catalog(settings.locales_dir, settings.default_locale)
+    return catalog.text_translator(lang, settings.tz)
 
 
 def fail(t: Translator, exc: DomainError) -> int:

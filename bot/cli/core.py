@@ -74,7 +74,7 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
                 Actor.cli("cli:invite"), unit=args.unit, employee_no=args.person
             )
     except DomainError as exc:
-        print(f"muster: {app.translator('en')(exc.key, **exc.args_)}", file=sys.stderr)
+        print(f"muster: {app.text_translator('en')(exc.key, **exc.args_)}", file=sys.stderr)
         return 1
     finally:
         await app.close()
@@ -105,7 +105,7 @@ async def cmd_unbind(args: argparse.Namespace, settings: Settings) -> int:
                 Actor.cli("cli:unbind"), args.employee_no, reason=args.reason
             )
     except DomainError as exc:
-        print(f"muster: {app.translator('en')(exc.key, **exc.args_)}", file=sys.stderr)
+        print(f"muster: {app.text_translator('en')(exc.key, **exc.args_)}", file=sys.stderr)
         return 1
     finally:
         await app.close()

@@ -33,7 +33,6 @@ from bot.services.notices import (
     render_message,
 )
 from bot.sheets.reader import decode
-from bot.text import esc
 
 ACTOR = "cli:notice"
 POLL = 1.0  # seconds between looks at the outbox while waiting
@@ -247,9 +246,7 @@ async def cmd_notice_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 def render_stats(t: Translator, stats: NoticeStats) -> list[str]:
     n = stats.notice
-    lines = [
-        plain(t("notice-stats-title", id=n.id, title=esc(n.title), sent=t.time(n.created_at)))
-    ]
+    lines = [plain(t("notice-stats-title", id=n.id, title=n.title, sent=t.time(n.created_at)))]
     if n.requires_ack:
         lines.append(t("notice-stats-due", due=t.time(n.ack_by)))
     header = [

@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 async def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int:
     """Import a roster file and print what changed and every problem found."""
     app = await App.open(settings)
-    t = app.translator(args.lang)
+    t = app.text_translator(args.lang)
     try:
         async with app.unit_of_work() as svc:
             report = await svc.roster.import_file(
@@ -81,7 +81,7 @@ async def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int
 async def cmd_roster_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write the roster table with current mentors and leaders to an .xlsx file."""
     app = await App.open(settings)
-    t = app.translator(args.lang)
+    t = app.text_translator(args.lang)
     try:
         async with app.unit_of_work() as svc:
             count = await svc.roster.export(Actor.cli("cli:roster-export"), args.file)

@@ -55,14 +55,14 @@ async def cmd_escalations(args: argparse.Namespace, settings: Settings) -> int:
                 Actor.cli("cli:escalations"), unit=args.unit, locale=settings.default_locale
             )
     except DomainError as exc:
-        print(f"muster: {app.translator()(exc.key, **exc.args_)}", file=sys.stderr)
+        print(f"muster: {app.text_translator()(exc.key, **exc.args_)}", file=sys.stderr)
         return 1
     finally:
         await app.close()
     if not items:
         print("no open escalations")
         return 0
-    t = app.translator()
+    t = app.text_translator()
     print(
         f"{'unit':<16} {'name':<10} {'emp':<8} {'lvl':<3} {'due':<16} {'since':<16} notified  task"
     )
