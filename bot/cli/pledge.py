@@ -123,7 +123,7 @@ async def cmd_pledge_publish(args: argparse.Namespace, settings: Settings) -> in
     print(t("pledge-cli-assigned", assigned=result.assigned, replaced=result.replaced))
     if due_at is not None:
         print(t("pledge-cli-due", due=t.time(due_at), tz=settings.timezone))
-    for locale, sha in sorted(result.sha256.items()):
+    for locale, sha in sorted(result.hashes.items()):
         print(t("pledge-cli-sha", locale=locale, sha=sha))
     return 0
 

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actor import Actor
+from bot.clock import Clock
+from bot.config import Settings
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.notify import PRIORITY_URGENT, Notifier, campaign_title, open_button
 from bot.services.base import Service
@@ -58,9 +61,15 @@ class MemberStatus:
 
 class EscalationService(Service):
     def __init__(
-        self, *args: object, notifier: Notifier, tasks: TaskService, **kw: object
+        self,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        settings: Settings,
+        notifier: Notifier,
+        tasks: TaskService,
     ) -> None:
-        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        super().__init__(session, clock=clock, settings=settings)
         self.notifier = notifier
         self.tasks = tasks
 
@@ -134,15 +143,10 @@ class EscalationService(Service):
         items = await self._overdue_items(person_id)
         if not items:
             raise NothingOverdue(name=person.name)
-        now = self.clock.now()
-        for a, _ in items:
-            a.status = AssignmentStatus.EXCUSED
-            a.note = reason[:500]
-            a.next_action_at = None
-            a.done_at = now
+        await self.tasks.excuse([a for a, _ in items], reason)
         await audit.append(
             self.session,
-            at=now,
+            at=self.clock.now(),
             actor=actor.label,
             kind="escalation.excused",
             subject=f"person:{person.employee_no}",

@@ -18,20 +18,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actor import Actor
 from bot.checkin_content import Category, CheckinContentError, load_categories
+from bot.clock import Clock
+from bot.config import Settings
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.i18n import LOCALES, Translator
-from bot.notify import KindInfo, Notifier, register_kind
-from bot.policy import policy_for
+from bot.kinds import TaskKind
+from bot.notify import Notifier
+from bot.policy import Policy
 from bot.roster_io import INJECTION_PREFIXES, Formula, Problem
-from bot.services.base import Service
 from bot.services.checkins import MISSED, CheckinService, Numbers, Week, week_window
-from bot.services.tasks import Audience, TaskService
+from bot.services.tasks import Audience, KindService, TaskService
 from bot.text import normalize_input
 from storage import audit
 from storage import people as people_repo
@@ -48,14 +51,14 @@ from storage.models import (
 )
 from storage.models_checkin import RegisterFiling, RegisterRow, RiskStatus, UnitReporter
 
-KIND = CampaignKind.REGISTER.value
+if TYPE_CHECKING:
+    from bot.services import Services
+
 AGED_WEEKS = 4  # the office's list: risks open for more than this many weeks
 LIMITS = {"risk": 500, "measure": 500, "owner": 64, "note": 500}
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 500
 HEADER_SCAN_ROWS = 10
-
-register_kind(KIND, KindInfo("btn-register-open", "rg:o", "kind-register"))
 
 # Export columns in order; the import recognizes each header in every language.
 COLUMNS = (
@@ -250,19 +253,52 @@ def parse_deadline(text: str) -> date | None:
         return None
 
 
-class RegisterService(Service):
+def _filed(campaign: Campaign) -> Select[Any]:
+    """Register done = filed: the people of units that filed the campaign's week."""
+    return select(Person.id).join(
+        RegisterFiling,
+        (RegisterFiling.unit_id == Person.unit_id) & (RegisterFiling.week == campaign.ref_key),
+    )
+
+
+KIND = TaskKind(
+    CampaignKind.REGISTER.value,
+    open_label_key="btn-register-open",
+    open_route="rg:o",
+    name_key="kind-register",
+    policy=Policy(remind_before_h=(24, 2)),
+    not_yours=NotAllowed,
+    published_template="register-published",
+    done_people=_filed,
+)
+
+
+class RegisterService(KindService):
+    kind = KIND
+
     def __init__(
         self,
-        *args: object,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        settings: Settings,
         notifier: Notifier,
         tasks: TaskService,
         checkins: CheckinService,
-        **kw: object,
     ) -> None:
-        super().__init__(*args, **kw)  # type: ignore[arg-type]
-        self.notifier = notifier
-        self.tasks = tasks
+        super().__init__(session, clock=clock, settings=settings, notifier=notifier, tasks=tasks)
         self.checkins = checkins
+
+    @classmethod
+    def built(cls, services: Services) -> Self:
+        return cls(
+            services.session,
+            clock=services.clock,
+            settings=services.settings,
+            notifier=services.notifier,
+            tasks=services.tasks,
+            checkins=services.checkins,
+        )
 
     def categories(self) -> tuple[Category, ...]:
         try:
@@ -333,17 +369,11 @@ class RegisterService(Service):
 
     async def unit_of_assignment(self, actor: Actor, assignment_id: int) -> tuple[Unit, Week]:
         """The unit and week of a register task the actor holds."""
-        row = (
-            await self.session.execute(
-                select(Assignment, Campaign)
-                .join(Campaign, Campaign.id == Assignment.campaign_id)
-                .where(Assignment.id == assignment_id, Campaign.kind == KIND)
-            )
-        ).first()
-        if row is None or actor.person is None or row[0].person_id != actor.person.id:
+        if actor.person is None:
             raise NotAllowed()
+        _, campaign = await self.mine(actor.person, assignment_id)
         unit = await self.my_unit(actor)
-        return unit, Week.parse(row[1].ref_key)
+        return unit, Week.parse(campaign.ref_key)
 
     async def set_reporter(
         self, actor: Actor, unit_id: int, employee_no: str | None
@@ -398,13 +428,7 @@ class RegisterService(Service):
         if person.employee_no not in audience.people:
             campaign.audience = Audience(people=(*audience.people, person.employee_no)).to_json()
             await self.session.flush()
-        pairs = await self.tasks.assign_pairs(campaign)
-        await self.notifier.task_messages(
-            campaign,
-            pairs,
-            template="register-published",
-            dedupe="published",
-        )
+        await self.tasks.give(KIND, campaign)
 
     # --- opening --------------------------------------------------------------------------
 
@@ -419,13 +443,13 @@ class RegisterService(Service):
         )
         if campaign is None:
             campaign = await self.tasks.create_campaign(
-                kind=KIND,
+                kind=KIND.name,
                 ref_key=week.key,
                 ref_id=None,
                 titles=self.checkins.titles("register-title", week),
                 audience=Audience(people=tuple(people)),
                 due_at=due,
-                policy=policy_for(KIND, self.settings.policies),
+                policy=self.policy,
                 created_by=actor.label,
             )
         else:
@@ -435,21 +459,10 @@ class RegisterService(Service):
                 campaign.audience = Audience(people=(*known, *extra)).to_json()
                 await self.session.flush()
         missed = await self.checkins.close_earlier(week, KIND)
-        filed = select(Person.id).join(
-            RegisterFiling,
-            (RegisterFiling.unit_id == Person.unit_id) & (RegisterFiling.week == week.key),
-        )
-        pairs: list[tuple[int, int]] = []
+        ids: list[int] = []
         # an empty audience means everyone: with nobody to file, nobody is asked
         if Audience.from_json(campaign.audience).people:
-            pairs = await self.tasks.assign_pairs(campaign, exclude_people=filed)
-        ids = [a for a, _ in pairs]
-        await self.notifier.task_messages(
-            campaign,
-            pairs,
-            template="register-published",
-            dedupe="published",
-        )
+            ids = await self.assign(campaign)
         if created or ids:
             await audit.append(
                 self.session,
@@ -763,7 +776,7 @@ class RegisterService(Service):
         self.session.add(filing)
         in_unit = select(Person.id).where(Person.unit_id == unit_id)
         campaign_ids = select(Campaign.id).where(
-            Campaign.kind == KIND, Campaign.ref_key == week.key
+            Campaign.kind == KIND.name, Campaign.ref_key == week.key
         )
         await self.session.execute(
             update(Assignment)
