@@ -10,7 +10,7 @@ from bot.actor import Actor
 from bot.app import App
 from bot.cli.common import fail as _fail
 from bot.cli.common import translator as _translator
-from bot.cli.pledge import table
+from bot.cli.office import table
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import LOCALES, Translator
