@@ -103,13 +103,7 @@ class Services:
 
     @cached_property
     def escalations(self) -> EscalationService:
-        return EscalationService(
-            self.session,
-            clock=self.clock,
-            settings=self.settings,
-            notifier=self.notifier,
-            tasks=self.tasks,
-        )
+        return EscalationService.built(self)
 
     @cached_property
     def tasks(self) -> TaskService:

@@ -13,24 +13,23 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actor import Actor
 from bot.checkin_content import CheckinContentError, Form, load_form
-from bot.clock import Clock
 from bot.config import Settings, weekly_time
 from bot.errors import DomainError, InvalidInput, NotAllowed
 from bot.i18n import LOCALES
 from bot.kinds import TaskKind
-from bot.notify import PRIORITY_TASK, PRIORITY_URGENT, Notifier
+from bot.notify import PRIORITY_TASK, PRIORITY_URGENT
 from bot.policy import Policy
 from bot.services.hotline import HotlineService
-from bot.services.tasks import Audience, KindService, TaskService
+from bot.services.tasks import Audience, KindService
 from storage import audit, outbox
 from storage import people as people_repo
 from storage.models import (
@@ -45,9 +44,6 @@ from storage.models import (
 )
 from storage.models_checkin import CareItem, CheckinAnswer, CheckinResponse, Visibility
 from storage.models_hotline import Ticket, ticket_number
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -286,28 +282,11 @@ KIND = TaskKind(
 class CheckinService(KindService):
     kind = KIND
 
-    def __init__(
-        self,
-        session: AsyncSession,
-        *,
-        clock: Clock,
-        settings: Settings,
-        notifier: Notifier,
-        tasks: TaskService,
-        hotline: HotlineService,
-    ) -> None:
-        super().__init__(session, clock=clock, settings=settings, notifier=notifier, tasks=tasks)
-        self.hotline = hotline
-
-    @classmethod
-    def built(cls, services: Services) -> Self:
-        return cls(
-            services.session,
-            clock=services.clock,
-            settings=services.settings,
-            notifier=services.notifier,
-            tasks=services.tasks,
-            hotline=services.hotline,
+    @cached_property
+    def hotline(self) -> HotlineService:
+        """Care items become hotline tickets."""
+        return HotlineService(
+            self.session, clock=self.clock, settings=self.settings, notifier=self.notifier
         )
 
     def form(self) -> Form:

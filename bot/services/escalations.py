@@ -7,15 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actor import Actor
-from bot.clock import Clock
-from bot.config import Settings
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
-from bot.notify import PRIORITY_URGENT, Notifier, campaign_title, open_button
-from bot.services.base import Service
-from bot.services.tasks import TaskService
+from bot.notify import PRIORITY_URGENT, campaign_title, open_button
+from bot.services.tasks import TaskUser
 from bot.text import esc
 from storage import audit
 from storage import people as repo
@@ -59,20 +55,7 @@ class MemberStatus:
     reachable: bool
 
 
-class EscalationService(Service):
-    def __init__(
-        self,
-        session: AsyncSession,
-        *,
-        clock: Clock,
-        settings: Settings,
-        notifier: Notifier,
-        tasks: TaskService,
-    ) -> None:
-        super().__init__(session, clock=clock, settings=settings)
-        self.notifier = notifier
-        self.tasks = tasks
-
+class EscalationService(TaskUser):
     async def _check_responsible(self, actor: Actor, person_id: int) -> Person:
         """Only the person's current mentor or leader, or office staff, may act."""
         person = await repo.person_by_id(self.session, person_id)

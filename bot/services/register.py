@@ -17,24 +17,21 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import Any, cast
 
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actor import Actor
 from bot.checkin_content import Category, CheckinContentError, load_categories
-from bot.clock import Clock
-from bot.config import Settings
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.i18n import LOCALES, Translator
 from bot.kinds import TaskKind
-from bot.notify import Notifier
 from bot.policy import Policy
 from bot.roster_io import INJECTION_PREFIXES, Formula, Problem
 from bot.services.checkins import MISSED, CheckinService, Numbers, Week, week_window
-from bot.services.tasks import Audience, KindService, TaskService
+from bot.services.tasks import Audience, KindService
 from bot.text import normalize_input
 from storage import audit
 from storage import people as people_repo
@@ -50,9 +47,6 @@ from storage.models import (
     Unit,
 )
 from storage.models_checkin import RegisterFiling, RegisterRow, RiskStatus, UnitReporter
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 AGED_WEEKS = 4  # the office's list: risks open for more than this many weeks
 LIMITS = {"risk": 500, "measure": 500, "owner": 64, "note": 500}
@@ -276,28 +270,15 @@ KIND = TaskKind(
 class RegisterService(KindService):
     kind = KIND
 
-    def __init__(
-        self,
-        session: AsyncSession,
-        *,
-        clock: Clock,
-        settings: Settings,
-        notifier: Notifier,
-        tasks: TaskService,
-        checkins: CheckinService,
-    ) -> None:
-        super().__init__(session, clock=clock, settings=settings, notifier=notifier, tasks=tasks)
-        self.checkins = checkins
-
-    @classmethod
-    def built(cls, services: Services) -> Self:
-        return cls(
-            services.session,
-            clock=services.clock,
-            settings=services.settings,
-            notifier=services.notifier,
-            tasks=services.tasks,
-            checkins=services.checkins,
+    @cached_property
+    def checkins(self) -> CheckinService:
+        """The week's check-in: its campaign, week window and numbers."""
+        return CheckinService(
+            self.session,
+            clock=self.clock,
+            settings=self.settings,
+            notifier=self.notifier,
+            tasks=self.tasks,
         )
 
     def categories(self) -> tuple[Category, ...]:

@@ -727,10 +727,8 @@ def _view(a: Assignment, c: Campaign) -> TaskView:
     )
 
 
-class KindService(Service):
-    """A task kind's service: what is special about the kind, over the shared task service."""
-
-    kind: ClassVar[TaskKind]
+class TaskUser(Service):
+    """A service over the task service, which sends its messages through the notifier."""
 
     def __init__(
         self,
@@ -755,6 +753,12 @@ class KindService(Service):
             notifier=services.notifier,
             tasks=services.tasks,
         )
+
+
+class KindService(TaskUser):
+    """A task kind's service: what is special about the kind, over the shared task service."""
+
+    kind: ClassVar[TaskKind]
 
     @property
     def policy(self) -> Policy:
