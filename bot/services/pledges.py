@@ -17,7 +17,14 @@ from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.kinds import TaskKind
 from bot.policy import Policy
 from bot.services import tasks as tasks_service
-from bot.services.tasks import Audience, KindService, PublishResult, UnitCounts, unit_counts
+from bot.services.tasks import (
+    Audience,
+    KindService,
+    PendingPerson,
+    PublishResult,
+    UnitCounts,
+    unit_counts,
+)
 from storage import audit
 from storage.models import (
     Assignment,
@@ -71,15 +78,6 @@ class UnitStatus(UnitCounts):
     @property
     def signed(self) -> int:
         return self.done
-
-
-@dataclass(frozen=True, slots=True)
-class PendingPerson:
-    unit: str
-    name: str
-    employee_no: str
-    due_at: datetime | None
-    overdue: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -202,6 +202,17 @@ class StatusRow:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingPerson:
+    """Someone whose task of a version is still open."""
+
+    unit: str
+    name: str
+    employee_no: str
+    due_at: datetime | None
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
 class UnitCounts:
     unit: str
     assigned: int = 0

@@ -14,22 +14,9 @@ from bot.content import ContentError
 from bot.errors import DomainError, InvalidInput, NotFound
 from bot.kinds import TaskKind
 from bot.policy import Policy
+from bot.services import tasks as tasks_service
 from bot.services.tasks import Audience, PublishResult, UnitCounts, unit_counts
-from bot.services.training_learning import (
-    AlreadyAnswered,
-    AlreadyPassed,
-    AnswerResult,
-    AttemptOver,
-    AttemptResult,
-    AttemptsExhausted,
-    Closed,
-    LessonView,
-    NothingSelected,
-    NotYours,
-    QuestionView,
-    Superseded,
-    TrainingLearning,
-)
+from bot.services.training_learning import NotYours, TrainingLearning
 from bot.training_content import (
     Module,
     load_modules,
@@ -63,12 +50,7 @@ class UnitStatus(UnitCounts):
 
 
 @dataclass(frozen=True, slots=True)
-class PendingPerson:
-    unit: str
-    name: str
-    employee_no: str
-    due_at: datetime | None
-    overdue: bool
+class PendingPerson(tasks_service.PendingPerson):
     attempts: int
     best_score: int | None
     exhausted: bool
@@ -358,22 +340,4 @@ class TrainingService(TrainingLearning):
         return self._module(version)
 
 
-__all__ = [
-    "AlreadyAnswered",
-    "AlreadyPassed",
-    "AnswerResult",
-    "AttemptOver",
-    "AttemptResult",
-    "AttemptsExhausted",
-    "Closed",
-    "ContentChanged",
-    "LessonView",
-    "NothingSelected",
-    "NotYours",
-    "PublishResult",
-    "QuestionView",
-    "Superseded",
-    "TrainingService",
-    "TrainingStats",
-    "TrainingStatus",
-]
+__all__ = ["PublishResult", "TrainingService", "TrainingStats", "TrainingStatus"]

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.config import Settings
 from bot.errors import DomainError, InvalidInput, NotFound
-from bot.notify import Notifier
 from bot.policy import Policy
 from bot.services import tasks as tasks_service
-from bot.services.tasks import KindService, TaskService
+from bot.services.tasks import KindService
 from bot.training_content import (
     MULTIPLE,
     Lesson,
@@ -153,17 +150,10 @@ class AnswerResult:
 class TrainingLearning(KindService):
     """Lessons and quiz of a published version (the office's side: `TrainingService`)."""
 
-    def __init__(
-        self,
-        session: AsyncSession,
-        *,
-        clock: Clock,
-        settings: Settings,
-        notifier: Notifier,
-        tasks: TaskService,
-    ) -> None:
-        super().__init__(session, clock=clock, settings=settings, notifier=notifier, tasks=tasks)
-        self._modules: dict[int, Module] = {}
+    @cached_property
+    def _modules(self) -> dict[int, Module]:
+        """Frozen modules by version id, parsed once per unit of work."""
+        return {}
 
     # --- learning ---------------------------------------------------------------------
 
