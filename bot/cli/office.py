@@ -12,12 +12,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.actor import Actor
 from bot.app import App
 from bot.cli.common import fail, translator
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import LOCALES, Translator
 from bot.services import Services
+from bot.services.tasks import PublishResult
 
 T = TypeVar("T")
 Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
@@ -119,6 +121,45 @@ def due_of(args: argparse.Namespace, settings: Settings, t: Translator, bad_key:
         raise Refused(2) from None
 
 
+async def publish(
+    args: argparse.Namespace,
+    settings: Settings,
+    *,
+    kind: str,
+    key_arg: str,
+    service: Callable[[Services], Any],
+) -> tuple[Translator, PublishResult]:
+    """`muster KIND publish`: publish, then print the version, the counts and the deadline
+    (`KIND-cli-published`, `KIND-cli-assigned`, `KIND-cli-due`); the kind prints its hashes."""
+    t = translator(settings, args.lang)
+    due_at = due_of(args, settings, t, f"{kind}-cli-bad-due")
+    result: PublishResult
+    result, _ = await in_unit_of_work(
+        settings,
+        t,
+        lambda svc: service(svc).publish(
+            Actor.cli(f"cli:{kind}"), args.key, audience=args.audience, due_at=due_at
+        ),
+    )
+    new = "yes" if result.new_version else "no"
+    title = result.title(t.locale)
+    version = str(result.version)
+    print(
+        t(f"{kind}-cli-published", title=title, version=version, new=new, **{key_arg: result.key})
+    )
+    print(
+        t(
+            f"{kind}-cli-assigned",
+            assigned=result.assigned,
+            replaced=result.replaced,
+            restarted=result.restarted,
+        )
+    )
+    if due_at is not None:
+        print(t(f"{kind}-cli-due", due=t.time(due_at), tz=settings.timezone))
+    return t, result
+
+
 def status_lines(
     t: Translator,
     *,
@@ -183,6 +224,7 @@ __all__ = [
     "due_of",
     "in_unit_of_work",
     "lang_parent",
+    "publish",
     "status_lines",
     "table",
     "translator",

@@ -12,8 +12,8 @@ from bot.cli.common import translator as _translator
 from bot.cli.office import (
     add_kind_commands,
     command,
-    due_of,
     in_unit_of_work,
+    publish,
     status_lines,
     table,
 )
@@ -66,27 +66,9 @@ def parse_due(value: str, tz: ZoneInfo) -> datetime:
 @command
 async def cmd_pledge_publish(args: argparse.Namespace, settings: Settings) -> int:
     """Publish a pledge to an audience and print the version, counts and hashes."""
-    t = _translator(settings, args.lang)
-    due_at = due_of(args, settings, t, "pledge-cli-bad-due")
-    result, _ = await in_unit_of_work(
-        settings,
-        t,
-        lambda svc: svc.pledges.publish(
-            Actor.cli(ACTOR), args.key, audience=args.audience, due_at=due_at
-        ),
+    t, result = await publish(
+        args, settings, kind="pledge", key_arg="pledge", service=lambda svc: svc.pledges
     )
-    print(
-        t(
-            "pledge-cli-published",
-            title=result.title(t.locale),
-            pledge=result.key,
-            version=str(result.version),
-            new="yes" if result.new_version else "no",
-        )
-    )
-    print(t("pledge-cli-assigned", assigned=result.assigned, replaced=result.replaced))
-    if due_at is not None:
-        print(t("pledge-cli-due", due=t.time(due_at), tz=settings.timezone))
     for locale, sha in sorted(result.hashes.items()):
         print(t("pledge-cli-sha", locale=locale, sha=sha))
     return 0

@@ -13,8 +13,8 @@ from bot.cli.common import translator as _translator
 from bot.cli.office import (
     add_kind_commands,
     command,
-    due_of,
     in_unit_of_work,
+    publish,
     status_lines,
     table,
 )
@@ -70,34 +70,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 @command
 async def cmd_training_publish(args: argparse.Namespace, settings: Settings) -> int:
     """Publish a training module to an audience and print the version, counts and hash."""
-    t = _translator(settings, args.lang)
-    due_at = due_of(args, settings, t, "training-cli-bad-due")
-    result, _ = await in_unit_of_work(
-        settings,
-        t,
-        lambda svc: svc.training.publish(
-            Actor.cli(ACTOR), args.key, audience=args.audience, due_at=due_at
-        ),
+    t, result = await publish(
+        args, settings, kind="training", key_arg="module", service=lambda svc: svc.training
     )
-    print(
-        t(
-            "training-cli-published",
-            title=result.title(t.locale),
-            module=result.key,
-            version=str(result.version),
-            new="yes" if result.new_version else "no",
-        )
-    )
-    print(
-        t(
-            "training-cli-assigned",
-            assigned=result.assigned,
-            replaced=result.replaced,
-            restarted=result.restarted,
-        )
-    )
-    if due_at is not None:
-        print(t("training-cli-due", due=t.time(due_at), tz=settings.timezone))
     print(t("training-cli-sha", sha=result.sha256))
     return 0
 
