@@ -32,11 +32,20 @@ K = TypeVar("K", bound=KindService)
 class kind(Generic[K]):
     """Register a task kind and expose its service, built once per unit of work.
 
-    A new kind of task touches: its module in bot/services/ (a `TaskKind` and a
-    `KindService`), its handler in handlers/ (and the flow's line in handlers/__init__.py),
-    its locale files locales/zh_CN/<kind>.ftl and locales/en/<kind>.ftl (with `kind-<name>`,
-    its button label and error keys), its models (storage/models_<kind>.py, imported at the
-    end of storage/models.py) and their one migration, and one line below."""
+    A new kind of task touches these files, and nothing else is needed for it to publish,
+    republish, sync its audience, be excused, remind and escalate, show in "My tasks" and
+    count per unit:
+      1. bot/services/<kind>.py: its `TaskKind` (button, name, default policy, what done
+         means) and its `KindService` (how content is loaded and frozen, its title, the
+         completion record); a content loader of its own may sit beside it;
+      2. handlers/<kind>.py, and its flow's line in handlers/__init__.py;
+      3. locales/zh_CN/<kind>.ftl and locales/en/<kind>.ftl (with `kind-<kind>`, its button
+         label and its error keys);
+      4. storage/models_<kind>.py (the completion record), imported at the end of
+         storage/models.py, and its one Alembic migration;
+      5. one line below.
+    Office commands are optional: bot/cli/<kind>.py (publish/status/export come from
+    bot/cli/office.py) and its entry in bot/cli/__init__.py."""
 
     def __init__(self, cls: type[K]) -> None:
         self.cls = cls
