@@ -160,20 +160,46 @@ async def publish(
     return t, result
 
 
+def status_command(
+    kind: str, service: Callable[[Services], Any], render: Callable[..., list[str]]
+) -> Command:
+    """`muster KIND status KEY [--unit NAME]`: the kind's `status`, rendered by `render`."""
+
+    @command
+    async def run(args: argparse.Namespace, settings: Settings) -> int:
+        t = translator(settings, args.lang)
+        status, now = await in_unit_of_work(
+            settings,
+            t,
+            lambda svc: service(svc).status(Actor.cli(f"cli:{kind}"), args.key, unit=args.unit),
+        )
+        print("\n".join(render(t, status, now=now)))
+        return 0
+
+    run.__doc__ = f"Print counts per unit and who is pending of the latest {kind} version."
+    return run
+
+
 def status_lines(
     t: Translator,
+    kind: str,
+    status: Any,  # the kind's status: key, version, units, pending
+    now: datetime,
     *,
-    title: str,
-    empty_key: str,
+    key_arg: str,  # what the title calls the key ($pledge, $module)
     columns: Sequence[str],  # header keys of the per-unit table; the first is the unit
     units: Sequence[Sequence[Any]],
     total_key: str,
-    none_key: str,
-    pending_title_key: str,
     pending_columns: Sequence[str],
     pending: Sequence[Sequence[str]],
 ) -> list[str]:
-    """A status as terminal lines: a table per unit with a total row, then the pending."""
+    """A status as terminal lines: the title (`KIND-cli-status-title`), a table per unit
+    with a total row, then the pending people (`KIND-cli-pending-title`)."""
+    names = {key_arg: status.key}
+    version, at = str(status.version), t.time(now)
+    title = t(f"{kind}-cli-status-title", version=version, now=at, **names)
+    empty_key, none_key = f"{kind}-cli-status-empty", f"{kind}-cli-pending-none"
+    pending_title_key = f"{kind}-cli-pending-title"
     lines = [title]
     if not units:
         lines.append(t(empty_key))
@@ -225,6 +251,7 @@ __all__ = [
     "in_unit_of_work",
     "lang_parent",
     "publish",
+    "status_command",
     "status_lines",
     "table",
     "translator",

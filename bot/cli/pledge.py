@@ -14,6 +14,7 @@ from bot.cli.office import (
     command,
     in_unit_of_work,
     publish,
+    status_command,
     status_lines,
     table,
 )
@@ -74,29 +75,15 @@ async def cmd_pledge_publish(args: argparse.Namespace, settings: Settings) -> in
     return 0
 
 
-@command
-async def cmd_pledge_status(args: argparse.Namespace, settings: Settings) -> int:
-    """Print counts per unit and the pending list of the latest version."""
-    t = _translator(settings, args.lang)
-    status, now = await in_unit_of_work(
-        settings, t, lambda svc: svc.pledges.status(Actor.cli(ACTOR), args.key, unit=args.unit)
-    )
-    print("\n".join(render_status(t, status, now=now)))
-    return 0
-
-
 def render_status(t: Translator, status: PledgeStatus, *, now: datetime) -> list[str]:
     """The status as terminal lines: a table per unit, then the pending people."""
     flag = t("report-overdue-flag")
     return status_lines(
         t,
-        title=t(
-            "pledge-cli-status-title",
-            pledge=status.key,
-            version=str(status.version),
-            now=t.time(now),
-        ),
-        empty_key="pledge-cli-status-empty",
+        "pledge",
+        status,
+        now,
+        key_arg="pledge",
         columns=(
             "report-col-unit",
             "report-col-assigned",
@@ -106,8 +93,6 @@ def render_status(t: Translator, status: PledgeStatus, *, now: datetime) -> list
         ),
         units=[(u.unit, u.assigned, u.signed, u.pending, u.overdue) for u in status.units],
         total_key="report-total",
-        none_key="pledge-cli-pending-none",
-        pending_title_key="pledge-cli-pending-title",
         pending_columns=(
             "report-col-unit",
             "report-col-name",
@@ -120,6 +105,9 @@ def render_status(t: Translator, status: PledgeStatus, *, now: datetime) -> list
             for p in status.pending
         ],
     )
+
+
+cmd_pledge_status = status_command("pledge", lambda svc: svc.pledges, render_status)
 
 
 @command

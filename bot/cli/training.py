@@ -15,6 +15,7 @@ from bot.cli.office import (
     command,
     in_unit_of_work,
     publish,
+    status_command,
     status_lines,
     table,
 )
@@ -77,28 +78,14 @@ async def cmd_training_publish(args: argparse.Namespace, settings: Settings) -> 
     return 0
 
 
-@command
-async def cmd_training_status(args: argparse.Namespace, settings: Settings) -> int:
-    """Print counts per unit and who has not passed the latest version."""
-    t = _translator(settings, args.lang)
-    status, now = await in_unit_of_work(
-        settings, t, lambda svc: svc.training.status(Actor.cli(ACTOR), args.key, unit=args.unit)
-    )
-    print("\n".join(render_status(t, status, now=now)))
-    return 0
-
-
 def render_status(t: Translator, status: TrainingStatus, *, now: datetime) -> list[str]:
     """The status as terminal lines: a table per unit, then the people not passed yet."""
     return status_lines(
         t,
-        title=t(
-            "training-cli-status-title",
-            module=status.key,
-            version=str(status.version),
-            now=t.time(now),
-        ),
-        empty_key="training-cli-status-empty",
+        "training",
+        status,
+        now,
+        key_arg="module",
         columns=(
             "training-col-unit",
             "training-col-assigned",
@@ -111,8 +98,6 @@ def render_status(t: Translator, status: TrainingStatus, *, now: datetime) -> li
             (u.unit, u.assigned, u.passed, u.pending, u.overdue, u.exhausted) for u in status.units
         ],
         total_key="training-total",
-        none_key="training-cli-pending-none",
-        pending_title_key="training-cli-pending-title",
         pending_columns=(
             "training-col-unit",
             "training-col-name",
@@ -135,6 +120,9 @@ def render_status(t: Translator, status: TrainingStatus, *, now: datetime) -> li
             for p in status.pending
         ],
     )
+
+
+cmd_training_status = status_command("training", lambda svc: svc.training, render_status)
 
 
 def _flags(t: Translator, *, overdue: bool, exhausted: bool) -> str:

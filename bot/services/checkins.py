@@ -129,20 +129,16 @@ def current_week(now: datetime, settings: Settings) -> Week:
 # --- errors and results ------------------------------------------------------------------
 
 
-class NotYours(DomainError):
-    key = "checkin-not-yours"
+class NotYours(DomainError, key="checkin-not-yours"): ...
 
 
-class AlreadyAnswered(DomainError):
-    key = "checkin-already-done"
+class AlreadyAnswered(DomainError, key="checkin-already-done"): ...
 
 
-class CheckinClosed(DomainError):
-    key = "checkin-closed"
+class CheckinClosed(DomainError, key="checkin-closed"): ...
 
 
-class Incomplete(InvalidInput):
-    key = "checkin-error-incomplete"
+class Incomplete(InvalidInput, key="checkin-error-incomplete"): ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,8 +29,7 @@ from storage.models import (
 POSTPONE = timedelta(hours=24)
 
 
-class NothingOverdue(DomainError):
-    key = "esc-nothing-open"
+class NothingOverdue(DomainError, key="esc-nothing-open"): ...
 
 
 @dataclass(frozen=True, slots=True)

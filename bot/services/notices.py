@@ -59,36 +59,28 @@ MAX_FILENAME = 100
 UNIT_BUTTONS = 40  # units offered as audience buttons; others are typed as a spec
 
 
-class EmptyText(DomainError):
-    key = "notice-error-empty"
+class EmptyText(DomainError, key="notice-error-empty"): ...
 
 
-class TextTooLong(DomainError):
-    key = "notice-error-too-long"
+class TextTooLong(DomainError, key="notice-error-too-long"): ...
 
 
-class AttachmentTooLarge(DomainError):
-    key = "notice-error-attachment-too-large"
+class AttachmentTooLarge(DomainError, key="notice-error-attachment-too-large"): ...
 
 
-class AttachmentEmpty(DomainError):
-    key = "notice-error-attachment-empty"
+class AttachmentEmpty(DomainError, key="notice-error-attachment-empty"): ...
 
 
-class AckByPast(DomainError):
-    key = "notice-error-ack-past"
+class AckByPast(DomainError, key="notice-error-ack-past"): ...
 
 
-class EmptyAudience(DomainError):
-    key = "notice-error-audience-empty"
+class EmptyAudience(DomainError, key="notice-error-audience-empty"): ...
 
 
-class NotTargeted(DomainError):
-    key = "notice-error-not-yours"
+class NotTargeted(DomainError, key="notice-error-not-yours"): ...
 
 
-class NoAckNeeded(DomainError):
-    key = "notice-error-no-ack"
+class NoAckNeeded(DomainError, key="notice-error-no-ack"): ...
 
 
 @dataclass(frozen=True, slots=True)

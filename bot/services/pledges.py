@@ -40,24 +40,19 @@ from storage.models import (
 MAX_NAME_TRIES = 3
 
 
-class VersionTextChanged(DomainError):
-    key = "pledge-error-text-changed"
+class VersionTextChanged(DomainError, key="pledge-error-text-changed"): ...
 
 
-class AlreadySigned(DomainError):
-    key = "pledge-already-signed"
+class AlreadySigned(DomainError, key="pledge-already-signed"): ...
 
 
-class Superseded(tasks_service.Superseded):
-    key = "pledge-superseded"
+class Superseded(tasks_service.Superseded, key="pledge-superseded"): ...
 
 
-class NotYours(DomainError):
-    key = "pledge-not-yours"
+class NotYours(DomainError, key="pledge-not-yours"): ...
 
 
-class WrongName(DomainError):
-    key = "pledge-wrong-name"
+class WrongName(DomainError, key="pledge-wrong-name"): ...
 
 
 @dataclass(frozen=True, slots=True)

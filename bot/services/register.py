@@ -84,24 +84,19 @@ _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
-class AlreadyFiled(DomainError):
-    key = "register-error-filed"
+class AlreadyFiled(DomainError, key="register-error-filed"): ...
 
 
-class CarryPending(DomainError):
-    key = "register-error-carry-pending"
+class CarryPending(DomainError, key="register-error-carry-pending"): ...
 
 
-class NothingNew(DomainError):
-    key = "register-error-nothing-new"
+class NothingNew(DomainError, key="register-error-nothing-new"): ...
 
 
-class HasNewRows(DomainError):
-    key = "register-error-has-new-rows"
+class HasNewRows(DomainError, key="register-error-has-new-rows"): ...
 
 
-class LaterFiled(DomainError):
-    key = "register-error-later-filed"
+class LaterFiled(DomainError, key="register-error-later-filed"): ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,8 +36,7 @@ from storage.models_training import (
 )
 
 
-class ContentChanged(DomainError):
-    key = "training-error-content-changed"
+class ContentChanged(DomainError, key="training-error-content-changed"): ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,33 +39,25 @@ from storage.models_training import (
 )
 
 
-class NotYours(DomainError):
-    key = "training-not-yours"
+class NotYours(DomainError, key="training-not-yours"): ...
 
 
-class AlreadyPassed(DomainError):
-    key = "training-already-passed"
-
+class AlreadyPassed(DomainError, key="training-already-passed"):
     def __init__(self, assignment_id: int, **args: object) -> None:
         super().__init__(**args)
         self.assignment_id = assignment_id
 
 
-class Superseded(tasks_service.Superseded):
-    key = "training-superseded"
+class Superseded(tasks_service.Superseded, key="training-superseded"): ...
 
 
-class Closed(DomainError):
-    key = "training-closed"
+class Closed(DomainError, key="training-closed"): ...
 
 
-class AttemptsExhausted(DomainError):
-    key = "training-attempts-exhausted"
+class AttemptsExhausted(DomainError, key="training-attempts-exhausted"): ...
 
 
-class AlreadyAnswered(DomainError):
-    key = "training-already-answered"
-
+class AlreadyAnswered(DomainError, key="training-already-answered"):
     def __init__(self, assignment_id: int, **args: object) -> None:
         super().__init__(**args)
         self.assignment_id = assignment_id
@@ -81,8 +73,7 @@ class AttemptOver(DomainError):
         self.assignment_id = assignment_id
 
 
-class NothingSelected(DomainError):
-    key = "training-select-first"
+class NothingSelected(DomainError, key="training-select-first"): ...
 
 
 @dataclass(frozen=True, slots=True)
