@@ -16,6 +16,12 @@ class DomainError(Exception):
     key = "error-generic"
     persist = False
 
+    def __init_subclass__(cls, key: str | None = None, **kw: Any) -> None:
+        """`class NotYours(DomainError, key="pledge-not-yours"): ...` names the key."""
+        super().__init_subclass__(**kw)
+        if key is not None:
+            cls.key = key
+
     def __init__(self, key: str | None = None, /, **args: Any) -> None:
         self.key = key or self.key
         self.args_ = args

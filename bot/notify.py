@@ -1,13 +1,12 @@
 """Messages that go through the outbox: rendered per recipient locale at enqueue time.
 
-Features register how their tasks are opened (`register_kind`), so reminders and digests
-can carry the right button without the engine knowing any feature.
+Task kinds (`bot.kinds`) say how their tasks are opened, so reminders and digests can
+carry the right button without the engine knowing any feature.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ from bot.actions import encode
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalog, Translator
+from bot.kinds import KINDS
 from bot.policy import Policy
 from storage import outbox
 from storage import people as people_repo
@@ -28,20 +28,6 @@ PRIORITY_TASK = 3  # reminders
 PRIORITY_BULK = 5  # broadcasts
 
 PUBLISHED = "task-published"  # the template of the message at publish time
-
-
-@dataclass(frozen=True, slots=True)
-class KindInfo:
-    open_label_key: str  # button label, e.g. "btn-pledge-read"
-    open_route: str  # action prefix, e.g. "pl:o" -> "pl:o:<assignment id>"
-    name_key: str  # what the task kind is called, e.g. "kind-pledge"
-
-
-KINDS: dict[str, KindInfo] = {}
-
-
-def register_kind(kind: str, info: KindInfo) -> None:
-    KINDS[kind] = info
 
 
 def open_button(t: Translator, kind: str, assignment_id: int) -> dict[str, str] | None:

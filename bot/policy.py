@@ -53,22 +53,6 @@ class Policy:
         )
 
 
-DEFAULTS: dict[str, Policy] = {
-    "pledge": Policy(),
-    "training": Policy(),
-    "checkin": Policy(remind_before_h=(26, 2)),
-    "register": Policy(remind_before_h=(24, 2)),
-    "notice": Policy(remind_at_publish=False, remind_before_h=(2,)),
-}
-
-
-def policy_for(kind: str, overrides: dict[str, dict[str, Any]] | None = None) -> Policy:
-    base = DEFAULTS.get(kind, Policy())
-    if overrides and kind in overrides:
-        return Policy.from_json({**base.to_json(), **overrides[kind]})
-    return base
-
-
 def step_time(due_at: datetime, step: Step, delay_s: int) -> datetime:
     """When a step falls due; escalation steps move with "reminded in person" delays."""
     extra = delay_s if step.level else 0

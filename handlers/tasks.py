@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Incoming, Reply
-from bot.notify import KINDS, open_button
+from bot.kinds import KINDS
+from bot.notify import open_button
 from bot.router import Flow
 from bot.text import html_join
 from handlers.common import back_to_menu

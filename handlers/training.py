@@ -14,7 +14,7 @@ from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Document, Incoming, Reply
 from bot.router import Flow, Handler
-from bot.services.training import (
+from bot.services.training_learning import (
     AlreadyAnswered,
     AlreadyPassed,
     AnswerResult,

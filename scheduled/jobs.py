@@ -56,7 +56,7 @@ def _add(total: TickReport, report: TickReport) -> None:
 async def sync_audiences(app: App) -> int:
     """Give active campaigns to people who joined their audience since publishing."""
     async with app.unit_of_work() as svc:
-        return await svc.pledges.sync_new_people() + await svc.training.sync_new_people()
+        return await svc.tasks.sync_audiences()
 
 
 @dataclass

@@ -22,15 +22,15 @@ from bot.config import ROOT, Settings
 from bot.errors import InvalidInput, NotAllowed
 from bot.policy import Policy
 from bot.reports.training_export import write_export
-from bot.services.training import (
+from bot.services.tasks import PublishResult
+from bot.services.training import ContentChanged
+from bot.services.training_learning import (
     AlreadyAnswered,
     AnswerResult,
     AttemptOver,
     AttemptResult,
     AttemptsExhausted,
-    ContentChanged,
     NothingSelected,
-    PublishResult,
 )
 from bot.training_content import MULTIPLE, Question, load_modules
 from storage import audit

@@ -10,15 +10,17 @@ from bot.actor import Actor
 from bot.app import App
 from bot.cli.common import fail as _fail
 from bot.cli.common import translator as _translator
-from bot.cli.pledge import table
+from bot.cli.office import command, in_unit_of_work, table
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import LOCALES, Translator
-from bot.services.checkins import CheckinStatus, Numbers, Week, current_week
+from bot.services import Services
+from bot.services.checkins import CareView, CheckinStatus, Numbers, Week, current_week
 from bot.services.register import ImportReport
 from bot.sheets.reader import Problem
 from scheduled.checkins import open_week
 from storage import people as people_repo
+from storage.models import Person
 
 SHOW_AT_MOST = 200
 
@@ -77,24 +79,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     rep.set_defaults(func=cmd_register_reporter)
 
 
-def _week(args: argparse.Namespace, app: App) -> Week:
+def _week(args: argparse.Namespace, app: App | Services) -> Week:
     if args.week:
         return Week.parse(args.week)
     return current_week(app.clock.now(), app.settings)
 
 
+@command
 async def cmd_checkins_open(args: argparse.Namespace, settings: Settings) -> int:
     """Open the week's check-in and register now and print how many tasks were created."""
     t = _translator(settings, args.lang)
-    app = await App.open(settings)
-    try:
-        week = _week(args, app)
-        async with app.unit_of_work() as svc:
-            opened = await open_week(svc, Actor.cli("cli:checkins-open"), week)
-    except DomainError as exc:
-        return _fail(t, exc)
-    finally:
-        await app.close()
+    opened, _ = await in_unit_of_work(
+        settings, t, lambda svc: open_week(svc, Actor.cli("cli:checkins-open"), _week(args, svc))
+    )
+    week = opened.checkin.week
     print(
         t(
             "checkin-cli-opened",
@@ -107,20 +105,17 @@ async def cmd_checkins_open(args: argparse.Namespace, settings: Settings) -> int
     return 0
 
 
+@command
 async def cmd_checkins_status(args: argparse.Namespace, settings: Settings) -> int:
     """Print the week's check-in counts per unit and who has not answered."""
     t = _translator(settings, args.lang)
-    app = await App.open(settings)
-    try:
-        week = _week(args, app)
-        async with app.unit_of_work() as svc:
-            status = await svc.checkins.status(
-                Actor.cli("cli:checkins-status"), week, unit=args.unit
-            )
-    except DomainError as exc:
-        return _fail(t, exc)
-    finally:
-        await app.close()
+    status, _ = await in_unit_of_work(
+        settings,
+        t,
+        lambda svc: svc.checkins.status(
+            Actor.cli("cli:checkins-status"), _week(args, svc), unit=args.unit
+        ),
+    )
     print("\n".join(render_status(t, status)))
     return 0
 
@@ -170,18 +165,16 @@ def _nums(n: Numbers) -> list[str]:
     ]
 
 
+@command
 async def cmd_checkins_care(args: argparse.Namespace, settings: Settings) -> int:
     """Print the difficulties written in a week's check-ins, oldest first."""
     t = _translator(settings, args.lang)
-    app = await App.open(settings)
-    try:
-        week = _week(args, app)
-        async with app.unit_of_work() as svc:
-            items = await svc.checkins.care_items(Actor.cli("cli:checkins-care"), week)
-    except DomainError as exc:
-        return _fail(t, exc)
-    finally:
-        await app.close()
+
+    async def work(svc: Services) -> tuple[Week, list[CareView]]:
+        week = _week(args, svc)
+        return week, await svc.checkins.care_items(Actor.cli("cli:checkins-care"), week)
+
+    (week, items), _ = await in_unit_of_work(settings, t, work)
     if not items:
         print(t("checkin-care-none", week=week.key))
         return 0
@@ -263,27 +256,23 @@ def problem_line(t: Translator, problem: Problem) -> str:
     return f"  {message}"
 
 
+@command
 async def cmd_register_reporter(args: argparse.Namespace, settings: Settings) -> int:
     """Designate (or clear) the person who files a unit's register."""
     t = _translator(settings, args.lang)
     if bool(args.employee_no) == bool(args.clear):
         print(f"muster: {t('register-cli-reporter-usage')}", file=sys.stderr)
         return 2
-    app = await App.open(settings)
-    try:
-        async with app.unit_of_work() as svc:
-            unit = await people_repo.unit_by_name(svc.session, args.unit)
-            if unit is None:
-                raise DomainError("error-no-such-unit", unit=args.unit)
-            person = await svc.register.set_reporter(
-                Actor.cli("cli:register-reporter"),
-                unit.id,
-                None if args.clear else args.employee_no,
-            )
-    except DomainError as exc:
-        return _fail(t, exc)
-    finally:
-        await app.close()
+
+    async def work(svc: Services) -> Person | None:
+        unit = await people_repo.unit_by_name(svc.session, args.unit)
+        if unit is None:
+            raise DomainError("error-no-such-unit", unit=args.unit)
+        return await svc.register.set_reporter(
+            Actor.cli("cli:register-reporter"), unit.id, None if args.clear else args.employee_no
+        )
+
+    person, _ = await in_unit_of_work(settings, t, work)
     if person is None:
         print(t("register-reporter-cleared"))
     else:

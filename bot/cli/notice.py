@@ -10,8 +10,6 @@ import argparse
 import asyncio
 import sys
 import time
-import unicodedata
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -20,6 +18,7 @@ from bot.app import App
 from bot.cli.common import bad_time, local_time, plain
 from bot.cli.common import fail as _fail
 from bot.cli.common import translator as _translator
+from bot.cli.office import command, in_unit_of_work, table
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import LOCALES, Translator
@@ -199,17 +198,13 @@ def _indent(text: str) -> str:
     return "\n".join(f"  │ {line}" for line in text.splitlines())
 
 
+@command
 async def cmd_notice_list(args: argparse.Namespace, settings: Settings) -> int:
     """List recent notices with delivered and confirmed counts."""
     t = _translator(settings, args.lang)
-    app = await App.open(settings)
-    try:
-        async with app.unit_of_work() as svc:
-            recent = await svc.notices.recent(Actor.cli(ACTOR), args.limit)
-    except DomainError as exc:
-        return _fail(t, exc)
-    finally:
-        await app.close()
+    recent, _ = await in_unit_of_work(
+        settings, t, lambda svc: svc.notices.recent(Actor.cli(ACTOR), args.limit)
+    )
     if not recent:
         print(t("notice-cli-list-none"))
         return 0
@@ -229,17 +224,13 @@ async def cmd_notice_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@command
 async def cmd_notice_stats(args: argparse.Namespace, settings: Settings) -> int:
     """Print a notice's counts per unit."""
     t = _translator(settings, args.lang)
-    app = await App.open(settings)
-    try:
-        async with app.unit_of_work() as svc:
-            stats = await svc.notices.stats(Actor.cli(ACTOR), args.notice_id)
-    except DomainError as exc:
-        return _fail(t, exc)
-    finally:
-        await app.close()
+    stats, _ = await in_unit_of_work(
+        settings, t, lambda svc: svc.notices.stats(Actor.cli(ACTOR), args.notice_id)
+    )
     print("\n".join(render_stats(t, stats)))
     return 0
 
@@ -284,24 +275,6 @@ def render_stats(t: Translator, stats: NoticeStats) -> list[str]:
     if n.nudges:
         lines.append(t("notice-stats-nudged", rounds=n.nudges, count=stats.nudged))
     return lines
-
-
-def table(header: Sequence[str], rows: Sequence[Sequence[str]], *, numeric: set[int]) -> list[str]:
-    """Columns padded by display width, so Chinese text lines up in a terminal."""
-    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(cells: Sequence[str]) -> str:
-        out = []
-        for i, cell in enumerate(cells):
-            pad = " " * (widths[i] - _width(cell))
-            out.append(pad + cell if i in numeric else cell + pad)
-        return "  ".join(out).rstrip()
-
-    return [line(header), *(line(r) for r in rows)]
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 async def cmd_notice_nudge(args: argparse.Namespace, settings: Settings) -> int:

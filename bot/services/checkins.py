@@ -13,11 +13,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
 
 from bot.actions import Btn
 from bot.actor import Actor
@@ -25,11 +26,11 @@ from bot.checkin_content import CheckinContentError, Form, load_form
 from bot.config import Settings, weekly_time
 from bot.errors import DomainError, InvalidInput, NotAllowed
 from bot.i18n import LOCALES
-from bot.notify import PRIORITY_TASK, PRIORITY_URGENT, KindInfo, Notifier, register_kind
-from bot.policy import policy_for
-from bot.services.base import Service
+from bot.kinds import TaskKind
+from bot.notify import PRIORITY_TASK, PRIORITY_URGENT
+from bot.policy import Policy
 from bot.services.hotline import HotlineService
-from bot.services.tasks import Audience, TaskService
+from bot.services.tasks import Audience, KindService
 from storage import audit, outbox
 from storage import people as people_repo
 from storage.models import (
@@ -47,11 +48,8 @@ from storage.models_hotline import Ticket, ticket_number
 
 log = logging.getLogger(__name__)
 
-KIND = CampaignKind.CHECKIN.value
 MISSED = "missed"  # note of an assignment closed unanswered when the next week opened
 MAX_TEXT = 1000  # one free-text answer
-
-register_kind(KIND, KindInfo("btn-checkin-open", Btn.CHECKIN_OPEN, "kind-checkin"))
 
 _WEEK = re.compile(r"(\d{4})-?[Ww](\d{1,2})")
 
@@ -132,20 +130,16 @@ def current_week(now: datetime, settings: Settings) -> Week:
 # --- errors and results ------------------------------------------------------------------
 
 
-class NotYours(DomainError):
-    key = "checkin-not-yours"
+class NotYours(DomainError, key="checkin-not-yours"): ...
 
 
-class AlreadyAnswered(DomainError):
-    key = "checkin-already-done"
+class AlreadyAnswered(DomainError, key="checkin-already-done"): ...
 
 
-class CheckinClosed(DomainError):
-    key = "checkin-closed"
+class CheckinClosed(DomainError, key="checkin-closed"): ...
 
 
-class Incomplete(InvalidInput):
-    key = "checkin-error-incomplete"
+class Incomplete(InvalidInput, key="checkin-error-incomplete"): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,19 +260,31 @@ def cached_form(content_dir: Path) -> Form:
     return form
 
 
-class CheckinService(Service):
-    def __init__(
-        self,
-        *args: object,
-        notifier: Notifier,
-        tasks: TaskService,
-        hotline: HotlineService,
-        **kw: object,
-    ) -> None:
-        super().__init__(*args, **kw)  # type: ignore[arg-type]
-        self.notifier = notifier
-        self.tasks = tasks
-        self.hotline = hotline
+def _answered(campaign: Campaign) -> Select[Any]:
+    """Check-in done = answered: the people with a response for the campaign's week."""
+    return select(CheckinResponse.person_id).where(CheckinResponse.week == campaign.ref_key)
+
+
+KIND = TaskKind(
+    CampaignKind.CHECKIN.value,
+    open_label_key="btn-checkin-open",
+    open_route=Btn.CHECKIN_OPEN,
+    name_key="kind-checkin",
+    policy=Policy(remind_before_h=(26, 2)),
+    not_yours=NotYours,
+    done_people=_answered,
+)
+
+
+class CheckinService(KindService):
+    kind = KIND
+
+    @cached_property
+    def hotline(self) -> HotlineService:
+        """Care items become hotline tickets."""
+        return HotlineService(
+            self.session, clock=self.clock, settings=self.settings, notifier=self.notifier
+        )
 
     def form(self) -> Form:
         try:
@@ -291,11 +297,11 @@ class CheckinService(Service):
 
     # --- opening ----------------------------------------------------------------------
 
-    async def campaign(self, week: Week, kind: str = KIND) -> Campaign | None:
+    async def campaign(self, week: Week, kind: TaskKind = KIND) -> Campaign | None:
         return (
             await self.session.execute(
                 select(Campaign)
-                .where(Campaign.kind == kind, Campaign.ref_key == week.key)
+                .where(Campaign.kind == kind.name, Campaign.ref_key == week.key)
                 .order_by(Campaign.id)
                 .limit(1)
             )
@@ -316,17 +322,18 @@ class CheckinService(Service):
         created = campaign is None
         if campaign is None:
             campaign = await self.tasks.create_campaign(
-                kind=KIND,
+                kind=KIND.name,
                 ref_key=week.key,
                 ref_id=None,
                 titles=self.titles("checkin-title", week),
                 audience=Audience(roles=(Role.AUXILIARY.value,)),
                 due_at=due,
-                policy=policy_for(KIND, self.settings.policies),
+                policy=self.policy,
                 created_by=actor.label,
             )
         missed = await self.close_earlier(week, KIND)
-        ids = await self.tasks.assign(campaign)
+        # the check-in message has its own two buttons (all fine / step by step)
+        ids = [a for a, _ in await self.tasks.give(KIND, campaign, announce=False)]
         await self._send_opened(campaign, week, ids)
         if created or ids:
             await audit.append(
@@ -339,11 +346,11 @@ class CheckinService(Service):
             )
         return OpenResult(week, campaign.id, created, len(ids), missed)
 
-    async def close_earlier(self, week: Week, kind: str) -> int:
+    async def close_earlier(self, week: Week, kind: TaskKind) -> int:
         """Earlier weeks' open tasks of `kind` are closed as missed (they stay counted as
         missing): late answers are accepted until the next week opens."""
         closed = 0
-        for campaign in await self.tasks.active_campaigns(kind):
+        for campaign in await self.tasks.active_campaigns(kind.name):
             if campaign.ref_key < week.key:  # "2026-W49" keys sort in time order
                 closed += await self.tasks.cancel_open(campaign, reason=MISSED)
         return closed
@@ -395,21 +402,9 @@ class CheckinService(Service):
 
     # --- answering --------------------------------------------------------------------
 
-    async def _mine(self, person: Person, assignment_id: int) -> tuple[Assignment, Campaign]:
-        row = (
-            await self.session.execute(
-                select(Assignment, Campaign)
-                .join(Campaign, Campaign.id == Assignment.campaign_id)
-                .where(Assignment.id == assignment_id, Campaign.kind == KIND)
-            )
-        ).first()
-        if row is None or row[0].person_id != person.id:
-            raise NotYours()
-        return row[0], row[1]
-
     async def task(self, person: Person, assignment_id: int) -> CheckinTask:
         """An open check-in of the person (refuses one answered or closed)."""
-        assignment, campaign = await self._mine(person, assignment_id)
+        assignment, campaign = await self.mine(person, assignment_id)
         week = Week.parse(campaign.ref_key)
         if assignment.status == AssignmentStatus.DONE:
             raise AlreadyAnswered(week=week.key)
@@ -426,7 +421,7 @@ class CheckinService(Service):
                 .where(
                     Assignment.person_id == person.id,
                     Assignment.status == AssignmentStatus.OPEN,
-                    Campaign.kind == KIND,
+                    Campaign.kind == KIND.name,
                 )
                 .order_by(Campaign.ref_key.desc())
                 .limit(1)
@@ -463,7 +458,7 @@ class CheckinService(Service):
     ) -> Submitted:
         """Record the check-in and close the task, in one transaction. After the due time
         it is still accepted, and marked late."""
-        assignment, campaign = await self._mine(person, assignment_id)
+        assignment, campaign = await self.mine(person, assignment_id)
         week = Week.parse(campaign.ref_key)
         if assignment.status == AssignmentStatus.DONE:
             raise AlreadyAnswered(week=week.key)
@@ -636,7 +631,7 @@ class CheckinService(Service):
             .join(Person, Person.id == Assignment.person_id)
             .join(Unit, Unit.id == Person.unit_id)
             .join(CheckinResponse, CheckinResponse.assignment_id == Assignment.id, isouter=True)
-            .where(Campaign.kind == KIND, Campaign.ref_key == week.key, where)
+            .where(Campaign.kind == KIND.name, Campaign.ref_key == week.key, where)
             .order_by(Unit.name, Person.name, Person.id)
         )
         out: list[PersonCheckin] = []
@@ -698,7 +693,7 @@ class CheckinService(Service):
             .join(Person, Person.id == Assignment.person_id)
             .join(Unit, Unit.id == Person.unit_id)
             .join(CheckinResponse, CheckinResponse.assignment_id == Assignment.id, isouter=True)
-            .where(Campaign.kind == KIND, Campaign.ref_key == week.key, counted)
+            .where(Campaign.kind == KIND.name, Campaign.ref_key == week.key, counted)
             .group_by(Unit.id, Unit.name)
             .order_by(Unit.name)
         )

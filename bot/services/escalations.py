@@ -10,9 +10,8 @@ from sqlalchemy import select
 
 from bot.actor import Actor
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
-from bot.notify import PRIORITY_URGENT, Notifier, campaign_title, open_button
-from bot.services.base import Service
-from bot.services.tasks import TaskService
+from bot.notify import PRIORITY_URGENT, campaign_title, open_button
+from bot.services.tasks import TaskUser
 from storage import audit
 from storage import people as repo
 from storage.models import (
@@ -29,8 +28,7 @@ from storage.models import (
 POSTPONE = timedelta(hours=24)
 
 
-class NothingOverdue(DomainError):
-    key = "esc-nothing-open"
+class NothingOverdue(DomainError, key="esc-nothing-open"): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +53,7 @@ class MemberStatus:
     reachable: bool
 
 
-class EscalationService(Service):
-    def __init__(
-        self, *args: object, notifier: Notifier, tasks: TaskService, **kw: object
-    ) -> None:
-        super().__init__(*args, **kw)  # type: ignore[arg-type]
-        self.notifier = notifier
-        self.tasks = tasks
-
+class EscalationService(TaskUser):
     async def _check_responsible(self, actor: Actor, person_id: int) -> Person:
         """Only the person's current mentor or leader, or office staff, may act."""
         person = await repo.person_by_id(self.session, person_id)
@@ -133,15 +124,10 @@ class EscalationService(Service):
         items = await self._overdue_items(person_id)
         if not items:
             raise NothingOverdue(name=person.name)
-        now = self.clock.now()
-        for a, _ in items:
-            a.status = AssignmentStatus.EXCUSED
-            a.note = reason[:500]
-            a.next_action_at = None
-            a.done_at = now
+        await self.tasks.excuse([a for a, _ in items], reason)
         await audit.append(
             self.session,
-            at=now,
+            at=self.clock.now(),
             actor=actor.label,
             kind="escalation.excused",
             subject=f"person:{person.employee_no}",

@@ -20,17 +20,17 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, select, update
+from sqlalchemy import Select, and_, case, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.actions import encode
+from bot.actions import Btn, encode
 from bot.actor import Actor
 from bot.errors import DomainError, NotFound
 from bot.i18n import LOCALES, Translator
-from bot.notify import PRIORITY_BULK, PRIORITY_URGENT, KindInfo, Notifier, register_kind
-from bot.policy import policy_for
-from bot.services.base import Service
-from bot.services.tasks import Audience, TaskService
+from bot.kinds import TaskKind
+from bot.notify import PRIORITY_BULK, PRIORITY_URGENT
+from bot.policy import Policy
+from bot.services.tasks import Audience, KindService
 from bot.text import Markup, html, html_join, html_length
 from storage import audit, outbox
 from storage.models import (
@@ -48,7 +48,6 @@ from storage.models import (
 )
 from storage.models_notices import Notice, NoticeAck
 
-KIND = CampaignKind.NOTICE.value
 MESSAGE_KIND = "notice"  # outbox kind of the first delivery
 NUDGE_KIND = "notice.nudge"
 PROGRESS_KIND = "notice.progress"  # an edit of the office's progress message
@@ -59,39 +58,29 @@ MAX_TITLE = 60  # a first line longer than this is cut for the title and kept in
 MAX_FILENAME = 100
 UNIT_BUTTONS = 40  # units offered as audience buttons; others are typed as a spec
 
-register_kind(KIND, KindInfo("btn-notice-open", "nt:o", "kind-notice"))
+
+class EmptyText(DomainError, key="notice-error-empty"): ...
 
 
-class EmptyText(DomainError):
-    key = "notice-error-empty"
+class TextTooLong(DomainError, key="notice-error-too-long"): ...
 
 
-class TextTooLong(DomainError):
-    key = "notice-error-too-long"
+class AttachmentTooLarge(DomainError, key="notice-error-attachment-too-large"): ...
 
 
-class AttachmentTooLarge(DomainError):
-    key = "notice-error-attachment-too-large"
+class AttachmentEmpty(DomainError, key="notice-error-attachment-empty"): ...
 
 
-class AttachmentEmpty(DomainError):
-    key = "notice-error-attachment-empty"
+class AckByPast(DomainError, key="notice-error-ack-past"): ...
 
 
-class AckByPast(DomainError):
-    key = "notice-error-ack-past"
+class EmptyAudience(DomainError, key="notice-error-audience-empty"): ...
 
 
-class EmptyAudience(DomainError):
-    key = "notice-error-audience-empty"
+class NotTargeted(DomainError, key="notice-error-not-yours"): ...
 
 
-class NotTargeted(DomainError):
-    key = "notice-error-not-yours"
-
-
-class NoAckNeeded(DomainError):
-    key = "notice-error-no-ack"
+class NoAckNeeded(DomainError, key="notice-error-no-ack"): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,11 +338,25 @@ def progress_ref(notice_id: int) -> str:
     return f"notice-progress:{notice_id}"
 
 
-class NoticeService(Service):
-    def __init__(self, *args: object, notifier: Notifier, tasks: TaskService, **kw: object):
-        super().__init__(*args, **kw)  # type: ignore[arg-type]
-        self.notifier = notifier
-        self.tasks = tasks
+def _acknowledged(campaign: Campaign) -> Select[Any]:
+    """Notice done = acknowledged."""
+    return select(NoticeAck.person_id).where(NoticeAck.notice_id == campaign.ref_id)
+
+
+KIND = TaskKind(
+    CampaignKind.NOTICE.value,
+    open_label_key="btn-notice-open",
+    open_route=Btn.NOTICE_OPEN,
+    name_key="kind-notice",
+    # the notice itself is the message at publish time
+    policy=Policy(remind_at_publish=False, remind_before_h=(2,)),
+    not_yours=NotTargeted,
+    done_people=_acknowledged,
+)
+
+
+class NoticeService(KindService):
+    kind = KIND
 
     # --- drafting and sending (office staff) -------------------------------------------
 
@@ -488,17 +491,18 @@ class NoticeService(Service):
         assigned = 0
         if view.requires_ack:
             campaign = await self.tasks.create_campaign(
-                kind=KIND,
+                kind=KIND.name,
                 ref_key=ref_of(notice.id),
                 ref_id=notice.id,
                 titles=dict.fromkeys(LOCALES, task_title(view.title)),
                 audience=aud,
                 due_at=ack_by,
-                policy=policy_for(KIND, self.settings.policies),
+                policy=self.policy,
                 created_by=actor.label,
             )
             notice.campaign_id = campaign.id
-            assigned = len(await self.tasks.assign(campaign))
+            # the notice is its own message: the task is given quietly
+            assigned = len(await self.tasks.give(KIND, campaign, announce=False))
         queued, unreachable = await self._enqueue(
             replace(view, id=notice.id), [(p.id, p.locale) for p in people], nudge=0
         )
@@ -600,7 +604,7 @@ class NoticeService(Service):
             .where(
                 Assignment.id == assignment_id,
                 Assignment.person_id == person.id,
-                Campaign.kind == KIND,
+                Campaign.kind == KIND.name,
             )
         )
         if notice_id is None:

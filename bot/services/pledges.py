@@ -6,18 +6,26 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
+from bot.actions import Btn
 from bot.actor import Actor
 from bot.content import ContentError, PledgeDoc, load_pledges, paginate
 from bot.core import Account
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
-from bot.notify import KindInfo, Notifier, register_kind
-from bot.policy import policy_for
+from bot.kinds import TaskKind
+from bot.policy import Policy
 from bot.services import tasks as tasks_service
-from bot.services.base import Service
-from bot.services.tasks import Audience, TaskService
+from bot.services.tasks import (
+    Audience,
+    KindService,
+    PendingPerson,
+    PublishResult,
+    UnitCounts,
+    unit_counts,
+)
 from storage import audit
 from storage.models import (
     Assignment,
@@ -28,46 +36,24 @@ from storage.models import (
     PledgeVersion,
     Role,
     Signature,
-    Unit,
 )
-from storage.people import LEADER, MENTOR, join_responsibles
 
-KIND = CampaignKind.PLEDGE.value
 MAX_NAME_TRIES = 3
 
-register_kind(KIND, KindInfo("btn-pledge-read", "pl:o", "kind-pledge"))
+
+class VersionTextChanged(DomainError, key="pledge-error-text-changed"): ...
 
 
-class VersionTextChanged(DomainError):
-    key = "pledge-error-text-changed"
+class AlreadySigned(DomainError, key="pledge-already-signed"): ...
 
 
-class AlreadySigned(DomainError):
-    key = "pledge-already-signed"
+class Superseded(tasks_service.Superseded, key="pledge-superseded"): ...
 
 
-class Superseded(tasks_service.Superseded):
-    key = "pledge-superseded"
+class NotYours(DomainError, key="pledge-not-yours"): ...
 
 
-class NotYours(DomainError):
-    key = "pledge-not-yours"
-
-
-class WrongName(DomainError):
-    key = "pledge-wrong-name"
-
-
-@dataclass(frozen=True, slots=True)
-class PublishResult:
-    key: str
-    version: int
-    new_version: bool
-    campaign_id: int
-    assigned: int
-    replaced: int  # open assignments of older versions cancelled
-    sha256: dict[str, str]
-    rescheduled: int = 0  # open assignments whose deadline a re-publish moved
+class WrongName(DomainError, key="pledge-wrong-name"): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,22 +68,12 @@ class Reading:
     status: str
 
 
-@dataclass(frozen=True, slots=True)
-class UnitStatus:
-    unit: str
-    assigned: int
-    signed: int
-    pending: int
-    overdue: int
+class UnitStatus(UnitCounts):
+    __slots__ = ()
 
-
-@dataclass(frozen=True, slots=True)
-class PendingPerson:
-    unit: str
-    name: str
-    employee_no: str
-    due_at: datetime | None
-    overdue: bool
+    @property
+    def signed(self) -> int:
+        return self.done
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,11 +101,27 @@ def normalize_name(value: str) -> str:
     return "".join(text.split()).casefold()
 
 
-class PledgeService(Service):
-    def __init__(self, *args: object, notifier: Notifier, tasks: TaskService, **kw: object):
-        super().__init__(*args, **kw)  # type: ignore[arg-type]
-        self.notifier = notifier
-        self.tasks = tasks
+def _signed(campaign: Campaign) -> Select[Any]:
+    """Pledge done = signed: the people with a signature of the campaign's version."""
+    return select(Signature.person_id).where(
+        Signature.pledge_key == campaign.ref_key, Signature.version == campaign.ref_id
+    )
+
+
+KIND = TaskKind(
+    CampaignKind.PLEDGE.value,
+    open_label_key="btn-pledge-read",
+    open_route=Btn.PLEDGE_OPEN,
+    name_key="kind-pledge",
+    policy=Policy(),
+    not_yours=NotYours,
+    done_people=_signed,
+    syncs_audience=True,
+)
+
+
+class PledgeService(KindService):
+    kind = KIND
 
     # --- publishing -------------------------------------------------------------------
 
@@ -146,83 +138,24 @@ class PledgeService(Service):
         self, actor: Actor, key: str, *, audience: str = "all", due_at: datetime | None = None
     ) -> PublishResult:
         """Freeze the current text as a version (if new) and assign it to the audience."""
-        actor.require(Role.OFFICE)
-        now = self.clock.now()
-        if due_at is not None and due_at <= now:
-            raise InvalidInput("pledge-error-due-past")
+        self.check_publish(actor, due_at)
         docs = self.documents(key)
-        base = docs["zh_CN"]
-        version, new_version = await self._freeze(actor, key, docs, now)
-        aud = Audience.parse(audience).narrowed_to_roles(base.audience)
-        replaced = 0
-        for old in await self._active_campaigns(key):
-            if old.ref_id != version:
-                replaced += await self.tasks.cancel_open(old, reason=f"replaced by v{version}")
-        campaign = await self._campaign_for(key, version, aud)
-        rescheduled = 0
-        if campaign is None:
-            campaign = await self.tasks.create_campaign(
-                kind=KIND,
-                ref_key=key,
-                ref_id=version,
-                titles={loc: d.title for loc, d in docs.items()},
-                audience=aud,
-                due_at=due_at,
-                policy=policy_for(KIND, self.settings.policies),
-                created_by=actor.label,
-            )
-        elif campaign.due_at != due_at:
-            rescheduled = await self.tasks.reschedule(campaign, due_at)
-        ids = await self.assign(campaign)
-        await audit.append(
-            self.session,
-            at=now,
-            actor=actor.label,
-            kind="pledge.published",
-            subject=f"pledge:{key}:v{version}",
-            payload={
-                "campaign": campaign.id,
-                "audience": aud.describe(),
-                "assigned": len(ids),
-                "due_at": due_at.isoformat() if due_at else None,
-                "replaced": replaced,
-                "rescheduled": rescheduled,
-                "sha256": {loc: d.sha256 for loc, d in docs.items()},
-            },
-        )
-        return PublishResult(
+        version, new_version = await self._freeze(actor, key, docs, self.clock.now())
+        sha256 = {loc: d.sha256 for loc, d in docs.items()}
+        titles = {loc: d.title for loc, d in docs.items()}
+        pub = await self.tasks.publish(
+            KIND,
+            actor,
             key=key,
             version=version,
-            new_version=new_version,
-            campaign_id=campaign.id,
-            assigned=len(ids),
-            replaced=replaced,
-            sha256={loc: d.sha256 for loc, d in docs.items()},
-            rescheduled=rescheduled,
+            titles=titles,
+            audience=Audience.parse(audience).narrowed_to_roles(docs["zh_CN"].audience),
+            due_at=due_at,
+            evidence={"sha256": sha256},
         )
-
-    async def assign(self, campaign: Campaign) -> list[int]:
-        """Assign to everyone in the audience who has no task for this version yet (in any
-        campaign) and has not signed it, and send them the new-task message."""
-        signed = select(Signature.person_id).where(
-            Signature.pledge_key == campaign.ref_key, Signature.version == campaign.ref_id
+        return PublishResult.of(
+            pub, key=key, version=version, new_version=new_version, titles=titles, hashes=sha256
         )
-        tasked = (
-            select(Assignment.person_id)
-            .join(Campaign, Campaign.id == Assignment.campaign_id)
-            .where(
-                Campaign.kind == KIND,
-                Campaign.ref_key == campaign.ref_key,
-                Campaign.ref_id == campaign.ref_id,
-                Campaign.id != campaign.id,
-                Assignment.status.in_([AssignmentStatus.OPEN, AssignmentStatus.EXCUSED]),
-            )
-        )
-        pairs = await self.tasks.assign_pairs(campaign, exclude_people=signed.union(tasked))
-        await self.notifier.task_messages(
-            campaign, pairs, template="task-published", dedupe="published"
-        )
-        return [a for a, _ in pairs]
 
     async def _freeze(
         self, actor: Actor, key: str, docs: dict[str, PledgeDoc], now: datetime
@@ -259,37 +192,7 @@ class PledgeService(Service):
         await self.session.flush()
         return version, True
 
-    async def _active_campaigns(self, key: str) -> list[Campaign]:
-        return [c for c in await self.tasks.active_campaigns(KIND) if c.ref_key == key]
-
-    async def _campaign_for(self, key: str, version: int, aud: Audience) -> Campaign | None:
-        """The active campaign of this version for this audience (a re-publish with another
-        deadline moves its deadline instead of assigning everyone twice)."""
-        for c in await self._active_campaigns(key):
-            if c.ref_id == version and c.audience == aud.to_json():
-                return c
-        return None
-
-    async def sync_new_people(self) -> int:
-        """Give active pledge campaigns to people who joined their audience since."""
-        total = 0
-        for campaign in await self.tasks.active_campaigns(KIND):
-            total += len(await self.assign(campaign))
-        return total
-
     # --- reading and signing ------------------------------------------------------------
-
-    async def _mine(self, person: Person, assignment_id: int) -> tuple[Assignment, Campaign]:
-        row = (
-            await self.session.execute(
-                select(Assignment, Campaign)
-                .join(Campaign, Campaign.id == Assignment.campaign_id)
-                .where(Assignment.id == assignment_id, Campaign.kind == KIND)
-            )
-        ).first()
-        if row is None or row[0].person_id != person.id:
-            raise NotYours()
-        return row[0], row[1]
 
     async def _text(self, key: str, version: int, locale: str | None) -> PledgeVersion:
         rows = (
@@ -307,7 +210,7 @@ class PledgeService(Service):
         return by_loc.get(locale or "") or by_loc["zh_CN"]
 
     async def reading(self, person: Person, assignment_id: int) -> Reading:
-        assignment, campaign = await self._mine(person, assignment_id)
+        assignment, campaign = await self.mine(person, assignment_id)
         await self._ensure_current(person, assignment, campaign)
         text = await self._text(campaign.ref_key, campaign.ref_id or 0, person.locale)
         return Reading(
@@ -328,7 +231,7 @@ class PledgeService(Service):
             raise AlreadySigned(title=(campaign.titles or {}).get("zh_CN", campaign.ref_key))
         if assignment.status == AssignmentStatus.OPEN:
             return
-        current = await self.tasks.current_open(person.id, KIND, campaign.ref_key)
+        current = await self.tasks.current_open(person.id, KIND.name, campaign.ref_key)
         if current is not None:
             raise Superseded(current[0], version=campaign.ref_id, current=current[1])
         raise Superseded(None, version=campaign.ref_id, current="-")
@@ -343,7 +246,7 @@ class PledgeService(Service):
         message_id: str | None,
     ) -> Signature:
         """Record the signature if the typed name matches the roster name."""
-        assignment, campaign = await self._mine(person, assignment_id)
+        assignment, campaign = await self.mine(person, assignment_id)
         await self._ensure_current(person, assignment, campaign)
         if normalize_name(typed_name) != normalize_name(person.name):
             raise WrongName()
@@ -403,7 +306,7 @@ class PledgeService(Service):
         )
 
     async def current_assignment_for(self, person: Person, key: str) -> int | None:
-        current = await self.tasks.current_open(person.id, KIND, key)
+        current = await self.tasks.current_open(person.id, KIND.name, key)
         return current[0] if current else None
 
     # --- office views -----------------------------------------------------------------
@@ -423,75 +326,34 @@ class PledgeService(Service):
         actor.require(Role.OFFICE)
         version = await self.latest_version(key)
         now = self.clock.now()
-        query = (
-            select(
-                Assignment.status, Assignment.due_at, Person.name, Person.employee_no, Unit.name
-            )
-            .join(Campaign, Campaign.id == Assignment.campaign_id)
-            .join(Person, Person.id == Assignment.person_id)
-            .join(Unit, Unit.id == Person.unit_id)
-            .where(
-                Campaign.kind == KIND,
-                Campaign.ref_key == key,
-                Campaign.ref_id == version,
-                Assignment.status.in_(
-                    [AssignmentStatus.OPEN, AssignmentStatus.DONE, AssignmentStatus.EXCUSED]
-                ),
-            )
-            .order_by(Unit.name, Person.name)
+        rows = await self.tasks.status_rows(KIND, key, version, unit=unit)
+        return PledgeStatus(
+            key=key,
+            version=version,
+            units=unit_counts(rows, now, UnitStatus),
+            pending=[
+                PendingPerson(r.unit, r.name, r.employee_no, r.due_at, r.overdue(now))
+                for r in rows
+                if r.status == AssignmentStatus.OPEN
+            ],
         )
-        if unit is not None:
-            unit_ids = await self.tasks.unit_ids([unit])
-            query = query.where(Person.unit_id.in_(unit_ids))
-        counts: dict[str, list[int]] = {}
-        pending: list[PendingPerson] = []
-        for status, due, name, emp, unit_name in (await self.session.execute(query)).all():
-            c = counts.setdefault(unit_name, [0, 0, 0, 0])
-            c[0] += 1
-            if status == AssignmentStatus.DONE:
-                c[1] += 1
-            elif status == AssignmentStatus.OPEN:
-                c[2] += 1
-                overdue = due is not None and due < now
-                c[3] += overdue
-                pending.append(PendingPerson(unit_name, name, emp, due, overdue))
-        units = [UnitStatus(u, *c) for u, c in counts.items()]
-        return PledgeStatus(key=key, version=version, units=units, pending=pending)
 
     async def export_rows(self, actor: Actor, key: str) -> list[dict[str, object]]:
-        """One row per person assigned any version of the pledge: latest state first."""
+        """One row per person assigned the latest version of the pledge."""
         actor.require(Role.OFFICE)
         version = await self.latest_version(key)
-        query = (
-            join_responsibles(
-                select(
-                    Unit.name.label("unit"),
-                    Person.name,
-                    Person.employee_no,
-                    MENTOR.c.name.label("mentor"),
-                    LEADER.c.name.label("leader"),
-                    Assignment.status,
-                    Assignment.due_at,
-                    Signature.signed_at,
-                    Signature.version,
-                    Signature.document_sha256,
-                    Signature.signature_no,
-                    Assignment.note,
-                )
-                .join(Campaign, Campaign.id == Assignment.campaign_id)
-                .join(Person, Person.id == Assignment.person_id)
-                .join(Unit, Unit.id == Person.unit_id)
-            )
-            .join(Signature, Signature.assignment_id == Assignment.id, isouter=True)
-            .where(
-                Campaign.kind == KIND,
-                Campaign.ref_key == key,
-                Campaign.ref_id == version,
-                Assignment.status != AssignmentStatus.CANCELLED,
-            )
-            .order_by(Unit.name, Person.name)
+        return await self.tasks.export_rows(
+            KIND,
+            key,
+            version,
+            columns=(
+                Signature.signed_at,
+                Signature.version,
+                Signature.document_sha256,
+                Signature.signature_no,
+            ),
+            outer=[(Signature.__table__, Signature.assignment_id == Assignment.id)],
         )
-        return [dict(r._mapping) for r in (await self.session.execute(query)).all()]
 
     async def receipt(
         self, actor: Actor, signature_no: str
@@ -527,4 +389,4 @@ class PledgeService(Service):
         return [latest[k] for k in sorted(latest)]
 
 
-__all__ = ["MAX_NAME_TRIES", "NotAllowed", "PledgeService"]
+__all__ = ["MAX_NAME_TRIES", "NotAllowed", "PledgeService", "PublishResult"]

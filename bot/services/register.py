@@ -12,21 +12,22 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 
+from bot.actions import Btn
 from bot.actor import Actor
 from bot.checkin_content import Category, CheckinContentError, load_categories
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.i18n import Translator
-from bot.notify import KindInfo, Notifier, register_kind
-from bot.policy import policy_for
+from bot.kinds import TaskKind
+from bot.policy import Policy
 from bot.register_sheets import check_sheet, read_sheet, words, write_export
-from bot.services.base import Service
 from bot.services.checkins import MISSED, CheckinService, Numbers, Week, week_window
-from bot.services.tasks import Audience, TaskService
+from bot.services.tasks import Audience, KindService
 from bot.sheets.reader import Problem
 from bot.text import normalize_input
 from bot.timeparse import parse_date
@@ -45,31 +46,24 @@ from storage.models import (
 )
 from storage.models_checkin import RegisterFiling, RegisterRow, RiskStatus, UnitReporter
 
-KIND = CampaignKind.REGISTER.value
 AGED_WEEKS = 4  # the office's list: risks open for more than this many weeks
 LIMITS = {"risk": 500, "measure": 500, "owner": 64, "note": 500}
 
-register_kind(KIND, KindInfo("btn-register-open", "rg:o", "kind-register"))
 
 
-class AlreadyFiled(DomainError):
-    key = "register-error-filed"
+class AlreadyFiled(DomainError, key="register-error-filed"): ...
 
 
-class CarryPending(DomainError):
-    key = "register-error-carry-pending"
+class CarryPending(DomainError, key="register-error-carry-pending"): ...
 
 
-class NothingNew(DomainError):
-    key = "register-error-nothing-new"
+class NothingNew(DomainError, key="register-error-nothing-new"): ...
 
 
-class HasNewRows(DomainError):
-    key = "register-error-has-new-rows"
+class HasNewRows(DomainError, key="register-error-has-new-rows"): ...
 
 
-class LaterFiled(DomainError):
-    key = "register-error-later-filed"
+class LaterFiled(DomainError, key="register-error-later-filed"): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,19 +198,39 @@ def _filing_view(f: RegisterFiling) -> Filing:
     return Filing(f.filed_at, f.late, f.filed_by, f.no_new_risks, f.rows)
 
 
-class RegisterService(Service):
-    def __init__(
-        self,
-        *args: object,
-        notifier: Notifier,
-        tasks: TaskService,
-        checkins: CheckinService,
-        **kw: object,
-    ) -> None:
-        super().__init__(*args, **kw)  # type: ignore[arg-type]
-        self.notifier = notifier
-        self.tasks = tasks
-        self.checkins = checkins
+def _filed(campaign: Campaign) -> Select[Any]:
+    """Register done = filed: the people of units that filed the campaign's week."""
+    return select(Person.id).join(
+        RegisterFiling,
+        (RegisterFiling.unit_id == Person.unit_id) & (RegisterFiling.week == campaign.ref_key),
+    )
+
+
+KIND = TaskKind(
+    CampaignKind.REGISTER.value,
+    open_label_key="btn-register-open",
+    open_route=Btn.REGISTER_OPEN,
+    name_key="kind-register",
+    policy=Policy(remind_before_h=(24, 2)),
+    not_yours=NotAllowed,
+    published_template="register-published",
+    done_people=_filed,
+)
+
+
+class RegisterService(KindService):
+    kind = KIND
+
+    @cached_property
+    def checkins(self) -> CheckinService:
+        """The week's check-in: its campaign, week window and numbers."""
+        return CheckinService(
+            self.session,
+            clock=self.clock,
+            settings=self.settings,
+            notifier=self.notifier,
+            tasks=self.tasks,
+        )
 
     def categories(self) -> tuple[Category, ...]:
         try:
@@ -287,17 +301,11 @@ class RegisterService(Service):
 
     async def unit_of_assignment(self, actor: Actor, assignment_id: int) -> tuple[Unit, Week]:
         """The unit and week of a register task the actor holds."""
-        row = (
-            await self.session.execute(
-                select(Assignment, Campaign)
-                .join(Campaign, Campaign.id == Assignment.campaign_id)
-                .where(Assignment.id == assignment_id, Campaign.kind == KIND)
-            )
-        ).first()
-        if row is None or actor.person is None or row[0].person_id != actor.person.id:
+        if actor.person is None:
             raise NotAllowed()
+        _, campaign = await self.mine(actor.person, assignment_id)
         unit = await self.my_unit(actor)
-        return unit, Week.parse(row[1].ref_key)
+        return unit, Week.parse(campaign.ref_key)
 
     async def set_reporter(
         self, actor: Actor, unit_id: int, employee_no: str | None
@@ -352,13 +360,7 @@ class RegisterService(Service):
         if person.employee_no not in audience.people:
             campaign.audience = Audience(people=(*audience.people, person.employee_no)).to_json()
             await self.session.flush()
-        pairs = await self.tasks.assign_pairs(campaign)
-        await self.notifier.task_messages(
-            campaign,
-            pairs,
-            template="register-published",
-            dedupe="published",
-        )
+        await self.tasks.give(KIND, campaign)
 
     # --- opening --------------------------------------------------------------------------
 
@@ -373,13 +375,13 @@ class RegisterService(Service):
         )
         if campaign is None:
             campaign = await self.tasks.create_campaign(
-                kind=KIND,
+                kind=KIND.name,
                 ref_key=week.key,
                 ref_id=None,
                 titles=self.checkins.titles("register-title", week),
                 audience=Audience(people=tuple(people)),
                 due_at=due,
-                policy=policy_for(KIND, self.settings.policies),
+                policy=self.policy,
                 created_by=actor.label,
             )
         else:
@@ -389,21 +391,10 @@ class RegisterService(Service):
                 campaign.audience = Audience(people=(*known, *extra)).to_json()
                 await self.session.flush()
         missed = await self.checkins.close_earlier(week, KIND)
-        filed = select(Person.id).join(
-            RegisterFiling,
-            (RegisterFiling.unit_id == Person.unit_id) & (RegisterFiling.week == week.key),
-        )
-        pairs: list[tuple[int, int]] = []
+        ids: list[int] = []
         # an empty audience means everyone: with nobody to file, nobody is asked
         if Audience.from_json(campaign.audience).people:
-            pairs = await self.tasks.assign_pairs(campaign, exclude_people=filed)
-        ids = [a for a, _ in pairs]
-        await self.notifier.task_messages(
-            campaign,
-            pairs,
-            template="register-published",
-            dedupe="published",
-        )
+            ids = await self.assign(campaign)
         if created or ids:
             await audit.append(
                 self.session,
@@ -717,7 +708,7 @@ class RegisterService(Service):
         self.session.add(filing)
         in_unit = select(Person.id).where(Person.unit_id == unit_id)
         campaign_ids = select(Campaign.id).where(
-            Campaign.kind == KIND, Campaign.ref_key == week.key
+            Campaign.kind == KIND.name, Campaign.ref_key == week.key
         )
         await self.session.execute(
             update(Assignment)

@@ -1,20 +1,33 @@
-"""Campaigns and assignments: who must do what by when. Every feature's tasks live here."""
+"""Campaigns and assignments: who must do what by when. Every feature's tasks live here.
+
+What is the same for every kind of task lives here once: publishing and republishing a
+version, the audience and its sync, excuse, the ownership check, per-unit status counts and
+the rows of an export. A kind (`bot.kinds.TaskKind`, its service a `KindService`) says only
+what is special about it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, cast
 
-from sqlalchemy import CursorResult, and_, exists, func, literal, select, update
+from sqlalchemy import CursorResult, Select, and_, exists, func, literal, select, union, update
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import FromClause
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.actor import Actor
+from bot.clock import Clock
+from bot.config import Settings
 from bot.errors import DomainError, InvalidInput
+from bot.kinds import KINDS, TaskKind
+from bot.notify import Notifier
 from bot.policy import Policy, step_time
 from bot.services.base import Service
+from storage import audit
 from storage.models import (
     Assignment,
     AssignmentStatus,
@@ -25,6 +38,10 @@ from storage.models import (
     Role,
     Unit,
 )
+from storage.people import LEADER, MENTOR, join_responsibles
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 LATE_JOINER_GRACE = timedelta(days=3)
 AUDIENCE_KINDS = {"unit": "units", "role": "roles", "post": "posts", "emp": "people"}
@@ -108,7 +125,135 @@ class TaskView:
         return self.titles.get(locale) or self.titles.get("zh_CN") or self.ref_key
 
 
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """What publishing a version did."""
+
+    campaign: Campaign
+    assigned: list[int]  # new assignment ids
+    replaced: int  # open assignments of older versions cancelled
+    restarted: int  # of those, people who had started the old version
+    rescheduled: int  # open assignments whose deadline a republish moved
+
+
+@dataclass(frozen=True, slots=True)
+class PublishResult:
+    """A published version, as the office sees it."""
+
+    key: str
+    version: int
+    new_version: bool
+    campaign_id: int
+    assigned: int
+    replaced: int  # open assignments of older versions cancelled
+    titles: dict[str, str]
+    hashes: dict[str, str]  # locale (or "" for a version with one hash) -> content hash
+    rescheduled: int = 0  # open assignments whose deadline a republish moved
+    restarted: int = 0  # of the replaced, people who had started the old version
+
+    @classmethod
+    def of(
+        cls,
+        pub: Publication,
+        *,
+        key: str,
+        version: int,
+        new_version: bool,
+        titles: dict[str, str],
+        hashes: dict[str, str],
+    ) -> PublishResult:
+        return cls(
+            key=key,
+            version=version,
+            new_version=new_version,
+            campaign_id=pub.campaign.id,
+            assigned=len(pub.assigned),
+            replaced=pub.replaced,
+            titles=titles,
+            hashes=hashes,
+            rescheduled=pub.rescheduled,
+            restarted=pub.restarted,
+        )
+
+    def title(self, locale: str) -> str:
+        return self.titles.get(locale) or self.titles.get("zh_CN") or self.key
+
+    @property
+    def sha256(self) -> str:
+        """The version's one hash (or that of its zh_CN text)."""
+        return self.hashes.get("") or self.hashes["zh_CN"]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRow:
+    """One person's task of a version, for the status views."""
+
+    status: str
+    due_at: datetime | None
+    name: str
+    employee_no: str
+    unit: str
+    extra: tuple[Any, ...] = ()  # the kind's own columns
+
+    def overdue(self, now: datetime) -> bool:
+        return (
+            self.status == AssignmentStatus.OPEN and self.due_at is not None and self.due_at < now
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PendingPerson:
+    """Someone whose task of a version is still open."""
+
+    unit: str
+    name: str
+    employee_no: str
+    due_at: datetime | None
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UnitCounts:
+    unit: str
+    assigned: int = 0
+    done: int = 0
+    pending: int = 0
+    overdue: int = 0
+
+
+@dataclass(slots=True)
+class _Tally:
+    assigned: int = 0
+    done: int = 0
+    pending: int = 0
+    overdue: int = 0
+    people: list[StatusRow] = field(default_factory=list)
+
+
+U = TypeVar("U", bound=UnitCounts)
+
+
+def unit_counts(rows: Sequence[StatusRow], now: datetime, cls: type[U]) -> list[U]:
+    """Assigned, done, pending and overdue per unit, in the order the rows come."""
+    tallies: dict[str, _Tally] = {}
+    for r in rows:
+        c = tallies.setdefault(r.unit, _Tally())
+        c.assigned += 1
+        if r.status == AssignmentStatus.DONE:
+            c.done += 1
+        elif r.status == AssignmentStatus.OPEN:
+            c.pending += 1
+            c.overdue += r.overdue(now)
+    return [cls(u, c.assigned, c.done, c.pending, c.overdue) for u, c in tallies.items()]
+
+
 class TaskService(Service):
+    def __init__(
+        self, session: AsyncSession, *, clock: Clock, settings: Settings, notifier: Notifier
+    ) -> None:
+        super().__init__(session, clock=clock, settings=settings)
+        self.notifier = notifier
+
     async def audience_filter(self, audience: Audience) -> ColumnElement[bool]:
         """A WHERE clause over Person for the audience (active people only)."""
         clauses: list[ColumnElement[bool]] = [Person.status == PersonStatus.ACTIVE]
@@ -334,6 +479,245 @@ class TaskService(Service):
         ).first()
         return _view(*row) if row else None
 
+    # --- what every kind shares -----------------------------------------------------
+
+    async def publish(
+        self,
+        kind: TaskKind,
+        actor: Actor,
+        *,
+        key: str,
+        version: int,
+        titles: dict[str, str],
+        audience: Audience,
+        due_at: datetime | None,
+        evidence: dict[str, Any],
+    ) -> Publication:
+        """Assign a frozen version of `key` to the audience. Other versions' open tasks are
+        cancelled (replaced); the same version for the same audience again moves the
+        deadline of its open tasks instead of creating a second campaign; newcomers get it."""
+        now = self.clock.now()
+        replaced = 0
+        restarted: set[int] = set()
+        campaign = None
+        for old in await self.active_campaigns(kind.name):
+            if old.ref_key != key:
+                continue
+            if old.ref_id == version:
+                if campaign is None and old.audience == audience.to_json():
+                    campaign = old
+                continue
+            if kind.started_people is not None:
+                started = await self.session.execute(kind.started_people(old))
+                restarted |= set(started.scalars())
+            replaced += await self.cancel_open(old, reason=f"replaced by v{version}")
+        rescheduled = 0
+        if campaign is None:
+            campaign = await self.create_campaign(
+                kind=kind.name,
+                ref_key=key,
+                ref_id=version,
+                titles=titles,
+                audience=audience,
+                due_at=due_at,
+                policy=kind.policy_with(self.settings.policies),
+                created_by=actor.label,
+            )
+        elif campaign.due_at != due_at:
+            rescheduled = await self.reschedule(campaign, due_at)
+        ids = [a for a, _ in await self.give(kind, campaign, restarted=restarted)]
+        payload: dict[str, Any] = {
+            "campaign": campaign.id,
+            "audience": audience.describe(),
+            "assigned": len(ids),
+            "due_at": due_at.isoformat() if due_at else None,
+            "replaced": replaced,
+            "rescheduled": rescheduled,
+        }
+        if kind.started_people is not None:
+            payload["restarted"] = len(restarted)
+        await audit.append(
+            self.session,
+            at=now,
+            actor=actor.label,
+            kind=f"{kind.name}.published",
+            subject=f"{kind.name}:{key}:v{version}",
+            payload={**payload, **evidence},
+        )
+        return Publication(campaign, ids, replaced, len(restarted), rescheduled)
+
+    async def give(
+        self,
+        kind: TaskKind,
+        campaign: Campaign,
+        *,
+        restarted: set[int] | None = None,
+        announce: bool = True,
+    ) -> list[tuple[int, int]]:
+        """Assign the campaign to everyone in its audience who has neither done its content
+        (the kind's completion record) nor holds an open or excused task for it in another
+        campaign, and tell them. (assignment id, person id) of the new tasks."""
+        holders = (
+            select(Assignment.person_id)
+            .join(Campaign, Campaign.id == Assignment.campaign_id)
+            .where(
+                Campaign.kind == kind.name,
+                Campaign.ref_key == campaign.ref_key,
+                Campaign.ref_id == campaign.ref_id,
+                Campaign.id != campaign.id,
+                Assignment.status.in_([AssignmentStatus.OPEN, AssignmentStatus.EXCUSED]),
+            )
+        )
+        exclude = (
+            holders if kind.done_people is None else union(holders, kind.done_people(campaign))
+        )
+        pairs = await self.assign_pairs(campaign, exclude_people=exclude)
+        if announce:
+            again = restarted or set()
+            first = [p for p in pairs if p[1] not in again]
+            await self.notifier.task_messages(
+                campaign, first, template=kind.published_template, dedupe="published"
+            )
+            if kind.restart_template is not None:
+                await self.notifier.task_messages(
+                    campaign,
+                    [p for p in pairs if p[1] in again],
+                    template=kind.restart_template,
+                    dedupe="published",
+                )
+        return pairs
+
+    async def sync_audience(self, kind: TaskKind) -> int:
+        """Give the kind's active campaigns to people who joined their audience since."""
+        total = 0
+        for campaign in await self.active_campaigns(kind.name):
+            total += len(await self.give(kind, campaign))
+        return total
+
+    async def sync_audiences(self) -> int:
+        """The 10-minute audience sync, for every kind that syncs."""
+        total = 0
+        for kind in KINDS.values():
+            if kind.syncs_audience:
+                total += await self.sync_audience(kind)
+        return total
+
+    async def mine(
+        self, kind: TaskKind, person: Person, assignment_id: int
+    ) -> tuple[Assignment, Campaign]:
+        """The person's own assignment of this kind, or the kind's "not yours"."""
+        row = (
+            await self.session.execute(
+                select(Assignment, Campaign)
+                .join(Campaign, Campaign.id == Assignment.campaign_id)
+                .where(Assignment.id == assignment_id, Campaign.kind == kind.name)
+            )
+        ).first()
+        if row is None or row[0].person_id != person.id:
+            raise kind.not_yours()
+        return row[0], row[1]
+
+    async def excuse(self, assignments: Sequence[Assignment], reason: str) -> None:
+        """Close open tasks as excused, with the reason (a later sync does not re-task)."""
+        now = self.clock.now()
+        for a in assignments:
+            a.status = AssignmentStatus.EXCUSED
+            a.note = reason[:500]
+            a.next_action_at = None
+            a.done_at = now
+        await self.session.flush()
+
+    def _of_version(
+        self, query: Select[Any], kind: TaskKind, key: str, version: int
+    ) -> Select[Any]:
+        return (
+            query.join(Campaign, Campaign.id == Assignment.campaign_id)
+            .join(Person, Person.id == Assignment.person_id)
+            .join(Unit, Unit.id == Person.unit_id)
+            .where(
+                Campaign.kind == kind.name,
+                Campaign.ref_key == key,
+                Campaign.ref_id == version,
+            )
+        )
+
+    async def status_rows(
+        self,
+        kind: TaskKind,
+        key: str,
+        version: int,
+        *,
+        unit: str | None = None,
+        extra: Sequence[Any] = (),
+        outer: Sequence[tuple[FromClause, ColumnElement[bool]]] = (),
+    ) -> list[StatusRow]:
+        """Everyone's task of a version (not the cancelled ones), by unit and name;
+        `unit`: that unit and the units under it. `extra` columns come from `outer` joins."""
+        query = self._of_version(
+            select(
+                Assignment.status,
+                Assignment.due_at,
+                Person.name,
+                Person.employee_no,
+                Unit.name,
+                *extra,
+            ),
+            kind,
+            key,
+            version,
+        )
+        for table, on in outer:
+            query = query.join(table, on, isouter=True)
+        query = query.where(
+            Assignment.status.in_(
+                [AssignmentStatus.OPEN, AssignmentStatus.DONE, AssignmentStatus.EXCUSED]
+            )
+        ).order_by(Unit.name, Person.name)
+        if unit is not None:
+            query = query.where(Person.unit_id.in_(await self.unit_ids([unit])))
+        return [
+            StatusRow(status, due, name, emp, unit_name, tuple(more))
+            for status, due, name, emp, unit_name, *more in (
+                await self.session.execute(query)
+            ).all()
+        ]
+
+    async def export_rows(
+        self,
+        kind: TaskKind,
+        key: str,
+        version: int,
+        *,
+        columns: Sequence[Any],
+        outer: Sequence[tuple[FromClause, ColumnElement[bool]]] = (),
+    ) -> list[dict[str, Any]]:
+        """One row per person assigned the version (not cancelled): unit, name, employee
+        number, mentor, leader, status, due, note and the kind's `columns`."""
+        query = join_responsibles(
+            self._of_version(
+                select(
+                    Unit.name.label("unit"),
+                    Person.name,
+                    Person.employee_no,
+                    MENTOR.c.name.label("mentor"),
+                    LEADER.c.name.label("leader"),
+                    Assignment.status,
+                    Assignment.due_at,
+                    *columns,
+                    Assignment.note,
+                ).select_from(Assignment),
+                kind,
+                key,
+                version,
+            )
+        )
+        for table, on in outer:
+            query = query.join(table, on, isouter=True)
+        query = query.where(Assignment.status != AssignmentStatus.CANCELLED).order_by(
+            Unit.name, Person.name
+        )
+        return [dict(r._mapping) for r in (await self.session.execute(query)).all()]
+
     async def active_campaigns(self, kind: str | None = None) -> Sequence[Campaign]:
         query = select(Campaign).where(Campaign.active.is_(True)).order_by(Campaign.id)
         if kind is not None:
@@ -352,3 +736,58 @@ def _view(a: Assignment, c: Campaign) -> TaskView:
         status=a.status,
         level=a.level,
     )
+
+
+class TaskUser(Service):
+    """A service over the task service, which sends its messages through the notifier."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        settings: Settings,
+        notifier: Notifier,
+        tasks: TaskService,
+    ) -> None:
+        super().__init__(session, clock=clock, settings=settings)
+        self.notifier = notifier
+        self.tasks = tasks
+
+    @classmethod
+    def built(cls, services: Services) -> Self:
+        """The service over a unit of work's services."""
+        return cls(
+            services.session,
+            clock=services.clock,
+            settings=services.settings,
+            notifier=services.notifier,
+            tasks=services.tasks,
+        )
+
+
+class KindService(TaskUser):
+    """A task kind's service: what is special about the kind, over the shared task service."""
+
+    kind: ClassVar[TaskKind]
+
+    @property
+    def policy(self) -> Policy:
+        return self.kind.policy_with(self.settings.policies)
+
+    def check_publish(self, actor: Actor, due_at: datetime | None) -> None:
+        """Only office staff publish, and never with a deadline already past."""
+        actor.require(Role.OFFICE)
+        if due_at is not None and due_at <= self.clock.now():
+            raise InvalidInput(f"{self.kind.name}-error-due-past")
+
+    async def mine(self, person: Person, assignment_id: int) -> tuple[Assignment, Campaign]:
+        return await self.tasks.mine(self.kind, person, assignment_id)
+
+    async def assign(self, campaign: Campaign) -> list[int]:
+        """Give the campaign to whoever in its audience has no task for it yet."""
+        return [a for a, _ in await self.tasks.give(self.kind, campaign)]
+
+    async def sync_new_people(self) -> int:
+        """Give this kind's active campaigns to people who joined their audience since."""
+        return await self.tasks.sync_audience(self.kind)
