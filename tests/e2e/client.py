@@ -39,7 +39,7 @@ class BotMessage:
     def from_stored(cls, item: dict[str, Any]) -> BotMessage:
         message = item["message"]
         markup = message.get("reply_markup") or {}
-        check_html(message)
+        check_html(message, item.get("messageId"))
         return cls(
             message_id=int(item["messageId"]),
             text=message.get("text") or message.get("caption") or "",
@@ -55,12 +55,12 @@ class BotMessage:
         return [b["text"] for row in self.buttons for b in row]
 
 
-def check_html(message: dict[str, Any]) -> None:
+def check_html(message: dict[str, Any], message_id: object = "?") -> None:
     """Fail unless a message the bot sent is valid in Telegram's HTML subset (the emulator
     accepts anything; Telegram answers "can't parse entities")."""
     text = message.get("text") or message.get("caption")
     if text and message.get("parse_mode") == "HTML":
-        assert_valid(text, f"bot message {message.get('message_id', '?')}")
+        assert_valid(text, f"bot message {message_id} to chat {message.get('chat_id')}")
 
 
 class EmulatorUser:
