@@ -26,7 +26,7 @@ from typing import Any
 from bot.sheets.guard import csv_field, starts_like_formula
 
 SAMPLE_ROWS = 500
-MIN_WIDTH, MAX_WIDTH = 6, 60
+MIN_WIDTH, MAX_WIDTH = 6, 70  # 70: a SHA-256 in hex (64) stays readable
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
