@@ -278,3 +278,18 @@ def test_a_shift_jis_notice_text_is_refused_before_anything_is_sent(
     assert main(["notice", "send", "--audience", "all", "--text-file", str(text)]) == 1
     assert "文件是 Shift_JIS 编码" in capsys.readouterr().err
     assert not (tmp_path / "none.db").exists()  # refused before the database was opened
+
+
+def test_sheet_names_are_made_valid_and_unique(tmp_path: Path) -> None:
+    wb = Workbook()
+    long = "示例县公安局城关派出所" * 3  # 33 characters: Excel allows 31
+    for name in ("Summary", "summary", long, long + "甲", "a/b?"):
+        wb.sheet(name, [Column("单位")])
+    wb.save(tmp_path / "names.xlsx")
+    assert openpyxl.load_workbook(tmp_path / "names.xlsx").sheetnames == [
+        "Summary",
+        "summary~2",
+        long[:31],
+        f"{long[:28]}~2",
+        "a_b_",
+    ]

@@ -27,8 +27,11 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Generator, Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +51,7 @@ CSV_TYPES = (".csv", ".txt")
 # bytes are GB2312's common hanzi (that would take character frequencies).
 _PLAUSIBLE_LEADS = (range(0xA1, 0xA4), range(0xB0, 0xF8))
 _MAX_IMPLAUSIBLE_SHARE = 0.2
+_GUESS_BYTES = 64 * 1024
 _CJK = "\u3000-\u303f\u4e00-\u9fff\uff01-\uff5e"  # ideographs, CJK and full-width punctuation
 # (name in messages, Python codec as Windows writes it, the characters its text is made of)
 _OTHER_ENCODINGS = (
@@ -270,23 +274,30 @@ def decode(data: bytes) -> str:
 def plausible_chinese(decoded: str) -> bool:
     """Whether a GB18030 decoding reads as Chinese: its non-ASCII characters are mostly
     GB2312 hanzi and punctuation (a rare name character or two is fine)."""
-    wide = [ch for ch in decoded if not ch.isascii()]
-    implausible = sum(1 for ch in wide if not _common_gb(ch))
-    return implausible < 2 or implausible <= _MAX_IMPLAUSIBLE_SHARE * len(wide)
+    wide = len(decoded) - len(decoded.encode("ascii", "ignore"))
+    limit = max(1, int(_MAX_IMPLAUSIBLE_SHARE * wide))  # refused: 2 or more, over the share
+    beyond = islice(_implausible().finditer(decoded), limit, None)
+    return next(beyond, None) is None
 
 
-def _common_gb(ch: str) -> bool:
-    try:
-        lead = ch.encode("gb2312")[0]
-    except UnicodeEncodeError:
-        return False
-    return any(lead in leads for leads in _PLAUSIBLE_LEADS)
+@cache
+def _implausible() -> re.Pattern[str]:
+    """Any character that is neither ASCII nor in the plausible rows of GB2312."""
+    chars = []
+    for leads in _PLAUSIBLE_LEADS:
+        for lead in leads:
+            for trail in range(0xA1, 0xFF):
+                with suppress(UnicodeDecodeError):
+                    chars.append(bytes((lead, trail)).decode("gb2312"))
+    return re.compile(f"[^\\x00-\\x7f{re.escape(''.join(chars))}]")
 
 
 def _guess_encoding(data: bytes) -> str | None:
     """Which encoding other programs save text in these bytes read best as, if any: the
     one whose decoding is made of its own script (a Big5 file read as Shift-JIS turns into
-    half-width katakana, a Shift-JIS one read as Big5 fails)."""
+    half-width katakana, a Shift-JIS one read as Big5 fails). The first 64 KB tell."""
+    if len(data) > _GUESS_BYTES:
+        data = data[: data.rfind(b"\n", 0, _GUESS_BYTES) + 1] or data[:_GUESS_BYTES]
     best: tuple[float, str] | None = None
     for name, codec, script in _OTHER_ENCODINGS:
         try:

@@ -26,7 +26,7 @@ from typing import Any
 from bot.sheets.guard import csv_field, starts_like_formula
 
 SAMPLE_ROWS = 500
-MIN_WIDTH, MAX_WIDTH = 6, 60
+MIN_WIDTH, MAX_WIDTH = 6, 70  # 70: a SHA-256 in hex (64) stays readable
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -71,10 +71,10 @@ class Workbook:
         """A new sheet: the title lines (if any), then the header row of `columns`."""
         safe = sheet_name(name)
         suffix = 2
-        while safe in self._names:  # names that differ only past 31 characters
-            safe = f"{sheet_name(name)[:28]}~{suffix}"
+        while safe.casefold() in self._names:  # Excel: names differ in more than case
+            safe = f"{sheet_name(name)[:28]}~{suffix}"  # or only past 31 characters
             suffix += 1
-        self._names.add(safe)
+        self._names.add(safe.casefold())
         sheet = Sheet(self._wb.create_sheet(safe), columns, title)
         self._sheets.append(sheet)
         return sheet
@@ -95,10 +95,6 @@ class Sheet:
             self._held.append(([line] if line else [], i == 0, False))
         self._header_row = len(self._held) + 1
         self._held.append(([c.title for c in columns], True, False))
-
-    @property
-    def name(self) -> str:
-        return str(self._ws.title)
 
     def append(self, values: Iterable[Any], *, bold: bool = False) -> None:
         """One row; None leaves a cell empty."""
