@@ -32,7 +32,7 @@ async def run_tick(app: App) -> TickReport:
     """Run one tick at the app clock's now, in one transaction."""
     total = TickReport()
     while True:
-        async with app.sessionmaker() as session:
+        async with app.writer() as session:
             engine = DeadlineEngine(
                 session, clock=app.clock, settings=app.settings, catalog=app.catalog
             )

@@ -32,6 +32,7 @@ class SchemaOutdated(Exception):
     """The database schema is not at the newest migration."""
 
 
+IMMEDIATE = "muster_sqlite_immediate"  # execution option: BEGIN IMMEDIATE on SQLite
 SQLITE_BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for the write lock
 PG_TRANSIENT_STATES = {
     "40001",  # serialization_failure
@@ -57,10 +58,11 @@ TRANSIENT_WORDS = (
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create an engine.
 
-    SQLite: foreign keys, WAL, a busy timeout, and every transaction starts with
-    BEGIN IMMEDIATE, so a writer holds the write lock from its first read: two people
-    acting at once queue for milliseconds instead of one failing on a stale snapshot
-    (the pattern of SQLAlchemy's aiosqlite docs: the driver's own BEGIN is switched off).
+    SQLite: foreign keys, WAL, a busy timeout, and sessions of a writing sessionmaker
+    (`make_sessionmaker(engine, immediate=True)`) start their transaction with BEGIN
+    IMMEDIATE, so a writer holds the write lock from its first read: two people acting at
+    once queue for milliseconds instead of one failing on a stale snapshot (the "begin"
+    event pattern of SQLAlchemy's aiosqlite docs). Other sessions begin as the driver does.
     PostgreSQL: pooled connections are pinged before use, so one dropped by the server
     (a restart, pg_terminate_backend) is replaced instead of failing the next update.
     """
@@ -70,7 +72,6 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-            dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (below)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
@@ -80,7 +81,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if conn.get_execution_options().get(IMMEDIATE):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_size", 10)
@@ -137,8 +139,14 @@ async def retrying(
     raise AssertionError("unreachable")
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(
+    engine: AsyncEngine, *, immediate: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on `engine`. `immediate`: for transactions that write after reading (an
+    update being handled, a tick): on SQLite they take the write lock at their start.
+    Never open a second session of this kind inside one (it waits for the first)."""
+    bind = engine.execution_options(**{IMMEDIATE: True}) if immediate else engine
+    return async_sessionmaker(bind, expire_on_commit=False)
 
 
 def alembic_config(url: str) -> Config:

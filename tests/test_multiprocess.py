@@ -18,13 +18,20 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.actor import Actor
 from bot.app import App
 from bot.conversation import Conversation, NotHandled
 from bot.core import Incoming, Kind
-from storage.models import ProcessedUpdate
+from bot.services.checkins import Week
+from scheduled.checkins import open_week
+from storage import audit
+from storage.models import Assignment, Campaign, Person, ProcessedUpdate, Signature
+from storage.models_checkin import CheckinResponse
 from storage.models_hotline import Ticket
+from storage.models_notices import Notice, NoticeAck
 from tests.chat import ChatUser
-from tests.factories import bind_account, make_force
+from tests.factories import add_person, bind_account, make_force
+from tests.helpers import local, outbox_for
 
 ASKED = "年假有几天"
 
@@ -97,7 +104,7 @@ async def test_one_persons_events_are_handled_one_at_a_time_across_processes(
         app.conversation().handle(_event(user, action, "u2")),
     )
     texts = ["\n".join(r.text for r in a) for a in answers]
-    assert sum("问题编号 H" in t for t in texts) == 1, texts
+    assert sum("转交政治处辅警办，问题编号 H" in t for t in texts) == 1, texts
     assert await _count(app, Ticket) == 1
 
 
@@ -105,7 +112,7 @@ class FlakySessions:
     """A sessionmaker whose first `failures` commits lose the connection."""
 
     def __init__(self, app: App, failures: int) -> None:
-        self.inner = app.sessionmaker
+        self.inner = app.writer
         self.failures = failures
 
     def __call__(self) -> Any:
@@ -156,3 +163,119 @@ async def test_a_database_that_stays_down_leaves_the_update_unacknowledged(app: 
     replies = await app.conversation().handle(named)
     assert "问题编号 H" in "\n".join(r.text for r in replies)
     assert await _count(app, Ticket) == 1
+
+
+# --- many people at the same instant ---------------------------------------------------
+
+CROWD = 20
+NAMES = [f"测试{chr(0x4E00 + i * 7)}{chr(0x4E50 + i * 3)}" for i in range(CROWD)]
+
+
+async def _crowd(app: App) -> list[ChatUser]:
+    """CROWD auxiliaries with accounts; a pledge and a notice to all of them."""
+    async with app.unit_of_work() as svc:
+        force = await make_force(svc.session, app.clock)
+        for i, name in enumerate(NAMES):
+            person = await add_person(
+                svc.session,
+                app.clock,
+                employee_no=f"C{i:03d}",
+                name=name,
+                unit=force.units["城关派出所"],
+            )
+            await bind_account(svc.session, app.clock, person, user_id=f"C{i:03d}")
+    async with app.unit_of_work() as svc:
+        await svc.pledges.publish(
+            Actor.cli(), "confidentiality", audience="all", due_at=local(2026, 12, 15, 12)
+        )
+    conversation = app.conversation()  # one process, as SQLite allows
+    return [ChatUser(conversation, f"C{i:03d}") for i in range(CROWD)]
+
+
+async def test_twenty_people_signing_and_pressing_at_the_same_instant_all_succeed(
+    app: App,
+) -> None:
+    users = await _crowd(app)
+    for user in users:  # each reads the pledge up to the signing step
+        await user.send("/menu")
+        await user.press("我的任务")
+        await user.press("阅读")
+        while any("下一页" in label for label in user.labels()):
+            await user.press("下一页")
+        await user.press("我已阅读并同意")
+    await asyncio.gather(*(u.send(name) for u, name in zip(users, NAMES, strict=True)))
+    texts = [u.text for u in users]
+    assert not [t for t in texts if "出了点问题" in t], texts
+    assert all("签署成功" in t for t in texts), texts
+    async with app.sessionmaker() as s:
+        assert await s.scalar(select(func.count()).select_from(Signature)) == CROWD
+
+    async with app.unit_of_work() as svc:
+        await svc.notices.send(
+            Actor.cli(), audience="role:auxiliary", text="通知", ack_by=local(2026, 12, 2, 18)
+        )
+    actions = []
+    for i in range(CROWD):
+        [row] = [
+            r for r in await outbox_for(app, f"C{i:03d}") if (r.ref or "").startswith("notice:")
+        ]
+        actions.append(next(b["action"] for r in row.buttons for b in r if "收到" in b["label"]))
+    await asyncio.gather(*(u.tap(a) for u, a in zip(users, actions, strict=True)))
+    texts = [u.text for u in users]
+    assert not [t for t in texts if "出了点问题" in t], texts
+    async with app.sessionmaker() as s:
+        assert await s.scalar(select(func.count()).select_from(NoticeAck)) == CROWD
+    async with app.sessionmaker() as s:
+        _, broken = await audit.verify(s)
+    assert broken is None
+
+
+# --- double presses: three presses of one button at once act once -----------------------
+
+
+async def _three_presses(app: App, user: ChatUser, action: str) -> list[str]:
+    """The same button pressed three times at once, each press taken by another process."""
+    answers = await asyncio.gather(
+        *(app.conversation().handle(_event(user, action, None)) for _ in range(3))
+    )
+    return ["\n".join(r.text for r in a) for a in answers]
+
+
+async def test_three_presses_of_a_notices_send_send_one_notice(app: App) -> None:
+    await _bound(app, "O001", "A001", "A002")
+    office = ChatUser(app.conversation(), "O001")
+    await office.send("/notice")
+    await office.press("所有辅警")
+    await office.send("今晚加班")
+    await office.press("不需要确认")
+    texts = await _three_presses(app, office, "nt:send")
+    assert sum("已开始发送" in t for t in texts) == 1, texts
+    assert sum("已经发出，不会重复发送" in t for t in texts) == 2, texts
+    assert await _count(app, Notice) == 1
+    assert len([r for r in await outbox_for(app, "A001") if r.kind == "notice"]) == 1
+
+
+async def test_three_presses_of_the_hotlines_send_make_one_ticket(app: App) -> None:
+    user = await _to_named_question(app)
+    texts = await _three_presses(app, user, _action(user, "匿名提问"))
+    assert sum("转交政治处辅警办，问题编号 H" in t for t in texts) == 1, texts
+    assert sum("不会重复提交" in t for t in texts) == 2, texts
+    assert await _count(app, Ticket) == 1
+
+
+async def test_three_presses_of_all_fine_submit_one_checkin(app: App) -> None:
+    await _bound(app, "A001")
+    async with app.unit_of_work() as svc:
+        await open_week(svc, Actor.cli(), Week(2026, 49))
+    user = ChatUser(app.conversation(), "A001")
+    async with app.sessionmaker() as s:
+        aid = await s.scalar(
+            select(Assignment.id)
+            .join(Person, Person.id == Assignment.person_id)
+            .join(Campaign, Campaign.id == Assignment.campaign_id)
+            .where(Person.employee_no == "A001", Campaign.kind == "checkin")
+        )
+    texts = await _three_presses(app, user, f"ci:f:{aid}")
+    assert sum("已提交过" in t for t in texts) == 2, texts
+    assert not [t for t in texts if "出了点问题" in t], texts
+    assert await _count(app, CheckinResponse) == 1
