@@ -9,13 +9,18 @@ state, SQLite's write lock) keeps them from handling one update twice.
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actor import Actor
@@ -23,9 +28,17 @@ from bot.app import App
 from bot.conversation import Conversation, NotHandled
 from bot.core import Incoming, Kind
 from bot.services.checkins import Week
+from scheduled import jobs as jobs_mod
 from scheduled.checkins import open_week
 from storage import audit
-from storage.models import Assignment, Campaign, Person, ProcessedUpdate, Signature
+from storage.models import (
+    Assignment,
+    Campaign,
+    Person,
+    ProcessedUpdate,
+    SchedulerLease,
+    Signature,
+)
 from storage.models_checkin import CheckinResponse
 from storage.models_hotline import Ticket
 from storage.models_notices import Notice, NoticeAck
@@ -279,3 +292,93 @@ async def test_three_presses_of_all_fine_submit_one_checkin(app: App) -> None:
     assert sum("已提交过" in t for t in texts) == 2, texts
     assert not [t for t in texts if "出了点问题" in t], texts
     assert await _count(app, CheckinResponse) == 1
+
+
+# --- scheduled jobs: one process at a time ------------------------------------------------
+
+
+async def _dead_pid() -> int:
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await proc.wait()
+    return proc.pid
+
+
+async def _lease_held_by(app: App, holder: str) -> None:
+    async with app.sessionmaker() as s:
+        s.add(
+            SchedulerLease(
+                name=jobs_mod.LEASE,
+                holder=holder,
+                expires_at=app.clock.now() + timedelta(minutes=3),
+            )
+        )
+        await s.commit()
+
+
+async def test_sqlite_restart_after_kill_9_starts_at_once(app: App, db_kind: str) -> None:
+    if db_kind != "sqlite":
+        pytest.skip("the lease row is SQLite's; PostgreSQL uses an advisory lock")
+    # the killed process's lease is still fresh, but its PID is gone
+    await _lease_held_by(app, f"{socket.gethostname()}:{await _dead_pid()}")
+    jobs = await jobs_mod.start_jobs(app)
+    await jobs.stop()
+
+
+async def test_sqlite_second_live_process_is_refused(app: App, db_kind: str) -> None:
+    if db_kind != "sqlite":
+        pytest.skip("the lease row is SQLite's; PostgreSQL uses an advisory lock")
+    await _lease_held_by(app, f"{socket.gethostname()}:{os.getppid()}")  # alive
+    with pytest.raises(jobs_mod.SecondProcess, match="SQLite supports one process"):
+        await jobs_mod.start_jobs(app)
+
+
+@pytest.mark.pg_only
+async def test_postgresql_jobs_run_in_one_process_and_move_when_it_dies(app: App) -> None:
+    first = jobs_mod.Jobs(app, "host-a:1", AsyncIOScheduler())
+    second = jobs_mod.Jobs(app, "host-b:2", AsyncIOScheduler())
+    ran: list[str] = []
+
+    async def job(name: str) -> None:
+        ran.append(name)
+
+    await first._guarded("open", lambda _app: job("first"))
+    await second._guarded("open", lambda _app: job("second"))
+    assert ran == ["first"]
+    # the first process's connection dies (kill -9, network): the server frees the lock
+    assert first.advisory is not None and first.advisory.backend_pid is not None
+    async with app.engine.connect() as conn:
+        await conn.execute(
+            text("SELECT pg_terminate_backend(:pid)"), {"pid": first.advisory.backend_pid}
+        )
+    await second._guarded("open", lambda _app: job("second"))
+    await first._guarded("open", lambda _app: job("first"))
+    assert ran == ["first", "second"]
+    await first.stop()
+    await second.stop()
+
+
+async def test_a_week_is_opened_once_even_by_two_processes_at_once(app: App) -> None:
+    await _bound(app, "A001")
+
+    async def open_w49() -> str:
+        try:
+            async with app.unit_of_work() as svc:
+                await open_week(svc, Actor.cli(), Week(2026, 49))
+        except IntegrityError:
+            return "lost the race"  # the job's transaction rolls back; nothing is doubled
+        return "opened"
+
+    outcomes = await asyncio.gather(open_w49(), open_w49())
+    assert "opened" in outcomes
+    async with app.sessionmaker() as s:
+        weekly = await s.scalar(
+            select(func.count()).select_from(Campaign).where(Campaign.kind == "checkin")
+        )
+        mine = await s.scalar(
+            select(func.count())
+            .select_from(Assignment)
+            .join(Campaign, Campaign.id == Assignment.campaign_id)
+            .join(Person, Person.id == Assignment.person_id)
+            .where(Person.employee_no == "A001", Campaign.kind == "checkin")
+        )
+    assert (weekly, mine) == (1, 1)
