@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actor import Actor
 from bot.app import App
+from bot.cli import main
 from bot.conversation import Conversation, NotHandled
 from bot.core import Incoming, Kind
 from bot.services.checkins import Week
@@ -382,3 +385,39 @@ async def test_a_week_is_opened_once_even_by_two_processes_at_once(app: App) -> 
             .where(Person.employee_no == "A001", Campaign.kind == "checkin")
         )
     assert (weekly, mine) == (1, 1)
+
+
+# --- process roles and start-up ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["web", "worker"])
+def test_sqlite_runs_only_one_process_doing_everything(
+    role: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's
+    monkeypatch.setenv("MUSTER_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+    monkeypatch.setenv("MUSTER_TELEGRAM_TOKEN", "123456:TEST-token")
+    assert main(["run", "--role", role]) == 2
+    assert "SQLite 只支持一个进程同时担任所有角色" in capsys.readouterr().err
+
+
+def test_muster_help_imports_no_chat_library_or_spreadsheet_reader() -> None:
+    probe = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules}"
+        " & {'aiogram', 'telegram', 'openpyxl'})\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    assert "usage: muster" in out
+    assert "HEAVY []" in out, out
