@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -22,14 +23,14 @@ from typing import Any
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actor import Actor
 from bot.app import App
 from bot.cli import main
 from bot.conversation import Conversation, NotHandled
-from bot.core import Incoming, Kind
+from bot.core import Incoming, Kind, Reply
 from bot.services.checkins import Week
 from scheduled import jobs as jobs_mod
 from scheduled.checkins import open_week
@@ -421,3 +422,128 @@ def test_muster_help_imports_no_chat_library_or_spreadsheet_reader() -> None:
     ).stdout
     assert "usage: muster" in out
     assert "HEAVY []" in out, out
+
+
+# --- PostgreSQL connections dropped mid-work (pg_terminate_backend) ----------------------
+
+
+async def _terminate_connections(app: App) -> int:
+    """Drop every other connection to the test database, as a server restart would."""
+    async with app.engine.connect() as conn:
+        killed = await conn.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    return int(killed or 0)
+
+
+async def _until(check: Any, *, seconds: float = 60.0) -> None:
+    """Poll `check()` until true, with a deadline (a process must catch up)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not await check():
+        assert loop.time() < deadline, "did not catch up in time"
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.pg_only
+async def test_dropped_connections_during_conversations_lose_no_update(app: App) -> None:
+    """Four people ask the office at once, three updates each, while the server drops
+    every connection a dozen times. An update not handled is not acknowledged, so the
+    channel sends it again (here: the loop below, as Telegram does after a 500); the
+    ledger keeps a redelivered update from acting twice."""
+    people = [f"A00{i}" for i in range(1, 5)]
+    await _bound(app, *people)
+    stop = asyncio.Event()
+    kills = 0
+
+    async def terminator() -> None:
+        nonlocal kills
+        for _ in range(12):
+            if stop.is_set():
+                return
+            kills += await _terminate_connections(app)
+            await asyncio.sleep(0.05)
+
+    async def deliver(conversation: Conversation, event: Incoming) -> list[Reply]:
+        for _ in range(100):  # Telegram retries an unacknowledged update for hours
+            try:
+                return await conversation.handle(event)
+            except NotHandled:
+                continue
+        raise AssertionError("never handled")
+
+    async def person(emp: str) -> str:
+        conversation = app.conversation()
+        conversation.retry_delays = (0.01, 0.02, 0.05)
+        user = ChatUser(conversation, emp)
+        text = Incoming(user.account, Kind.TEXT, text=ASKED, event_id=f"{emp}-1")
+        user.last = await deliver(conversation, text)
+        again = await deliver(conversation, text)  # delivered twice: answered once
+        assert again == [], again
+        user.last = await deliver(conversation, _event(user, _action(user, "转人工"), f"{emp}-2"))
+        named = _event(user, _action(user, "署名提问"), f"{emp}-3")
+        user.last = await deliver(conversation, named)
+        return user.text
+
+    killing = asyncio.create_task(terminator())
+    try:
+        texts = await asyncio.gather(*(person(emp) for emp in people))
+    finally:
+        stop.set()
+        await killing
+    assert kills > 0
+    for text_ in texts:
+        assert "转交政治处辅警办，问题编号 H" in text_, texts
+    assert await _count(app, Ticket) == len(people)
+    assert await _count(app, ProcessedUpdate) == 3 * len(people)
+
+
+@pytest.mark.pg_only
+async def test_dropped_connections_during_a_notice_lose_and_double_nothing(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The sender keeps delivering a notice while the server drops its connections: every
+    row is sent, and only rows logged as possible duplicates can have arrived twice."""
+    from tests.test_sender import FakeChannel, FakeTime, all_rows, enqueue, make_sender
+
+    people = ("A001",)
+    await _bound(app, *people)
+    fake_time = FakeTime(app.clock)  # type: ignore[arg-type]
+    channel = FakeChannel(fake_time)
+    await enqueue(app, "A001", 150, chat=lambda i: f"c{i}")
+    kills = 0
+
+    async def drop_now_and_then(n: int) -> None:
+        nonlocal kills
+        if n % 25 == 0:
+            kills += await _terminate_connections(app)
+
+    channel.before = drop_now_and_then
+    sender = make_sender(app, [channel], fake_time, send_per_chat_interval=0.0)
+    running = asyncio.create_task(sender.run())
+
+    async def all_sent() -> bool:
+        try:
+            return all(r.status == "sent" for r in await all_rows(app))
+        except DBAPIError:  # the test's own look was cut off too
+            return False
+
+    try:
+        await _until(all_sent)
+    finally:
+        sender.stop()
+        await running
+    assert kills > 0
+    delivered = Counter(channel.delivered)
+    assert len(delivered) == 150
+    twice = [chat for (chat, _), n in delivered.items() if n > 1]
+    assert len(twice) <= sender.settings.send_concurrency
+    logged = " ".join(
+        r.getMessage() for r in caplog.records if "may arrive twice" in r.getMessage()
+    )
+    rows = {r.chat_id: r.id for r in await all_rows(app)}
+    for chat in twice:
+        assert str(rows[chat]) in logged, (chat, logged)
