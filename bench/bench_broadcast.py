@@ -20,8 +20,8 @@ again, see scheduled/sender.py).
     python bench/bench_broadcast.py --chats 1000     # smaller
     python bench/bench_broadcast.py --create-only --chats 100000   # time creating a notice
     python bench/bench_broadcast.py --pg postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
-        (a scratch database muster_bench_broadcast; note that on PostgreSQL a killed
-        sender's claimed rows are recovered only after the 5-minute lease)
+        (a scratch database muster_bench_broadcast; a killed sender's claimed rows come
+        back once its heartbeat lease lapses, within about 15 s)
 Not part of the test suite.
 """
 

@@ -22,6 +22,8 @@ class App:
         self.settings = settings
         self.engine = engine
         self.sessionmaker = make_sessionmaker(engine)
+        # handling an update, a tick: on SQLite these take the write lock at their start
+        self.writer = make_sessionmaker(engine, immediate=True)
         self.clock = clock
         self.catalog = Catalog(settings.locales_dir, settings.default_locale)
 
@@ -46,7 +48,7 @@ class App:
 
         return Conversation(
             settings=self.settings,
-            sessionmaker=self.sessionmaker,
+            sessionmaker=self.writer,
             catalog=self.catalog,
             clock=self.clock,
             dispatcher=build_dispatcher(),

@@ -1,13 +1,18 @@
 """The conversation engine: one normalized event in, replies out, one transaction.
 
 Adapters (Telegram, console) call `Conversation.handle`. It finds the person bound to the
-account, loads the conversation state from the database, runs the handler, stores the new
-state and commits, so any process can take the next message.
+account, loads the conversation state from the database (locked: one event of a person at
+a time), records the event in the processed-update ledger, runs the handler, stores the
+new state and commits, all in one transaction, so any process can take the next message
+and none handles one twice.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,16 +21,23 @@ from bot.actions import BadAction
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context
-from bot.core import Incoming, Reply, State
+from bot.core import Account, Incoming, Reply, State
 from bot.errors import DomainError
 from bot.i18n import Catalog
 from bot.router import Dispatcher
 from bot.services import Services
+from storage import ledger
+from storage.db import RETRY_DELAYS, is_transient, retrying, upsert
 from storage.models import ConversationState, PersonStatus
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000  # longest free text accepted from a user
+
+
+class NotHandled(Exception):
+    """The update could not be handled durably (the database stayed unreachable): the
+    adapter must not acknowledge it, so the channel delivers it again."""
 
 
 class Conversation:
@@ -43,23 +55,69 @@ class Conversation:
         self.catalog = catalog
         self.clock = clock
         self.dispatcher = dispatcher
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+        self.retry_delays: tuple[float, ...] = RETRY_DELAYS  # after a transient DB fault
 
     async def handle(self, event: Incoming) -> list[Reply]:
+        """Handle one event, one at a time per account: an asyncio lock in this process
+        and a row lock on the conversation state across processes (PostgreSQL; on SQLite
+        the transaction holds the write lock). An event whose `event_id` is in the
+        ledger was handled before: it gets no reply and changes nothing. Transient
+        database faults are retried; when they last, NotHandled."""
+        async with self._account_lock(event.account):
+            try:
+                return await retrying(
+                    lambda: self._handle_once(event),
+                    what=f"event {event.event_id}",
+                    delays=self.retry_delays,
+                )
+            except Exception as exc:
+                if is_transient(exc):
+                    raise NotHandled(str(exc)) from exc
+                raise
+
+    @asynccontextmanager
+    async def _account_lock(self, account: Account) -> AsyncIterator[None]:
+        key = (account.channel, account.external_user_id)
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    async def _handle_once(self, event: Incoming) -> list[Reply]:
         async with self.sessionmaker() as session:
-            ctx = await self._context(session, event)
+            row = await self._lock_state(session, event.account)
+            if event.event_id is not None and not await ledger.record(
+                session, event.account.channel, event.event_id, self.clock.now()
+            ):
+                log.info("event %s was handled before: ignored", event.event_id)
+                await session.rollback()
+                return []
+            ctx = await self._context(session, event, row)
             try:
                 replies = await self._dispatch(event, ctx)
             except DomainError as exc:
                 replies = [Reply(exc.render(ctx.t))]
                 if not exc.persist:
-                    await session.rollback()
+                    await self._undo(session, event)
                     return replies
             except BadAction:
-                await session.rollback()
+                await self._undo(session, event)
                 return [Reply(ctx.t("error-stale-button"))]
-            except Exception:
+            except Exception as exc:
+                if is_transient(exc):
+                    raise  # retried from the start in a new transaction
                 log.exception("handler failed for event %s", event.event_id)
-                await session.rollback()
+                await self._undo(session, event)
                 return [Reply(ctx.t("error-generic"))]
             ctx.state_row.step = ctx.state.step
             ctx.state_row.data = dict(ctx.state.data)
@@ -67,29 +125,44 @@ class Conversation:
             await session.commit()
             return replies
 
-    async def _context(self, session: AsyncSession, event: Incoming) -> Context:
+    async def _undo(self, session: AsyncSession, event: Incoming) -> None:
+        """Roll the handler's work back but keep the event in the ledger: its answer was
+        given, a redelivery must not give it again."""
+        await session.rollback()
+        if event.event_id is not None:
+            await ledger.record(session, event.account.channel, event.event_id, self.clock.now())
+            await session.commit()
+
+    async def _lock_state(self, session: AsyncSession, account: Account) -> ConversationState:
+        """The account's conversation state, created if new, locked until the commit."""
+        where = (
+            ConversationState.channel == account.channel,
+            ConversationState.external_user_id == account.external_user_id,
+        )
+        query = select(ConversationState).where(*where).with_for_update()
+        row = (await session.execute(query)).scalar_one_or_none()
+        if row is None:
+            await session.execute(
+                upsert(session, ConversationState)
+                .values(
+                    channel=account.channel,
+                    external_user_id=account.external_user_id,
+                    step=None,
+                    data={},
+                    updated_at=self.clock.now(),
+                )
+                .on_conflict_do_nothing(index_elements=["channel", "external_user_id"])
+            )
+            row = (await session.execute(query)).scalar_one()
+        return row
+
+    async def _context(
+        self, session: AsyncSession, event: Incoming, row: ConversationState
+    ) -> Context:
         services = Services(
             session, clock=self.clock, settings=self.settings, catalog=self.catalog
         )
         account, person = await services.people.person_for(event.account)
-        row = (
-            await session.execute(
-                select(ConversationState).where(
-                    ConversationState.channel == event.account.channel,
-                    ConversationState.external_user_id == event.account.external_user_id,
-                )
-            )
-        ).scalar_one_or_none()
-        if row is None:
-            row = ConversationState(
-                channel=event.account.channel,
-                external_user_id=event.account.external_user_id,
-                step=None,
-                data={},
-                updated_at=self.clock.now(),
-            )
-            session.add(row)
-            await session.flush()
         locale = (person.locale if person else None) or row.locale
         return Context(
             person=person,

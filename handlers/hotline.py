@@ -168,12 +168,14 @@ async def on_text_person(event: Incoming, ctx: Context) -> list[Reply]:
 async def _send(ctx: Context, *, anonymous: bool) -> list[Reply]:
     question = str(ctx.state.data.get("q") or "") if ctx.state.step == STEP_ANSWERED else ""
     if not question:
+        if ctx.state.step is None and ctx.state.data.get("sent"):  # pressed twice
+            return [Reply(ctx.t("hotline-already-sent", number=ctx.state.data["sent"]))]
         ctx.state.go(STEP_PERSON)
         return [Reply(ctx.t("hotline-stale-question"))]
     ticket = await ctx.services.hotline.ask(
         ctx.actor, question, anonymous=anonymous, faq_hint=ctx.state.data.get("faq")
     )
-    ctx.state.clear()
+    ctx.state.go(None, sent=ticket.number)  # a second press answers "already sent"
     key = "hotline-ticket-created-anonymous" if anonymous else "hotline-ticket-created"
     return [
         Reply(

@@ -258,14 +258,16 @@ async def cb_send(event: Incoming, ctx: Context) -> list[Reply]:
     """Send the previewed notice; the preview turns into its progress."""
     data = ctx.state.data
     if ctx.state.step != STEP_CONFIRM or "text" not in data:
-        return [Reply(ctx.t("error-stale-button"))]  # pressed twice, or an old preview
+        if data.get("sent"):  # pressed twice: the first press sent it
+            return [Reply(ctx.t("notice-already-sent", id=data["sent"]))]
+        return [Reply(ctx.t("error-stale-button"))]  # an old preview
     ack_by = datetime.fromisoformat(data["ack_by"]) if data.get("ack_by") else None
     # the pressed preview becomes the progress, which a job then keeps up to date
     shown = (ctx.me, event.message_ref) if event.message_ref else None
     result = await ctx.services.notices.send(
         ctx.actor, audience=data["audience"], text=data["text"], ack_by=ack_by, progress_at=shown
     )
-    ctx.state.clear()
+    ctx.state.go(None, sent=result.notice_id)  # a second press answers "already sent"
     text = ctx.t(
         "notice-sent",
         id=result.notice_id,

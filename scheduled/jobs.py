@@ -3,7 +3,10 @@
 - every `MUSTER_TICK_SECONDS`: the deadline engine tick (reminders, escalations);
 - every 10 minutes: hand active campaigns to people who joined their audience;
 - every 5 s: edit the progress message of notices being delivered.
-On SQLite a lease makes sure only one process does this (and tells a second one so).
+One process at a time runs them: on SQLite a lease row (a second process is told so), on
+PostgreSQL an advisory lock (scheduled/lease.py); every job is idempotent by a unique key
+(outbox dedupe keys, one campaign per kind and week, one assignment per person and
+campaign) in case two ever ran.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ async def run_tick(app: App) -> TickReport:
     """Run one tick at the app clock's now, in one transaction."""
     total = TickReport()
     while True:
-        async with app.sessionmaker() as session:
+        async with app.writer() as session:
             engine = DeadlineEngine(
                 session, clock=app.clock, settings=app.settings, catalog=app.catalog
             )
@@ -64,11 +67,19 @@ class Jobs:
     app: App
     holder: str
     scheduler: AsyncIOScheduler
+    advisory: lease.AdvisoryLease | None = None  # PostgreSQL: one process runs the jobs
+
+    @property
+    def sqlite(self) -> bool:
+        return self.app.engine.dialect.name == "sqlite"
 
     async def _guarded(self, name: str, coro_fn: Callable[[App], Awaitable[object]]) -> None:
         try:
-            if self.app.settings.is_sqlite:
+            if self.sqlite:
                 await self._renew()
+            elif not await self._leading():
+                log.debug("scheduled job %s: another process runs the jobs", name)
+                return
             await coro_fn(self.app)
         except lease.LeaseHeld as exc:
             log.error("another process runs the scheduler (%s); this one stops ticking", exc)
@@ -81,18 +92,28 @@ class Jobs:
             await lease.acquire(session, LEASE, self.holder, self.app.clock.now(), ttl)
             await session.commit()
 
+    async def _leading(self) -> bool:
+        """PostgreSQL: whether this process holds the scheduler's advisory lock (taking it
+        when its holder died: the server released it with the holder's connection)."""
+        if self.advisory is None:
+            self.advisory = lease.AdvisoryLease(self.app.engine)
+        return await self.advisory.held()
+
     async def stop(self) -> None:
-        self.scheduler.shutdown(wait=False)
-        if self.app.settings.is_sqlite:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self.sqlite:
             async with self.app.sessionmaker() as session:
                 await lease.release(session, LEASE, self.holder)
                 await session.commit()
+        elif self.advisory is not None:
+            await self.advisory.release()
 
 
 async def start_jobs(app: App) -> Jobs:
     """Check the lease (SQLite), then start the periodic jobs."""
     jobs = Jobs(app, lease.holder_id(), AsyncIOScheduler(timezone=app.settings.tz))
-    if app.settings.is_sqlite:
+    if jobs.sqlite:
         try:
             await jobs._renew()  # noqa: SLF001
         except lease.LeaseHeld as exc:

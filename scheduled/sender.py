@@ -19,29 +19,34 @@ recipient's language when they were enqueued; this module only delivers them:
   bad request -> `failed` at once.
 
 Crash safety and the "at most N twice" guarantee, N = MUSTER_SEND_CONCURRENCY:
-a process killed mid-broadcast leaves its claimed rows in `sending`. `recover()` (run on
-start) puts them back to pending: on SQLite all of them (one sender per deployment), on
-PostgreSQL those claimed more than LEASE ago (a live process's rows are not taken). Claimed
-rows whose Bot API call had not started are then sent once. Only the calls in flight at the
-moment of the kill - at most N, the number of concurrent deliveries - may have reached the
-person without the outcome being recorded, so at most N people get that message twice.
-Every other row is sent exactly once: each row has one claimer, and an outcome is committed
-before its delivery slot is freed. (On PostgreSQL this assumes no delivery takes longer
-than LEASE; batches are short, a 429 hands the rest of a batch back, and a stopping sender
-lets its calls in flight finish and releases the rows it has not started.)
+a process killed mid-broadcast leaves its claimed rows in `sending`. Each claim names its
+sender (`claimed_by`), and a live sender renews a heartbeat lease (a `scheduler_lease` row
+"sender:<id>", HEARTBEAT_TTL) every HEARTBEAT_EVERY seconds. `recover()` (on start and every
+RECOVER_EVERY seconds) puts back to pending the rows whose sender's heartbeat has lapsed: a
+surviving or restarted sender takes a killed one's rows back within about 15 s (on SQLite,
+on start, all of them: one sender per deployment). Each such row is logged with its id as
+a possible duplicate. Claimed rows whose Bot API call had not started are then sent once.
+Only the calls in flight at the moment of the kill - at most N, the number of concurrent
+deliveries - may have reached the person without the outcome being recorded, so at most N
+people get that message twice. Every other row is sent exactly once: each row has one
+claimer, and an outcome is committed (retried across a dropped connection) before its
+delivery slot is freed. A live sender's rows are never taken, however long a delivery or
+a 429 pause lasts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Update, func, select, update
+from sqlalchemy import Update, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Channel, ChannelError, Rejected, RetryAfter, Unreachable
@@ -51,16 +56,20 @@ from bot.core import Button, Reply
 from bot.i18n import Catalog
 from bot.notify import Notifier
 from bot.ratelimit import RedisRate, SharedRate
+from scheduled import lease
 from storage import people as people_repo
-from storage.models import ChannelAccount, Outbox, OutboxStatus, Person
+from storage.db import retrying, upsert
+from storage.models import ChannelAccount, Outbox, OutboxStatus, Person, SchedulerLease
 
 if TYPE_CHECKING:
     from bot.app import App
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)  # PostgreSQL: a `sending` row older than this was abandoned
-RECOVER_EVERY = 60.0  # seconds between looks for rows a crashed process abandoned
+HEARTBEAT_EVERY = 2.0  # seconds between renewals of a live sender's lease
+HEARTBEAT_TTL = timedelta(seconds=8)  # a sender silent this long is dead: its rows go back
+RECOVER_EVERY = 5.0  # seconds between looks for rows a crashed process abandoned
+LEASE_PREFIX = "sender:"
 POLL_INTERVAL = 0.5  # seconds idle between looks at the outbox when nobody wakes us
 DRAIN_TIMEOUT = 10.0  # seconds a stopping sender lets its calls in flight finish
 ERROR_PAUSE = 5.0  # seconds to wait after an unexpected error (the database is down...)
@@ -110,7 +119,14 @@ class Claimed:
         return (self.channel, self.chat_id)
 
 
-def claim_statement(dialect: str, *, now: datetime, channels: Iterable[str], limit: int) -> Update:
+def claim_statement(
+    dialect: str,
+    *,
+    now: datetime,
+    channels: Iterable[str],
+    limit: int,
+    claimer: str | None = None,
+) -> Update:
     """UPDATE ... RETURNING that claims up to `limit` ready rows (the one dialect branch)."""
     ready = (
         select(Outbox.id)
@@ -130,7 +146,12 @@ def claim_statement(dialect: str, *, now: datetime, channels: Iterable[str], lim
     return (
         update(Outbox)
         .where(Outbox.id.in_(ready.scalar_subquery()))
-        .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=Outbox.attempts + 1)
+        .values(
+            status=OutboxStatus.SENDING,
+            claimed_at=now,
+            claimed_by=claimer,
+            attempts=Outbox.attempts + 1,
+        )
         .returning(
             Outbox.id,
             Outbox.person_id,
@@ -196,6 +217,8 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._stopping = False
         self.shared = shared  # one rate for all processes (Redis), if configured
+        self.id = secrets.token_hex(6)  # names this sender's claims and heartbeat lease
+        self._beat_at: float | None = None  # time.monotonic() of the last heartbeat
 
     @classmethod
     def for_app(
@@ -225,6 +248,55 @@ class OutboxSender:
 
     async def run(self) -> None:
         """Drain the outbox until cancelled or stopped; idle until woken or polled."""
+        log.info("outbox sender %s starts (%s)", self.id, lease.holder_id())
+        await self.heartbeat()
+        beating = asyncio.create_task(self._keep_beating(), name="outbox-heartbeat")
+        try:
+            await self._run()
+        finally:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
+            try:
+                await self._end_heartbeat()
+            except Exception:  # the lease lapses by itself
+                log.exception("outbox sender: could not end its heartbeat lease")
+
+    async def heartbeat(self) -> None:
+        """Renew this sender's lease: its claimed rows are not taken while it beats."""
+        now = self.clock.now()
+        expires = now + HEARTBEAT_TTL
+
+        async def beat() -> None:
+            async with self.sessionmaker() as session:
+                await session.execute(
+                    upsert(session, SchedulerLease)
+                    .values(name=self._lease_name, holder=lease.holder_id(), expires_at=expires)
+                    .on_conflict_do_update(index_elements=["name"], set_={"expires_at": expires})
+                )
+                await session.commit()
+
+        await retrying(beat, what="outbox heartbeat")
+        self._beat_at = time.monotonic()
+
+    @property
+    def _lease_name(self) -> str:
+        return LEASE_PREFIX + self.id
+
+    async def _keep_beating(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_EVERY)  # real time: the lease is read by others
+            try:
+                await self.heartbeat()
+            except Exception:
+                log.exception("outbox sender: heartbeat failed; trying again")
+
+    async def _end_heartbeat(self) -> None:
+        async with self.sessionmaker() as session:
+            await lease.release(session, self._lease_name, lease.holder_id())
+            await session.commit()
+
+    async def _run(self) -> None:
         await self.recover()
         next_recover = self._mono() + RECOVER_EVERY
         while not self._stopping:
@@ -273,25 +345,48 @@ class OutboxSender:
         return report
 
     async def recover(self, *, at_start: bool = True) -> int:
-        """Put rows a stopped process left in `sending` back to pending; return how many."""
+        """Put rows a stopped process left in `sending` back to pending; return how many.
+
+        Rows of senders whose heartbeat lapsed (and rows of none, from before heartbeats);
+        on SQLite at start every row but ours (one sender per deployment). Each is logged:
+        its message may have reached the person already (a call in flight at the crash)."""
         now = self.clock.now()
-        async with self.sessionmaker() as session:
-            stmt = (
-                update(Outbox)
-                .where(Outbox.status == OutboxStatus.SENDING)
-                .values(status=OutboxStatus.PENDING, claimed_at=None)
-                .execution_options(synchronize_session=False)
+
+        async def take_back() -> list[int]:
+            async with self.sessionmaker() as session:
+                alive = select(func.substr(SchedulerLease.name, len(LEASE_PREFIX) + 1)).where(
+                    SchedulerLease.name.like(LEASE_PREFIX + "%"),
+                    SchedulerLease.expires_at > now,
+                )
+                stmt = (
+                    update(Outbox)
+                    .where(Outbox.status == OutboxStatus.SENDING)
+                    .values(status=OutboxStatus.PENDING, claimed_at=None, claimed_by=None)
+                    .returning(Outbox.id)
+                    .execution_options(synchronize_session=False)
+                )
+                dead = or_(Outbox.claimed_by.is_(None), Outbox.claimed_by.not_in(alive))
+                if not at_start:
+                    # A look while delivering: other processes (and this one) may be
+                    # delivering right now; take only the rows of senders that stopped.
+                    stmt = stmt.where(dead, Outbox.claimed_by != self.id)
+                elif _dialect(session) == "postgresql":
+                    # Starting, or after an error with nothing of ours in flight: our own
+                    # rows and those of senders that stopped beating.
+                    stmt = stmt.where(or_(Outbox.claimed_by == self.id, dead))
+                ids = list((await session.execute(stmt)).scalars())
+                await session.commit()
+                return ids
+
+        ids = sorted(await retrying(take_back, what="outbox recovery"))
+        if ids:
+            log.warning(
+                "outbox sender: %d abandoned row(s) back to pending; each may arrive twice "
+                "(its call may have been in flight): outbox ids %s",
+                len(ids),
+                ", ".join(map(str, ids)),
             )
-            if _dialect(session) == "postgresql" or not at_start:
-                # Other processes may be delivering right now: take only what is older
-                # than any live delivery can be.
-                stmt = stmt.where(Outbox.claimed_at < now - LEASE)
-            result = await session.execute(stmt)
-            await session.commit()
-        count = int(result.rowcount or 0)  # type: ignore[attr-defined]
-        if count:
-            log.warning("outbox sender: %d abandoned row(s) back to pending", count)
-        return count
+        return len(ids)
 
     async def _idle(self) -> None:
         waiter = asyncio.ensure_future(self._wake.wait())
@@ -308,9 +403,15 @@ class OutboxSender:
         if not self.channels:
             return []
         limit = self.settings.send_concurrency * CLAIM_FACTOR
+        if self._beat_at is None or time.monotonic() - self._beat_at > HEARTBEAT_EVERY:
+            await self.heartbeat()  # a drain without run() (tests, one-shot) beats too
         async with self.sessionmaker() as session:
             stmt = claim_statement(
-                _dialect(session), now=self.clock.now(), channels=self.channels, limit=limit
+                _dialect(session),
+                now=self.clock.now(),
+                channels=self.channels,
+                limit=limit,
+                claimer=self.id,
             )
             rows = (await session.execute(stmt)).all()
             await session.commit()
@@ -522,9 +623,18 @@ class OutboxSender:
         values: dict[str, Any] = {"status": status, "error": _cut(error, ERROR_LEN)}
         if status == OutboxStatus.SENT:
             values |= {"sent_at": self.clock.now(), "external_message_id": message_id}
-        async with self.sessionmaker() as session:
-            await session.execute(_by_id(row.id).values(**values))
-            await session.commit()
+        await self._write(_by_id(row.id).values(**values), what=f"outbox {row.id} outcome")
+
+    async def _write(self, stmt: Any, *, what: str) -> None:
+        """One statement in its own transaction, retried across a dropped connection, so
+        a delivery whose outcome is known is marked so."""
+
+        async def once() -> None:
+            async with self.sessionmaker() as session:
+                await session.execute(stmt)
+                await session.commit()
+
+        await retrying(once, what=what)
 
     async def _back_to_pending(
         self, row: Claimed, delay: float, reason: str, *, attempt: bool
@@ -536,9 +646,7 @@ class OutboxSender:
         }
         if not attempt:  # a 429 is the platform's pacing, not a failed try
             values["attempts"] = Outbox.attempts - 1
-        async with self.sessionmaker() as session:
-            await session.execute(_by_id(row.id).values(**values))
-            await session.commit()
+        await self._write(_by_id(row.id).values(**values), what=f"outbox {row.id} retry")
 
     async def _release(self, rows: list[Claimed], delay: float) -> None:
         """Unclaim rows that were never tried: pending again, the attempt not counted."""

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -24,10 +32,42 @@ class SchemaOutdated(Exception):
     """The database schema is not at the newest migration."""
 
 
+IMMEDIATE = "muster_sqlite_immediate"  # execution option: BEGIN IMMEDIATE on SQLite
+SQLITE_BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for the write lock
+PG_TRANSIENT_STATES = {
+    "40001",  # serialization_failure
+    "40P01",  # deadlock_detected
+    "57P01",  # admin_shutdown (pg_terminate_backend)
+    "57P02",  # crash_shutdown
+    "57P03",  # cannot_connect_now
+    "08000",  # connection_exception
+    "08003",  # connection_does_not_exist
+    "08006",  # connection_failure
+}
+TRANSIENT_WORDS = (
+    "database is locked",  # SQLite busy after the timeout
+    "connection is closed",
+    "connection was closed",
+    "terminating connection",
+    "connection reset",
+    "server closed the connection",
+    "cannot perform operation: another operation is in progress",
+)
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout."""
+    """Create an engine.
+
+    SQLite: foreign keys, WAL, a busy timeout, and sessions of a writing sessionmaker
+    (`make_sessionmaker(engine, immediate=True)`) start their transaction with BEGIN
+    IMMEDIATE, so a writer holds the write lock from its first read: two people acting at
+    once queue for milliseconds instead of one failing on a stale snapshot (the "begin"
+    event pattern of SQLAlchemy's aiosqlite docs). Other sessions begin as the driver does.
+    PostgreSQL: pooled connections are pinged before use, so one dropped by the server
+    (a restart, pg_terminate_backend) is replaced instead of failing the next update.
+    """
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT})
         engine = create_async_engine(url, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -36,16 +76,77 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT * 1000)}")
             cur.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            if conn.get_execution_options().get(IMMEDIATE):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
+    kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def is_transient(exc: BaseException) -> bool:
+    """A database fault worth retrying: a dropped connection, a serialization failure or
+    deadlock, SQLite busy. Looks through the chain of causes (drivers wrap each other)."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, DBAPIError) and cur.connection_invalidated:
+            return True
+        state = getattr(cur, "sqlstate", None) or getattr(cur, "pgcode", None)
+        if isinstance(state, str) and state in PG_TRANSIENT_STATES:
+            return True
+        if type(cur).__name__ in {"ConnectionDoesNotExistError", "InterfaceError"} and (
+            "closed" in str(cur).lower() or "connection" in str(cur).lower()
+        ):
+            return True
+        if isinstance(cur, ConnectionError):
+            return True
+        text = str(cur).lower()
+        if any(word in text for word in TRANSIENT_WORDS):
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
+RETRY_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0, 4.0)  # seconds between tries: about 8 s in all
+
+
+async def retrying(
+    fn: Callable[[], Awaitable[T]],
+    *,
+    what: str,
+    delays: Sequence[float] = RETRY_DELAYS,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> T:
+    """Run `fn` (a whole transaction) again after a transient fault, with backoff; the
+    last fault, or any other exception, propagates."""
+    for attempt, delay in enumerate((*delays, None)):
+        try:
+            return await fn()
+        except Exception as exc:
+            if delay is None or not is_transient(exc):
+                raise
+            log.warning("%s: transient database fault (try %d), again: %s", what, attempt + 1, exc)
+            await sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def make_sessionmaker(
+    engine: AsyncEngine, *, immediate: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on `engine`. `immediate`: for transactions that write after reading (an
+    update being handled, a tick): on SQLite they take the write lock at their start.
+    Never open a second session of this kind inside one (it waits for the first)."""
+    bind = engine.execution_options(**{IMMEDIATE: True}) if immediate else engine
+    return async_sessionmaker(bind, expire_on_commit=False)
 
 
 def alembic_config(url: str) -> Config:
@@ -86,3 +187,11 @@ async def ensure_current(engine: AsyncEngine) -> None:
             f"database schema is at {have or 'nothing'}, the code needs {want}: "
             "run `muster db upgrade`"
         )
+
+
+def upsert(session: AsyncSession, model: Any) -> Any:
+    """INSERT for `model` that takes ON CONFLICT clauses, in the session's dialect."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)

@@ -198,6 +198,22 @@ class ConversationState(Base):
     updated_at: Mapped[datetime]
 
 
+class ProcessedUpdate(Base):
+    """The ledger of inbound updates already handled: (channel, update key) once.
+
+    The key is the channel's own redelivery id: Telegram's update_id, the web chat's client
+    message id, WeCom's MsgId (or "event:<user>:<CreateTime>:<Event>" for events). The row
+    is written in the transaction that handles the update, so a redelivered update finds
+    it and is acknowledged without being handled again.
+    """
+
+    __tablename__ = "processed_update"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    update_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    handled_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class AuditHead(Base):
     """Singleton row locked while appending, so the hash chain has exactly one tip."""
 
@@ -246,6 +262,17 @@ class Campaign(Base):
     """Something a set of people must do by a deadline (sign pledge v2, ack notice 17)."""
 
     __tablename__ = "campaign"
+    __table_args__ = (
+        # One check-in and one register per week, even if two processes open the week.
+        Index(
+            "uq_campaign_week",
+            "kind",
+            "ref_key",
+            unique=True,
+            sqlite_where=text("kind IN ('checkin', 'register')"),
+            postgresql_where=text("kind IN ('checkin', 'register')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), index=True)
@@ -373,6 +400,8 @@ class Outbox(Base):
     sent_at: Mapped[datetime | None]
     external_message_id: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(String(300))
+    # the sender process (scheduled.lease.holder_id) whose heartbeat keeps this claim alive
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
     # set: the message with this id is edited into this one (a progress display)
     edit_message_id: Mapped[str | None] = mapped_column(String(64))
 

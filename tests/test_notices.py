@@ -186,7 +186,7 @@ async def test_office_composes_previews_and_sends_with_escaped_text(app: App) ->
     assert "通知 #1 已开始发送" in office.text and office.last[0].edit
     assert "排队发送 3 人，无法送达 1 人" in office.text
     await office.tap("nt:send")  # pressed twice: nothing more is sent
-    assert "按钮已失效" in office.text
+    assert "通知 #1 已经发出，不会重复发送" in office.text
 
     [row] = await _notice_rows(app, "A001")
     assert row.kind == "notice" and row.priority == 5 and row.status == "pending"

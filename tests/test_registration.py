@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,9 @@ import pytest
 from bot.actor import Actor
 from bot.app import App
 from bot.clock import FrozenClock
+from bot.core import Account
 from bot.errors import NotAllowed
+from bot.services.registration import CodeRejected, LockedOut
 from storage import audit
 from storage import people as repo
 from tests.chat import ChatUser
@@ -146,3 +149,25 @@ async def test_lang_switch_is_remembered(app: App) -> None:
     assert "Main menu" in user.text
     await user.send("/lang zh_CN")
     assert "主菜单" in user.text
+
+
+async def test_parallel_wrong_codes_do_not_pass_the_limit(app: App) -> None:
+    """Tries at the same moment (several processes, no conversation lock between them)
+    each count: at most five codes are looked at, then the account is locked."""
+    async with app.unit_of_work() as svc:
+        await make_force(svc.session, app.clock)
+    code = await _issue(app, "A001")
+    account = Account(channel="test", external_user_id="tg-guess", chat_id="tg-guess")
+
+    async def guess(raw: str) -> str:
+        async with app.unit_of_work() as svc:
+            try:
+                await svc.registration.redeem(account, raw)
+            except (CodeRejected, LockedOut) as exc:
+                return type(exc).__name__
+        return "bound"
+
+    outcomes = await asyncio.gather(*(guess(f"WRONG{i:03d}") for i in range(12)))
+    assert outcomes.count("CodeRejected") == 4, outcomes
+    assert outcomes.count("LockedOut") == 8, outcomes
+    assert await guess(code) == "LockedOut"  # the right code waits out the lock too

@@ -28,7 +28,7 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.core import Button, Incoming, Reply
 from bot.notify import PRIORITY_BULK, PRIORITY_URGENT
-from scheduled.sender import LEASE, OutboxSender, claim_statement
+from scheduled.sender import HEARTBEAT_TTL, OutboxSender, claim_statement
 from storage import outbox
 from storage import people as people_repo
 from storage.models import ChannelAccount, Outbox, OutboxStatus, Person
@@ -477,9 +477,11 @@ async def test_recovery_after_a_crash_sends_at_most_the_in_flight_twice(
     channel.crash_after = None
     restarted = make_sender(app, [channel], fake_time)
     if db_kind == "pg":
-        # Another process may still be delivering those: not before the lease is over.
+        # Another process may still be delivering those: not while its heartbeat is fresh
         assert await restarted.recover() == 0
-        app.clock.advance(LEASE + timedelta(seconds=1))
+        # the dead sender stops beating: its rows come back within seconds, not minutes
+        app.clock.advance(HEARTBEAT_TTL + timedelta(seconds=1))
+        assert HEARTBEAT_TTL + timedelta(seconds=1) < timedelta(seconds=15)
     assert await restarted.recover() == len(stuck)
     await restarted.run_until_idle()
 
@@ -489,6 +491,24 @@ async def test_recovery_after_a_crash_sends_at_most_the_in_flight_twice(
     assert twice == [(channel.calls[9].chat_id, channel.calls[9].text)]  # the one in flight
     assert len(twice) <= app.settings.send_concurrency
     assert len(set(channel.delivered)) == 60
+
+
+async def test_a_live_senders_claims_are_never_taken(
+    app: App, force: Force, channel: FakeChannel, fake_time: FakeTime
+) -> None:
+    """However long a delivery or a 429 pause lasts, a sender that beats keeps its rows."""
+    await enqueue(app, "A001", 20, chat=lambda i: f"c{i}")
+    channel.crash_after = 3
+    slow = make_sender(app, [channel], fake_time)
+    with pytest.raises(Crash):
+        await slow.drain_once()  # leaves claimed rows, as a sender in the middle of a batch
+    other = make_sender(app, [channel], fake_time)
+    for _ in range(5):
+        app.clock.advance(timedelta(minutes=2))
+        await slow.heartbeat()
+        assert await other.recover(at_start=False) == 0
+    app.clock.advance(HEARTBEAT_TTL + timedelta(seconds=1))  # `slow` died
+    assert await other.recover(at_start=False) > 0
 
 
 async def test_two_senders_deliver_each_row_exactly_once(

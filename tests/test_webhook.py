@@ -18,7 +18,8 @@ from bot.channels.telegram_aiogram import AiogramChannel
 from bot.channels.telegram_ptb import PtbChannel
 from bot.cli import main
 from bot.config import Settings
-from bot.core import Kind, Reply
+from bot.conversation import NotHandled
+from bot.core import Incoming, Kind, Reply
 from tests.e2e.botapi_stub import BotApiStub
 from tests.test_channel_aiogram import FakeConversation
 
@@ -209,3 +210,47 @@ async def test_refused_webhook_registration_stops_the_server(
     with pytest.raises(Rejected, match="(?i)HTTPS url must be provided"):
         await channel.run_webhook(handle_signals=False)
     assert _client_closed(channel)
+
+
+class DownConversation(FakeConversation):
+    """The database stays unreachable: the update cannot be handled."""
+
+    async def handle(self, event: Incoming) -> list[Reply]:
+        self.events.append(event)
+        raise NotHandled("connection is closed")
+
+
+async def test_an_update_not_handled_is_not_acknowledged(
+    api: BotApiStub, adapter: type[TelegramAdapter]
+) -> None:
+    """No 200 before the update is handled: a 500 makes Telegram deliver it again."""
+    settings = Settings(  # type: ignore[call-arg]
+        database_url="sqlite+aiosqlite:///unused.db",
+        telegram_token="123456:TEST-token",
+        telegram_api_url=api.url,
+        webhook_url=HOOK_URL,
+        webhook_secret=SECRET,
+        _env_file=None,
+    )
+    conversation = DownConversation()
+    channel = adapter(settings, conversation)  # type: ignore[arg-type]
+    server = aiohttp_test.TestServer(channel.webhook_app(), host="127.0.0.1")
+    async with aiohttp_test.TestClient(server) as client:
+        resp = await client.post(
+            "/tg/hook", json=UPDATE, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        )
+        assert resp.status == 500
+        assert len(conversation.events) == 1
+    assert api.of("sendMessage") == []
+
+
+async def test_the_200_comes_after_the_update_was_handled(
+    hook: tuple[aiohttp_test.TestClient, FakeConversation], api: BotApiStub
+) -> None:
+    client, conversation = hook
+    resp = await client.post(
+        "/tg/hook", json=UPDATE, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    )
+    assert resp.status == 200
+    assert len(conversation.events) == 1  # already, without waiting
+    assert [c.params["text"] for c in api.of("sendMessage")] == ["帮助"]

@@ -23,11 +23,13 @@ from aiohttp import web
 
 from bot.channels.base import ChannelError, Rejected, RetryAfter
 from bot.config import Settings
-from bot.conversation import Conversation
+from bot.conversation import Conversation, NotHandled
 from bot.core import Account, Button, Document, Incoming, Kind, Reply
 from bot.i18n import Translator
 from bot.services import Services
 from bot.text import split_message
+from storage.db import retrying
+from storage.ledger import update_key
 
 log = logging.getLogger(__name__)
 
@@ -185,8 +187,11 @@ class TelegramAdapter(ABC):
                     t = await self._translator_for(account)
                     await self._deliver(account.chat_id, [Reply(t("channel-send-text"))])
                     return
-                event = incoming(account, text, str(update_id))
+                event = incoming(account, text, update_key(update_id))
                 await self._deliver(account.chat_id, await self.conversation.handle(event))
+            except NotHandled:
+                log.warning("update %s not handled (database down): not acknowledged", update_id)
+                raise  # webhook: a 500, so Telegram delivers it again
             except ChannelError as exc:
                 log.warning("update %s: reply not delivered: %s", update_id, exc.reason)
             except Exception:
@@ -210,9 +215,12 @@ class TelegramAdapter(ABC):
                         Kind.BUTTON,
                         name=data,
                         message_ref=str(pressed_id) if pressed_id is not None else None,
-                        event_id=str(update_id),
+                        event_id=update_key(update_id),
                     )
                     replies = await self.conversation.handle(event)
+            except NotHandled:
+                log.warning("update %s not handled (database down): not acknowledged", update_id)
+                raise  # webhook: a 500, so Telegram delivers it again
             except Exception:
                 log.exception("update %s failed", update_id)
             try:
@@ -231,11 +239,15 @@ class TelegramAdapter(ABC):
     async def _translator_for(self, account: Account) -> Translator:
         # The person's language; accounts nobody is bound to get the default language.
         conv = self.conversation
-        async with conv.sessionmaker() as session:
-            services = Services(session, clock=conv.clock, settings=self.settings)
-            _, person = await services.people.person_for(account)
-            locale = person.locale if person is not None else None
-            await session.rollback()
+
+        async def look_up() -> str | None:
+            async with conv.sessionmaker() as session:
+                services = Services(session, clock=conv.clock, settings=self.settings)
+                _, person = await services.people.person_for(account)
+                await session.rollback()
+                return person.locale if person is not None else None
+
+        locale = await retrying(look_up, what="the language of an account")
         return conv.catalog.translator(locale, self.settings.tz)
 
     # --- Reply -> Bot API ------------------------------------------------------------------

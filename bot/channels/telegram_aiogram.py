@@ -133,8 +133,14 @@ class AiogramChannel(TelegramAdapter):
         app.on_shutdown.append(drain)  # before the handler's own hook closes the session
         # aiogram's handler answers 401 to a request without the right
         # X-Telegram-Bot-Api-Secret-Token header (tests/test_webhook.py holds it to that).
+        # Not in the background: the 200 goes out only after the update was handled and
+        # committed (or found in the ledger); an update not handled gets a 500 and
+        # Telegram sends it again.
         handler = SimpleRequestHandler(
-            dispatcher=self.dispatcher, bot=self.bot, secret_token=secret
+            dispatcher=self.dispatcher,
+            bot=self.bot,
+            secret_token=secret,
+            handle_in_background=False,
         )
         handler.register(app, path=path)
         return app

@@ -59,7 +59,7 @@ from bot.channels.common import (
     chat_ref,
 )
 from bot.config import Settings
-from bot.conversation import Conversation
+from bot.conversation import Conversation, NotHandled
 from bot.core import Button, Document
 
 log = logging.getLogger(__name__)
@@ -167,8 +167,13 @@ class PtbChannel(TelegramAdapter):
                 update = Update.de_json(await request.json(), self.bot)
             except (ValueError, TypeError, KeyError, AttributeError):
                 return web.Response(status=400, text="Bad Request")
-            # Answer at once; the Application handles it in its own task, as in polling.
-            await self.application.update_queue.put(update)
+            # Handle it before answering: the 200 means the update was handled and
+            # committed (or found in the ledger); one not handled gets a 500, and
+            # Telegram sends it again.
+            try:
+                await self._take_update(update)
+            except NotHandled:
+                return web.Response(status=500, text="Not handled, send again")
             return web.Response(text="OK")
 
         app = web.Application()
@@ -192,6 +197,13 @@ class PtbChannel(TelegramAdapter):
         await app.shutdown()
 
     # --- Update -> Incoming ----------------------------------------------------------------
+
+    async def _take_update(self, update: Update) -> None:
+        """One webhook update, as the Application's handlers would route it."""
+        if update.message is not None:
+            await self._on_message(update, None)  # type: ignore[arg-type]
+        elif update.callback_query is not None:
+            await self._on_callback(update, None)  # type: ignore[arg-type]
 
     async def _on_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from bot.app import App
 from bot.channels.base import ChannelError
 from bot.config import Settings
-from scheduled.jobs import SecondProcess, start_jobs
+from bot.i18n import Catalog
+from scheduled.jobs import Jobs, SecondProcess, start_jobs
 from scheduled.sender import run_sender
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 LIBRARIES = {"aiogram": "aiogram", "ptb": "python-telegram-bot"}  # MUSTER_CHANNEL values
 CHANNELS = tuple(LIBRARIES)
+ROLES = ("all", "web", "worker")  # what a process of `muster run` does
 SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
 
 
@@ -36,6 +38,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         choices=CHANNELS,
         default=None,
         help="chat library to run (default: MUSTER_CHANNEL)",
+    )
+    run.add_argument(
+        "--role",
+        choices=ROLES,
+        default="all",
+        help="web: receive updates and handle conversations; worker: scheduled jobs and the "
+        "outbox sender; all: both (the default, and the only choice on SQLite)",
     )
     run.set_defaults(func=cmd_run)
 
@@ -71,18 +80,31 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         if not SECRET_TOKEN.fullmatch(settings.webhook_secret.get_secret_value()):
             return _refuse("MUSTER_WEBHOOK_SECRET: use 1-256 characters A-Z, a-z, 0-9, _ and -")
 
+    role = getattr(args, "role", "all")
+    if role != "all" and settings.is_sqlite:
+        t = Catalog(settings.locales_dir, settings.default_locale).translator(None, settings.tz)
+        print(f"muster: {t('run-role-sqlite')}", file=sys.stderr)
+        return 2
+
     app = await App.open(settings)  # refuses an old schema: "run `muster db upgrade`"
     channel = adapter_class(channel_name)(settings, app.conversation())
+    jobs: Jobs | None = None
+    sender: asyncio.Task[None] | None = None
+    if role in ("all", "worker"):
+        try:
+            jobs = await start_jobs(app)  # the deadline engine's tick and periodic jobs
+        except SecondProcess as exc:
+            await app.close()
+            print(f"muster: {exc}", file=sys.stderr)
+            return 1
+        # the one delivery path: reminders, digests, notices, hotline replies
+        sender = asyncio.create_task(run_sender(app, [channel]), name="outbox-sender")
+    if role != "all":
+        print(app.translator()("run-role-started", role=role), flush=True)
     try:
-        jobs = await start_jobs(app)  # the deadline engine's tick and periodic jobs
-    except SecondProcess as exc:
-        await app.close()
-        print(f"muster: {exc}", file=sys.stderr)
-        return 1
-    # the one delivery path: reminders, digests, notices, hotline replies
-    sender = asyncio.create_task(run_sender(app, [channel]), name="outbox-sender")
-    try:
-        if args.webhook:
+        if role == "worker":  # sends through the adapter, takes no updates
+            await channel._until_signal(asyncio.Event(), handle_signals=True)  # noqa: SLF001
+        elif args.webhook:
             print(
                 f"muster: webhook server on {settings.webhook_listen} "
                 f"for {settings.webhook_url} ({LIBRARIES[channel_name]}); Ctrl+C stops",
@@ -102,10 +124,12 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"muster: cannot start the bot: {exc.reason}", file=sys.stderr)
         return 1
     finally:
-        await jobs.stop()
-        sender.cancel()  # calls in flight finish, rows not started are released
-        with contextlib.suppress(asyncio.CancelledError):
-            await sender
+        if jobs is not None:
+            await jobs.stop()
+        if sender is not None:
+            sender.cancel()  # calls in flight finish, rows not started are released
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
         await channel.close()  # a late send may have reopened the HTTP client
         await app.close()  # only after the sender has stopped
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -16,6 +16,7 @@ from bot.services.base import Service
 from bot.text import normalize_input
 from storage import audit
 from storage import people as repo
+from storage.db import upsert
 from storage.models import (
     ChannelAccount,
     InviteCode,
@@ -142,6 +143,11 @@ class RegistrationService(Service):
             raise LockedOut(minutes=_minutes_left(throttle.locked_until - now))
         if throttle.locked_until is not None:
             throttle.failures, throttle.locked_until = 0, None
+        # Count the try before looking at the code, in one statement: tries made in
+        # parallel each take their own number, so no more than MAX_WRONG are looked at.
+        tries = await self._count_try(throttle.id, now)
+        if tries > MAX_WRONG:
+            raise LockedOut(minutes=_minutes_left(LOCKOUT))
 
         code = normalize_code(raw_code)
         row = None
@@ -162,17 +168,23 @@ class RegistrationService(Service):
             ):
                 reason = "reg-person-has-account"
         if reason is not None or row is None or person is None:
-            throttle.failures += 1
-            throttle.updated_at = now
-            if throttle.failures >= MAX_WRONG:
-                throttle.locked_until = now + LOCKOUT
-            await self.session.flush()
-            if throttle.locked_until is not None:
+            if tries >= MAX_WRONG:
+                await self.session.execute(
+                    update(RegistrationThrottle)
+                    .where(RegistrationThrottle.id == throttle.id)
+                    .values(locked_until=now + LOCKOUT)
+                    .execution_options(synchronize_session=False)
+                )
                 raise LockedOut(minutes=_minutes_left(LOCKOUT))
-            raise CodeRejected(reason or "reg-code-wrong", left=MAX_WRONG - throttle.failures)
+            raise CodeRejected(reason or "reg-code-wrong", left=MAX_WRONG - tries)
 
         row.used_at = now
-        throttle.failures, throttle.locked_until, throttle.updated_at = 0, None, now
+        await self.session.execute(
+            update(RegistrationThrottle)
+            .where(RegistrationThrottle.id == throttle.id)
+            .values(failures=0, locked_until=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
         acc = ChannelAccount(
             person_id=person.id,
             channel=account.channel,
@@ -218,25 +230,37 @@ class RegistrationService(Service):
             )
         return len(accounts)
 
+    async def _count_try(self, throttle_id: int, now: datetime) -> int:
+        """failures + 1 in one UPDATE ... RETURNING: the number of this try."""
+        result = await self.session.execute(
+            update(RegistrationThrottle)
+            .where(RegistrationThrottle.id == throttle_id)
+            .values(failures=RegistrationThrottle.failures + 1, updated_at=now)
+            .returning(RegistrationThrottle.failures)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.scalar_one())
+
     async def _throttle(self, account: Account) -> RegistrationThrottle:
-        row = (
+        """The account's throttle row, created if new (parallel first tries make one)."""
+        await self.session.execute(
+            upsert(self.session, RegistrationThrottle)
+            .values(
+                channel=account.channel,
+                external_user_id=account.external_user_id,
+                failures=0,
+                updated_at=self.clock.now(),
+            )
+            .on_conflict_do_nothing(index_elements=["channel", "external_user_id"])
+        )
+        return (
             await self.session.execute(
                 select(RegistrationThrottle).where(
                     RegistrationThrottle.channel == account.channel,
                     RegistrationThrottle.external_user_id == account.external_user_id,
                 )
             )
-        ).scalar_one_or_none()
-        if row is None:
-            row = RegistrationThrottle(
-                channel=account.channel,
-                external_user_id=account.external_user_id,
-                failures=0,
-                updated_at=self.clock.now(),
-            )
-            self.session.add(row)
-            await self.session.flush()
-        return row
+        ).scalar_one()
 
 
 def _refusal(row: InviteCode | None, now: object) -> str | None:

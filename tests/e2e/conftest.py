@@ -2,9 +2,9 @@
 
 The bot is the production code path: App + a Telegram adapter long polling over HTTP, only
 MUSTER_TELEGRAM_API_URL points at the emulator. The `bot` fixture is parametrized over both
-adapters (aiogram and python-telegram-bot): every test using it runs once with each. Each
-test gets a fresh SQLite database made by the real migration (`storage.db.upgrade`) and a
-small force from tests/factories.
+adapters (aiogram and python-telegram-bot): every test using it runs once with each, and
+with MUSTER_TEST_PG_URL once more on PostgreSQL (aiogram). Each test gets a fresh database
+made by the real migration (`storage.db.upgrade`) and a small force from tests/factories.
 Needs Node.js and npm; `npm ci` runs here when node_modules is missing.
 """
 
@@ -138,13 +138,68 @@ class RunningBot:
         return issued.code
 
 
-@pytest.fixture(params=list(ADAPTERS))
+PG_URL = os.environ.get("MUSTER_TEST_PG_URL")
+# (adapter, database): both adapters on SQLite; with MUSTER_TEST_PG_URL the whole suite once
+# more on PostgreSQL with aiogram (the adapters do not touch the database differently, so
+# ptb on PostgreSQL would add minutes and no coverage).
+BOTS = [(name, "sqlite") for name in ADAPTERS] + ([("aiogram", "pg")] if PG_URL else [])
+_pg_db: str | None = None
+
+
+async def _fresh_pg_database() -> str:
+    """A migrated, empty PostgreSQL database of this session's own (muster_e2e_<pid>):
+    its schema is dropped and migrated again for every test."""
+    global _pg_db  # noqa: PLW0603 - made once per test session
+    import asyncpg  # noqa: PLC0415
+
+    assert PG_URL is not None
+    server = PG_URL.replace("postgresql+asyncpg", "postgresql")
+    name = f"muster_e2e_{os.getpid()}"
+    if _pg_db is None:
+        conn = await asyncpg.connect(server)
+        try:
+            await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            await conn.execute(f"CREATE DATABASE {name}")
+        finally:
+            await conn.close()
+        _pg_db = PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    conn = await asyncpg.connect(server.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    finally:
+        await conn.close()
+    return _pg_db
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_e2e_pg_database() -> Iterator[None]:
+    yield
+    if _pg_db is None or PG_URL is None:
+        return
+    import asyncpg  # noqa: PLC0415
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg", "postgresql"))
+        try:
+            await conn.execute(f"DROP DATABASE IF EXISTS {_pg_db.rsplit('/', 1)[1]} WITH (FORCE)")
+        finally:
+            await conn.close()
+
+    asyncio.run(drop())
+
+
+@pytest.fixture(params=BOTS, ids=lambda b: b[0] if b[1] == "sqlite" else f"{b[0]}-{b[1]}")
 async def bot(
     request: pytest.FixtureRequest, emulator: Emulator, tmp_path: Path
 ) -> AsyncIterator[RunningBot]:
-    """The real bot, long polling the emulator, on a freshly migrated SQLite database;
-    once on each adapter (MUSTER_CHANNEL=aiogram, then ptb)."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'muster.db'}"
+    """The real bot, long polling the emulator, on a freshly migrated database: SQLite
+    once on each adapter (MUSTER_CHANNEL=aiogram, then ptb), and with MUSTER_TEST_PG_URL
+    PostgreSQL with aiogram."""
+    adapter, db = request.param
+    if db == "pg":
+        url = await _fresh_pg_database()
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'muster.db'}"
     engine = make_engine(url)
     try:
         await upgrade(engine)
@@ -161,7 +216,7 @@ async def bot(
     app = await App.open(settings, clock=clock)
     async with app.unit_of_work() as svc:
         await make_force(svc.session, app.clock)
-    channel = ADAPTERS[request.param](settings, app.conversation())
+    channel = ADAPTERS[adapter](settings, app.conversation())
     polling = asyncio.create_task(channel.run_polling(handle_signals=False))
     sender = asyncio.create_task(run_sender(app, [channel]))  # as `muster run` does
     started = asyncio.create_task(channel.started.wait())
