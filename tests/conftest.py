@@ -33,7 +33,9 @@ _pg_schema_ready = False
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "db_kind" in metafunc.fixturenames:
         only_pg = metafunc.definition.get_closest_marker("pg_only") is not None
-        metafunc.parametrize("db_kind", ["pg"] if only_pg else ["sqlite", "pg"])
+        only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        kinds = ["pg"] if only_pg else ["sqlite"] if only_sqlite else ["sqlite", "pg"]
+        metafunc.parametrize("db_kind", kinds)
 
 
 _pg_session_url: str | None = None

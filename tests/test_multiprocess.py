@@ -319,18 +319,16 @@ async def _lease_held_by(app: App, holder: str) -> None:
         await s.commit()
 
 
-async def test_sqlite_restart_after_kill_9_starts_at_once(app: App, db_kind: str) -> None:
-    if db_kind != "sqlite":
-        pytest.skip("the lease row is SQLite's; PostgreSQL uses an advisory lock")
+@pytest.mark.sqlite_only  # the lease row is SQLite's; PostgreSQL uses an advisory lock
+async def test_sqlite_restart_after_kill_9_starts_at_once(app: App) -> None:
     # the killed process's lease is still fresh, but its PID is gone
     await _lease_held_by(app, f"{socket.gethostname()}:{await _dead_pid()}")
     jobs = await jobs_mod.start_jobs(app)
     await jobs.stop()
 
 
-async def test_sqlite_second_live_process_is_refused(app: App, db_kind: str) -> None:
-    if db_kind != "sqlite":
-        pytest.skip("the lease row is SQLite's; PostgreSQL uses an advisory lock")
+@pytest.mark.sqlite_only  # the lease row is SQLite's; PostgreSQL uses an advisory lock
+async def test_sqlite_second_live_process_is_refused(app: App) -> None:
     await _lease_held_by(app, f"{socket.gethostname()}:{os.getppid()}")  # alive
     with pytest.raises(jobs_mod.SecondProcess, match="SQLite supports one process"):
         await jobs_mod.start_jobs(app)
