@@ -436,7 +436,35 @@ def test_shipped_knowledge_base_is_clean_and_a_sample() -> None:
         "contract",
         "duty",
         "complaint",
+        # issue 18: the topics the force's own rules lay down for auxiliaries
+        "equipment",
+        "welfare",
+        "career",
+        "pledge",
+        "mentor",
+        "contact",
     } <= topics
+    by_topic = {faq.id: faq.topic for faq in content.faqs.values()}
+    for faq_id in (
+        "duty-state-secrets",
+        "duty-certificate",
+        "duty-work-secrets",
+        "duty-business",
+        "insurance-accident",
+        "survivor-benefits",
+        "hardship-help",
+        "union",
+        "career-police",
+        "career-civil-service",
+        "probation-training",
+        "pledge-why",
+        "pledge-online",
+        "pledge-leaving",
+        "mentor-change",
+        "hotline-contact",
+    ):
+        assert faq_id in by_topic, faq_id
+        assert content.faqs[faq_id].source.doc == "protection", faq_id
 
 
 def _copy_kb(tmp_path: Path) -> Path:
@@ -484,7 +512,7 @@ def test_kb_check_command(
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no .env from the working tree
     assert main(["kb", "check"]) == 0
-    assert "knowledge base OK: 46 entries" in capsys.readouterr().out
+    assert "knowledge base OK: 68 entries" in capsys.readouterr().out
     content = _copy_kb(tmp_path)
     _edit(
         content / "kb" / "faq.en.yaml",
@@ -513,7 +541,7 @@ async def test_kb_reload_reaches_a_running_process_without_restart(
     office = await _actor(app, "O001")
     async with app.unit_of_work() as svc:
         result = await svc.hotline.reload_kb(office)
-    assert result.generation == 1 and result.changed and result.entries == 46
+    assert result.generation == 1 and result.changed and result.entries == 68
     await alice.send(ASKED)
     assert "满十年不满二十年的十二天" in alice.text
     # a broken edit is refused, and the running content stays
@@ -559,7 +587,7 @@ def test_cli_queue_names_only_named_askers(
     shown = capsys.readouterr().out
     assert "(anonymous)" in shown and "有人打击报复怎么办" in shown and "李四" not in shown
     assert main(["kb", "reload"]) == 0
-    assert "knowledge base generation 1: 46 entries" in capsys.readouterr().out
+    assert "knowledge base generation 1: 68 entries" in capsys.readouterr().out
 
 
 async def test_route_table_is_the_only_link_to_an_anonymous_asker(app: App) -> None:
