@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 BASE_LOCALE = "zh_CN"
+CONTACT_TOPIC = "contact"  # an entry on reaching the hotline: shown with the asker's contacts
 FAQ_FIELDS = ("id", "topic", "question", "phrasings", "answer", "source")
 DOC_FIELDS = ("key", "title", "locale")
 
@@ -804,3 +805,48 @@ def iter_questions(kb: KnowledgeBase) -> Iterator[tuple[str, str]]:
             yield faq.id, text.question
             for phrase in text.phrasings:
                 yield faq.id, phrase
+
+
+# --- grouping questions nobody answered ---------------------------------------------------
+
+GROUP_SIMILARITY = 0.3  # cosine of idf-weighted token vectors to join a group
+
+
+def group_similar(
+    texts: list[str], index: Index, threshold: float = GROUP_SIMILARITY
+) -> list[list[int]]:
+    """Group texts that ask much the same (positions into `texts`, first-seen order).
+
+    Greedy, one pass: each text joins the group whose centroid it is most similar to
+    (cosine over tokens weighted by the knowledge base's idf, so "辅警" or "what" count
+    little and a word no entry has counts much), or starts a new group. Noise is skipped.
+    """
+    groups: list[list[int]] = []
+    centroids: list[dict[str, float]] = []
+    norms: list[float] = []
+    for i, text in enumerate(texts):
+        if is_noise(text):
+            continue
+        vec: dict[str, float] = {}
+        for term in tokenize(text):
+            vec[term] = vec.get(term, 0.0) + index.idf.get(term, index.oov_idf)
+        norm = math.sqrt(sum(v * v for v in vec.values()))
+        if not norm:
+            continue
+        best, best_sim = -1, threshold
+        for g, centroid in enumerate(centroids):
+            dot = sum(w * centroid.get(t, 0.0) for t, w in vec.items())
+            sim = dot / (norm * norms[g]) if norms[g] else 0.0
+            if sim >= best_sim:
+                best, best_sim = g, sim
+        if best < 0:  # centroids are sums of unit vectors
+            groups.append([i])
+            centroids.append({t: w / norm for t, w in vec.items()})
+            norms.append(1.0)
+            continue
+        groups[best].append(i)
+        centroid = centroids[best]
+        for term, w in vec.items():
+            centroid[term] = centroid.get(term, 0.0) + w / norm
+        norms[best] = math.sqrt(sum(v * v for v in centroid.values()))
+    return groups
