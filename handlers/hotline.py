@@ -69,10 +69,10 @@ async def render_answer(ctx: Context, answer: Answer) -> Reply:
         title=esc(answer.source_title),
         heading=esc(answer.source_heading),
     )
-    if answer.topic == kb.CONTACT_TOPIC:  # "how do I reach the hotline": the person's own
-        text += "\n\n" + ctx.t("hotline-your-contact", **await contact_args(ctx))
     if answer.sample:
         text += "\n" + ctx.t("hotline-sample-footer")
+    if answer.topic == kb.CONTACT_TOPIC:  # "how do I reach the hotline": the person's own
+        text += "\n\n" + ctx.t("hotline-your-contact", **await contact_args(ctx))
     return Reply(
         text,
         buttons=[[Button(ctx.t("hotline-btn-answered"), "hl:ok")], *_person_row(ctx)],

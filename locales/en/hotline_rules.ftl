@@ -6,7 +6,7 @@ hotline-your-contact = ☎️ Your unit's policy hotline: phone { $phone }, mail
 hotline-error-no-unit = There is no unit named "{ $unit }".
 hotline-error-contact = The contact "{ $value }" cannot be used ({ $field }): phone and hours at most 64 characters, a mailbox like name@example.org.
 
-hotline-contact-line = { $unit }: phone { $phone }, mailbox { $email }, weekdays { $hours }{ $from }
+hotline-contact-line = { $unit }: phone { $phone }, mailbox { $email }, weekdays { $hours } { $from }
 hotline-contact-from-own = (set by the unit)
 hotline-contact-from-unit = (from { $unit })
 hotline-contact-from-bureau = (the bureau's)

@@ -17,7 +17,7 @@ hotline-contact-import-bad = { $path } 第 { $row } 行：{ $problem }
 hotline-contact-import-header = { $path } 缺少表头「单位」，以及「电话」「邮箱」「时间」中的至少一列。
 
 kb-gaps-none = 没有知识库未能解答的问题。
-kb-gaps-title = 知识库未能解答的问题：{ $questions } 个，归为 { $groups } 组（人数多的在前）：
+kb-gaps-title = 知识库未能解答的问题：{ $questions } 个，归为 { $groups } 组（次数多的在前）：
 kb-gaps-group = #{ $number } · { $count } 次 · 最近 { $last } · 转人工 { $tickets } 次 · 最接近的条目：{ $hint }{ $now }
     　例：{ $example }
 kb-gaps-now = · 现在的知识库已能回答（{ $faq }）
