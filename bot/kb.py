@@ -822,8 +822,9 @@ def group_similar(
     little and a word no entry has counts much), or starts a new group. Noise is skipped.
     """
     groups: list[list[int]] = []
-    centroids: list[dict[str, float]] = []
+    centroids: list[dict[str, float]] = []  # sums of unit vectors
     norms: list[float] = []
+    holders: dict[str, list[int]] = {}  # term -> groups whose centroid has it
     for i, text in enumerate(texts):
         if is_noise(text):
             continue
@@ -833,20 +834,25 @@ def group_similar(
         norm = math.sqrt(sum(v * v for v in vec.values()))
         if not norm:
             continue
+        dots: dict[int, float] = {}  # only groups sharing a term can be similar
+        for term, w in vec.items():
+            for g in holders.get(term, ()):
+                dots[g] = dots.get(g, 0.0) + w * centroids[g][term]
         best, best_sim = -1, threshold
-        for g, centroid in enumerate(centroids):
-            dot = sum(w * centroid.get(t, 0.0) for t, w in vec.items())
-            sim = dot / (norm * norms[g]) if norms[g] else 0.0
+        for g, dot in dots.items():
+            sim = dot / (norm * norms[g])
             if sim >= best_sim:
                 best, best_sim = g, sim
-        if best < 0:  # centroids are sums of unit vectors
-            groups.append([i])
-            centroids.append({t: w / norm for t, w in vec.items()})
-            norms.append(1.0)
-            continue
+        if best < 0:
+            best = len(groups)
+            groups.append([])
+            centroids.append({})
+            norms.append(0.0)
         groups[best].append(i)
         centroid = centroids[best]
         for term, w in vec.items():
+            if term not in centroid:
+                holders.setdefault(term, []).append(best)
             centroid[term] = centroid.get(term, 0.0) + w / norm
         norms[best] = math.sqrt(sum(v * v for v in centroid.values()))
     return groups

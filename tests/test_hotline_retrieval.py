@@ -262,3 +262,22 @@ def test_answer_field_counts_with_its_weight() -> None:
     assert kb.Index.build(docs, weights=(1.0, 0.0)).search("banana") == []
     both = kb.Index.build([("d0", [["banana"], []]), ("d1", [["appl"], ["banana"]])])
     assert [h.doc_id for h in both.search("banana")] == ["d0", "d1"]
+
+
+def test_unanswered_questions_group_by_what_they_ask(loaded: kb.Loaded) -> None:
+    texts = [
+        "借调期间社保谁交",
+        "食堂今天吃什么",
+        "借调了社保谁给交",
+        "7",
+        "单位停车位怎么申请",
+        "借调到交警大队社保咋办",
+        "停车位申请找谁",
+        "食堂几点吃饭",
+    ]
+    groups = [[texts[i] for i in g] for g in kb.group_similar(texts, loaded.index)]
+    assert groups == [
+        ["借调期间社保谁交", "借调了社保谁给交", "借调到交警大队社保咋办"],
+        ["食堂今天吃什么", "食堂几点吃饭"],
+        ["单位停车位怎么申请", "停车位申请找谁"],
+    ]  # noise is in no group
