@@ -238,6 +238,18 @@ def test_cli_contact_set_list_and_sheet_import(
     listed = capsys.readouterr().out
     assert "交警大队: phone 0571-2222, mailbox jj@example.org" in listed
     assert "城关派出所: phone 0571-1111" in listed
+    # a roster workbook with a sheet 政策咨询 next to the people
+    book = openpyxl.Workbook()
+    book.active.append(["工号", "姓名", "单位"])
+    sheet = book.create_sheet("政策咨询")
+    sheet.append(["单位", "时间"])
+    sheet.append(["城关派出所", "8:00-17:00"])
+    roster = tmp_path / "花名册.xlsx"
+    book.save(roster)
+    assert main(["hotline", "contacts", "--import", str(roster)]) == 0
+    assert "城关派出所：电话 0571-1111，邮箱 hotline@example.org，工作日 8:00-17:00" in (
+        capsys.readouterr().out
+    )
 
 
 # --- gaps ------------------------------------------------------------------------------------

@@ -77,7 +77,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--import",
         dest="import_file",
         type=Path,
-        help=".xlsx or .csv with columns 单位, 电话, 邮箱, 时间 (all rows or none)",
+        help=".xlsx (its sheet 政策咨询, else the first) or .csv with columns 单位, 电话, 邮箱, "
+        "时间 (all rows or none)",
     )
     cons.set_defaults(func=cmd_hotline_contacts)
 
@@ -307,8 +308,12 @@ _CONTACT_HEADERS = {
 }
 
 
+CONTACT_SHEETS = ("政策咨询", "热线", "联系方式", "contacts", "hotline")
+
+
 def read_contact_sheet(path: Path) -> list[tuple[int, dict[str, str | None]]]:
-    """(row number, {unit, phone?, email?, hours?}) from an .xlsx (first sheet) or a UTF-8
+    """(row number, {unit, phone?, email?, hours?}) from an .xlsx (the sheet named like
+    CONTACT_SHEETS, e.g. 政策咨询 in the roster workbook, else the first) or a UTF-8
     or GBK .csv; the header is the first non-empty row. A column that is absent is None
     (left as it is); an empty cell clears the field."""
     data = path.read_bytes()
@@ -317,7 +322,12 @@ def read_contact_sheet(path: Path) -> list[tuple[int, dict[str, str | None]]]:
 
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            rows: list[list[Any]] = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+            # the roster workbook may carry the contacts as a sheet of their own
+            ws = next(
+                (w for w in wb.worksheets if w.title.strip().lower() in CONTACT_SHEETS),
+                wb.worksheets[0],
+            )
+            rows: list[list[Any]] = [list(r) for r in ws.iter_rows(values_only=True)]
         finally:
             wb.close()
     else:
