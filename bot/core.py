@@ -42,6 +42,9 @@ class Incoming:
     text: str = ""
     message_ref: str | None = None  # id of the message whose button was pressed
     event_id: str | None = None
+    # buttons the channel shows numbered, so that a typed number presses one (the console);
+    # 0 where buttons are tapped. A text that is a number beyond them was a mistyped button.
+    buttons_shown: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,11 +8,19 @@ reply, close; the reply reaches the asker through the outbox with a button to an
 
 from __future__ import annotations
 
+from bot import kb
 from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Incoming, Reply
 from bot.router import Flow
-from bot.services.hotline import Answer, Lookup, TicketDetail, TicketSummary
+from bot.services.hotline import (
+    Answer,
+    Contact,
+    Lookup,
+    NotAQuestion,
+    TicketDetail,
+    TicketSummary,
+)
 from bot.text import html_join
 from handlers.common import back_to_menu
 from storage.models import Person, Role
@@ -35,12 +43,14 @@ def can_use(person: Person) -> bool:
     return person.has_role(Role.AUXILIARY) or person.has_role(Role.OFFICE)
 
 
-def _contact(ctx: Context) -> dict[str, str]:
-    s = ctx.settings
+async def contact_args(ctx: Context) -> dict[str, str]:
+    """The person's hotline phone, mailbox and hours (their unit's, else the bureau's),
+    escaped for a message: wherever the hotline's contact is shown."""
+    contact: Contact = await ctx.services.hotline.contact(ctx.actor)
     return {
-        "phone": s.hotline_phone,
-        "email": s.hotline_email,
-        "hours": s.hotline_hours,
+        "phone": contact.phone,
+        "email": contact.email,
+        "hours": contact.hours,
     }
 
 
@@ -51,7 +61,7 @@ def _person_row(ctx: Context) -> list[list[Button]]:
     return [[Button(ctx.t("hotline-btn-person"), Btn.HOTLINE_TO_PERSON)]]
 
 
-def render_answer(ctx: Context, answer: Answer) -> Reply:
+async def render_answer(ctx: Context, answer: Answer) -> Reply:
     text = ctx.t(
         "hotline-answer",
         question=answer.question,
@@ -61,29 +71,45 @@ def render_answer(ctx: Context, answer: Answer) -> Reply:
     )
     if answer.sample:
         text += "\n" + ctx.t("hotline-sample-footer")
+    if answer.topic == kb.CONTACT_TOPIC:  # "how do I reach the hotline": the person's own
+        text += "\n\n" + ctx.t("hotline-your-contact", **await contact_args(ctx))
     return Reply(
         text,
         buttons=[[Button(ctx.t("hotline-btn-answered"), Btn.HOTLINE_ANSWERED)], *_person_row(ctx)],
     )
 
 
-def _render_lookup(ctx: Context, lookup: Lookup) -> Reply:
+async def _render_lookup(ctx: Context, lookup: Lookup) -> Reply:
     if lookup.answer is not None:
-        return render_answer(ctx, lookup.answer)
+        return await render_answer(ctx, lookup.answer)
     if lookup.suggestions:
         rows = [
             [Button(s.question, Btn.HOTLINE_SUGGESTION.token(s.faq_id))]
             for s in lookup.suggestions
         ]
         return Reply(ctx.t("hotline-suggest"), buttons=[*rows, *_person_row(ctx)])
-    return Reply(ctx.t("hotline-none", **_contact(ctx)), buttons=_person_row(ctx))
+    return Reply(ctx.t("hotline-none", **await contact_args(ctx)), buttons=_person_row(ctx))
 
 
-async def answer_question(text: str, ctx: Context) -> list[Reply]:
-    """Look the question up and remember it, so "Ask a person" can hand it on."""
-    lookup = await ctx.services.hotline.lookup(ctx.actor, text, locale=ctx.t.locale)
-    ctx.state.go(STEP_ANSWERED, q=text.strip(), faq=lookup.faq_hint)
-    return [_render_lookup(ctx, lookup)]
+def _noise(ctx: Context, exc: NotAQuestion, buttons: int) -> Reply:
+    """No answer for noise; a number typed while buttons are numbered on screen (the
+    console) is most likely a button that is not there."""
+    if exc.number and buttons:
+        return Reply(ctx.t("hotline-not-a-button", text=exc.text, count=buttons))
+    return Reply(ctx.t("hotline-noise", text=exc.text))
+
+
+async def answer_question(text: str, ctx: Context, *, buttons: int = 0) -> list[Reply]:
+    """Look the question up and remember it, so "Ask a person" can hand it on.
+
+    `buttons`: how many numbered buttons the channel shows (Incoming.buttons_shown). Noise
+    gets a short hint and leaves the conversation as it was."""
+    try:
+        lookup = await ctx.services.hotline.lookup(ctx.actor, text, locale=ctx.t.locale)
+    except NotAQuestion as exc:
+        return [_noise(ctx, exc, buttons)]
+    ctx.state.go(STEP_ANSWERED, q=text.strip(), faq=lookup.faq_hint, gap=lookup.gap_id)
+    return [await _render_lookup(ctx, lookup)]
 
 
 def prompt_question(ctx: Context, key: str = "hotline-ask-prompt") -> list[Reply]:
@@ -96,7 +122,7 @@ def prompt_question(ctx: Context, key: str = "hotline-ask-prompt") -> list[Reply
 async def cmd_ask(event: Incoming, ctx: Context) -> list[Reply]:
     """Answer `/ask <question>`, or ask for the question."""
     if event.arg.strip():
-        return await answer_question(event.arg, ctx)
+        return await answer_question(event.arg, ctx, buttons=event.buttons_shown)
     ctx.actor.require(Role.AUXILIARY, Role.OFFICE)
     return prompt_question(ctx)
 
@@ -111,7 +137,7 @@ async def cb_ask(event: Incoming, ctx: Context) -> list[Reply]:
 @flow.text(STEP_QUESTION)
 async def on_text_question(event: Incoming, ctx: Context) -> list[Reply]:
     """Answer the typed question."""
-    return await answer_question(event.text, ctx)
+    return await answer_question(event.text, ctx, buttons=event.buttons_shown)
 
 
 @flow.button(Btn.HOTLINE_SUGGESTION)
@@ -120,8 +146,8 @@ async def cb_suggestion(event: Incoming, ctx: Context) -> list[Reply]:
     faq_id = ctx.action(event).arg(0)
     answer = await ctx.services.hotline.entry(ctx.actor, faq_id, locale=ctx.t.locale)
     data = dict(ctx.state.data) if ctx.state.step == STEP_ANSWERED else {}
-    ctx.state.go(STEP_ANSWERED, q=data.get("q", ""), faq=faq_id)
-    return [render_answer(ctx, answer)]
+    ctx.state.go(STEP_ANSWERED, q=data.get("q", ""), faq=faq_id, gap=data.get("gap"))
+    return [await render_answer(ctx, answer)]
 
 
 @flow.button(Btn.HOTLINE_ANSWERED)
@@ -161,6 +187,8 @@ async def cb_person(event: Incoming, ctx: Context) -> list[Reply]:
 @flow.text(STEP_PERSON)
 async def on_text_person(event: Incoming, ctx: Context) -> list[Reply]:
     """Take the question for the office and ask how to send it."""
+    if kb.is_noise(event.text):
+        return [Reply(ctx.t("hotline-noise", text=event.text.strip()))]
     ctx.state.go(STEP_ANSWERED, q=event.text.strip(), faq=None)
     return [_confirm(ctx, event.text.strip())]
 
@@ -172,14 +200,19 @@ async def _send(ctx: Context, *, anonymous: bool) -> list[Reply]:
             return [Reply(ctx.t("hotline-already-sent", number=ctx.state.data["sent"]))]
         ctx.state.go(STEP_PERSON)
         return [Reply(ctx.t("hotline-stale-question"))]
+    gap = ctx.state.data.get("gap")
     ticket = await ctx.services.hotline.ask(
-        ctx.actor, question, anonymous=anonymous, faq_hint=ctx.state.data.get("faq")
+        ctx.actor,
+        question,
+        anonymous=anonymous,
+        faq_hint=ctx.state.data.get("faq"),
+        gap=int(gap) if gap else True,
     )
     ctx.state.go(None, sent=ticket.number)  # a second press answers "already sent"
     key = "hotline-ticket-created-anonymous" if anonymous else "hotline-ticket-created"
     return [
         Reply(
-            ctx.t(key, number=ticket.number, **_contact(ctx)),
+            ctx.t(key, number=ticket.number, **await contact_args(ctx)),
             edit=True,
             buttons=[back_to_menu(ctx)],
         )

@@ -68,24 +68,22 @@ async def cmd_help(event: Incoming, ctx: Context) -> list[Reply]:
     """Show what the bot does and how to reach the office."""
     if ctx.person is None:
         return [Reply(ctx.t("reg-how-to", contact=ctx.settings.office_contact))]
-    return [_help(ctx)]
+    return [await _help(ctx)]
 
 
 @flow.button(Btn.MENU_HELP)
 async def cb_help(event: Incoming, ctx: Context) -> list[Reply]:
     """Show help from the menu."""
-    return [_help(ctx)]
+    return [await _help(ctx)]
 
 
-def _help(ctx: Context) -> Reply:
+async def _help(ctx: Context) -> Reply:
     s = ctx.settings
     return Reply(
         ctx.t(
             "help-text",
             contact=s.office_contact,
-            phone=s.hotline_phone,
-            email=s.hotline_email,
-            hours=s.hotline_hours,
+            **await hotline.contact_args(ctx),  # the person's unit's, else the bureau's
         )
     )
 
@@ -169,5 +167,5 @@ async def on_text_other(event: Incoming, ctx: Context) -> list[Reply]:
     if ctx.person is None:
         return await cmd_unregistered(event, ctx)
     if hotline.can_use(ctx.person):
-        return await hotline.answer_question(event.text, ctx)
+        return await hotline.answer_question(event.text, ctx, buttons=event.buttons_shown)
     return [Reply(ctx.t("error-unknown-input")), main_menu(ctx)]

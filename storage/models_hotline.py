@@ -94,6 +94,46 @@ class KbState(Base):
     updated_by: Mapped[str] = mapped_column(String(100))
 
 
+class UnitContact(Base):
+    """A unit's own policy hotline (各用人单位均要设置政策咨询电话和邮箱). A field left
+    empty falls back to the nearest parent unit that sets it, then to the bureau's
+    (MUSTER_HOTLINE_PHONE, _EMAIL, _HOURS)."""
+
+    __tablename__ = "unit_contact"
+
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True
+    )
+    phone: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(128))
+    hours: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class GapOutcome(enum.StrEnum):
+    NONE = "none"  # nothing close enough: only "Ask a person"
+    SUGGEST = "suggest"  # the closest questions, none confident
+    PERSON = "person"  # handed to a person (a ticket)
+
+
+class HotlineGap(Base):
+    """A question the knowledge base did not answer confidently, or that went to a person:
+    what the office should write entries for next. Office-only, like tickets. It holds no
+    asker: a handed-on question links its ticket, which names the asker only when the
+    ticket does (never for an anonymous one)."""
+
+    __tablename__ = "hotline_gap"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question: Mapped[str] = mapped_column(Text)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    outcome: Mapped[str] = mapped_column(String(16))
+    faq_hint: Mapped[str | None] = mapped_column(String(40))  # the closest entry then
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
+    asked_at: Mapped[datetime] = mapped_column(index=True)
+
+
 def ticket_number(ticket_id: int) -> str:
     return f"H{ticket_id:06d}"
 

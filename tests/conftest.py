@@ -79,6 +79,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     asyncio.run(drop())
 
 
+# Measured numbers a test wants in the output of every run (e.g. the hotline's held-out
+# score): `measured(line)` adds a line to a "measured" section at the end of the run.
+_MEASURED: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def measured() -> object:
+    return _MEASURED.append
+
+
+def pytest_terminal_summary(terminalreporter: object) -> None:
+    if _MEASURED:
+        terminalreporter.section("measured")  # type: ignore[attr-defined]
+        for line in _MEASURED:
+            terminalreporter.write_line(line)  # type: ignore[attr-defined]
+
+
 async def _reset_pg(engine: AsyncEngine) -> None:
     global _pg_schema_ready  # noqa: PLW0603 - created once per test session
     async with engine.begin() as conn:

@@ -284,7 +284,14 @@ def _every_method(ticket_id: int) -> dict[str, Callable[[Any, Actor], Awaitable[
         "close": lambda h, a: h.close(a, ticket_id),
         "remind_overdue": lambda h, a: h.remind_overdue(a),
         "reload_kb": lambda h, a: h.reload_kb(a),
+        "gaps": lambda h, a: h.gaps(a),
+        "unit_contacts": lambda h, a: h.unit_contacts(a),
+        "set_unit_contact": lambda h, a: h.set_unit_contact(a, "城关派出所", phone="1"),
     }
+
+
+# Open to everyone: what /help shows every person (no question, no ticket, no asker).
+PUBLIC_INFO = {"contact"}
 
 
 def test_every_public_hotline_method_is_in_the_confidentiality_list() -> None:
@@ -295,7 +302,7 @@ def test_every_public_hotline_method_is_in_the_confidentiality_list() -> None:
         for name in vars(HotlineService)
         if not name.startswith("_") and callable(getattr(HotlineService, name))
     }
-    assert public == set(_every_method(0))
+    assert public == set(_every_method(0)) | PUBLIC_INFO
 
 
 async def test_mentors_and_leaders_cannot_reach_any_hotline_method(app: App) -> None:
@@ -436,7 +443,35 @@ def test_shipped_knowledge_base_is_clean_and_a_sample() -> None:
         "contract",
         "duty",
         "complaint",
+        # issue 18: the topics the force's own rules lay down for auxiliaries
+        "equipment",
+        "welfare",
+        "career",
+        "pledge",
+        "mentor",
+        "contact",
     } <= topics
+    by_topic = {faq.id: faq.topic for faq in content.faqs.values()}
+    for faq_id in (
+        "duty-state-secrets",
+        "duty-certificate",
+        "duty-work-secrets",
+        "duty-business",
+        "insurance-accident",
+        "survivor-benefits",
+        "hardship-help",
+        "union",
+        "career-police",
+        "career-civil-service",
+        "probation-training",
+        "pledge-why",
+        "pledge-online",
+        "pledge-leaving",
+        "mentor-change",
+        "hotline-contact",
+    ):
+        assert faq_id in by_topic, faq_id
+        assert content.faqs[faq_id].source.doc == "protection", faq_id
 
 
 def _copy_kb(tmp_path: Path) -> Path:
@@ -484,7 +519,7 @@ def test_kb_check_command(
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no .env from the working tree
     assert main(["kb", "check"]) == 0
-    assert "knowledge base OK: 46 entries" in capsys.readouterr().out
+    assert "knowledge base OK: 68 entries" in capsys.readouterr().out
     content = _copy_kb(tmp_path)
     _edit(
         content / "kb" / "faq.en.yaml",
@@ -513,7 +548,7 @@ async def test_kb_reload_reaches_a_running_process_without_restart(
     office = await _actor(app, "O001")
     async with app.unit_of_work() as svc:
         result = await svc.hotline.reload_kb(office)
-    assert result.generation == 1 and result.changed and result.entries == 46
+    assert result.generation == 1 and result.changed and result.entries == 68
     await alice.send(ASKED)
     assert "满十年不满二十年的十二天" in alice.text
     # a broken edit is refused, and the running content stays
@@ -559,7 +594,7 @@ def test_cli_queue_names_only_named_askers(
     shown = capsys.readouterr().out
     assert "(anonymous)" in shown and "有人打击报复怎么办" in shown and "李四" not in shown
     assert main(["kb", "reload"]) == 0
-    assert "knowledge base generation 1: 46 entries" in capsys.readouterr().out
+    assert "knowledge base generation 1: 68 entries" in capsys.readouterr().out
 
 
 async def test_route_table_is_the_only_link_to_an_anonymous_asker(app: App) -> None:

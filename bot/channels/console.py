@@ -249,7 +249,9 @@ class ConsoleChannel:
             return Incoming(
                 account, Kind.COMMAND, name=name, arg=arg.strip(), text=line, event_id=event_id
             )
-        return Incoming(account, Kind.TEXT, text=line, event_id=event_id)
+        return Incoming(
+            account, Kind.TEXT, text=line, event_id=event_id, buttons_shown=len(self._buttons)
+        )
 
     async def _send(self, event: Incoming, *, more: bool = False) -> None:
         replies = await self.conversation.handle(event)

@@ -3,8 +3,19 @@
 Who may do what (tested for every method in tests/test_hotline.py):
 - auxiliaries ask: knowledge-base lookups, tickets, follow-ups on their own tickets;
 - office staff run the queue (list, open, reply, close) and may try lookups;
-- mentors and leaders have no hotline method at all: NotAllowed everywhere, so no view or
-  export of theirs can contain a question, a ticket or who asked.
+- mentors and leaders have no hotline method but `contact` (the phone, mailbox and hours
+  /help shows everyone): NotAllowed everywhere else, so no view or export of theirs can
+  contain a question, a ticket or who asked.
+
+Per-unit contacts: each unit may set its own policy phone, mailbox and hours
+(`set_unit_contact`, `muster hotline contact`, the console through `unit_contacts`); a
+person sees their unit's, field by field falling back to the parent unit's, then the
+bureau's (settings).
+
+Gaps: every question an auxiliary asked that got no confident answer, or that was handed to
+a person, is kept as a `HotlineGap` (no asker; a handed-on question links its ticket, which
+names the asker only when the ticket itself does). `gaps` groups them by similarity for the
+office (`muster kb gaps`, and the console's hotline page through the same method).
 
 An anonymous ticket shows office staff only its number; see storage/models_hotline.py for
 how the asker is kept apart. Replies reach the asker through the outbox.
@@ -18,6 +29,8 @@ each overdue ticket once per working day.
 from __future__ import annotations
 
 import logging
+import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -37,12 +50,15 @@ from storage import outbox
 from storage import people as people_repo
 from storage.models import Person, Role, Unit
 from storage.models_hotline import (
+    GapOutcome,
+    HotlineGap,
     KbState,
     Sender,
     Ticket,
     TicketMessage,
     TicketRoute,
     TicketStatus,
+    UnitContact,
     ticket_number,
 )
 
@@ -71,6 +87,25 @@ class KbInvalid(DomainError):
     key = "hotline-error-kb-invalid"
 
 
+class NotAQuestion(InvalidInput):
+    """Nothing meaningful typed (digits alone, punctuation, emoji, one character)."""
+
+    key = "hotline-noise"
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text=text)
+        self.text = text
+        self.number = kb.is_number(text)
+
+
+class NoSuchUnit(NotFound):
+    key = "hotline-error-no-unit"
+
+
+class BadContact(InvalidInput):
+    key = "hotline-error-contact"
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """A knowledge-base entry as shown: its own text and source, never generated."""
@@ -81,6 +116,7 @@ class Answer:
     source_title: str
     source_heading: str
     sample: bool
+    topic: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +131,55 @@ class Lookup:
     answer: Answer | None  # set when confident
     suggestions: list[Suggestion]  # the closest entries when not (at most 3)
     faq_hint: str | None  # the closest entry, kept on a ticket for the office
+    gap_id: int | None = None  # the gap kept for an auxiliary's unconfident lookup
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """How to reach the policy hotline, as a person sees it."""
+
+    phone: str
+    email: str
+    hours: str
+    unit: str | None  # the nearest unit that set one of the fields; None: the bureau's
+
+
+@dataclass(frozen=True, slots=True)
+class UnitContactRow:
+    """A unit's own contact fields (None: not set) and what its people see."""
+
+    unit: str
+    parent: str | None
+    phone: str | None
+    email: str | None
+    hours: str | None
+    effective: Contact
+
+
+@dataclass(frozen=True, slots=True)
+class GapQuestion:
+    question: str
+    asked_at: datetime
+    outcome: str  # none | suggest | person
+    locale: str | None
+    ticket_number: str | None  # when it was handed to a person
+    asker_name: str | None  # only when the ticket names the asker (never anonymous)
+    asker_unit: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class GapGroup:
+    """Questions asking much the same that the knowledge base did not answer."""
+
+    number: int  # 1 = the largest group
+    count: int
+    example: str  # the most recent question of the group
+    faq_hint: str | None  # the entry they came closest to, most often
+    first_at: datetime
+    last_at: datetime
+    tickets: int  # how many were handed to a person
+    answered_now: str | None  # the entry the current knowledge base answers the example with
+    questions: list[GapQuestion]
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +253,30 @@ def _preview(text: str) -> str:
     return flat if len(flat) <= PREVIEW else flat[: PREVIEW - 1] + "…"
 
 
+GAP_FIELDS = (
+    "count",
+    "example",
+    "faq_hint",
+    "first_at",
+    "last_at",
+    "tickets",
+    "answered_now",
+    "questions",
+)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_CONTACT_LIMITS = {"phone": 64, "email": 128, "hours": 64}
+
+
+def _contact_field(name: str, value: str) -> str | None:
+    """A contact field as stored: trimmed, one line; "" clears it."""
+    text = normalize_input(value)
+    if not text:
+        return None
+    if len(text) > _CONTACT_LIMITS[name] or (name == "email" and not _EMAIL.fullmatch(text)):
+        raise BadContact(field=name, value=value)
+    return text
+
+
 class HotlineService(Service):
     def __init__(self, *args: Any, notifier: Notifier, **kw: Any) -> None:
         super().__init__(*args, **kw)
@@ -186,7 +295,13 @@ class HotlineService(Service):
         text = faq.text(locale)
         cite = loaded.kb.cite(faq.source, locale)
         return Answer(
-            faq.id, text.question, text.answer, cite.title, cite.heading, loaded.kb.sample
+            faq.id,
+            text.question,
+            text.answer,
+            cite.title,
+            cite.heading,
+            loaded.kb.sample,
+            faq.topic,
         )
 
     async def lookup(self, actor: Actor, text: str, *, locale: str | None) -> Lookup:
@@ -195,23 +310,53 @@ class HotlineService(Service):
         question = normalize_input(text)
         if not question:
             raise EmptyQuestion()
+        if kb.is_noise(question):
+            raise NotAQuestion(question)
         try:
             loaded = await self._kb()
         except kb.KbError:
             log.exception("the knowledge base cannot be loaded; every question goes to a person")
-            return Lookup("none", None, [], None)
+            gap = await self._gap(actor, question, locale, GapOutcome.NONE, None)
+            return Lookup("none", None, [], None, gap)
         result = loaded.search(question, k=3)
         hint = result.hits[0].doc_id if result.hits else None
         if result.confidence == "answer":
             faq = loaded.kb.faqs[result.hits[0].doc_id]
             return Lookup("answer", self._answer(loaded, faq, locale), [], hint)
         if result.confidence == "none":
-            return Lookup("none", None, [], None)
+            gap = await self._gap(actor, question, locale, GapOutcome.NONE, hint)
+            return Lookup("none", None, [], None, gap)
         suggestions = [
             Suggestion(h.doc_id, loaded.kb.faqs[h.doc_id].text(locale).question)
             for h in result.hits
         ]
-        return Lookup("suggest", None, suggestions, hint)
+        gap = await self._gap(actor, question, locale, GapOutcome.SUGGEST, hint)
+        return Lookup("suggest", None, suggestions, hint, gap)
+
+    async def _gap(
+        self,
+        actor: Actor,
+        question: str,
+        locale: str | None,
+        outcome: GapOutcome,
+        hint: str | None,
+        ticket_id: int | None = None,
+    ) -> int | None:
+        """Keep an auxiliary's question the knowledge base did not answer (office staff
+        trying entries out are not asking)."""
+        if actor.person is None or not actor.person.has_role(Role.AUXILIARY):
+            return None
+        gap = HotlineGap(
+            question=question[:MAX_QUESTION],
+            locale=locale,
+            outcome=outcome,
+            faq_hint=hint,
+            ticket_id=ticket_id,
+            asked_at=self.clock.now(),
+        )
+        self.session.add(gap)
+        await self.session.flush()
+        return gap.id
 
     async def entry(self, actor: Actor, faq_id: str, *, locale: str | None) -> Answer:
         """One entry by id (a suggestion was pressed)."""
@@ -257,13 +402,26 @@ class HotlineService(Service):
         return body
 
     async def ask(
-        self, actor: Actor, text: str, *, anonymous: bool, faq_hint: str | None = None
+        self,
+        actor: Actor,
+        text: str,
+        *,
+        anonymous: bool,
+        faq_hint: str | None = None,
+        gap: int | bool = False,
     ) -> TicketRef:
-        """Hand a question to the office as a new ticket and tell the office staff."""
+        """Hand a question to the office as a new ticket and tell the office staff.
+
+        `gap`: the question comes from the hotline chat, so it is kept among the gaps: the
+        id of the gap its lookup left (now linked to the ticket), or True for a new one
+        (a question typed straight for a person, or one the knowledge base did answer).
+        """
         actor.require(*ASKERS)
         if actor.person is None:
             raise NotAllowed()
         body = self._clean(text)
+        if gap is not False and kb.is_noise(body):
+            raise NotAQuestion(body)
         now = self.clock.now()
         ticket = Ticket(
             asker_person_id=None if anonymous else actor.person.id,
@@ -283,6 +441,8 @@ class HotlineService(Service):
         )
         self.session.add(message)
         await self.session.flush()
+        if gap is not False:
+            await self._hand_gap(actor, body, gap, ticket, faq_hint)
         await self._tell_office(
             ticket,
             key="hotline-office-new",
@@ -291,6 +451,18 @@ class HotlineService(Service):
             text=body,
         )
         return TicketRef(ticket.id, ticket.number, ticket.status, anonymous)
+
+    async def _hand_gap(
+        self, actor: Actor, body: str, gap: int | bool, ticket: Ticket, hint: str | None
+    ) -> None:
+        row = await self.session.get(HotlineGap, gap) if gap is not True else None
+        if row is not None and row.ticket_id is None:
+            row.ticket_id = ticket.id
+            row.outcome = GapOutcome.PERSON
+            await self.session.flush()
+            return
+        locale = actor.person.locale if actor.person is not None else None
+        await self._gap(actor, body, locale, GapOutcome.PERSON, hint, ticket.id)
 
     async def _own(self, actor: Actor, ticket_id: int) -> Ticket:
         """The asker's own ticket; anyone else's does not exist for them."""
@@ -522,6 +694,170 @@ class HotlineService(Service):
                     since=self.notifier.t(person.locale).time(ticket.waiting_since),
                 )
         return queued
+
+    # --- per-unit contacts --------------------------------------------------------------
+
+    async def _contact_tables(self) -> tuple[dict[int, Unit], dict[int, UnitContact]]:
+        units = {u.id: u for u in (await self.session.execute(select(Unit))).scalars()}
+        own = {c.unit_id: c for c in (await self.session.execute(select(UnitContact))).scalars()}
+        return units, own
+
+    def _effective(
+        self, unit_id: int | None, units: dict[int, Unit], own: dict[int, UnitContact]
+    ) -> Contact:
+        """Field by field: the unit's own, else the nearest parent's, else the bureau's."""
+        s = self.settings
+        found: dict[str, str] = {}
+        nearest: str | None = None
+        seen: set[int] = set()
+        while unit_id is not None and unit_id not in seen and len(found) < 3:
+            seen.add(unit_id)  # a cycle in parent ids must not hang a reply
+            row = own.get(unit_id)
+            if row is not None:
+                for name in ("phone", "email", "hours"):
+                    value = getattr(row, name)
+                    if value and name not in found:
+                        found[name] = value
+                        nearest = nearest or units[unit_id].name
+            unit = units.get(unit_id)
+            unit_id = unit.parent_id if unit is not None else None
+        return Contact(
+            found.get("phone", s.hotline_phone),
+            found.get("email", s.hotline_email),
+            found.get("hours", s.hotline_hours),
+            nearest,
+        )
+
+    async def contact(self, actor: Actor) -> Contact:
+        """How this person reaches the policy hotline: their unit's, falling back to the
+        bureau's. Open to everyone: it is what /help shows (no question, no ticket)."""
+        if actor.person is None:
+            return self._effective(None, {}, {})
+        units, own = await self._contact_tables()
+        return self._effective(actor.person.unit_id, units, own)
+
+    async def unit_contacts(self, actor: Actor) -> list[UnitContactRow]:
+        """Every unit with its own contact fields and what its people see (office)."""
+        actor.require(Role.OFFICE)
+        units, own = await self._contact_tables()
+        rows = []
+        for unit in sorted(units.values(), key=lambda u: u.name):
+            mine = own.get(unit.id)
+            parent = units.get(unit.parent_id) if unit.parent_id is not None else None
+            rows.append(
+                UnitContactRow(
+                    unit.name,
+                    parent.name if parent is not None else None,
+                    mine.phone if mine else None,
+                    mine.email if mine else None,
+                    mine.hours if mine else None,
+                    self._effective(unit.id, units, own),
+                )
+            )
+        return rows
+
+    async def set_unit_contact(
+        self,
+        actor: Actor,
+        unit_name: str,
+        *,
+        phone: str | None = None,
+        email: str | None = None,
+        hours: str | None = None,
+    ) -> UnitContactRow:
+        """Set a unit's own phone, mailbox or hours (office). None leaves a field as it is;
+        an empty text clears it (its people then see the parent unit's or the bureau's)."""
+        actor.require(Role.OFFICE)
+        unit = await people_repo.unit_by_name(self.session, unit_name.strip())
+        if unit is None:
+            raise NoSuchUnit(unit=unit_name)
+        values = {
+            name: _contact_field(name, value)
+            for name, value in (("phone", phone), ("email", email), ("hours", hours))
+            if value is not None
+        }
+        row = await self.session.get(UnitContact, unit.id, with_for_update=True)
+        now = self.clock.now()
+        if row is None:
+            row = UnitContact(unit_id=unit.id, updated_at=now, updated_by=actor.label)
+            self.session.add(row)
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.updated_at = now
+        row.updated_by = actor.label
+        await self.session.flush()
+        return next(r for r in await self.unit_contacts(actor) if r.unit == unit.name)
+
+    # --- gaps: what the knowledge base did not answer ----------------------------------
+
+    async def gaps(self, actor: Actor, *, since: datetime | None = None) -> list[GapGroup]:
+        """Questions with no confident answer or handed to a person, grouped by similarity,
+        the largest group first (office). Askers only as their tickets show them."""
+        actor.require(Role.OFFICE)
+        asker = aliased(Person)
+        stmt = (
+            select(HotlineGap, Ticket, asker.name, Unit.name)
+            .outerjoin(Ticket, Ticket.id == HotlineGap.ticket_id)
+            # the ticket's own asker column: NULL on an anonymous ticket (no route table)
+            .outerjoin(asker, asker.id == Ticket.asker_person_id)
+            .outerjoin(Unit, Unit.id == asker.unit_id)
+            .order_by(HotlineGap.asked_at, HotlineGap.id)
+        )
+        if since is not None:
+            stmt = stmt.where(HotlineGap.asked_at >= since)
+        rows = (await self.session.execute(stmt)).all()
+        if not rows:
+            return []
+        try:
+            loaded: kb.Loaded | None = await self._kb()
+        except kb.KbError:
+            loaded = None
+        questions = [
+            GapQuestion(
+                gap.question,
+                gap.asked_at,
+                gap.outcome,
+                gap.locale,
+                ticket.number if ticket is not None else None,
+                name if ticket is not None and not ticket.anonymous else None,
+                unit if ticket is not None and not ticket.anonymous else None,
+            )
+            for gap, ticket, name, unit in rows
+        ]
+        hints = [gap.faq_hint for gap, *_ in rows]
+        texts = [q.question for q in questions]
+        if loaded is not None:
+            grouped = kb.group_similar(texts, loaded.index)
+        else:
+            grouped = [[i] for i in range(len(texts))]
+        groups = []
+        for members in grouped:
+            items = [questions[i] for i in members]
+            common = Counter(hints[i] for i in members if hints[i]).most_common(1)
+            example = items[-1].question
+            now_answered = None
+            if loaded is not None:
+                result = loaded.search(example)
+                if result.confidence == "answer":
+                    now_answered = result.hits[0].doc_id
+            groups.append(
+                GapGroup(
+                    0,
+                    len(items),
+                    example,
+                    common[0][0] if common else None,
+                    items[0].asked_at,
+                    items[-1].asked_at,
+                    sum(1 for q in items if q.ticket_number is not None),
+                    now_answered,
+                    list(reversed(items)),  # newest first
+                )
+            )
+        groups.sort(key=lambda g: (-g.count, -g.last_at.timestamp()))
+        return [
+            GapGroup(n, *(getattr(g, f) for f in GAP_FIELDS))
+            for n, g in enumerate(groups, start=1)
+        ]
 
     # --- delivery ----------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ hotline-answer = <b>{ $question }</b>
     📄 Source: { $title }, { $heading }
 hotline-sample-footer = (Sample policy; your unit's own rules apply.)
 hotline-suggest = I found no exact answer. Did you mean one of these questions?
-hotline-none = The knowledge base has no answer to that, and I will not guess. Press "Ask a person" to hand it to the auxiliary office, or call { $phone } (weekdays { $hours }).
+hotline-none = The knowledge base has no answer to that, and I will not guess. Press "Ask a person" to hand it to the auxiliary office, call { $phone } or write to { $email } (weekdays { $hours }).
 hotline-btn-answered = ✅ This answered my question
 hotline-btn-person = 🙋 Ask a person
 hotline-thanks = Glad it helped! Type another question any time.

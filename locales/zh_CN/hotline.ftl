@@ -12,7 +12,7 @@ hotline-answer = <b>{ $question }</b>
     📄 来源：《{ $title }》{ $heading }
 hotline-sample-footer = （示例政策，以本单位规定为准）
 hotline-suggest = 没有找到完全对应的答案。您想问的是下面哪个问题？
-hotline-none = 知识库里暂时没有找到相关答案，不便随意作答。可以点「转人工」交给政治处辅警办，或者打电话 { $phone }（工作日 { $hours }）。
+hotline-none = 知识库里暂时没有找到相关答案，不便随意作答。可以点「转人工」交给政治处辅警办，或者打电话 { $phone }、发邮件到 { $email }（工作日 { $hours }）。
 hotline-btn-answered = ✅ 这解答了我的问题
 hotline-btn-person = 🙋 转人工
 hotline-thanks = 很高兴帮到您！还有问题随时可以直接输入。
