@@ -13,6 +13,7 @@ from bot.i18n import Catalog
 from bot.notify import Notifier
 from bot.services.base import Service
 from bot.services.checkins import CheckinService
+from bot.services.console import ConsoleService
 from bot.services.escalations import EscalationService
 from bot.services.hotline import HotlineService
 from bot.services.notices import NoticeService
@@ -23,6 +24,7 @@ from bot.services.registration import RegistrationService
 from bot.services.roster import RosterService
 from bot.services.tasks import TaskService
 from bot.services.training import TrainingService
+from bot.services.web_auth import WebAuthService
 
 S = TypeVar("S", bound=Service)
 
@@ -106,3 +108,11 @@ class Services:
     @cached_property
     def roster(self) -> RosterService:
         return self._build(RosterService)
+
+    @cached_property
+    def console(self) -> ConsoleService:
+        return self._build(ConsoleService)
+
+    @cached_property
+    def web_auth(self) -> WebAuthService:
+        return self._build(WebAuthService, notifier=self.notifier)
