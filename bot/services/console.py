@@ -451,3 +451,8 @@ class ConsoleService(Service):
         """People matching a search, for the audience picker (office)."""
         actor.require(Role.OFFICE)
         return (await self.people(actor, Filters(q=q, status="active"))).rows[:limit]
+
+    async def office_staff(self, actor: Actor) -> list[Person]:
+        """Active office staff, first registered first (the demo's login link)."""
+        actor.require(Role.OFFICE)
+        return list(await repo.people_with_role(self.session, Role.OFFICE))

@@ -191,3 +191,7 @@ web-col-at = At
 web-col-actor = Actor
 web-col-kind = Kind
 web-col-subject = Subject
+# muster demo
+web-demo-console = The office web console: { $url }
+web-demo-login-link = One-time login link for { $name } (office), valid for 10 minutes: { $url }
+web-demo-console-off = The web console did not start ({ $listen }: { $error }); set MUSTER_WEB_LISTEN to another port.

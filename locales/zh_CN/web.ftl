@@ -191,3 +191,7 @@ web-col-at = 时间
 web-col-actor = 操作人
 web-col-kind = 类型
 web-col-subject = 对象
+# muster demo
+web-demo-console = 政治处网页工作台：{ $url }
+web-demo-login-link = { $name }（政治处）的一次性登录链接，10 分钟内有效：{ $url }
+web-demo-console-off = 网页工作台未启动（{ $listen }：{ $error }）；可设置 MUSTER_WEB_LISTEN 换一个端口。
