@@ -473,9 +473,17 @@ async def audience_count(request: web.Request) -> web.StreamResponse:
     """The picker's live head count: {targeted, unreachable} (office staff)."""
     view = who(request)
     require_office(view)
+    key = field(request, "pledge")
     try:
         async with uow(request) as svc:
-            _spec, reach = await svc.notices.audience(view.actor, audience_spec(request))
+            if key:  # a pledge goes to its document's roles only
+                docs = svc.console.pledge_documents(view.actor)
+                if key not in docs:
+                    raise web.HTTPNotFound()
+                aud = Audience.parse(audience_spec(request))
+                reach = await svc.notices.reach(aud.narrowed_to_roles(docs[key]["zh_CN"].audience))
+            else:
+                _spec, reach = await svc.notices.audience(view.actor, audience_spec(request))
     except EmptyAudience:
         return web.json_response({"targeted": 0, "unreachable": 0, "text": ""})
     except DomainError as exc:

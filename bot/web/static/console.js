@@ -33,6 +33,7 @@
     function count() {
       var body = new URLSearchParams();
       body.append("csrf", csrf);
+      if (box.getAttribute("data-pledge")) { body.append("pledge", box.getAttribute("data-pledge")); }
       box.querySelectorAll("input[name=unit]:checked, input[name=role]:checked").forEach(function (el) {
         body.append(el.name, el.value);
       });
