@@ -64,10 +64,10 @@ class ChatPhone:
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> str:
         return await self.send(chat_id, reply)
 
-    async def wait_for(self, chat_id: str, needle: str, timeout: float = 15.0) -> str:
+    async def wait_for(self, chat_id: str, needle: str, within: float = 15.0) -> str:
         """Poll (with a deadline) until a message containing `needle` reached the chat."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + within
         while loop.time() < deadline:
             for text in self.got.get(chat_id, []):
                 if needle in text:
@@ -96,9 +96,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
+def shots(tmp_path: Path) -> Path:
     if not CHROMIUM.exists():
         pytest.fail("/usr/bin/chromium is missing: apt-get install -y chromium (.ci/run does)")
+    folder = Path(os.environ.get("MUSTER_SCREENSHOTS", tmp_path / "shots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+async def console(tmp_path: Path, shots: Path) -> AsyncIterator[Console]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
     engine = make_engine(url)
     await upgrade(engine)
@@ -117,8 +124,6 @@ async def console(tmp_path: Path) -> AsyncIterator[Console]:
     server = WebServer(listen)
     server.mount("console", console_routes(app))
     await server.start()
-    shots = Path(os.environ.get("MUSTER_SCREENSHOTS", tmp_path / "shots"))
-    shots.mkdir(parents=True, exist_ok=True)
     try:
         yield Console(f"http://{listen}/console", app, force, phone, shots)
     finally:
