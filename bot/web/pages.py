@@ -706,3 +706,55 @@ async def audit_verify(request: web.Request) -> web.StreamResponse:
 
 
 __all__ = ["PAGES", "PREFIX"]
+
+
+# --- check-ins and the unit register -------------------------------------------------------
+
+
+def _week(request: web.Request) -> Any:
+    from bot.services.checkins import Week, current_week  # noqa: PLC0415
+
+    raw = request.query.get("week", "")
+    app = request.config_dict[APP_KEY]
+    return Week.parse(raw) if raw else current_week(app.clock.now(), app.settings)
+
+
+@PAGES.get("/checkins")
+async def checkins(request: web.Request) -> web.StreamResponse:
+    """Office: the week's completion per unit, the care list, every unit's register.
+    A leader: his unit's register; a mentor: his auxiliaries' check-ins (never office-only
+    answers: the services decide)."""
+    view = who(request)
+    week = _week(request)
+    ctx: dict[str, Any] = {
+        "week": week,
+        "cstatus": None,
+        "care": None,
+        "summary": None,
+        "unit_week": None,
+        "mine": None,
+    }
+    async with uow(request) as svc:
+        if view.person.has_role(Role.OFFICE):
+            ctx["cstatus"] = await svc.checkins.status(view.actor, week)
+            ctx["care"] = await svc.checkins.care_items(view.actor, week)
+            ctx["summary"] = await svc.register.summary(view.actor, week)
+        else:
+            if view.person.has_role(Role.LEADER):
+                ctx["unit_week"] = await svc.register.week_view(
+                    view.actor, view.person.unit_id, week
+                )
+            if view.person.has_role(Role.MENTOR):
+                ctx["mine"] = await svc.checkins.mentor_view(view.actor, week)
+    return page(request, "checkins.html", **ctx)
+
+
+@PAGES.get("/checkins/register.xlsx")
+async def register_export(request: web.Request) -> web.StreamResponse:
+    """The register of all units in the layout of the paper form (the CLI's file)."""
+    view, t = who(request), tr(request)
+    week = _week(request)
+    path = scratch(request, ".xlsx")
+    async with uow(request) as svc:
+        await svc.register.export(view.actor, week, path, t)
+    return download(path, f"register-{week.key}.xlsx")
