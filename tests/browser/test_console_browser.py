@@ -40,8 +40,26 @@ async def log_in(page: Any, console: Console, employee_no: str) -> None:
 async def test_office_logs_in_with_a_code_from_the_chat_and_sees_the_dashboard(
     console: Console, browser: Any
 ) -> None:
+    from datetime import timedelta  # noqa: PLC0415
+
+    from sqlalchemy import update  # noqa: PLC0415
+
+    from storage.models import Assignment  # noqa: PLC0415
+
     async with console.app.unit_of_work() as svc:
         await svc.pledges.publish(Actor.cli(), "confidentiality", audience="all")
+        await svc.training.publish(Actor.cli(), "duties-limits", audience="all")
+        now = console.app.clock.now()
+        await svc.session.execute(  # some done today, one overdue and escalated
+            update(Assignment)
+            .where(Assignment.person_id.in_([console.force[n].id for n in ("A001", "A003")]))
+            .values(status="done", done_at=now)
+        )
+        await svc.session.execute(
+            update(Assignment)
+            .where(Assignment.person_id == console.force["A002"].id)
+            .values(due_at=now - timedelta(hours=2), level=1)
+        )
     page = await _page(browser)
     await log_in(page, console, "O001")
     assert "周政工" in await page.inner_text("header .me")
