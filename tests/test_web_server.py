@@ -106,6 +106,7 @@ async def test_muster_run_without_a_telegram_channel_serves_the_console_without_
     import os  # noqa: PLC0415
     import signal  # noqa: PLC0415
     import sys  # noqa: PLC0415
+
     import aiohttp  # noqa: PLC0415
 
     from storage.db import make_engine, upgrade  # noqa: PLC0415
