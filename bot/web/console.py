@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -63,7 +64,13 @@ def console_routes(app: App) -> RouteProvider:
     def provide(root: web.Application) -> None:
         sub = web.Application(middlewares=[guard])
         sub[APP_KEY] = app
-        sub[EXPORT_DIR_KEY] = Path(tempfile.mkdtemp(prefix="muster-console-"))
+        scratch = Path(tempfile.mkdtemp(prefix="muster-console-"))
+        sub[EXPORT_DIR_KEY] = scratch  # uploads between check and confirm, exports
+
+        async def remove_scratch(_app: web.Application) -> None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+        sub.on_cleanup.append(remove_scratch)
         aiohttp_jinja2.setup(
             sub,
             loader=jinja2.PackageLoader("bot.web", "templates"),
@@ -233,8 +240,17 @@ async def _guarded(
         return page(request, "error.html", status=400, message=refusal(request, exc))
 
 
-def set_session_cookie(response: web.StreamResponse, token: str) -> None:
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Strict", path=f"{PREFIX}/")
+def set_session_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
+    """HttpOnly, SameSite=Strict; Secure too when the console is served over HTTPS."""
+    url = request.config_dict[APP_KEY].settings.web_url or ""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        path=f"{PREFIX}/",
+        secure=url.startswith("https://"),
+    )
 
 
 def safe_next(value: str | None) -> str:
@@ -315,7 +331,7 @@ async def login_code(request: web.Request) -> web.StreamResponse:
             error=refusal(request, exc),
         )
     response = web.HTTPSeeOther(nxt)
-    set_session_cookie(response, new.token)
+    set_session_cookie(request, response, new.token)
     raise response
 
 
@@ -337,7 +353,7 @@ async def login_link(request: web.Request) -> web.StreamResponse:
     except DomainError as exc:
         return page(request, "login_link.html", status=403, token="", error=refusal(request, exc))
     response = web.HTTPSeeOther(f"{PREFIX}/")
-    set_session_cookie(response, new.token)
+    set_session_cookie(request, response, new.token)
     raise response
 
 
