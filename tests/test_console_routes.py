@@ -41,6 +41,13 @@ ROUTES: list[tuple[str, str, dict[str, int]]] = [
     ("GET", "/console/notices/abc", {"office": 404, "leader": 404, "mentor": 404}),
     ("GET", "/console/pledges", OFFICE),
     ("GET", "/console/pledges/confidentiality", OFFICE),
+    ("GET", "/console/pledges/confidentiality/signatures", OFFICE),
+    ("GET", "/console/pledges/confidentiality/export", OFFICE),
+    ("GET", "/console/receipts/S-NOPE", {"office": 404, "leader": 403, "mentor": 403}),
+    ("GET", "/console/training", OFFICE),
+    ("GET", "/console/training/duties-limits", OFFICE),
+    ("GET", "/console/training/duties-limits/export", OFFICE),
+    ("GET", "/console/training/no-such-module", {"office": 404, "leader": 403, "mentor": 403}),
     ("GET", "/console/hotline", OFFICE),
     ("GET", "/console/hotline?closed=1", OFFICE),
     ("GET", "/console/hotline/{ticket}", OFFICE),
@@ -62,6 +69,8 @@ async def _setup(app: App) -> int:
         for no in ("O001", "L001", "M001", "M002", "A001", "A002", "A003", "A004"):
             await bind_account(svc.session, app.clock, force[no])
         ref = await svc.hotline.ask(Actor.of(force["A001"]), SECRET, anonymous=False)
+        await svc.pledges.publish(Actor.cli(), "confidentiality", audience="all")
+        await svc.training.publish(Actor.cli(), "duties-limits", audience="all")
     return ref.id
 
 

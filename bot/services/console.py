@@ -18,6 +18,8 @@ from bot.content import ContentError, PledgeDoc, load_pledges
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.notify import campaign_title
 from bot.services.base import Service
+from bot.training_content import ContentError as TrainingContentError
+from bot.training_content import Module, load_modules
 from bot.services.web_auth import may_use_console
 from storage import audit
 from storage import people as repo
@@ -454,3 +456,11 @@ class ConsoleService(Service):
         """Active office staff, first registered first (the demo's login link)."""
         actor.require(Role.OFFICE)
         return list(await repo.people_with_role(self.session, Role.OFFICE))
+
+    def training_modules(self, actor: Actor) -> dict[str, Module]:
+        """The training modules in content/training (office)."""
+        actor.require(Role.OFFICE)
+        try:
+            return load_modules(self.settings.content_dir)
+        except TrainingContentError as exc:
+            raise InvalidInput("training-error-content", problem=str(exc)) from None

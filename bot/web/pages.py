@@ -758,3 +758,87 @@ async def register_export(request: web.Request) -> web.StreamResponse:
     async with uow(request) as svc:
         await svc.register.export(view.actor, week, path, t)
     return download(path, f"register-{week.key}.xlsx")
+
+
+# --- pledge signatures and receipts ------------------------------------------------------
+
+
+@PAGES.get("/pledges/{key}/signatures")
+async def pledge_signatures(request: web.Request) -> web.StreamResponse:
+    view = who(request)
+    key = request.match_info["key"]
+    async with uow(request) as svc:
+        rows = await svc.pledges.export_rows(view.actor, key)
+    signed = [r for r in rows if r.get("signature_no")]
+    return page(request, "signatures.html", key=key, rows=signed)
+
+
+@PAGES.get("/receipts/{no}")
+async def pledge_receipt(request: web.Request) -> web.StreamResponse:
+    """The printable receipt of one signature: the file `muster pledge receipt` writes."""
+    from bot.reports.receipt import render_receipt  # noqa: PLC0415
+
+    view, t = who(request), tr(request)
+    app = request.config_dict[APP_KEY]
+    number = request.match_info["no"].strip().upper()[:32]
+    async with uow(request) as svc:
+        sig, text, person = await svc.pledges.receipt(view.actor, number)
+        html = render_receipt(
+            t, signature=sig, text=text, person=person, generated_at=app.clock.now()
+        )
+    return web.Response(
+        text=html,
+        content_type="text/html",
+        headers={"Content-Disposition": f"attachment; filename=receipt-{sig.signature_no}.html"},
+    )
+
+
+# --- training ----------------------------------------------------------------------------
+
+
+@PAGES.get("/training")
+async def trainings(request: web.Request) -> web.StreamResponse:
+    view, t = who(request), tr(request)
+    async with uow(request) as svc:
+        modules = svc.console.training_modules(view.actor)
+    rows = [(k, m.titles.get(t.locale) or m.titles["zh_CN"]) for k, m in sorted(modules.items())]
+    return page(request, "trainings.html", rows=rows)
+
+
+@PAGES.get("/training/{key}")
+async def training(request: web.Request) -> web.StreamResponse:
+    """Status per unit and the per-question wrong-answer chart of a module."""
+    view, t = who(request), tr(request)
+    key = request.match_info["key"]
+    async with uow(request) as svc:
+        modules = svc.console.training_modules(view.actor)
+        if key not in modules:
+            raise web.HTTPNotFound()
+        try:
+            tstatus = await svc.training.status(view.actor, key)
+            stats = await svc.training.stats(view.actor, key, locale=t.locale)
+        except DomainError:  # not published yet
+            tstatus = stats = None
+    module = modules[key]
+    return page(
+        request,
+        "training.html",
+        key=key,
+        title=module.titles.get(t.locale) or module.titles["zh_CN"],
+        tstatus=tstatus,
+        stats=stats,
+    )
+
+
+@PAGES.get("/training/{key}/export")
+async def training_export(request: web.Request) -> web.StreamResponse:
+    from bot.cli.training import write_export  # noqa: PLC0415 - the CLI's file
+
+    view, t = who(request), tr(request)
+    key = request.match_info["key"]
+    app = request.config_dict[APP_KEY]
+    async with uow(request) as svc:
+        rows = await svc.training.export_rows(view.actor, key)
+    path = scratch(request, ".xlsx")
+    write_export(path, rows, t=t, now=app.clock.now())
+    return download(path, f"training-{key}.xlsx")

@@ -218,3 +218,10 @@ web-checkin-answered = answered
 web-checkin-all_fine = all fine
 web-checkin-missing = not answered
 web-checkin-excused = excused
+# Training and signature receipts
+web-nav-training = Training
+web-training-per-unit = Version { $version } by unit
+web-training-wrong = Wrong answers per question ({ $attempts } attempts)
+web-signatures = Signatures
+web-col-signed-at = Signed
+web-col-signature-no = Signature no. (receipt)

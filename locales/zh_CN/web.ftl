@@ -218,3 +218,10 @@ web-checkin-answered = 已填写
 web-checkin-all_fine = 一切正常
 web-checkin-missing = 未填写
 web-checkin-excused = 已免除
+# 培训与签署回执
+web-nav-training = 培训
+web-training-per-unit = 第 { $version } 版 各单位完成情况
+web-training-wrong = 各题答错情况（共 { $attempts } 次作答）
+web-signatures = 签署记录
+web-col-signed-at = 签署时间
+web-col-signature-no = 签署编号（回执）
