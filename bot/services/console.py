@@ -18,9 +18,8 @@ from bot.content import ContentError, PledgeDoc, load_pledges
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.notify import campaign_title
 from bot.services.base import Service
-from bot.training_content import ContentError as TrainingContentError
-from bot.training_content import Module, load_modules
 from bot.services.web_auth import may_use_console
+from bot.training_content import Module, load_modules
 from storage import audit
 from storage import people as repo
 from storage.models import (
@@ -462,5 +461,5 @@ class ConsoleService(Service):
         actor.require(Role.OFFICE)
         try:
             return load_modules(self.settings.content_dir)
-        except TrainingContentError as exc:
+        except ContentError as exc:
             raise InvalidInput("training-error-content", problem=str(exc)) from None

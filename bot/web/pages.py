@@ -814,11 +814,13 @@ async def training(request: web.Request) -> web.StreamResponse:
         modules = svc.console.training_modules(view.actor)
         if key not in modules:
             raise web.HTTPNotFound()
+        tstatus: Any = None
+        stats: Any = None
         try:
             tstatus = await svc.training.status(view.actor, key)
             stats = await svc.training.stats(view.actor, key, locale=t.locale)
         except DomainError:  # not published yet
-            tstatus = stats = None
+            pass
     module = modules[key]
     return page(
         request,
