@@ -172,3 +172,18 @@ async def test_a_hotline_reply_goes_to_the_askers_chat(app: App) -> None:
         assert resp.status == 200 and "回复已发送" in await resp.text()
     replies = [r for r in await outbox_for(app, "A001") if r.kind == "hotline.reply"]
     assert len(replies) == 1 and "按规定执行" in replies[0].text
+
+
+async def test_faq_gaps_group_the_questions_that_went_to_a_person(app: App) -> None:
+    await _force(app)
+    async with app.unit_of_work() as svc:
+        person = await svc.people.get(Actor.cli(), "A001")
+        for text in ("加班费怎么算？", "夜班补贴？"):
+            await svc.hotline.ask(Actor.of(person), text, anonymous=False, faq_hint="pay-01")
+        await svc.hotline.ask(Actor.of(person), "宿舍能住吗？", anonymous=True)
+    async with console_client(app) as client:
+        await sign_in(client, app, "O001")
+        html = await (await client.get("/console/hotline-gaps")).text()
+    assert "pay-01" in html and "加班费怎么算？" in html and "宿舍能住吗？" in html
+    assert html.index("pay-01") < html.index("无相近条目")  # the biggest group first
+    assert "张三" not in html  # what was asked, never who asked

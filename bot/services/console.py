@@ -34,6 +34,7 @@ from storage.models import (
     Role,
     Unit,
 )
+from storage.models_hotline import Sender, Ticket, TicketMessage
 
 PAGE = 100
 
@@ -463,3 +464,47 @@ class ConsoleService(Service):
             return load_modules(self.settings.content_dir)
         except ContentError as exc:
             raise InvalidInput("training-error-content", problem=str(exc)) from None
+
+    async def faq_gaps(self, actor: Actor, *, days: int = 90) -> list[FaqGap]:
+        """Questions the knowledge base could not answer and that went to a person (the
+        hotline tickets of the last `days`), grouped by the nearest FAQ entry (or none),
+        biggest group first, with a few of the questions: what to add to the knowledge
+        base. Office only; never the askers' names."""
+        actor.require(Role.OFFICE)
+        since = self.clock.now() - timedelta(days=days)
+        first = (
+            select(TicketMessage.ticket_id, func.min(TicketMessage.id).label("mid"))
+            .where(TicketMessage.sender == Sender.ASKER)
+            .group_by(TicketMessage.ticket_id)
+            .subquery()
+        )
+        rows = (
+            await self.session.execute(
+                select(Ticket.faq_hint, TicketMessage.text, Ticket.created_at)
+                .join(first, first.c.ticket_id == Ticket.id)
+                .join(TicketMessage, TicketMessage.id == first.c.mid)
+                .where(Ticket.created_at >= since)
+                .order_by(Ticket.created_at.desc())
+            )
+        ).all()
+        groups: dict[str | None, list[tuple[str, datetime]]] = defaultdict(list)
+        for hint, text, at in rows:
+            groups[hint].append((text, at))
+        gaps = [
+            FaqGap(
+                faq_id=hint,
+                count=len(items),
+                latest=items[0][1],
+                examples=[text[:200] for text, _ in items[:3]],
+            )
+            for hint, items in groups.items()
+        ]
+        return sorted(gaps, key=lambda g: (-g.count, g.faq_id or ""))
+
+
+@dataclass(frozen=True, slots=True)
+class FaqGap:
+    faq_id: str | None  # the nearest knowledge-base entry, None: nothing came close
+    count: int
+    latest: datetime
+    examples: list[str]

@@ -844,3 +844,11 @@ async def training_export(request: web.Request) -> web.StreamResponse:
     path = scratch(request, ".xlsx")
     write_export(path, rows, t=t, now=app.clock.now())
     return download(path, f"training-{key}.xlsx")
+
+
+@PAGES.get("/hotline-gaps")
+async def faq_gaps(request: web.Request) -> web.StreamResponse:
+    view = who(request)
+    async with uow(request) as svc:
+        gaps = await svc.console.faq_gaps(view.actor)
+    return page(request, "faq_gaps.html", gaps=gaps)

@@ -225,3 +225,11 @@ web-training-wrong = Wrong answers per question ({ $attempts } attempts)
 web-signatures = Signatures
 web-col-signed-at = Signed
 web-col-signature-no = Signature no. (receipt)
+# Knowledge-base gaps
+web-faq-gaps = Knowledge-base gaps
+web-faq-gaps-hint = Questions of the last 90 days the knowledge base could not answer and that went to a person, grouped by the nearest entry: what to add.
+web-faq-nearest = Nearest entry
+web-faq-none = nothing close
+web-faq-count = Count
+web-faq-examples = Examples
+web-faq-latest = Latest

@@ -225,3 +225,11 @@ web-training-wrong = 各题答错情况（共 { $attempts } 次作答）
 web-signatures = 签署记录
 web-col-signed-at = 签署时间
 web-col-signature-no = 签署编号（回执）
+# 知识库缺口
+web-faq-gaps = 知识库缺口
+web-faq-gaps-hint = 近 90 天知识库未能回答、转人工处理的问题，按最接近的知识库条目分组：据此补充知识库。
+web-faq-nearest = 最接近的条目
+web-faq-none = 无相近条目
+web-faq-count = 次数
+web-faq-examples = 问题示例
+web-faq-latest = 最近一次
