@@ -150,9 +150,16 @@ async def test_publishing_a_pledge_to_two_units_shows_the_count_first(app: App) 
             ("csrf", csrf),
             ("audience", "unit:城关派出所,unit:交警大队"),
             ("due_at", "2026-12-20T12:00"),
-            ("form_id", FORM_ID.search(html).group(1)),
-        ]  # type: ignore[union-attr]
-        resp = await client.post("/console/pledges/confidentiality/publish", data=publish)
+            ("form_id", FORM_ID.search(html).group(1)),  # type: ignore[union-attr]
+        ]
+        stale = await client.post(  # the text changed since the preview (another sha)
+            "/console/pledges/confidentiality/publish", data=[*publish, ("sha", "0" * 64)]
+        )
+        assert stale.status == 409 and "已过期" in await stale.text()
+        sha = re.search(r'name="sha" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+        resp = await client.post(
+            "/console/pledges/confidentiality/publish", data=[*publish, ("sha", sha)]
+        )
         html = await resp.text()
         assert "已发布" in html and "0/3" in html and "0/1" in html
 

@@ -15,6 +15,7 @@ from bot.reports.pledge_export import write_pledge_export
 from bot.services.console import Filters
 from bot.services.notices import EmptyAudience
 from bot.services.tasks import Audience
+from bot.services.web_auth import AlreadySubmitted
 from bot.web.console import (
     APP_KEY,
     EXPORT_DIR_KEY,
@@ -563,6 +564,7 @@ async def pledge_preview(request: web.Request) -> web.StreamResponse:
         due_raw=field(request, "due_at"),
         due_local=t.time(due),
         form_id=form_id(),
+        sha=docs[key]["zh_CN"].sha256,
     )
 
 
@@ -573,6 +575,11 @@ async def pledge_publish(request: web.Request) -> web.StreamResponse:
     try:
         due = local_deadline(t, field(request, "due_at"))
         async with uow(request) as svc:
+            docs = svc.console.pledge_documents(view.actor)
+            if key not in docs:
+                raise web.HTTPNotFound()
+            if docs[key]["zh_CN"].sha256 != field(request, "sha"):
+                raise AlreadySubmitted()  # the text changed since the preview: look again
             await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, "pledge")
             await svc.pledges.publish(
                 view.actor, key, audience=field(request, "audience"), due_at=due
