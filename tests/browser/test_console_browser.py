@@ -129,6 +129,9 @@ async def test_send_a_notice_and_watch_the_progress_reach_100(
     await page.wait_for_selector("[data-progress-url]")
     await page.locator("#pct").filter(has_text=re.compile(r"^100$")).wait_for(timeout=30000)
     assert (await page.inner_text("[data-k=pending]")) == "0"
+    await page.wait_for_function(  # the per-unit table catches up without a reload
+        "document.querySelector('#per-unit tbody td:nth-child(4)').textContent === '0'"
+    )
     await page.screenshot(path=str(console.shots / "notice-progress.png"), full_page=True)
     for no in ("A001", "A002", "A003"):
         await console.phone.wait_for(console.chat_of(no), "冬季防火")

@@ -4,6 +4,16 @@
   // Live delivery progress of a notice: poll until nothing is pending.
   document.querySelectorAll("[data-progress-url]").forEach(function (box) {
     var url = box.getAttribute("data-progress-url");
+    // Delivery over: bring the per-unit table up to date too, without reloading the page.
+    function refreshTable() {
+      fetch(window.location.href, { credentials: "same-origin" })
+        .then(function (r) { return r.text(); })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("per-unit");
+          var old = document.getElementById("per-unit");
+          if (fresh && old) { old.replaceWith(fresh); }
+        });
+    }
     function tick() {
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) { return r.ok ? r.json() : null; })
@@ -17,7 +27,8 @@
           if (bar) { bar.style.width = p.percent + "%"; }
           var pct = box.querySelector(".pct");
           if (pct) { pct.textContent = String(p.percent); }
-          if (!p.done) { setTimeout(tick, 1000); }
+          if (!p.done) { setTimeout(tick, 1000); return; }
+          if (box.getAttribute("data-pending") !== "0") { refreshTable(); }
         })
         .catch(function () { setTimeout(tick, 3000); });
     }
