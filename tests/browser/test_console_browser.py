@@ -132,6 +132,10 @@ async def test_send_a_notice_and_watch_the_progress_reach_100(
     await page.wait_for_function(  # the per-unit table catches up without a reload
         "document.querySelector('#per-unit tbody td:nth-child(4)').textContent === '0'"
     )
+    await page.wait_for_function(  # the bar's animation has finished too
+        "(() => { const b = document.querySelector('.progress .done');"
+        " return b.offsetWidth >= b.parentElement.offsetWidth - 1; })()"
+    )
     await page.screenshot(path=str(console.shots / "notice-progress.png"), full_page=True)
     for no in ("A001", "A002", "A003"):
         await console.phone.wait_for(console.chat_of(no), "冬季防火")
