@@ -198,3 +198,28 @@ async def test_logout_ends_the_session(app: App) -> None:
         resp = await client.post("/console/logout", data={"csrf": csrf}, allow_redirects=False)
         assert resp.status == 303
         assert (await client.get("/console/", allow_redirects=False)).status == 302
+
+
+async def test_leaving_the_force_ends_the_session(app: App) -> None:
+    from sqlalchemy import update  # noqa: PLC0415
+
+    from storage.models import Person  # noqa: PLC0415
+
+    await _setup(app)
+    async with console_client(app) as client:
+        await sign_in(client, app, "L001")
+        async with app.unit_of_work() as svc:  # as a roster import marking him "left" does
+            await svc.session.execute(
+                update(Person).where(Person.employee_no == "L001").values(status="left")
+            )
+        assert (await client.get("/console/", allow_redirects=False)).status == 302
+
+
+async def test_muster_unbind_from_the_cli_ends_the_session(app: App, clock: FrozenClock) -> None:
+    await _setup(app)
+    async with console_client(app) as client:
+        await sign_in(client, app, "M001")
+        clock.advance(timedelta(seconds=1))
+        async with app.unit_of_work() as svc:  # what `muster unbind M001` calls
+            assert await svc.registration.unbind(Actor.cli("cli:unbind"), "M001") == 1
+        assert (await client.get("/console/", allow_redirects=False)).status == 302
