@@ -233,3 +233,4 @@ web-faq-none = nothing close
 web-faq-count = Count
 web-faq-examples = Examples
 web-faq-latest = Latest
+web-busy = Working on it; a large file takes a while, keep this page open…

@@ -233,3 +233,4 @@ web-faq-none = 无相近条目
 web-faq-count = 次数
 web-faq-examples = 问题示例
 web-faq-latest = 最近一次
+web-busy = 正在处理，大文件需要一些时间，请勿关闭页面…

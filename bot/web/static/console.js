@@ -75,6 +75,18 @@
       }, 0);
     });
   });
+  // Work that takes a while (an import of 10,000 rows, an export of 100,000): show it runs.
+  document.querySelectorAll("[data-busy]").forEach(function (el) {
+    var start = function () {
+      if (el.querySelector(".busy") || (el.nextSibling && el.nextSibling.className === "busy")) { return; }
+      var note = document.createElement("p");
+      note.className = "busy";
+      note.appendChild(document.createElement("progress"));
+      note.appendChild(document.createTextNode(" " + el.getAttribute("data-busy")));
+      el.parentNode.insertBefore(note, el.nextSibling);
+    };
+    el.addEventListener(el.tagName === "FORM" ? "submit" : "click", start);
+  });
   document.querySelectorAll("[data-print]").forEach(function (b) {
     b.addEventListener("click", function () { window.print(); });
   });
