@@ -8,6 +8,7 @@ served to a leader or a mentor.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -19,6 +20,7 @@ from bot.services.web_auth import NoConsole
 from tests.console_client import console_client, csrf_of, sign_in
 from tests.factories import bind_account, make_force
 
+EXTERNAL = re.compile(r"""(src|href|action)\s*=\s*["']?(https?:)?//""", re.IGNORECASE)
 SECRET = "机密咨询XYZZY"  # the office-only string: a hotline question
 
 ALL = {"office": 200, "leader": 200, "mentor": 200}
@@ -88,6 +90,7 @@ async def test_every_route_as_each_role(app: App, role: str) -> None:
                 resp = await client.post(url, data={"csrf": csrf}, allow_redirects=False)
             body = (await resp.read()).decode("utf-8", "replace")  # an export is binary
             assert resp.status == expected[role], (method, url, resp.status, body[:300])
+            assert not EXTERNAL.search(body), url  # intranets have no Internet: no CDN, no font
             if role != "office":
                 assert SECRET not in body, url
                 assert "张三" not in body or "hotline" not in url
