@@ -28,13 +28,18 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
     bot_username: str = "MusterBot"
-    channel: Literal["aiogram", "ptb"] = "aiogram"
+    # Deprecated: the one Telegram library; MUSTER_CHANNELS replaces it (bot.web.channels)
+    channel: Literal["aiogram", "ptb"] | None = None
+    channels: str | None = None  # comma list: aiogram, ptb, ...; None -> "aiogram"
     timezone: str = "Asia/Shanghai"
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
     redis_url: str | None = None
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0:8080"
+    # The one HTTP server of a process: console (/console/), Telegram webhook, later channels
+    web_listen: str = "127.0.0.1:8080"
+    web_url: str | None = None  # public base URL of the console, for printed login links
     office_contact: str = "政治处辅警办 0000-0000000 (工作日 9:00-17:30)"
     # The policy hotline's contact details, shown in /help and when a question goes to a person
     hotline_phone: str = "0000-0000000"
@@ -73,7 +78,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
 
-    @field_validator("webhook_listen")
+    @field_validator("webhook_listen", "web_listen")
     @classmethod
     def _host_port(cls, value: str) -> str:
         host, sep, port = value.rpartition(":")

@@ -468,6 +468,7 @@ append_only(Signature, AuditEvent)
 
 # Feature models register themselves with Base (and append_only) when imported.
 from storage import models_checkin as _models_checkin  # noqa: E402,F401
+from storage import models_console as _models_console  # noqa: E402,F401
 from storage import models_hotline as _models_hotline  # noqa: E402,F401
 from storage import models_notices as _models_notices  # noqa: E402,F401
 from storage import models_training as _models_training  # noqa: E402,F401

@@ -249,6 +249,7 @@ def test_muster_demo_command_runs_from_the_cli(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)  # the default ./muster-demo.db lands here; no .env is read
+    monkeypatch.setenv("MUSTER_WEB_LISTEN", f"127.0.0.1:{free_port()}")
     script = iter(["1", "/quit"])
     monkeypatch.setattr(builtins, "input", lambda prompt="": next(script))
     assert main(["demo"]) == 0
@@ -256,6 +257,17 @@ def test_muster_demo_command_runs_from_the_cli(
     assert "已导入示例花名册：15 人。" in out
     assert "主菜单 · 刘晓燕" in out
     assert (tmp_path / "muster-demo.db").exists()
+    assert "政治处网页工作台：http://127.0.0.1:" in out  # the console runs beside the chat
+    assert "刘晓燕（政治处）的一次性登录链接" in out and "/console/login/link?token=" in out
+
+
+def free_port() -> int:
+    import socket  # noqa: PLC0415
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def test_handler_html_becomes_plain_text() -> None:

@@ -41,9 +41,10 @@ def _modules() -> list[Any]:
         run,
         tasks,
         training,
+        web,
     )
 
-    return [*MODULES, roster, run, demo, tasks, pledge, notice, training, checkins, hotline]
+    return [*MODULES, roster, run, demo, tasks, pledge, notice, training, checkins, hotline, web]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

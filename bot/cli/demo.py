@@ -33,6 +33,7 @@ from bot.errors import DomainError
 from bot.i18n import LOCALES, Translator
 from bot.services import Services
 from bot.services.checkins import current_week
+from bot.web.demo_console import DemoConsole
 from scheduled.checkins import open_week
 from storage import audit
 from storage import people as repo
@@ -72,9 +73,11 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     except DemoSetupError as exc:
         print("\n".join(exc.lines), file=sys.stderr)
         return 1
+    console = DemoConsole(app.settings)  # the office console beside the chat, same file
     try:
         directory = DemoDirectory(app)
         intro = await intro_lines(app, loaded, directory, str(args.db.resolve()))
+        intro += console.start()
         channel = ConsoleChannel(
             conversation=app.conversation(),
             directory=directory,
@@ -85,6 +88,7 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         )
         return await channel.run(intro=intro)
     finally:
+        console.stop()
         await app.close()
 
 

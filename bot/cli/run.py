@@ -1,11 +1,17 @@
-"""`muster run`: the bot itself, by long polling or as a webhook server."""
+"""`muster run`: the bot itself (long polling or a webhook) and the web server.
+
+One aiohttp server on MUSTER_WEB_LISTEN serves the office console (/console/) and, with
+--webhook, the Telegram webhook. MUSTER_CHANNELS lists the chat channels to run.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import logging
 import re
+import signal
 import sys
 from typing import TYPE_CHECKING
 
@@ -13,15 +19,41 @@ from bot.app import App
 from bot.channels.base import ChannelError
 from bot.config import Settings
 from bot.i18n import Catalog
+from bot.web.console import console_routes
+from bot.web.server import WebServer, sub_app
 from scheduled.jobs import Jobs, SecondProcess, start_jobs
 from scheduled.sender import run_sender
 
 if TYPE_CHECKING:
     from bot.channels.common import TelegramAdapter
 
-LIBRARIES = {"aiogram": "aiogram", "ptb": "python-telegram-bot"}  # MUSTER_CHANNEL values
-CHANNELS = tuple(LIBRARIES)
+LIBRARIES = {"aiogram": "aiogram", "ptb": "python-telegram-bot"}  # Telegram channels
+CHANNELS = tuple(LIBRARIES)  # what MUSTER_CHANNELS may name; later channels add theirs
 ROLES = ("all", "web", "worker")  # what a process of `muster run` does
+log = logging.getLogger(__name__)
+
+
+def channel_names(settings: Settings, override: str | None = None) -> list[str]:
+    """The channels to run: --channel, else MUSTER_CHANNELS, else the deprecated
+    MUSTER_CHANNEL (with a log line), else aiogram. ValueError names an unknown one."""
+    if override:
+        raw = override
+    elif settings.channels is not None:
+        raw = settings.channels
+    elif settings.channel is not None:
+        log.warning("MUSTER_CHANNEL is deprecated; use MUSTER_CHANNELS=%s", settings.channel)
+        raw = settings.channel
+    else:
+        raw = "aiogram"
+    names = list(dict.fromkeys(n.strip() for n in raw.split(",") if n.strip()))
+    for name in names:
+        if name not in CHANNELS:
+            raise ValueError(f"channel {name!r} is not available; use one of {CHANNELS}")
+    if sum(1 for n in names if n in LIBRARIES) > 1:
+        raise ValueError("name one Telegram library in MUSTER_CHANNELS: aiogram or ptb")
+    return names
+
+
 SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
 
 
@@ -30,14 +62,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run.add_argument(
         "--webhook",
         action="store_true",
-        help="serve a webhook on MUSTER_WEBHOOK_LISTEN instead of long polling "
+        help="take Telegram updates by webhook on MUSTER_WEB_LISTEN instead of long polling "
         "(needs MUSTER_WEBHOOK_URL and MUSTER_WEBHOOK_SECRET)",
     )
     run.add_argument(
         "--channel",
         choices=CHANNELS,
         default=None,
-        help="chat library to run (default: MUSTER_CHANNEL)",
+        help="chat library to run (default: MUSTER_CHANNELS)",
     )
     run.add_argument(
         "--role",
@@ -50,7 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def adapter_class(name: str) -> type[TelegramAdapter]:
-    """The adapter for MUSTER_CHANNEL / --channel; imported only when chosen (both are slow)."""
+    """The adapter for MUSTER_CHANNELS / --channel; imported only when chosen (both are slow)."""
     if name == "ptb":
         from bot.channels.telegram_ptb import PtbChannel  # noqa: PLC0415
 
@@ -66,13 +98,17 @@ def _refuse(message: str) -> int:
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the bot until Ctrl+C or SIGTERM."""
-    channel_name = args.channel or settings.channel
-    if channel_name not in CHANNELS:
-        return _refuse(f"channel {channel_name!r} is not available; use one of {CHANNELS}")
-    if settings.telegram_token is None:
+    """Run the bot and the web server until Ctrl+C or SIGTERM."""
+    try:
+        names = channel_names(settings, args.channel)
+    except ValueError as exc:
+        return _refuse(str(exc))
+    telegram = next((n for n in names if n in LIBRARIES), None)
+    if telegram is not None and settings.telegram_token is None:
         return _refuse("MUSTER_TELEGRAM_TOKEN is not set (the token from @BotFather)")
     if args.webhook:
+        if telegram is None:
+            return _refuse("--webhook needs a Telegram channel in MUSTER_CHANNELS")
         if not settings.webhook_url:
             return _refuse("--webhook needs MUSTER_WEBHOOK_URL (the public HTTPS address)")
         if settings.webhook_secret is None:
@@ -82,12 +118,19 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     role = getattr(args, "role", "all")
     if role != "all" and settings.is_sqlite:
-        t = Catalog(settings.locales_dir, settings.default_locale).translator(None, settings.tz)
+        catalog = Catalog(settings.locales_dir, settings.default_locale)
+        t = catalog.text_translator(None, settings.tz)
         print(f"muster: {t('run-role-sqlite')}", file=sys.stderr)
         return 2
 
     app = await App.open(settings)  # refuses an old schema: "run `muster db upgrade`"
-    channel = adapter_class(channel_name)(settings, app.conversation())
+    channel = adapter_class(telegram)(settings, app.conversation()) if telegram else None
+    server: WebServer | None = None
+    if role in ("all", "web"):  # a worker receives nothing and serves no page
+        server = WebServer(settings.web_listen)
+        server.mount("console", console_routes(app))
+        if args.webhook and channel is not None:
+            server.mount("telegram", sub_app(channel.webhook_app()))
     jobs: Jobs | None = None
     sender: asyncio.Task[None] | None = None
     if role in ("all", "worker"):
@@ -98,38 +141,62 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"muster: {exc}", file=sys.stderr)
             return 1
         # the one delivery path: reminders, digests, notices, hotline replies
-        sender = asyncio.create_task(run_sender(app, [channel]), name="outbox-sender")
+        sender = asyncio.create_task(
+            run_sender(app, [channel] if channel else []), name="outbox-sender"
+        )
     if role != "all":
-        print(app.translator()("run-role-started", role=role), flush=True)
+        print(app.text_translator()("run-role-started", role=role), flush=True)
     try:
+        if server is not None:
+            try:
+                await server.start()  # with --webhook: calls setWebhook
+            except OSError as exc:  # the port is taken, or not ours to bind
+                print(f"muster: cannot listen on {settings.web_listen}: {exc}", file=sys.stderr)
+                return 1
+            print(f"muster: console on http://{settings.web_listen}/console/", flush=True)
         if role == "worker":  # sends through the adapter, takes no updates
-            await channel._until_signal(asyncio.Event(), handle_signals=True)  # noqa: SLF001
-        elif args.webhook:
+            await until_signal()
+        elif args.webhook and telegram is not None:
             print(
-                f"muster: webhook server on {settings.webhook_listen} "
-                f"for {settings.webhook_url} ({LIBRARIES[channel_name]}); Ctrl+C stops",
+                f"muster: webhook server on {settings.web_listen} "
+                f"for {settings.webhook_url} ({LIBRARIES[telegram]}); Ctrl+C stops",
                 flush=True,
             )
-            try:
-                await channel.run_webhook()
-            except OSError as exc:  # the port is taken, or not ours to bind
-                print(
-                    f"muster: cannot listen on {settings.webhook_listen}: {exc}", file=sys.stderr
-                )
-                return 1
-        else:
-            print(f"muster: long polling ({LIBRARIES[channel_name]}); Ctrl+C stops", flush=True)
+            await until_signal()
+        elif channel is not None and telegram is not None:
+            print(f"muster: long polling ({LIBRARIES[telegram]}); Ctrl+C stops", flush=True)
             await channel.run_polling()
+        else:
+            print("muster: no Telegram channel; web server only; Ctrl+C stops", flush=True)
+            await until_signal()
     except ChannelError as exc:
         print(f"muster: cannot start the bot: {exc.reason}", file=sys.stderr)
         return 1
     finally:
+        if server is not None:
+            await server.stop()  # lets running requests (and webhook updates) finish
         if jobs is not None:
             await jobs.stop()
         if sender is not None:
             sender.cancel()  # calls in flight finish, rows not started are released
             with contextlib.suppress(asyncio.CancelledError):
                 await sender
-        await channel.close()  # a late send may have reopened the HTTP client
+        if channel is not None:
+            if args.webhook and server is not None:
+                await channel._after_webhook()  # the adapter's own webhook teardown
+            await channel.close()  # a late send may have reopened the HTTP client
         await app.close()  # only after the sender has stopped
     return 0
+
+
+async def until_signal() -> None:
+    """Wait for SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

@@ -14,6 +14,7 @@ from bot.kinds import register_kind
 from bot.notify import Notifier
 from bot.services.base import Service
 from bot.services.checkins import CheckinService
+from bot.services.console import ConsoleService
 from bot.services.escalations import EscalationService
 from bot.services.hotline import HotlineService
 from bot.services.notices import NoticeService
@@ -24,6 +25,7 @@ from bot.services.registration import RegistrationService
 from bot.services.roster import RosterService
 from bot.services.tasks import KindService, TaskService
 from bot.services.training import TrainingService
+from bot.services.web_auth import WebAuthService
 
 S = TypeVar("S", bound=Service)
 K = TypeVar("K", bound=KindService)
@@ -131,3 +133,11 @@ class Services:
     @cached_property
     def roster(self) -> RosterService:
         return self._build(RosterService)
+
+    @cached_property
+    def console(self) -> ConsoleService:
+        return self._build(ConsoleService)
+
+    @cached_property
+    def web_auth(self) -> WebAuthService:
+        return self._build(WebAuthService, notifier=self.notifier)

@@ -80,7 +80,7 @@ class Deployment:
         if REDIS_URL:
             env["MUSTER_REDIS_URL"] = REDIS_URL
         if port is not None:
-            env["MUSTER_WEBHOOK_LISTEN"] = f"127.0.0.1:{port}"
+            env["MUSTER_WEB_LISTEN"] = f"127.0.0.1:{port}"
         return env
 
     async def _spawn(self, *args: str, port: int | None = None) -> asyncio.subprocess.Process:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -48,6 +49,7 @@ async def test_muster_run_answers_and_stops_on_sigterm(
         MUSTER_TELEGRAM_TOKEN=TOKEN,
         MUSTER_TELEGRAM_API_URL=emulator.url,
         PYTHONPATH=str(ROOT),
+        MUSTER_WEB_LISTEN=f"127.0.0.1:{free_port()}",  # the console's server: not 8080
     )
     if env_channel is not None:
         env["MUSTER_CHANNEL"] = env_channel
@@ -74,3 +76,10 @@ async def test_muster_run_answers_and_stops_on_sigterm(
         out, err = await asyncio.wait_for(proc.communicate(), 20)
     assert proc.returncode == 0, err.decode()
     assert f"long polling ({library})" in out.decode()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port

@@ -1,0 +1,52 @@
+"""`muster login-link EMPLOYEE_NO`: a one-time login URL for the office console."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.actor import Actor
+from bot.app import App
+from bot.cli.common import fail, translator
+from bot.config import Settings
+from bot.errors import DomainError
+from bot.services.web_auth import LINK_TTL
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    link = sub.add_parser(
+        "login-link",
+        help="print a one-time login URL for the web console (10 minutes, single use)",
+    )
+    link.add_argument("employee_no")
+    link.add_argument("--lang", choices=("zh_CN", "en"), default=None)
+    link.set_defaults(func=cmd_login_link)
+
+
+def console_url(settings: Settings) -> str:
+    """Where the console is reached: MUSTER_WEB_URL, else the listening address."""
+    base = settings.web_url or f"http://{settings.web_listen}"
+    return base.rstrip("/") + "/console"
+
+
+async def login_link(app: App, employee_no: str, *, actor: Actor) -> str:
+    """Issue a login link's token and return the whole URL."""
+    async with app.unit_of_work() as svc:
+        token = await svc.web_auth.issue_link(actor, employee_no)
+    return f"{console_url(app.settings)}/login/link?token={token}"
+
+
+async def cmd_login_link(args: argparse.Namespace, settings: Settings) -> int:
+    """Print a one-time console login URL for a person with a console role."""
+    t = translator(settings, args.lang)
+    app = await App.open(settings)
+    try:
+        url = await login_link(app, args.employee_no, actor=Actor.cli("cli:login-link"))
+    except DomainError as exc:
+        return fail(t, exc)
+    finally:
+        await app.close()
+    print(t("web-cli-login-link", minutes=int(LINK_TTL.total_seconds() // 60)))
+    print(url)
+    sys.stdout.flush()
+    return 0
