@@ -29,14 +29,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actor import Actor
 from bot.app import App
 from bot.cli import main
+from bot.clock import FrozenClock
+from bot.config import Settings
 from bot.conversation import Conversation, NotHandled
 from bot.core import Incoming, Kind, Reply
 from bot.services.checkins import Week
 from scheduled import jobs as jobs_mod
 from scheduled.checkins import open_week
 from storage import audit
+from storage.db import make_engine
 from storage.models import (
     Assignment,
+    Base,
     Campaign,
     Person,
     ProcessedUpdate,
@@ -319,16 +323,26 @@ async def _lease_held_by(app: App, holder: str) -> None:
         await s.commit()
 
 
-@pytest.mark.sqlite_only  # the lease row is SQLite's; PostgreSQL uses an advisory lock
-async def test_sqlite_restart_after_kill_9_starts_at_once(app: App) -> None:
+@pytest.fixture
+async def sqlite_app(tmp_path: Path, settings: Settings, clock: FrozenClock) -> AsyncIterator[App]:
+    """An app on SQLite only: the lease row is SQLite's (PostgreSQL: an advisory lock)."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'lease.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    yield App(settings, engine, clock)
+    await engine.dispose()
+
+
+async def test_sqlite_restart_after_kill_9_starts_at_once(sqlite_app: App) -> None:
+    app = sqlite_app
     # the killed process's lease is still fresh, but its PID is gone
     await _lease_held_by(app, f"{socket.gethostname()}:{await _dead_pid()}")
     jobs = await jobs_mod.start_jobs(app)
     await jobs.stop()
 
 
-@pytest.mark.sqlite_only  # the lease row is SQLite's; PostgreSQL uses an advisory lock
-async def test_sqlite_second_live_process_is_refused(app: App) -> None:
+async def test_sqlite_second_live_process_is_refused(sqlite_app: App) -> None:
+    app = sqlite_app
     await _lease_held_by(app, f"{socket.gethostname()}:{os.getppid()}")  # alive
     with pytest.raises(jobs_mod.SecondProcess, match="SQLite supports one process"):
         await jobs_mod.start_jobs(app)
