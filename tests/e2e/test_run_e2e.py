@@ -68,7 +68,8 @@ async def test_muster_run_answers_and_stops_on_sigterm(
         async with aiohttp.ClientSession() as http:
             stranger = EmulatorUser(http, emulator.url, TOKEN, "路人")
             await stranger.send("/start")
-            reply = await stranger.read_one(timeout=60)  # the process imports its library first (slow on a loaded machine)
+            # the process imports its library first (30 s seen on a loaded machine)
+            reply = await stranger.read_one(timeout=60)
             assert "请输入政治处发给您的邀请码" in reply.text
     finally:
         if proc.returncode is None:
