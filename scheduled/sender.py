@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Update, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.base import Channel, ChannelError, Rejected, RetryAfter, Unreachable
+from bot.channels.base import Channel, ChannelError, Deferred, Rejected, RetryAfter, Unreachable
 from bot.clock import Clock
 from bot.config import Settings
 from bot.core import Button, Reply
@@ -470,6 +470,9 @@ class OutboxSender:
         except RetryAfter as exc:
             log.warning("outbox %s: 429, pausing all sending for %s s", row.id, exc.retry_after)
             self._pause(exc.retry_after)
+            await self._back_to_pending(row, exc.retry_after, exc.reason, attempt=False)
+            self._count(report, "throttled")
+        except Deferred as exc:  # this recipient's limit (WeCom: 30/min): only its row waits
             await self._back_to_pending(row, exc.retry_after, exc.reason, attempt=False)
             self._count(report, "throttled")
         except Unreachable as exc:
