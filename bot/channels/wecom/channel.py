@@ -183,10 +183,11 @@ class WecomChannel:
                 await session.commit()
 
     async def _recover(self, *, at_start: bool) -> None:
-        older = None
-        if not self.settings.is_sqlite or not at_start:
-            older = self.clock.now() - inbox.LEASE
         async with self.sessionmaker() as session:
+            older = None
+            if session.get_bind().dialect.name == "postgresql" or not at_start:
+                # Other processes may be handling rows right now: take only abandoned ones.
+                older = self.clock.now() - inbox.LEASE
             count = await inbox.recover(session, older_than=older)
             await session.commit()
         if count:
