@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base
@@ -54,5 +55,8 @@ class WecomCard(Base):
     userid: Mapped[str] = mapped_column(String(64))
     msgid: Mapped[str | None] = mapped_column(String(128))
     response_code: Mapped[str | None] = mapped_column(String(600))
+    # What the card shows, so a "more" button can page through more than 6 buttons
+    body: Mapped[str | None] = mapped_column(Text)
+    buttons: Mapped[list[Any] | None] = mapped_column(JSON)  # [[label, action], ...]
     sent_at: Mapped[datetime]
     updated_at: Mapped[datetime | None]

@@ -94,12 +94,37 @@ async def remember_card(
     userid: str,
     msgid: str | None,
     response_code: str | None,
+    body: str,
+    buttons: list[list[str]],
     now: datetime,
 ) -> None:
     session.add(
         WecomCard(
-            task_id=task_id, userid=userid, msgid=msgid, response_code=response_code, sent_at=now
+            task_id=task_id,
+            userid=userid,
+            msgid=msgid,
+            response_code=response_code,
+            body=body,
+            buttons=buttons,
+            sent_at=now,
         )
+    )
+
+
+async def card(session: AsyncSession, task_id: str, userid: str) -> WecomCard | None:
+    row = await session.get(WecomCard, task_id)
+    return row if row is not None and row.userid == userid else None
+
+
+async def set_card_content(
+    session: AsyncSession, task_id: str, *, body: str, buttons: list[list[str]], now: datetime
+) -> None:
+    """An edit replaced what the card shows."""
+    await session.execute(
+        update(WecomCard)
+        .where(WecomCard.task_id == task_id)
+        .values(body=body, buttons=buttons, updated_at=now)
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -35,6 +35,7 @@ from scheduled.jobs import run_tick
 from scheduled.sender import run_sender
 from storage.db import make_engine, upgrade
 from tests.e2e.client import EmulatorUser
+from tests.e2e.wecom_harness import wecom_bot
 from tests.factories import make_force
 
 HERE = Path(__file__).resolve().parent
@@ -112,6 +113,14 @@ class RunningBot:
     emulator: Emulator
     http: aiohttp.ClientSession
     clock: ShiftedClock
+    # What differs between channels, for scenarios that run on all of them:
+    channel_name = "telegram"  # ChannelAccount.channel
+    markup = "HTML"  # the parse mode messages arrive with
+    answers_buttons = True  # a press gets an answer (spinner stopped, toast)
+
+    def shown(self, html: str) -> str:
+        """What the person sees of the bot's `html` (Telegram renders it)."""
+        return html
 
     async def tick(self) -> TickReport:
         """One round of the deadline engine at the bot's clock; the sender
@@ -129,12 +138,18 @@ class RunningBot:
         return issued.code
 
 
-@pytest.fixture(params=list(ADAPTERS))
+@pytest.fixture(params=[*ADAPTERS, "wecom"])
 async def bot(
     request: pytest.FixtureRequest, emulator: Emulator, tmp_path: Path
 ) -> AsyncIterator[RunningBot]:
     """The real bot, long polling the emulator, on a freshly migrated SQLite database;
-    once on each adapter (MUSTER_CHANNEL=aiogram, then ptb)."""
+    once on each adapter (MUSTER_CHANNEL=aiogram, then ptb), then over WeCom against the
+    fake WeCom server (tests/e2e/wecom_harness.py). A test marked
+    `@pytest.mark.telegram_only(reason)` asserts what only Telegram shows (HTML parse
+    mode, button answers, Telegram user ids) and skips the WeCom run."""
+    marker = request.node.get_closest_marker("telegram_only")
+    if request.param == "wecom" and marker is not None:
+        pytest.skip(f"Telegram only: {marker.args[0] if marker.args else ''}")
     url = f"sqlite+aiosqlite:///{tmp_path / 'muster.db'}"
     engine = make_engine(url)
     try:
@@ -152,6 +167,13 @@ async def bot(
     app = await App.open(settings, clock=clock)
     async with app.unit_of_work() as svc:
         await make_force(svc.session, app.clock)
+    if request.param == "wecom":
+        try:
+            async with wecom_bot(app) as over_wecom:
+                yield over_wecom  # type: ignore[misc]  # RunningBot's API, over WeCom
+        finally:
+            await app.close()
+        return
     channel = ADAPTERS[request.param](settings, app.conversation())
     polling = asyncio.create_task(channel.run_polling(handle_signals=False))
     sender = asyncio.create_task(run_sender(app, [channel]))  # as `muster run` does

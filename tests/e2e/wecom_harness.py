@@ -19,13 +19,18 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bot.actor import Actor
 from bot.app import App
+from bot.channels.wecom import markup
 from bot.channels.wecom.channel import WecomChannel
 from bot.channels.wecom.limits import LocalMemberLimits, MemberLimits
 from bot.channels.wecom.routes import PATH, wecom_routes
 from bot.config import Settings
+from scheduled.deadlines import TickReport
+from scheduled.jobs import run_tick
 from scheduled.sender import run_sender
 from tests.e2e import wecom_fake as fk
+from tests.e2e.wecom_client import WecomChatUser
 from tests.e2e.wecom_fake import FakeWecom, WecomUser
 
 
@@ -149,3 +154,45 @@ async def running(
         await muster_server.close()
         await fake_server.close()
         await channel.close()
+
+
+class WecomBot:
+    """The `bot` fixture's object over WeCom: the same API as conftest's RunningBot."""
+
+    def __init__(self, harness: Harness) -> None:
+        self.harness = harness
+        self.app = harness.app
+        self.channel = harness.channel
+        self.clock = harness.app.clock
+        self.fake = harness.fake
+
+    channel_name = "wecom"
+    markup = None  # WeCom text has no parse mode: tags are dropped, entities unescaped
+    answers_buttons = False  # no toast, no spinner to stop
+
+    def shown(self, html: str) -> str:
+        """What the member sees of the bot's `html`."""
+        return markup.to_text(html)
+
+    async def tick(self) -> TickReport:
+        return await run_tick(self.app)
+
+    def user(self, first_name: str = "张三", **_telegram_only: str) -> WecomChatUser:
+        """A new member of the corp opening the app (WeCom knows no language code)."""
+        del first_name  # WeCom sends no display name with a message
+        return WecomChatUser(self.harness.user())
+
+    async def issue_code(self, employee_no: str) -> str:
+        async with self.app.unit_of_work() as svc:
+            [issued] = await svc.registration.issue_codes(Actor.cli(), employee_no=employee_no)
+        return issued.code
+
+
+@asynccontextmanager
+async def wecom_bot(app: App) -> AsyncIterator[WecomBot]:
+    """Muster over WeCom as it runs for real: routes, inbox worker and outbox sender, on
+    real time (the app's clock); fails the test if WeCom dropped a message (a limit)."""
+    async with running(app, sender=True, now=lambda: app.clock.now().timestamp()) as h:
+        await asyncio.wait_for(h.channel.started.wait(), 10)
+        yield WecomBot(h)
+        assert h.fake.drops == [], f"WeCom dropped messages over its limits: {h.fake.drops}"

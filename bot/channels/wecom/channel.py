@@ -9,10 +9,12 @@ handling and marking them done; the same edge as the outbox's in-flight rows).
 
 Sending (the Channel protocol the outbox sender uses, and the worker's direct replies):
 - text: Telegram-HTML -> WeCom text (bot.channels.wecom.markup), split at 2,048 bytes;
-- buttons: `template_card` of type `button_interaction`, 6 buttons a card; the card's task
+- buttons: `template_card` of type `button_interaction` (more than 6: 5 and a "⋯ 1/2"
+  button that pages them in the same card, handled here without a turn); the card's task
   id is the message id the rest of Muster sees (an outbox edit, a pressed message's ref);
-- edit after a press: `update_template_card` with the click's response code: a reply with
-  buttons replaces the card; one without turns the buttons into the outcome's text;
+- edit after a press: `update_template_card` with the click's response code replaces the
+  card's text and buttons; a reply without buttons keeps one "✓" button (a card cannot have
+  none; pressing it greys it); a text too long for a card closes the card and comes anew;
 - documents: media/upload, then a `file` message.
 Every message to a member reserves a slot of the member's limits first (30/min, 1,000/h):
 a direct reply waits for it; an outbox row is handed back (Deferred) so other chats go on.
@@ -52,9 +54,7 @@ POLL_INTERVAL = 1.0  # seconds between looks at the inbox when no callback wakes
 BATCH = 50  # inbox rows claimed at a time
 MAX_DIRECT_WAIT = 3600.0  # a direct reply waits for its member's slot at most this long
 ERROR_PAUSE = 5.0
-DONE_MARK = "✓"  # the buttons of a card whose outcome is too long to show on them
-MORE_BUTTONS = "⋯"  # body of the extra cards of a reply with more than 6 buttons
-REPLACE_LIMIT = 20  # characters of an outcome shown in place of the buttons
+DONE_MARK = "✓"  # the one button of a card edited to show an outcome without buttons
 
 REQUIRED = ("wecom_corp_id", "wecom_agent_id", "wecom_secret", "wecom_token", "wecom_aes_key")
 
@@ -213,6 +213,20 @@ class WecomChannel:
                 account.external_user_id,
                 bound.employee_no,
             )
+        if event.event_key.startswith(markup.MORE_PREFIX) and event.task_id:
+            await self._turn_page(event)
+            return
+        if event.event_key == markup.NOOP and event.task_id and event.response_code:
+            with contextlib.suppress(Rejected):  # the "✓" of an outcome: grey it, no turn
+                await self.api.update_card(
+                    {
+                        "userids": [event.from_user],
+                        "response_code": event.response_code,
+                        "button": {"replace_name": DONE_MARK},
+                    }
+                )
+            await self._consumed(event.task_id, event.from_user)
+            return
         incoming: Incoming | None = event.incoming()
         if incoming is None:
             if not event.is_unsupported:
@@ -284,8 +298,8 @@ class WecomChannel:
                     await self._send_text(chat_id, part)
             await slot()
             return await self._send_file(chat_id, reply.document)
-        chunks = markup.card_chunks(reply.buttons)
-        if not chunks:
+        buttons = markup.flat(reply.buttons)
+        if not buttons:
             parts = markup.split_bytes(markup.to_text(reply.text)) if reply.text else []
             if not parts:
                 raise Rejected("nothing to send: a reply with no text and no document")
@@ -299,49 +313,72 @@ class WecomChannel:
         for part in lead:  # too long for a card: the beginning goes as text before it
             await slot()
             await self._send_text(chat_id, part)
-        sent = ""
-        for i, buttons in enumerate(chunks):
-            await slot()
-            sent = await self._send_card(chat_id, last if i == 0 else MORE_BUTTONS, buttons)
-        return sent
+        await slot()
+        return await self._send_card(chat_id, last, buttons)
 
     async def _edit(self, chat_id: str, message_id: str, reply: Reply, *, wait: bool) -> str:
         async with self.sessionmaker() as session:
             code = await inbox.card_code(session, message_id, chat_id)
-        chunks = markup.card_chunks(reply.buttons)
+        buttons = markup.flat(reply.buttons)
         body = markup.plain(reply.text)
         if code is None or reply.document is not None or not reply.text:
             return await self._send(chat_id, reply, wait=wait)
-        fits = markup.nbytes(body) <= markup.CARD_TEXT_LIMIT
-        outcome = body.strip()
-        short = not chunks and len(outcome) <= REPLACE_LIMIT and "\n" not in outcome
+        if markup.nbytes(body) > markup.CARD_TEXT_LIMIT:
+            # Too long for the card: its buttons become a mark, the text comes anew.
+            return await self._close_card(chat_id, message_id, code, reply, wait=wait)
+        # A card cannot lose all its buttons and keep a new text: an edit without buttons
+        # shows the outcome in place with one "✓" button (pressing it greys it).
+        shown = buttons or [Button(DONE_MARK, markup.NOOP)]
         try:
-            if len(chunks) == 1 and fits:
-                await self.api.update_card(
-                    {
-                        "userids": [chat_id],
-                        "response_code": code,
-                        "template_card": _card(message_id, body, chunks[0]),
-                    }
-                )
-                await self._consumed(message_id, chat_id)
-                return message_id
-            # The buttons become the outcome's text (or a mark, and the text comes anew).
-            await self.api.update_card(
-                {
-                    "userids": [chat_id],
-                    "response_code": code,
-                    "button": {"replace_name": outcome if short else DONE_MARK},
-                }
-            )
-            await self._consumed(message_id, chat_id)
+            await self._update_card(chat_id, message_id, code, body, shown, 0)
         except Rejected as exc:  # the code expired (72 h) or was used: show it anew
             log.info("wecom: cannot update card %s (%s): sending anew", message_id, exc.reason)
             await self._consumed(message_id, chat_id)
             return await self._send(chat_id, reply, wait=wait)
-        if short:
-            return message_id
+        return message_id
+
+    async def _close_card(
+        self, chat_id: str, message_id: str, code: str, reply: Reply, *, wait: bool
+    ) -> str:
+        with contextlib.suppress(Rejected):
+            await self.api.update_card(
+                {
+                    "userids": [chat_id],
+                    "response_code": code,
+                    "button": {"replace_name": DONE_MARK},
+                }
+            )
+        await self._consumed(message_id, chat_id)
         return await self._send(chat_id, reply, wait=wait)
+
+    async def _update_card(
+        self, userid: str, task_id: str, code: str, body: str, buttons: list[Button], page: int
+    ) -> None:
+        await self.api.update_card(
+            {
+                "userids": [userid],
+                "response_code": code,
+                "template_card": _card(task_id, body, markup.card_page(buttons, page)),
+            }
+        )
+        async with self.sessionmaker() as session:
+            await inbox.set_card_code(session, task_id, userid, None, now=self.clock.now())
+            await inbox.set_card_content(
+                session, task_id, body=body, buttons=_stored(buttons), now=self.clock.now()
+            )
+            await session.commit()
+
+    async def _turn_page(self, event: WecomEvent) -> None:
+        """A "more" button: the same card shows its next buttons (no conversation turn)."""
+        async with self.sessionmaker() as session:
+            card = await inbox.card(session, event.task_id, event.from_user)
+        if card is None or not card.buttons or not event.response_code:
+            return
+        page = int(event.event_key.removeprefix(markup.MORE_PREFIX) or 0)
+        buttons = [Button(label, action) for label, action in card.buttons]
+        await self._update_card(
+            event.from_user, event.task_id, event.response_code, card.body or "", buttons, page
+        )
 
     async def _consumed(self, task_id: str, userid: str) -> None:
         async with self.sessionmaker() as session:
@@ -369,7 +406,7 @@ class WecomChannel:
             {
                 "touser": userid,
                 "msgtype": "template_card",
-                "template_card": _card(task_id, body, buttons),
+                "template_card": _card(task_id, body, markup.card_page(buttons, 0)),
             }
         )
         async with self.sessionmaker() as session:
@@ -379,10 +416,16 @@ class WecomChannel:
                 userid=userid,
                 msgid=str(answer.get("msgid") or "") or None,
                 response_code=answer.get("response_code"),
+                body=body,
+                buttons=_stored(buttons),
                 now=self.clock.now(),
             )
             await session.commit()
         return task_id
+
+
+def _stored(buttons: list[Button]) -> list[list[str]]:
+    return [[b.label, b.action] for b in buttons]
 
 
 def _card(task_id: str, body: str, buttons: list[Button]) -> dict[str, Any]:

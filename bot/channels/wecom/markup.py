@@ -4,21 +4,24 @@ WeCom text keeps `<a href>` links and nothing else, so other tags are dropped an
 entities unescaped. A text message holds at most 2,048 bytes: longer texts are split at
 paragraph boundaries (then lines, then hard cuts). A `button_interaction` card holds at
 most 6 buttons of a few characters each: longer labels are shortened on the button and
-written out in full in the card's body.
+written out in full in the card's body; more than 6 buttons are paged (5 and a "⋯ 1/2"
+button that shows the next 5 in the same card).
 """
 
 from __future__ import annotations
 
 import html
+import re
 from html.parser import HTMLParser
 
 from bot.core import Button
 
 TEXT_LIMIT = 2048  # bytes of a text message's content
-CARD_TEXT_LIMIT = 1000  # bytes of a card's sub_title_text that we use for the body
+CARD_TEXT_LIMIT = 2048  # bytes of a card body: as a text message (WeCom only "suggests" less)
 BUTTONS_PER_CARD = 6
 LABEL_LIMIT = 10  # characters WeCom shows on a button ("建议不超过10个字")
 KEY_LIMIT = 1024  # bytes of a button's key
+_LINK_TAG = re.compile(r"<(?=\s*/?\s*a\b)", re.IGNORECASE)
 
 
 class _ToWecom(HTMLParser):
@@ -39,7 +42,9 @@ class _ToWecom(HTMLParser):
             self.out.append("</a>")
 
     def handle_data(self, data: str) -> None:
-        self.out.append(data)
+        # Text the bot escaped (a name, a question someone typed) must not become a link:
+        # WeCom would render a literal "<a href>" in it. A full-width "＜" reads the same.
+        self.out.append(_LINK_TAG.sub("＜", data) if self.links else data)
 
 
 def to_text(markup: str) -> str:
@@ -119,10 +124,27 @@ def shorten(label: str, limit: int = LABEL_LIMIT) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
-def card_chunks(rows: list[list[Button]]) -> list[list[Button]]:
-    """The reply's buttons in order, in groups of at most 6 (one card each)."""
-    flat = [b for row in rows for b in row]
-    return [flat[i : i + BUTTONS_PER_CARD] for i in range(0, len(flat), BUTTONS_PER_CARD)]
+NOOP = "wecom:ok"  # the "✓" button of an outcome: the channel greys it, no conversation turn
+MORE_PREFIX = "wecom:more:"  # a "more" button's key: the channel pages the card itself
+MORE_LABEL = "⋯ {page}/{pages}"
+
+
+def card_page(buttons: list[Button], page: int) -> list[Button]:
+    """The buttons card page `page` (0-based) shows: all of them when they fit in 6, else
+    5 and a "more" button that turns to the next page (after the last: the first)."""
+    if len(buttons) <= BUTTONS_PER_CARD:
+        return buttons
+    per = BUTTONS_PER_CARD - 1
+    pages = -(-len(buttons) // per)
+    page %= pages
+    more = Button(
+        MORE_LABEL.format(page=page + 1, pages=pages), f"{MORE_PREFIX}{(page + 1) % pages}"
+    )
+    return [*buttons[page * per : (page + 1) * per], more]
+
+
+def flat(rows: list[list[Button]]) -> list[Button]:
+    return [b for row in rows for b in row]
 
 
 def card_body(text: str, buttons: list[Button]) -> str:

@@ -52,6 +52,8 @@ def upgrade() -> None:
         sa.Column("userid", sa.String(length=64), nullable=False),
         sa.Column("msgid", sa.String(length=128), nullable=True),
         sa.Column("response_code", sa.String(length=600), nullable=True),
+        sa.Column("body", sa.Text(), nullable=True),
+        sa.Column("buttons", sa.JSON(), nullable=True),
         sa.Column("sent_at", UTC, nullable=False),
         sa.Column("updated_at", UTC, nullable=True),
         sa.PrimaryKeyConstraint("task_id", name=op.f("pk_wecom_card")),
