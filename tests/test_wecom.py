@@ -3,18 +3,24 @@ the durable inbox, sending through the fake WeCom server (tests/e2e/wecom_fake.p
 
 from __future__ import annotations
 
+import argparse
 import base64
+import csv
 import logging
+from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from bot.actor import Actor
 from bot.app import App
 from bot.channels.base import Deferred, RetryAfter, Unreachable
 from bot.channels.wecom import markup
 from bot.channels.wecom.api import WecomApi, WecomConfigError
 from bot.channels.wecom.crypto import CryptoError, WecomCrypto, signature
 from bot.channels.wecom.limits import LocalMemberLimits
+from bot.cli.doctor import cmd_doctor
 from bot.config import ConfigError, load_settings
 from bot.core import Button, Reply
 from scheduled.sender import OutboxSender
@@ -305,8 +311,15 @@ async def test_button_press_updates_the_card_with_its_response_code(app: App) ->
         await h.settle()
         updates = [c for c in h.fake.calls if c[0] == "message/update_template_card"]
         assert len(updates) == 1
-        assert picker.updated and picker.buttons == []  # no pressable language buttons left
-        assert any("English" in m.text for m in h.fake.messages["zhangsan"][1:])
+        # The picker now says what happened, in place; its one button is a harmless mark.
+        assert picker.updated and picker.text == "Language set to English."
+        assert [b["text"] for b in picker.buttons] == ["✓"]
+        menu = h.fake.messages["zhangsan"][-1]
+        assert menu.text.startswith("Main menu")
+        await alice.click_card(picker, picker.buttons[0]["key"])
+        await h.settle()
+        assert (picker.buttons, picker.replaced_with) == ([], "✓")  # greyed, no turn
+        assert h.fake.messages["zhangsan"][-1] is menu
 
 
 # --- sending ---------------------------------------------------------------------------------
@@ -426,3 +439,66 @@ async def test_outbox_81013_marks_unreachable_and_tells_the_mentor(app: App) -> 
             account = await repo.active_account(session, "wecom", "zhangsan")
             assert account is not None and account.reachable is False
         assert any("张三" in m.text for m in h.fake.messages["mentor1"][-1:])
+
+
+# --- roster column and muster doctor ---------------------------------------------------------
+
+
+def _roster(tmp_path: Path, rows: list[list[str]]) -> Path:
+    path = tmp_path / "roster.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["单位", "工号", "姓名", "性别", "年龄", "角色", "企业微信账号"])
+        writer.writerows(rows)
+    return path
+
+
+@pytest.mark.usefixtures("db_kind")
+async def test_roster_column_sets_the_userid_and_refuses_duplicates(
+    app: App, tmp_path: Path
+) -> None:
+    good = _roster(
+        tmp_path,
+        [
+            ["城关派出所", "W1", "王一", "男", "30", "辅警", "wangyi"],
+            ["城关派出所", "W2", "王二", "女", "31", "辅警", ""],
+        ],
+    )
+    async with app.unit_of_work() as svc:
+        report = await svc.roster.import_file(Actor.cli("test"), good)
+    assert report.errors == []
+    async with app.sessionmaker() as session:
+        one = await repo.person_by_employee_no(session, "W1")
+        two = await repo.person_by_employee_no(session, "W2")
+        assert one is not None and two is not None
+        assert (one.wecom_userid, two.wecom_userid) == ("wangyi", None)
+    dup = _roster(
+        tmp_path,
+        [
+            ["城关派出所", "W1", "王一", "男", "30", "辅警", "wangyi"],
+            ["城关派出所", "W2", "王二", "女", "31", "辅警", "wangyi"],
+        ],
+    )
+    async with app.unit_of_work() as svc:
+        report = await svc.roster.import_file(Actor.cli("test"), dup)
+    assert [(p.row, p.key) for p in report.errors] == [(3, "roster-duplicate-wecom-userid")]
+
+
+@pytest.mark.usefixtures("db_kind")
+async def test_doctor_names_the_untrusted_ip_and_a_wrong_secret(
+    app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = argparse.Namespace(lang=None)
+    async with running(app, worker=False) as h:
+        assert await cmd_doctor(args, h.app.settings) == 0
+        assert "✔ WeCom：已获取 access_token，应用「辅警履职助手」" in capsys.readouterr().out
+        h.fake.fail_next("agent/get", 60020)
+        assert await cmd_doctor(args, h.app.settings) == 1
+        out = capsys.readouterr().out
+        assert "✘ WeCom：配置错误：本服务器的 IP 不在应用的企业可信 IP 中（errcode 60020）" in out
+        wrong = h.app.settings.model_copy(update={"wecom_secret": SecretStr("nope")})
+        assert await cmd_doctor(argparse.Namespace(lang="en"), wrong) == 1
+        assert "MUSTER_WECOM_SECRET" in capsys.readouterr().out
+        partial = h.app.settings.model_copy(update={"wecom_token": None})
+        assert await cmd_doctor(args, partial) == 1
+        assert "MUSTER_WECOM_TOKEN" in capsys.readouterr().out

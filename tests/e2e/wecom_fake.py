@@ -9,6 +9,7 @@ The server (aiohttp) answers what Muster calls:
 - POST /cgi-bin/message/update_template_card -> checks the response code (issued, unused,
   less than 72 h old), then replaces the card or turns its buttons into `replace_name`.
 - POST /cgi-bin/media/upload -> media_id.
+- GET  /cgi-bin/agent/get?agentid= -> the app's name (muster doctor's check).
 Per member: at most 30 messages a minute and 1,000 an hour reach the person (fixed windows
 on the fake's clock); WeCom drops the rest without an error, so the fake answers errcode 0
 too and records the drop in `drops` (tests assert it stays empty).
@@ -119,6 +120,7 @@ class FakeWecom:
         app.router.add_post("/cgi-bin/message/send", self._send)
         app.router.add_post("/cgi-bin/message/update_template_card", self._update)
         app.router.add_post("/cgi-bin/media/upload", self._upload)
+        app.router.add_get("/cgi-bin/agent/get", self._agent)
         return app
 
     def issue_code(self, userid: str, task_id: str) -> str:
@@ -239,6 +241,17 @@ class FakeWecom:
                 message.buttons = []
                 message.replaced_with = body["button"]["replace_name"]
         return web.json_response({"errcode": 0, "errmsg": "ok", "invaliduser": []})
+
+    async def _agent(self, request: web.Request) -> web.Response:
+        if (bad := self._check_token(request)) is not None:
+            return web.json_response(bad)
+        if (bad := self._injected("agent/get")) is not None:
+            return web.json_response(bad)
+        if request.query.get("agentid") != str(self.agent_id):
+            return web.json_response({"errcode": 40056, "errmsg": "invalid agentid"})
+        return web.json_response(
+            {"errcode": 0, "errmsg": "ok", "agentid": self.agent_id, "name": "辅警履职助手"}
+        )
 
     async def _upload(self, request: web.Request) -> web.Response:
         if (bad := self._check_token(request)) is not None:

@@ -42,11 +42,20 @@ BACKOFF = {45009: 60.0, 45033: 5.0}  # call frequency / concurrency over WeCom's
 NOT_VISIBLE = 81013  # user, party and tag all invalid: not in the app's visible range
 UNTRUSTED_IP = 60020  # this server's IP is not among the app's trusted IPs
 BUSY = -1
+BAD_CREDENTIALS = frozenset({40013, 40001, 40091, 41002, 41004})  # corp id / secret wrong
 
 
 class WecomConfigError(TransientError):
     """WeCom refuses the app's configuration (trusted IP, secret...): fix it in the admin
     console; deliveries retry meanwhile."""
+
+
+class WecomUntrustedIp(WecomConfigError):
+    """60020: this server's IP is not among the app's trusted IPs."""
+
+
+class WecomBadCredentials(WecomConfigError):
+    """The corp id or the secret is wrong."""
 
 
 class WecomApi:
@@ -124,9 +133,18 @@ class WecomApi:
 
     # --- the access token ---------------------------------------------------------------------
 
-    async def authenticate(self) -> None:
-        """Fetch a fresh token now (muster doctor): raises what gettoken's answer means."""
-        await self._fetch_token()
+    async def check(self) -> str:
+        """muster doctor: a fresh token (not the shared one), then agent/get, which WeCom
+        refuses with 60020 from an IP the app does not trust. Returns the app's name."""
+        token, _ = await self._fetch_token()
+        answer = await self._request(
+            "GET",
+            "/cgi-bin/agent/get",
+            {"access_token": token, "agentid": str(self.agent_id)},
+            None,
+        )
+        _raise_for(int(answer.get("errcode", 0)), answer, "/cgi-bin/agent/get")
+        return str(answer.get("name", ""))
 
     async def token(self, *, stale: str | None = None) -> str:
         """A valid access token; `stale` is one WeCom just refused."""
@@ -252,13 +270,19 @@ def _raise_for(code: int, answer: dict[str, Any], path: str) -> None:
             "(errcode 60020); add it under 应用管理 > 企业可信IP: %s",
             answer.get("errmsg", ""),
         )
-        raise WecomConfigError(reason)
+        raise WecomUntrustedIp(reason)
     if code == BUSY:
         raise TransientError(reason)
-    if code in (40013, 40001, 40091, 41002, 41004):  # corp id or secret wrong
+    if code in BAD_CREDENTIALS:
         log.error("wecom configuration error: corp id or secret refused: %s", reason)
-        raise WecomConfigError(reason)
+        raise WecomBadCredentials(reason)
     raise Rejected(reason)
 
 
-__all__ = ["ChannelError", "WecomApi", "WecomConfigError"]
+__all__ = [
+    "ChannelError",
+    "WecomApi",
+    "WecomBadCredentials",
+    "WecomConfigError",
+    "WecomUntrustedIp",
+]
