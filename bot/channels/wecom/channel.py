@@ -109,10 +109,14 @@ class WecomChannel:
         self.started = asyncio.Event()
         self._wake = asyncio.Event()
         self._stopping = False
+        self._closed = False
 
     async def close(self) -> None:
+        """Close the HTTP client and the limits' Redis connection (once)."""
         await self.api.close()
-        await self.limits.close()
+        if not self._closed:
+            self._closed = True
+            await self.limits.close()
 
     # --- receiving: the inbox ------------------------------------------------------------
 
