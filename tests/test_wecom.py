@@ -7,6 +7,8 @@ import argparse
 import base64
 import csv
 import logging
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,7 @@ from bot.channels.base import Deferred, RetryAfter, Unreachable
 from bot.channels.wecom import markup
 from bot.channels.wecom.api import WecomApi, WecomConfigError
 from bot.channels.wecom.crypto import CryptoError, WecomCrypto, signature
-from bot.channels.wecom.limits import LocalMemberLimits
+from bot.channels.wecom.limits import LocalMemberLimits, RedisMemberLimits
 from bot.cli.doctor import cmd_doctor
 from bot.config import ConfigError, load_settings
 from bot.core import Button, Reply
@@ -502,3 +504,58 @@ async def test_doctor_names_the_untrusted_ip_and_a_wrong_secret(
         partial = h.app.settings.model_copy(update={"wecom_token": None})
         assert await cmd_doctor(args, partial) == 1
         assert "MUSTER_WECOM_TOKEN" in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("db_kind")
+async def test_sender_holds_back_only_the_member_over_the_limit(app: App) -> None:
+    now = [0.0]
+    async with running(
+        app, worker=False, monotonic=lambda: now[0], send_per_chat_interval=0.0
+    ) as h:
+        async with app.unit_of_work() as svc:
+            for i, userid in enumerate(["u1"] * 31 + ["u2"]):
+                svc.session.add(
+                    Outbox(
+                        channel="wecom",
+                        chat_id=userid,
+                        priority=5,
+                        kind="test",
+                        text=f"第{i}条",
+                        buttons=[],
+                        dedupe_key=f"lim:{i}",
+                        status=OutboxStatus.PENDING,
+                        attempts=0,
+                        not_before=app.clock.now(),
+                        created_at=app.clock.now(),
+                    )
+                )
+        sender = OutboxSender(
+            app.sessionmaker, {"wecom": h.channel}, clock=app.clock, settings=h.app.settings
+        )
+        report = await sender.drain_once()
+        assert (report.sent, report.throttled) == (31, 1)
+        assert len(h.fake.messages["u1"]) == 30 and len(h.fake.messages["u2"]) == 1
+        assert h.fake.drops == []  # WeCom dropped nothing: Muster never went over
+        async with app.sessionmaker() as session:
+            held = (
+                await session.execute(select(Outbox).where(Outbox.status == OutboxStatus.PENDING))
+            ).scalar_one()
+        assert (held.chat_id, held.attempts, held.text) == ("u1", 0, "第30条")
+        assert "30/min" in (held.error or "")
+
+
+@pytest.mark.skipif(not os.environ.get("MUSTER_TEST_REDIS_URL"), reason="needs Redis")
+async def test_redis_member_limits_are_shared_by_processes() -> None:
+    url = os.environ["MUSTER_TEST_REDIS_URL"]
+    namespace = f"muster-test:wecom:{os.getpid()}:{time.time_ns()}"
+    one = RedisMemberLimits(url, namespace=namespace)
+    two = RedisMemberLimits(url, namespace=namespace)
+    try:
+        for i in range(30):
+            assert await (one if i % 2 else two).reserve("u1") == 0
+        assert 0 < await one.reserve("u1") <= 60
+        assert 0 < await two.reserve("u1") <= 60
+        assert await two.reserve("u2") == 0
+    finally:
+        await one.close()
+        await two.close()
