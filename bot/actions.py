@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 MAX_BYTES = 64
 SEP = ":"
@@ -56,3 +57,103 @@ def decode(token: str) -> Action:
     if len(parts) < 2 or not parts[0] or not parts[1]:
         raise BadAction(f"bad action token {token!r}")
     return Action(parts[0], parts[1], tuple(parts[2:]))
+
+
+class Btn(StrEnum):
+    """Every button route ("feature:verb") in one table, named for what the button does.
+
+    The tokens stay short: Telegram allows 64 bytes of callback data and the arguments
+    (ids, page numbers) follow the route. Handlers register with `@flow.button(Btn.X)`
+    and buttons carry `Btn.X` or `Btn.X.token(*args)`; tests/test_actions.py checks that
+    every route a handler registers is here and every entry here has a handler.
+    """
+
+    # main menu, language, my tasks
+    MENU_HOME = "m:home"
+    MENU_HELP = "m:help"
+    MENU_LANGUAGE = "m:lang"
+    LANGUAGE_SET = "lang:set"
+    TASKS_LIST = "tk:list"
+    # pledges
+    PLEDGE_OPEN = "pl:o"
+    PLEDGE_PAGE = "pl:p"
+    PLEDGE_QUESTION = "pl:q"
+    PLEDGE_AGREE = "pl:a"
+    PLEDGE_CANCEL = "pl:x"
+    OFFICE_PLEDGES = "of:st"
+    OFFICE_PLEDGE_STATUS = "of:pk"
+    # training
+    TRAINING_OPEN = "tr:o"
+    TRAINING_LESSON = "tr:l"
+    TRAINING_START_QUIZ = "tr:q"
+    TRAINING_NEXT_QUESTION = "tr:n"
+    TRAINING_TOGGLE_OPTION = "tr:t"
+    TRAINING_ANSWER = "tr:a"
+    TRAINING_SUBMIT_CHOICES = "tr:s"
+    TRAINING_RESULT = "tr:r"
+    # weekly check-in
+    CHECKIN_OPEN = "ci:o"
+    CHECKIN_MINE = "ci:me"
+    CHECKIN_ALL_FINE = "ci:f"
+    CHECKIN_STEP_BY_STEP = "ci:s"
+    CHECKIN_ANSWER = "ci:a"
+    CHECKIN_SKIP = "ci:k"
+    CHECKIN_SUBMIT = "ci:ok"
+    CHECKIN_CANCEL = "ci:x"
+    CHECKIN_TEAM = "ci:team"
+    # a mentor's or leader's team and escalations
+    TEAM_OVERVIEW = "esc:team"
+    TEAM_REMINDED_IN_PERSON = "esc:rip"
+    TEAM_EXCUSE = "esc:exc"
+    # policy hotline
+    HOTLINE_ASK = "hl:ask"
+    HOTLINE_SUGGESTION = "hl:f"
+    HOTLINE_ANSWERED = "hl:ok"
+    HOTLINE_TO_PERSON = "hl:p"
+    HOTLINE_SEND_NAMED = "hl:sn"
+    HOTLINE_SEND_ANONYMOUS = "hl:sa"
+    HOTLINE_CANCEL = "hl:x"
+    HOTLINE_FOLLOW_UP = "hl:ar"
+    HOTLINE_QUEUE = "hl:q"
+    HOTLINE_TICKET = "hl:t"
+    HOTLINE_REPLY = "hl:r"
+    HOTLINE_CLOSE = "hl:c"
+    # notices
+    NOTICE_MENU = "nt:menu"
+    NOTICE_NEW = "nt:new"
+    NOTICE_AUDIENCE = "nt:aud"
+    NOTICE_AUDIENCE_TYPED = "nt:spec"
+    NOTICE_ACK_YES = "nt:ya"
+    NOTICE_ACK_NO = "nt:na"
+    NOTICE_SEND = "nt:send"
+    NOTICE_CANCEL = "nt:x"
+    NOTICE_STATS = "nt:st"
+    NOTICE_NUDGE_ASK = "nt:ng"
+    NOTICE_NUDGE_SEND = "nt:ngo"
+    NOTICE_OPEN = "nt:o"
+    NOTICE_ACK = "nt:ack"
+    NOTICE_ACKED = "nt:done"
+    NOTICE_FILE = "nt:file"
+    # weekly risk register
+    REGISTER_HOME = "rg:home"
+    REGISTER_OPEN = "rg:o"
+    REGISTER_WEEK = "rg:w"
+    REGISTER_CHECKINS = "rg:ci"
+    REGISTER_CARRY = "rg:c"
+    REGISTER_CARRY_RESOLVED = "rg:cr"
+    REGISTER_CARRY_OPEN = "rg:co"
+    REGISTER_ADD = "rg:add"
+    REGISTER_CATEGORY = "rg:cat"
+    REGISTER_DEADLINE = "rg:dl"
+    REGISTER_CONFIRM = "rg:ok"
+    REGISTER_DELETE = "rg:d"
+    REGISTER_NO_NEW = "rg:none"
+    REGISTER_FILE = "rg:file"
+    REGISTER_REPORTER = "rg:rep"
+    REGISTER_REPORTER_CLEAR = "rg:repx"
+    REGISTER_OFFICE = "rg:of"
+
+    def token(self, *args: object) -> str:
+        """The button's callback data: this route and its arguments."""
+        feature, verb = self.value.split(SEP)
+        return encode(feature, verb, *args)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.conversation import Conversation
-from bot.i18n import Catalog, Translator
+from bot.i18n import Catalog, TextTranslator, Translator
 from bot.services import Services
 from storage.db import ensure_current, make_engine, make_sessionmaker
 
@@ -60,4 +60,9 @@ class App:
             await session.commit()
 
     def translator(self, locale: str | None = None) -> Translator:
+        """Chat text (Telegram HTML)."""
         return self.catalog.translator(locale, self.settings.tz)
+
+    def text_translator(self, locale: str | None = None) -> TextTranslator:
+        """Plain text: what the CLI prints and writes into files."""
+        return self.catalog.text_translator(locale, self.settings.tz)

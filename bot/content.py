@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from bot.i18n import LOCALES
-from bot.text import split_message
+from bot.text import split_plain
 from storage.models import Role
 
 BASE_LOCALE = "zh_CN"
@@ -135,8 +135,8 @@ def paginate(body: str, limit: int = PAGE_LIMIT) -> list[str]:
     paras = paragraphs(body)
     if not paras:
         return []
-    # split_message packs at "\n\n" first; with no empty paragraphs left, it keeps them all.
-    return split_message("\n\n".join(paras), limit)
+    # split_plain packs at "\n\n" first; with no empty paragraphs left, it keeps them all.
+    return split_plain("\n\n".join(paras), limit)
 
 
 def _load_one(path: Path) -> PledgeDoc:

@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.text import plain
+
 
 class Kind(enum.StrEnum):
     COMMAND = "command"
@@ -44,8 +46,14 @@ class Incoming:
 
 @dataclass(frozen=True, slots=True)
 class Button:
+    """A button: `label` is plain text on every channel; a translation (markup) given as
+    the label is turned into its text, so an escaped name never shows as `&lt;`."""
+
     label: str
     action: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", plain(self.label))
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +64,18 @@ class Document:
 
 @dataclass(slots=True)
 class Reply:
-    """One message to show. `text` is already translated; the adapter escapes nothing
-    that is already markup: handlers build text with `bot.text.esc` for user input."""
+    """One message to show. `text` is Telegram HTML, built from translations and
+    `bot.text.html` (both escape what users typed); `toast` is plain text."""
 
     text: str
     buttons: list[list[Button]] = field(default_factory=list)
     edit: bool = False  # replace the message whose button was pressed
     document: Document | None = None
     toast: str | None = None  # short notice for a button press (answerCallbackQuery)
+
+    def __post_init__(self) -> None:
+        if self.toast is not None:
+            self.toast = plain(self.toast)
 
 
 @dataclass(slots=True)

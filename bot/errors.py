@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.text import esc
-
 
 class DomainError(Exception):
     """An expected refusal. `key` is a locale key, `args` its arguments.
@@ -24,11 +22,8 @@ class DomainError(Exception):
         super().__init__(f"{self.key} {args}" if args else self.key)
 
     def render(self, t: Callable[..., str]) -> str:
-        """The message for a chat (HTML): arguments may echo what a user typed, so text
-        arguments are escaped here, in one place."""
-        return t(
-            self.key, **{k: esc(v) if isinstance(v, str) else v for k, v in self.args_.items()}
-        )
+        """The message in `t`'s language (the translator escapes what a user typed)."""
+        return t(self.key, **self.args_)
 
 
 class NotAllowed(DomainError):

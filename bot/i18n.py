@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from fluent.runtime import FluentBundle, FluentResource
 
+from bot.text import Html, plain
+
 log = logging.getLogger(__name__)
 
 LOCALES = ("zh_CN", "en")
@@ -33,13 +35,27 @@ class Catalog:
             self.keys[locale] = keys
 
     def translator(self, locale: str | None, tz: ZoneInfo) -> Translator:
+        """Chat text (Telegram HTML) in `locale` (or the default language)."""
         if locale not in self.bundles:
             locale = self.default_locale
         return Translator(self, locale, tz)
 
+    def text_translator(self, locale: str | None, tz: ZoneInfo) -> TextTranslator:
+        """Plain text in `locale`: terminal output and files."""
+        return self.translator(locale, tz).text_only()
+
+
+def _safe(value: Any) -> Any:
+    """An argument as markup: text escaped, Markup kept, numbers and dates left to Fluent."""
+    return Html.escape(value) if isinstance(value, str) else value
+
 
 class Translator:
-    """`t("key", name=...)` in the person's language; `t.time(dt)` in local time."""
+    """`t("key", name=...)` in the person's language; `t.time(dt)` in local time.
+
+    The result is `Markup` (Telegram HTML): the locale text is trusted markup and every
+    text argument is escaped, unless it is `Markup` itself (a fragment built with
+    `bot.text.html`). Nobody escapes by hand, so nobody can forget to."""
 
     def __init__(self, catalog: Catalog, locale: str, tz: ZoneInfo) -> None:
         self.catalog = catalog
@@ -47,6 +63,15 @@ class Translator:
         self.tz = tz
 
     def __call__(self, key: str, /, **args: Any) -> str:
+        # Typed `str` (which Markup is) so lists of lines stay list[str] for the CLI's
+        # plain-text translator; at run time this is always Markup.
+        return Html(self._format(key, {k: _safe(v) for k, v in args.items()}))
+
+    def text_only(self) -> TextTranslator:
+        """The same language and zone, plain text out."""
+        return TextTranslator(self.catalog, self.locale, self.tz)
+
+    def _format(self, key: str, args: dict[str, Any]) -> str:
         bundle = self.catalog.bundles[self.locale]
         if not bundle.has_message(key):
             log.error("missing translation %s in %s", key, self.locale)
@@ -65,3 +90,11 @@ class Translator:
         if at is None:
             return "-"
         return at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+
+
+class TextTranslator(Translator):
+    """A translator for the terminal and for files: `t(...)` is plain text (a `str`, not
+    markup), so what a person typed is printed as typed, never as `&lt;`."""
+
+    def __call__(self, key: str, /, **args: Any) -> str:
+        return plain(super().__call__(key, **args))

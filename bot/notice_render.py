@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.actions import encode
+from bot.actions import Btn
 from bot.i18n import Translator
 from bot.services.notices import Counts, NoticeStats
-from bot.text import esc
+from bot.text import Markup, html_join
 
 MAX_UNITS = 30  # units listed in the chat; `muster notice stats` shows all
 
 
-def render_stats(t: Translator, stats: NoticeStats, now: datetime) -> str:
+def render_stats(t: Translator, stats: NoticeStats, now: datetime) -> Markup:
     """Progress first, then units with the most people still outstanding."""
     n, total = stats.notice, stats.total
-    lines = [t("notice-stats-title", id=n.id, title=esc(n.title), sent=t.time(n.created_at))]
+    lines = [t("notice-stats-title", id=n.id, title=n.title, sent=t.time(n.created_at))]
     if n.requires_ack:
         lines.append(t("notice-stats-due", due=t.time(n.ack_by)))
     lines.append(
@@ -37,13 +37,13 @@ def render_stats(t: Translator, stats: NoticeStats, now: datetime) -> str:
     if n.nudges:
         lines.append(t("notice-stats-nudged", rounds=n.nudges, count=stats.nudged))
     lines.append(t("notice-stats-updated", time=now.astimezone(t.tz).strftime("%H:%M:%S")))
-    return "\n".join(lines)
+    return html_join(lines)
 
 
 def _counts_line(t: Translator, key: str, c: Counts) -> str:
     return t(
         key,
-        unit=esc(c.unit),
+        unit=c.unit,
         targeted=c.targeted,
         delivered=c.delivered,
         pending=c.pending,
@@ -58,8 +58,10 @@ def office_buttons(
     t: Translator, notice_id: int, requires_ack: bool
 ) -> list[list[dict[str, str]]]:
     """Refresh, remind those who have not acknowledged (if asked to), the notice list."""
-    rows = [[{"label": t("btn-notice-refresh"), "action": encode("nt", "st", notice_id)}]]
+    rows = [[{"label": t("btn-notice-refresh"), "action": Btn.NOTICE_STATS.token(notice_id)}]]
     if requires_ack:
-        rows.append([{"label": t("btn-notice-nudge"), "action": encode("nt", "ng", notice_id)}])
-    rows.append([{"label": t("btn-notice-list"), "action": "nt:menu"}])
+        rows.append(
+            [{"label": t("btn-notice-nudge"), "action": Btn.NOTICE_NUDGE_ASK.token(notice_id)}]
+        )
+    rows.append([{"label": t("btn-notice-list"), "action": Btn.NOTICE_MENU}])
     return rows

@@ -19,7 +19,6 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalog, Translator
 from bot.policy import Policy
-from bot.text import esc
 from storage import outbox
 from storage import people as people_repo
 from storage.models import Binding, Campaign, ChannelAccount, Person
@@ -115,7 +114,7 @@ class Notifier:
                     t,
                     t(
                         template,
-                        title=esc(campaign_title(campaign, t.locale)),
+                        title=campaign_title(campaign, t.locale),
                         due=t.time(campaign.due_at),
                     ),
                 )
@@ -199,7 +198,7 @@ class Notifier:
             kind="esc.unreachable",
             ref=f"person:{person.id}",
             dedupe_key=f"unreachable:{person.id}:{account.id if account else 0}",
-            name=esc(person.name),
+            name=person.name,
             reason=self.t(boss.locale)(reason),
         )
 

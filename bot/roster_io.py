@@ -15,35 +15,32 @@ left as left; a person of the file without it is active (one who had left is rea
 Gender and age are required for auxiliaries only; officers may leave them blank. A column
 the file lacks leaves that field of existing people alone.
 
-Reading raises RosterFileError for a file that cannot be a roster at all (too big,
-undecodable, empty, no header, no data rows). Everything else is a Problem with the row
+Reading (bot.sheets.reader) raises SheetFileError for a file that cannot be a roster at all
+(too big, undecodable, empty, no header, no data rows). Everything else is a Problem with the row
 and column, so the operator sees every mistake of a file at once.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import re
-import unicodedata
-import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from bot.errors import InvalidInput
+from bot.sheets.reader import Aliases, Formula, Problem, Table, map_columns, read_table
+from bot.sheets.reader import text as _text
+from bot.sheets.writer import Column, Workbook
 from bot.text import normalize_input
 from storage.models import PersonStatus, Role
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
-HEADER_SCAN_ROWS = 10  # a title line or two may sit above the header
 MIN_AGE, MAX_AGE = 16, 70
 LIMITS = {"employee_no": 32, "name": 64, "post": 100, "unit": 100, "wecom_userid": 64}
 
-# Field -> accepted headers, compared after _header_key(). The first is what export writes.
+# Field -> accepted headers (compared as bot.sheets.reader.key). The first is what export
+# writes.
 HEADERS: dict[str, tuple[str, ...]] = {
     "no": ("序号", "no"),
     "unit": ("单位", "所属单位", "unit"),
@@ -115,40 +112,6 @@ _UNIT_SPLIT = re.compile(r"[/>]")
 _REF = re.compile(r"^(?P<name>.*?)\s*\((?P<no>[^()]+)\)$")  # 王民警(M001); NFKC makes （） ASCII
 
 
-class RosterFileError(InvalidInput):
-    """The file as a whole cannot be read as a roster."""
-
-    key = "roster-file-unreadable"
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One mistake in the file. `row` is the spreadsheet row (header = its own row)."""
-
-    row: int | None
-    column: str | None
-    key: str
-    args: dict[str, Any] = field(default_factory=dict)
-    warning: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Formula:
-    """A cell that holds a formula instead of a value."""
-
-    text: str
-
-
-@dataclass(slots=True)
-class Table:
-    """The header and data rows of a roster file, cells not yet checked."""
-
-    header_row: int
-    headers: list[str]  # as written in the file, stripped
-    rows: list[tuple[int, list[Any]]]  # (row number, cells)
-    sha256: str
-
-
 @dataclass(frozen=True, slots=True)
 class Known:
     """A person already in the database, as reference checks need them."""
@@ -201,132 +164,12 @@ class Checked:
 
 # ---------------------------------------------------------------------------- reading
 
+ALIASES = Aliases.of(HEADERS)
+
 
 def load(path: Path) -> Table:
-    """Read a roster file into a Table, or raise RosterFileError."""
-    if not path.is_file():
-        raise RosterFileError("roster-file-missing", path=str(path))
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise RosterFileError(
-            "roster-file-too-big", size_mb=f"{size / 2**20:.1f}", limit_mb=MAX_BYTES // 2**20
-        )
-    data = path.read_bytes()
-    if not data.strip():
-        raise RosterFileError("roster-file-empty")
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        rows: Iterable[tuple[int, list[Any]]] = _xlsx_rows(data)
-    elif suffix in (".csv", ".txt"):
-        rows = _csv_rows(_decode(data))
-    else:
-        raise RosterFileError("roster-file-type", suffix=suffix or path.name)
-    return _table(rows, hashlib.sha256(data).hexdigest())
-
-
-def _decode(data: bytes) -> str:
-    # GB18030 is the superset of GBK that Excel on Chinese Windows writes as "ANSI".
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" not in text:  # UTF-16 or a binary file that happened to decode
-            return text
-    raise RosterFileError("roster-file-encoding")
-
-
-def _csv_rows(text: str) -> Iterator[tuple[int, list[Any]]]:
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        yield from enumerate(reader, start=1)
-    except csv.Error as exc:
-        raise RosterFileError("roster-file-unreadable", detail=str(exc)) from None
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    import openpyxl  # noqa: PLC0415 - only xlsx imports need it
-    from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
-    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula  # noqa: PLC0415
-
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise RosterFileError("roster-file-unreadable", detail=type(exc).__name__) from None
-    try:
-        ws = wb.worksheets[0]
-        # Some generators write a wrong <dimension>; read what is really there.
-        ws.reset_dimensions()
-        for number, cells in enumerate(ws.iter_rows(), start=1):
-            values: list[Any] = []
-            for cell in cells:
-                value: Any = cell.value
-                if cell.data_type == "f" or isinstance(value, ArrayFormula | DataTableFormula):
-                    value = Formula(str(getattr(value, "text", value)))
-                values.append(value)
-            yield number, values
-    finally:
-        wb.close()
-
-
-def _table(rows: Iterable[tuple[int, list[Any]]], sha256: str) -> Table:
-    iterator = iter(rows)
-    header_row, headers = 0, []
-    seen = 0
-    for number, cells in iterator:
-        texts = [_text(c) for c in cells]
-        if not any(texts):
-            continue
-        seen += 1
-        fields = {_field_of(t) for t in texts}
-        if "name" in fields and len(fields - {None}) >= 2:
-            header_row, headers = number, texts
-            break
-        if seen >= HEADER_SCAN_ROWS:
-            break
-    if not header_row:
-        if not seen:
-            raise RosterFileError("roster-file-empty")
-        raise RosterFileError("roster-file-no-header")
-    while headers and not headers[-1]:
-        headers.pop()
-    width = len(headers)
-    body: list[tuple[int, list[Any]]] = []
-    for number, cells in iterator:
-        cells = list(cells[:width])
-        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
-            continue
-        if len(body) >= MAX_ROWS:
-            raise RosterFileError("roster-file-too-many-rows", limit=MAX_ROWS)
-        body.append((number, cells + [None] * (width - len(cells))))
-    if not body:
-        raise RosterFileError("roster-file-no-rows")
-    return Table(header_row=header_row, headers=headers, rows=body, sha256=sha256)
-
-
-def _header_key(text: str) -> str:
-    key = unicodedata.normalize("NFKC", text).strip().strip("*").strip().lower()
-    return re.sub(r"[\s\-.]+", "_", key).strip("_")
-
-
-_HEADER_INDEX = {_header_key(alias): f for f, aliases in HEADERS.items() for alias in aliases}
-
-
-def _field_of(header: str) -> str | None:
-    return _HEADER_INDEX.get(_header_key(header)) if header else None
-
-
-def _text(value: Any) -> str:
-    """A cell as text: numbers without a spurious .0, strings stripped."""
-    if value is None:
-        return ""
-    if isinstance(value, Formula):
-        return value.text
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).replace("\r\n", "\n").strip()
+    """Read a roster file into a Table, or raise SheetFileError."""
+    return read_table(path, ALIASES, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, header_needs="name")
 
 
 # ---------------------------------------------------------------------------- checking
@@ -366,27 +209,15 @@ def check(
     mark_missing_left: bool = False,
 ) -> Checked:
     """Check every row against the rest of the file and the database."""
-    problems: list[Problem] = []
-    columns: dict[str, int] = {}
-    labels: dict[str, str] = {}
-    for index, header in enumerate(table.headers):
-        fld = _field_of(header)
-        if fld is None:
-            if header:
-                problems.append(
-                    Problem(table.header_row, header, "roster-unknown-column", warning=True)
-                )
-            continue
-        if fld in columns:
-            problems.append(Problem(table.header_row, header, "roster-duplicate-column"))
-            continue
-        columns[fld] = index
-        labels[fld] = header
-    missing = [f for f in REQUIRED if f not in columns]
-    problems.extend(
-        Problem(table.header_row, HEADERS[fld][0], "roster-missing-column") for fld in missing
+    mapped = map_columns(
+        table,
+        ALIASES,
+        REQUIRED,
+        label={f: names[0] for f, names in HEADERS.items()},
+        warn_unknown=True,
     )
-    if missing or any(not p.warning for p in problems):
+    problems, columns, labels = mapped.problems, mapped.index, mapped.labels
+    if any(not p.warning for p in problems):
         return Checked([], [], problems)
 
     present = frozenset(columns) - {"no"}
@@ -396,7 +227,7 @@ def check(
     for number, cells in table.rows:
         row = _Row(number, {f: cells[i] for f, i in columns.items()}, labels, problems)
         for fld, value in row.cells.items():
-            if isinstance(value, Formula) or (isinstance(value, str) and _text(value)[:1] == "="):
+            if isinstance(value, Formula):
                 row.add(fld, "roster-formula")
                 row.formulas.add(fld)
                 row.cells[fld] = None
@@ -690,36 +521,13 @@ def _resolve(
 
 # ---------------------------------------------------------------------------- writing
 
-INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
 
 def write_xlsx(path: Path, rows: Iterable[Sequence[Any]]) -> None:
-    """Write the roster table. Text cells are stored as text and never as formulas."""
-    import openpyxl  # noqa: PLC0415
-    from openpyxl.styles import Font  # noqa: PLC0415
-    from openpyxl.utils import get_column_letter  # noqa: PLC0415
-    from openpyxl.worksheet.worksheet import Worksheet  # noqa: PLC0415
-
-    # A normal (not write-only) workbook: it records the sheet's dimension and uses shared
-    # strings, which makes reading the file back several times faster.
-    wb = openpyxl.Workbook()
-    ws = cast(Worksheet, wb.active)  # a new workbook's only sheet
-    ws.title = "花名册"
-    widths = {"unit": 28, "post_duties": 40, "note": 24, "mentor": 16, "leader": 16}
-    bold = Font(bold=True)
-    for column, fld in enumerate(EXPORT_FIELDS, start=1):
-        ws.column_dimensions[get_column_letter(column)].width = widths.get(fld, 12)
-        ws.cell(row=1, column=column, value=HEADERS[fld][0]).font = bold
-    ws.freeze_panes = "A2"
-    for number, values in enumerate(rows, start=2):
-        for column, value in enumerate(values, start=1):
-            cell = ws.cell(row=number, column=column, value=value)
-            if isinstance(value, str):
-                # openpyxl makes any string starting with "=" a formula: force plain text,
-                # and set quotePrefix so Excel keeps it text even after the cell is edited.
-                cell.data_type = "s"
-                if value.startswith(INJECTION_PREFIXES):
-                    cell.quotePrefix = True
+    """Write the roster table in the import format."""
+    wb = Workbook()
+    sheet = wb.sheet("花名册", [Column(HEADERS[f][0]) for f in EXPORT_FIELDS])
+    for values in rows:
+        sheet.append(values)
     wb.save(path)
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from markupsafe import Markup
 
 from bot.content import ContentError, canonical_body
 from bot.i18n import LOCALES
@@ -236,7 +237,7 @@ def percent(correct: int, total: int) -> int:
     return (correct * 100) // total if total else 0
 
 
-def to_html(markdown: str) -> str:
+def to_html(markdown: str) -> Markup:
     """The little Markdown lessons use, as Telegram HTML: headings and **bold** become bold,
     "- " list items become bullets. Everything else is escaped text."""
     out = []
@@ -248,7 +249,7 @@ def to_html(markdown: str) -> str:
         elif stripped.startswith(("- ", "* ")):
             text = "• " + stripped[2:]
         out.append(_BOLD.sub(r"<b>\1</b>", text))
-    return "\n".join(out)
+    return Markup("\n".join(out))  # built from escaped lines above
 
 
 # --- loading -------------------------------------------------------------------------

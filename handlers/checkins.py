@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.actions import encode
+from bot.actions import Btn
 from bot.checkin_content import NO, YES, Form, Question
 from bot.context import Context
 from bot.core import Button, Incoming, Reply
@@ -22,12 +22,12 @@ from bot.services.checkins import (
     Submitted,
     Week,
 )
-from bot.text import esc
+from bot.text import html_join
 from handlers.common import back_to_menu
 
 flow = Flow("checkins")
-flow.menu_entry("menu-checkin", "ci:me", roles={"auxiliary"}, order=15)
-flow.menu_entry("menu-checkin-team", "ci:team", roles={"mentor"}, order=25)
+flow.menu_entry("menu-checkin", Btn.CHECKIN_MINE, roles={"auxiliary"}, order=15)
+flow.menu_entry("menu-checkin-team", Btn.CHECKIN_TEAM, roles={"mentor"}, order=25)
 
 STEP = "ci.answer"
 MAX_PEOPLE = 60  # lines in one view; a mentor has a handful, a unit some dozens
@@ -39,13 +39,13 @@ MAX_PEOPLE = 60  # lines in one view; a mentor has a handful, a unit some dozens
 def answer_text(t: Translator, question: Question | None, value: str) -> str:
     """An answer as the reader sees it: 是/否, the option's label, or the escaped text."""
     if question is None:
-        return esc(value)
+        return value
     if question.type == "yesno":
         return t("checkin-yes") if value == YES else t("checkin-no")
     if question.type == "choice":
         option = question.option(value)
-        return esc(option.label(t.locale) if option else value)
-    return esc(value)
+        return option.label(t.locale) if option else value
+    return value
 
 
 def answers_lines(t: Translator, form: Form, answers: dict[str, str]) -> list[str]:
@@ -56,7 +56,7 @@ def answers_lines(t: Translator, form: Form, answers: dict[str, str]) -> list[st
             lines.append(
                 t(
                     "checkin-answer-line",
-                    question=esc(q.prompt(t.locale)),
+                    question=q.prompt(t.locale),
                     answer=answer_text(t, q, answers[q.id]) + flag,
                 )
             )
@@ -68,7 +68,7 @@ def people_lines(t: Translator, form: Form, people: Sequence[PersonCheckin]) -> 
     lines: list[str] = []
     for p in people[:MAX_PEOPLE]:
         late = t("checkin-late-flag") if p.late else ""
-        lines.append(t(f"checkin-person-{p.state}", name=esc(p.name), late=late))
+        lines.append(t(f"checkin-person-{p.state}", name=p.name, late=late))
         for a in p.answers:
             q = form.question(a.question_id)
             flag = " ⚠️" if a.hazard else ""
@@ -76,7 +76,7 @@ def people_lines(t: Translator, form: Form, people: Sequence[PersonCheckin]) -> 
             lines.append(
                 t(
                     "checkin-answer-line",
-                    question=esc(prompt),
+                    question=prompt,
                     answer=answer_text(t, q, a.value) + flag,
                 )
             )
@@ -103,8 +103,16 @@ def _intro(ctx: Context, task: CheckinTask, *, edit: bool) -> Reply:
     return Reply(
         ctx.t(key, week=task.week.key, due=ctx.t.time(task.due_at)),
         buttons=[
-            [Button(ctx.t("btn-checkin-all-fine"), encode("ci", "f", task.assignment_id))],
-            [Button(ctx.t("btn-checkin-step"), encode("ci", "s", task.assignment_id))],
+            [
+                Button(
+                    ctx.t("btn-checkin-all-fine"), Btn.CHECKIN_ALL_FINE.token(task.assignment_id)
+                )
+            ],
+            [
+                Button(
+                    ctx.t("btn-checkin-step"), Btn.CHECKIN_STEP_BY_STEP.token(task.assignment_id)
+                )
+            ],
             back_to_menu(ctx),
         ],
         edit=edit,
@@ -118,7 +126,7 @@ def _done(ctx: Context, result: Submitted) -> Reply:
         lines.append(ctx.t("checkin-done-late"))
     if result.care_items:
         lines.append(ctx.t("checkin-done-care"))
-    return Reply("\n".join(lines), buttons=[back_to_menu(ctx)])
+    return Reply(html_join(lines), buttons=[back_to_menu(ctx)])
 
 
 def _closed(ctx: Context, exc: AlreadyAnswered | CheckinClosed) -> list[Reply]:
@@ -133,19 +141,20 @@ def _question(ctx: Context, form: Form, aid: int, index: int, *, edit: bool) -> 
     if q.type == "yesno":
         rows.append(
             [
-                Button(t("checkin-yes"), encode("ci", "a", aid, index, YES)),
-                Button(t("checkin-no"), encode("ci", "a", aid, index, NO)),
+                Button(t("checkin-yes"), Btn.CHECKIN_ANSWER.token(aid, index, YES)),
+                Button(t("checkin-no"), Btn.CHECKIN_ANSWER.token(aid, index, NO)),
             ]
         )
     elif q.type == "choice":
         buttons = [
-            Button(o.label(t.locale), encode("ci", "a", aid, index, o.id)) for o in q.options
+            Button(o.label(t.locale), Btn.CHECKIN_ANSWER.token(aid, index, o.id))
+            for o in q.options
         ]
         rows.extend(buttons[i : i + 2] for i in range(0, len(buttons), 2))
     elif q.optional:
-        rows.append([Button(t("btn-checkin-skip"), encode("ci", "k", aid, index))])
-    rows.append([Button(t("btn-cancel"), "ci:x")])
-    text = t("checkin-question", number=index + 1, question=esc(q.prompt(t.locale)))
+        rows.append([Button(t("btn-checkin-skip"), Btn.CHECKIN_SKIP.token(aid, index))])
+    rows.append([Button(t("btn-cancel"), Btn.CHECKIN_CANCEL)])
+    text = t("checkin-question", number=index + 1, question=q.prompt(t.locale))
     if q.type == "text":
         text += "\n" + t("checkin-type-answer")
     return Reply(text, buttons=rows, edit=edit)
@@ -154,12 +163,12 @@ def _question(ctx: Context, form: Form, aid: int, index: int, *, edit: bool) -> 
 def _summary(ctx: Context, form: Form, aid: int, answers: dict[str, str]) -> Reply:
     lines = [ctx.t("checkin-summary-title"), *answers_lines(ctx.t, form, answers)]
     return Reply(
-        "\n".join(lines),
+        html_join(lines),
         buttons=[
-            [Button(ctx.t("btn-checkin-submit"), encode("ci", "ok", aid))],
+            [Button(ctx.t("btn-checkin-submit"), Btn.CHECKIN_SUBMIT.token(aid))],
             [
-                Button(ctx.t("btn-checkin-again"), encode("ci", "s", aid)),
-                Button(ctx.t("btn-cancel"), "ci:x"),
+                Button(ctx.t("btn-checkin-again"), Btn.CHECKIN_STEP_BY_STEP.token(aid)),
+                Button(ctx.t("btn-cancel"), Btn.CHECKIN_CANCEL),
             ],
         ],
     )
@@ -187,7 +196,7 @@ def _stale(ctx: Context, aid: int) -> list[Reply]:
     return [
         Reply(
             ctx.t("checkin-stale"),
-            buttons=[[Button(ctx.t("btn-checkin-step"), encode("ci", "s", aid))]],
+            buttons=[[Button(ctx.t("btn-checkin-step"), Btn.CHECKIN_STEP_BY_STEP.token(aid))]],
         )
     ]
 
@@ -195,7 +204,7 @@ def _stale(ctx: Context, aid: int) -> list[Reply]:
 # --- answering --------------------------------------------------------------------------------
 
 
-@flow.button("ci:o")
+@flow.button(Btn.CHECKIN_OPEN)
 async def cb_open(event: Incoming, ctx: Context) -> list[Reply]:
     """Show the week's check-in with its two ways to answer."""
     ctx.state.clear()
@@ -206,7 +215,7 @@ async def cb_open(event: Incoming, ctx: Context) -> list[Reply]:
     return [_intro(ctx, task, edit=False)]
 
 
-@flow.button("ci:me")
+@flow.button(Btn.CHECKIN_MINE)
 async def cb_mine(event: Incoming, ctx: Context) -> list[Reply]:
     """Open my newest open check-in from the menu."""
     return await _mine(ctx, edit=True)
@@ -226,7 +235,7 @@ async def _mine(ctx: Context, *, edit: bool) -> list[Reply]:
     return [_intro(ctx, task, edit=edit)]
 
 
-@flow.button("ci:f")
+@flow.button(Btn.CHECKIN_ALL_FINE)
 async def cb_all_fine(event: Incoming, ctx: Context) -> list[Reply]:
     """Answer the whole check-in with "All fine this week"."""
     ctx.state.clear()
@@ -239,7 +248,7 @@ async def cb_all_fine(event: Incoming, ctx: Context) -> list[Reply]:
     return [_done(ctx, result)]
 
 
-@flow.button("ci:s")
+@flow.button(Btn.CHECKIN_STEP_BY_STEP)
 async def cb_step(event: Incoming, ctx: Context) -> list[Reply]:
     """Start answering question by question."""
     aid = ctx.action(event).int_arg(0)
@@ -250,7 +259,7 @@ async def cb_step(event: Incoming, ctx: Context) -> list[Reply]:
     return [_next(ctx, ctx.services.checkins.form(), aid, {}, 0)]
 
 
-@flow.button("ci:a")
+@flow.button(Btn.CHECKIN_ANSWER)
 async def cb_answer(event: Incoming, ctx: Context) -> list[Reply]:
     """Take a yes/no or choice answer and ask the next question."""
     action = ctx.action(event)
@@ -265,7 +274,7 @@ async def cb_answer(event: Incoming, ctx: Context) -> list[Reply]:
     return [_next(ctx, form, aid, answers, index + 1)]
 
 
-@flow.button("ci:k")
+@flow.button(Btn.CHECKIN_SKIP)
 async def cb_skip(event: Incoming, ctx: Context) -> list[Reply]:
     """Skip an optional text question."""
     action = ctx.action(event)
@@ -302,7 +311,7 @@ async def on_text_answer(event: Incoming, ctx: Context) -> list[Reply]:
     return [_next(ctx, form, aid, answers, index + 1)]
 
 
-@flow.button("ci:ok")
+@flow.button(Btn.CHECKIN_SUBMIT)
 async def cb_submit(event: Incoming, ctx: Context) -> list[Reply]:
     """Submit the answers shown in the summary."""
     aid = ctx.action(event).int_arg(0)
@@ -319,7 +328,7 @@ async def cb_submit(event: Incoming, ctx: Context) -> list[Reply]:
     return [_done(ctx, result)]
 
 
-@flow.button("ci:x")
+@flow.button(Btn.CHECKIN_CANCEL)
 async def cb_cancel(event: Incoming, ctx: Context) -> list[Reply]:
     """Stop answering for now; nothing is saved."""
     ctx.state.clear()
@@ -329,7 +338,7 @@ async def cb_cancel(event: Incoming, ctx: Context) -> list[Reply]:
 # --- the mentor's view ------------------------------------------------------------------------
 
 
-@flow.button("ci:team")
+@flow.button(Btn.CHECKIN_TEAM)
 async def cb_team(event: Incoming, ctx: Context) -> list[Reply]:
     """Show this week's check-ins of my auxiliaries (never office-only answers)."""
     args = ctx.action(event).args
@@ -343,7 +352,7 @@ async def cb_team(event: Incoming, ctx: Context) -> list[Reply]:
         lines.append(counts_line(ctx.t, people))
         lines.extend(people_lines(ctx.t, form, people))
     rows = [
-        [Button(ctx.t("btn-checkin-prev-week"), encode("ci", "team", week.shift(-1).key))],
+        [Button(ctx.t("btn-checkin-prev-week"), Btn.CHECKIN_TEAM.token(week.shift(-1).key))],
         back_to_menu(ctx),
     ]
-    return [Reply("\n".join(lines), buttons=rows, edit=True)]
+    return [Reply(html_join(lines), buttons=rows, edit=True)]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Reply
-from bot.text import esc
 
 
 def main_menu(ctx: Context, *, edit: bool = False) -> Reply:
@@ -16,8 +16,8 @@ def main_menu(ctx: Context, *, edit: bool = False) -> Reply:
         for entry in ctx.menu
         if entry.roles & roles or "*" in entry.roles
     ]
-    return Reply(ctx.t("menu-title", name=esc(person.name)), buttons=rows, edit=edit)
+    return Reply(ctx.t("menu-title", name=person.name), buttons=rows, edit=edit)
 
 
 def back_to_menu(ctx: Context) -> list[Button]:
-    return [Button(ctx.t("btn-back-menu"), "m:home")]
+    return [Button(ctx.t("btn-back-menu"), Btn.MENU_HOME)]

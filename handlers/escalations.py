@@ -2,35 +2,35 @@
 
 from __future__ import annotations
 
-from bot.actions import encode
+from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Incoming, Reply
 from bot.router import Flow
-from bot.text import esc
+from bot.text import html_join
 from handlers.common import back_to_menu
 
 flow = Flow("escalations")
-flow.menu_entry("menu-my-team", "esc:team", roles={"mentor", "leader"}, order=20)
+flow.menu_entry("menu-my-team", Btn.TEAM_OVERVIEW, roles={"mentor", "leader"}, order=20)
 
 STEP_REASON = "esc.reason"
 
 
-@flow.button("esc:rip")
+@flow.button(Btn.TEAM_REMINDED_IN_PERSON)
 async def cb_reminded(event: Incoming, ctx: Context) -> list[Reply]:
     """Record that the mentor reminded the person face to face."""
     person = await ctx.services.escalations.reminded_in_person(
         ctx.actor, ctx.action(event).int_arg(0)
     )
-    return [Reply(ctx.t("esc-reminded-done", name=esc(person.name)))]
+    return [Reply(ctx.t("esc-reminded-done", name=person.name))]
 
 
-@flow.button("esc:exc")
+@flow.button(Btn.TEAM_EXCUSE)
 async def cb_excuse(event: Incoming, ctx: Context) -> list[Reply]:
     """Ask why the person is excused."""
     person_id = ctx.action(event).int_arg(0)
     name = await ctx.services.escalations.person_name(ctx.actor, person_id)
     ctx.state.go(STEP_REASON, person=person_id)
-    return [Reply(ctx.t("esc-ask-reason", name=esc(name)))]
+    return [Reply(ctx.t("esc-ask-reason", name=name))]
 
 
 @flow.text(STEP_REASON)
@@ -40,10 +40,10 @@ async def on_text_reason(event: Incoming, ctx: Context) -> list[Reply]:
         ctx.actor, int(ctx.state.data["person"]), event.text
     )
     ctx.state.clear()
-    return [Reply(ctx.t("esc-excused-done", name=esc(person.name)))]
+    return [Reply(ctx.t("esc-excused-done", name=person.name))]
 
 
-@flow.button("esc:team")
+@flow.button(Btn.TEAM_OVERVIEW)
 async def cb_team(event: Incoming, ctx: Context) -> list[Reply]:
     """Show my auxiliaries with their open and overdue tasks."""
     team = await ctx.services.escalations.team(ctx.actor)
@@ -55,8 +55,8 @@ async def cb_team(event: Incoming, ctx: Context) -> list[Reply]:
         lines.append(
             ctx.t(
                 "team-line",
-                name=esc(m.name),
-                post=esc(m.post or "-"),
+                name=m.name,
+                post=m.post or "-",
                 open=m.open,
                 overdue=m.overdue,
                 flag="" if m.reachable else ctx.t("digest-unreachable-flag"),
@@ -65,9 +65,12 @@ async def cb_team(event: Incoming, ctx: Context) -> list[Reply]:
         if m.overdue:
             rows.append(
                 [
-                    Button(ctx.t("btn-reminded", name=m.name), encode("esc", "rip", m.person_id)),
-                    Button(ctx.t("btn-excuse", name=m.name), encode("esc", "exc", m.person_id)),
+                    Button(
+                        ctx.t("btn-reminded", name=m.name),
+                        Btn.TEAM_REMINDED_IN_PERSON.token(m.person_id),
+                    ),
+                    Button(ctx.t("btn-excuse", name=m.name), Btn.TEAM_EXCUSE.token(m.person_id)),
                 ]
             )
     rows.append(back_to_menu(ctx))
-    return [Reply("\n".join(lines), buttons=rows, edit=True)]
+    return [Reply(html_join(lines), buttons=rows, edit=True)]

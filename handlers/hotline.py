@@ -8,18 +8,18 @@ reply, close; the reply reaches the asker through the outbox with a button to an
 
 from __future__ import annotations
 
-from bot.actions import encode
+from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Incoming, Reply
 from bot.router import Flow
 from bot.services.hotline import Answer, Lookup, TicketDetail, TicketSummary
-from bot.text import esc
+from bot.text import html_join
 from handlers.common import back_to_menu
 from storage.models import Person, Role
 
 flow = Flow("hotline")
-flow.menu_entry("menu-hotline-ask", "hl:ask", roles={"auxiliary"}, order=30)
-flow.menu_entry("menu-hotline-queue", "hl:q", roles={"office"}, order=72)
+flow.menu_entry("menu-hotline-ask", Btn.HOTLINE_ASK, roles={"auxiliary"}, order=30)
+flow.menu_entry("menu-hotline-queue", Btn.HOTLINE_QUEUE, roles={"office"}, order=72)
 
 STEP_QUESTION = "hotline.question"  # typing a question for the knowledge base
 STEP_PERSON = "hotline.person"  # typing a question for the office
@@ -38,9 +38,9 @@ def can_use(person: Person) -> bool:
 def _contact(ctx: Context) -> dict[str, str]:
     s = ctx.settings
     return {
-        "phone": esc(s.hotline_phone),
-        "email": esc(s.hotline_email),
-        "hours": esc(s.hotline_hours),
+        "phone": s.hotline_phone,
+        "email": s.hotline_email,
+        "hours": s.hotline_hours,
     }
 
 
@@ -48,22 +48,22 @@ def _person_row(ctx: Context) -> list[list[Button]]:
     """The "Ask a person" button, for those who may ask (office staff only try answers)."""
     if not ctx.me.has_role(Role.AUXILIARY):
         return []
-    return [[Button(ctx.t("hotline-btn-person"), "hl:p")]]
+    return [[Button(ctx.t("hotline-btn-person"), Btn.HOTLINE_TO_PERSON)]]
 
 
 def render_answer(ctx: Context, answer: Answer) -> Reply:
     text = ctx.t(
         "hotline-answer",
-        question=esc(answer.question),
-        answer=esc(answer.answer),
-        title=esc(answer.source_title),
-        heading=esc(answer.source_heading),
+        question=answer.question,
+        answer=answer.answer,
+        title=answer.source_title,
+        heading=answer.source_heading,
     )
     if answer.sample:
         text += "\n" + ctx.t("hotline-sample-footer")
     return Reply(
         text,
-        buttons=[[Button(ctx.t("hotline-btn-answered"), "hl:ok")], *_person_row(ctx)],
+        buttons=[[Button(ctx.t("hotline-btn-answered"), Btn.HOTLINE_ANSWERED)], *_person_row(ctx)],
     )
 
 
@@ -71,7 +71,10 @@ def _render_lookup(ctx: Context, lookup: Lookup) -> Reply:
     if lookup.answer is not None:
         return render_answer(ctx, lookup.answer)
     if lookup.suggestions:
-        rows = [[Button(s.question, encode("hl", "f", s.faq_id))] for s in lookup.suggestions]
+        rows = [
+            [Button(s.question, Btn.HOTLINE_SUGGESTION.token(s.faq_id))]
+            for s in lookup.suggestions
+        ]
         return Reply(ctx.t("hotline-suggest"), buttons=[*rows, *_person_row(ctx)])
     return Reply(ctx.t("hotline-none", **_contact(ctx)), buttons=_person_row(ctx))
 
@@ -86,7 +89,7 @@ async def answer_question(text: str, ctx: Context) -> list[Reply]:
 def prompt_question(ctx: Context, key: str = "hotline-ask-prompt") -> list[Reply]:
     """Ask for a question; the next text goes to the knowledge base."""
     ctx.state.go(STEP_QUESTION)
-    return [Reply(ctx.t(key), buttons=[[Button(ctx.t("hotline-btn-cancel"), "hl:x")]])]
+    return [Reply(ctx.t(key), buttons=[[Button(ctx.t("hotline-btn-cancel"), Btn.HOTLINE_CANCEL)]])]
 
 
 @flow.command("ask")
@@ -98,7 +101,7 @@ async def cmd_ask(event: Incoming, ctx: Context) -> list[Reply]:
     return prompt_question(ctx)
 
 
-@flow.button("hl:ask")
+@flow.button(Btn.HOTLINE_ASK)
 async def cb_ask(event: Incoming, ctx: Context) -> list[Reply]:
     """Ask for a question from the menu."""
     ctx.actor.require(Role.AUXILIARY, Role.OFFICE)
@@ -111,7 +114,7 @@ async def on_text_question(event: Incoming, ctx: Context) -> list[Reply]:
     return await answer_question(event.text, ctx)
 
 
-@flow.button("hl:f")
+@flow.button(Btn.HOTLINE_SUGGESTION)
 async def cb_suggestion(event: Incoming, ctx: Context) -> list[Reply]:
     """Show the entry of a suggested question."""
     faq_id = ctx.action(event).arg(0)
@@ -121,7 +124,7 @@ async def cb_suggestion(event: Incoming, ctx: Context) -> list[Reply]:
     return [render_answer(ctx, answer)]
 
 
-@flow.button("hl:ok")
+@flow.button(Btn.HOTLINE_ANSWERED)
 async def cb_answered(event: Incoming, ctx: Context) -> list[Reply]:
     """Thank the person; the question was answered."""
     ctx.state.clear()
@@ -130,16 +133,16 @@ async def cb_answered(event: Incoming, ctx: Context) -> list[Reply]:
 
 def _confirm(ctx: Context, question: str) -> Reply:
     return Reply(
-        ctx.t("hotline-confirm", question=esc(question)),
+        ctx.t("hotline-confirm", question=question),
         buttons=[
-            [Button(ctx.t("hotline-btn-named"), "hl:sn")],
-            [Button(ctx.t("hotline-btn-anonymous"), "hl:sa")],
-            [Button(ctx.t("hotline-btn-cancel"), "hl:x")],
+            [Button(ctx.t("hotline-btn-named"), Btn.HOTLINE_SEND_NAMED)],
+            [Button(ctx.t("hotline-btn-anonymous"), Btn.HOTLINE_SEND_ANONYMOUS)],
+            [Button(ctx.t("hotline-btn-cancel"), Btn.HOTLINE_CANCEL)],
         ],
     )
 
 
-@flow.button("hl:p")
+@flow.button(Btn.HOTLINE_TO_PERSON)
 async def cb_person(event: Incoming, ctx: Context) -> list[Reply]:
     """Offer to send the last question to the office, named or anonymous."""
     ctx.actor.require(Role.AUXILIARY)
@@ -149,7 +152,7 @@ async def cb_person(event: Incoming, ctx: Context) -> list[Reply]:
         return [
             Reply(
                 ctx.t("hotline-person-prompt"),
-                buttons=[[Button(ctx.t("hotline-btn-cancel"), "hl:x")]],
+                buttons=[[Button(ctx.t("hotline-btn-cancel"), Btn.HOTLINE_CANCEL)]],
             )
         ]
     return [_confirm(ctx, question)]
@@ -181,19 +184,19 @@ async def _send(ctx: Context, *, anonymous: bool) -> list[Reply]:
     ]
 
 
-@flow.button("hl:sn")
+@flow.button(Btn.HOTLINE_SEND_NAMED)
 async def cb_send_named(event: Incoming, ctx: Context) -> list[Reply]:
     """Send the question to the office with my name."""
     return await _send(ctx, anonymous=False)
 
 
-@flow.button("hl:sa")
+@flow.button(Btn.HOTLINE_SEND_ANONYMOUS)
 async def cb_send_anonymous(event: Incoming, ctx: Context) -> list[Reply]:
     """Send the question to the office without my name."""
     return await _send(ctx, anonymous=True)
 
 
-@flow.button("hl:x")
+@flow.button(Btn.HOTLINE_CANCEL)
 async def cb_cancel(event: Incoming, ctx: Context) -> list[Reply]:
     """Stop asking."""
     ctx.state.clear()
@@ -203,7 +206,7 @@ async def cb_cancel(event: Incoming, ctx: Context) -> list[Reply]:
 # --- the asker answers back ------------------------------------------------------------
 
 
-@flow.button("hl:ar")
+@flow.button(Btn.HOTLINE_FOLLOW_UP)
 async def cb_answer_back(event: Incoming, ctx: Context) -> list[Reply]:
     """Ask for the follow-up to the office's reply."""
     ticket = await ctx.services.hotline.my_ticket(ctx.actor, ctx.action(event).int_arg(0))
@@ -211,7 +214,7 @@ async def cb_answer_back(event: Incoming, ctx: Context) -> list[Reply]:
     return [
         Reply(
             ctx.t("hotline-followup-prompt", number=ticket.number),
-            buttons=[[Button(ctx.t("hotline-btn-cancel"), "hl:x")]],
+            buttons=[[Button(ctx.t("hotline-btn-cancel"), Btn.HOTLINE_CANCEL)]],
         )
     ]
 
@@ -234,7 +237,7 @@ async def on_text_followup(event: Incoming, ctx: Context) -> list[Reply]:
 def _who(ctx: Context, s: TicketSummary) -> str:
     if s.anonymous or s.asker_name is None:
         return ctx.t("hotline-who-anonymous")
-    return ctx.t("hotline-who-named", name=esc(s.asker_name), unit=esc(s.asker_unit or "-"))
+    return ctx.t("hotline-who-named", name=s.asker_name, unit=s.asker_unit or "-")
 
 
 def _status(ctx: Context, status: str) -> str:
@@ -261,19 +264,19 @@ async def _queue(ctx: Context, *, edit: bool) -> Reply:
                 status=_status(ctx, s.status),
                 time=ctx.t.time(s.last_activity_at),
                 overdue=ctx.t("hotline-overdue-flag") if s.overdue else "",
-                preview=esc(s.preview),
+                preview=s.preview,
             )
         )
         rows.append(
             [
                 Button(
                     ctx.t("hotline-queue-button", number=s.number, status=_status(ctx, s.status)),
-                    encode("hl", "t", s.id),
+                    Btn.HOTLINE_TICKET.token(s.id),
                 )
             ]
         )
     rows.append(back_to_menu(ctx))
-    return Reply("\n".join(lines), buttons=rows, edit=edit)
+    return Reply(html_join(lines), buttons=rows, edit=edit)
 
 
 @flow.command("queue")
@@ -283,7 +286,7 @@ async def cmd_queue(event: Incoming, ctx: Context) -> list[Reply]:
     return [await _queue(ctx, edit=False)]
 
 
-@flow.button("hl:q")
+@flow.button(Btn.HOTLINE_QUEUE)
 async def cb_queue(event: Incoming, ctx: Context) -> list[Reply]:
     """List the hotline tickets from the menu."""
     ctx.state.clear()
@@ -310,20 +313,20 @@ def render_ticket(ctx: Context, detail: TicketDetail) -> Reply:
                 ctx.t(
                     "hotline-thread-office",
                     time=ctx.t.time(m.at),
-                    name=esc(m.author_name or "-"),
-                    text=esc(m.text),
+                    name=m.author_name or "-",
+                    text=m.text,
                 )
             )
         else:
-            lines.append(ctx.t("hotline-thread-asker", time=ctx.t.time(m.at), text=esc(m.text)))
-    rows = [[Button(ctx.t("hotline-btn-reply"), encode("hl", "r", s.id))]]
+            lines.append(ctx.t("hotline-thread-asker", time=ctx.t.time(m.at), text=m.text))
+    rows = [[Button(ctx.t("hotline-btn-reply"), Btn.HOTLINE_REPLY.token(s.id))]]
     if s.status != "closed":
-        rows.append([Button(ctx.t("hotline-btn-close"), encode("hl", "c", s.id))])
-    rows.append([Button(ctx.t("hotline-btn-queue"), "hl:q")])
-    return Reply("\n".join(lines), buttons=rows)
+        rows.append([Button(ctx.t("hotline-btn-close"), Btn.HOTLINE_CLOSE.token(s.id))])
+    rows.append([Button(ctx.t("hotline-btn-queue"), Btn.HOTLINE_QUEUE)])
+    return Reply(html_join(lines), buttons=rows)
 
 
-@flow.button("hl:t")
+@flow.button(Btn.HOTLINE_TICKET)
 async def cb_ticket(event: Incoming, ctx: Context) -> list[Reply]:
     """Show one ticket with its thread."""
     ctx.state.clear()
@@ -331,7 +334,7 @@ async def cb_ticket(event: Incoming, ctx: Context) -> list[Reply]:
     return [render_ticket(ctx, detail)]
 
 
-@flow.button("hl:r")
+@flow.button(Btn.HOTLINE_REPLY)
 async def cb_reply(event: Incoming, ctx: Context) -> list[Reply]:
     """Ask the office staffer for the reply text."""
     detail = await ctx.services.hotline.ticket(ctx.actor, ctx.action(event).int_arg(0))
@@ -339,7 +342,7 @@ async def cb_reply(event: Incoming, ctx: Context) -> list[Reply]:
     return [
         Reply(
             ctx.t("hotline-reply-prompt", number=detail.summary.number),
-            buttons=[[Button(ctx.t("hotline-btn-cancel"), "hl:x")]],
+            buttons=[[Button(ctx.t("hotline-btn-cancel"), Btn.HOTLINE_CANCEL)]],
         )
     ]
 
@@ -354,12 +357,12 @@ async def on_text_reply(event: Incoming, ctx: Context) -> list[Reply]:
     return [
         Reply(
             ctx.t("hotline-reply-sent", number=summary.number),
-            buttons=[[Button(ctx.t("hotline-btn-queue"), "hl:q")], back_to_menu(ctx)],
+            buttons=[[Button(ctx.t("hotline-btn-queue"), Btn.HOTLINE_QUEUE)], back_to_menu(ctx)],
         )
     ]
 
 
-@flow.button("hl:c")
+@flow.button(Btn.HOTLINE_CLOSE)
 async def cb_close(event: Incoming, ctx: Context) -> list[Reply]:
     """Close the ticket."""
     summary = await ctx.services.hotline.close(ctx.actor, ctx.action(event).int_arg(0))
@@ -367,6 +370,6 @@ async def cb_close(event: Incoming, ctx: Context) -> list[Reply]:
         Reply(
             ctx.t("hotline-closed", number=summary.number),
             edit=True,
-            buttons=[[Button(ctx.t("hotline-btn-queue"), "hl:q")], back_to_menu(ctx)],
+            buttons=[[Button(ctx.t("hotline-btn-queue"), Btn.HOTLINE_QUEUE)], back_to_menu(ctx)],
         )
     ]

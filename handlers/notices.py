@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from bot.actions import encode
+from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Document, Incoming, Reply
 from bot.errors import InvalidInput
 from bot.notice_render import office_buttons, render_stats
 from bot.router import Flow
 from bot.services.notices import MAX_TEXT, Opened, message_buttons, render_message
-from bot.text import esc, normalize_input
+from bot.timeparse import parse_local
 from handlers.common import back_to_menu
 from storage.models import Role
 
 flow = Flow("notices")
-flow.menu_entry("menu-notices", "nt:menu", roles={"office"}, order=70)
+flow.menu_entry("menu-notices", Btn.NOTICE_MENU, roles={"office"}, order=70)
 
 STEP_SPEC = "notice.audience"
 STEP_TEXT = "notice.text"
@@ -31,41 +29,8 @@ ROLE_KEYS = {
     Role.LEADER: "notice-role-leader",
     Role.OFFICE: "notice-role-office",
 }
-_TIME = re.compile(
-    r"(?:(?P<y>\d{4})[-/.年])?(?P<mo>\d{1,2})[-/.月](?P<d>\d{1,2})日?[ T]*"
-    r"(?P<h>\d{1,2})[:：点时](?P<mi>\d{2})?分?"
-)
-
-
 def _buttons(rows: list[list[dict[str, str]]]) -> list[list[Button]]:
     return [[Button(b["label"], b["action"]) for b in row] for row in rows]
-
-
-def parse_local(value: str, tz: ZoneInfo, now: datetime) -> datetime | None:
-    """A typed local time: 2026-12-01 18:00, 2026/12/1 18:00, 12-01 18:00, 12月1日18:00.
-    Without a year: the next such time from now."""
-    match = _TIME.fullmatch(normalize_input(value))
-    if match is None:
-        return None
-    parts = {k: int(v) for k, v in match.groupdict(default="0").items()}
-    local_now = now.astimezone(tz)
-    try:
-        at = datetime(
-            parts["y"] or local_now.year,
-            parts["mo"],
-            parts["d"],
-            parts["h"],
-            parts["mi"],
-            tzinfo=tz,
-        )
-    except ValueError:
-        return None
-    if not parts["y"] and at < local_now:
-        try:
-            at = at.replace(year=at.year + 1)
-        except ValueError:
-            return None
-    return at
 
 
 def _example(ctx: Context) -> str:
@@ -90,7 +55,7 @@ def _hhmm(ctx: Context, at: datetime) -> str:
     return at.astimezone(ctx.t.tz).strftime("%H:%M")
 
 
-@flow.button("nt:ack")
+@flow.button(Btn.NOTICE_ACK)
 async def cb_ack(event: Incoming, ctx: Context) -> list[Reply]:
     """Record that I received the notice; the button turns into "acknowledged at"."""
     action = ctx.action(event)
@@ -104,7 +69,7 @@ async def cb_ack(event: Incoming, ctx: Context) -> list[Reply]:
     return [reply]
 
 
-@flow.button("nt:done")
+@flow.button(Btn.NOTICE_ACKED)
 async def cb_done(event: Incoming, ctx: Context) -> list[Reply]:
     """Say when I acknowledged; the message stays as it is."""
     opened = await ctx.services.notices.opened(ctx.me, ctx.action(event).int_arg(0))
@@ -114,21 +79,21 @@ async def cb_done(event: Incoming, ctx: Context) -> list[Reply]:
     return [reply]
 
 
-@flow.button("nt:o")
+@flow.button(Btn.NOTICE_OPEN)
 async def cb_open(event: Incoming, ctx: Context) -> list[Reply]:
     """Show the notice behind an acknowledgment task, with its "Received" button."""
     opened = await ctx.services.notices.opened_by_assignment(ctx.me, ctx.action(event).int_arg(0))
     return [_recipient_view(ctx, opened, nudge=False, edit=False)]
 
 
-@flow.button("nt:file")
+@flow.button(Btn.NOTICE_FILE)
 async def cb_file(event: Incoming, ctx: Context) -> list[Reply]:
     """Send me the notice's attachment."""
     notice_id = ctx.action(event).int_arg(0)
     title, name, content = await ctx.services.notices.attachment(ctx.me, notice_id)
     return [
         Reply(
-            ctx.t("notice-file-caption", title=esc(title)),
+            ctx.t("notice-file-caption", title=title),
             document=Document(name, content),
         )
     ]
@@ -143,7 +108,7 @@ async def cmd_notice(event: Incoming, ctx: Context) -> list[Reply]:
     return [await _ask_audience(ctx, edit=False)]
 
 
-@flow.button("nt:new")
+@flow.button(Btn.NOTICE_NEW)
 async def cb_new(event: Incoming, ctx: Context) -> list[Reply]:
     """Start a new notice from the notices menu."""
     return [await _ask_audience(ctx, edit=True)]
@@ -152,23 +117,23 @@ async def cb_new(event: Incoming, ctx: Context) -> list[Reply]:
 async def _ask_audience(ctx: Context, *, edit: bool) -> Reply:
     units = await ctx.services.notices.units(ctx.actor)  # office staff only
     ctx.state.clear()
-    rows = [[Button(ctx.t("btn-notice-aud-all"), "nt:aud:all")]]
+    rows = [[Button(ctx.t("btn-notice-aud-all"), Btn.NOTICE_AUDIENCE.token("all"))]]
     unit_buttons = [
-        Button(ctx.t("btn-notice-aud-unit", unit=name), encode("nt", "aud", "u", uid))
+        Button(ctx.t("btn-notice-aud-unit", unit=name), Btn.NOTICE_AUDIENCE.token("u", uid))
         for uid, name in units
     ]
     rows += [unit_buttons[i : i + 2] for i in range(0, len(unit_buttons), 2)]
     role_buttons = [
-        Button(ctx.t("btn-notice-aud-role", role=ctx.t(key)), encode("nt", "aud", "r", role))
+        Button(ctx.t("btn-notice-aud-role", role=ctx.t(key)), Btn.NOTICE_AUDIENCE.token("r", role))
         for role, key in ROLE_KEYS.items()
     ]
     rows += [role_buttons[i : i + 2] for i in range(0, len(role_buttons), 2)]
-    rows.append([Button(ctx.t("btn-notice-aud-spec"), "nt:spec")])
-    rows.append([Button(ctx.t("btn-notice-cancel"), "nt:x")])
+    rows.append([Button(ctx.t("btn-notice-aud-spec"), Btn.NOTICE_AUDIENCE_TYPED)])
+    rows.append([Button(ctx.t("btn-notice-cancel"), Btn.NOTICE_CANCEL)])
     return Reply(ctx.t("notice-ask-audience"), buttons=rows, edit=edit)
 
 
-@flow.button("nt:aud")
+@flow.button(Btn.NOTICE_AUDIENCE)
 async def cb_audience(event: Incoming, ctx: Context) -> list[Reply]:
     """Take the audience chosen with a button; ask for the text."""
     action = ctx.action(event)
@@ -182,11 +147,11 @@ async def cb_audience(event: Incoming, ctx: Context) -> list[Reply]:
     return await _ask_text(ctx, spec, edit=True)
 
 
-@flow.button("nt:spec")
+@flow.button(Btn.NOTICE_AUDIENCE_TYPED)
 async def cb_spec(event: Incoming, ctx: Context) -> list[Reply]:
     """Ask for a typed audience spec."""
     ctx.state.go(STEP_SPEC)  # the service checks the role when the spec comes
-    cancel = Button(ctx.t("btn-notice-cancel"), "nt:x")
+    cancel = Button(ctx.t("btn-notice-cancel"), Btn.NOTICE_CANCEL)
     return [Reply(ctx.t("notice-ask-spec"), buttons=[[cancel]])]
 
 
@@ -201,8 +166,8 @@ async def _ask_text(ctx: Context, spec: str, *, edit: bool) -> list[Reply]:
     ctx.state.go(STEP_TEXT, audience=audience)
     return [
         Reply(
-            ctx.t("notice-ask-text", audience=esc(audience), count=reach.targeted, limit=MAX_TEXT),
-            buttons=[[Button(ctx.t("btn-notice-cancel"), "nt:x")]],
+            ctx.t("notice-ask-text", audience=audience, count=reach.targeted, limit=MAX_TEXT),
+            buttons=[[Button(ctx.t("btn-notice-cancel"), Btn.NOTICE_CANCEL)]],
             edit=edit,
         )
     ]
@@ -217,15 +182,15 @@ async def on_text_body(event: Incoming, ctx: Context) -> list[Reply]:
         Reply(
             ctx.t("notice-ask-ack"),
             buttons=[
-                [Button(ctx.t("btn-notice-ack-yes"), "nt:ya")],
-                [Button(ctx.t("btn-notice-ack-no"), "nt:na")],
-                [Button(ctx.t("btn-notice-cancel"), "nt:x")],
+                [Button(ctx.t("btn-notice-ack-yes"), Btn.NOTICE_ACK_YES)],
+                [Button(ctx.t("btn-notice-ack-no"), Btn.NOTICE_ACK_NO)],
+                [Button(ctx.t("btn-notice-cancel"), Btn.NOTICE_CANCEL)],
             ],
         )
     ]
 
 
-@flow.button("nt:ya")
+@flow.button(Btn.NOTICE_ACK_YES)
 async def cb_ack_yes(event: Incoming, ctx: Context) -> list[Reply]:
     """Ask for the acknowledgment deadline."""
     if "text" not in ctx.state.data:
@@ -242,7 +207,7 @@ async def on_text_ack_by(event: Incoming, ctx: Context) -> list[Reply]:
     return await _preview(ctx, ack_by)
 
 
-@flow.button("nt:na")
+@flow.button(Btn.NOTICE_ACK_NO)
 async def cb_ack_no(event: Incoming, ctx: Context) -> list[Reply]:
     """No acknowledgment: show the preview."""
     if "text" not in ctx.state.data:
@@ -268,7 +233,7 @@ async def _preview(ctx: Context, ack_by: datetime | None) -> list[Reply]:
     )
     head = ctx.t(
         "notice-preview-head",
-        audience=esc(preview.audience),
+        audience=preview.audience,
         count=preview.reach.targeted,
         unbound=preview.reach.no_account,
         blocked=preview.reach.blocked,
@@ -280,15 +245,15 @@ async def _preview(ctx: Context, ack_by: datetime | None) -> list[Reply]:
             render_message(ctx.t, preview.notice),
             buttons=[
                 [
-                    Button(ctx.t("btn-notice-send"), "nt:send"),
-                    Button(ctx.t("btn-notice-cancel"), "nt:x"),
+                    Button(ctx.t("btn-notice-send"), Btn.NOTICE_SEND),
+                    Button(ctx.t("btn-notice-cancel"), Btn.NOTICE_CANCEL),
                 ]
             ],
         ),
     ]
 
 
-@flow.button("nt:send")
+@flow.button(Btn.NOTICE_SEND)
 async def cb_send(event: Incoming, ctx: Context) -> list[Reply]:
     """Send the previewed notice; the preview turns into its progress."""
     data = ctx.state.data
@@ -313,7 +278,7 @@ async def cb_send(event: Incoming, ctx: Context) -> list[Reply]:
     ]
 
 
-@flow.button("nt:x")
+@flow.button(Btn.NOTICE_CANCEL)
 async def cb_cancel(event: Incoming, ctx: Context) -> list[Reply]:
     """Drop the notice being composed."""
     ctx.state.clear()
@@ -327,11 +292,11 @@ def _office_buttons(ctx: Context, notice_id: int, requires_ack: bool) -> list[li
     return _buttons(office_buttons(ctx.t, notice_id, requires_ack))
 
 
-@flow.button("nt:menu")
+@flow.button(Btn.NOTICE_MENU)
 async def cb_menu(event: Incoming, ctx: Context) -> list[Reply]:
     """Offer a new notice and list the recent ones with their counts."""
     recent = await ctx.services.notices.recent(ctx.actor, RECENT)  # office staff only
-    rows = [[Button(ctx.t("btn-notice-new"), "nt:new")]]
+    rows = [[Button(ctx.t("btn-notice-new"), Btn.NOTICE_NEW)]]
     for notice, progress in recent:
         title = notice.title[:24]
         if notice.requires_ack:
@@ -350,13 +315,13 @@ async def cb_menu(event: Incoming, ctx: Context) -> list[Reply]:
                 sent=progress.sent,
                 total=progress.total,
             )
-        rows.append([Button(label, encode("nt", "st", notice.id))])
+        rows.append([Button(label, Btn.NOTICE_STATS.token(notice.id))])
     rows.append(back_to_menu(ctx))
     key = "notice-menu" if recent else "notice-menu-empty"
     return [Reply(ctx.t(key), buttons=rows, edit=True)]
 
 
-@flow.button("nt:st")
+@flow.button(Btn.NOTICE_STATS)
 async def cb_stats(event: Incoming, ctx: Context) -> list[Reply]:
     """Show a notice's progress and per-unit counts, replacing the message."""
     stats = await ctx.services.notices.stats(ctx.actor, ctx.action(event).int_arg(0))
@@ -369,12 +334,12 @@ async def cb_stats(event: Incoming, ctx: Context) -> list[Reply]:
     ]
 
 
-@flow.button("nt:ng")
+@flow.button(Btn.NOTICE_NUDGE_ASK)
 async def cb_nudge_ask(event: Incoming, ctx: Context) -> list[Reply]:
     """Say how many people a reminder would reach, and ask to confirm."""
     notice_id = ctx.action(event).int_arg(0)
     plan = await ctx.services.notices.nudge_plan(ctx.actor, notice_id)
-    back = [Button(ctx.t("btn-notice-refresh"), encode("nt", "st", notice_id))]
+    back = [Button(ctx.t("btn-notice-refresh"), Btn.NOTICE_STATS.token(notice_id))]
     if plan.reachable == 0:
         text = ctx.t(
             "notice-nudge-none", unreachable=plan.unreachable, in_delivery=plan.in_delivery
@@ -386,11 +351,11 @@ async def cb_nudge_ask(event: Incoming, ctx: Context) -> list[Reply]:
         unreachable=plan.unreachable,
         in_delivery=plan.in_delivery,
     )
-    go = Button(ctx.t("btn-notice-nudge-go"), encode("nt", "ngo", notice_id))
+    go = Button(ctx.t("btn-notice-nudge-go"), Btn.NOTICE_NUDGE_SEND.token(notice_id))
     return [Reply(text, buttons=[[go], back])]
 
 
-@flow.button("nt:ngo")
+@flow.button(Btn.NOTICE_NUDGE_SEND)
 async def cb_nudge(event: Incoming, ctx: Context) -> list[Reply]:
     """Send the reminder to those who have not acknowledged."""
     notice_id = ctx.action(event).int_arg(0)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from bot.actions import encode
+from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Incoming, Reply
 from bot.router import Flow
 from bot.services.pledges import PledgeStatus
-from bot.text import esc
+from bot.text import html_join
 from handlers.common import back_to_menu
 
 flow = Flow("office")
-flow.menu_entry("menu-office-status", "of:st", roles={"office"}, order=80)
+flow.menu_entry("menu-office-status", Btn.OFFICE_PLEDGES, roles={"office"}, order=80)
 
 MAX_UNITS = 40  # a county has ~200 units: show those with the most pending, export the rest
 MAX_PENDING = 30
@@ -23,20 +23,20 @@ async def cmd_status(event: Incoming, ctx: Context) -> list[Reply]:
     return [await _pledge_list(ctx, edit=False)]
 
 
-@flow.button("of:st")
+@flow.button(Btn.OFFICE_PLEDGES)
 async def cb_status(event: Incoming, ctx: Context) -> list[Reply]:
     """List the published pledges from the menu, replacing the message."""
     return [await _pledge_list(ctx, edit=True)]
 
 
-@flow.button("of:pk")
+@flow.button(Btn.OFFICE_PLEDGE_STATUS)
 async def cb_pledge_status(event: Incoming, ctx: Context) -> list[Reply]:
     """Show one pledge's counts per unit and the first pending people."""
     key = ctx.action(event).arg(0)
     status = await ctx.services.pledges.status(ctx.actor, key)
     published = {p.key: p for p in await ctx.services.pledges.published_keys(ctx.actor)}
     title = published[key].title(ctx.t.locale) if key in published else key
-    buttons = [[Button(ctx.t("btn-office-status-back"), "of:st")], back_to_menu(ctx)]
+    buttons = [[Button(ctx.t("btn-office-status-back"), Btn.OFFICE_PLEDGES)], back_to_menu(ctx)]
     return [Reply(render_status(ctx, status, title=title), buttons=buttons, edit=True)]
 
 
@@ -49,7 +49,7 @@ async def _pledge_list(ctx: Context, *, edit: bool) -> Reply:
         [
             Button(
                 ctx.t("office-status-button", title=p.title(ctx.t.locale), version=p.version),
-                encode("of", "pk", p.key),
+                Btn.OFFICE_PLEDGE_STATUS.token(p.key),
             )
         ]
         for p in pledges
@@ -64,7 +64,7 @@ def render_status(ctx: Context, status: PledgeStatus, *, title: str) -> str:
     lines = [
         t(
             "office-status-title",
-            title=esc(title),
+            title=title,
             version=status.version,
             now=t.time(ctx.clock.now()),
         )
@@ -82,7 +82,7 @@ def render_status(ctx: Context, status: PledgeStatus, *, title: str) -> str:
     lines.extend(
         t(
             "office-status-unit",
-            unit=esc(u.unit),
+            unit=u.unit,
             assigned=u.assigned,
             signed=u.signed,
             pending=u.pending,
@@ -95,17 +95,17 @@ def render_status(ctx: Context, status: PledgeStatus, *, title: str) -> str:
     lines.append("")
     if not status.pending:
         lines.append(t("office-status-pending-none"))
-        return "\n".join(lines)
+        return html_join(lines)
     shown = sorted(status.pending, key=lambda p: not p.overdue)[:MAX_PENDING]  # stable
     lines.append(t("office-status-pending-title", shown=len(shown), count=len(status.pending)))
     lines.extend(
         t(
             "office-status-pending-line-overdue" if p.overdue else "office-status-pending-line",
-            unit=esc(p.unit),
-            name=esc(p.name),
-            employee_no=esc(p.employee_no),
+            unit=p.unit,
+            name=p.name,
+            employee_no=p.employee_no,
             due=t.time(p.due_at),
         )
         for p in shown
     )
-    return "\n".join(lines)
+    return html_join(lines)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.actions import encode
+from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Incoming, Reply
 from bot.router import Flow
 from bot.services.pledges import MAX_NAME_TRIES, Superseded, WrongName
-from bot.text import esc
+from bot.text import html
 from handlers import hotline
 from handlers.common import back_to_menu
 
@@ -20,7 +20,11 @@ def _superseded(ctx: Context, exc: Superseded) -> list[Reply]:
     buttons = []
     if exc.current_assignment is not None:
         buttons.append(
-            [Button(ctx.t("btn-pledge-read-current"), encode("pl", "o", exc.current_assignment))]
+            [
+                Button(
+                    ctx.t("btn-pledge-read-current"), Btn.PLEDGE_OPEN.token(exc.current_assignment)
+                )
+            ]
         )
     return [Reply(exc.render(ctx.t), buttons=buttons)]
 
@@ -34,7 +38,7 @@ async def _page(ctx: Context, assignment_id: int, page: int, *, edit: bool) -> l
     page = max(0, min(page, len(pages) - 1))
     header = ctx.t(
         "pledge-page-header",
-        title=esc(reading.title),
+        title=reading.title,
         version=reading.version,
         page=page + 1,
         pages=len(pages),
@@ -42,39 +46,41 @@ async def _page(ctx: Context, assignment_id: int, page: int, *, edit: bool) -> l
     )
     nav: list[Button] = []
     if page > 0:
-        nav.append(Button(ctx.t("btn-prev"), encode("pl", "p", assignment_id, page - 1)))
+        nav.append(Button(ctx.t("btn-prev"), Btn.PLEDGE_PAGE.token(assignment_id, page - 1)))
     if page + 1 < len(pages):
-        nav.append(Button(ctx.t("btn-next"), encode("pl", "p", assignment_id, page + 1)))
+        nav.append(Button(ctx.t("btn-next"), Btn.PLEDGE_PAGE.token(assignment_id, page + 1)))
     rows = [nav] if nav else []
     if page + 1 == len(pages):
-        rows.append([Button(ctx.t("btn-pledge-agree"), encode("pl", "a", assignment_id))])
-        rows.append([Button(ctx.t("btn-pledge-question"), encode("pl", "q", assignment_id))])
-    return [Reply(f"{header}\n\n{esc(pages[page])}", buttons=rows, edit=edit)]
+        rows.append([Button(ctx.t("btn-pledge-agree"), Btn.PLEDGE_AGREE.token(assignment_id))])
+        rows.append(
+            [Button(ctx.t("btn-pledge-question"), Btn.PLEDGE_QUESTION.token(assignment_id))]
+        )
+    return [Reply(html("{}\n\n{}", header, pages[page]), buttons=rows, edit=edit)]
 
 
-@flow.button("pl:o")
+@flow.button(Btn.PLEDGE_OPEN)
 async def cb_open(event: Incoming, ctx: Context) -> list[Reply]:
     """Show the first page of the pledge."""
     ctx.state.clear()
     return await _page(ctx, ctx.action(event).int_arg(0), 0, edit=False)
 
 
-@flow.button("pl:p")
+@flow.button(Btn.PLEDGE_PAGE)
 async def cb_page(event: Incoming, ctx: Context) -> list[Reply]:
     """Turn to another page, replacing the message."""
     action = ctx.action(event)
     return await _page(ctx, action.int_arg(0), action.int_arg(1), edit=True)
 
 
-@flow.button("pl:q")
+@flow.button(Btn.PLEDGE_QUESTION)
 async def cb_question(event: Incoming, ctx: Context) -> list[Reply]:
     """Open the hotline for a question about the pledge (or point to the office)."""
     if hotline.can_use(ctx.me):
         return hotline.prompt_question(ctx, "hotline-pledge-prompt")
-    return [Reply(ctx.t("pledge-question", contact=esc(ctx.settings.office_contact)))]
+    return [Reply(ctx.t("pledge-question", contact=ctx.settings.office_contact))]
 
 
-@flow.button("pl:a")
+@flow.button(Btn.PLEDGE_AGREE)
 async def cb_agree(event: Incoming, ctx: Context) -> list[Reply]:
     """Ask for the full name to sign."""
     assignment_id = ctx.action(event).int_arg(0)
@@ -85,13 +91,13 @@ async def cb_agree(event: Incoming, ctx: Context) -> list[Reply]:
     ctx.state.go(STEP_NAME, assignment=assignment_id, tries=0, message=event.message_ref)
     return [
         Reply(
-            ctx.t("pledge-ask-name", title=esc(reading.title), version=reading.version),
-            buttons=[[Button(ctx.t("btn-cancel"), "pl:x")]],
+            ctx.t("pledge-ask-name", title=reading.title, version=reading.version),
+            buttons=[[Button(ctx.t("btn-cancel"), Btn.PLEDGE_CANCEL)]],
         )
     ]
 
 
-@flow.button("pl:x")
+@flow.button(Btn.PLEDGE_CANCEL)
 async def cb_cancel(event: Incoming, ctx: Context) -> list[Reply]:
     """Stop signing for now."""
     ctx.state.clear()
@@ -131,7 +137,7 @@ async def on_text_name(event: Incoming, ctx: Context) -> list[Reply]:
                 time=ctx.t.time(sig.signed_at),
                 hash=sig.document_sha256[:12],
                 version=sig.version,
-                name=esc(ctx.me.name),
+                name=ctx.me.name,
             ),
             buttons=[back_to_menu(ctx)],
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.actions import encode
+from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Incoming, Reply
 from bot.i18n import Translator
@@ -19,16 +19,16 @@ from bot.services.register import (
     RegisterWeek,
     RowDraft,
     RowView,
-    parse_deadline,
 )
-from bot.text import esc, normalize_input
+from bot.text import html, html_join, normalize_input
+from bot.timeparse import parse_date
 from handlers.checkins import counts_line, people_lines
 from handlers.common import back_to_menu
 from storage.models import Role
 
 flow = Flow("register")
-flow.menu_entry("menu-register", "rg:home", roles={"leader"}, order=26)
-flow.menu_entry("menu-register-office", "rg:of", roles={"office"}, order=81)
+flow.menu_entry("menu-register", Btn.REGISTER_HOME, roles={"leader"}, order=26)
+flow.menu_entry("menu-register-office", Btn.REGISTER_OFFICE, roles={"office"}, order=81)
 
 STEP_FIELD = "rg.field"  # guided entry of a new row: risk, measure, owner, deadline
 STEP_NOTE = "rg.note"  # the note of a carried-over row that is still open
@@ -42,7 +42,7 @@ MAX_MISSING_UNITS = 30
 
 
 def _category(ctx: Context, category_id: str) -> str:
-    return esc(ctx.services.register.category_label(category_id, ctx.t.locale))
+    return ctx.services.register.category_label(category_id, ctx.t.locale)
 
 
 def _row_line(ctx: Context, number: str, row: RowView) -> str:
@@ -50,9 +50,9 @@ def _row_line(ctx: Context, number: str, row: RowView) -> str:
         "register-row-line",
         number=number,
         category=_category(ctx, row.category),
-        risk=esc(row.risk),
-        measure=esc(row.measure),
-        owner=esc(row.owner),
+        risk=row.risk,
+        measure=row.measure,
+        owner=row.owner,
         deadline=row.deadline.isoformat(),
     )
 
@@ -61,15 +61,15 @@ def _update_line(t: Translator, row: RowView | None) -> str:
     if row is None:
         return t("register-carry-pending")
     if row.status == "resolved":
-        return t("register-carry-resolved", note=esc(row.note or ""))
-    return t("register-carry-open", note=esc(row.note or ""))
+        return t("register-carry-resolved", note=row.note or "")
+    return t("register-carry-open", note=row.note or "")
 
 
 def render_week(ctx: Context, view: RegisterWeek) -> Reply:
     """The unit's register of the week with what can be done next."""
     t = ctx.t
     w = view.week.key
-    lines = [t("register-week-title", unit=esc(view.unit), week=w, due=t.time(view.due_at))]
+    lines = [t("register-week-title", unit=view.unit, week=w, due=t.time(view.due_at))]
     if view.filing is not None:
         key = "register-filed-late" if view.filing.late else "register-filed"
         lines.append(t(key, at=t.time(view.filing.filed_at)))
@@ -101,7 +101,8 @@ def render_week(ctx: Context, view: RegisterWeek) -> Reply:
                 rows.append(
                     [
                         Button(
-                            t(key, number=item.previous.id), encode("rg", "c", w, item.previous.id)
+                            t(key, number=item.previous.id),
+                            Btn.REGISTER_CARRY.token(w, item.previous.id),
                         )
                     ]
                 )
@@ -112,26 +113,26 @@ def render_week(ctx: Context, view: RegisterWeek) -> Reply:
             lines.append(_row_line(ctx, str(i), row))
             if editable:
                 rows.append(
-                    [Button(t("btn-register-delete", number=i), encode("rg", "d", row.id))]
+                    [Button(t("btn-register-delete", number=i), Btn.REGISTER_DELETE.token(row.id))]
                 )
     elif view.filing is not None and view.filing.no_new_risks:
         lines.append(t("register-no-new"))
     else:
         lines.append(t("register-new-none"))
     if editable:
-        rows.append([Button(t("btn-register-add"), encode("rg", "add", w))])
+        rows.append([Button(t("btn-register-add"), Btn.REGISTER_ADD.token(w))])
         if view.new_rows:
-            rows.append([Button(t("btn-register-file"), encode("rg", "file", w))])
+            rows.append([Button(t("btn-register-file"), Btn.REGISTER_FILE.token(w))])
         else:
-            rows.append([Button(t("btn-register-no-new"), encode("rg", "none", w))])
+            rows.append([Button(t("btn-register-no-new"), Btn.REGISTER_NO_NEW.token(w))])
         if view.carry_pending:
             lines.append("")
             lines.append(t("register-carry-hint", pending=view.carry_pending))
-    rows.append([Button(t("btn-register-checkins"), encode("rg", "ci", w))])
+    rows.append([Button(t("btn-register-checkins"), Btn.REGISTER_CHECKINS.token(w))])
     if ctx.actor.has_role(Role.LEADER):
-        rows.append([Button(t("btn-register-reporter"), "rg:rep")])
+        rows.append([Button(t("btn-register-reporter"), Btn.REGISTER_REPORTER)])
     rows.append(back_to_menu(ctx))
-    return Reply("\n".join(lines), buttons=rows)
+    return Reply(html_join(lines), buttons=rows)
 
 
 async def _week_reply(ctx: Context, week: Week, *, edit: bool = False) -> Reply:
@@ -149,7 +150,7 @@ def _week_arg(ctx: Context, event: Incoming, i: int = 0) -> Week:
 # --- the leader's screens -------------------------------------------------------------------
 
 
-@flow.button("rg:home")
+@flow.button(Btn.REGISTER_HOME)
 async def cb_home(event: Incoming, ctx: Context) -> list[Reply]:
     """Show my unit's register of the current week."""
     ctx.state.clear()
@@ -163,7 +164,7 @@ async def cmd_register(event: Incoming, ctx: Context) -> list[Reply]:
     return [await _week_reply(ctx, ctx.services.checkins.current_week())]
 
 
-@flow.button("rg:o")
+@flow.button(Btn.REGISTER_OPEN)
 async def cb_open(event: Incoming, ctx: Context) -> list[Reply]:
     """Open the register of the week a task is for."""
     ctx.state.clear()
@@ -174,36 +175,36 @@ async def cb_open(event: Incoming, ctx: Context) -> list[Reply]:
     return [render_week(ctx, view)]
 
 
-@flow.button("rg:w")
+@flow.button(Btn.REGISTER_WEEK)
 async def cb_week(event: Incoming, ctx: Context) -> list[Reply]:
     """Show my unit's register of a given week."""
     ctx.state.clear()
     return [await _week_reply(ctx, _week_arg(ctx, event))]
 
 
-@flow.button("rg:ci")
+@flow.button(Btn.REGISTER_CHECKINS)
 async def cb_checkins(event: Incoming, ctx: Context) -> list[Reply]:
     """Show the unit's check-ins of the week (answers a mentor may see, no office-only)."""
     week = _week_arg(ctx, event)
     checkins = ctx.services.checkins
     people = await checkins.leader_view(ctx.actor, week)
-    lines = [ctx.t("checkin-unit-title", unit=esc(ctx.me.unit.name), week=week.key)]
+    lines = [ctx.t("checkin-unit-title", unit=ctx.me.unit.name, week=week.key)]
     if people:
         lines.append(counts_line(ctx.t, people))
         lines.extend(people_lines(ctx.t, checkins.form(), people))
     else:
         lines.append(ctx.t("checkin-team-none"))
     buttons = [
-        [Button(ctx.t("btn-register-back"), encode("rg", "w", week.key))],
+        [Button(ctx.t("btn-register-back"), Btn.REGISTER_WEEK.token(week.key))],
         back_to_menu(ctx),
     ]
-    return [Reply("\n".join(lines), buttons=buttons)]
+    return [Reply(html_join(lines), buttons=buttons)]
 
 
 # --- carried-over rows ------------------------------------------------------------------------
 
 
-@flow.button("rg:c")
+@flow.button(Btn.REGISTER_CARRY)
 async def cb_carry(event: Incoming, ctx: Context) -> list[Reply]:
     """Ask whether a carried-over risk is resolved or still open."""
     week, previous = _week_arg(ctx, event), ctx.action(event).int_arg(1)
@@ -212,15 +213,25 @@ async def cb_carry(event: Incoming, ctx: Context) -> list[Reply]:
         Reply(
             ctx.t("register-carry-ask", number=previous),
             buttons=[
-                [Button(ctx.t("btn-register-resolved"), encode("rg", "cr", w, previous))],
-                [Button(ctx.t("btn-register-still-open"), encode("rg", "co", w, previous))],
-                [Button(ctx.t("btn-register-back"), encode("rg", "w", w))],
+                [
+                    Button(
+                        ctx.t("btn-register-resolved"),
+                        Btn.REGISTER_CARRY_RESOLVED.token(w, previous),
+                    )
+                ],
+                [
+                    Button(
+                        ctx.t("btn-register-still-open"),
+                        Btn.REGISTER_CARRY_OPEN.token(w, previous),
+                    )
+                ],
+                [Button(ctx.t("btn-register-back"), Btn.REGISTER_WEEK.token(w))],
             ],
         )
     ]
 
 
-@flow.button("rg:cr")
+@flow.button(Btn.REGISTER_CARRY_RESOLVED)
 async def cb_carry_resolved(event: Incoming, ctx: Context) -> list[Reply]:
     """Mark a carried-over risk resolved this week."""
     week, previous = _week_arg(ctx, event), ctx.action(event).int_arg(1)
@@ -231,7 +242,7 @@ async def cb_carry_resolved(event: Incoming, ctx: Context) -> list[Reply]:
     return [await _week_reply(ctx, week)]
 
 
-@flow.button("rg:co")
+@flow.button(Btn.REGISTER_CARRY_OPEN)
 async def cb_carry_open(event: Incoming, ctx: Context) -> list[Reply]:
     """Ask for the note of a risk that is still open."""
     week, previous = _week_arg(ctx, event), ctx.action(event).int_arg(1)
@@ -239,7 +250,7 @@ async def cb_carry_open(event: Incoming, ctx: Context) -> list[Reply]:
     return [
         Reply(
             ctx.t("register-ask-note", number=previous),
-            buttons=[[Button(ctx.t("btn-cancel"), encode("rg", "w", week.key))]],
+            buttons=[[Button(ctx.t("btn-cancel"), Btn.REGISTER_WEEK.token(week.key))]],
         )
     ]
 
@@ -264,21 +275,22 @@ async def on_text_note(event: Incoming, ctx: Context) -> list[Reply]:
 # --- guided entry of a new row ----------------------------------------------------------------
 
 
-@flow.button("rg:add")
+@flow.button(Btn.REGISTER_ADD)
 async def cb_add(event: Incoming, ctx: Context) -> list[Reply]:
     """Start a new row: pick its category."""
     week = _week_arg(ctx, event)
     ctx.state.clear()
     categories = ctx.services.register.categories()
     buttons = [
-        Button(c.label(ctx.t.locale), encode("rg", "cat", week.key, c.id)) for c in categories
+        Button(c.label(ctx.t.locale), Btn.REGISTER_CATEGORY.token(week.key, c.id))
+        for c in categories
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([Button(ctx.t("btn-cancel"), encode("rg", "w", week.key))])
+    rows.append([Button(ctx.t("btn-cancel"), Btn.REGISTER_WEEK.token(week.key))])
     return [Reply(ctx.t("register-ask-category"), buttons=rows)]
 
 
-@flow.button("rg:cat")
+@flow.button(Btn.REGISTER_CATEGORY)
 async def cb_category(event: Incoming, ctx: Context) -> list[Reply]:
     """Take the category and ask for the risk."""
     week, category = _week_arg(ctx, event), ctx.action(event).arg(1)
@@ -293,8 +305,10 @@ def _ask_field(ctx: Context, name: str, week: Week) -> Reply:
     if name == "deadline":
         sunday = week.monday + timedelta(days=6)
         quick = [sunday, sunday + timedelta(days=7), sunday + timedelta(days=28)]
-        rows.append([Button(d.isoformat(), encode("rg", "dl", d.isoformat())) for d in quick])
-    rows.append([Button(ctx.t("btn-cancel"), encode("rg", "w", week.key))])
+        rows.append(
+            [Button(d.isoformat(), Btn.REGISTER_DEADLINE.token(d.isoformat())) for d in quick]
+        )
+    rows.append([Button(ctx.t("btn-cancel"), Btn.REGISTER_WEEK.token(week.key))])
     return Reply(ctx.t(f"register-ask-{name}"), buttons=rows)
 
 
@@ -306,7 +320,7 @@ async def on_text_field(event: Incoming, ctx: Context) -> list[Reply]:
     return await _take_field(ctx, event.text)
 
 
-@flow.button("rg:dl")
+@flow.button(Btn.REGISTER_DEADLINE)
 async def cb_deadline(event: Incoming, ctx: Context) -> list[Reply]:
     """Take a deadline offered as a button."""
     if ctx.state.step != STEP_FIELD or ctx.state.data.get("field") != "deadline":
@@ -326,7 +340,7 @@ async def _take_field(ctx: Context, text: str) -> list[Reply]:
             _ask_field(ctx, name, week),
         ]
     draft = dict(data.get("draft") or {})
-    draft[name] = parse_deadline(value).isoformat() if name == "deadline" else value  # type: ignore[union-attr]
+    draft[name] = parse_date(value).isoformat() if name == "deadline" else value  # type: ignore[union-attr]
     following = FIELDS.index(name) + 1
     if following < len(FIELDS):
         ctx.state.go(STEP_FIELD, week=week.key, field=FIELDS[following], draft=draft)
@@ -335,23 +349,23 @@ async def _take_field(ctx: Context, text: str) -> list[Reply]:
     summary = ctx.t(
         "register-confirm",
         category=_category(ctx, draft["category"]),
-        risk=esc(draft["risk"]),
-        measure=esc(draft["measure"]),
-        owner=esc(draft["owner"]),
+        risk=draft["risk"],
+        measure=draft["measure"],
+        owner=draft["owner"],
         deadline=draft["deadline"],
     )
     return [
         Reply(
             summary,
             buttons=[
-                [Button(ctx.t("btn-register-confirm"), encode("rg", "ok", week.key))],
-                [Button(ctx.t("btn-cancel"), encode("rg", "w", week.key))],
+                [Button(ctx.t("btn-register-confirm"), Btn.REGISTER_CONFIRM.token(week.key))],
+                [Button(ctx.t("btn-cancel"), Btn.REGISTER_WEEK.token(week.key))],
             ],
         )
     ]
 
 
-@flow.button("rg:ok")
+@flow.button(Btn.REGISTER_CONFIRM)
 async def cb_confirm(event: Incoming, ctx: Context) -> list[Reply]:
     """Save the new row shown in the summary."""
     week = _week_arg(ctx, event)
@@ -369,14 +383,14 @@ async def cb_confirm(event: Incoming, ctx: Context) -> list[Reply]:
             risk=draft["risk"],
             measure=draft["measure"],
             owner=draft["owner"],
-            deadline=parse_deadline(draft["deadline"]),  # type: ignore[arg-type]
+            deadline=parse_date(draft["deadline"]),  # type: ignore[arg-type]
         ),
     )
     ctx.state.clear()
     return [Reply(ctx.t("register-row-added")), await _week_reply(ctx, week)]
 
 
-@flow.button("rg:d")
+@flow.button(Btn.REGISTER_DELETE)
 async def cb_delete(event: Incoming, ctx: Context) -> list[Reply]:
     """Remove a new row entered by mistake."""
     week = await ctx.services.register.delete_row(ctx.actor, ctx.action(event).int_arg(0))
@@ -386,13 +400,13 @@ async def cb_delete(event: Incoming, ctx: Context) -> list[Reply]:
 # --- filing -------------------------------------------------------------------------------------
 
 
-@flow.button("rg:none")
+@flow.button(Btn.REGISTER_NO_NEW)
 async def cb_no_new(event: Incoming, ctx: Context) -> list[Reply]:
     """File the week with no new risks (carried-over risks must be updated first)."""
     return await _file(ctx, _week_arg(ctx, event), no_new_risks=True)
 
 
-@flow.button("rg:file")
+@flow.button(Btn.REGISTER_FILE)
 async def cb_file(event: Incoming, ctx: Context) -> list[Reply]:
     """File the week's register with its new rows."""
     return await _file(ctx, _week_arg(ctx, event), no_new_risks=False)
@@ -408,22 +422,22 @@ async def _file(ctx: Context, week: Week, *, no_new_risks: bool) -> list[Reply]:
 # --- the reporter -------------------------------------------------------------------------------
 
 
-@flow.button("rg:rep")
+@flow.button(Btn.REGISTER_REPORTER)
 async def cb_reporter(event: Incoming, ctx: Context) -> list[Reply]:
     """Show who files the register and ask for the employee number of a new reporter."""
     unit = await ctx.services.register.my_unit(ctx.actor)
     reporter = await ctx.services.register.reporter_of(unit.id)
     ctx.state.go(STEP_REPORTER)
     current = (
-        ctx.t("register-reporter-current", name=esc(reporter.name))
+        ctx.t("register-reporter-current", name=reporter.name)
         if reporter
         else ctx.t("register-reporter-leaders")
     )
     rows = []
     if reporter is not None:
-        rows.append([Button(ctx.t("btn-register-reporter-clear"), "rg:repx")])
-    rows.append([Button(ctx.t("btn-cancel"), "rg:home")])
-    return [Reply(f"{current}\n{ctx.t('register-ask-reporter')}", buttons=rows)]
+        rows.append([Button(ctx.t("btn-register-reporter-clear"), Btn.REGISTER_REPORTER_CLEAR)])
+    rows.append([Button(ctx.t("btn-cancel"), Btn.REGISTER_HOME)])
+    return [Reply(html("{}\n{}", current, ctx.t("register-ask-reporter")), buttons=rows)]
 
 
 @flow.text(STEP_REPORTER)
@@ -433,12 +447,10 @@ async def on_text_reporter(event: Incoming, ctx: Context) -> list[Reply]:
     person = await ctx.services.register.set_reporter(ctx.actor, unit.id, event.text)
     ctx.state.clear()
     assert person is not None
-    return [
-        Reply(ctx.t("register-reporter-set", name=esc(person.name)), buttons=[back_to_menu(ctx)])
-    ]
+    return [Reply(ctx.t("register-reporter-set", name=person.name), buttons=[back_to_menu(ctx)])]
 
 
-@flow.button("rg:repx")
+@flow.button(Btn.REGISTER_REPORTER_CLEAR)
 async def cb_reporter_clear(event: Incoming, ctx: Context) -> list[Reply]:
     """Give filing back to the unit's leaders."""
     unit = await ctx.services.register.my_unit(ctx.actor)
@@ -450,7 +462,7 @@ async def cb_reporter_clear(event: Incoming, ctx: Context) -> list[Reply]:
 # --- the office's summary -----------------------------------------------------------------------
 
 
-@flow.button("rg:of")
+@flow.button(Btn.REGISTER_OFFICE)
 async def cb_office(event: Incoming, ctx: Context) -> list[Reply]:
     """Show the office the week's check-ins and registers of all units."""
     args = ctx.action(event).args
@@ -462,8 +474,8 @@ async def cb_office(event: Incoming, ctx: Context) -> list[Reply]:
     )
     rows = [
         # difficulties are hotline tickets: the office follows them up in its queue there
-        [Button(ctx.t("btn-checkin-care-list", count=status.care), "hl:q")],
-        [Button(ctx.t("btn-checkin-prev-week"), encode("rg", "of", week.shift(-1).key))],
+        [Button(ctx.t("btn-checkin-care-list", count=status.care), Btn.HOTLINE_QUEUE)],
+        [Button(ctx.t("btn-checkin-prev-week"), Btn.REGISTER_OFFICE.token(week.shift(-1).key))],
         back_to_menu(ctx),
     ]
     return [Reply(text, buttons=rows, edit=True)]
@@ -508,27 +520,27 @@ def render_summary(
     sep = "、" if t.locale == "zh_CN" else ", "
     missing = [u.unit for u in summary.units if u.state == "missing"]
     if missing:
-        shown = sep.join(esc(m) for m in missing[:MAX_MISSING_UNITS])
+        shown = html_join(missing[:MAX_MISSING_UNITS], sep)
         more = "…" if len(missing) > MAX_MISSING_UNITS else ""
         lines.append(t("register-summary-missing", units=shown + more))
     if summary.open_by_category:
         parts = [
-            t("register-summary-category", category=esc(categories.get(c, c)), count=k)
+            t("register-summary-category", category=categories.get(c, c), count=k)
             for c, k in summary.open_by_category.items()
         ]
-        lines.append(t("register-summary-open", items=sep.join(parts)))
+        lines.append(t("register-summary-open", items=html_join(parts, sep)))
     else:
         lines.append(t("register-summary-open-none"))
     lines.append(t("register-summary-aged", weeks=AGED_WEEKS, count=len(summary.aged)))
     lines.extend(
         t(
             "register-summary-aged-line",
-            unit=esc(a.unit),
-            category=esc(categories.get(a.row.category, a.row.category)),
-            risk=esc(a.row.risk),
+            unit=a.unit,
+            category=categories.get(a.row.category, a.row.category),
+            risk=a.row.risk,
             weeks=a.weeks,
         )
         for a in summary.aged[:MAX_AGED]
     )
     lines.append(t("register-summary-care", count=care))
-    return "\n".join(lines)
+    return html_join(lines)

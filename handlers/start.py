@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Incoming, Kind, Reply
 from bot.i18n import LOCALES
 from bot.router import Flow
-from bot.text import esc
 from handlers import hotline
 from handlers.common import main_menu
 
 flow = Flow("start")
-flow.menu_entry("menu-language", "m:lang", roles={"*"}, order=90)
-flow.menu_entry("menu-help", "m:help", roles={"*"}, order=95)
+flow.menu_entry("menu-language", Btn.MENU_LANGUAGE, roles={"*"}, order=90)
+flow.menu_entry("menu-help", Btn.MENU_HELP, roles={"*"}, order=95)
 
 STEP_CODE = "reg.code"
 
@@ -24,11 +24,11 @@ async def cmd_start(event: Incoming, ctx: Context) -> list[Reply]:
         if event.arg:
             return [Reply(ctx.t("reg-already-bound"))]
         ctx.state.clear()
-        return [Reply(ctx.t("start-welcome-back", name=esc(ctx.me.name))), main_menu(ctx)]
+        return [Reply(ctx.t("start-welcome-back", name=ctx.me.name)), main_menu(ctx)]
     if event.arg:
         return await _redeem(event.arg, event, ctx)
     ctx.state.go(STEP_CODE)
-    return [Reply(ctx.t("reg-ask-code", contact=esc(ctx.settings.office_contact)))]
+    return [Reply(ctx.t("reg-ask-code", contact=ctx.settings.office_contact))]
 
 
 @flow.text(STEP_CODE, public=True)
@@ -48,7 +48,7 @@ async def _redeem(code: str, event: Incoming, ctx: Context) -> list[Reply]:
     ctx.t = ctx.t.catalog.translator(person.locale or ctx.state_row.locale, ctx.t.tz)
     if person.locale is None and ctx.state_row.locale:
         person.locale = ctx.state_row.locale
-    replies = [Reply(ctx.t("reg-success", name=esc(person.name)))]
+    replies = [Reply(ctx.t("reg-success", name=person.name))]
     waiting = len(await ctx.services.tasks.open_tasks(person.id))
     if waiting:  # published before this phone was bound: their messages could not arrive
         replies.append(Reply(ctx.t("reg-open-tasks", count=waiting)))
@@ -60,18 +60,18 @@ async def cmd_unregistered(event: Incoming, ctx: Context) -> list[Reply]:
     """Explain to an unbound account how to register; nothing else works for it."""
     if event.kind is Kind.TEXT and ctx.state.step == STEP_CODE:
         return await _redeem(event.text, event, ctx)
-    return [Reply(ctx.t("reg-how-to", contact=esc(ctx.settings.office_contact)))]
+    return [Reply(ctx.t("reg-how-to", contact=ctx.settings.office_contact))]
 
 
 @flow.command("help", public=True)
 async def cmd_help(event: Incoming, ctx: Context) -> list[Reply]:
     """Show what the bot does and how to reach the office."""
     if ctx.person is None:
-        return [Reply(ctx.t("reg-how-to", contact=esc(ctx.settings.office_contact)))]
+        return [Reply(ctx.t("reg-how-to", contact=ctx.settings.office_contact))]
     return [_help(ctx)]
 
 
-@flow.button("m:help")
+@flow.button(Btn.MENU_HELP)
 async def cb_help(event: Incoming, ctx: Context) -> list[Reply]:
     """Show help from the menu."""
     return [_help(ctx)]
@@ -82,10 +82,10 @@ def _help(ctx: Context) -> Reply:
     return Reply(
         ctx.t(
             "help-text",
-            contact=esc(s.office_contact),
-            phone=esc(s.hotline_phone),
-            email=esc(s.hotline_email),
-            hours=esc(s.hotline_hours),
+            contact=s.office_contact,
+            phone=s.hotline_phone,
+            email=s.hotline_email,
+            hours=s.hotline_hours,
         )
     )
 
@@ -97,7 +97,7 @@ async def cmd_menu(event: Incoming, ctx: Context) -> list[Reply]:
     return [main_menu(ctx)]
 
 
-@flow.button("m:home")
+@flow.button(Btn.MENU_HOME)
 async def cb_home(event: Incoming, ctx: Context) -> list[Reply]:
     """Return to the main menu, replacing the current message."""
     ctx.state.clear()
@@ -107,7 +107,9 @@ async def cb_home(event: Incoming, ctx: Context) -> list[Reply]:
 def _language_picker(ctx: Context) -> Reply:
     return Reply(
         ctx.t("lang-choose"),
-        buttons=[[Button(ctx.t(f"lang-name-{loc}"), f"lang:set:{loc}") for loc in LOCALES]],
+        buttons=[
+            [Button(ctx.t(f"lang-name-{loc}"), Btn.LANGUAGE_SET.token(loc)) for loc in LOCALES]
+        ],
     )
 
 
@@ -123,13 +125,13 @@ async def cmd_lang(event: Incoming, ctx: Context) -> list[Reply]:
     return [_language_picker(ctx)]
 
 
-@flow.button("m:lang")
+@flow.button(Btn.MENU_LANGUAGE)
 async def cb_lang_menu(event: Incoming, ctx: Context) -> list[Reply]:
     """Offer the languages from the menu."""
     return [_language_picker(ctx)]
 
 
-@flow.button("lang:set", public=True)
+@flow.button(Btn.LANGUAGE_SET, public=True)
 async def cb_lang_set(event: Incoming, ctx: Context) -> list[Reply]:
     """Switch the language and remember it."""
     locale = ctx.action(event).arg()
@@ -151,7 +153,7 @@ async def _set_locale(locale: str, ctx: Context, *, edit: bool) -> list[Reply]:
 async def cmd_unknown(event: Incoming, ctx: Context) -> list[Reply]:
     """Answer a command nobody handles."""
     if ctx.person is None:
-        return [Reply(ctx.t("reg-how-to", contact=esc(ctx.settings.office_contact)))]
+        return [Reply(ctx.t("reg-how-to", contact=ctx.settings.office_contact))]
     return [Reply(ctx.t("error-unknown-command")), main_menu(ctx)]
 
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Incoming, Reply
 from bot.notify import KINDS, open_button
 from bot.router import Flow
-from bot.text import esc
+from bot.text import html_join
 from handlers.common import back_to_menu
 
 flow = Flow("tasks")
-flow.menu_entry("menu-my-tasks", "tk:list", roles={"*"}, order=10)
+flow.menu_entry("menu-my-tasks", Btn.TASKS_LIST, roles={"*"}, order=10)
 
 
-@flow.button("tk:list")
+@flow.button(Btn.TASKS_LIST)
 async def cb_tasks(event: Incoming, ctx: Context) -> list[Reply]:
     """List my open tasks with their deadlines and a button to open each."""
     return [await render_tasks(ctx, edit=True)]
@@ -40,7 +41,7 @@ async def render_tasks(ctx: Context, *, edit: bool) -> Reply:
             ctx.t(
                 "tasks-line-overdue" if overdue else "tasks-line",
                 kind=kind_name,
-                title=esc(task.title(ctx.t.locale)),
+                title=task.title(ctx.t.locale),
                 due=ctx.t.time(task.due_at),
             )
         )
@@ -50,4 +51,4 @@ async def render_tasks(ctx: Context, *, edit: bool) -> Reply:
                 [Button(f"{button['label']} · {task.title(ctx.t.locale)}", button["action"])]
             )
     rows.append(back_to_menu(ctx))
-    return Reply("\n".join(lines), buttons=rows, edit=edit)
+    return Reply(html_join(lines), buttons=rows, edit=edit)

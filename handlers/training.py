@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 
-from bot.actions import encode
+from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Document, Incoming, Reply
 from bot.router import Flow, Handler
@@ -25,7 +25,7 @@ from bot.services.training import (
     QuestionView,
     Superseded,
 )
-from bot.text import esc
+from bot.text import html, html_join
 from bot.training_content import LETTERS, MULTIPLE, SINGLE, TRUEFALSE, to_html
 from handlers.common import back_to_menu
 
@@ -48,12 +48,21 @@ def _refusal(ctx: Context, exc: Exception) -> list[Reply]:
     rows: list[list[Button]] = []
     if isinstance(exc, Superseded):
         rows.append(
-            [Button(ctx.t("btn-training-open-current"), encode("tr", "o", exc.current_assignment))]
+            [
+                Button(
+                    ctx.t("btn-training-open-current"),
+                    Btn.TRAINING_OPEN.token(exc.current_assignment),
+                )
+            ]
         )
     elif isinstance(exc, AlreadyPassed):
-        rows.append([Button(ctx.t("btn-training-result"), encode("tr", "r", exc.assignment_id))])
+        rows.append(
+            [Button(ctx.t("btn-training-result"), Btn.TRAINING_RESULT.token(exc.assignment_id))]
+        )
     elif isinstance(exc, AlreadyAnswered | AttemptOver):
-        rows.append([Button(ctx.t("btn-training-continue"), encode("tr", "o", exc.assignment_id))])
+        rows.append(
+            [Button(ctx.t("btn-training-continue"), Btn.TRAINING_OPEN.token(exc.assignment_id))]
+        )
     rows.append(back_to_menu(ctx))
     return [Reply(exc.render(ctx.t), buttons=rows)]
 
@@ -74,7 +83,7 @@ def refusals(fn: Handler) -> Handler:
 # --- lessons ----------------------------------------------------------------------------
 
 
-@flow.button("tr:o")
+@flow.button(Btn.TRAINING_OPEN)
 @refusals
 async def cb_open(event: Incoming, ctx: Context) -> list[Reply]:
     """Open the training where the person stopped: the quiz in progress, or the lesson."""
@@ -89,7 +98,7 @@ async def cb_open(event: Incoming, ctx: Context) -> list[Reply]:
     return replies
 
 
-@flow.button("tr:l")
+@flow.button(Btn.TRAINING_LESSON)
 @refusals
 async def cb_lesson(event: Incoming, ctx: Context) -> list[Reply]:
     """Turn to another lesson, replacing the message."""
@@ -101,7 +110,7 @@ async def cb_lesson(event: Incoming, ctx: Context) -> list[Reply]:
 def _lesson(ctx: Context, view: LessonView, *, edit: bool) -> list[Reply]:
     header = ctx.t(
         "training-lesson-header",
-        title=esc(view.title),
+        title=view.title,
         version=view.version,
         lesson=view.index + 1,
         lessons=view.count,
@@ -110,15 +119,19 @@ def _lesson(ctx: Context, view: LessonView, *, edit: bool) -> list[Reply]:
     aid = view.assignment_id
     nav: list[Button] = []
     if view.index > 0:
-        nav.append(Button(ctx.t("btn-training-prev"), encode("tr", "l", aid, view.index - 1)))
+        nav.append(
+            Button(ctx.t("btn-training-prev"), Btn.TRAINING_LESSON.token(aid, view.index - 1))
+        )
     if view.index + 1 < view.count:
-        nav.append(Button(ctx.t("btn-training-next"), encode("tr", "l", aid, view.index + 1)))
+        nav.append(
+            Button(ctx.t("btn-training-next"), Btn.TRAINING_LESSON.token(aid, view.index + 1))
+        )
     rows = [nav] if nav else []
     # Someone retrying has read every lesson already: let them go to the quiz from any page.
     if not view.exhausted and (view.index + 1 == view.count or view.attempts_used > 0):
-        rows.append([Button(ctx.t("btn-training-start-quiz"), encode("tr", "q", aid))])
+        rows.append([Button(ctx.t("btn-training-start-quiz"), Btn.TRAINING_START_QUIZ.token(aid))])
     rows.append(back_to_menu(ctx))
-    text = f"{header}\n\n<b>{esc(view.lesson.title)}</b>\n\n{to_html(view.lesson.body)}"
+    text = html("{}\n\n<b>{}</b>\n\n{}", header, view.lesson.title, to_html(view.lesson.body))
     images = [Reply("", document=Document(name, data)) for name, data in view.images]
     # A picture cannot be edited into a text message: a page with pictures comes anew.
     return [*images, Reply(text, buttons=rows, edit=edit and not images)]
@@ -127,7 +140,7 @@ def _lesson(ctx: Context, view: LessonView, *, edit: bool) -> list[Reply]:
 # --- the quiz ---------------------------------------------------------------------------
 
 
-@flow.button("tr:q")
+@flow.button(Btn.TRAINING_START_QUIZ)
 @refusals
 async def cb_start_quiz(event: Incoming, ctx: Context) -> list[Reply]:
     """Start the next attempt (or continue the one in progress) at its current question."""
@@ -135,7 +148,7 @@ async def cb_start_quiz(event: Incoming, ctx: Context) -> list[Reply]:
     return [_question(ctx, view, edit=False)]
 
 
-@flow.button("tr:n")
+@flow.button(Btn.TRAINING_NEXT_QUESTION)
 @refusals
 async def cb_next(event: Incoming, ctx: Context) -> list[Reply]:
     """Show the question the person is at."""
@@ -143,7 +156,7 @@ async def cb_next(event: Incoming, ctx: Context) -> list[Reply]:
     return [_question(ctx, view, edit=False)]
 
 
-@flow.button("tr:t")
+@flow.button(Btn.TRAINING_TOGGLE_OPTION)
 @refusals
 async def cb_toggle(event: Incoming, ctx: Context) -> list[Reply]:
     """Tick or untick an option of a multiple-choice question."""
@@ -154,7 +167,7 @@ async def cb_toggle(event: Incoming, ctx: Context) -> list[Reply]:
     return [_question(ctx, view, edit=True)]
 
 
-@flow.button("tr:a")
+@flow.button(Btn.TRAINING_ANSWER)
 @refusals
 async def cb_answer(event: Incoming, ctx: Context) -> list[Reply]:
     """Answer a single-choice or true/false question and show the explanation."""
@@ -165,7 +178,7 @@ async def cb_answer(event: Incoming, ctx: Context) -> list[Reply]:
     return [_explained(ctx, result)]
 
 
-@flow.button("tr:s")
+@flow.button(Btn.TRAINING_SUBMIT_CHOICES)
 @refusals
 async def cb_submit(event: Incoming, ctx: Context) -> list[Reply]:
     """Submit the ticked options of a multiple-choice question and show the explanation."""
@@ -189,7 +202,7 @@ def _question_text(ctx: Context, view: QuestionView) -> str:
     lines = [
         ctx.t(
             "training-question-header",
-            title=esc(view.title),
+            title=view.title,
             attempt=view.attempt_no,
             attempts=view.attempts_allowed,
             number=view.index + 1,
@@ -197,12 +210,14 @@ def _question_text(ctx: Context, view: QuestionView) -> str:
         ),
         ctx.t(TYPE_KEYS[q.type]),
         "",
-        f"<b>{esc(q.text)}</b>",
+        html("<b>{}</b>", q.text),
     ]
     if q.type != TRUEFALSE:
         lines.append("")
-        lines.extend(f"{LETTERS[i]}. {esc(q.options[orig])}" for i, orig in enumerate(view.order))
-    return "\n".join(lines)
+        lines.extend(
+            html("{}. {}", LETTERS[i], q.options[orig]) for i, orig in enumerate(view.order)
+        )
+    return html_join(lines)
 
 
 def _question(ctx: Context, view: QuestionView, *, edit: bool) -> Reply:
@@ -212,17 +227,19 @@ def _question(ctx: Context, view: QuestionView, *, edit: bool) -> Reply:
         toggles = [
             Button(
                 f"{'☑' if orig in view.selected else '☐'} {_letter(view, orig)}",
-                encode("tr", "t", aid, att, qi, orig),
+                Btn.TRAINING_TOGGLE_OPTION.token(aid, att, qi, orig),
             )
             for orig in view.order
         ]
         rows.extend(
             toggles[i : i + LETTERS_PER_ROW] for i in range(0, len(toggles), LETTERS_PER_ROW)
         )
-        rows.append([Button(ctx.t("btn-training-submit"), encode("tr", "s", aid, att, qi))])
+        rows.append(
+            [Button(ctx.t("btn-training-submit"), Btn.TRAINING_SUBMIT_CHOICES.token(aid, att, qi))]
+        )
     else:
         answers = [
-            Button(_option_label(ctx, view, orig), encode("tr", "a", aid, att, qi, orig))
+            Button(_option_label(ctx, view, orig), Btn.TRAINING_ANSWER.token(aid, att, qi, orig))
             for orig in view.order
         ]
         rows.extend(
@@ -230,40 +247,43 @@ def _question(ctx: Context, view: QuestionView, *, edit: bool) -> Reply:
         )
     text = _question_text(ctx, view)
     if view.resumed:
-        text = f"{ctx.t('training-resumed')}\n\n{text}"
+        text = html("{}\n\n{}", ctx.t("training-resumed"), text)
     return Reply(text, buttons=rows, edit=edit)
 
 
 def _explained(ctx: Context, result: AnswerResult) -> Reply:
     view = result.view
     sep = ctx.t("training-sep")
-    given = sep.join(
-        _option_label(ctx, view, o) for o in sorted(result.chosen, key=view.order.index)
+    given = html_join(
+        (_option_label(ctx, view, o) for o in sorted(result.chosen, key=view.order.index)), sep
     )
-    right = sep.join(
-        _option_label(ctx, view, o) for o in sorted(view.question.correct, key=view.order.index)
+    right = html_join(
+        (_option_label(ctx, view, o) for o in sorted(view.question.correct, key=view.order.index)),
+        sep,
     )
     verdict = (
         ctx.t("training-answer-right", given=given)
         if result.correct
         else ctx.t("training-answer-wrong", given=given, correct=right)
     )
-    text = (
-        f"{_question_text(ctx, view)}\n\n{verdict}\n"
-        f"{ctx.t('training-explanation', text=esc(view.question.explanation))}"
+    text = html(
+        "{}\n\n{}\n{}",
+        _question_text(ctx, view),
+        verdict,
+        ctx.t("training-explanation", text=view.question.explanation),
     )
     aid = view.assignment_id
     if result.finished is not None:
-        button = Button(ctx.t("btn-training-result"), encode("tr", "r", aid))
+        button = Button(ctx.t("btn-training-result"), Btn.TRAINING_RESULT.token(aid))
     else:
-        button = Button(ctx.t("btn-training-next-question"), encode("tr", "n", aid))
+        button = Button(ctx.t("btn-training-next-question"), Btn.TRAINING_NEXT_QUESTION.token(aid))
     return Reply(text, buttons=[[button]], edit=True)
 
 
 # --- the result -------------------------------------------------------------------------
 
 
-@flow.button("tr:r")
+@flow.button(Btn.TRAINING_RESULT)
 @refusals
 async def cb_result(event: Incoming, ctx: Context) -> list[Reply]:
     """Show the score of the latest attempt, what to review, and a new attempt if any."""
@@ -273,7 +293,7 @@ async def cb_result(event: Incoming, ctx: Context) -> list[Reply]:
 
 def _result(ctx: Context, r: AttemptResult) -> Reply:
     args = {
-        "title": esc(r.title),
+        "title": r.title,
         "score": r.score,
         "correct": r.correct,
         "total": r.total,
@@ -287,7 +307,7 @@ def _result(ctx: Context, r: AttemptResult) -> Reply:
             "training-result-passed", time=ctx.t.time(r.finished_at), hash=r.sha256[:12], **args
         )
     else:
-        topics = "\n".join(f"• {esc(t)}" for t in r.wrong_topics)
+        topics = html_join(html("• {}", t) for t in r.wrong_topics)
         text = ctx.t("training-result-failed", topics=topics, **args)
         if r.can_retry:
             text += "\n\n" + ctx.t("training-result-retry", left=r.attempts_allowed - r.attempt_no)
@@ -299,12 +319,16 @@ def _result(ctx: Context, r: AttemptResult) -> Reply:
                             attempt=r.attempt_no + 1,
                             attempts=r.attempts_allowed,
                         ),
-                        encode("tr", "q", r.assignment_id),
+                        Btn.TRAINING_START_QUIZ.token(r.assignment_id),
                     )
                 ]
             )
             rows.append(
-                [Button(ctx.t("btn-training-review"), encode("tr", "l", r.assignment_id, 0))]
+                [
+                    Button(
+                        ctx.t("btn-training-review"), Btn.TRAINING_LESSON.token(r.assignment_id, 0)
+                    )
+                ]
             )
         elif r.exhausted:
             text += "\n\n" + ctx.t("training-result-exhausted", attempts=r.attempts_allowed)

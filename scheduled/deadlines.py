@@ -18,13 +18,13 @@ from typing import Any
 from sqlalchemy import and_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import encode
+from bot.actions import Btn
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalog
 from bot.notify import PRIORITY_TASK, PRIORITY_URGENT, Notifier
 from bot.policy import REMIND, Policy, step_time
-from bot.text import esc
+from bot.text import html_join
 from storage import outbox
 from storage import people as people_repo
 from storage.models import (
@@ -246,7 +246,7 @@ class DeadlineEngine:
                     kind="esc.left",
                     ref=f"person:{pid}",
                     dedupe_key=f"left:{pid}",
-                    name=esc(people[pid].name),
+                    name=people[pid].name,
                 )
         return len(ids)
 
@@ -453,14 +453,17 @@ class Renderer:
         out = []
         for group in by_person.values():
             first = group[0]
-            titles = "、".join(
-                self._t(
-                    locale,
-                    "digest-item",
-                    title=esc(str(it.titles.get(loc) or it.titles.get("zh_CN") or it.ref_key)),
-                    days=_days_over(it.due_at, self.now),
-                )
-                for it in group
+            titles = html_join(
+                (
+                    self._t(
+                        locale,
+                        "digest-item",
+                        title=str(it.titles.get(loc) or it.titles.get("zh_CN") or it.ref_key),
+                        days=_days_over(it.due_at, self.now),
+                    )
+                    for it in group
+                ),
+                "、",
             )
             acc = self.accounts.get(first.pid)
             flag = (
@@ -468,9 +471,7 @@ class Renderer:
                 if acc is not None and acc.reachable
                 else self._t(locale, "digest-unreachable-flag")
             )
-            line = self.notifier.t(locale)(
-                "digest-line", name=esc(first.name), items=titles, flag=flag
-            )
+            line = self.notifier.t(locale)("digest-line", name=first.name, items=titles, flag=flag)
             out.append((first, line))
         return out
 
@@ -479,11 +480,11 @@ class Renderer:
             [
                 {
                     "label": self._t(locale, "btn-reminded", name=p.name),
-                    "action": encode("esc", "rip", p.pid),
+                    "action": Btn.TEAM_REMINDED_IN_PERSON.token(p.pid),
                 },
                 {
                     "label": self._t(locale, "btn-excuse", name=p.name),
-                    "action": encode("esc", "exc", p.pid),
+                    "action": Btn.TEAM_EXCUSE.token(p.pid),
                 },
             ]
             for p in people[:MAX_PEOPLE_BUTTONS]
@@ -493,7 +494,7 @@ class Renderer:
         self, locale: str | None, title_key: str, entries: list[Item]
     ) -> tuple[str, list[list[dict[str, str]]]]:
         lines = self._lines(locale, entries)
-        text = "\n".join([self._t(locale, title_key, count=len(lines)), *(ln for _, ln in lines)])
+        text = html_join([self._t(locale, title_key, count=len(lines)), *(ln for _, ln in lines)])
         return text, self._buttons(locale, [p for p, _ in lines])
 
     def unit_digest(
@@ -510,7 +511,7 @@ class Renderer:
                 self._t(
                     locale,
                     "digest-unit",
-                    unit=esc(self.units.get(unit_id, "?")),
+                    unit=self.units.get(unit_id, "?"),
                     people=len(lines),
                     items=len(group),
                 )
@@ -519,7 +520,7 @@ class Renderer:
             if len(lines) > 50:
                 parts.append(self._t(locale, "digest-more", count=len(lines) - 50))
             people.extend(p for p, _ in lines)
-        return "\n".join(parts), self._buttons(locale, people)
+        return html_join(parts), self._buttons(locale, people)
 
 
 def _days_over(due_at: datetime | None, now: datetime) -> int:

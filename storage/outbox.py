@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -65,7 +66,7 @@ def row_for(
         "kind": kind,
         "ref": ref,
         "text": text,
-        "buttons": buttons or [],
+        "buttons": [[_label_as_text(b) for b in row] for row in buttons or []],
         "dedupe_key": dedupe_key,
         "status": OutboxStatus.PENDING if reachable else OutboxStatus.UNREACHABLE,
         "attempts": 0,
@@ -74,6 +75,15 @@ def row_for(
         "error": None if reachable else ("no bound account" if account is None else "blocked"),
         "edit_message_id": edit_message_id,
     }
+
+
+def _label_as_text(button: dict[str, str]) -> dict[str, str]:
+    # Button labels are plain text; a translation (markup, its arguments escaped) is
+    # stored as the text it shows, or a name like "A&B" would show as "A&amp;B".
+    label = button["label"]
+    if isinstance(label, Markup):
+        return {**button, "label": label.striptags()}
+    return button
 
 
 async def enqueue(

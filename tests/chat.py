@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import itertools
 
+from markupsafe import Markup
+
 from bot.conversation import Conversation
 from bot.core import Account, Incoming, Kind, Reply
+from tests.telegram_html import problems
 
 _ids = itertools.count(1)
 
@@ -43,6 +46,8 @@ class ChatUser:
 
     async def _do(self, event: Incoming) -> list[Reply]:
         self.last = await self.conversation.handle(event)
+        for reply in self.last:
+            check_reply(reply)
         return self.last
 
     @property
@@ -51,3 +56,12 @@ class ChatUser:
 
     def labels(self) -> list[str]:
         return [b.label for r in self.last for row in r.buttons for b in row]
+
+
+def check_reply(reply: Reply) -> None:
+    """A handler's text is markup built by the translator or `bot.text.html` (a plain
+    f-string would carry what a user typed unescaped) and valid Telegram HTML."""
+    if not reply.text:
+        return
+    assert isinstance(reply.text, Markup), f"reply text built without markup: {reply.text!r}"
+    assert problems(reply.text) == [], (problems(reply.text), reply.text)

@@ -14,8 +14,9 @@ from bot.actor import Actor
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.errors import NotAllowed
+from bot.register_sheets import write_export
 from bot.services.checkins import AlreadyAnswered, Incomplete, Week, current_week, week_window
-from bot.services.register import write_export
+from bot.services.register import AGED_WEEKS
 from scheduled.checkins import open_current_week, open_week, opening_trigger
 from storage.models import AppendOnlyViolation, Assignment, AssignmentStatus, Campaign, Person
 from storage.models_checkin import CareItem, CheckinAnswer, CheckinResponse
@@ -429,7 +430,14 @@ async def test_office_summary_cli_and_export_hold_no_answer_texts(
         summary = await svc.register.summary(Actor.cli(), W49)
         categories = svc.register.categories()
     path = tmp_path / "register.xlsx"
-    write_export(path, summary, t=t, categories=categories, now=app.clock.now())
+    write_export(
+        path,
+        summary,
+        t=t,
+        categories=categories,
+        now=app.clock.now(),
+        aged_weeks=AGED_WEEKS,
+    )
     cells = [
         str(c.value)
         for ws in openpyxl.load_workbook(path).worksheets

@@ -29,7 +29,7 @@ from bot.services.notices import (
     TextTooLong,
     split_title,
 )
-from handlers.notices import parse_local
+from bot.timeparse import parse_local
 from scheduled.notices import refresh_progress
 from scheduled.sender import OutboxSender
 from storage.models import (

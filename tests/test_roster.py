@@ -21,8 +21,9 @@ from bot.clock import FrozenClock
 from bot.config import ROOT
 from bot.errors import InvalidInput, NotAllowed
 from bot.i18n import Catalog
-from bot.roster_io import Directory, Known, RosterFileError
+from bot.roster_io import Directory, Known
 from bot.services.roster import PERSON_FIELDS, ImportReport
+from bot.sheets.reader import Formula, SheetFileError
 from storage import audit
 from storage import people as repo
 from storage.models import AuditEvent, Binding, Person, PersonRole, PersonStatus, Role, Unit
@@ -330,7 +331,7 @@ def test_missing_required_column_is_reported_on_the_header_row(tmp_path: Path) -
         roster_io.load(write_csv(tmp_path / "r.csv", rows, header=header)), Directory()
     )
     assert [(p.row, p.column, p.key) for p in checked.errors] == [
-        (1, "工号", "roster-missing-column")
+        (1, "工号", "sheet-missing-column")
     ]
 
 
@@ -375,12 +376,12 @@ async def test_utf8_bom_and_title_row_above_header(app: App, tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("content", "key"),
     [
-        (b"", "roster-file-empty"),
-        (b"\r\n \r\n", "roster-file-empty"),
-        ("序号,单位,工号,姓名\r\n".encode(), "roster-file-no-rows"),
-        ("名单\n张三,李四\n".encode(), "roster-file-no-header"),
-        ("姓名,工号\n张三,1\n".encode("utf-16"), "roster-file-encoding"),
-        (b"\xff\xfe\x80\x81\xfe\xff" * 50, "roster-file-encoding"),
+        (b"", "sheet-file-empty"),
+        (b"\r\n \r\n", "sheet-file-empty"),
+        ("序号,单位,工号,姓名\r\n".encode(), "sheet-file-no-rows"),
+        ("名单\n张三,李四\n".encode(), "sheet-file-no-header"),
+        ("姓名,工号\n张三,1\n".encode("utf-16"), "sheet-file-encoding-named"),
+        (b"\xff\xfe\x80\x81\xfe\xff" * 50, "sheet-file-encoding"),
     ],
     ids=["empty", "blank lines", "header only", "no header", "utf-16", "binary"],
 )
@@ -389,7 +390,7 @@ def test_unusable_files_are_refused_with_one_clear_error(
 ) -> None:
     path = tmp_path / "r.csv"
     path.write_bytes(content)
-    with pytest.raises(RosterFileError) as err:
+    with pytest.raises(SheetFileError) as err:
         roster_io.load(path)
     assert err.value.key == key
 
@@ -398,19 +399,19 @@ def test_files_over_20_mb_and_other_types_are_refused(tmp_path: Path) -> None:
     big = tmp_path / "big.csv"
     with big.open("wb") as fh:
         fh.truncate(roster_io.MAX_BYTES + 1)  # sparse: the size is refused before reading
-    with pytest.raises(RosterFileError) as err:
+    with pytest.raises(SheetFileError) as err:
         roster_io.load(big)
-    assert err.value.key == "roster-file-too-big"
+    assert err.value.key == "sheet-file-too-big"
     old = tmp_path / "roster.xls"
     old.write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(RosterFileError) as err:
+    with pytest.raises(SheetFileError) as err:
         roster_io.load(old)
-    assert err.value.key == "roster-file-type"
+    assert err.value.key == "sheet-file-type"
     broken = tmp_path / "roster.xlsx"
     broken.write_bytes(b"PK not really a zip")
-    with pytest.raises(RosterFileError) as err:
+    with pytest.raises(SheetFileError) as err:
         roster_io.load(broken)
-    assert err.value.key == "roster-file-unreadable"
+    assert err.value.key == "sheet-file-unreadable"
 
 
 async def test_formula_cell_in_xlsx_is_refused_with_row_and_column(
@@ -660,7 +661,7 @@ async def test_export_keeps_formula_looking_text_as_text(app: App, tmp_path: Pat
     ]
     assert not row[2].quotePrefix  # plain text is left alone
     table = roster_io.load(out)
-    assert all(not isinstance(c, roster_io.Formula) for _, cells in table.rows for c in cells)
+    assert all(not isinstance(c, Formula) for _, cells in table.rows for c in cells)
 
 
 async def test_export_refuses_other_suffixes(app: App, tmp_path: Path) -> None:

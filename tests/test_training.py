@@ -16,11 +16,12 @@ from sqlalchemy.exc import DBAPIError
 from bot.actor import Actor
 from bot.app import App
 from bot.cli import main
-from bot.cli.training import render_stats, render_status, write_export
+from bot.cli.training import render_stats, render_status
 from bot.clock import FrozenClock
 from bot.config import ROOT, Settings
 from bot.errors import InvalidInput, NotAllowed
 from bot.policy import Policy
+from bot.reports.training_export import write_export
 from bot.services.training import (
     AlreadyAnswered,
     AnswerResult,

@@ -14,9 +14,9 @@ from bot.cli.pledge import table
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import LOCALES, Translator
-from bot.roster_io import Problem
 from bot.services.checkins import CheckinStatus, Numbers, Week, current_week
 from bot.services.register import ImportReport
+from bot.sheets.reader import Problem
 from scheduled.checkins import open_week
 from storage import people as people_repo
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from bot.actor import Actor
 from bot.app import App
 from bot.config import Settings
 from bot.errors import DomainError
+from bot.sheets.writer import write_csv
 from storage import audit
 from storage.db import make_engine, upgrade
 
@@ -74,24 +74,25 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
                 Actor.cli("cli:invite"), unit=args.unit, employee_no=args.person
             )
     except DomainError as exc:
-        print(f"muster: {app.translator('en')(exc.key, **exc.args_)}", file=sys.stderr)
+        print(f"muster: {app.text_translator('en')(exc.key, **exc.args_)}", file=sys.stderr)
         return 1
     finally:
         await app.close()
-    with args.out.open("w", newline="", encoding="utf-8-sig") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["工号", "姓名", "单位", "邀请码", "有效期至", "链接"])
-        for item in issued:
-            writer.writerow(
-                [
-                    item.person.employee_no,
-                    item.person.name,
-                    item.person.unit.name,
-                    item.code,
-                    item.expires_at_iso,
-                    item.deep_link,
-                ]
-            )
+    write_csv(
+        args.out,
+        ["工号", "姓名", "单位", "邀请码", "有效期至", "链接"],
+        (
+            [
+                item.person.employee_no,
+                item.person.name,
+                item.person.unit.name,
+                item.code,
+                item.expires_at_iso,
+                item.deep_link,
+            ]
+            for item in issued
+        ),
+    )
     print(f"{len(issued)} codes written to {args.out}")
     return 0
 
@@ -104,7 +105,7 @@ async def cmd_unbind(args: argparse.Namespace, settings: Settings) -> int:
                 Actor.cli("cli:unbind"), args.employee_no, reason=args.reason
             )
     except DomainError as exc:
-        print(f"muster: {app.translator('en')(exc.key, **exc.args_)}", file=sys.stderr)
+        print(f"muster: {app.text_translator('en')(exc.key, **exc.args_)}", file=sys.stderr)
         return 1
     finally:
         await app.close()

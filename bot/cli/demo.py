@@ -78,7 +78,7 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         channel = ConsoleChannel(
             conversation=app.conversation(),
             directory=directory,
-            translator=app.translator,
+            translator=app.text_translator,
             read=terminal_input,
             files_dir=args.db.resolve().parent / "muster-demo-files",
             inbox=ConsoleInbox(app, channel=CHANNEL),
@@ -137,7 +137,7 @@ async def open_demo(
         loaded = await load_sample(app)
     except DomainError as exc:
         await app.close()
-        raise DemoSetupError([app.translator()(exc.key, **exc.args_)]) from exc
+        raise DemoSetupError([app.text_translator()(exc.key, **exc.args_)]) from exc
     except BaseException:
         await app.close()
         raise
@@ -154,7 +154,7 @@ async def load_sample(app: App) -> Loaded:
         sample = app.settings.content_dir / "sample" / "roster.csv"
         report = await svc.roster.import_file(Actor.cli(ACTOR), sample)
         if report.errors:
-            raise DemoSetupError(render_report(app.translator(), report))
+            raise DemoSetupError(render_report(app.text_translator(), report))
         count = await svc.session.scalar(select(func.count()).select_from(Person)) or 0
         await bind_sample_accounts(svc.session, app.clock.now())
         work = await publish_sample_work(svc, app)
@@ -179,7 +179,7 @@ async def bind_sample_accounts(session: AsyncSession, now: datetime) -> None:
 async def publish_sample_work(svc: Services, app: App) -> tuple[SampleTask, ...]:
     """Publish the sample pledges and training module and open the current week."""
     actor = Actor.cli(ACTOR)
-    t = app.translator()
+    t = app.text_translator()
     now = app.clock.now()
     work: list[SampleTask] = []
     for key in SAMPLE_PLEDGES:
@@ -203,7 +203,7 @@ async def publish_sample_work(svc: Services, app: App) -> tuple[SampleTask, ...]
 
 async def intro_lines(app: App, loaded: Loaded, directory: DemoDirectory, db: str) -> list[str]:
     """What the demo says before the picker: the database, the roster, the work."""
-    t = app.translator()
+    t = app.text_translator()
     lines = [t("console-db", path=db)]
     key = "console-roster-loaded" if loaded.fresh else "console-roster-kept"
     lines.append(t(key, people=loaded.people))

@@ -64,7 +64,7 @@ async def cmd_kb_reload(args: argparse.Namespace, settings: Settings) -> int:
         async with app.unit_of_work() as svc:
             result = await svc.hotline.reload_kb(Actor.cli("cli:kb-reload"))
     except DomainError as exc:
-        print(f"muster: {app.translator('en')(exc.key, **exc.args_)}", file=sys.stderr)
+        print(f"muster: {app.text_translator('en')(exc.key, **exc.args_)}", file=sys.stderr)
         return 1
     finally:
         await app.close()
@@ -103,14 +103,14 @@ async def cmd_hotline_queue(args: argparse.Namespace, settings: Settings) -> int
                 Actor.cli("cli:hotline"), include_closed=args.all, limit=10_000
             )
     except DomainError as exc:
-        print(f"muster: {app.translator('en')(exc.key, **exc.args_)}", file=sys.stderr)
+        print(f"muster: {app.text_translator('en')(exc.key, **exc.args_)}", file=sys.stderr)
         return 1
     finally:
         await app.close()
     if not tickets:
         print("no hotline tickets")
         return 0
-    t = app.translator()
+    t = app.text_translator()
     print(f"{'ticket':<8} {'status':<9} {'asker':<24} {'last activity':<16} {'due':<16} question")
     for s in tickets:
         asker = "(anonymous)" if s.anonymous else f"{s.asker_name} {s.asker_employee_no}"
@@ -135,11 +135,11 @@ async def cmd_hotline_show(args: argparse.Namespace, settings: Settings) -> int:
         async with app.unit_of_work() as svc:
             detail = await svc.hotline.ticket(Actor.cli("cli:hotline"), ticket_id)
     except DomainError as exc:
-        print(f"muster: {app.translator('en')(exc.key, **exc.args_)}", file=sys.stderr)
+        print(f"muster: {app.text_translator('en')(exc.key, **exc.args_)}", file=sys.stderr)
         return 1
     finally:
         await app.close()
-    t = app.translator()
+    t = app.text_translator()
     s = detail.summary
     asker = (
         "(anonymous)" if s.anonymous else f"{s.asker_name} {s.asker_employee_no} {s.asker_unit}"

@@ -17,10 +17,9 @@ from typing import TextIO
 
 from bot.actor import Actor
 from bot.app import App
+from bot.cli.common import bad_time, local_time, plain
 from bot.cli.common import fail as _fail
-from bot.cli.common import plain
 from bot.cli.common import translator as _translator
-from bot.cli.tasks import parse_local
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import LOCALES, Translator
@@ -33,7 +32,7 @@ from bot.services.notices import (
     human_size,
     render_message,
 )
-from bot.text import esc
+from bot.sheets.reader import decode
 
 ACTOR = "cli:notice"
 POLL = 1.0  # seconds between looks at the outbox while waiting
@@ -108,27 +107,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def read_text(path: Path) -> str:
-    """A text file in UTF-8 (with or without BOM) or, as Chinese Windows saves it, GBK."""
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("gb18030")
+    """A text file in UTF-8 (with or without BOM) or, as Chinese Windows saves it, GBK;
+    another encoding is refused (bot.sheets.reader.decode), naming it where it can."""
+    return decode(path.read_bytes())
 
 
 async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
     """Preview a notice, then create it and queue it for everyone in the audience."""
     t = _translator(settings, args.lang)
-    ack_by = None
-    if args.ack_by:
-        try:
-            ack_by = parse_local(args.ack_by, settings)
-        except ValueError:
-            print(
-                f"muster: {t('notice-cli-bad-time', value=args.ack_by, tz=settings.timezone)}",
-                file=sys.stderr,
-            )
-            return 2
+    ack_by = local_time(args.ack_by, settings) if args.ack_by else None
+    if args.ack_by and ack_by is None:
+        return bad_time(t, "notice-cli-bad-time", args.ack_by, settings)
     try:
         text = read_text(args.text_file)
         attachment = None
@@ -139,6 +128,8 @@ async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
                     t, AttachmentTooLarge(size=human_size(size), limit=human_size(MAX_ATTACHMENT))
                 )
             attachment = (args.attach.name, args.attach.read_bytes())
+    except DomainError as exc:
+        return _fail(t, exc)
     except OSError as exc:
         path = exc.filename or args.text_file
         print(
@@ -255,9 +246,7 @@ async def cmd_notice_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 def render_stats(t: Translator, stats: NoticeStats) -> list[str]:
     n = stats.notice
-    lines = [
-        plain(t("notice-stats-title", id=n.id, title=esc(n.title), sent=t.time(n.created_at)))
-    ]
+    lines = [plain(t("notice-stats-title", id=n.id, title=n.title, sent=t.time(n.created_at)))]
     if n.requires_ack:
         lines.append(t("notice-stats-due", due=t.time(n.ack_by)))
     header = [

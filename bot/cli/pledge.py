@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import unicodedata
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.actor import Actor
 from bot.app import App
+from bot.cli.common import bad_time, local_time
 from bot.cli.common import fail as _fail
 from bot.cli.common import translator as _translator
 from bot.config import Settings
@@ -21,12 +20,6 @@ from bot.i18n import LOCALES, Translator
 from bot.reports.pledge_export import write_pledge_export
 from bot.reports.receipt import render_receipt
 from bot.services.pledges import PledgeStatus
-
-DUE_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M")
-
-
-class BadDue(ValueError):
-    """The --due value is not a local YYYY-MM-DDTHH:MM."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -76,29 +69,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     rec.set_defaults(func=cmd_pledge_receipt)
 
 
-def parse_due(value: str, tz: ZoneInfo) -> datetime:
-    """Local wall time YYYY-MM-DDTHH:MM -> an aware datetime in `tz`."""
-    for fmt in DUE_FORMATS:
-        try:
-            return datetime.strptime(value.strip(), fmt).replace(tzinfo=tz)
-        except ValueError:
-            continue
-    raise BadDue(value)
-
-
 async def cmd_pledge_publish(args: argparse.Namespace, settings: Settings) -> int:
     """Publish a pledge to an audience and print the version, counts and hashes."""
     t = _translator(settings, args.lang)
-    due_at = None
-    if args.due:
-        try:
-            due_at = parse_due(args.due, settings.tz)
-        except BadDue:
-            print(
-                f"muster: {t('pledge-cli-bad-due', value=args.due, tz=settings.timezone)}",
-                file=sys.stderr,
-            )
-            return 2
+    due_at = local_time(args.due, settings) if args.due else None
+    if args.due and due_at is None:
+        return bad_time(t, "pledge-cli-bad-due", args.due, settings)
     app = await App.open(settings)
     try:
         async with app.unit_of_work() as svc:

@@ -12,8 +12,8 @@ from bot.app import App
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import LOCALES, Translator
-from bot.roster_io import Problem
 from bot.services.roster import BindingChange, ImportReport
+from bot.sheets.reader import Problem
 from scheduled.jobs import sync_audiences
 
 SHOW_AT_MOST = 200  # lines per list; a broken 60k-row file should not flood the terminal
@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 async def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int:
     """Import a roster file and print what changed and every problem found."""
     app = await App.open(settings)
-    t = app.translator(args.lang)
+    t = app.text_translator(args.lang)
     try:
         async with app.unit_of_work() as svc:
             report = await svc.roster.import_file(
@@ -81,7 +81,7 @@ async def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int
 async def cmd_roster_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write the roster table with current mentors and leaders to an .xlsx file."""
     app = await App.open(settings)
-    t = app.translator(args.lang)
+    t = app.text_translator(args.lang)
     try:
         async with app.unit_of_work() as svc:
             count = await svc.roster.export(Actor.cli("cli:roster-export"), args.file)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 
 from bot.actor import Actor
 from bot.app import App
+from bot.cli.common import local_time
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.errors import DomainError
@@ -24,25 +24,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     esc.set_defaults(func=cmd_escalations)
 
 
-def parse_local(value: str, settings: Settings) -> datetime:
-    """A local wall time (YYYY-MM-DDTHH:MM) in the deployment's zone, as UTC."""
-    try:
-        naive = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"not a time: {value!r} (use 2026-12-01T12:00)") from None
-    if naive.tzinfo is not None:
-        return naive
-    return naive.replace(tzinfo=settings.tz)
-
-
 async def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
     clock = None
     if args.now:
-        try:
-            clock = FrozenClock(parse_local(args.now, settings))
-        except ValueError as exc:
-            print(f"muster: {exc}", file=sys.stderr)
+        at = local_time(args.now, settings)
+        if at is None:
+            print(f"muster: not a time: {args.now!r} (use 2026-12-01T12:00)", file=sys.stderr)
             return 2
+        clock = FrozenClock(at)
     app = await App.open(settings, clock=clock)
     try:
         report = await run_tick(app)
@@ -66,14 +55,14 @@ async def cmd_escalations(args: argparse.Namespace, settings: Settings) -> int:
                 Actor.cli("cli:escalations"), unit=args.unit, locale=settings.default_locale
             )
     except DomainError as exc:
-        print(f"muster: {app.translator()(exc.key, **exc.args_)}", file=sys.stderr)
+        print(f"muster: {app.text_translator()(exc.key, **exc.args_)}", file=sys.stderr)
         return 1
     finally:
         await app.close()
     if not items:
         print("no open escalations")
         return 0
-    t = app.translator()
+    t = app.text_translator()
     print(
         f"{'unit':<16} {'name':<10} {'emp':<8} {'lvl':<3} {'due':<16} {'since':<16} notified  task"
     )

@@ -3,41 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from bot.actor import Actor
 from bot.app import App
+from bot.cli.common import bad_time, local_time
 from bot.cli.common import fail as _fail
 from bot.cli.common import translator as _translator
-from bot.cli.pledge import BadDue, parse_due, table
+from bot.cli.pledge import table
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import LOCALES, Translator
-from bot.roster_io import INJECTION_PREFIXES
+from bot.reports.training_export import write_export
 from bot.services.training import TrainingStats, TrainingStatus
-from storage.models import AssignmentStatus
 
 ACTOR = "cli:training"
 QUESTION_WIDTH = 40  # characters of the question text shown in `stats`
-# (header key, column width) of the export sheet, in the order of `export_values`.
-EXPORT_COLUMNS = (
-    ("training-col-unit", 24),
-    ("training-col-name", 12),
-    ("training-col-employee-no", 12),
-    ("training-col-mentor", 12),
-    ("training-col-status", 16),
-    ("training-col-attempts", 10),
-    ("training-col-best-score", 10),
-    ("training-col-completed-at", 20),
-    ("training-col-version", 8),
-    ("training-col-sha256", 66),
-    ("training-col-due", 18),
-    ("training-col-note", 30),
-)
+
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -94,16 +78,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 async def cmd_training_publish(args: argparse.Namespace, settings: Settings) -> int:
     """Publish a training module to an audience and print the version, counts and hash."""
     t = _translator(settings, args.lang)
-    due_at = None
-    if args.due:
-        try:
-            due_at = parse_due(args.due, settings.tz)
-        except BadDue:
-            print(
-                f"muster: {t('training-cli-bad-due', value=args.due, tz=settings.timezone)}",
-                file=sys.stderr,
-            )
-            return 2
+    due_at = local_time(args.due, settings) if args.due else None
+    if args.due and due_at is None:
+        return bad_time(t, "training-cli-bad-due", args.due, settings)
     app = await App.open(settings)
     try:
         async with app.unit_of_work() as svc:
@@ -246,78 +223,6 @@ async def cmd_training_export(args: argparse.Namespace, settings: Settings) -> i
     write_export(args.out, rows, t=t, now=app.clock.now())
     print(t("training-cli-exported", count=len(rows), path=str(args.out)))
     return 0
-
-
-def row_status(t: Translator, row: Mapping[str, Any], now: datetime) -> str:
-    if row["status"] == AssignmentStatus.DONE:
-        return t("training-status-passed")
-    if row["status"] == AssignmentStatus.EXCUSED:
-        return t("training-status-excused")
-    if row["attempts"] >= row["attempts_allowed"]:
-        return t("training-status-exhausted")
-    if row["due_at"] is not None and row["due_at"] < now:
-        return t("training-status-overdue")
-    if row["attempts"]:
-        return t("training-status-failed-retry")
-    return t("training-status-pending")
-
-
-def export_values(t: Translator, row: Mapping[str, Any], *, now: datetime) -> list[Any]:
-    """The cells of one person's row; None leaves a cell empty."""
-    completed = row["completed_at"]
-    best = row["best_score"]
-    return [
-        row["unit"],
-        row["name"],
-        row["employee_no"],
-        row["mentor"],
-        row_status(t, row, now),
-        row["attempts"],
-        best / 100 if best is not None else None,  # a number, shown as a percentage
-        completed.astimezone(t.tz).strftime("%Y-%m-%d %H:%M:%S") if completed else None,
-        row["version"],
-        row["sha256"] if completed else None,  # the hash of the content that was passed
-        t.time(row["due_at"]) if row["due_at"] is not None else None,
-        row["note"],
-    ]
-
-
-def write_export(
-    path: Path, rows: Sequence[Mapping[str, Any]], *, t: Translator, now: datetime
-) -> None:
-    """One sheet, one row per person. Text is never a formula (names come from a roster)."""
-    import openpyxl  # noqa: PLC0415 - slow import, only the export needs it
-    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
-    from openpyxl.styles import Font  # noqa: PLC0415
-    from openpyxl.utils import get_column_letter  # noqa: PLC0415
-
-    wb = openpyxl.Workbook(write_only=True)  # streams rows: 100k people stay small
-    ws = wb.create_sheet(t("training-sheet"))
-    for index, (_, width) in enumerate(EXPORT_COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.freeze_panes = "A2"
-    header = []
-    for key, _ in EXPORT_COLUMNS:
-        cell = WriteOnlyCell(ws, value=t(key))
-        cell.font = Font(bold=True)
-        header.append(cell)
-    ws.append(header)
-    score_column = [k for k, _ in EXPORT_COLUMNS].index("training-col-best-score")
-    for row in rows:
-        cells = []
-        for i, value in enumerate(export_values(t, row, now=now)):
-            cell = WriteOnlyCell(ws, value=value)
-            if isinstance(value, str):
-                # openpyxl makes any string starting with "=" a formula: force plain text,
-                # and quotePrefix keeps Excel from reading it as one after an edit.
-                cell.data_type = "s"
-                if value.startswith(INJECTION_PREFIXES):
-                    cell.quotePrefix = True
-            elif i == score_column:
-                cell.number_format = "0%"
-            cells.append(cell)
-        ws.append(cells)
-    wb.save(path)
 
 
 async def cmd_training_stats(args: argparse.Namespace, settings: Settings) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.i18n import Translator
-from bot.roster_io import INJECTION_PREFIXES
+from bot.sheets.writer import Column, Workbook
 from storage.models import AssignmentStatus
 
 SIGNED, PENDING, OVERDUE, EXCUSED = "signed", "pending", "overdue", "excused"
@@ -19,29 +19,29 @@ STATUS_KEYS = {
     OVERDUE: "report-status-overdue",
     EXCUSED: "report-status-excused",
 }
-# (header key, column width) of the detail sheet, in the order of `detail_values`.
+# Header keys of the detail sheet, in the order of `detail_values`.
 DETAIL_COLUMNS = (
-    ("report-col-unit", 24),
-    ("report-col-name", 12),
-    ("report-col-employee-no", 12),
-    ("report-col-mentor", 12),
-    ("report-col-leader", 12),
-    ("report-col-status", 8),
-    ("report-col-signed-at", 20),
-    ("report-col-version", 8),
-    ("report-col-sha256", 66),
-    ("report-col-signature-no", 14),
-    ("report-col-due", 18),
-    ("report-col-note", 30),
+    "report-col-unit",
+    "report-col-name",
+    "report-col-employee-no",
+    "report-col-mentor",
+    "report-col-leader",
+    "report-col-status",
+    "report-col-signed-at",
+    "report-col-version",
+    "report-col-sha256",
+    "report-col-signature-no",
+    "report-col-due",
+    "report-col-note",
 )
 SUMMARY_COLUMNS = (
-    ("report-col-unit", 24),
-    ("report-col-assigned", 10),
-    ("report-col-signed", 10),
-    ("report-col-pending", 10),
-    ("report-col-overdue", 10),
-    ("report-col-excused", 10),
-    ("report-col-signed-pct", 10),
+    "report-col-unit",
+    "report-col-assigned",
+    "report-col-signed",
+    "report-col-pending",
+    "report-col-overdue",
+    "report-col-excused",
+    "report-col-signed-pct",
 )
 
 
@@ -123,20 +123,6 @@ def detail_values(
     ]
 
 
-def safe_cell(ws: Any, value: Any, cell_type: Any) -> Any:
-    """A value for a write-only sheet; text is always text, never a formula."""
-    if not isinstance(value, str):
-        return value
-    cell = cell_type(ws, value=value)
-    # openpyxl turns any string starting with "=" into a formula (a name like "=cmd|..."
-    # from a roster file would run in Excel): force plain text, and set quotePrefix so
-    # Excel keeps it text even after someone edits the cell.
-    cell.data_type = "s"
-    if value.startswith(INJECTION_PREFIXES):
-        cell.quotePrefix = True
-    return cell
-
-
 def write_pledge_export(
     path: Path,
     rows: Sequence[Mapping[str, Any]],
@@ -145,40 +131,27 @@ def write_pledge_export(
     version: int,
     now: datetime,
 ) -> None:
-    """Write the detail sheet and the per-unit summary sheet. Text is never a formula."""
-    import openpyxl  # noqa: PLC0415 - slow import, only the export needs it
-    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
-    from openpyxl.styles import Font  # noqa: PLC0415
-
-    wb = openpyxl.Workbook(write_only=True)  # streams rows: 100k people stay small
-
-    def sheet(title_key: str, columns: Sequence[tuple[str, int]]) -> Any:
-        ws = wb.create_sheet(t(title_key))
-        for index, (_, width) in enumerate(columns):
-            ws.column_dimensions[openpyxl.utils.get_column_letter(index + 1)].width = width
-        ws.freeze_panes = "A2"
-        header = []
-        for key, _ in columns:
-            cell = WriteOnlyCell(ws, value=t(key))
-            cell.font = Font(bold=True)
-            header.append(cell)
-        ws.append(header)
-        return ws
-
-    detail = sheet("report-sheet-detail", DETAIL_COLUMNS)
+    """Write the detail sheet and the per-unit summary sheet."""
+    wb = Workbook()
+    detail = wb.sheet(t("report-sheet-detail"), [Column(t(k)) for k in DETAIL_COLUMNS])
     for row in rows:
-        values = detail_values(t, row, version=version, now=now)
-        detail.append([safe_cell(detail, v, WriteOnlyCell) for v in values])
-
-    summary = sheet("report-sheet-summary", SUMMARY_COLUMNS)
+        detail.append(detail_values(t, row, version=version, now=now))
+    summary = wb.sheet(
+        t("report-sheet-summary"),
+        [Column(t(k), "0.0%" if k == "report-col-signed-pct" else None) for k in SUMMARY_COLUMNS],
+    )
     units = summarize(rows, now)
     for i, unit in enumerate([*units, total(units, t("report-total"))]):
-        pct = WriteOnlyCell(summary, value=round(unit.signed_share, 4))
-        pct.number_format = "0.0%"
-        name = safe_cell(summary, unit.unit, WriteOnlyCell)
-        if i == len(units):
-            name.font = Font(bold=True)
         summary.append(
-            [name, unit.assigned, unit.signed, unit.pending, unit.overdue, unit.excused, pct]
+            [
+                unit.unit,
+                unit.assigned,
+                unit.signed,
+                unit.pending,
+                unit.overdue,
+                unit.excused,
+                round(unit.signed_share, 4),
+            ],
+            bold=i == len(units),
         )
     wb.save(path)

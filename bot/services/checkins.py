@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, select, true
 
+from bot.actions import Btn
 from bot.actor import Actor
 from bot.checkin_content import CheckinContentError, Form, load_form
 from bot.config import Settings, weekly_time
@@ -50,7 +51,7 @@ KIND = CampaignKind.CHECKIN.value
 MISSED = "missed"  # note of an assignment closed unanswered when the next week opened
 MAX_TEXT = 1000  # one free-text answer
 
-register_kind(KIND, KindInfo("btn-checkin-open", "ci:o", "kind-checkin"))
+register_kind(KIND, KindInfo("btn-checkin-open", Btn.CHECKIN_OPEN, "kind-checkin"))
 
 _WEEK = re.compile(r"(\d{4})-?[Ww](\d{1,2})")
 
@@ -371,8 +372,18 @@ class CheckinService(Service):
                     ref=f"assignment:{aid}",
                     text=t("checkin-opened", week=week.key, due=t.time(campaign.due_at)),
                     buttons=[
-                        [{"label": t("btn-checkin-all-fine"), "action": f"ci:f:{aid}"}],
-                        [{"label": t("btn-checkin-step"), "action": f"ci:s:{aid}"}],
+                        [
+                            {
+                                "label": t("btn-checkin-all-fine"),
+                                "action": Btn.CHECKIN_ALL_FINE.token(aid),
+                            }
+                        ],
+                        [
+                            {
+                                "label": t("btn-checkin-step"),
+                                "action": Btn.CHECKIN_STEP_BY_STEP.token(aid),
+                            }
+                        ],
                     ],
                     dedupe_key=f"checkin-opened:{aid}",
                     not_before=send_at,

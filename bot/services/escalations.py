@@ -13,7 +13,6 @@ from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.notify import PRIORITY_URGENT, Notifier, campaign_title, open_button
 from bot.services.base import Service
 from bot.services.tasks import TaskService
-from bot.text import esc
 from storage import audit
 from storage import people as repo
 from storage.models import (
@@ -111,7 +110,7 @@ class EscalationService(Service):
                 priority=PRIORITY_URGENT,
                 buttons=[[button]] if button else None,
                 respect_quiet=False,
-                title=esc(campaign_title(c, t.locale)),
+                title=campaign_title(c, t.locale),
                 due=t.time(a.due_at),
             )
         await audit.append(

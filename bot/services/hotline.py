@@ -27,12 +27,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from bot import kb
-from bot.actions import encode
+from bot.actions import Btn
 from bot.actor import Actor
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.notify import PRIORITY_TASK, PRIORITY_URGENT, Notifier
 from bot.services.base import Service
-from bot.text import esc, normalize_input
+from bot.text import normalize_input
 from storage import outbox
 from storage import people as people_repo
 from storage.models import Person, Role, Unit
@@ -457,8 +457,8 @@ class HotlineService(Service):
             key="hotline-reply-to-asker",
             kind="hotline.reply",
             dedupe=f"hotline-reply:{message.id}",
-            button=("hotline-btn-answer-back", encode("hl", "ar", ticket.id)),
-            text=esc(body),
+            button=("hotline-btn-answer-back", Btn.HOTLINE_FOLLOW_UP.token(ticket.id)),
+            text=body,
         )
         return self._summary(await self._ticket_row(ticket.id))
 
@@ -527,7 +527,10 @@ class HotlineService(Service):
 
     def _open_button(self, person: Person, ticket_id: int) -> dict[str, str]:
         t = self.notifier.t(person.locale)
-        return {"label": t("hotline-btn-open-ticket"), "action": encode("hl", "t", ticket_id)}
+        return {
+            "label": t("hotline-btn-open-ticket"),
+            "action": Btn.HOTLINE_TICKET.token(ticket_id),
+        }
 
     async def _tell_office(
         self, ticket: Ticket, *, key: str, dedupe: str, who: Person | None, text: str
@@ -537,7 +540,7 @@ class HotlineService(Service):
         for person in staff:
             t = self.notifier.t(person.locale)
             label = (
-                t("hotline-who-named", name=esc(who.name), unit=esc(who.unit.name))
+                t("hotline-who-named", name=who.name, unit=who.unit.name)
                 if who is not None
                 else t("hotline-who-anonymous")
             )
@@ -551,7 +554,7 @@ class HotlineService(Service):
                 buttons=[[self._open_button(person, ticket.id)]],
                 number=ticket.number,
                 who=label,
-                preview=esc(_preview(text)),
+                preview=_preview(text),
             )
         return queued
 

@@ -31,7 +31,7 @@ from bot.notify import PRIORITY_BULK, PRIORITY_URGENT, KindInfo, Notifier, regis
 from bot.policy import policy_for
 from bot.services.base import Service
 from bot.services.tasks import Audience, TaskService
-from bot.text import esc
+from bot.text import Markup, html, html_join, html_length
 from storage import audit, outbox
 from storage.models import (
     Assignment,
@@ -257,13 +257,13 @@ class NudgeResult:
 # --- rendering of the recipient's message (the outbox stores it rendered) --------------
 
 
-def render_message(t: Translator, notice: NoticeView, *, nudge: bool = False) -> str:
+def render_message(t: Translator, notice: NoticeView, *, nudge: bool = False) -> Markup:
     """The message a recipient gets, in their language around the office's own text."""
     parts = []
     if nudge:
         parts.append(t("notice-nudge-prefix"))
-    head = t("notice-message-title", title=esc(notice.title))
-    parts.append(f"{head}\n\n{esc(notice.body)}" if notice.body else head)
+    head = t("notice-message-title", title=notice.title)
+    parts.append(html("{}\n\n{}", head, notice.body) if notice.body else head)
     if notice.requires_ack:
         if notice.ack_by is not None:
             parts.append(t("notice-ack-line", due=t.time(notice.ack_by)))
@@ -273,11 +273,11 @@ def render_message(t: Translator, notice: NoticeView, *, nudge: bool = False) ->
         parts.append(
             t(
                 "notice-attachment-line",
-                name=esc(notice.attachment_name),
+                name=notice.attachment_name,
                 size=human_size(notice.attachment_size or 0),
             )
         )
-    return "\n\n".join(parts)
+    return html_join(parts, "\n\n")
 
 
 def message_buttons(
@@ -369,8 +369,8 @@ class NoticeService(Service):
         head, body = split_title(text, title)
         if not head:
             raise EmptyText()
-        if len(esc(head)) + len(esc(body)) > MAX_TEXT:
-            raise TextTooLong(limit=MAX_TEXT, length=len(esc(head)) + len(esc(body)))
+        if html_length(head) + html_length(body) > MAX_TEXT:
+            raise TextTooLong(limit=MAX_TEXT, length=html_length(head) + html_length(body))
         if ack_by is not None and ack_by <= self.clock.now():
             raise AckByPast()
         name = size = None

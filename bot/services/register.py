@@ -9,30 +9,27 @@ the reporter a leader designated, file it; filing closes the register task.
 
 from __future__ import annotations
 
-import io
-import re
-import unicodedata
-import zipfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import func, select, update
 
 from bot.actor import Actor
 from bot.checkin_content import Category, CheckinContentError, load_categories
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
-from bot.i18n import LOCALES, Translator
+from bot.i18n import Translator
 from bot.notify import KindInfo, Notifier, register_kind
 from bot.policy import policy_for
-from bot.roster_io import INJECTION_PREFIXES, Formula, Problem
+from bot.register_sheets import check_sheet, read_sheet, words, write_export
 from bot.services.base import Service
 from bot.services.checkins import MISSED, CheckinService, Numbers, Week, week_window
 from bot.services.tasks import Audience, TaskService
+from bot.sheets.reader import Problem
 from bot.text import normalize_input
+from bot.timeparse import parse_date
 from storage import audit
 from storage import people as people_repo
 from storage.models import (
@@ -51,40 +48,8 @@ from storage.models_checkin import RegisterFiling, RegisterRow, RiskStatus, Unit
 KIND = CampaignKind.REGISTER.value
 AGED_WEEKS = 4  # the office's list: risks open for more than this many weeks
 LIMITS = {"risk": 500, "measure": 500, "owner": 64, "note": 500}
-MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 500
-HEADER_SCAN_ROWS = 10
 
 register_kind(KIND, KindInfo("btn-register-open", "rg:o", "kind-register"))
-
-# Export columns in order; the import recognizes each header in every language.
-COLUMNS = (
-    "id",
-    "category",
-    "risk",
-    "measure",
-    "owner",
-    "deadline",
-    "status",
-    "note",
-    "carried_from",
-    "first_week",
-)
-REQUIRED = ("category", "risk", "measure", "owner", "deadline", "status")
-COLUMN_WIDTHS = {
-    "id": 8,
-    "category": 14,
-    "risk": 40,
-    "measure": 40,
-    "owner": 12,
-    "deadline": 12,
-    "status": 10,
-    "note": 30,
-    "carried_from": 10,
-    "first_week": 12,
-}
-_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
 class AlreadyFiled(DomainError):
@@ -237,17 +202,6 @@ def _row_view(r: RegisterRow) -> RowView:
 
 def _filing_view(f: RegisterFiling) -> Filing:
     return Filing(f.filed_at, f.late, f.filed_by, f.no_new_risks, f.rows)
-
-
-def parse_deadline(text: str) -> date | None:
-    """2026-12-31, 2026/12/31, 2026.12.31 or 2026年12月31日 (full-width digits too)."""
-    match = _DATE.fullmatch(unicodedata.normalize("NFKC", text).strip())
-    if match is None:
-        return None
-    try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        return None
 
 
 class RegisterService(Service):
@@ -592,7 +546,7 @@ class RegisterService(Service):
     def check_field(self, name: str, value: str, week: Week) -> str | None:
         """The problem key of one field typed in the bot, or None (guided entry)."""
         if name == "deadline":
-            day = parse_deadline(value)
+            day = parse_date(value)
             if day is None:
                 return "register-error-deadline"
             return "register-error-deadline-past" if day < week.monday else None
@@ -903,7 +857,14 @@ class RegisterService(Service):
     async def export(self, actor: Actor, week: Week, path: Path, t: Translator) -> int:
         """Write the register of all units: a summary sheet, then one sheet per unit."""
         summary = await self.summary(actor, week)
-        write_export(path, summary, t=t, categories=self.categories(), now=self.clock.now())
+        write_export(
+            path,
+            summary,
+            t=t,
+            categories=self.categories(),
+            now=self.clock.now(),
+            aged_weeks=AGED_WEEKS,
+        )
         return len(summary.units)
 
     # --- import -----------------------------------------------------------------------
@@ -924,9 +885,17 @@ class RegisterService(Service):
         drafts = await self._rows(target.id, week.key)
         if drafts:
             raise InvalidInput("register-import-drafts", count=len(drafts), week=week.key)
-        rows = read_sheet(path, sheet_name(target.name))
+        vocabulary = words(self.notifier.catalog, self.settings.tz, self.categories())
+        table = read_sheet(path, target.name, vocabulary)
         candidates = {r.id: r for r in await self.carry_candidates(target.id, week)}
-        checked = self._check_sheet(rows, candidates, week)
+        checked = check_sheet(
+            table,
+            vocabulary,
+            candidates,
+            week,
+            check_draft=self.check_draft,
+            note_limit=LIMITS["note"],
+        )
         report.problems = checked.problems
         report.rows = len(checked.new) + len(checked.carried)
         report.carried = len(checked.carried)
@@ -963,439 +932,3 @@ class RegisterService(Service):
             source="import",
         )
         return report
-
-    def _aliases(self) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-        """Header, status and category words of every language -> their ids."""
-        headers: dict[str, str] = {}
-        statuses: dict[str, str] = {}
-        for locale in LOCALES:
-            t = self.notifier.catalog.translator(locale, self.settings.tz)
-            for col in COLUMNS:
-                headers[_key(t(f"register-col-{col}"))] = col
-            for status in RiskStatus:
-                statuses[_key(t(f"register-status-{status.value}"))] = status.value
-        for col in COLUMNS:
-            headers[_key(col)] = col
-        for status in RiskStatus:
-            statuses[_key(status.value)] = status.value
-        categories: dict[str, str] = {}
-        for c in self.categories():
-            categories[_key(c.id)] = c.id
-            for label in c.text.values():
-                categories[_key(label)] = c.id
-        return headers, statuses, categories
-
-    def _check_sheet(
-        self,
-        rows: list[tuple[int, list[Any]]],
-        candidates: Mapping[int, RegisterRow],
-        week: Week,
-    ) -> _Checked:
-        """Check every row of the sheet; collect every problem with its row and column."""
-        header_words, status_words, category_words = self._aliases()
-        header_row, headers, body = _split_header(rows, header_words)
-        out = _Checked()
-        columns: dict[str, int] = {}
-        labels: dict[str, str] = {}
-        for index, text in enumerate(headers):
-            col = header_words.get(_key(text)) if text else None
-            if col is None:
-                continue
-            if col in columns:
-                out.problems.append(Problem(header_row, text, "register-import-duplicate-column"))
-                continue
-            columns[col], labels[col] = index, text
-        t = self.notifier.catalog.translator(None, self.settings.tz)
-        out.problems.extend(
-            Problem(header_row, t(f"register-col-{col}"), "register-import-missing-column")
-            for col in REQUIRED
-            if col not in columns
-        )
-        if out.problems:
-            return out
-        seen_carry: dict[int, int] = {}
-        for number, cells in body:
-            found: list[tuple[str, str, dict[str, Any]]] = []
-            values: dict[str, Any] = {}
-            for col, index in columns.items():
-                value = cells[index] if index < len(cells) else None
-                if isinstance(value, Formula) or (
-                    isinstance(value, str) and value.strip().startswith("=")
-                ):
-                    found.append((col, "register-import-formula", {}))
-                    value = None
-                values[col] = value
-            status_text = _text(values["status"])
-            status = status_words.get(_key(status_text))
-            note = _text(values.get("note")) or None
-            if not status_text:
-                found.append(("status", "register-error-required", {}))
-            elif status is None:
-                found.append(("status", "register-error-status-value", {"value": status_text}))
-            if note is not None and len(note) > LIMITS["note"]:
-                found.append(("note", "register-error-too-long", {"limit": LIMITS["note"]}))
-            carried_text = _text(values.get("carried_from"))
-            if carried_text:
-                carried_from = _int(carried_text)
-                if carried_from is None or carried_from not in candidates:
-                    found.append(
-                        ("carried_from", "register-import-carry-unknown", {"value": carried_text})
-                    )
-                elif carried_from in seen_carry:
-                    found.append(
-                        (
-                            "carried_from",
-                            "register-import-carry-twice",
-                            {"value": carried_text, "first_row": str(seen_carry[carried_from])},
-                        )
-                    )
-                else:
-                    seen_carry[carried_from] = number
-                    if status == RiskStatus.OPEN and not note:
-                        found.append(("note", "register-error-note-required", {}))
-                    if not found and status is not None:
-                        out.carried[carried_from] = (status, note)
-            else:
-                category_text = _text(values["category"])
-                deadline = _date(values["deadline"])
-                for col, key, args in self.check_draft(
-                    category=category_words.get(_key(category_text), ""),
-                    risk=_text(values["risk"]),
-                    measure=_text(values["measure"]),
-                    owner=_text(values["owner"]),
-                    deadline=deadline,
-                    week=week,
-                ):
-                    if col == "category":
-                        key = (
-                            "register-error-category"
-                            if category_text
-                            else ("register-error-required")
-                        )
-                        args = {"value": category_text}
-                    elif col == "deadline" and key == "register-error-deadline":
-                        args = {"value": _text(values["deadline"])}
-                    if not any(f[0] == col for f in found):  # a formula said it already
-                        found.append((col, key, args))
-                if not found and status is not None and deadline is not None:
-                    out.new.append(
-                        _ImportedRow(
-                            category=category_words[_key(category_text)],
-                            risk=_text(values["risk"]),
-                            measure=_text(values["measure"]),
-                            owner=_text(values["owner"]),
-                            deadline=deadline,
-                            status=status,
-                            note=note,
-                        )
-                    )
-            out.problems.extend(
-                Problem(number, labels.get(col, col), key, args) for col, key, args in found
-            )
-        carried_label = labels.get("carried_from", t("register-col-carried_from"))
-        out.problems.extend(
-            Problem(
-                None,
-                carried_label,
-                "register-import-carry-missing",
-                {"id": str(i), "risk": candidates[i].risk},
-            )
-            for i in candidates
-            if i not in seen_carry
-        )
-        order = {label: i for i, label in enumerate(headers)}
-        out.problems.sort(key=lambda p: (p.row or 10**9, order.get(p.column or "", 99)))
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class _ImportedRow:
-    category: str
-    risk: str
-    measure: str
-    owner: str
-    deadline: date
-    status: str
-    note: str | None
-
-
-@dataclass(slots=True)
-class _Checked:
-    new: list[_ImportedRow] = field(default_factory=list)
-    carried: dict[int, tuple[str, str | None]] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-
-
-def _key(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Formula):
-        return value.text
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).replace("\r\n", "\n").strip()
-
-
-def _int(value: Any) -> int | None:
-    text = normalize_input(_text(value))
-    return int(text) if text.isdigit() else None
-
-
-def _date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return parse_deadline(_text(value))
-
-
-# --- xlsx ----------------------------------------------------------------------------------
-
-
-def sheet_name(unit: str) -> str:
-    """An Excel sheet name for a unit: no []:*?/\\, at most 31 characters."""
-    return _SHEET_BAD.sub("_", unit)[:31] or "_"
-
-
-def read_sheet(path: Path, preferred: str) -> list[tuple[int, list[Any]]]:
-    """The rows of the unit's sheet (the one named after the unit, else the first).
-    Formula cells come back as Formula so that they can be refused."""
-    import openpyxl  # noqa: PLC0415 - only imports need it
-    from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
-
-    if not path.is_file():
-        raise InvalidInput("register-import-missing-file", path=str(path))
-    if path.stat().st_size > MAX_BYTES:
-        raise InvalidInput("register-import-too-big", limit_mb=MAX_BYTES // 2**20)
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise InvalidInput("register-import-type", suffix=path.suffix or path.name)
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise InvalidInput("register-import-unreadable", detail=type(exc).__name__) from None
-    try:
-        ws = wb[preferred] if preferred in wb.sheetnames else wb.worksheets[0]
-        rows: list[tuple[int, list[Any]]] = []
-        for number, cells in enumerate(ws.iter_rows(), start=1):
-            values = [
-                Formula(str(getattr(c.value, "text", c.value))) if c.data_type == "f" else c.value
-                for c in cells
-            ]
-            rows.append((number, values))
-    finally:
-        wb.close()
-    return rows
-
-
-def _split_header(
-    rows: list[tuple[int, list[Any]]], words: Mapping[str, str]
-) -> tuple[int, list[str], list[tuple[int, list[Any]]]]:
-    """Find the header (a title line may sit above it): the first row that names at
-    least two of our columns, in any language."""
-    for i, (number, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
-        texts = [_text(c) for c in cells]
-        if len({words[_key(x)] for x in texts if x and _key(x) in words}) >= 2:
-            body = []
-            for n, c in rows[i + 1 :]:
-                if all(_text(v) == "" for v in c):
-                    continue
-                body.append((n, c))
-            if len(body) > MAX_ROWS:
-                raise InvalidInput("register-import-too-many-rows", limit=MAX_ROWS)
-            while texts and not texts[-1]:
-                texts.pop()
-            return number, texts, body
-    raise InvalidInput("register-import-no-header")
-
-
-def _safe(cell: Any) -> Any:
-    # Text is text: never a formula, even after someone edits the cell in Excel.
-    if isinstance(cell.value, str):
-        cell.data_type = "s"
-        if cell.value.startswith(INJECTION_PREFIXES):
-            cell.quotePrefix = True
-    return cell
-
-
-def write_export(
-    path: Path,
-    summary: RegisterSummary,
-    *,
-    t: Translator,
-    categories: Sequence[Category],
-    now: datetime,
-) -> None:
-    """The office's workbook: a summary sheet, then one sheet per unit."""
-    import openpyxl  # noqa: PLC0415 - slow import, only the export needs it
-    from openpyxl.styles import Font  # noqa: PLC0415
-    from openpyxl.utils import get_column_letter  # noqa: PLC0415
-    from openpyxl.worksheet.worksheet import Worksheet  # noqa: PLC0415
-
-    labels = {c.id: c.label(t.locale) for c in categories}
-    bold = Font(bold=True)
-    wb = openpyxl.Workbook()
-    ws = cast(Worksheet, wb.active)  # a new workbook's only sheet
-    ws.title = sheet_name(t("register-sheet-summary"))
-    used = {ws.title}
-
-    def put(sheet: Any, row: int, values: Iterable[Any], *, strong: bool = False) -> None:
-        for col, value in enumerate(values, start=1):
-            cell = _safe(sheet.cell(row=row, column=col, value=value))
-            if strong:
-                cell.font = bold
-
-    put(
-        ws,
-        1,
-        [
-            t(
-                "register-export-title",
-                week=summary.week.key,
-                due=t.time(summary.due_at),
-                now=t.time(now),
-            )
-        ],
-        strong=True,
-    )
-    put(
-        ws,
-        2,
-        [
-            t(
-                "register-export-counts",
-                on_time=summary.count("on_time"),
-                late=summary.count("late"),
-                missing=summary.count("missing"),
-            )
-        ],
-    )
-    head = [
-        "register-col-unit",
-        "register-col-state",
-        "register-col-filed-at",
-        "register-col-open-risks",
-        "checkin-col-assigned",
-        "checkin-col-answered",
-        "checkin-col-all-fine",
-        "checkin-col-hazards",
-        "checkin-col-missing",
-    ]
-    put(ws, 4, [t(k) for k in head], strong=True)
-    row = 5
-    for u in summary.units:
-        n = u.numbers
-        put(
-            ws,
-            row,
-            [
-                u.unit,
-                t(f"register-state-{u.state}"),
-                t.time(u.filing.filed_at) if u.filing else "",
-                u.open_risks,
-                n.assigned,
-                n.answered,
-                n.all_fine,
-                n.hazards,
-                n.missing,
-            ],
-        )
-        row += 1
-    row += 1
-    put(ws, row, [t("register-export-by-category")], strong=True)
-    row += 1
-    for c in categories:
-        put(ws, row, [labels[c.id], summary.open_by_category.get(c.id, 0)])
-        row += 1
-    row += 1
-    put(ws, row, [t("register-export-aged", weeks=AGED_WEEKS)], strong=True)
-    row += 1
-    put(
-        ws,
-        row,
-        [
-            t(k)
-            for k in (
-                "register-col-unit",
-                "register-col-category",
-                "register-col-risk",
-                "register-col-owner",
-                "register-col-first_week",
-                "register-col-weeks",
-            )
-        ],
-        strong=True,
-    )
-    for a in summary.aged:
-        row += 1
-        put(
-            ws,
-            row,
-            [
-                a.unit,
-                labels.get(a.row.category, a.row.category),
-                a.row.risk,
-                a.row.owner,
-                a.row.first_week,
-                a.weeks,
-            ],
-        )
-    for col, width in enumerate((24, 12, 18, 12, 10, 10, 10, 10, 10), start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
-
-    for u in summary.units:
-        name = sheet_name(u.unit)
-        suffix = 2
-        while name in used:  # two units whose names differ only past 31 characters
-            name = f"{sheet_name(u.unit)[:28]}~{suffix}"
-            suffix += 1
-        used.add(name)
-        sheet = wb.create_sheet(name)
-        state = t(f"register-state-{u.state}")
-        put(
-            sheet,
-            1,
-            [t("register-sheet-title", unit=u.unit, week=summary.week.key, state=state)],
-            strong=True,
-        )
-        put(sheet, 2, [t(f"register-col-{c}") for c in COLUMNS], strong=True)
-        for i, r in enumerate(u.rows, start=3):
-            if u.filing is None:  # a template to fill in: the rows to carry over
-                values = [
-                    "",
-                    labels.get(r.category, r.category),
-                    r.risk,
-                    r.measure,
-                    r.owner,
-                    r.deadline,
-                    t("register-status-open"),
-                    "",
-                    r.id,
-                    r.first_week,
-                ]
-            else:
-                values = [
-                    r.id,
-                    labels.get(r.category, r.category),
-                    r.risk,
-                    r.measure,
-                    r.owner,
-                    r.deadline,
-                    t(f"register-status-{r.status}"),
-                    r.note or "",
-                    r.carried_from_id or "",
-                    r.first_week,
-                ]
-            put(sheet, i, values)
-            sheet.cell(row=i, column=COLUMNS.index("deadline") + 1).number_format = "yyyy-mm-dd"
-        for col, key in enumerate(COLUMNS, start=1):
-            sheet.column_dimensions[get_column_letter(col)].width = COLUMN_WIDTHS[key]
-        sheet.freeze_panes = "A3"
-    wb.save(path)

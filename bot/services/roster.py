@@ -20,8 +20,9 @@ from sqlalchemy import delete, insert, select, update
 from bot import roster_io
 from bot.actor import Actor
 from bot.errors import InvalidInput
-from bot.roster_io import Checked, Problem, Record
+from bot.roster_io import Checked, Record
 from bot.services.base import Service
+from bot.sheets.reader import Problem
 from storage import audit
 from storage.models import Binding, Person, PersonRole, PersonStatus, Role, Unit
 

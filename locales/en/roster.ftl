@@ -1,18 +1,5 @@
 ## Roster import and export (muster roster)
 
-roster-file-missing = File not found: { $path }
-roster-file-too-big = The file is too big ({ $size_mb } MB); a roster file may be at most { $limit_mb } MB. Split it and import the parts.
-roster-file-empty = The file is empty.
-roster-file-type = "{ $suffix }" files are not supported. Use .xlsx or .csv (save an old .xls as .xlsx in Excel).
-roster-file-encoding = Cannot read the file's encoding: it is neither UTF-8 nor GBK. Save it from Excel as "CSV UTF-8" or .xlsx and import again.
-roster-file-unreadable = Cannot read the file ({ $detail }). Check that it is not damaged, save it as .xlsx or .csv and try again.
-roster-file-no-header = No header found: none of the first 10 rows holds column names such as 姓名 (name). Expected columns: 序号, 单位, 工号, 姓名, 性别, 年龄, 岗位名称, 岗位职责, 角色, 责任民警, 责任领导, 备注 (or no, unit, employee_no, name, gender, age, post, post_duties, role, mentor, leader, note). If the file looks garbled, save it as UTF-8.
-roster-file-no-rows = The file has a header but no people.
-roster-file-too-many-rows = The file has more than { $limit } rows; split it and import the parts.
-
-roster-unknown-column = Unknown column, ignored.
-roster-duplicate-column = This column repeats an earlier one.
-roster-missing-column = A required column is missing.
 roster-formula = Formulas are not allowed; copy the cells and paste them as values.
 roster-required = Must not be empty.
 roster-required-auxiliary = Required for an auxiliary.

@@ -1,18 +1,5 @@
 ## 花名册导入与导出（muster roster）
 
-roster-file-missing = 找不到文件：{ $path }
-roster-file-too-big = 文件太大（{ $size_mb } MB），花名册文件不能超过 { $limit_mb } MB。请拆分后分批导入。
-roster-file-empty = 文件是空的，没有任何内容。
-roster-file-type = 不支持「{ $suffix }」格式。请使用 .xlsx 或 .csv（旧版 .xls 请在 Excel 中另存为 .xlsx）。
-roster-file-encoding = 无法识别文件编码：既不是 UTF-8 也不是 GBK。请在 Excel 中另存为「CSV UTF-8」或 .xlsx 后再导入。
-roster-file-unreadable = 无法读取文件（{ $detail }）。请确认文件未损坏，并另存为 .xlsx 或 .csv 后重试。
-roster-file-no-header = 找不到表头：前 10 行中没有包含「姓名」等列名的一行。需要的列：序号、单位、工号、姓名、性别、年龄、岗位名称、岗位职责、角色、责任民警、责任领导、备注。如果文件打开是乱码，请另存为 UTF-8 编码。
-roster-file-no-rows = 文件只有表头，没有人员数据。
-roster-file-too-many-rows = 文件超过 { $limit } 行，请拆分后分批导入。
-
-roster-unknown-column = 无法识别的列，已忽略。
-roster-duplicate-column = 这一列与前面的列重复。
-roster-missing-column = 缺少必需的列。
 roster-formula = 不允许使用公式，请复制后「粘贴为数值」。
 roster-required = 不能为空。
 roster-required-auxiliary = 辅警必须填写此项。

@@ -15,6 +15,8 @@ from typing import Any
 
 import aiohttp
 
+from tests.telegram_html import assert_valid
+
 POLL_EVERY = 0.05
 TIMEOUT = 5.0
 
@@ -37,6 +39,7 @@ class BotMessage:
     def from_stored(cls, item: dict[str, Any]) -> BotMessage:
         message = item["message"]
         markup = message.get("reply_markup") or {}
+        check_html(message)
         return cls(
             message_id=int(item["messageId"]),
             text=message.get("text") or message.get("caption") or "",
@@ -50,6 +53,14 @@ class BotMessage:
     @property
     def labels(self) -> list[str]:
         return [b["text"] for row in self.buttons for b in row]
+
+
+def check_html(message: dict[str, Any]) -> None:
+    """Fail unless a message the bot sent is valid in Telegram's HTML subset (the emulator
+    accepts anything; Telegram answers "can't parse entities")."""
+    text = message.get("text") or message.get("caption")
+    if text and message.get("parse_mode") == "HTML":
+        assert_valid(text, f"bot message {message.get('message_id', '?')}")
 
 
 class EmulatorUser:

@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -113,6 +113,7 @@ class RunningBot:
     emulator: Emulator
     http: aiohttp.ClientSession
     clock: ShiftedClock
+    users: list[EmulatorUser] = field(default_factory=list)
     # What differs between channels, for scenarios that run on all of them:
     channel_name = "telegram"  # ChannelAccount.channel
     markup = "HTML"  # the parse mode messages arrive with
@@ -129,7 +130,15 @@ class RunningBot:
 
     def user(self, first_name: str = "张三", **kwargs: str) -> EmulatorUser:
         """A new person opening a private chat with the bot."""
-        return EmulatorUser(self.http, self.emulator.url, TOKEN, first_name, **kwargs)
+        user = EmulatorUser(self.http, self.emulator.url, TOKEN, first_name, **kwargs)
+        self.users.append(user)
+        return user
+
+    async def check_html(self) -> None:
+        """Every message the bot sent to this test's users, as it looks now, is valid
+        Telegram HTML (messages a test read were checked when read, edits included)."""
+        for user in self.users:
+            await user.history()  # BotMessage.from_stored checks each one
 
     async def issue_code(self, employee_no: str) -> str:
         """An invite code, as the office issues it (`muster invite`)."""
@@ -186,7 +195,9 @@ async def bot(
         if polling.done():
             polling.result()  # polling died at start: show why
         assert started.done(), "the bot did not start polling"
-        yield RunningBot(app, channel, emulator, http, clock)
+        running = RunningBot(app, channel, emulator, http, clock)
+        yield running
+        await running.check_html()  # fails the test that made the bot send invalid HTML
     finally:
         started.cancel()
         sender.cancel()
