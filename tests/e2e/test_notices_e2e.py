@@ -96,9 +96,8 @@ async def test_notice_to_20_people_some_confirm_and_the_nudge_reaches_only_the_r
     head, preview = await office.read(2)
     assert "人数：20 人，其中 0 人未绑定助手" in head.text
     assert preview.parse_mode == bot.markup
-    assert (
-        bot.shown("<b>关于周末&lt;集中&gt;训练的通知</b>") in preview.text
-    )  # the office's text, escaped
+    escaped = bot.shown("<b>关于周末&lt;集中&gt;训练的通知</b>")  # the office's text, escaped
+    assert escaped in preview.text
     await office.press("发送")
     sent = await _until_shown(office, preview.message_id, "已开始发送")
     notice_id = int(sent.text.split("#", 1)[1].split()[0])
