@@ -14,6 +14,8 @@ recipient's language when they were enqueued; this module only delivers them:
   429 -> back to pending after `retry_after`, and ALL sending pauses that long (not an
   attempt: nothing is dropped);
   403 -> `unreachable`, the account is marked unreachable and the mentor is told once;
+  a per-recipient limit (Deferred, WeCom's 30/min) -> back to pending after its wait, only
+  that row (not an attempt, no pause for the others);
   network/5xx -> retried after 2, 4, 8, 16 ... s, `failed` with the reason after
   MUSTER_SEND_MAX_ATTEMPTS tries (the office sees it);
   bad request -> `failed` at once.
