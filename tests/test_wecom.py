@@ -231,6 +231,18 @@ async def test_forged_replayed_and_foreign_callbacks_are_refused(
 
 
 @pytest.mark.usefixtures("db_kind")
+async def test_a_callback_for_another_app_of_the_corp_is_not_handled(app: App) -> None:
+    async with running(app, worker=False) as h:
+        alice = h.user("alice")
+        plain = alice.envelope("<MsgType>text</MsgType><Content>hi</Content><MsgId>3</MsgId>")
+        plain = plain.replace(f"<AgentID>{fk.AGENT_ID}</AgentID>", "<AgentID>1000099</AgentID>")
+        query, body = alice.signed(plain)
+        async with h.http.post(h.callback_url, params=query, data=body) as r:
+            assert r.status == 200  # answered, so WeCom does not retry, but not stored
+        assert await _inbox_rows(h.app) == 0
+
+
+@pytest.mark.usefixtures("db_kind")
 async def test_max_skew_zero_turns_the_timestamp_check_off(app: App) -> None:
     async with running(app, worker=False, wecom_max_skew=0) as h:
         alice = h.user("alice")

@@ -124,6 +124,14 @@ class WecomChannel:
         """Store a decrypted callback (in the request, before answering). False when it
         is a redelivery of one already stored. CryptoError when it is not a message."""
         event = parse_event(xml)
+        if event.agent_id and event.agent_id != str(self.settings.wecom_agent_id):
+            # Another app of the same corp posting to our URL: not ours to answer.
+            log.warning(
+                "wecom callback for agent %s ignored (ours: %s)",
+                event.agent_id,
+                self.settings.wecom_agent_id,
+            )
+            return False
         async with self.sessionmaker() as session:
             new = await inbox.store_event(
                 session,
