@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     send_group_per_minute: int = Field(default=20, ge=1, le=1000)
     send_concurrency: int = Field(default=8, ge=1, le=100)  # Bot API calls in flight
     send_max_attempts: int = Field(default=5, ge=1, le=50)  # network/5xx tries, then failed
+    # WeCom / 政务微信 self-built app (bot/channels/wecom); the API host is configurable
+    # because 政务微信 and private deployments run their own
+    wecom_corp_id: str | None = None
+    wecom_agent_id: int | None = Field(default=None, ge=1)
+    wecom_secret: SecretStr | None = None
+    wecom_token: SecretStr | None = None
+    wecom_aes_key: SecretStr | None = None  # the 43-character EncodingAESKey
+    wecom_api_url: str = "https://qyapi.weixin.qq.com"
+    wecom_max_skew: int = Field(default=300, ge=0, le=86400)  # seconds; 0 = no check
     locales_dir: Path = ROOT / "locales"
     content_dir: Path = ROOT / "content"
 
@@ -105,6 +114,22 @@ class Settings(BaseSettings):
     def _weekly(cls, value: str) -> str:
         weekly_time(value)
         return value
+
+    @field_validator("wecom_aes_key")
+    @classmethod
+    def _aes_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from bot.channels.wecom.crypto import decode_aes_key  # noqa: PLC0415
+
+            decode_aes_key(value.get_secret_value())  # ValueError names what is wrong
+        return value
+
+    @field_validator("wecom_api_url")
+    @classmethod
+    def _wecom_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (or http:// for a local gateway)")
+        return value.rstrip("/")
 
     @property
     def quiet_window(self) -> tuple[time, time] | None:

@@ -37,7 +37,7 @@ from storage.models import PersonStatus, Role
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
 MIN_AGE, MAX_AGE = 16, 70
-LIMITS = {"employee_no": 32, "name": 64, "post": 100, "unit": 100}
+LIMITS = {"employee_no": 32, "name": 64, "post": 100, "unit": 100, "wecom_userid": 64}
 
 # Field -> accepted headers (compared as bot.sheets.reader.key). The first is what export
 # writes.
@@ -55,6 +55,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "leader": ("责任领导", "leader"),
     "note": ("备注", "note", "notes"),
     "status": ("状态", "status"),
+    "wecom_userid": ("企业微信账号", "企业微信", "wecom_userid", "userid"),  # WeCom directory
 }
 REQUIRED = ("employee_no", "name", "unit")
 EXPORT_FIELDS = (
@@ -143,6 +144,7 @@ class Record:
     post: str | None = None
     post_duties: str | None = None
     note: str | None = None
+    wecom_userid: str | None = None  # 企业微信账号: a message from it binds the person
     roles: frozenset[Role] | None = None
     mentor: str | None = None  # employee number
     leader: str | None = None
@@ -221,6 +223,7 @@ def check(
     present = frozenset(columns) - {"no"}
     rows: list[tuple[_Row, Record, tuple[str, ...]]] = []
     first_row_of: dict[str, int] = {}
+    first_row_of_userid: dict[str, int] = {}
     for number, cells in table.rows:
         row = _Row(number, {f: cells[i] for f, i in columns.items()}, labels, problems)
         for fld, value in row.cells.items():
@@ -240,6 +243,15 @@ def check(
             )
             continue
         first_row_of[record.employee_no] = number
+        if record.wecom_userid and record.wecom_userid in first_row_of_userid:
+            row.add(
+                "wecom_userid",
+                "roster-duplicate-wecom-userid",
+                userid=record.wecom_userid,
+                first_row=str(first_row_of_userid[record.wecom_userid]),
+            )
+        elif record.wecom_userid:
+            first_row_of_userid[record.wecom_userid] = number
         # Rows with mistakes stay in for now, so that rows naming them as mentor or
         # leader are not also reported as naming an unknown person.
         rows.append((row, record, path))
@@ -290,7 +302,7 @@ def _record(row: _Row, present: frozenset[str]) -> tuple[Record, tuple[str, ...]
         record.gender = _gender(row, required=auxiliary)
     if "age" in present:
         record.age = _age(row, required=auxiliary)
-    for fld in ("post", "post_duties", "note"):
+    for fld in ("post", "post_duties", "note", "wecom_userid"):
         if fld in present:
             value = row.raw(fld) or None
             limit = LIMITS.get(fld)

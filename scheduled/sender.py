@@ -14,6 +14,8 @@ recipient's language when they were enqueued; this module only delivers them:
   429 -> back to pending after `retry_after`, and ALL sending pauses that long (not an
   attempt: nothing is dropped);
   403 -> `unreachable`, the account is marked unreachable and the mentor is told once;
+  a per-recipient limit (Deferred, WeCom's 30/min) -> back to pending after its wait, only
+  that row (not an attempt, no pause for the others);
   network/5xx -> retried after 2, 4, 8, 16 ... s, `failed` with the reason after
   MUSTER_SEND_MAX_ATTEMPTS tries (the office sees it);
   bad request -> `failed` at once.
@@ -49,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Update, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.base import Channel, ChannelError, Rejected, RetryAfter, Unreachable
+from bot.channels.base import Channel, ChannelError, Deferred, Rejected, RetryAfter, Unreachable
 from bot.clock import Clock
 from bot.config import Settings
 from bot.core import Button, Reply
@@ -571,6 +573,9 @@ class OutboxSender:
         except RetryAfter as exc:
             log.warning("outbox %s: 429, pausing all sending for %s s", row.id, exc.retry_after)
             self._pause(exc.retry_after)
+            await self._back_to_pending(row, exc.retry_after, exc.reason, attempt=False)
+            self._count(report, "throttled")
+        except Deferred as exc:  # this recipient's limit (WeCom: 30/min): only its row waits
             await self._back_to_pending(row, exc.retry_after, exc.reason, attempt=False)
             self._count(report, "throttled")
         except Unreachable as exc:

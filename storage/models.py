@@ -76,6 +76,8 @@ class Person(Base):
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # WeCom userid from the roster's 企业微信账号 column: a message from it binds this person
+    wecom_userid: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     roles: Mapped[list[PersonRole]] = relationship(lazy="selectin", cascade="all, delete-orphan")
     unit: Mapped[Unit] = relationship(lazy="joined")
@@ -472,3 +474,4 @@ from storage import models_console as _models_console  # noqa: E402,F401
 from storage import models_hotline as _models_hotline  # noqa: E402,F401
 from storage import models_notices as _models_notices  # noqa: E402,F401
 from storage import models_training as _models_training  # noqa: E402,F401
+from storage import models_wecom as _models_wecom  # noqa: E402,F401

@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAT_LIBRARIES = {"aiogram", "telegram"}
-PACKAGES = ["handlers", "bot/services", "storage", "scheduled"]
+PACKAGES = ["handlers", "bot/services", "storage", "scheduled", "bot/channels/wecom"]
 CORE_MODULES = [
     "bot/core.py",
     "bot/conversation.py",

@@ -27,6 +27,15 @@ class RetryAfter(ChannelError):
         self.retry_after = retry_after
 
 
+class Deferred(ChannelError):
+    """This one recipient may not get a message yet (a per-member limit, as WeCom's 30 a
+    minute): try the message again after `retry_after` seconds; other chats go on."""
+
+    def __init__(self, reason: str, retry_after: float) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
 class Unreachable(ChannelError):
     """The person cannot get messages from us (blocked the bot, deleted the account)."""
 

@@ -10,10 +10,11 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from bot.cli import core as core_cmds
+from bot.cli import doctor as doctor_cmds
 from bot.config import ConfigError, Settings, load_settings
 from storage.db import SchemaOutdated
 
-MODULES: list[Any] = [core_cmds]
+MODULES: list[Any] = [core_cmds, doctor_cmds]
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 

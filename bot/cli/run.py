@@ -13,7 +13,7 @@ import logging
 import re
 import signal
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.app import App
 from bot.channels.base import ChannelError
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from bot.channels.common import TelegramAdapter
 
 LIBRARIES = {"aiogram": "aiogram", "ptb": "python-telegram-bot"}  # Telegram channels
-CHANNELS = tuple(LIBRARIES)  # what MUSTER_CHANNELS may name; later channels add theirs
+CHANNELS = (*LIBRARIES, "wecom")  # what MUSTER_CHANNELS may name; later channels add theirs
 ROLES = ("all", "web", "worker")  # what a process of `muster run` does
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,12 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as exc:
         return _refuse(str(exc))
     telegram = next((n for n in names if n in LIBRARIES), None)
+    if "wecom" in names:
+        from bot.channels.wecom.channel import missing_settings  # noqa: PLC0415
+
+        missing = missing_settings(settings)
+        if missing:
+            return _refuse(f"MUSTER_CHANNELS names wecom but {', '.join(missing)} not set")
     if telegram is not None and settings.telegram_token is None:
         return _refuse("MUSTER_TELEGRAM_TOKEN is not set (the token from @BotFather)")
     if args.webhook:
@@ -125,12 +131,23 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     app = await App.open(settings)  # refuses an old schema: "run `muster db upgrade`"
     channel = adapter_class(telegram)(settings, app.conversation()) if telegram else None
+    wecom = None
+    if "wecom" in names:
+        from bot.channels.wecom.channel import WecomChannel  # noqa: PLC0415
+
+        wecom = WecomChannel(settings, app.conversation())
+    senders: list[Any] = [c for c in (channel, wecom) if c is not None]
     server: WebServer | None = None
     if role in ("all", "web"):  # a worker receives nothing and serves no page
         server = WebServer(settings.web_listen)
         server.mount("console", console_routes(app))
         if args.webhook and channel is not None:
             server.mount("telegram", sub_app(channel.webhook_app()))
+        if wecom is not None:
+            from bot.channels.wecom.routes import setup as wecom_setup  # noqa: PLC0415
+
+            # /wecom/callback, and the inbox worker while the server runs
+            server.mount("wecom", lambda web_app: wecom_setup(web_app, wecom))
     jobs: Jobs | None = None
     sender: asyncio.Task[None] | None = None
     if role in ("all", "worker"):
@@ -142,7 +159,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         # the one delivery path: reminders, digests, notices, hotline replies
         sender = asyncio.create_task(
-            run_sender(app, [channel] if channel else []), name="outbox-sender"
+            run_sender(app, senders), name="outbox-sender"
         )
     if role != "all":
         print(app.text_translator()("run-role-started", role=role), flush=True)
@@ -154,6 +171,9 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"muster: cannot listen on {settings.web_listen}: {exc}", file=sys.stderr)
                 return 1
             print(f"muster: console on http://{settings.web_listen}/console/", flush=True)
+            if wecom is not None:
+                where = f"{settings.web_listen}/wecom/callback"
+                print(f"muster: WeCom callback on {where}", flush=True)
         if role == "worker":  # sends through the adapter, takes no updates
             await until_signal()
         elif args.webhook and telegram is not None:
@@ -185,6 +205,8 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             if args.webhook and server is not None:
                 await channel._after_webhook()  # the adapter's own webhook teardown
             await channel.close()  # a late send may have reopened the HTTP client
+        if wecom is not None:
+            await wecom.close()
         await app.close()  # only after the sender has stopped
     return 0
 

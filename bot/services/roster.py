@@ -27,7 +27,7 @@ from storage import audit
 from storage.models import Binding, Person, PersonRole, PersonStatus, Role, Unit
 
 CHUNK = 500  # ids per IN (...) list, well under SQLite's and asyncpg's parameter limits
-PERSON_FIELDS = ("name", "gender", "age", "post", "post_duties", "note")
+PERSON_FIELDS = ("name", "gender", "age", "post", "post_duties", "note", "wecom_userid")
 
 T = TypeVar("T")
 
@@ -98,6 +98,7 @@ class _Person:
     post: str | None
     post_duties: str | None
     note: str | None
+    wecom_userid: str | None
     status: str
     roles: frozenset[Role] = frozenset()
 
@@ -250,6 +251,7 @@ class RosterService(Service):
                 Person.post,
                 Person.post_duties,
                 Person.note,
+                Person.wecom_userid,
                 Person.status,
             )
         )
@@ -358,6 +360,7 @@ class RosterService(Service):
                     "post": r.post,
                     "post_duties": r.post_duties,
                     "note": r.note,
+                    "wecom_userid": r.wecom_userid,
                     "status": r.status.value,
                     "created_at": now,
                     "updated_at": now,

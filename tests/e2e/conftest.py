@@ -35,6 +35,7 @@ from scheduled.jobs import run_tick
 from scheduled.sender import run_sender
 from storage.db import make_engine, upgrade
 from tests.e2e.client import EmulatorUser
+from tests.e2e.wecom_harness import wecom_bot
 from tests.factories import make_force
 
 HERE = Path(__file__).resolve().parent
@@ -113,6 +114,14 @@ class RunningBot:
     http: aiohttp.ClientSession
     clock: ShiftedClock
     users: list[EmulatorUser] = field(default_factory=list)
+    # What differs between channels, for scenarios that run on all of them:
+    channel_name = "telegram"  # ChannelAccount.channel
+    markup = "HTML"  # the parse mode messages arrive with
+    answers_buttons = True  # a press gets an answer (spinner stopped, toast)
+
+    def shown(self, html: str) -> str:
+        """What the person sees of the bot's `html` (Telegram renders it)."""
+        return html
 
     async def tick(self) -> TickReport:
         """One round of the deadline engine at the bot's clock; the sender
@@ -139,10 +148,15 @@ class RunningBot:
 
 
 PG_URL = os.environ.get("MUSTER_TEST_PG_URL")
-# (adapter, database): both adapters on SQLite; with MUSTER_TEST_PG_URL the whole suite once
+# (adapter, database): both Telegram adapters and WeCom (against the fake WeCom server,
+# tests/e2e/wecom_harness.py) on SQLite; with MUSTER_TEST_PG_URL the whole suite once
 # more on PostgreSQL with aiogram (the adapters do not touch the database differently, so
 # ptb on PostgreSQL would add minutes and no coverage).
-BOTS = [(name, "sqlite") for name in ADAPTERS] + ([("aiogram", "pg")] if PG_URL else [])
+BOTS = (
+    [(name, "sqlite") for name in ADAPTERS]
+    + [("wecom", "sqlite")]
+    + ([("aiogram", "pg")] if PG_URL else [])
+)
 _pg_db: str | None = None
 
 
@@ -188,13 +202,31 @@ def _drop_e2e_pg_database() -> Iterator[None]:
     asyncio.run(drop())
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A scenario marked `@pytest.mark.telegram_only(reason)` asserts what only Telegram
+    shows (HTML parse mode, button answers, Telegram user ids): it is not collected over
+    WeCom (deselected, not skipped: a skip fails CI)."""
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        over_wecom = callspec is not None and callspec.params.get("bot", ("",))[0] == "wecom"
+        if over_wecom and item.get_closest_marker("telegram_only") is not None:
+            dropped.append(item)
+        else:
+            keep.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
 @pytest.fixture(params=BOTS, ids=lambda b: b[0] if b[1] == "sqlite" else f"{b[0]}-{b[1]}")
 async def bot(
     request: pytest.FixtureRequest, emulator: Emulator, tmp_path: Path
 ) -> AsyncIterator[RunningBot]:
     """The real bot, long polling the emulator, on a freshly migrated database: SQLite
-    once on each adapter (MUSTER_CHANNEL=aiogram, then ptb), and with MUSTER_TEST_PG_URL
-    PostgreSQL with aiogram."""
+    once on each adapter (MUSTER_CHANNEL=aiogram, then ptb) and over WeCom, and with
+    MUSTER_TEST_PG_URL PostgreSQL with aiogram."""
     adapter, db = request.param
     if db == "pg":
         url = await _fresh_pg_database()
@@ -216,6 +248,13 @@ async def bot(
     app = await App.open(settings, clock=clock)
     async with app.unit_of_work() as svc:
         await make_force(svc.session, app.clock)
+    if adapter == "wecom":
+        try:
+            async with wecom_bot(app) as over_wecom:
+                yield over_wecom  # type: ignore[misc]  # RunningBot's API, over WeCom
+        finally:
+            await app.close()
+        return
     channel = ADAPTERS[adapter](settings, app.conversation())
     polling = asyncio.create_task(channel.run_polling(handle_signals=False))
     sender = asyncio.create_task(run_sender(app, [channel]))  # as `muster run` does

@@ -46,7 +46,7 @@ async def test_question_answered_from_the_knowledge_base(bot: RunningBot) -> Non
     assert "连续工作满一年的享受带薪年休假" in answer.text
     assert "来源：《辅警休假与考勤办法（示例）》第二条 年休假" in answer.text
     assert "（示例政策，以本单位规定为准）" in answer.text
-    assert answer.parse_mode == "HTML"
+    assert answer.parse_mode == bot.markup
     assert answer.labels == ["✅ 这解答了我的问题", "🙋 转人工"]
     await alice.press("这解答了我的问题")
     thanks = await alice.read_one()

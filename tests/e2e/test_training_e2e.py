@@ -112,7 +112,7 @@ async def test_read_the_lessons_and_pass_the_quiz(tbot: RunningBot) -> None:
     assert "新任务：辅警的职责与边界" in notice.text
     await alice.press("学习")
     lesson = await alice.read_one()
-    assert "第 1/5 课" in lesson.text and lesson.parse_mode == "HTML"
+    assert "第 1/5 课" in lesson.text and lesson.parse_mode == tbot.markup
     while "第 5/5 课" not in lesson.text:
         await alice.press_on(lesson.message_id, "下一课")
         lesson = await _changed(alice, lesson)  # paging edits the one lesson message
