@@ -2,7 +2,8 @@
 
 - every `MUSTER_TICK_SECONDS`: the deadline engine tick (reminders, escalations);
 - every 10 minutes: hand active campaigns to people who joined their audience;
-- every 5 s: edit the progress message of notices being delivered.
+- every 5 s: edit the progress message of notices being delivered;
+- every second: chain the committed audit events (scheduled/sequencer.py).
 On SQLite a lease makes sure only one process does this (and tells a second one so).
 """
 
@@ -16,7 +17,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import App
-from scheduled import checkins, hotline, lease, notices
+from scheduled import checkins, hotline, lease, notices, sequencer
 from scheduled.deadlines import DeadlineEngine, TickReport
 
 log = logging.getLogger(__name__)
@@ -145,6 +146,15 @@ async def start_jobs(app: App) -> Jobs:
         coalesce=True,
         max_instances=1,
         id="notices",
+    )
+    sched.add_job(
+        jobs._guarded,
+        "interval",
+        seconds=sequencer.INTERVAL_SECONDS,
+        args=["audit", sequencer.run_sequencer],  # noqa: SLF001
+        coalesce=True,
+        max_instances=1,
+        id="audit",
     )
     sched.start()
     return jobs

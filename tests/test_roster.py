@@ -26,6 +26,7 @@ from bot.services.roster import PERSON_FIELDS, ImportReport
 from storage import audit
 from storage import people as repo
 from storage.models import AuditEvent, Binding, Person, PersonRole, PersonStatus, Role, Unit
+from tests.helpers import AUDIT_KEY_BYTES
 
 SAMPLE = ROOT / "content" / "sample" / "roster.csv"
 HEADER = [
@@ -133,7 +134,7 @@ async def test_sample_import_creates_people_units_roles_and_bindings(app: App) -
         assert await repo.current_binding(s, office.id) is None
         events = (await s.execute(select(AuditEvent.kind))).scalars().all()
         assert events == ["roster.imported"]
-        assert (await audit.verify(s))[1] is None
+        assert (await audit.verify(s, AUDIT_KEY_BYTES))[1] is None
 
 
 async def test_dry_run_reports_but_writes_nothing(app: App) -> None:
@@ -573,7 +574,7 @@ async def test_changed_person_is_updated_with_one_audit_event(app: App, tmp_path
         ).scalar_one()
         assert event.kind == "person.updated"
         assert event.payload["changes"]["post"] == ["窗口辅警", "社区辅警"]
-        assert (await audit.verify(s))[1] is None
+        assert (await audit.verify(s, AUDIT_KEY_BYTES))[1] is None
 
 
 async def test_missing_people_are_reported_marked_left_and_reactivated(

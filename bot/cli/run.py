@@ -72,6 +72,9 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             return _refuse("MUSTER_WEBHOOK_SECRET: use 1-256 characters A-Z, a-z, 0-9, _ and -")
 
     app = await App.open(settings)  # refuses an old schema: "run `muster db upgrade`"
+    if settings.audit_key is None:
+        await app.close()
+        return _refuse("MUSTER_AUDIT_KEY is not set (the key of the audit chain, kept secret)")
     channel = adapter_class(channel_name)(settings, app.conversation())
     try:
         jobs = await start_jobs(app)  # the deadline engine's tick and periodic jobs

@@ -789,6 +789,7 @@ class RegisterService(Service):
                 "no_new_risks": no_new_risks,
                 "source": source,
             },
+            evidence=[audit.Evidence.of(filing)],
         )
         return _filing_view(filing)
 
