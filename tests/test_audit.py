@@ -502,3 +502,27 @@ def test_cli_prints_the_head_and_verifies_a_recorded_one(
     assert main(["audit", "verify", "--head", bad, "--lang", "en"]) == 1
     err = capsys.readouterr().err
     assert "audit chain BROKEN" in err and "the recorded head (event 3)" in err
+
+
+async def test_checkins_registers_and_training_are_cross_checked(app: App) -> None:
+    """Every evidence table round-trips: what the event recorded is what the row holds."""
+    from tests.test_checkins import FULL, W49, open_w49, setup_force, submit  # noqa: PLC0415
+    from tests.test_register import add, draft, file  # noqa: PLC0415
+
+    await setup_force(app)
+    await open_w49(app)
+    await submit(app, "A001", all_fine=True)
+    await submit(app, "A002", answers=FULL)
+    await add(app, W49, draft())
+    await file(app, W49)
+    await seal_pending(app)
+    report = await _check(app.engine)
+    assert report.intact, report.problems
+    async with app.sessionmaker() as s:
+        counts = {
+            t: (await s.execute(text(f"SELECT count(*) FROM {t}"))).scalar_one()
+            for t in ("checkin_response", "checkin_answer", "register_filing", "ticket_message")
+        }
+    assert counts["checkin_response"] == 2 and counts["register_filing"] == 1
+    assert counts["checkin_answer"] > 0 and counts["ticket_message"] > 0  # a care item
+    assert report.evidence == sum(counts.values())
