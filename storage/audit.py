@@ -67,7 +67,7 @@ def _dumps(body: Any) -> str:
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def row_digest(table: str, values: Mapping[str, Any]) -> str:
+def row_digest(table: str, values: Mapping[Any, Any]) -> str:
     """SHA-256 of an evidence row's columns (those EVIDENCE does not leave out)."""
     skip = EVIDENCE[table]
     body = {k: _norm(v) for k, v in values.items() if k not in skip}
@@ -75,7 +75,7 @@ def row_digest(table: str, values: Mapping[str, Any]) -> str:
 
 
 def _table(name: str) -> Table:
-    return cast(Table, Base.metadata.tables[name])
+    return Base.metadata.tables[name]
 
 
 def values_of(obj: Any) -> dict[str, Any]:
@@ -332,7 +332,7 @@ async def check(
                 recorded_seen = True
                 if ev.chain_hash != head[1]:
                     problems.append(Broken(seq, "audit-problem-recorded", {"seq": seq}))
-            prev = cast(str, ev.chain_hash)
+            prev = ev.chain_hash
             expected += 1
             report.chained += 1
     report.head = await head_of(session)

@@ -614,13 +614,17 @@ class NoticeService(Service):
         view = NoticeView.of(notice)
         if not notice.requires_ack:
             raise NoAckNeeded()
-        before = await self._ack_of(notice_id, person.id)
-        if before is not None:
-            return AckResult(view, before, new=False)
-        now = self.clock.now()
         dialect = self.session.get_bind().dialect.name
+        if dialect != "postgresql":
+            # SQLite's evidence trigger refuses any insert colliding with a row (it stops
+            # INSERT OR REPLACE), so look first; on PostgreSQL the upsert below tells.
+            before = await self._ack_of(notice_id, person.id)
+            if before is not None:
+                return AckResult(view, before, new=False)
+        now = self.clock.now()
         mod = postgresql if dialect == "postgresql" else sqlite
-        # Two presses at once (two devices): the unique key keeps the first, quietly.
+        # A second press, or two at once (two devices): the unique key keeps the first,
+        # quietly, and the first time is read back only then (one statement less per press).
         ack = {"notice_id": notice_id, "person_id": person.id, "acked_at": now, "channel": channel}
         result = await self.session.execute(
             mod.insert(NoticeAck)
