@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import json
 import os
@@ -232,10 +233,8 @@ class Counter:
 async def sequencer(app: App, stop: asyncio.Event) -> None:
     while not stop.is_set():
         await seal_pending(app)
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 1)
-        except TimeoutError:
-            pass
 
 
 # --- worker processes --------------------------------------------------------------------

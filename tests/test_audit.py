@@ -526,3 +526,17 @@ async def test_checkins_registers_and_training_are_cross_checked(app: App) -> No
     assert counts["checkin_response"] == 2 and counts["register_filing"] == 1
     assert counts["checkin_answer"] > 0 and counts["ticket_message"] > 0  # a care item
     assert report.evidence == sum(counts.values())
+
+
+async def test_second_press_records_no_second_acknowledgment(app: App) -> None:
+    users = await _evidence(app)
+    async with app.sessionmaker() as s:
+        notice_id = (await s.execute(select(NoticeAck.notice_id))).scalars().first()
+    [reply] = await users["A001"].tap(f"nt:ack:{notice_id}")
+    assert reply.toast == "您已于 10:00 确认收到，无需重复操作。"
+    await seal_pending(app)
+    report = await _check(app.engine)
+    assert report.intact and report.evidence == 4
+    async with app.sessionmaker() as s:
+        kinds = (await s.execute(select(AuditEvent.kind))).scalars().all()
+    assert kinds.count("notice.acked") == 2
