@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -540,3 +540,59 @@ async def test_second_press_records_no_second_acknowledgment(app: App) -> None:
     async with app.sessionmaker() as s:
         kinds = (await s.execute(select(AuditEvent.kind))).scalars().all()
     assert kinds.count("notice.acked") == 2
+
+
+async def test_upgrade_keeps_old_events_and_evidence(db_kind: str, tmp_path: Path) -> None:
+    """Events chained the old way (sha256, no key) and evidence rows written before the
+    keyed chain verify after `muster db upgrade` and one run of the sequencer."""
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    from tests.test_migrations import _fresh_url  # noqa: PLC0415
+
+    url = await _fresh_url(db_kind, tmp_path)
+    engine = make_engine(url)
+    try:
+        await upgrade(engine, "1368afe3f9f2")
+        at = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+        prev = audit.GENESIS
+        async with engine.begin() as conn:
+            for seq in (1, 2, 3):
+                ev = SimpleNamespace(
+                    seq=seq, at=at, actor="cli", kind="old", subject=f"s{seq}", payload={}
+                )
+                digest = audit.legacy_hash(prev, ev)  # type: ignore[arg-type]
+                await conn.execute(
+                    insert(AuditEvent.__table__).values(
+                        seq=seq,
+                        at=at,
+                        actor="cli",
+                        kind="old",
+                        subject=f"s{seq}",
+                        payload={},
+                        prev_hash=prev,
+                        hash=digest,
+                    )
+                )
+                prev = digest
+            await conn.execute(update(AuditHead).values(last_seq=3, last_hash=prev))
+            await conn.execute(
+                text(
+                    "INSERT INTO ticket (id, anonymous, status, created_at, last_activity_at) "
+                    "VALUES (1, false, 'open', :at, :at)"
+                ),
+                {"at": at},
+            )
+            await conn.execute(
+                insert(TicketMessage.__table__).values(
+                    ticket_id=1, sender="asker", text="旧问题", at=at
+                )
+            )
+        await upgrade(engine)
+        assert await _seal(engine) == 4  # the three old events and the baseline
+        report = await _check(engine)
+        assert (report.intact, report.chained, report.evidence) == (True, 4, 1)
+        async with make_sessionmaker(engine)() as s:
+            old = (await s.execute(select(AuditEvent).order_by(AuditEvent.id))).scalars().all()
+            assert [e.seq for e in old] == [1, 2, 3, 4] and old[3].kind == "audit.baseline"
+    finally:
+        await engine.dispose()
