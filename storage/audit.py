@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, cast
@@ -437,7 +437,3 @@ def parse_head(value: str) -> tuple[int, str] | None:
     except ValueError:
         return None
     return int(seq), digest
-
-
-def evidence_tables() -> Sequence[str]:
-    return tuple(EVIDENCE)
