@@ -541,7 +541,7 @@ async def test_changed_mentor_closes_old_binding_and_opens_new(
         events = (
             (
                 await s.execute(
-                    select(AuditEvent).where(AuditEvent.seq > 1).order_by(AuditEvent.seq)
+                    select(AuditEvent).where(AuditEvent.id > 1).order_by(AuditEvent.id)
                 )
             )
             .scalars()
