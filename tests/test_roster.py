@@ -539,11 +539,7 @@ async def test_changed_mentor_closes_old_binding_and_opens_new(
         ]
         assert history[1].changed_by == "test"
         events = (
-            (
-                await s.execute(
-                    select(AuditEvent).where(AuditEvent.id > 1).order_by(AuditEvent.id)
-                )
-            )
+            (await s.execute(select(AuditEvent).where(AuditEvent.id > 1).order_by(AuditEvent.id)))
             .scalars()
             .all()
         )
