@@ -163,9 +163,16 @@ async def load_people(engine: AsyncEngine, people: int, units: int) -> None:
                 insert(Person),
                 [
                     {
-                        "id": i, "employee_no": f"B{i:07d}", "name": f"辅警{i}", "gender": "男",
-                        "age": 30, "unit_id": stations[i % len(stations)], "post": "巡逻辅警",
-                        "status": "active", "created_at": NOW, "updated_at": NOW,
+                        "id": i,
+                        "employee_no": f"B{i:07d}",
+                        "name": f"辅警{i}",
+                        "gender": "男",
+                        "age": 30,
+                        "unit_id": stations[i % len(stations)],
+                        "post": "巡逻辅警",
+                        "status": "active",
+                        "created_at": NOW,
+                        "updated_at": NOW,
                     }
                     for i in ids
                 ],
@@ -177,8 +184,12 @@ async def load_people(engine: AsyncEngine, people: int, units: int) -> None:
                 insert(ChannelAccount),
                 [
                     {
-                        "person_id": i, "channel": "telegram", "external_user_id": str(9000 + i),
-                        "chat_id": str(9000 + i), "bound_at": NOW, "reachable": True,
+                        "person_id": i,
+                        "channel": "telegram",
+                        "external_user_id": str(9000 + i),
+                        "chat_id": str(9000 + i),
+                        "bound_at": NOW,
+                        "reachable": True,
                     }
                     for i in ids
                 ],
@@ -221,8 +232,16 @@ async def baseline(engine: AsyncEngine, people: int, trace: bool) -> Measure:
             await conn.execute(
                 insert(Campaign)
                 .values(
-                    kind="pledge", ref_key="bench", ref_id=0, titles={}, audience={},
-                    due_at=DUE, policy={}, active=False, created_by="bench", created_at=NOW,
+                    kind="pledge",
+                    ref_key="bench",
+                    ref_id=0,
+                    titles={},
+                    audience={},
+                    due_at=DUE,
+                    policy={},
+                    active=False,
+                    created_by="bench",
+                    created_at=NOW,
                 )
                 .returning(Campaign.id)
             )
@@ -232,9 +251,15 @@ async def baseline(engine: AsyncEngine, people: int, trace: bool) -> Measure:
             person_ids = (await conn.execute(select(Person.id).order_by(Person.id))).scalars()
             rows = [
                 {
-                    "campaign_id": campaign_id, "person_id": pid, "status": "open",
-                    "created_at": NOW, "due_at": DUE, "stage": 0, "level": 0,
-                    "next_action_at": DUE - timedelta(days=3), "delay_s": 0,
+                    "campaign_id": campaign_id,
+                    "person_id": pid,
+                    "status": "open",
+                    "created_at": NOW,
+                    "due_at": DUE,
+                    "stage": 0,
+                    "level": 0,
+                    "next_action_at": DUE - timedelta(days=3),
+                    "delay_s": 0,
                 }
                 for pid in person_ids
             ]
@@ -295,9 +320,7 @@ async def publish(app: App, people: int, trace: bool, profile: Path | None) -> M
             profiler.enable()
         t0 = time.perf_counter()
         async with app.unit_of_work() as svc:
-            result = await svc.pledges.publish(
-                Actor.cli("bench"), KEY, audience="all", due_at=DUE
-            )
+            result = await svc.pledges.publish(Actor.cli("bench"), KEY, audience="all", due_at=DUE)
             t_commit = time.perf_counter()
         STEP_TIMES["commit"].append(time.perf_counter() - t_commit)
         STEP_TIMES["publish before commit"].append(t_commit - t0)
@@ -382,12 +405,14 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--units", type=int, default=200)
     parser.add_argument(
-        "--pg", metavar="URL",
+        "--pg",
+        metavar="URL",
         help="PostgreSQL server (postgresql+asyncpg://...); a scratch database "
         f"{SCRATCH_DB} is created there and dropped at the end",
     )
     parser.add_argument(
-        "--tracemalloc", action="store_true",
+        "--tracemalloc",
+        action="store_true",
         help="also report Python heap peaks (tracemalloc slows Python code 2-3x)",
     )
     parser.add_argument("--profile", type=Path, metavar="FILE", help="cProfile publish to FILE")

@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[1]
+AUDIT_KEY_MIN = 16  # characters of MUSTER_AUDIT_KEY
 
 
 class ConfigError(Exception):
@@ -68,6 +69,9 @@ class Settings(BaseSettings):
     wecom_aes_key: SecretStr | None = None  # the 43-character EncodingAESKey
     wecom_api_url: str = "https://qyapi.weixin.qq.com"
     wecom_max_skew: int = Field(default=300, ge=0, le=86400)  # seconds; 0 = no check
+    # HMAC-SHA256 key of the audit chain (storage/audit.py); `muster run` and `muster audit`
+    # need it, the demo makes one and keeps it next to its database
+    audit_key: SecretStr | None = None
     locales_dir: Path = ROOT / "locales"
     content_dir: Path = ROOT / "content"
 
@@ -85,6 +89,13 @@ class Settings(BaseSettings):
     def _supported_db(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("audit_key")
+    @classmethod
+    def _long_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < AUDIT_KEY_MIN:
+            raise ValueError(f"must be at least {AUDIT_KEY_MIN} characters")
         return value
 
     @field_validator("webhook_listen", "web_listen")
@@ -137,6 +148,10 @@ class Settings(BaseSettings):
             return None
         start, end = self.quiet_hours.split("-")
         return time.fromisoformat(start.strip().zfill(5)), time.fromisoformat(end.strip().zfill(5))
+
+    @property
+    def audit_key_bytes(self) -> bytes | None:
+        return None if self.audit_key is None else self.audit_key.get_secret_value().encode()
 
     @property
     def tz(self) -> ZoneInfo:

@@ -2,11 +2,12 @@
 
 - every `MUSTER_TICK_SECONDS`: the deadline engine tick (reminders, escalations);
 - every 10 minutes: hand active campaigns to people who joined their audience;
-- every 5 s: edit the progress message of notices being delivered.
+- every 5 s: edit the progress message of notices being delivered;
+- every second: chain the committed audit events (scheduled/sequencer.py).
 One process at a time runs them: on SQLite a lease row (a second process is told so), on
 PostgreSQL an advisory lock (scheduled/lease.py); every job is idempotent by a unique key
 (outbox dedupe keys, one campaign per kind and week, one assignment per person and
-campaign) in case two ever ran.
+campaign, the sequencer's conditional chaining) in case two ever ran.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import App
-from scheduled import checkins, hotline, lease, notices
+from scheduled import checkins, hotline, lease, notices, sequencer
 from scheduled.deadlines import DeadlineEngine, TickReport
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,15 @@ async def start_jobs(app: App) -> Jobs:
         coalesce=True,
         max_instances=1,
         id="notices",
+    )
+    sched.add_job(
+        jobs._guarded,
+        "interval",
+        seconds=sequencer.INTERVAL_SECONDS,
+        args=["audit", sequencer.run_sequencer],  # noqa: SLF001
+        coalesce=True,
+        max_instances=1,
+        id="audit",
     )
     sched.start()
     return jobs

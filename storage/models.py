@@ -217,7 +217,8 @@ class ProcessedUpdate(Base):
 
 
 class AuditHead(Base):
-    """Singleton row locked while appending, so the hash chain has exactly one tip."""
+    """Singleton row: the newest chained event. Written by the sequencer only (which locks
+    it, so two sequencers take turns); triggers refuse to move it back or off the chain."""
 
     __tablename__ = "audit_head"
 
@@ -227,19 +228,30 @@ class AuditHead(Base):
 
 
 class AuditEvent(Base):
-    """Append-only. hash = sha256(prev_hash + canonical JSON of the event)."""
+    """Append-only (storage/audit.py). `hash` = sha256 of the canonical content, set on
+    insert; `seq` and `chain_hash` (HMAC with MUSTER_AUDIT_KEY) are set once by the
+    sequencer. `prev_hash` is kept only by events from before the keyed chain."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (
+        Index(
+            "ix_audit_event_unchained",
+            "id",
+            sqlite_where=text("chain_hash IS NULL"),
+            postgresql_where=text("chain_hash IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(64), index=True)
     subject: Mapped[str] = mapped_column(String(200))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), index=True)
+    chain_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 # --- Tasks: one campaign per thing to do, one assignment per person -------------------
@@ -446,8 +458,130 @@ class AppendOnlyViolation(Exception):
     """Code tried to change or delete evidence."""
 
 
+GUARDED: list[str] = []  # every table with triggers: APPEND_ONLY and audit_head
+_REFUSE = "BEGIN SELECT RAISE(ABORT, 'table {t} is append-only'); END"
+
+
+def _unique_keys(table: Table) -> list[list[str]]:
+    keys = [[c.name for c in table.primary_key.columns]]
+    keys += [
+        [c.name for c in con.columns]
+        for con in table.constraints
+        if isinstance(con, UniqueConstraint)
+    ]
+    keys += [[c.name for c in ix.columns] for ix in table.indexes if ix.unique]
+    return keys
+
+
+def _sqlite_no_replace(table: Table) -> str:
+    """INSERT OR REPLACE deletes the row it collides with, and SQLite fires no DELETE
+    trigger for that unless recursive_triggers is on (https://sqlite.org/lang_conflict.html):
+    refuse any insert that collides with an existing row on a unique key instead."""
+    t = table.name
+    hits = " OR ".join(
+        f"EXISTS (SELECT 1 FROM {t} WHERE " + " AND ".join(f"{c} = NEW.{c}" for c in key) + ")"
+        for key in _unique_keys(table)
+    )
+    return f"CREATE TRIGGER {t}_no_replace BEFORE INSERT ON {t} WHEN {hits} " + _REFUSE.format(t=t)
+
+
+_AUDIT_CONTENT = ("id", "at", "actor", "kind", "subject", "hash")
+
+
+def _audit_event_ddl(dialect: str) -> list[str]:
+    """audit_event refuses UPDATE and DELETE, except the sequencer's one update of an
+    unchained event: setting seq (unless it has one from before the keyed chain) and
+    chain_hash, nothing else."""
+    if dialect == "postgresql":
+        same = " AND ".join(f"NEW.{c} = OLD.{c}" for c in _AUDIT_CONTENT)
+        return [
+            "CREATE OR REPLACE FUNCTION muster_audit_event_guard() RETURNS trigger AS $$ "
+            "BEGIN IF TG_OP = 'UPDATE' AND OLD.chain_hash IS NULL "
+            "AND NEW.chain_hash IS NOT NULL AND NEW.seq IS NOT NULL "
+            "AND (OLD.seq IS NULL OR NEW.seq = OLD.seq) "
+            f"AND {same} AND NEW.payload::text = OLD.payload::text "
+            "AND NEW.prev_hash IS NOT DISTINCT FROM OLD.prev_hash THEN RETURN NEW; END IF; "
+            "RAISE EXCEPTION 'table % is append-only', TG_TABLE_NAME; END $$ "
+            "LANGUAGE plpgsql",
+            "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
+            "FOR EACH ROW EXECUTE FUNCTION muster_audit_event_guard()",
+        ]
+    cols = (*_AUDIT_CONTENT, "payload", "prev_hash")
+    changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in cols)
+    return [
+        "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event WHEN "
+        "OLD.chain_hash IS NOT NULL OR NEW.chain_hash IS NULL OR NEW.seq IS NULL "
+        f"OR (OLD.seq IS NOT NULL AND NEW.seq IS NOT OLD.seq) OR {changed} "
+        + _REFUSE.format(t="audit_event"),
+        "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+        + _REFUSE.format(t="audit_event"),
+    ]
+
+
+_HEAD_OK = (
+    "NEW.id = OLD.id AND NEW.last_seq >= OLD.last_seq AND ("
+    "(NEW.last_seq = 0 AND NEW.last_hash = '" + "0" * 64 + "') OR NEW.last_hash = "
+    "(SELECT chain_hash FROM audit_event WHERE seq = NEW.last_seq))"
+)
+
+
+def _audit_head_ddl(dialect: str) -> list[str]:
+    """The head only moves forward, and only to an event of the chain."""
+    if dialect == "postgresql":
+        return [
+            "CREATE OR REPLACE FUNCTION muster_audit_head_guard() RETURNS trigger AS $$ "
+            f"BEGIN IF TG_OP = 'UPDATE' AND {_HEAD_OK} THEN RETURN NEW; END IF; "
+            "RAISE EXCEPTION 'table % is append-only: the head only moves forward "
+            "along the chain', TG_TABLE_NAME; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER audit_head_append_only BEFORE UPDATE OR DELETE ON audit_head "
+            "FOR EACH ROW EXECUTE FUNCTION muster_audit_head_guard()",
+        ]
+    return [
+        f"CREATE TRIGGER audit_head_no_update BEFORE UPDATE ON audit_head WHEN NOT ({_HEAD_OK}) "
+        + _REFUSE.format(t="audit_head"),
+        "CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head "
+        + _REFUSE.format(t="audit_head"),
+    ]
+
+
+def guard_ddl(table: Table, dialect: str) -> list[str]:
+    """Every trigger that protects `table` (an append-only table or audit_head): UPDATE and
+    DELETE refused; on SQLite an INSERT OR REPLACE, on PostgreSQL a TRUNCATE too."""
+    name = table.name
+    if name == "audit_head":
+        stmts = _audit_head_ddl(dialect)
+    elif name == "audit_event":
+        stmts = _audit_event_ddl(dialect)
+    else:
+        stmts = append_only_ddl(name, dialect)
+    if dialect == "postgresql":
+        if name in ("audit_head", "audit_event"):  # the function the TRUNCATE trigger calls
+            stmts.append(append_only_ddl(name, dialect)[0])
+        stmts = [
+            *stmts,
+            f"CREATE TRIGGER {name}_no_truncate BEFORE TRUNCATE ON {name} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION muster_append_only()",
+        ]
+    else:
+        stmts = [*stmts, _sqlite_no_replace(table)]
+    return stmts
+
+
+def drop_guard_ddl(table: str, dialect: str) -> list[str]:
+    """Statements that remove every trigger guard_ddl (or append_only_ddl) installed."""
+    if dialect == "postgresql":
+        return [
+            f"DROP TRIGGER IF EXISTS {table}_{suffix} ON {table}"
+            for suffix in ("append_only", "no_truncate")
+        ]
+    return [
+        f"DROP TRIGGER IF EXISTS {table}_{suffix}"
+        for suffix in ("no_update", "no_delete", "no_replace")
+    ]
+
+
 def _install_append_only(target: Any, connection: Any, **_kw: Any) -> None:
-    for stmt in append_only_ddl(target.name, connection.dialect.name):
+    for stmt in guard_ddl(target, connection.dialect.name):
         connection.exec_driver_sql(stmt)
 
 
@@ -457,16 +591,19 @@ def _refuse(_mapper: Any, _conn: Any, target: Any) -> None:
 
 def append_only(*models: type[Base]) -> None:
     """Make evidence tables refuse UPDATE and DELETE: in the ORM, and in the database by
-    triggers that create_all installs (a migration installs them with append_only_ddl)."""
+    triggers that create_all installs (a migration installs them with guard_ddl)."""
     for model in models:
         table = cast(Table, model.__table__)
         APPEND_ONLY.append(table.name)
+        GUARDED.append(table.name)
         event.listen(table, "after_create", _install_append_only)
         event.listen(model, "before_update", _refuse)
         event.listen(model, "before_delete", _refuse)
 
 
 append_only(Signature, AuditEvent)
+GUARDED.append("audit_head")
+event.listen(AuditHead.__table__, "after_create", _install_append_only)
 
 # Feature models register themselves with Base (and append_only) when imported.
 from storage import models_checkin as _models_checkin  # noqa: E402,F401

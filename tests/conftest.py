@@ -22,7 +22,8 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from storage.audit import GENESIS
 from storage.db import make_engine
-from storage.models import APPEND_ONLY, AuditHead, Base, append_only_ddl
+from storage.models import GUARDED, AuditHead, Base, drop_guard_ddl, guard_ddl
+from tests.helpers import AUDIT_KEY
 
 PG_URL = os.environ.get("MUSTER_TEST_PG_URL")
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 10:00 in Asia/Shanghai
@@ -105,11 +106,13 @@ async def _reset_pg(engine: AsyncEngine) -> None:
             await conn.run_sync(Base.metadata.create_all)
             _pg_schema_ready = True
         else:
+            for table in GUARDED:  # they refuse TRUNCATE; a tamper test may have dropped some
+                for stmt in drop_guard_ddl(table, "postgresql"):
+                    await conn.execute(text(stmt))
             names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
             await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            for table in APPEND_ONLY:  # a tamper test may have dropped them
-                await conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))
-                for stmt in append_only_ddl(table, "postgresql"):
+            for table in GUARDED:
+                for stmt in guard_ddl(Base.metadata.tables[table], "postgresql"):
                     await conn.execute(text(stmt))
         await conn.execute(
             AuditHead.__table__.insert().values(id=1, last_seq=0, last_hash=GENESIS)
@@ -141,7 +144,9 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(database_url="sqlite+aiosqlite:///unused.db", _env_file=None)  # type: ignore[call-arg]
+    return Settings(  # type: ignore[call-arg]
+        database_url="sqlite+aiosqlite:///unused.db", audit_key=AUDIT_KEY, _env_file=None
+    )
 
 
 @pytest.fixture

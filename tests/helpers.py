@@ -12,6 +12,8 @@ from scheduled.deadlines import DeadlineEngine, TickReport
 from storage.models import Outbox, Person
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+AUDIT_KEY = "muster-test-audit-key-not-secret"  # MUSTER_AUDIT_KEY of every test
+AUDIT_KEY_BYTES = AUDIT_KEY.encode()
 
 
 def local(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:

@@ -153,7 +153,7 @@ async def test_sample_roster_is_loaded_once_and_kept(
                     await s.execute(select(Person.id).where(Person.employee_no == "FJ0001"))
                 ).scalar_one(),
             )
-            _, broken = await audit.verify(s)
+            _, broken = await audit.verify(s, app.settings.audit_key_bytes or b"")
         assert roles == {"auxiliary": 10, "mentor": 3, "leader": 1, "office": 1}
         assert binding is not None and binding.mentor_id is not None
         assert broken is None
@@ -310,7 +310,7 @@ async def test_a_fresh_demo_has_work_for_everybody_but_two_unbound(
                     await s.execute(select(Outbox.status, func.count()).group_by(Outbox.status))
                 ).all()
             )
-            _, broken = await audit.verify(s)
+            _, broken = await audit.verify(s, app.settings.audit_key_bytes or b"")
         # 8 bound auxiliaries x 4 tasks + 4 letters + 1 register; the two unbound: 2 x 4
         assert counts == {OutboxStatus.PENDING: 37, OutboxStatus.UNREACHABLE: 8}
         assert broken is None

@@ -52,7 +52,7 @@ from storage.models_hotline import Ticket
 from storage.models_notices import Notice, NoticeAck
 from tests.chat import ChatUser
 from tests.factories import add_person, bind_account, make_force
-from tests.helpers import local, outbox_for
+from tests.helpers import AUDIT_KEY_BYTES, local, outbox_for
 
 ASKED = "年假有几天"
 
@@ -247,7 +247,7 @@ async def test_twenty_people_signing_and_pressing_at_the_same_instant_all_succee
     async with app.sessionmaker() as s:
         assert await s.scalar(select(func.count()).select_from(NoticeAck)) == CROWD
     async with app.sessionmaker() as s:
-        _, broken = await audit.verify(s)
+        _, broken = await audit.verify(s, AUDIT_KEY_BYTES)
     assert broken is None
 
 

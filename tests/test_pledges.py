@@ -25,7 +25,7 @@ from storage.models import (
 )
 from tests.chat import ChatUser
 from tests.factories import add_person, bind_account, make_force
-from tests.helpers import local, outbox_for
+from tests.helpers import AUDIT_KEY_BYTES, local, outbox_for
 
 DUE = local(2026, 12, 15, 12, 0)
 
@@ -87,7 +87,7 @@ async def test_full_signing_flow_gives_receipt_and_evidence(app: App) -> None:
         assert (
             sig.typed_name == "张 三" and sig.channel == "test" and sig.channel_user_id == "A001"
         )
-        count, broken = await audit.verify(s)
+        count, broken = await audit.verify(s, AUDIT_KEY_BYTES)
         assert broken is None
         event_hashes = {e for e in (await s.execute(select(audit.AuditEvent.hash))).scalars()}
         assert sig.audit_hash in event_hashes

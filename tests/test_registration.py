@@ -17,6 +17,7 @@ from storage import audit
 from storage import people as repo
 from tests.chat import ChatUser
 from tests.factories import make_force
+from tests.helpers import AUDIT_KEY_BYTES
 
 
 async def _issue(app: App, employee_no: str) -> str:
@@ -38,7 +39,7 @@ async def test_code_binds_account_and_greets_by_name(app: App) -> None:
     async with app.sessionmaker() as s:
         acc = await repo.active_account(s, "test", "tg100")
         assert acc is not None
-        count, broken = await audit.verify(s)
+        count, broken = await audit.verify(s, AUDIT_KEY_BYTES)
         assert broken is None and count == 2  # issued + bound
 
 
@@ -132,7 +133,7 @@ async def test_unbind_requires_office_and_is_audited(app: App) -> None:
     await user.send("/menu")
     assert "邀请码" in user.text
     async with app.sessionmaker() as s:
-        count, broken = await audit.verify(s)
+        count, broken = await audit.verify(s, AUDIT_KEY_BYTES)
         assert broken is None and count == 3
 
 

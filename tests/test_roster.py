@@ -27,6 +27,7 @@ from bot.sheets.reader import Formula, SheetFileError
 from storage import audit
 from storage import people as repo
 from storage.models import AuditEvent, Binding, Person, PersonRole, PersonStatus, Role, Unit
+from tests.helpers import AUDIT_KEY_BYTES
 
 SAMPLE = ROOT / "content" / "sample" / "roster.csv"
 HEADER = [
@@ -134,7 +135,7 @@ async def test_sample_import_creates_people_units_roles_and_bindings(app: App) -
         assert await repo.current_binding(s, office.id) is None
         events = (await s.execute(select(AuditEvent.kind))).scalars().all()
         assert events == ["roster.imported"]
-        assert (await audit.verify(s))[1] is None
+        assert (await audit.verify(s, AUDIT_KEY_BYTES))[1] is None
 
 
 async def test_dry_run_reports_but_writes_nothing(app: App) -> None:
@@ -539,11 +540,7 @@ async def test_changed_mentor_closes_old_binding_and_opens_new(
         ]
         assert history[1].changed_by == "test"
         events = (
-            (
-                await s.execute(
-                    select(AuditEvent).where(AuditEvent.seq > 1).order_by(AuditEvent.seq)
-                )
-            )
+            (await s.execute(select(AuditEvent).where(AuditEvent.id > 1).order_by(AuditEvent.id)))
             .scalars()
             .all()
         )
@@ -574,7 +571,7 @@ async def test_changed_person_is_updated_with_one_audit_event(app: App, tmp_path
         ).scalar_one()
         assert event.kind == "person.updated"
         assert event.payload["changes"]["post"] == ["窗口辅警", "社区辅警"]
-        assert (await audit.verify(s))[1] is None
+        assert (await audit.verify(s, AUDIT_KEY_BYTES))[1] is None
 
 
 async def test_missing_people_are_reported_marked_left_and_reactivated(

@@ -45,7 +45,7 @@ from storage.models_training import (
 )
 from tests.chat import ChatUser
 from tests.factories import add_person, bind_account, make_force
-from tests.helpers import local, outbox_for, tick
+from tests.helpers import AUDIT_KEY_BYTES, local, outbox_for, tick
 
 KEY = "duties-limits"
 DUE = local(2026, 12, 15, 12, 0)
@@ -223,7 +223,7 @@ async def test_scoring_partial_multiple_choice_is_wrong_and_80_percent_passes(ap
             )
         ).scalars()
         assert set(wrong) == {q.id, QUESTIONS[1].id}
-        count, broken = await audit.verify(s)
+        count, broken = await audit.verify(s, AUDIT_KEY_BYTES)
         assert broken is None
         assert attempt.audit_hash in set(
             (await s.execute(select(audit.AuditEvent.hash))).scalars()

@@ -125,6 +125,7 @@ async def test_muster_run_without_a_telegram_channel_serves_the_console_without_
         MUSTER_DATABASE_URL=url,
         MUSTER_CHANNELS="",
         MUSTER_WEB_LISTEN=listen,
+        MUSTER_AUDIT_KEY="muster-test-audit-key-not-secret",
         PYTHONPATH=str(ROOT),
     )
     proc = await asyncio.create_subprocess_exec(
@@ -139,7 +140,7 @@ async def test_muster_run_without_a_telegram_channel_serves_the_console_without_
     )
     try:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + 30
+        deadline = loop.time() + 60
         status = None
         async with aiohttp.ClientSession() as http:
             while loop.time() < deadline and status != 200:

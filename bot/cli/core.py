@@ -1,4 +1,4 @@
-"""`muster db upgrade`, `muster audit verify`, `muster invite`, `muster unbind`."""
+"""`muster db upgrade`, `muster audit verify|head`, `muster invite`, `muster unbind`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from pathlib import Path
 
 from bot.actor import Actor
 from bot.app import App
+from bot.cli.common import translator
 from bot.config import Settings
 from bot.errors import DomainError
+from bot.i18n import LOCALES, Translator
 from bot.sheets.writer import write_csv
 from storage import audit
 from storage.db import make_engine, upgrade
@@ -23,8 +25,23 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     au = sub.add_parser("audit", help="the audit chain")
     au_sub = au.add_subparsers(dest="audit_command", required=True)
-    ver = au_sub.add_parser("verify", help="walk the hash chain; non-zero exit on a broken link")
+    au_lang = argparse.ArgumentParser(add_help=False)
+    au_lang.add_argument("--lang", choices=LOCALES, help="language of the output (default zh_CN)")
+    ver = au_sub.add_parser(
+        "verify",
+        parents=[au_lang],
+        help="check the keyed chain and every evidence table; exit 1 naming what is wrong",
+    )
+    ver.add_argument(
+        "--head",
+        metavar="N:HASH",
+        help="a head recorded earlier with `muster audit head`: prove it is still in the chain",
+    )
     ver.set_defaults(func=cmd_audit_verify)
+    hd = au_sub.add_parser(
+        "head", parents=[au_lang], help="the newest chained event, to record outside the database"
+    )
+    hd.set_defaults(func=cmd_audit_head)
 
     inv = sub.add_parser("invite", help="issue one-time invite codes for unbound people")
     inv.add_argument("--unit", help="only people of this unit")
@@ -48,21 +65,60 @@ async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _problem(t: Translator, problem: audit.Broken) -> str:
+    args = {k: str(v) for k, v in problem.args.items()}  # numbers without grouping
+    return t(problem.key, **args)
+
+
 async def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    t = translator(settings, args.lang)
+    key = settings.audit_key_bytes
+    if key is None:
+        print(f"muster: {t('audit-no-key')}", file=sys.stderr)
+        return 2
+    recorded = None
+    if args.head is not None:
+        recorded = audit.parse_head(args.head)
+        if recorded is None:
+            print(f"muster: {t('audit-bad-head', value=args.head)}", file=sys.stderr)
+            return 2
     app = await App.open(settings)
     try:
         async with app.sessionmaker() as session:
-            count, broken = await audit.verify(session)
+            report = await audit.check(session, key, head=recorded)
     finally:
         await app.close()
-    if broken is not None:
-        print(
-            f"audit chain BROKEN at event {broken.seq}: {broken.reason} "
-            f"({count} events before it are intact)",
-            file=sys.stderr,
-        )
+    counts = {
+        "chained": report.chained,
+        "pending": report.pending,
+        "evidence": report.evidence,
+    }
+    if not report.intact:
+        lines = [t("audit-broken", **counts)]
+        lines += [f"  - {_problem(t, p)}" for p in report.problems]
+        print("\n".join(lines), file=sys.stderr)
         return 1
-    print(f"audit chain intact: {count} events")
+    print(t("audit-intact", **counts))
+    seq, digest = report.head
+    print(t("audit-head-line", seq=str(seq), hash=digest))
+    if recorded is not None:
+        print(t("audit-recorded-ok", seq=str(recorded[0])))
+    return 0
+
+
+async def cmd_audit_head(args: argparse.Namespace, settings: Settings) -> int:
+    t = translator(settings, args.lang)
+    app = await App.open(settings)
+    try:
+        async with app.sessionmaker() as session:
+            seq, digest = await audit.head_of(session)
+            pending = await audit.unchained(session)
+    finally:
+        await app.close()
+    print(t("audit-head-line", seq=str(seq), hash=digest))
+    print(t("audit-head-record", head=f"{seq}:{digest}"))
+    if pending:
+        print(t("audit-head-pending", pending=pending))
     return 0
 
 

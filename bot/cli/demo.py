@@ -10,6 +10,7 @@ MUSTER_QUIET_HOURS is set: a demo tried in the evening should still show its mes
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import secrets
 import signal
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
+from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +37,7 @@ from bot.services import Services
 from bot.services.checkins import current_week
 from bot.web.demo_console import DemoConsole
 from scheduled.checkins import open_week
+from scheduled.sequencer import seal_pending
 from storage import audit
 from storage import people as repo
 from storage.db import make_engine, upgrade
@@ -86,10 +89,35 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             files_dir=args.db.resolve().parent / "muster-demo-files",
             inbox=ConsoleInbox(app, channel=CHANNEL),
         )
-        return await channel.run(intro=intro)
+        sealer = asyncio.create_task(_keep_sealing(app), name="audit-sequencer")
+        try:
+            return await channel.run(intro=intro)
+        finally:
+            sealer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sealer
+            await seal_pending(app)
     finally:
         console.stop()
         await app.close()
+
+
+async def _keep_sealing(app: App) -> None:
+    """The demo's audit sequencer (`muster run` has it as a scheduler job)."""
+    while True:
+        await seal_pending(app)
+        await asyncio.sleep(1)
+
+
+def demo_audit_key(db: Path) -> str:
+    """The demo's MUSTER_AUDIT_KEY: made once and kept next to its database, owner-only."""
+    path = Path(f"{db}.audit-key")
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(32)
+    path.touch(mode=0o600)
+    path.write_text(key + "\n", encoding="utf-8")
+    return key
 
 
 class DemoSetupError(Exception):
@@ -129,6 +157,8 @@ async def open_demo(
     }
     if "quiet_hours" not in settings.model_fields_set:
         changes["quiet_hours"] = "off"
+    if settings.audit_key is None:
+        changes["audit_key"] = SecretStr(demo_audit_key(db))
     settings = settings.model_copy(update=changes)
     engine = make_engine(url)
     try:
@@ -139,6 +169,7 @@ async def open_demo(
     app = App(settings, engine, clock or SystemClock())
     try:
         loaded = await load_sample(app)
+        await seal_pending(app)
     except DomainError as exc:
         await app.close()
         raise DemoSetupError([app.text_translator()(exc.key, **exc.args_)]) from exc

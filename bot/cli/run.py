@@ -130,6 +130,9 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
 
     app = await App.open(settings)  # refuses an old schema: "run `muster db upgrade`"
+    if settings.audit_key is None:
+        await app.close()
+        return _refuse("MUSTER_AUDIT_KEY is not set (the key of the audit chain, kept secret)")
     channel = adapter_class(telegram)(settings, app.conversation()) if telegram else None
     wecom = None
     if "wecom" in names:

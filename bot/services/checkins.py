@@ -485,19 +485,20 @@ class CheckinService(KindService):
         self.session.add(response)
         await self.session.flush()
         care = 0
+        evidence: list[object] = [response]
         for q in form.questions:
             if q.id not in clean:
                 continue
             value = clean[q.id]
-            self.session.add(
-                CheckinAnswer(
-                    response_id=response.id,
-                    question_id=q.id,
-                    value=value,
-                    visibility=q.visibility,
-                    hazard=q.is_hazard(value),
-                )
+            answer = CheckinAnswer(
+                response_id=response.id,
+                question_id=q.id,
+                value=value,
+                visibility=q.visibility,
+                hazard=q.is_hazard(value),
             )
+            evidence.append(answer)
+            self.session.add(answer)
             if q.care and value:
                 care += 1
                 topic = clean.get(q.when[0]) if q.when else None
@@ -532,6 +533,7 @@ class CheckinService(KindService):
                 "hazards": hazards,
                 "care_items": care,
             },
+            evidence=[audit.Evidence.of(row) for row in evidence],
         )
         return Submitted(response.id, week, late, all_fine, hazards, care)
 

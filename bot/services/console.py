@@ -425,7 +425,7 @@ class ConsoleService(Service):
     ) -> list[AuditEvent]:
         """The latest audit events, newest first, filtered by kind/actor/subject prefix."""
         actor.require(Role.OFFICE)
-        query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
+        query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)  # unchained too
         if kind:
             query = query.where(AuditEvent.kind.like(f"{kind}%"))
         if actor_label:
@@ -437,7 +437,10 @@ class ConsoleService(Service):
     async def verify_audit(self, actor: Actor) -> tuple[int, audit.Broken | None]:
         """The same check as `muster audit verify`."""
         actor.require(Role.OFFICE)
-        return await audit.verify(self.session)
+        key = self.settings.audit_key_bytes
+        if key is None:
+            raise InvalidInput("audit-no-key")
+        return await audit.verify(self.session, key)
 
     def pledge_documents(self, actor: Actor) -> dict[str, dict[str, PledgeDoc]]:
         """The pledge texts that can be published (content/pledges)."""

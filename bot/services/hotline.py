@@ -46,7 +46,7 @@ from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.notify import PRIORITY_TASK, PRIORITY_URGENT, Notifier
 from bot.services.base import Service
 from bot.text import normalize_input
-from storage import outbox
+from storage import audit, outbox
 from storage import people as people_repo
 from storage.models import Person, Role, Unit
 from storage.models_hotline import (
@@ -441,6 +441,7 @@ class HotlineService(Service):
         )
         self.session.add(message)
         await self.session.flush()
+        await self._audit_message(actor, ticket, message)
         if gap is not False:
             await self._hand_gap(actor, body, gap, ticket, faq_hint)
         await self._tell_office(
@@ -463,6 +464,20 @@ class HotlineService(Service):
             return
         locale = actor.person.locale if actor.person is not None else None
         await self._gap(actor, body, locale, GapOutcome.PERSON, hint, ticket.id)
+
+    async def _audit_message(self, actor: Actor, ticket: Ticket, message: TicketMessage) -> None:
+        """Record a thread message (evidence) in the audit log; an anonymous asker stays
+        anonymous there too."""
+        anonymous = ticket.anonymous and message.sender == Sender.ASKER
+        await audit.append(
+            self.session,
+            at=message.at,
+            actor="asker:anonymous" if anonymous else actor.label,
+            kind="hotline.message",
+            subject=f"ticket:{ticket.number}",
+            payload={"sender": message.sender, "message": message.id},
+            evidence=[audit.Evidence.of(message)],
+        )
 
     async def _own(self, actor: Actor, ticket_id: int) -> Ticket:
         """The asker's own ticket; anyone else's does not exist for them."""
@@ -501,6 +516,7 @@ class HotlineService(Service):
             ticket.waiting_since = now
             ticket.reply_due_at = next_working_day(now, self.settings.tz)
         await self.session.flush()
+        await self._audit_message(actor, ticket, message)
         assert actor.person is not None  # checked by _own
         await self._tell_office(
             ticket,
@@ -624,6 +640,7 @@ class HotlineService(Service):
         ticket.waiting_since = None
         ticket.reply_due_at = None
         await self.session.flush()
+        await self._audit_message(actor, ticket, message)
         await self._to_asker(
             ticket,
             key="hotline-reply-to-asker",

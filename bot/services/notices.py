@@ -618,20 +618,26 @@ class NoticeService(KindService):
         view = NoticeView.of(notice)
         if not notice.requires_ack:
             raise NoAckNeeded()
-        before = await self._ack_of(notice_id, person.id)
-        if before is not None:
-            return AckResult(view, before, new=False)
-        now = self.clock.now()
         dialect = self.session.get_bind().dialect.name
+        if dialect != "postgresql":
+            # SQLite's evidence trigger refuses any insert colliding with a row (it stops
+            # INSERT OR REPLACE), so look first; on PostgreSQL the upsert below tells.
+            before = await self._ack_of(notice_id, person.id)
+            if before is not None:
+                return AckResult(view, before, new=False)
+        now = self.clock.now()
         mod = postgresql if dialect == "postgresql" else sqlite
-        # Two presses at once (two devices): the unique key keeps the first, quietly.
+        # A second press, or two at once (two devices): the unique key keeps the first,
+        # quietly, and the first time is read back only then (one statement less per press).
+        ack = {"notice_id": notice_id, "person_id": person.id, "acked_at": now, "channel": channel}
         result = await self.session.execute(
             mod.insert(NoticeAck)
-            .values(notice_id=notice_id, person_id=person.id, acked_at=now, channel=channel)
+            .values(**ack)
             .on_conflict_do_nothing(index_elements=["notice_id", "person_id"])
             .returning(NoticeAck.id)
         )
-        if result.scalar_one_or_none() is None:
+        ack_id = result.scalar_one_or_none()
+        if ack_id is None:
             first = await self._ack_of(notice_id, person.id)
             return AckResult(view, first or now, new=False)
         if notice.campaign_id is not None:
@@ -652,6 +658,7 @@ class NoticeService(KindService):
             kind="notice.acked",
             subject=ref_of(notice_id),
             payload={"employee_no": person.employee_no, "channel": channel},
+            evidence=[audit.Evidence.row("notice_ack", {"id": ack_id, **ack})],
         )
         await self.session.flush()
         return AckResult(view, now, new=True)

@@ -252,6 +252,20 @@ class PledgeService(KindService):
             raise WrongName()
         now = self.clock.now()
         text = await self._text(campaign.ref_key, campaign.ref_id or 0, person.locale)
+        signature = Signature(
+            person_id=person.id,
+            assignment_id=assignment.id,
+            pledge_version_id=text.id,
+            pledge_key=campaign.ref_key,
+            version=text.version,
+            locale=text.locale,
+            document_sha256=text.sha256,
+            typed_name=typed_name,
+            signed_at=now,
+            channel=account.channel,
+            channel_user_id=account.external_user_id,
+            message_id=message_id,
+        )
         event = await audit.append(
             self.session,
             at=now,
@@ -270,23 +284,11 @@ class PledgeService(KindService):
                 "channel_user_id": account.external_user_id,
                 "message_id": message_id,
             },
+            # the row takes its number and audit hash from the event, so it is found by hash
+            evidence=[audit.Evidence.of(signature, linked_by_hash=True)],
         )
-        signature = Signature(
-            signature_no=f"QS{event.seq:08d}",
-            person_id=person.id,
-            assignment_id=assignment.id,
-            pledge_version_id=text.id,
-            pledge_key=campaign.ref_key,
-            version=text.version,
-            locale=text.locale,
-            document_sha256=text.sha256,
-            typed_name=typed_name,
-            signed_at=now,
-            channel=account.channel,
-            channel_user_id=account.external_user_id,
-            message_id=message_id,
-            audit_hash=event.hash,
-        )
+        signature.signature_no = f"QS{event.id:08d}"  # the event's id: unique, rising
+        signature.audit_hash = event.hash
         self.session.add(signature)
         assignment.status = AssignmentStatus.DONE
         assignment.done_at = now

@@ -734,6 +734,7 @@ class RegisterService(KindService):
                 "no_new_risks": no_new_risks,
                 "source": source,
             },
+            evidence=[audit.Evidence.of(filing)],
         )
         return _filing_view(filing)
 

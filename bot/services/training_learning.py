@@ -435,23 +435,6 @@ class TrainingLearning(KindService):
         ok = passed(correct, total, version.pass_mark)
         exhausted = not ok and progress.attempt_no >= version.attempts
         locale = person.locale if person.locale in module.locales else "zh_CN"
-        event = await audit.append(
-            self.session,
-            at=now,
-            actor=f"person:{person.employee_no}",
-            kind="training.attempt",
-            subject=f"training:{module.key}:v{version.version}",
-            payload={
-                "employee_no": person.employee_no,
-                "assignment": a.id,
-                "attempt": progress.attempt_no,
-                "correct": correct,
-                "total": total,
-                "passed": ok,
-                "exhausted": exhausted,
-                "sha256": version.sha256,
-            },
-        )
         attempt = TrainingAttempt(
             assignment_id=a.id,
             person_id=person.id,
@@ -468,8 +451,26 @@ class TrainingLearning(KindService):
             locale=locale,
             started_at=progress.attempt_started_at or now,
             finished_at=now,
-            audit_hash=event.hash,
         )
+        event = await audit.append(
+            self.session,
+            at=now,
+            actor=f"person:{person.employee_no}",
+            kind="training.attempt",
+            subject=f"training:{module.key}:v{version.version}",
+            payload={
+                "employee_no": person.employee_no,
+                "assignment": a.id,
+                "attempt": progress.attempt_no,
+                "correct": correct,
+                "total": total,
+                "passed": ok,
+                "exhausted": exhausted,
+                "sha256": version.sha256,
+            },
+            evidence=[audit.Evidence.of(attempt, linked_by_hash=True)],
+        )
+        attempt.audit_hash = event.hash
         self.session.add(attempt)
         await self.session.flush()
         self.session.add_all(

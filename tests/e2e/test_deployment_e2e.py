@@ -75,6 +75,7 @@ class Deployment:
             MUSTER_WEBHOOK_URL="https://muster.example.org/tg/hook",
             MUSTER_WEBHOOK_SECRET=SECRET,
             MUSTER_QUIET_HOURS="off",
+            MUSTER_AUDIT_KEY="muster-e2e-audit-key-not-secret",
             PYTHONPATH=str(ROOT),
         )
         if REDIS_URL:

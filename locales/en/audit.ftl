@@ -1,0 +1,20 @@
+# muster audit verify | head (bot/cli/core.py)
+audit-no-key = MUSTER_AUDIT_KEY (the key of the audit chain) is not set; the chain cannot be checked.
+audit-bad-head = "{ $value }" is not a head record: use "SEQ:HASH" (64 hex digits) as printed by `muster audit head`.
+audit-intact = audit chain intact: { $chained } events chained, { $pending } not chained yet; { $evidence } evidence rows cross-checked.
+audit-broken = audit chain BROKEN ({ $chained } events chained, { $pending } not chained yet, { $evidence } evidence rows cross-checked):
+audit-head-line = head: event { $seq }, hash { $hash }
+audit-head-record = Record this line outside the database (on paper or in another system): { $head }  Later `muster audit verify --head { $head }` proves it is still in the chain.
+audit-head-pending = { $pending } more events are not chained yet (the running bot chains them every second).
+audit-recorded-ok = the recorded head (event { $seq }) is still in the chain, with the same hash.
+audit-problem-missing = event { $seq } is missing (deleted)
+audit-problem-content = event { $seq }: the content does not match its hash (altered)
+audit-problem-link = event { $seq }: the chain hash does not match (altered, or not chained with this key)
+audit-problem-truncated = events from { $seq } on were deleted (the head says { $head })
+audit-problem-head = the head row (event { $seq }) does not match the last event of the chain (altered)
+audit-problem-recorded = the recorded head (event { $seq }) is not in the chain, or its hash differs
+audit-problem-pending = unchained event #{ $id }: the content does not match its hash (altered)
+audit-problem-row-added = { $table } row { $id } is recorded by no audit event (added)
+audit-problem-row-altered = { $table } row { $id } differs from what event { $seq } (#{ $event }) recorded (altered)
+audit-problem-row-missing = { $table } row { $id }, recorded by event { $seq } (#{ $event }), is gone (deleted)
+audit-problem-more = { $count } more problems not listed

@@ -1,0 +1,20 @@
+# muster audit verify | head (bot/cli/core.py)
+audit-no-key = 未设置 MUSTER_AUDIT_KEY（审计链的密钥），无法核验审计链。
+audit-bad-head = “{ $value }”不是链头记录：应为 `muster audit head` 打印的“序号:哈希”（64 位十六进制）。
+audit-intact = 审计链完整：{ $chained } 个事件已入链，{ $pending } 个尚未入链；已核对 { $evidence } 条凭证记录。
+audit-broken = 审计链有问题（{ $chained } 个事件已入链，{ $pending } 个尚未入链，核对了 { $evidence } 条凭证记录）：
+audit-head-line = 链头：第 { $seq } 号事件，哈希 { $hash }
+audit-head-record = 请把这一行记录在数据库之外（纸面或另一系统）：{ $head }　以后用 `muster audit verify --head { $head }` 证明它仍在链中。
+audit-head-pending = 另有 { $pending } 个事件尚未入链（由运行中的机器人每秒入链）。
+audit-recorded-ok = 记录的链头（第 { $seq } 号）仍在链中，哈希一致。
+audit-problem-missing = 第 { $seq } 号事件缺失（被删除）
+audit-problem-content = 第 { $seq } 号事件的内容与其哈希不符（被修改）
+audit-problem-link = 第 { $seq } 号事件的链哈希不符（被改动，或不是用这个密钥入链的）
+audit-problem-truncated = 第 { $seq } 号及之后的事件被删除（链头记录在第 { $head } 号）
+audit-problem-head = 链头记录（第 { $seq } 号）与链上最后一个事件不符（被改动）
+audit-problem-recorded = 记录的链头（第 { $seq } 号）不在链中或哈希不同
+audit-problem-pending = 尚未入链的事件 #{ $id } 的内容与其哈希不符（被修改）
+audit-problem-row-added = { $table } 表第 { $id } 行没有审计事件记录它（被添加）
+audit-problem-row-altered = { $table } 表第 { $id } 行与第 { $seq } 号事件（#{ $event }）的记录不符（被修改）
+audit-problem-row-missing = 第 { $seq } 号事件（#{ $event }）记录的 { $table } 表第 { $id } 行不存在（被删除）
+audit-problem-more = 另有 { $count } 个问题未列出
