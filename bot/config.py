@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
     bot_username: str = "MusterBot"
-    # Deprecated: the one Telegram library; MUSTER_CHANNELS replaces it (bot.web.channels)
+    # Deprecated: the one Telegram library; MUSTER_CHANNELS replaces it (run.channel_names)
     channel: Literal["aiogram", "ptb"] | None = None
     channels: str | None = None  # comma list: aiogram, ptb, ...; None -> "aiogram"
     timezone: str = "Asia/Shanghai"

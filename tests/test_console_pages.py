@@ -129,6 +129,11 @@ async def test_a_notice_is_previewed_with_its_count_sent_once_and_its_progress_s
         assert progress["total"] == 3 and progress["pending"] == 3 and not progress["done"]
         listing = await (await client.get("/console/notices")).text()
         assert listing.count("冬季安全") == 1
+        page = await (await client.get(url)).text()
+        assert "张三" in page and "已确认 0 / 3" in page
+        csv_body = (await (await client.get(f"{url}/readers.csv")).read()).decode("utf-8-sig")
+        assert csv_body.splitlines()[0].startswith("单位,姓名,工号")
+        assert len(csv_body.splitlines()) == 4 and "张三" in csv_body
 
 
 async def test_publishing_a_pledge_to_two_units_shows_the_count_first(app: App) -> None:

@@ -41,6 +41,7 @@ ROUTES: list[tuple[str, str, dict[str, int]]] = [
     ("GET", "/console/notices/new", OFFICE),
     ("GET", "/console/notices/9999", {"office": 404, "leader": 403, "mentor": 403}),
     ("GET", "/console/notices/abc", {"office": 404, "leader": 404, "mentor": 404}),
+    ("GET", "/console/notices/9999/readers.csv", {"office": 404, "leader": 403, "mentor": 403}),
     ("GET", "/console/pledges", OFFICE),
     ("GET", "/console/pledges/confidentiality", OFFICE),
     ("GET", "/console/pledges/confidentiality/signatures", OFFICE),

@@ -504,6 +504,30 @@ class ConsoleService(Service):
         ]
         return sorted(gaps, key=lambda g: (-g.count, g.faq_id or ""))
 
+    async def notice_readers(self, actor: Actor, notice_id: int) -> list[NoticeReader]:
+        """Who got a notice and who acknowledged it, by unit then name (office)."""
+        actor.require(Role.OFFICE)
+        from bot.services.notices import MESSAGE_KIND, ref_of  # noqa: PLC0415
+        from storage.models import Outbox  # noqa: PLC0415
+        from storage.models_notices import NoticeAck  # noqa: PLC0415
+
+        rows = (
+            await self.session.execute(
+                select(
+                    Unit.name, Person.name, Person.employee_no, Outbox.status, NoticeAck.acked_at
+                )
+                .join(Person, Person.id == Outbox.person_id)
+                .join(Unit, Unit.id == Person.unit_id)
+                .outerjoin(
+                    NoticeAck,
+                    and_(NoticeAck.notice_id == notice_id, NoticeAck.person_id == Person.id),
+                )
+                .where(Outbox.ref == ref_of(notice_id), Outbox.kind == MESSAGE_KIND)
+                .order_by(Unit.name, Person.name)
+            )
+        ).all()
+        return [NoticeReader(u, n, no, st, at) for u, n, no, st, at in rows]
+
 
 @dataclass(frozen=True, slots=True)
 class FaqGap:
@@ -511,3 +535,12 @@ class FaqGap:
     count: int
     latest: datetime
     examples: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeReader:
+    unit: str
+    name: str
+    employee_no: str
+    delivery: str  # the outbox status: sent | pending | sending | failed | unreachable
+    acked_at: datetime | None

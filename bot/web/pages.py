@@ -429,6 +429,7 @@ async def notice(request: web.Request) -> web.StreamResponse:
         stats = await svc.notices.stats(view.actor, nid)
         progress = await svc.notices.progress(view.actor, nid)
         plan = await svc.notices.nudge_plan(view.actor, nid) if stats.notice.requires_ack else None
+        readers = await svc.console.notice_readers(view.actor, nid)
     return page(
         request,
         "notice.html",
@@ -437,6 +438,7 @@ async def notice(request: web.Request) -> web.StreamResponse:
         plan=plan,
         done=request.query.get("done"),
         form_id=form_id(),
+        readers=readers,
     )
 
 
@@ -859,3 +861,43 @@ async def faq_gaps(request: web.Request) -> web.StreamResponse:
     async with uow(request) as svc:
         gaps = await svc.console.faq_gaps(view.actor)
     return page(request, "faq_gaps.html", gaps=gaps)
+
+
+@PAGES.get("/notices/{id}/readers.csv")
+async def notice_readers_export(request: web.Request) -> web.StreamResponse:
+    """Read / unread per person, for Excel (UTF-8 with BOM)."""
+    import csv  # noqa: PLC0415
+    import io  # noqa: PLC0415
+
+    view, t = who(request), tr(request)
+    nid = _int_id(request)
+    async with uow(request) as svc:
+        await svc.notices.get(view.actor, nid)  # 404 for an unknown notice
+        readers = await svc.console.notice_readers(view.actor, nid)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            t("web-col-unit"),
+            t("web-col-name"),
+            t("web-col-employee-no"),
+            t("web-col-delivery"),
+            t("web-col-acks"),
+        ]
+    )
+    for r in readers:
+        cells = [
+            r.unit,
+            r.name,
+            r.employee_no,
+            t("web-delivery-" + r.delivery),
+            t.time(r.acked_at) if r.acked_at else "",
+        ]
+        # a cell starting with = + - @ would be a formula in Excel: keep it text
+        writer.writerow(["'" + c if c[:1] in "=+-@" else c for c in cells])
+    return web.Response(
+        body=("\ufeff" + out.getvalue()).encode("utf-8"),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f"attachment; filename=notice-{nid}-readers.csv"},
+    )

@@ -234,3 +234,12 @@ web-faq-count = Count
 web-faq-examples = Examples
 web-faq-latest = Latest
 web-busy = Working on it; a large file takes a while, keep this page open…
+# Who read a notice
+web-readers = Read / unread by unit
+web-readers-count = { $read } of { $total } acknowledged
+web-unread = not acknowledged
+web-delivery-sent = delivered
+web-delivery-pending = pending
+web-delivery-sending = sending
+web-delivery-failed = failed
+web-delivery-unreachable = unreachable

@@ -234,3 +234,12 @@ web-faq-count = 次数
 web-faq-examples = 问题示例
 web-faq-latest = 最近一次
 web-busy = 正在处理，大文件需要一些时间，请勿关闭页面…
+# 通知阅读情况
+web-readers = 阅读情况（按单位）
+web-readers-count = 已确认 { $read } / { $total }
+web-unread = 未确认
+web-delivery-sent = 已送达
+web-delivery-pending = 待发送
+web-delivery-sending = 发送中
+web-delivery-failed = 失败
+web-delivery-unreachable = 无法送达

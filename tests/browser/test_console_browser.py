@@ -24,6 +24,19 @@ async def _page(browser: Any) -> Any:
     return await context.new_page()
 
 
+async def until(page: Any, selector: str, predicate: str, within: float = 10.0) -> None:
+    """Poll a predicate on an element with a deadline (the page's CSP forbids eval, which
+    Playwright's wait_for_function needs)."""
+    import asyncio  # noqa: PLC0415
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not await page.locator(selector).evaluate(predicate):
+        if loop.time() > deadline:
+            raise AssertionError(f"{predicate} never held for {selector}")
+        await asyncio.sleep(0.05)
+
+
 async def log_in(page: Any, console: Console, employee_no: str) -> None:
     """Ask for a code on the login page, read it in the bound chat, type it."""
     await page.goto(f"{console.url}/login")
@@ -129,13 +142,9 @@ async def test_send_a_notice_and_watch_the_progress_reach_100(
     await page.wait_for_selector("[data-progress-url]")
     await page.locator("#pct").filter(has_text=re.compile(r"^100$")).wait_for(timeout=30000)
     assert (await page.inner_text("[data-k=pending]")) == "0"
-    await page.wait_for_function(  # the per-unit table catches up without a reload
-        "document.querySelector('#per-unit tbody td:nth-child(4)').textContent === '0'"
-    )
-    await page.wait_for_function(  # the bar's animation has finished too
-        "(() => { const b = document.querySelector('.progress .done');"
-        " return b.offsetWidth >= b.parentElement.offsetWidth - 1; })()"
-    )
+    pending_cell = page.locator("#per-unit tbody td:nth-child(4)")
+    await pending_cell.filter(has_text=re.compile(r"^0$")).wait_for()  # caught up, no reload
+    await until(page, ".progress .done", "b => b.offsetWidth >= b.parentElement.offsetWidth - 1")
     await page.screenshot(path=str(console.shots / "notice-progress.png"), full_page=True)
     for no in ("A001", "A002", "A003"):
         await console.phone.wait_for(console.chat_of(no), "冬季防火")
