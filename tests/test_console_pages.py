@@ -186,16 +186,25 @@ async def test_a_hotline_reply_goes_to_the_askers_chat(app: App) -> None:
     assert len(replies) == 1 and "按规定执行" in replies[0].text
 
 
-async def test_faq_gaps_group_the_questions_that_went_to_a_person(app: App) -> None:
+async def test_faq_gaps_show_the_hotline_gap_groups_as_muster_kb_gaps_does(app: App) -> None:
     await _force(app)
     async with app.unit_of_work() as svc:
         person = await svc.people.get(Actor.cli(), "A001")
-        for text in ("加班费怎么算？", "夜班补贴？"):
-            await svc.hotline.ask(Actor.of(person), text, anonymous=False, faq_hint="pay-01")
-        await svc.hotline.ask(Actor.of(person), "宿舍能住吗？", anonymous=True)
+        for text in ("加班费怎么算？", "加班费怎么算呀"):
+            await svc.hotline.ask(
+                Actor.of(person), text, anonymous=False, faq_hint="pay-01", gap=True
+            )
+        await svc.hotline.ask(Actor.of(person), "宿舍能住吗？", anonymous=True, gap=True)
+        groups = await svc.hotline.gaps(Actor.of(await svc.people.get(Actor.cli(), "O001")))
     async with console_client(app) as client:
         await sign_in(client, app, "O001")
         html = await (await client.get("/console/hotline-gaps")).text()
-    assert "pay-01" in html and "加班费怎么算？" in html and "宿舍能住吗？" in html
-    assert html.index("pay-01") < html.index("无相近条目")  # the biggest group first
+        export = await client.get("/console/hotline-gaps/export")
+        assert export.status == 200 and (await export.read())[:2] == b"PK"  # an xlsx file
+    assert groups and "宿舍能住吗？" in html and "加班费怎么算呀" in html
+    biggest = groups[0]
+    assert biggest.count >= max(g.count for g in groups)  # the biggest group first
+    assert html.index(biggest.questions[-1].question) < html.index("宿舍能住吗？") or (
+        biggest.questions[-1].question == "宿舍能住吗？"
+    )
     assert "张三" not in html  # what was asked, never who asked

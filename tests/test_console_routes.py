@@ -54,6 +54,7 @@ ROUTES: list[tuple[str, str, dict[str, int]]] = [
     ("GET", "/console/hotline", OFFICE),
     ("GET", "/console/hotline?closed=1", OFFICE),
     ("GET", "/console/hotline-gaps", OFFICE),
+    ("GET", "/console/hotline-gaps/export", OFFICE),
     ("GET", "/console/hotline/{ticket}", OFFICE),
     ("GET", "/console/hotline/9999", {"office": 404, "leader": 403, "mentor": 403}),
     ("GET", "/console/checkins", ALL),

@@ -34,7 +34,6 @@ from storage.models import (
     Role,
     Unit,
 )
-from storage.models_hotline import Sender, Ticket, TicketMessage
 
 PAGE = 100
 
@@ -468,42 +467,6 @@ class ConsoleService(Service):
         except ContentError as exc:
             raise InvalidInput("training-error-content", problem=str(exc)) from None
 
-    async def faq_gaps(self, actor: Actor, *, days: int = 90) -> list[FaqGap]:
-        """Questions the knowledge base could not answer and that went to a person (the
-        hotline tickets of the last `days`), grouped by the nearest FAQ entry (or none),
-        biggest group first, with a few of the questions: what to add to the knowledge
-        base. Office only; never the askers' names."""
-        actor.require(Role.OFFICE)
-        since = self.clock.now() - timedelta(days=days)
-        first = (
-            select(TicketMessage.ticket_id, func.min(TicketMessage.id).label("mid"))
-            .where(TicketMessage.sender == Sender.ASKER)
-            .group_by(TicketMessage.ticket_id)
-            .subquery()
-        )
-        rows = (
-            await self.session.execute(
-                select(Ticket.faq_hint, TicketMessage.text, Ticket.created_at)
-                .join(first, first.c.ticket_id == Ticket.id)
-                .join(TicketMessage, TicketMessage.id == first.c.mid)
-                .where(Ticket.created_at >= since)
-                .order_by(Ticket.created_at.desc())
-            )
-        ).all()
-        groups: dict[str | None, list[tuple[str, datetime]]] = defaultdict(list)
-        for hint, text, at in rows:
-            groups[hint].append((text, at))
-        gaps = [
-            FaqGap(
-                faq_id=hint,
-                count=len(items),
-                latest=items[0][1],
-                examples=[text[:200] for text, _ in items[:3]],
-            )
-            for hint, items in groups.items()
-        ]
-        return sorted(gaps, key=lambda g: (-g.count, g.faq_id or ""))
-
     async def notice_readers(self, actor: Actor, notice_id: int) -> list[NoticeReader]:
         """Who got a notice and who acknowledged it, by unit then name (office)."""
         actor.require(Role.OFFICE)
@@ -527,14 +490,6 @@ class ConsoleService(Service):
             )
         ).all()
         return [NoticeReader(u, n, no, st, at) for u, n, no, st, at in rows]
-
-
-@dataclass(frozen=True, slots=True)
-class FaqGap:
-    faq_id: str | None  # the nearest knowledge-base entry, None: nothing came close
-    count: int
-    latest: datetime
-    examples: list[str]
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import asdict
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,9 @@ def picked(spec: str) -> dict[str, Any]:
 
 
 # --- dashboard -----------------------------------------------------------------------------
+
+
+GAPS_WINDOW = timedelta(days=90)  # the hotline gaps page looks this far back
 
 
 @PAGES.get("/")
@@ -857,10 +861,27 @@ async def training_export(request: web.Request) -> web.StreamResponse:
 
 @PAGES.get("/hotline-gaps")
 async def faq_gaps(request: web.Request) -> web.StreamResponse:
+    """The hotline's gaps: unanswered or handed-on questions grouped by similarity, the
+    same list as `muster kb gaps` (office only, in the service)."""
     view = who(request)
+    app = request.config_dict[APP_KEY]
     async with uow(request) as svc:
-        gaps = await svc.console.faq_gaps(view.actor)
+        gaps = await svc.hotline.gaps(view.actor, since=app.clock.now() - GAPS_WINDOW)
     return page(request, "faq_gaps.html", gaps=gaps)
+
+
+@PAGES.get("/hotline-gaps/export")
+async def faq_gaps_export(request: web.Request) -> web.StreamResponse:
+    """The same groups as a workbook, the file `muster kb gaps --out` writes."""
+    from bot.reports.hotline_gaps import write_gaps_xlsx  # noqa: PLC0415 - the CLI's file
+
+    view, t = who(request), tr(request)
+    app = request.config_dict[APP_KEY]
+    async with uow(request) as svc:
+        gaps = await svc.hotline.gaps(view.actor, since=app.clock.now() - GAPS_WINDOW)
+    path = scratch(request, ".xlsx")
+    write_gaps_xlsx(path, gaps, t=t)
+    return download(path, "hotline-gaps.xlsx")
 
 
 @PAGES.get("/notices/{id}/readers.csv")

@@ -227,7 +227,7 @@ web-col-signed-at = Signed
 web-col-signature-no = Signature no. (receipt)
 # Knowledge-base gaps
 web-faq-gaps = Knowledge-base gaps
-web-faq-gaps-hint = Questions of the last 90 days the knowledge base could not answer and that went to a person, grouped by the nearest entry: what to add.
+web-faq-gaps-hint = Questions of the last 90 days the knowledge base could not answer confidently or that went to a person, grouped by similarity, the largest group first: what to add.
 web-faq-nearest = Nearest entry
 web-faq-none = nothing close
 web-faq-count = Count
@@ -243,3 +243,5 @@ web-delivery-pending = pending
 web-delivery-sending = sending
 web-delivery-failed = failed
 web-delivery-unreachable = unreachable
+web-faq-tickets = To a person
+web-faq-answered-now = The knowledge base now answers this: { $entry }

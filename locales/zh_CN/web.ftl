@@ -227,7 +227,7 @@ web-col-signed-at = 签署时间
 web-col-signature-no = 签署编号（回执）
 # 知识库缺口
 web-faq-gaps = 知识库缺口
-web-faq-gaps-hint = 近 90 天知识库未能回答、转人工处理的问题，按最接近的知识库条目分组：据此补充知识库。
+web-faq-gaps-hint = 近 90 天知识库未能明确回答或转人工处理的问题，按相似程度分组，最多的在前：据此补充知识库。
 web-faq-nearest = 最接近的条目
 web-faq-none = 无相近条目
 web-faq-count = 次数
@@ -243,3 +243,5 @@ web-delivery-pending = 待发送
 web-delivery-sending = 发送中
 web-delivery-failed = 失败
 web-delivery-unreachable = 无法送达
+web-faq-tickets = 转人工
+web-faq-answered-now = 现有知识库已能回答：{ $entry }
