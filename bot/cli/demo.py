@@ -15,6 +15,7 @@ import contextlib
 import secrets
 import signal
 import sys
+import threading
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -89,24 +90,46 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             files_dir=args.db.resolve().parent / "muster-demo-files",
             inbox=ConsoleInbox(app, channel=CHANNEL),
         )
-        sealer = asyncio.create_task(_keep_sealing(app), name="audit-sequencer")
+        sealer = DemoSealer(app.settings)
+        sealer.start()
         try:
             return await channel.run(intro=intro)
         finally:
-            sealer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sealer
+            sealer.stop()
             await seal_pending(app)
     finally:
         console.stop()
         await app.close()
 
 
-async def _keep_sealing(app: App) -> None:
-    """The demo's audit sequencer (`muster run` has it as a scheduler job)."""
-    while True:
-        await seal_pending(app)
-        await asyncio.sleep(1)
+class DemoSealer:
+    """The demo's audit sequencer (`muster run` has it as a scheduler job), in a thread and
+    event loop of its own: the terminal chat blocks its loop on input(), and a task of that
+    loop stopped mid-transaction would hold SQLite's write lock until the next Enter."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="demo-sequencer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        asyncio.run(self._loop())
+
+    async def _loop(self) -> None:
+        app = await App.open(self.settings)
+        try:
+            while not self._stop.is_set():
+                await seal_pending(app)
+                await asyncio.sleep(1)
+        finally:
+            await app.close()
 
 
 def demo_audit_key(db: Path) -> str:
