@@ -196,7 +196,7 @@ web-demo-console = The office web console: { $url }
 web-demo-login-link = One-time login link for { $name } (office), valid for 10 minutes: { $url }
 web-demo-console-off = The web console did not start ({ $listen }: { $error }); set MUSTER_WEB_LISTEN to another port.
 # Weekly check-ins and the unit risk register
-web-nav-checkins = Check-ins & register
+web-nav-checkins = Check-ins and register
 web-register-export = Export the risk register
 web-checkin-per-unit = This week's check-ins
 web-checkin-not-opened = This week's check-in is not open yet.
