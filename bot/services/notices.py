@@ -20,8 +20,9 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, select, update
+from sqlalchemy import Select, and_, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from bot.actions import Btn, encode
 from bot.actor import Actor
@@ -738,17 +739,42 @@ class NoticeService(KindService):
         actor.require(Role.OFFICE)
         notice = await self._notice(notice_id)
         ref = ref_of(notice_id)
+        reminder = aliased(Outbox)
+        # Someone unreachable when it was sent may have registered since: once they
+        # acknowledged it or a reminder reached them, they got it; once bound, they are
+        # no longer "not registered".
+        got_it_later = or_(
+            exists().where(
+                NoticeAck.notice_id == notice_id, NoticeAck.person_id == Outbox.person_id
+            ),
+            exists().where(
+                reminder.ref == ref,
+                reminder.kind == NUDGE_KIND,
+                reminder.status == OutboxStatus.SENT,
+                reminder.person_id == Outbox.person_id,
+            ),
+        )
+        bound_now = exists().where(
+            ChannelAccount.person_id == Outbox.person_id, ChannelAccount.unbound_at.is_(None)
+        )
+        status_now = case(
+            (
+                and_(Outbox.status == OutboxStatus.UNREACHABLE, got_it_later),
+                OutboxStatus.SENT,
+            ),
+            else_=Outbox.status,
+        )
         rows = await self.session.execute(
             select(
                 Unit.name,
-                Outbox.status,
+                status_now,
                 func.count(),
-                func.sum(case((Outbox.account_id.is_(None), 1), else_=0)),
+                func.sum(case((bound_now, 0), else_=1)),
             )
             .join(Person, Person.id == Outbox.person_id)
             .join(Unit, Unit.id == Person.unit_id)
             .where(Outbox.ref == ref, Outbox.kind == MESSAGE_KIND)
-            .group_by(Unit.name, Outbox.status)
+            .group_by(Unit.name, status_now)
         )
         counts: dict[str, dict[str, int]] = {}
         for unit, status, n, no_account in rows.all():
