@@ -252,8 +252,9 @@ def render_message(t: Translator, notice: NoticeView, *, nudge: bool = False) ->
     parts = []
     if nudge:
         parts.append(t("notice-nudge-prefix"))
-    head = t("notice-message-title", title=notice.title)
-    parts.append(html("{}\n\n{}", head, notice.body) if notice.body else head)
+    title, body = shown_parts(notice.title, notice.body)
+    head = t("notice-message-title", title=title)
+    parts.append(html("{}\n\n{}", head, body) if body else head)
     if notice.requires_ack:
         if notice.ack_by is not None:
             parts.append(t("notice-ack-line", due=t.time(notice.ack_by)))
@@ -321,6 +322,16 @@ def split_title(text: str, title: str | None = None) -> tuple[str, str]:
     return first, rest.strip("\n")
 
 
+def shown_parts(title: str, body: str) -> tuple[str, str]:
+    """(head, body) as the message shows them: a title cut from a long first line is
+    shown as that whole line, once, not the cut and then the same text again."""
+    first, _, rest = body.partition("\n")
+    first = " ".join(first.split())
+    if title.endswith("…") and len(first) > MAX_TITLE and first[: MAX_TITLE - 1] == title[:-1]:
+        return first, rest.strip("\n")
+    return title, body
+
+
 def task_title(title: str) -> str:
     """The title as the deadline engine shows it. Reminders and digests put campaign titles
     into HTML unescaped (pledge titles come from trusted files), so the markup characters
@@ -373,8 +384,9 @@ class NoticeService(KindService):
         head, body = split_title(text, title)
         if not head:
             raise EmptyText()
-        if html_length(head) + html_length(body) > MAX_TEXT:
-            raise TextTooLong(limit=MAX_TEXT, length=html_length(head) + html_length(body))
+        length = sum(html_length(part) for part in shown_parts(head, body))
+        if length > MAX_TEXT:
+            raise TextTooLong(limit=MAX_TEXT, length=length)
         if ack_by is not None and ack_by <= self.clock.now():
             raise AckByPast()
         name = size = None
