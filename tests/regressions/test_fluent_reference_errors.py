@@ -88,3 +88,28 @@ async def test_an_unreadable_register_deadline_is_shown_back(app: App) -> None:
     await li.send("下周")
     assert "整改期限「下周」无法识别" in li.text
     assert "value" not in li.text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_message_hits_fluent_placeable_limit_with_the_longest_text(locale: str) -> None:
+    """Every message, given the longest text a person may send (4,000 characters that
+    escaping makes five times longer) in each variable, keeps that text whole."""
+    from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+    from bot.conversation import MAX_TEXT  # noqa: PLC0415
+    from bot.i18n import Catalog  # noqa: PLC0415
+
+    longest = ("<&>" * MAX_TEXT)[:MAX_TEXT]
+    t = Catalog(LOCALES_DIR).translator(locale, ZoneInfo("Asia/Shanghai"))
+    entries = _entries(locale)
+    broken = []
+    for key, entry in sorted(entries.items()):
+        if isinstance(entry, fl.Term) or entry.value is None:
+            continue
+        names = _declared(key, entries)
+        if not names:
+            continue
+        shown = t(key, **dict.fromkeys(names, longest))
+        if "{???}" in shown or "&lt;&amp;&gt;" * (MAX_TEXT // 3) not in shown:
+            broken.append(key)
+    assert broken == []
