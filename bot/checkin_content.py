@@ -106,6 +106,11 @@ class Form:
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
 
+    def number(self, index: int, answers: Mapping[str, str]) -> int:
+        """The number shown for question `index`: follow-ups that do not apply are not
+        counted, so the numbers run 1, 2, 3... without a gap."""
+        return 1 + sum(1 for q in self.questions[:index] if q.asked(answers))
+
     def next_index(self, start: int, answers: Mapping[str, str]) -> int | None:
         """The first question at or after `start` that applies, or None when done."""
         for i in range(max(start, 0), len(self.questions)):

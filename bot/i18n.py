@@ -50,6 +50,13 @@ def _safe(value: Any) -> Any:
     return Html.escape(value) if isinstance(value, str) else value
 
 
+def _is_long(value: Any) -> bool:
+    return isinstance(value, str) and len(value) > LONG_ARGUMENT
+
+
+LONG_ARGUMENT = 200  # characters: well under Fluent's limit of one placeable
+
+
 class Translator:
     """`t("key", name=...)` in the person's language; `t.time(dt)` in local time.
 
@@ -65,7 +72,15 @@ class Translator:
     def __call__(self, key: str, /, **args: Any) -> str:
         # Typed `str` (which Markup is) so lists of lines stay list[str] for the CLI's
         # plain-text translator; at run time this is always Markup.
-        return Html(self._format(key, {k: _safe(v) for k, v in args.items()}))
+        safe = {k: _safe(v) for k, v in args.items()}
+        # Fluent refuses a placeable over 2,500 characters (the text becomes "{???}"):
+        # long text goes in as a short stand-in and is put back after formatting.
+        long = {f"\x00{i}\x00": v for i, v in enumerate(safe.values()) if _is_long(v)}
+        stand_in = {v: k for k, v in long.items()}
+        text = self._format(key, {k: stand_in[v] if _is_long(v) else v for k, v in safe.items()})
+        for token, value in long.items():
+            text = text.replace(token, str(value))
+        return Html(text)
 
     def text_only(self) -> TextTranslator:
         """The same language and zone, plain text out."""

@@ -134,7 +134,9 @@ def _closed(ctx: Context, exc: AlreadyAnswered | CheckinClosed) -> list[Reply]:
     return [Reply(exc.render(ctx.t), buttons=[back_to_menu(ctx)])]
 
 
-def _question(ctx: Context, form: Form, aid: int, index: int, *, edit: bool) -> Reply:
+def _question(
+    ctx: Context, form: Form, aid: int, index: int, *, edit: bool, answers: dict[str, str]
+) -> Reply:
     q = form.questions[index]
     t = ctx.t
     rows: list[list[Button]] = []
@@ -154,7 +156,7 @@ def _question(ctx: Context, form: Form, aid: int, index: int, *, edit: bool) -> 
     elif q.optional:
         rows.append([Button(t("btn-checkin-skip"), Btn.CHECKIN_SKIP.token(aid, index))])
     rows.append([Button(t("btn-cancel"), Btn.CHECKIN_CANCEL)])
-    text = t("checkin-question", number=index + 1, question=q.prompt(t.locale))
+    text = t("checkin-question", number=form.number(index, answers), question=q.prompt(t.locale))
     if q.type == "text":
         text += "\n" + t("checkin-type-answer")
     return Reply(text, buttons=rows, edit=edit)
@@ -181,7 +183,7 @@ def _next(ctx: Context, form: Form, aid: int, answers: dict[str, str], start: in
         ctx.state.go(STEP, a=aid, i=None, ans=answers)
         return _summary(ctx, form, aid, answers)
     ctx.state.go(STEP, a=aid, i=index, ans=answers)
-    return _question(ctx, form, aid, index, edit=False)
+    return _question(ctx, form, aid, index, edit=False, answers=answers)
 
 
 def _state_for(ctx: Context, aid: int, index: int | None) -> dict[str, str] | None:
@@ -298,14 +300,17 @@ async def on_text_answer(event: Incoming, ctx: Context) -> list[Reply]:
         return _stale(ctx, aid)
     q = form.questions[index]
     if q.type != "text":
-        return [Reply(ctx.t("checkin-use-buttons")), _question(ctx, form, aid, index, edit=False)]
+        return [
+            Reply(ctx.t("checkin-use-buttons")),
+            _question(ctx, form, aid, index, edit=False, answers=answers),
+        ]
     text = event.text.strip()
     if not text:
-        return [_question(ctx, form, aid, index, edit=False)]
+        return [_question(ctx, form, aid, index, edit=False, answers=answers)]
     if len(text) > MAX_TEXT:
         return [
             Reply(ctx.t("checkin-error-too-long", limit=MAX_TEXT)),
-            _question(ctx, form, aid, index, edit=False),
+            _question(ctx, form, aid, index, edit=False, answers=answers),
         ]
     answers[q.id] = text
     return [_next(ctx, form, aid, answers, index + 1)]

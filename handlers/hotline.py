@@ -20,6 +20,7 @@ from bot.services.hotline import (
     NotAQuestion,
     TicketDetail,
     TicketSummary,
+    check_question,
 )
 from bot.text import html_join
 from handlers.common import back_to_menu
@@ -189,6 +190,7 @@ async def on_text_person(event: Incoming, ctx: Context) -> list[Reply]:
     """Take the question for the office and ask how to send it."""
     if kb.is_noise(event.text):
         return [Reply(ctx.t("hotline-noise", text=event.text.strip()))]
+    check_question(event.text)
     ctx.state.go(STEP_ANSWERED, q=event.text.strip(), faq=None)
     return [_confirm(ctx, event.text.strip())]
 

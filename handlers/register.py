@@ -336,7 +336,14 @@ async def _take_field(ctx: Context, text: str) -> list[Reply]:
     problem = ctx.services.register.check_field(name, value, week)
     if problem is not None:
         return [
-            Reply(ctx.t(problem, limit=LIMITS.get(name, 0), monday=week.monday.isoformat())),
+            Reply(
+                ctx.t(
+                    problem,
+                    limit=LIMITS.get(name, 0),
+                    monday=week.monday.isoformat(),
+                    value=value,
+                )
+            ),
             _ask_field(ctx, name, week),
         ]
     draft = dict(data.get("draft") or {})

@@ -28,6 +28,9 @@ async def cmd_start(event: Incoming, ctx: Context) -> list[Reply]:
     if event.arg:
         return await _redeem(event.arg, event, ctx)
     ctx.state.go(STEP_CODE)
+    until = await ctx.services.registration.locked_until(event.account)
+    if until is not None:  # asking for a code now would only be refused
+        raise ctx.services.registration.lockout(until)
     return [Reply(ctx.t("reg-ask-code", contact=ctx.settings.office_contact))]
 
 

@@ -47,6 +47,24 @@ async def run_tick(app: App) -> TickReport:
             return total
 
 
+async def simulate_tick(app: App) -> TickReport:
+    """What one tick at the app clock's now would do, computed and rolled back: nothing is
+    written (`muster tick --simulate`)."""
+    total = TickReport()
+    async with app.writer() as session:
+        try:
+            while True:
+                engine = DeadlineEngine(
+                    session, clock=app.clock, settings=app.settings, catalog=app.catalog
+                )
+                report = await engine.tick()
+                _add(total, report)
+                if report.claimed < engine.batch:
+                    return total
+        finally:
+            await session.rollback()
+
+
 def _add(total: TickReport, report: TickReport) -> None:
     total.claimed += report.claimed
     total.reminders += report.reminders

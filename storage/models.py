@@ -374,6 +374,17 @@ class Signature(Base):
     audit_hash: Mapped[str] = mapped_column(String(64))
 
 
+class NumberSequence(Base):
+    """A gapless counter per kind of evidence number (signature numbers QS00000001...).
+    Incremented inside the transaction that uses the number: the row stays locked until
+    that commits, and a rollback gives the number back, so no number is ever skipped."""
+
+    __tablename__ = "number_sequence"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 # --- Delivery -------------------------------------------------------------------------
 
 

@@ -7,8 +7,9 @@ CI sets it, and `.ci/run` fails if it is missing.
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -162,3 +163,27 @@ class Ids:
     leader: str = "L001"
     mentors: tuple[str, ...] = ("M001", "M002")
     auxiliaries: tuple[str, ...] = ("A001", "A002", "A003", "A004")
+
+
+class _TranslationErrors(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen.append(record.getMessage())
+
+
+@pytest.fixture(autouse=True)
+def _no_translation_errors() -> Iterator[None]:
+    """A test during which the translator logs an error (a missing key, a variable not
+    passed, a Fluent limit) fails: the person would have seen `{???}` or a key."""
+    handler = _TranslationErrors()
+    logger = logging.getLogger("bot.i18n")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    if handler.seen:
+        pytest.fail(f"translation errors: {handler.seen}")

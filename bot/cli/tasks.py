@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import timedelta
 
 from bot.actor import Actor
 from bot.app import App
-from bot.cli.common import local_time
-from bot.clock import FrozenClock
+from bot.cli.common import local_time, translator
+from bot.clock import FrozenClock, SystemClock
 from bot.config import Settings
 from bot.errors import DomainError
-from scheduled.jobs import run_tick
+from scheduled.jobs import run_tick, simulate_tick
+
+FUTURE_SLACK = timedelta(minutes=1)  # a --now typed a moment ago is not "the future"
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     tk = sub.add_parser("tick", help="run one deadline-engine tick (reminders, escalations)")
     tk.add_argument("--now", help="local time to run at, e.g. 2026-12-01T12:00 (default: now)")
+    tk.add_argument(
+        "--simulate",
+        action="store_true",
+        help="only compute and print what the tick would do; write nothing",
+    )
     tk.set_defaults(func=cmd_tick)
 
     esc = sub.add_parser("escalations", help="open escalations with level and who was told")
@@ -31,12 +39,19 @@ async def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
         if at is None:
             print(f"muster: not a time: {args.now!r} (use 2026-12-01T12:00)", file=sys.stderr)
             return 2
+        if at > SystemClock().now() + FUTURE_SLACK and not args.simulate:
+            # a real tick at a future time would escalate and hold digests for real
+            t = translator(settings, None)
+            print(f"muster: {t('tick-future-refused', at=args.now)}", file=sys.stderr)
+            return 2
         clock = FrozenClock(at)
     app = await App.open(settings, clock=clock)
     try:
-        report = await run_tick(app)
+        report = await (simulate_tick(app) if args.simulate else run_tick(app))
     finally:
         await app.close()
+    if args.simulate:
+        print(app.text_translator()("tick-simulated"))
     levels = ", ".join(f"L{k}: {v}" for k, v in report.escalated.items())
     print(
         f"tick at {app.clock.now().astimezone(settings.tz):%Y-%m-%d %H:%M}: "

@@ -31,6 +31,10 @@ POSTPONE = timedelta(hours=24)
 class NothingOverdue(DomainError, key="esc-nothing-open"): ...
 
 
+class AlreadyReminded(DomainError, key="esc-reminded-already"):
+    """A second "reminded in person" in the same round (the same escalation level)."""
+
+
 @dataclass(frozen=True, slots=True)
 class OpenEscalation:
     unit: str
@@ -87,23 +91,32 @@ class EscalationService(TaskUser):
             raise NothingOverdue(name=person.name)
         now = self.clock.now()
         t = self.notifier.t(person.locale)
+        reminded = []
         for a, c in items:
-            a.delay_s += int(POSTPONE.total_seconds())
-            if a.next_action_at is not None:
-                a.next_action_at += POSTPONE
             button = open_button(t, c.kind, a.id)
-            await self.notifier.to_person(
+            # One per item and escalation level: a second tap (or a parallel one, which
+            # waits on the unique key) inserts nothing and postpones nothing.
+            queued = await self.notifier.to_person(
                 person,
                 key="task-reminder-in-person",
                 kind="task.reminder",
                 ref=f"assignment:{a.id}",
-                dedupe_key=f"rip:{a.id}:{now.isoformat()}",
+                dedupe_key=f"rip:{a.id}:L{a.level}",
                 priority=PRIORITY_URGENT,
                 buttons=[[button]] if button else None,
                 respect_quiet=False,
                 title=campaign_title(c, t.locale),
                 due=t.time(a.due_at),
             )
+            if not queued:
+                continue
+            reminded.append(a)
+            a.delay_s += int(POSTPONE.total_seconds())
+            if a.next_action_at is not None:
+                a.next_action_at += POSTPONE
+        if not reminded:
+            raise AlreadyReminded(name=person.name)
+        items = [(a, c) for a, c in items if a in reminded]
         await audit.append(
             self.session,
             at=now,

@@ -277,6 +277,12 @@ def _contact_field(name: str, value: str) -> str | None:
     return text
 
 
+def check_question(text: str) -> None:
+    """Refuse a question longer than a ticket takes (the one hotline limit)."""
+    if len(text.strip()) > MAX_QUESTION:
+        raise InvalidInput("error-too-long", limit=MAX_QUESTION)
+
+
 class HotlineService(Service):
     def __init__(self, *args: Any, notifier: Notifier, **kw: Any) -> None:
         super().__init__(*args, **kw)
@@ -310,6 +316,7 @@ class HotlineService(Service):
         question = normalize_input(text)
         if not question:
             raise EmptyQuestion()
+        check_question(question)  # one limit, told when typed, not at the hand-off
         if kb.is_noise(question):
             raise NotAQuestion(question)
         try:

@@ -20,8 +20,9 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, select, update
+from sqlalchemy import Select, and_, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from bot.actions import Btn, encode
 from bot.actor import Actor
@@ -251,8 +252,9 @@ def render_message(t: Translator, notice: NoticeView, *, nudge: bool = False) ->
     parts = []
     if nudge:
         parts.append(t("notice-nudge-prefix"))
-    head = t("notice-message-title", title=notice.title)
-    parts.append(html("{}\n\n{}", head, notice.body) if notice.body else head)
+    title, body = shown_parts(notice.title, notice.body)
+    head = t("notice-message-title", title=title)
+    parts.append(html("{}\n\n{}", head, body) if body else head)
     if notice.requires_ack:
         if notice.ack_by is not None:
             parts.append(t("notice-ack-line", due=t.time(notice.ack_by)))
@@ -320,6 +322,16 @@ def split_title(text: str, title: str | None = None) -> tuple[str, str]:
     return first, rest.strip("\n")
 
 
+def shown_parts(title: str, body: str) -> tuple[str, str]:
+    """(head, body) as the message shows them: a title cut from a long first line is
+    shown as that whole line, once, not the cut and then the same text again."""
+    first, _, rest = body.partition("\n")
+    first = " ".join(first.split())
+    if title.endswith("…") and len(first) > MAX_TITLE and first[: MAX_TITLE - 1] == title[:-1]:
+        return first, rest.strip("\n")
+    return title, body
+
+
 def task_title(title: str) -> str:
     """The title as the deadline engine shows it. Reminders and digests put campaign titles
     into HTML unescaped (pledge titles come from trusted files), so the markup characters
@@ -372,8 +384,9 @@ class NoticeService(KindService):
         head, body = split_title(text, title)
         if not head:
             raise EmptyText()
-        if html_length(head) + html_length(body) > MAX_TEXT:
-            raise TextTooLong(limit=MAX_TEXT, length=html_length(head) + html_length(body))
+        length = sum(html_length(part) for part in shown_parts(head, body))
+        if length > MAX_TEXT:
+            raise TextTooLong(limit=MAX_TEXT, length=length)
         if ack_by is not None and ack_by <= self.clock.now():
             raise AckByPast()
         name = size = None
@@ -745,17 +758,42 @@ class NoticeService(KindService):
         actor.require(Role.OFFICE)
         notice = await self._notice(notice_id)
         ref = ref_of(notice_id)
+        reminder = aliased(Outbox)
+        # Someone unreachable when it was sent may have registered since: once they
+        # acknowledged it or a reminder reached them, they got it; once bound, they are
+        # no longer "not registered".
+        got_it_later = or_(
+            exists().where(
+                NoticeAck.notice_id == notice_id, NoticeAck.person_id == Outbox.person_id
+            ),
+            exists().where(
+                reminder.ref == ref,
+                reminder.kind == NUDGE_KIND,
+                reminder.status == OutboxStatus.SENT,
+                reminder.person_id == Outbox.person_id,
+            ),
+        )
+        bound_now = exists().where(
+            ChannelAccount.person_id == Outbox.person_id, ChannelAccount.unbound_at.is_(None)
+        )
+        status_now = case(
+            (
+                and_(Outbox.status == OutboxStatus.UNREACHABLE, got_it_later),
+                OutboxStatus.SENT,
+            ),
+            else_=Outbox.status,
+        )
         rows = await self.session.execute(
             select(
                 Unit.name,
-                Outbox.status,
+                status_now,
                 func.count(),
-                func.sum(case((Outbox.account_id.is_(None), 1), else_=0)),
+                func.sum(case((bound_now, 0), else_=1)),
             )
             .join(Person, Person.id == Outbox.person_id)
             .join(Unit, Unit.id == Person.unit_id)
             .where(Outbox.ref == ref, Outbox.kind == MESSAGE_KIND)
-            .group_by(Unit.name, Outbox.status)
+            .group_by(Unit.name, status_now)
         )
         counts: dict[str, dict[str, int]] = {}
         for unit, status, n, no_account in rows.all():

@@ -26,7 +26,7 @@ from bot.services.tasks import (
     UnitCounts,
     unit_counts,
 )
-from storage import audit
+from storage import audit, numbers
 from storage.models import (
     Assignment,
     AssignmentStatus,
@@ -39,6 +39,7 @@ from storage.models import (
 )
 
 MAX_NAME_TRIES = 3
+SIGNATURE_SEQUENCE = "signature"  # storage.numbers: QS00000001, QS00000002, ...
 
 
 class VersionTextChanged(DomainError, key="pledge-error-text-changed"): ...
@@ -287,7 +288,10 @@ class PledgeService(KindService):
             # the row takes its number and audit hash from the event, so it is found by hash
             evidence=[audit.Evidence.of(signature, linked_by_hash=True)],
         )
-        signature.signature_no = f"QS{event.id:08d}"  # the event's id: unique, rising
+        number = await numbers.next_number(
+            self.session, SIGNATURE_SEQUENCE, start_after=self._last_signature_number
+        )
+        signature.signature_no = f"QS{number:08d}"  # its own gapless counter (issue 19.9)
         signature.audit_hash = event.hash
         self.session.add(signature)
         assignment.status = AssignmentStatus.DONE
@@ -295,6 +299,12 @@ class PledgeService(KindService):
         assignment.next_action_at = None
         await self.session.flush()
         return signature
+
+    async def _last_signature_number(self) -> int:
+        """The highest signature number given before the counter existed (they were
+        audit sequence numbers then)."""
+        last = await self.session.scalar(select(func.max(Signature.signature_no)))
+        return int(last[2:]) if last else 0
 
     async def record_refused_name(self, person: Person, assignment_id: int, tries: int) -> None:
         """After the last wrong name: record the attempt (the person may try again later)."""

@@ -527,7 +527,7 @@ class RegisterService(KindService):
             elif len(value) > LIMITS[name]:
                 problems.append((name, "register-error-too-long", {"limit": LIMITS[name]}))
         if deadline is None:
-            problems.append(("deadline", "register-error-deadline", {}))
+            problems.append(("deadline", "register-error-deadline", {"value": ""}))
         elif deadline < week.monday:
             problems.append(
                 ("deadline", "register-error-deadline-past", {"monday": week.monday.isoformat()})

@@ -140,14 +140,14 @@ class RegistrationService(Service):
             raise AlreadyBound()
         throttle = await self._throttle(account)
         if throttle.locked_until is not None and throttle.locked_until > now:
-            raise LockedOut(minutes=_minutes_left(throttle.locked_until - now))
+            raise self.lockout(throttle.locked_until)
         if throttle.locked_until is not None:
             throttle.failures, throttle.locked_until = 0, None
         # Count the try before looking at the code, in one statement: tries made in
         # parallel each take their own number, so no more than MAX_WRONG are looked at.
         tries = await self._count_try(throttle.id, now)
         if tries > MAX_WRONG:
-            raise LockedOut(minutes=_minutes_left(LOCKOUT))
+            raise self.lockout(now + LOCKOUT)
 
         code = normalize_code(raw_code)
         row = None
@@ -175,7 +175,7 @@ class RegistrationService(Service):
                     .values(locked_until=now + LOCKOUT)
                     .execution_options(synchronize_session=False)
                 )
-                raise LockedOut(minutes=_minutes_left(LOCKOUT))
+                raise self.lockout(now + LOCKOUT)
             raise CodeRejected(reason or "reg-code-wrong", left=MAX_WRONG - tries)
 
         row.used_at = now
@@ -204,6 +204,23 @@ class RegistrationService(Service):
             payload={"channel": account.channel, "external_user_id": account.external_user_id},
         )
         return person
+
+    async def locked_until(self, account: Account) -> datetime | None:
+        """When an account locked out by wrong codes may try again; None when it may now."""
+        until = await self.session.scalar(
+            select(RegistrationThrottle.locked_until).where(
+                RegistrationThrottle.channel == account.channel,
+                RegistrationThrottle.external_user_id == account.external_user_id,
+            )
+        )
+        return until if until is not None and until > self.clock.now() else None
+
+    def lockout(self, until: datetime) -> LockedOut:
+        """The lockout refusal, saying when (local time) the next try is allowed."""
+        return LockedOut(
+            minutes=_minutes_left(until - self.clock.now()),
+            until=until.astimezone(self.settings.tz).strftime("%H:%M"),
+        )
 
     async def unbind(self, actor: Actor, employee_no: str, reason: str | None = None) -> int:
         """Unbind every active account of a person (a lost phone). Returns how many."""
@@ -264,8 +281,10 @@ class RegistrationService(Service):
 
 
 def _refusal(row: InviteCode | None, now: object) -> str | None:
-    if row is None or row.revoked_at is not None:
+    if row is None:
         return "reg-code-wrong"
+    if row.revoked_at is not None:  # only a newer code for the same person revokes one
+        return "reg-code-replaced"
     if row.used_at is not None:
         return "reg-code-used"
     if row.expires_at <= now:  # type: ignore[operator]

@@ -22,7 +22,7 @@ reg-code-wrong = That invite code is not correct. Please check it and try again 
 reg-code-used = That invite code has already been used. If it was not you, contact the office at once ({ $left } tries left).
 reg-code-expired = That invite code has expired. Please ask the office for a new one ({ $left } tries left).
 reg-person-has-account = This person is already registered on another phone. To change phones, ask the office to unbind the old one ({ $left } tries left).
-reg-locked = Too many wrong codes. Please try again in { $minutes } minutes.
+reg-locked = Too many wrong codes; entry is paused. Please try again after { $until } (in about { $minutes } minutes).
 reg-already-bound = This account is already registered and cannot take another code. To change the person, ask the office to unbind it.
 
 start-welcome-back = Hello, { $name }!

@@ -22,7 +22,7 @@ reg-code-wrong = 邀请码不正确，请核对后重新输入（还可尝试 { 
 reg-code-used = 这个邀请码已经被使用过了。如非本人操作，请立即联系政治处辅警办（还可尝试 { $left } 次）。
 reg-code-expired = 这个邀请码已过期，请向政治处辅警办申请新的邀请码（还可尝试 { $left } 次）。
 reg-person-has-account = 该人员已在另一部手机上绑定。如更换手机，请联系政治处辅警办解绑（还可尝试 { $left } 次）。
-reg-locked = 邀请码错误次数过多，请 { $minutes } 分钟后再试。
+reg-locked = 邀请码错误次数过多，已暂停输入，请 { $minutes } 分钟后再试（{ $until } 起可以重新输入）。
 reg-already-bound = 此账号已经完成绑定，不能再使用其他邀请码。如需更换人员，请联系政治处辅警办解绑。
 
 start-welcome-back = { $name }，您好！
