@@ -15,6 +15,7 @@ from bot.i18n import LOCALES, Translator
 from bot.services.roster import BindingChange, ImportReport
 from bot.sheets.reader import Problem
 from scheduled.jobs import sync_audiences
+from storage.models import Role
 
 SHOW_AT_MOST = 200  # lines per list; a broken 60k-row file should not flood the terminal
 
@@ -43,6 +44,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         action="store_true",
         help="treat a unit that is not in the database as an error instead of creating it",
     )
+    imp.add_argument(
+        "--allow-unbound",
+        action="store_true",
+        help="import auxiliaries with an empty 责任民警 or 责任领导, with a warning per row",
+    )
     imp.set_defaults(func=cmd_roster_import)
 
     exp = roster_sub.add_parser(
@@ -64,6 +70,7 @@ async def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int
                 dry_run=args.dry_run,
                 mark_missing_left=args.mark_missing_left,
                 units_must_exist=args.units_must_exist,
+                allow_unbound=args.allow_unbound,
             )
         # newcomers get the tasks already published to their audience
         added = 0 if report.errors or args.dry_run else await sync_audiences(app)
@@ -115,6 +122,7 @@ def render_report(t: Translator, report: ImportReport) -> list[str]:
             bindings=len(report.binding_changes),
         )
     )
+    lines.extend(officer_lines(t, report))
     if report.units_created:
         units = report.units_created
         more = "…" if len(units) > SHOW_AT_MOST else ""
@@ -151,6 +159,48 @@ def render_report(t: Translator, report: ImportReport) -> list[str]:
     return lines
 
 
+def officer_lines(t: Translator, report: ImportReport) -> list[str]:
+    """新建责任民警 9 人、责任领导 3 人，缺少警号, then one line per officer."""
+    lines: list[str] = []
+    sep = "、" if t.locale == "zh_CN" else ", "
+    if report.officers_created:
+        officers = report.officers_created
+        lines.append(
+            t(
+                "roster-form-officers-created",
+                mentors=sum(1 for _, _, roles in officers if Role.MENTOR in roles),
+                leaders=sum(1 for _, _, roles in officers if Role.LEADER in roles),
+            )
+        )
+        lines.extend(
+            _capped(
+                t,
+                [
+                    t(
+                        "roster-form-officer-line",
+                        unit=unit,
+                        name=name,
+                        roles=sep.join(
+                            t(f"roster-form-role-{r.value}")
+                            for r in (Role.MENTOR, Role.LEADER)
+                            if r in roles
+                        ),
+                    )
+                    for unit, name, roles in officers
+                ],
+            )
+        )
+    if report.numbers_completed:
+        lines.append(
+            t(
+                "roster-form-numbers-completed",
+                count=len(report.numbers_completed),
+                who=sep.join(f"{name}({no})" for name, no in report.numbers_completed),
+            )
+        )
+    return lines
+
+
 def _warnings(t: Translator, report: ImportReport, lines: list[str]) -> None:
     if report.warnings:
         lines.append(t("roster-report-warnings", count=len(report.warnings)))
@@ -161,10 +211,14 @@ def problem_line(t: Translator, problem: Problem) -> str:
     """`row 5, column 性别: ...` in the translator's language."""
     message = t(problem.key, **{k: _arg(v) for k, v in problem.args.items()})
     if problem.row is not None and problem.column is not None:
-        return t("roster-problem", row=str(problem.row), column=problem.column, message=message)
-    if problem.row is not None:
-        return t("roster-problem-row", row=str(problem.row), message=message)
-    return f"  {message}"
+        line = t("roster-problem", row=str(problem.row), column=problem.column, message=message)
+    elif problem.row is not None:
+        line = t("roster-problem-row", row=str(problem.row), message=message)
+    else:
+        return f"  {message}"
+    if problem.sheet is not None:
+        return t("roster-problem-sheet", sheet=problem.sheet, line=line.strip())
+    return line
 
 
 def binding_line(t: Translator, change: BindingChange) -> str:

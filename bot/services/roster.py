@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 
 from bot import roster_io
 from bot.actor import Actor
@@ -23,9 +23,12 @@ from bot.errors import InvalidInput
 from bot.roster_io import Checked, Record
 from bot.services.base import Service
 from bot.sheets.reader import Problem
+from bot.text import normalize_input
 from storage import audit
+from storage.db import IMMEDIATE
 from storage.models import Binding, Person, PersonRole, PersonStatus, Role, Unit
 
+IMPORT_LOCK = 0x6D75_7374_0017  # pg_advisory_xact_lock key: one roster import at a time
 CHUNK = 500  # ids per IN (...) list, well under SQLite's and asyncpg's parameter limits
 PERSON_FIELDS = ("name", "gender", "age", "post", "post_duties", "note")
 
@@ -63,6 +66,9 @@ class ImportReport:
     missing: list[tuple[str, str]] = field(default_factory=list)  # (employee_no, name)
     marked_left: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # (unit, name, roles) of officers created from the table's names, 警号 missing
+    officers_created: list[tuple[str, str, frozenset[Role]]] = field(default_factory=list)
+    numbers_completed: list[tuple[str, str]] = field(default_factory=list)  # (name, 警号)
 
     @property
     def errors(self) -> list[Problem]:
@@ -80,6 +86,7 @@ class ImportReport:
     def has_changes(self) -> bool:
         return bool(
             self.created
+            or self.officers_created
             or self.updated
             or self.units_created
             or self.binding_changes
@@ -99,6 +106,7 @@ class _Person:
     post_duties: str | None
     note: str | None
     status: str
+    employee_no_missing: bool = False
     roles: frozenset[Role] = frozenset()
 
 
@@ -115,7 +123,14 @@ class _State:
     def directory(self) -> roster_io.Directory:
         return roster_io.Directory(
             people={
-                no: roster_io.Known(no, p.name, p.roles, p.status == PersonStatus.ACTIVE)
+                no: roster_io.Known(
+                    no,
+                    p.name,
+                    p.roles,
+                    p.status == PersonStatus.ACTIVE,
+                    unit=self.units[p.unit_id][0],
+                    missing_no=p.employee_no_missing,
+                )
                 for no, p in self.people.items()
             },
             units={
@@ -164,28 +179,79 @@ class RosterService(Service):
         dry_run: bool = False,
         mark_missing_left: bool = False,
         units_must_exist: bool = False,
+        allow_unbound: bool = False,
     ) -> ImportReport:
-        """Check a roster file and, unless dry_run or any row is bad, apply it."""
+        """Check a roster file and, unless dry_run or any row is bad, apply it.
+
+        Imports are serialized: on PostgreSQL by an advisory transaction lock taken before
+        the roster is read, on SQLite by the write lock of the session (BEGIN IMMEDIATE), so
+        a second import waits and then sees the first one's people."""
         actor.require(Role.OFFICE)
         path = Path(path)
         # Parsing 60k rows takes a second or two; keep the event loop free meanwhile.
-        table = await asyncio.to_thread(roster_io.load, path)
+        tables = await asyncio.to_thread(roster_io.load_all, path)
+        await self._lock()
         state = await self._load()
         checked = roster_io.check(
-            table,
+            tables,
             state.directory(),
             units_must_exist=units_must_exist,
             mark_missing_left=mark_missing_left,
+            allow_unbound=allow_unbound,
         )
         report = ImportReport(
-            path=str(path), dry_run=dry_run, rows=len(table.rows), problems=checked.problems
+            path=str(path),
+            dry_run=dry_run,
+            rows=roster_io.data_rows(tables),
+            problems=checked.problems,
         )
         if checked.errors:
             return report
         plan = self._plan(checked, state, report, mark_missing_left=mark_missing_left)
         if not dry_run and report.has_changes:
-            await self._apply(actor, plan, checked, state, report, sha256=table.sha256)
+            await self._apply(actor, plan, checked, state, report, sha256=tables[0].sha256)
         return report
+
+    async def _lock(self) -> None:
+        if self.session.get_bind().dialect.name == "sqlite":
+            # the session's first statement: its transaction begins with BEGIN IMMEDIATE
+            await self.session.connection(execution_options={IMMEDIATE: True})
+        elif self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK}
+            )
+
+    async def set_employee_no(self, actor: Actor, person_id: int, employee_no: str) -> None:
+        """Give an officer created from a name (警号 missing) their employee number."""
+        actor.require(Role.OFFICE)
+        employee_no = normalize_input(employee_no)
+        if not employee_no or len(employee_no) > roster_io.LIMITS["employee_no"]:
+            raise InvalidInput("roster-form-bad-employee-no", value=employee_no)
+        if employee_no.startswith(roster_io.MISSING_NO_PREFIX):
+            raise InvalidInput("roster-form-bad-employee-no", value=employee_no)
+        person = await self.session.get(Person, person_id)
+        if person is None:
+            raise InvalidInput("roster-form-no-such-person", id=str(person_id))
+        if not person.employee_no_missing:
+            raise InvalidInput("roster-form-has-employee-no", employee_no=person.employee_no)
+        taken = await self.session.scalar(
+            select(Person.id).where(Person.employee_no == employee_no)
+        )
+        if taken is not None:
+            raise InvalidInput("roster-form-employee-no-taken", employee_no=employee_no)
+        before = person.employee_no
+        person.employee_no = employee_no
+        person.employee_no_missing = False
+        person.updated_at = self.clock.now()
+        await self.session.flush()
+        await audit.append(
+            self.session,
+            at=self.clock.now(),
+            actor=actor.label,
+            kind="person.updated",
+            subject=f"person:{employee_no}",
+            payload={"changes": {"employee_no": [before, employee_no]}},
+        )
 
     async def export(self, actor: Actor, path: Path | str) -> int:
         """Write everyone to an .xlsx roster table; returns how many people."""
@@ -251,6 +317,7 @@ class RosterService(Service):
                 Person.post_duties,
                 Person.note,
                 Person.status,
+                Person.employee_no_missing,
             )
         )
         for row in rows:
@@ -286,11 +353,21 @@ class RosterService(Service):
         plan = _Plan()
         names = {no: p.name for no, p in state.people.items()}
         names.update((r.employee_no, r.name) for r in checked.records)
+        names.update((r.employee_no, r.name) for r in checked.officers)
+        renamed = {r.completes: r.employee_no for r in checked.records if r.completes}
         report.units_created = [name for name, _ in checked.new_units]
-        in_file: set[str] = set()
+        in_file: set[str] = set(renamed)
+        for officer in checked.officers:
+            plan.creates.append(officer)
+            report.officers_created.append(
+                (officer.unit, officer.name, officer.roles or frozenset())
+            )
         for record in checked.records:
             in_file.add(record.employee_no)
-            old = state.people.get(record.employee_no)
+            in_file.update(no for no in (record.mentor, record.leader) if no)
+            if record.completes:
+                report.numbers_completed.append((record.name, record.employee_no))
+            old = state.people.get(record.completes or record.employee_no)
             if old is None:
                 plan.creates.append(record)
                 report.created.append(record.employee_no)
@@ -307,6 +384,11 @@ class RosterService(Service):
                     report.unchanged += 1
                 roles = record.roles if record.roles is not None else old.roles
                 before = state.current_refs(old.id)
+                if before is not None and renamed:
+                    before = (
+                        renamed.get(before[0] or "", before[0]),
+                        renamed.get(before[1] or "", before[1]),
+                    )
             after = _wanted_binding(record, roles, before)
             if after != before and record.status == PersonStatus.ACTIVE:
                 plan.bindings.append((record.employee_no, after))
@@ -359,6 +441,7 @@ class RosterService(Service):
                     "post_duties": r.post_duties,
                     "note": r.note,
                     "status": r.status.value,
+                    "employee_no_missing": r.employee_no.startswith(roster_io.MISSING_NO_PREFIX),
                     "created_at": now,
                     "updated_at": now,
                 }
@@ -387,10 +470,16 @@ class RosterService(Service):
                         "status": r.status.value,
                         "updated_at": now,
                         **{f: getattr(r, f) for f in PERSON_FIELDS[1:] if f in r.present},
+                        **(
+                            {"employee_no": r.employee_no, "employee_no_missing": False}
+                            if r.completes
+                            else {}
+                        ),
                     }
                     for old, r, _ in plan.updates
                 ],
             )
+            ids.update((r.employee_no, old.id) for old, r, _ in plan.updates if r.completes)
             added: list[tuple[int, Role]] = []
             for old, r, _ in plan.updates:
                 if r.roles is None or r.roles == old.roles:
@@ -506,6 +595,8 @@ class RosterService(Service):
 def _changes(old: _Person, record: Record, state: _State) -> dict[str, tuple[Any, Any]]:
     """Field -> (before, after) for what the file changes; absent columns change nothing."""
     changes: dict[str, tuple[Any, Any]] = {}
+    if record.completes:
+        changes["employee_no"] = (old.employee_no, record.employee_no)
     for name in PERSON_FIELDS:
         if name in record.present and getattr(old, name) != getattr(record, name):
             changes[name] = (getattr(old, name), getattr(record, name))
