@@ -696,12 +696,27 @@ def _pick(row: _Row, fld: str, text: str, named: Sequence[_Who]) -> _Who | None:
 # ---------------------------------------------------------------------------- writing
 
 
-def write_xlsx(path: Path, rows: Iterable[Sequence[Any]]) -> None:
-    """Write the roster table in the import format."""
+QUOTA_SHEET = "员额"
+QUOTA_COLUMNS = ("单位", "员额", "在职辅警", "超出")
+
+
+def write_xlsx(
+    path: Path,
+    rows: Iterable[Sequence[Any]],
+    headcounts: Iterable[tuple[str, int | None, int]] = (),
+) -> None:
+    """Write the roster table in the import format; then, if given, a sheet of each unit's
+    active auxiliaries against its quota: (unit, quota, headcount)."""
     wb = Workbook()
     sheet = wb.sheet("花名册", [Column(HEADERS[f][0]) for f in EXPORT_FIELDS])
     for values in rows:
         sheet.append(values)
+    quota_rows = list(headcounts)
+    if quota_rows:
+        quotas = wb.sheet(QUOTA_SHEET, [Column(c) for c in QUOTA_COLUMNS])
+        for unit, quota, count in quota_rows:
+            over = count - quota if quota is not None and count > quota else None
+            quotas.append([unit, quota, count, over])
     wb.save(path)
 
 

@@ -8,13 +8,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 
 from bot.actor import Actor
 from bot.app import App
+from bot.cli import main
 from bot.cli.roster import render_report
 from bot.config import ROOT
+from bot.errors import InvalidInput, NotAllowed
 from bot.i18n import Catalog
 from bot.services.roster import ImportReport
 from storage import people as repo
@@ -133,8 +136,6 @@ async def test_service_call_completes_an_officers_number(app: App, tmp_path: Pat
     async with app.sessionmaker() as s:
         done = await repo.person_by_employee_no(s, "MJ004")
         assert done is not None and done.id == leader.id and not done.employee_no_missing
-    from bot.errors import InvalidInput
-
     with pytest.raises(InvalidInput):
         async with app.unit_of_work() as svc:
             await svc.roster.set_employee_no(Actor.cli("test"), leader.id, "MJ009")
@@ -212,3 +213,94 @@ async def test_two_imports_at_once_are_serialized(app: App, tmp_path: Path) -> N
     assert sorted([len(first.created), len(second.created)]) == [0, 36]
     assert await scalar(app, select(func.count()).select_from(Person)) == 48
     assert await scalar(app, select(func.count()).select_from(Binding)) == 36
+
+
+# ---------------------------------------------------------------- quotas (员额)
+
+
+async def test_quota_warns_on_import_and_shows_in_status_and_export(
+    app: App, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert not (await run_import(app, write_form(tmp_path / "t.xlsx", units=(0,)))).errors
+    async with app.unit_of_work() as svc:
+        count = await svc.roster.set_quota(Actor.cli("test"), "城关派出所", 10)
+    assert (count.unit, count.headcount, count.quota, count.over) == ("城关派出所", 12, 10, True)
+    report = await run_import(app, write_form(tmp_path / "t.xlsx", units=(0, 1)))
+    over = [p for p in report.warnings if p.key == "roster-quota-over"]
+    assert [(p.args["unit"], p.args["count"], p.args["quota"]) for p in over] == [
+        ("城关派出所", 12, 10)
+    ]
+    assert "单位「城关派出所」导入后在职辅警 12 人，超出员额 10 人。" in report_text(report)
+
+    async with app.unit_of_work() as svc:
+        await svc.roster.set_quota(Actor.cli("test"), "东城派出所", 15)
+        counts = await svc.roster.headcounts(Actor.cli("test"))
+        out = tmp_path / "out.xlsx"
+        await svc.roster.export(Actor.cli("test"), out)
+    assert [(c.unit, c.headcount, c.quota) for c in counts] == [
+        ("东城派出所", 12, 15),
+        ("城关派出所", 12, 10),
+    ]
+    sheet = openpyxl.load_workbook(out)["员额"]
+    assert [list(r) for r in sheet.iter_rows(values_only=True)] == [
+        ["单位", "员额", "在职辅警", "超出"],
+        ["东城派出所", 15, 12, None],
+        ["城关派出所", 10, 12, 2],
+    ]
+    reimport = await run_import(app, out)  # the 员额 sheet is not read as people
+    assert not reimport.errors and not reimport.has_changes
+
+
+async def test_quota_refuses_bad_values_strangers_and_unknown_units(
+    app: App, tmp_path: Path
+) -> None:
+    with pytest.raises(InvalidInput) as unknown:
+        async with app.unit_of_work() as svc:
+            await svc.roster.set_quota(Actor.cli("test"), "无此单位", 3)
+    assert unknown.value.key == "roster-quota-unknown-unit"
+    with pytest.raises(InvalidInput):
+        async with app.unit_of_work() as svc:
+            await svc.roster.set_quota(Actor.cli("test"), "无此单位", -1)
+    assert not (await run_import(app, write_form(tmp_path / "t.xlsx", units=(0,)))).errors
+    async with app.sessionmaker() as s:
+        aux = await repo.person_by_employee_no(s, "10001")
+        assert aux is not None
+    async with app.unit_of_work() as svc:
+        with pytest.raises(NotAllowed):
+            await svc.roster.set_quota(Actor.of(aux), "城关派出所", 99)
+        with pytest.raises(NotAllowed):
+            await svc.roster.headcounts(Actor.of(aux))
+        assert [c.quota for c in await svc.roster.headcounts(Actor.cli("test"))] == [None]
+
+
+# ---------------------------------------------------------------- command line
+
+
+@pytest.fixture
+def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    db = tmp_path / "cli.db"
+    monkeypatch.setenv("MUSTER_DATABASE_URL", f"sqlite+aiosqlite:///{db}")
+    monkeypatch.delenv("MUSTER_DEFAULT_LOCALE", raising=False)
+    assert main(["db", "upgrade"]) == 0
+    return db
+
+
+def test_cli_imports_the_table_and_sets_quotas(
+    cli_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    form = write_form(tmp_path / "统计表.xlsx")
+    capsys.readouterr()
+    assert main(["roster", "import", str(form), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "新建责任民警 9 人、责任领导 3 人，缺少警号" in out and "试运行" in out
+    assert main(["roster", "import", str(form)]) == 0
+    out = capsys.readouterr().out
+    assert "新增 36 人" in out and "已导入" in out
+    assert main(["unit", "quota", "城关派出所", "10"]) == 0
+    assert "单位「城关派出所」员额 10 人，在职辅警 12 人。" in capsys.readouterr().out
+    assert main(["unit", "quota", "城关派出所", "ten"]) == 1
+    assert "员额“ten”无效" in capsys.readouterr().err
+    assert main(["roster", "status", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "城关派出所: 12 active auxiliaries, quota 10 (over by 2)" in out
+    assert "东城派出所: 12 active auxiliaries, quota not set" in out

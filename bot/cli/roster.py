@@ -10,9 +10,9 @@ from pathlib import Path
 from bot.actor import Actor
 from bot.app import App
 from bot.config import Settings
-from bot.errors import DomainError
+from bot.errors import DomainError, InvalidInput
 from bot.i18n import LOCALES, Translator
-from bot.services.roster import BindingChange, ImportReport
+from bot.services.roster import MAX_QUOTA, BindingChange, Headcount, ImportReport
 from bot.sheets.reader import Problem
 from scheduled.jobs import sync_audiences
 from storage.models import Role
@@ -57,6 +57,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     exp.add_argument("file", type=Path, metavar="FILE.xlsx")
     exp.set_defaults(func=cmd_roster_export)
 
+    st = roster_sub.add_parser(
+        "status", parents=[lang], help="active auxiliaries against the quota (员额) of each unit"
+    )
+    st.set_defaults(func=cmd_roster_status)
+
+    unit = sub.add_parser("unit", help="unit settings: the approved headcount (员额)")
+    unit_sub = unit.add_subparsers(dest="unit_command", required=True)
+    quota = unit_sub.add_parser(
+        "quota", parents=[lang], help="set a unit's approved headcount of auxiliaries"
+    )
+    quota.add_argument("unit", metavar="UNIT")
+    quota.add_argument("quota", metavar="N", help="a whole number, or none to clear it")
+    quota.set_defaults(func=cmd_unit_quota)
+
 
 async def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int:
     """Import a roster file and print what changed and every problem found."""
@@ -99,6 +113,61 @@ async def cmd_roster_export(args: argparse.Namespace, settings: Settings) -> int
         await app.close()
     print(t("roster-exported", count=count, path=str(args.file)))
     return 0
+
+
+async def cmd_unit_quota(args: argparse.Namespace, settings: Settings) -> int:
+    """Set or clear a unit's 员额 and show its headcount against it."""
+    app = await App.open(settings)
+    t = app.text_translator(args.lang)
+    raw = str(args.quota).strip()
+    try:
+        if raw.lower() in ("none", "-", "无"):
+            quota = None
+        elif raw.isascii() and raw.isdigit():
+            quota = int(raw)
+        else:
+            raise InvalidInput("roster-quota-bad", value=raw, max=MAX_QUOTA)
+        async with app.unit_of_work() as svc:
+            count = await svc.roster.set_quota(Actor.cli("cli:unit-quota"), args.unit, quota)
+    except DomainError as exc:
+        print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
+    if count.quota is None:
+        print(t("roster-quota-cleared", unit=count.unit, count=count.headcount))
+    else:
+        print(t("roster-quota-set", unit=count.unit, quota=count.quota, count=count.headcount))
+    return 0
+
+
+async def cmd_roster_status(args: argparse.Namespace, settings: Settings) -> int:
+    """Active auxiliaries against 员额, unit by unit."""
+    app = await App.open(settings)
+    t = app.text_translator(args.lang)
+    try:
+        async with app.unit_of_work() as svc:
+            counts = await svc.roster.headcounts(Actor.cli("cli:roster-status"))
+    except DomainError as exc:
+        print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
+    print("\n".join(headcount_lines(t, counts)))
+    return 0
+
+
+def headcount_lines(t: Translator, counts: Sequence[Headcount]) -> list[str]:
+    if not counts:
+        return [t("roster-status-empty")]
+    lines = [t("roster-status-title")]
+    for c in counts:
+        over = t("roster-status-over", by=c.headcount - (c.quota or 0)) if c.over else ""
+        quota = t("roster-status-no-quota") if c.quota is None else str(c.quota)
+        lines.append(
+            t("roster-status-line", unit=c.unit, count=c.headcount, quota=quota, over=over)
+        )
+    return lines
 
 
 def render_report(t: Translator, report: ImportReport) -> list[str]:

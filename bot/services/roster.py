@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 
 from bot import roster_io
 from bot.actor import Actor
@@ -29,6 +29,7 @@ from storage.db import IMMEDIATE
 from storage.models import Binding, Person, PersonRole, PersonStatus, Role, Unit
 
 IMPORT_LOCK = 0x6D75_7374_0017  # pg_advisory_xact_lock key: one roster import at a time
+MAX_QUOTA = 100_000
 CHUNK = 500  # ids per IN (...) list, well under SQLite's and asyncpg's parameter limits
 PERSON_FIELDS = ("name", "gender", "age", "post", "post_duties", "note")
 
@@ -50,6 +51,19 @@ class BindingChange:
     name: str
     before: tuple[str | None, str | None] | None  # (mentor, leader) as 王民警(M001)
     after: tuple[str | None, str | None] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Headcount:
+    """A unit's active auxiliaries against its approved headcount (员额, None: not set)."""
+
+    unit: str
+    headcount: int
+    quota: int | None
+
+    @property
+    def over(self) -> bool:
+        return self.quota is not None and self.headcount > self.quota
 
 
 @dataclass(slots=True)
@@ -119,6 +133,7 @@ class _State:
     people: dict[str, _Person]  # by employee number
     by_id: dict[int, _Person]
     bindings: dict[int, tuple[int, int | None, int | None]]  # auxiliary -> (row, mentor, leader)
+    quotas: dict[int, int] = field(default_factory=dict)  # unit id -> 员额
 
     def directory(self) -> roster_io.Directory:
         return roster_io.Directory(
@@ -212,6 +227,52 @@ class RosterService(Service):
             await self._apply(actor, plan, checked, state, report, sha256=tables[0].sha256)
         return report
 
+    async def set_quota(self, actor: Actor, unit: str, quota: int | None) -> Headcount:
+        """Set (or with None clear) a unit's approved headcount of auxiliaries."""
+        actor.require(Role.OFFICE)
+        if quota is not None and not 0 <= quota <= MAX_QUOTA:
+            raise InvalidInput("roster-quota-bad", value=str(quota), max=MAX_QUOTA)
+        row = await self.session.scalar(select(Unit).where(Unit.name == normalize_input(unit)))
+        if row is None:
+            raise InvalidInput("roster-quota-unknown-unit", unit=unit)
+        before = row.quota
+        row.quota = quota
+        await self.session.flush()
+        await audit.append(
+            self.session,
+            at=self.clock.now(),
+            actor=actor.label,
+            kind="unit.quota_set",
+            subject=f"unit:{row.name}",
+            payload={"quota": [before, quota]},
+        )
+        return next(h for h in await self.headcounts(actor) if h.unit == row.name)
+
+    async def headcounts(self, actor: Actor) -> list[Headcount]:
+        """Every unit with auxiliaries or a quota: active auxiliaries against 员额."""
+        actor.require(Role.OFFICE)
+        counts: dict[int, int] = {
+            unit_id: number
+            for unit_id, number in await self.session.execute(
+                select(Person.unit_id, func.count())
+                .join(PersonRole, PersonRole.person_id == Person.id)
+                .where(
+                    Person.status == PersonStatus.ACTIVE.value,
+                    PersonRole.role == Role.AUXILIARY.value,
+                )
+                .group_by(Person.unit_id)
+            )
+        }
+        units = await self.session.execute(select(Unit.id, Unit.name, Unit.quota))
+        return sorted(
+            (
+                Headcount(name, counts.get(uid, 0), quota)
+                for uid, name, quota in units
+                if quota is not None or counts.get(uid)
+            ),
+            key=lambda h: h.unit,
+        )
+
     async def _lock(self) -> None:
         if self.session.get_bind().dialect.name == "sqlite":
             # the session's first statement: its transaction begins with BEGIN IMMEDIATE
@@ -285,7 +346,8 @@ class RosterService(Service):
                     roster_io.STATUS_LABELS[PersonStatus(person.status)],
                 ]
             )
-        await asyncio.to_thread(roster_io.write_xlsx, path, rows)
+        counts = [(h.unit, h.quota, h.headcount) for h in await self.headcounts(actor)]
+        await asyncio.to_thread(roster_io.write_xlsx, path, rows, counts)
         await audit.append(
             self.session,
             at=self.clock.now(),
@@ -297,12 +359,14 @@ class RosterService(Service):
         return len(rows)
 
     async def _load(self) -> _State:
-        units: dict[int, tuple[str, int | None]] = {
-            uid: (name, parent)
-            for uid, name, parent in await self.session.execute(
-                select(Unit.id, Unit.name, Unit.parent_id)
-            )
-        }
+        units: dict[int, tuple[str, int | None]] = {}
+        quotas: dict[int, int] = {}
+        for uid, name, parent, quota in await self.session.execute(
+            select(Unit.id, Unit.name, Unit.parent_id, Unit.quota)
+        ):
+            units[uid] = (name, parent)
+            if quota is not None:
+                quotas[uid] = quota
         people: dict[str, _Person] = {}
         by_id: dict[int, _Person] = {}
         rows = await self.session.execute(
@@ -345,6 +409,7 @@ class RosterService(Service):
             people=people,
             by_id=by_id,
             bindings=bindings,
+            quotas=quotas,
         )
 
     def _plan(
@@ -407,6 +472,7 @@ class RosterService(Service):
             if mark_missing_left:
                 plan.leave.append(person)
                 report.marked_left.append(person.employee_no)
+        report.problems.extend(_over_quota(checked, state, plan))
         return plan
 
     async def _apply(
@@ -590,6 +656,39 @@ class RosterService(Service):
                 "marked_left": report.marked_left,
             },
         )
+
+
+def _over_quota(checked: Checked, state: _State, plan: _Plan) -> list[Problem]:
+    """A warning for each unit whose active auxiliaries would exceed its 员额."""
+    unit_of: dict[str, str] = {}  # active auxiliaries after the import: employee_no -> unit
+    for person in state.people.values():
+        if Role.AUXILIARY in person.roles and person.status == PersonStatus.ACTIVE:
+            unit_of[person.employee_no] = state.units[person.unit_id][0]
+    for record in checked.records:
+        key = record.completes or record.employee_no
+        old = state.people.get(key)
+        roles = record.roles if record.roles is not None else (old.roles if old else None)
+        auxiliary = roles is None or Role.AUXILIARY in roles
+        if auxiliary and record.status == PersonStatus.ACTIVE:
+            unit_of[key] = record.unit
+        else:
+            unit_of.pop(key, None)
+    for person in plan.leave:
+        unit_of.pop(person.employee_no, None)
+    counts: dict[str, int] = {}
+    for unit in unit_of.values():
+        counts[unit] = counts.get(unit, 0) + 1
+    return [
+        Problem(
+            None,
+            None,
+            "roster-quota-over",
+            {"unit": name, "quota": quota, "count": counts[name]},
+            warning=True,
+        )
+        for name, quota in sorted((state.units[uid][0], q) for uid, q in state.quotas.items())
+        if counts.get(name, 0) > quota
+    ]
 
 
 def _changes(old: _Person, record: Record, state: _State) -> dict[str, tuple[Any, Any]]:
