@@ -172,6 +172,7 @@ class Record:
     present: frozenset[str] = frozenset()  # fields whose column the file has
     form: bool = False  # from a statistics table: officers named by name within the unit
     completes: str | None = None  # the placeholder employee_no this row gives a number to
+    sheet: str | None = None
 
 
 @dataclass(slots=True)
@@ -346,6 +347,7 @@ def check(
                     row.cells[fld] = None
             record, path = _record(row, present)
             record.form = "role" not in columns
+            record.sheet = table.sheet
             if not record.employee_no:
                 continue
             if record.employee_no in first_row_of:
@@ -723,6 +725,12 @@ def write_xlsx(
 def person_ref(name: str, employee_no: str) -> str:
     """How a mentor or leader is written in the table: 王民警(M001)."""
     return f"{name}({employee_no})"
+
+
+def display_ref(name: str, employee_no: str) -> str:
+    """A mentor or leader in reports and filings: 王民警(M001), or only the name while the
+    警号 is missing."""
+    return name if employee_no.startswith(MISSING_NO_PREFIX) else person_ref(name, employee_no)
 
 
 def roles_label(roles: Iterable[str]) -> str:

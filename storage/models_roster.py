@@ -22,7 +22,7 @@ class RosterPost(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
-    duties: Mapped[str] = mapped_column(String(500), default="")
+    duties: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(100))
 

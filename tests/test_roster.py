@@ -560,7 +560,10 @@ async def test_changed_person_is_updated_with_one_audit_event(app: App, tmp_path
         FJ0003={"岗位名称": "社区辅警", "年龄": "30", "单位": "示例县公安局"},
         MJ001={"角色": "责任民警、责任领导"},
     )
-    report = await run_import(app, write_csv(tmp_path / "r.csv", rows))
+    path = write_csv(tmp_path / "r.csv", rows)
+    refused = await run_import(app, path)  # 社区辅警 with 窗口辅警's duties: a new post
+    assert [p.key for p in refused.errors] == ["roster-post-not-listed"]
+    report = await run_import(app, path, new_posts=True)
     assert {u.employee_no: set(u.changes) for u in report.updated} == {
         "FJ0003": {"post", "age", "unit"},
         "MJ001": {"roles"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,9 +20,10 @@ from bot.cli.roster import render_report
 from bot.config import ROOT
 from bot.errors import InvalidInput, NotAllowed
 from bot.i18n import Catalog
-from bot.services.roster import ImportReport
+from bot.services.roster import FilingKind, ImportReport
 from storage import people as repo
 from storage.models import Binding, Person, Role
+from tests.conftest import T0
 from tests.roster_form_fixture import write_form
 
 STANDARD = [
@@ -304,3 +306,79 @@ def test_cli_imports_the_table_and_sets_quotas(
     out = capsys.readouterr().out
     assert "城关派出所: 12 active auxiliaries, quota 10 (over by 2)" in out
     assert "东城派出所: 12 active auxiliaries, quota not set" in out
+
+
+# ---------------------------------------------------------------- post list and filings
+
+
+async def test_post_list_and_change_filings_across_three_imports(app: App, tmp_path: Path) -> None:
+    first = await run_import(app, write_form(tmp_path / "1.xlsx", units=(0,)))
+    assert sorted(p for p, _ in first.posts_added) == ["巡逻辅警", "社区辅警", "窗口辅警"]
+    assert first.filings == 0  # first bindings are no change
+    async with app.unit_of_work() as svc:
+        assert len(await svc.roster.posts(Actor.cli("test"))) == 3
+
+    new_post = write_form(tmp_path / "2.xlsx", units=(0,), edit={(0, 0): {"岗位名称": "特勤辅警"}})
+    refused = await run_import(app, new_post)
+    assert [(p.row, p.column, p.key) for p in refused.errors] == [
+        (5, "岗位名称", "roster-post-not-listed")
+    ]
+    assert "加 --new-posts" in report_text(refused)
+    second = await run_import(app, new_post, new_posts=True)
+    assert second.posts_added == [("特勤辅警", "协助民警开展街面巡逻防控")] and second.filings == 1
+
+    moved = write_form(
+        tmp_path / "3.xlsx",
+        units=(0,),
+        edit={(0, 0): {"岗位名称": "特勤辅警"}, (0, 1): {"责任民警": "王建国"}},
+    )
+    third = await run_import(app, moved)
+    assert not third.errors and third.filings == 1
+
+    async with app.unit_of_work() as svc:
+        filings = await svc.roster.changes(Actor.cli("test"), T0)
+        aux = await repo.person_by_employee_no(svc.roster.session, "10001")
+        assert aux is not None
+        with pytest.raises(NotAllowed):
+            await svc.roster.changes(Actor.of(aux), T0)
+    assert [(f.kind, f.employee_no, f.before, f.after, f.by, f.unit) for f in filings] == [
+        (
+            FilingKind.POST,
+            "10001",
+            "巡逻辅警（协助民警开展街面巡逻防控）",
+            "特勤辅警（协助民警开展街面巡逻防控）",
+            "test",
+            "城关派出所",
+        ),
+        (
+            FilingKind.MENTOR,
+            "10002",
+            "李卫东",
+            "王建国",
+            "test",
+            "城关派出所",
+        ),
+    ]
+    async with app.unit_of_work() as svc:
+        assert await svc.roster.changes(Actor.cli("test"), T0 + timedelta(days=1)) == []
+
+
+def test_cli_lists_and_exports_change_filings(
+    cli_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["roster", "import", str(write_form(tmp_path / "1.xlsx", units=(0,)))]) == 0
+    moved = write_form(tmp_path / "2.xlsx", units=(0,), edit={(0, 1): {"责任民警": "王建国"}})
+    assert main(["roster", "import", str(moved)]) == 0
+    assert "生成变更备案 1 条" in capsys.readouterr().out
+    out = tmp_path / "备案.xlsx"
+    assert main(["roster", "changes", "--since", "2020-01-01", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert (
+        "2020-01-01 以来的变更备案 1 条" in text
+        and "城关派出所 王芳0(10002)：责任民警变更" in text
+    )
+    rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[0][:7] == ("时间", "单位", "姓名", "工号", "变更事项", "变更前", "变更后")
+    assert rows[1][1:5] == ("城关派出所", "王芳0", "10002", "责任民警变更")
+    assert main(["roster", "changes", "--since", "昨天"]) == 1
+    assert "无法识别" in capsys.readouterr().err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import datetime, time
 from pathlib import Path
 
 from bot.actor import Actor
@@ -12,8 +13,10 @@ from bot.app import App
 from bot.config import Settings
 from bot.errors import DomainError, InvalidInput
 from bot.i18n import LOCALES, Translator
-from bot.services.roster import MAX_QUOTA, BindingChange, Headcount, ImportReport
+from bot.services.roster import MAX_QUOTA, BindingChange, Filing, Headcount, ImportReport
 from bot.sheets.reader import Problem
+from bot.sheets.writer import Column, Workbook
+from bot.timeparse import parse_date
 from scheduled.jobs import sync_audiences
 from storage.models import Role
 
@@ -49,6 +52,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         action="store_true",
         help="import auxiliaries with an empty 责任民警 or 责任领导, with a warning per row",
     )
+    imp.add_argument(
+        "--new-posts",
+        action="store_true",
+        help="add posts (岗位名称 with 岗位职责) that are not on the post list yet",
+    )
     imp.set_defaults(func=cmd_roster_import)
 
     exp = roster_sub.add_parser(
@@ -61,6 +69,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "status", parents=[lang], help="active auxiliaries against the quota (员额) of each unit"
     )
     st.set_defaults(func=cmd_roster_status)
+
+    ch = roster_sub.add_parser(
+        "changes",
+        parents=[lang],
+        help="change filings (备案): mentor officer or post changes since a date",
+    )
+    ch.add_argument("--since", required=True, metavar="DATE", help="e.g. 2026-12-01")
+    ch.add_argument("--out", type=Path, metavar="FILE.xlsx", help="also write them to .xlsx")
+    ch.set_defaults(func=cmd_roster_changes)
 
     unit = sub.add_parser("unit", help="unit settings: the approved headcount (员额)")
     unit_sub = unit.add_subparsers(dest="unit_command", required=True)
@@ -85,6 +102,7 @@ async def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int
                 mark_missing_left=args.mark_missing_left,
                 units_must_exist=args.units_must_exist,
                 allow_unbound=args.allow_unbound,
+                new_posts=args.new_posts,
             )
         # newcomers get the tasks already published to their audience
         added = 0 if report.errors or args.dry_run else await sync_audiences(app)
@@ -155,6 +173,77 @@ async def cmd_roster_status(args: argparse.Namespace, settings: Settings) -> int
         await app.close()
     print("\n".join(headcount_lines(t, counts)))
     return 0
+
+
+async def cmd_roster_changes(args: argparse.Namespace, settings: Settings) -> int:
+    """List (and optionally export) the change filings since a date."""
+    app = await App.open(settings)
+    t = app.text_translator(args.lang)
+    try:
+        day = parse_date(str(args.since))
+        if day is None:
+            raise InvalidInput("roster-changes-bad-date", value=str(args.since))
+        if args.out is not None and args.out.suffix.lower() != ".xlsx":
+            raise InvalidInput("roster-changes-xlsx-only")
+        since = datetime.combine(day, time(), tzinfo=settings.tz)
+        async with app.unit_of_work() as svc:
+            filings = await svc.roster.changes(Actor.cli("cli:roster-changes"), since)
+    except DomainError as exc:
+        print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
+    print("\n".join(change_lines(t, day.isoformat(), filings)))
+    if args.out is not None:
+        write_changes(t, args.out, filings)
+        print(t("roster-changes-written", path=str(args.out), count=len(filings)))
+    return 0
+
+
+FILING_COLUMNS = ("at", "unit", "name", "employee_no", "kind", "before", "after", "by", "source")
+
+
+def change_lines(t: Translator, since: str, filings: Sequence[Filing]) -> list[str]:
+    if not filings:
+        return [t("roster-changes-none", since=since)]
+    lines = [t("roster-changes-title", since=since, count=len(filings))]
+    lines.extend(
+        t(
+            "roster-changes-line",
+            at=t.time(f.at),
+            unit=f.unit,
+            who=f"{f.name}({f.employee_no})",
+            kind=t(f"roster-changes-kind-{f.kind.value}"),
+            before=f.before or "-",
+            after=f.after or "-",
+            by=f.by,
+        )
+        for f in filings
+    )
+    return lines
+
+
+def write_changes(t: Translator, path: Path, filings: Sequence[Filing]) -> None:
+    """The filings as an .xlsx for the 政治处, one row each."""
+    wb = Workbook()
+    sheet = wb.sheet(
+        t("roster-changes-sheet"), [Column(t(f"roster-changes-col-{c}")) for c in FILING_COLUMNS]
+    )
+    for f in filings:
+        sheet.append(
+            [
+                t.time(f.at),
+                f.unit,
+                f.name,
+                f.employee_no,
+                t(f"roster-changes-kind-{f.kind.value}"),
+                f.before,
+                f.after,
+                f.by,
+                f.source,
+            ]
+        )
+    wb.save(path)
 
 
 def headcount_lines(t: Translator, counts: Sequence[Headcount]) -> list[str]:
@@ -259,6 +348,16 @@ def officer_lines(t: Translator, report: ImportReport) -> list[str]:
                 ],
             )
         )
+    if report.posts_added:
+        lines.append(
+            t(
+                "roster-form-posts-added",
+                count=len(report.posts_added),
+                posts=sep.join(p for p, _ in report.posts_added),
+            )
+        )
+    if report.filings:
+        lines.append(t("roster-form-filings", count=report.filings))
     if report.numbers_completed:
         lines.append(
             t(

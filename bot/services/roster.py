@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,6 +29,7 @@ from bot.text import normalize_input
 from storage import audit
 from storage.db import IMMEDIATE
 from storage.models import Binding, Person, PersonRole, PersonStatus, Role, Unit
+from storage.models_roster import RosterFiling, RosterPost
 
 IMPORT_LOCK = 0x6D75_7374_0017  # pg_advisory_xact_lock key: one roster import at a time
 MAX_QUOTA = 100_000
@@ -51,6 +54,26 @@ class BindingChange:
     name: str
     before: tuple[str | None, str | None] | None  # (mentor, leader) as 王民警(M001)
     after: tuple[str | None, str | None] | None
+
+
+class FilingKind(StrEnum):
+    MENTOR = "mentor"
+    POST = "post"
+
+
+@dataclass(frozen=True, slots=True)
+class Filing:
+    """One change of mentor officer or post as filed with the office (备案)."""
+
+    at: datetime
+    by: str
+    kind: FilingKind
+    before: str | None
+    after: str | None
+    source: str
+    employee_no: str
+    name: str
+    unit: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +106,8 @@ class ImportReport:
     # (unit, name, roles) of officers created from the table's names, 警号 missing
     officers_created: list[tuple[str, str, frozenset[Role]]] = field(default_factory=list)
     numbers_completed: list[tuple[str, str]] = field(default_factory=list)  # (name, 警号)
+    posts_added: list[tuple[str, str]] = field(default_factory=list)  # (岗位名称, 岗位职责)
+    filings: int = 0  # change filings (备案) recorded
 
     @property
     def errors(self) -> list[Problem]:
@@ -102,6 +127,7 @@ class ImportReport:
             self.created
             or self.officers_created
             or self.updated
+            or self.posts_added
             or self.units_created
             or self.binding_changes
             or self.marked_left
@@ -195,6 +221,7 @@ class RosterService(Service):
         mark_missing_left: bool = False,
         units_must_exist: bool = False,
         allow_unbound: bool = False,
+        new_posts: bool = False,
     ) -> ImportReport:
         """Check a roster file and, unless dry_run or any row is bad, apply it.
 
@@ -220,7 +247,9 @@ class RosterService(Service):
             rows=roster_io.data_rows(tables),
             problems=checked.problems,
         )
-        if checked.errors:
+        report.problems.extend(await self._check_posts(checked, state, report, new_posts))
+        if report.errors:
+            report.problems.sort(key=lambda p: p.warning)
             return report
         plan = self._plan(checked, state, report, mark_missing_left=mark_missing_left)
         if not dry_run and report.has_changes:
@@ -272,6 +301,52 @@ class RosterService(Service):
             ),
             key=lambda h: h.unit,
         )
+
+    async def posts(self, actor: Actor) -> list[tuple[str, str]]:
+        """The post list: (岗位名称, 岗位职责) units may use."""
+        actor.require(Role.OFFICE)
+        rows = await self.session.execute(
+            select(RosterPost.name, RosterPost.duties).order_by(RosterPost.name, RosterPost.id)
+        )
+        return [(name, duties) for name, duties in rows]
+
+    async def _check_posts(
+        self, checked: Checked, state: _State, report: ImportReport, new_posts: bool
+    ) -> list[Problem]:
+        """Auxiliaries' posts must be on the post list (严禁擅自设置辅警岗位). The first
+        import starts the list; later a post not on it needs new_posts."""
+        known = {
+            (name, duties)
+            for name, duties in await self.session.execute(
+                select(RosterPost.name, RosterPost.duties)
+            )
+        }
+        problems: list[Problem] = []
+        seen: set[tuple[str, str]] = set()
+        for record in checked.records:
+            old = state.people.get(record.completes or record.employee_no)
+            roles = record.roles if record.roles is not None else (old.roles if old else None)
+            if roles is not None and Role.AUXILIARY not in roles:
+                continue
+            if "post" not in record.present or not record.post:
+                continue
+            post = (record.post, record.post_duties or "")
+            if post in known:
+                continue
+            if known and not new_posts:
+                problems.append(
+                    Problem(
+                        record.row,
+                        roster_io.HEADERS["post"][0],
+                        "roster-post-not-listed",
+                        {"post": post[0]},
+                        sheet=record.sheet,
+                    )
+                )
+            elif post not in seen:
+                seen.add(post)
+                report.posts_added.append(post)
+        return problems
 
     async def _lock(self) -> None:
         if self.session.get_bind().dialect.name == "sqlite":
@@ -486,6 +561,14 @@ class RosterService(Service):
         sha256: str,
     ) -> None:
         now = self.clock.now()
+        if report.posts_added:
+            await self.session.execute(
+                insert(RosterPost),
+                [
+                    {"name": n, "duties": d, "created_at": now, "created_by": actor.label}
+                    for n, d in report.posts_added
+                ],
+            )
         for name, parent in checked.new_units:
             unit = Unit(
                 name=name, parent_id=state.unit_ids[parent] if parent else None, created_at=now
@@ -592,7 +675,84 @@ class RosterService(Service):
         if opening:
             await self.session.execute(insert(Binding), opening)
 
+        await self._file_changes(actor, plan, ids, report, now)
         await self._audit(actor, plan, state, report, sha256=sha256)
+
+    async def _file_changes(
+        self,
+        actor: Actor,
+        plan: _Plan,
+        ids: dict[str, int],
+        report: ImportReport,
+        now: datetime,
+    ) -> None:
+        """A filing (备案) for each auxiliary whose mentor officer or post changed."""
+        source = f"roster import {Path(report.path).name}"[:200]
+        rows: list[dict[str, Any]] = []
+        for change in report.binding_changes:
+            if change.before is None:
+                continue  # a first binding is no change
+            after = change.after or (None, None)
+            if change.before[0] != after[0]:
+                rows.append(
+                    {
+                        "person_id": ids[change.employee_no],
+                        "kind": FilingKind.MENTOR,
+                        "before": change.before[0],
+                        "after": after[0],
+                    }
+                )
+        for old, record, changes in plan.updates:
+            roles = record.roles if record.roles is not None else old.roles
+            if Role.AUXILIARY in roles and ("post" in changes or "post_duties" in changes):
+                rows.append(
+                    {
+                        "person_id": old.id,
+                        "kind": FilingKind.POST,
+                        "before": _post_label(old.post, old.post_duties),
+                        "after": _post_label(record.post, record.post_duties),
+                    }
+                )
+        if rows:
+            for row in rows:
+                row.update(at=now, by=actor.label, source=source)
+            await self.session.execute(insert(RosterFiling), rows)
+        report.filings = len(rows)
+
+    async def changes(self, actor: Actor, since: datetime) -> list[Filing]:
+        """The change filings (备案) since a moment, oldest first."""
+        actor.require(Role.OFFICE)
+        rows = await self.session.execute(
+            select(
+                RosterFiling.at,
+                RosterFiling.by,
+                RosterFiling.kind,
+                RosterFiling.before,
+                RosterFiling.after,
+                RosterFiling.source,
+                Person.employee_no,
+                Person.name,
+                Unit.name,
+            )
+            .join(Person, Person.id == RosterFiling.person_id)
+            .join(Unit, Unit.id == Person.unit_id)
+            .where(RosterFiling.at >= since)
+            .order_by(RosterFiling.at, RosterFiling.id)
+        )
+        return [
+            Filing(
+                at=at,
+                by=by,
+                kind=FilingKind(kind),
+                before=before,
+                after=after,
+                source=source,
+                employee_no=no,
+                name=name,
+                unit=unit,
+            )
+            for at, by, kind, before, after, source, no, name, unit in rows
+        ]
 
     async def _add_roles(self, pairs: Sequence[tuple[int, Role]]) -> None:
         if pairs:
@@ -656,6 +816,12 @@ class RosterService(Service):
                 "marked_left": report.marked_left,
             },
         )
+
+
+def _post_label(post: str | None, duties: str | None) -> str | None:
+    if not post and not duties:
+        return None
+    return f"{post or ''}（{duties}）" if duties else post
 
 
 def _over_quota(checked: Checked, state: _State, plan: _Plan) -> list[Problem]:
@@ -731,8 +897,8 @@ def _refs(
         return None
     mentor, leader = pair
     return (
-        roster_io.person_ref(names[mentor], mentor) if mentor else None,
-        roster_io.person_ref(names[leader], leader) if leader else None,
+        roster_io.display_ref(names[mentor], mentor) if mentor else None,
+        roster_io.display_ref(names[leader], leader) if leader else None,
     )
 
 

@@ -32,7 +32,7 @@ def upgrade() -> None:
         "roster_post",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("duties", sa.String(length=500), nullable=False),
+        sa.Column("duties", sa.Text(), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=100), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_roster_post")),
