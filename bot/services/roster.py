@@ -350,6 +350,8 @@ class RosterService(Service):
 
     async def _lock(self) -> None:
         if self.session.get_bind().dialect.name == "sqlite":
+            if self.session.in_transaction():
+                return  # the caller's transaction: it holds what lock it took
             # the session's first statement: its transaction begins with BEGIN IMMEDIATE
             await self.session.connection(execution_options={IMMEDIATE: True})
         elif self.session.get_bind().dialect.name == "postgresql":
