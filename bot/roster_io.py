@@ -22,13 +22,24 @@ and column, so the operator sees every mistake of a file at once.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.sheets.reader import Aliases, Formula, Problem, Table, map_columns, read_table
+from bot.sheets.reader import (
+    XLSX_TYPES,
+    Aliases,
+    Formula,
+    Problem,
+    SheetFileError,
+    Table,
+    map_columns,
+    read_table,
+)
 from bot.sheets.reader import text as _text
 from bot.sheets.writer import Column, Workbook
 from bot.text import normalize_input
@@ -73,6 +84,16 @@ EXPORT_FIELDS = (
     "note",
     "status",
 )
+
+# The bureau's statistics table: these columns in this order, under a title line and a
+# 填报单位/填报时间 line; officers are named only by name. 工号 follows as an extra column.
+FORM_TITLE = "警务辅助人员带辅责任民警和分管责任领导统计表"
+FORM_FIELDS = ("no", "name", "gender", "age", "post", "post_duties", "mentor", "leader", "note")
+MISSING_NO_PREFIX = "待补-"  # employee_no of an officer created from a name (警号 missing)
+_FILED_UNIT = re.compile(r"填报单位\s*:\s*(?P<unit>.+?)\s*(?=填报(?:时间|日期)|$)")
+_FILED_AT = re.compile(r"填报(?:时间|日期)\s*:\s*(?P<at>.+?)\s*$")
+_FOOTER = re.compile(r"^(?:注|备注|说明|填报人|填表人|审核人|制表人|负责人)\s*(?::|\d|$)")
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 
 ROLE_WORDS: dict[str, Role] = {
     "辅警": Role.AUXILIARY,
@@ -120,6 +141,8 @@ class Known:
     name: str
     roles: frozenset[Role]
     active: bool
+    unit: str = ""
+    missing_no: bool = False  # created from a name; employee_no is a placeholder
 
 
 @dataclass(slots=True)
@@ -149,6 +172,9 @@ class Record:
     mentor: str | None = None  # employee number
     leader: str | None = None
     present: frozenset[str] = frozenset()  # fields whose column the file has
+    form: bool = False  # from a statistics table: officers named by name within the unit
+    completes: str | None = None  # the placeholder employee_no this row gives a number to
+    sheet: str | None = None
 
 
 @dataclass(slots=True)
@@ -156,6 +182,7 @@ class Checked:
     records: list[Record]
     new_units: list[tuple[str, str | None]]  # (name, parent name), parents first
     problems: list[Problem]
+    officers: list[Record] = field(default_factory=list)  # created from names, no 警号
 
     @property
     def errors(self) -> list[Problem]:
@@ -168,8 +195,75 @@ ALIASES = Aliases.of(HEADERS)
 
 
 def load(path: Path) -> Table:
-    """Read a roster file into a Table, or raise SheetFileError."""
-    return read_table(path, ALIASES, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, header_needs="name")
+    """Read the first sheet of a roster file into a Table, or raise SheetFileError."""
+    return _read(path, None)
+
+
+def load_all(path: Path) -> list[Table]:
+    """Read a roster file into Tables, or raise SheetFileError: the first sheet, and every
+    further sheet of a workbook that is a statistics table of its own unit (填报单位)."""
+    tables = [_read(path, None)]
+    if path.suffix.lower() in XLSX_TYPES:
+        names = _sheet_names(path)
+        tables[0].sheet = names[0] if names else None
+        for name in names[1:]:
+            try:
+                table = _read(path, name)
+            except SheetFileError:
+                continue  # another kind of sheet (e.g. 政策咨询)
+            if filed_unit(table):
+                table.sheet = name
+                tables.append(table)
+    if len(tables) == 1:
+        tables[0].sheet = None
+    return tables
+
+
+def _read(path: Path, sheet: str | None) -> Table:
+    return read_table(
+        path, ALIASES, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, header_needs="name", sheet=sheet
+    )
+
+
+def _sheet_names(path: Path) -> list[str]:
+    import openpyxl  # noqa: PLC0415 - only xlsx imports need it
+
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
+def filed_unit(table: Table) -> str | None:
+    """The 填报单位 named above the header, if any."""
+    for line in table.preamble:
+        match = _FILED_UNIT.search(normalize_input(line))
+        if match:
+            return match.group("unit").strip() or None
+    return None
+
+
+def clean_name(text: str) -> str:
+    """A name as compared: NFKC, trimmed, no spaces between hanzi (张　三 is 张三)."""
+    return _CJK_GAP.sub("", normalize_input(text))
+
+
+def placeholder_no(unit: str, name: str) -> str:
+    """The stand-in employee_no of an officer known only by name in a unit."""
+    digest = hashlib.sha1(f"{unit}\x00{name}".encode()).hexdigest()[:12]
+    return f"{MISSING_NO_PREFIX}{digest}"
+
+
+def data_rows(tables: Sequence[Table]) -> int:
+    """Rows of data in the tables, footer lines not counted."""
+    return sum(1 for t in tables for _, cells in t.rows if not _is_footer(cells))
+
+
+def _is_footer(cells: Sequence[Any]) -> bool:
+    """A 注：... or 填报人：... line under the table: one filled cell, such a word first."""
+    texts = [t for t in (_text(c) for c in cells) if t]
+    return len(texts) == 1 and bool(_FOOTER.match(unicodedata.normalize("NFKC", texts[0])))
 
 
 # ---------------------------------------------------------------------------- checking
@@ -185,12 +279,13 @@ class _Row:
     problems: list[Problem]
     bad: bool = False
     formulas: set[str] = field(default_factory=set)  # reported already; say nothing more
+    sheet: str | None = None
 
     def add(self, fld: str | None, key: str, *, warning: bool = False, **args: Any) -> None:
         if fld in self.formulas:
             return
         column = self.labels.get(fld, HEADERS[fld][0]) if fld else None
-        self.problems.append(Problem(self.number, column, key, args, warning))
+        self.problems.append(Problem(self.number, column, key, args, warning, self.sheet))
         if not warning:
             self.bad = True
 
@@ -202,66 +297,118 @@ class _Row:
 
 
 def check(
-    table: Table,
+    tables: Table | Sequence[Table],
     known: Directory,
     *,
     units_must_exist: bool = False,
     mark_missing_left: bool = False,
+    allow_unbound: bool = False,
 ) -> Checked:
-    """Check every row against the rest of the file and the database."""
-    mapped = map_columns(
-        table,
-        ALIASES,
-        REQUIRED,
-        label={f: names[0] for f, names in HEADERS.items()},
-        warn_unknown=True,
-    )
-    problems, columns, labels = mapped.problems, mapped.index, mapped.labels
+    """Check every row of every table against the rest of the file and the database."""
+    tables = [tables] if isinstance(tables, Table) else list(tables)
+    problems: list[Problem] = []
+    prepared: list[tuple[Table, dict[str, int], dict[str, str], str | None]] = []
+    for table in tables:
+        unit = filed_unit(table)
+        mapped = map_columns(
+            table,
+            ALIASES,
+            [f for f in REQUIRED if not (f == "unit" and unit)],
+            label={f: names[0] for f, names in HEADERS.items()},
+            warn_unknown=True,
+        )
+        problems.extend(_on_sheet(p, table.sheet) for p in mapped.problems)
+        if "unit" in mapped.index:
+            unit = None  # a 单位 column says it row by row
+        prepared.append((table, mapped.index, mapped.labels, unit))
     if any(not p.warning for p in problems):
         return Checked([], [], problems)
 
-    present = frozenset(columns) - {"no"}
     rows: list[tuple[_Row, Record, tuple[str, ...]]] = []
     first_row_of: dict[str, int] = {}
     first_row_of_userid: dict[str, int] = {}
-    for number, cells in table.rows:
-        row = _Row(number, {f: cells[i] for f, i in columns.items()}, labels, problems)
-        for fld, value in row.cells.items():
-            if isinstance(value, Formula):
-                row.add(fld, "roster-formula")
-                row.formulas.add(fld)
-                row.cells[fld] = None
-        record, path = _record(row, present)
-        if not record.employee_no:
-            continue
-        if record.employee_no in first_row_of:
-            row.add(
-                "employee_no",
-                "roster-duplicate-employee-no",
-                employee_no=record.employee_no,
-                first_row=str(first_row_of[record.employee_no]),
+    for table, columns, labels, unit in prepared:
+        present = frozenset(columns) - {"no"}
+        if unit:
+            labels = {**labels, "unit": "填报单位"}
+        for number, cells in table.rows:
+            if _is_footer(cells):
+                continue
+            row = _Row(
+                number,
+                {f: cells[i] for f, i in columns.items()},
+                labels,
+                problems,
+                sheet=table.sheet,
             )
-            continue
-        first_row_of[record.employee_no] = number
-        if record.wecom_userid and record.wecom_userid in first_row_of_userid:
-            row.add(
-                "wecom_userid",
-                "roster-duplicate-wecom-userid",
-                userid=record.wecom_userid,
-                first_row=str(first_row_of_userid[record.wecom_userid]),
-            )
-        elif record.wecom_userid:
-            first_row_of_userid[record.wecom_userid] = number
-        # Rows with mistakes stay in for now, so that rows naming them as mentor or
-        # leader are not also reported as naming an unknown person.
-        rows.append((row, record, path))
+            if unit:
+                row.cells["unit"] = unit
+            for fld, value in row.cells.items():
+                if isinstance(value, Formula):
+                    row.add(fld, "roster-formula")
+                    row.formulas.add(fld)
+                    row.cells[fld] = None
+            record, path = _record(row, present)
+            record.form = "role" not in columns
+            record.sheet = table.sheet
+            if not record.employee_no:
+                continue
+            if record.employee_no in first_row_of:
+                row.add(
+                    "employee_no",
+                    "roster-duplicate-employee-no",
+                    employee_no=record.employee_no,
+                    first_row=str(first_row_of[record.employee_no]),
+                )
+                continue
+            first_row_of[record.employee_no] = number
+            if record.wecom_userid and record.wecom_userid in first_row_of_userid:
+                row.add(
+                    "wecom_userid",
+                    "roster-duplicate-wecom-userid",
+                    userid=record.wecom_userid,
+                    first_row=str(first_row_of_userid[record.wecom_userid]),
+                )
+            elif record.wecom_userid:
+                first_row_of_userid[record.wecom_userid] = number
+            # Rows with mistakes stay in for now, so that rows naming them as mentor or
+            # leader are not also reported as naming an unknown person.
+            rows.append((row, record, path))
 
     new_units = _check_units(rows, known, units_must_exist)
-    _check_references(rows, known, mark_missing_left)
+    _find_completions(rows, known)
+    officers = _check_references(rows, known, mark_missing_left, allow_unbound)
     records = [record for row, record, _ in rows if not row.bad]
-    order = {label: index for index, label in enumerate(table.headers)}
-    problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", len(order))))
-    return Checked(records, new_units, problems)
+    sheets = {t.sheet: i for i, t in enumerate(tables)}
+    orders = [{label: index for index, label in enumerate(t.headers)} for t in tables]
+
+    def place(p: Problem) -> tuple[int, int, int]:
+        sheet = sheets.get(p.sheet, 0)
+        order = orders[sheet]
+        return sheet, p.row or 0, order.get(p.column or "", len(order))
+
+    problems.sort(key=place)
+    return Checked(records, new_units, problems, officers)
+
+
+def _on_sheet(problem: Problem, sheet: str | None) -> Problem:
+    if sheet is None:
+        return problem
+    return Problem(problem.row, problem.column, problem.key, problem.args, problem.warning, sheet)
+
+
+def _find_completions(
+    rows: Sequence[tuple[_Row, Record, tuple[str, ...]]], known: Directory
+) -> None:
+    """A row with a new employee number for a person created from a name (same unit, same
+    name, 警号 missing) completes that person instead of adding another."""
+    waiting = {(p.unit, p.name): no for no, p in known.people.items() if p.missing_no and p.active}
+    for _, record, _ in rows:
+        if record.employee_no in known.people or record.employee_no.startswith(MISSING_NO_PREFIX):
+            continue
+        no = waiting.pop((record.unit, record.name), None)
+        if no is not None:
+            record.completes = no
 
 
 def _record(row: _Row, present: frozenset[str]) -> tuple[Record, tuple[str, ...]]:
@@ -270,7 +417,7 @@ def _record(row: _Row, present: frozenset[str]) -> tuple[Record, tuple[str, ...]
         row.add("employee_no", "roster-required")
     elif len(employee_no) > LIMITS["employee_no"]:
         row.add("employee_no", "roster-too-long", limit=LIMITS["employee_no"])
-    name = row.ident("name")
+    name = clean_name(row.raw("name"))
     if not name:
         row.add("name", "roster-required")
     elif len(name) > LIMITS["name"]:
@@ -440,29 +587,43 @@ class _Who:
     employee_no: str
     name: str
     roles: frozenset[Role]
+    unit: str = ""
 
 
 def _check_references(
-    rows: Sequence[tuple[_Row, Record, tuple[str, ...]]], known: Directory, mark_missing_left: bool
-) -> None:
-    """Resolve 责任民警/责任领导 to employee numbers, checking roles."""
+    rows: Sequence[tuple[_Row, Record, tuple[str, ...]]],
+    known: Directory,
+    mark_missing_left: bool,
+    allow_unbound: bool,
+) -> list[Record]:
+    """Resolve 责任民警/责任领导 to employee numbers, checking roles. In a statistics table
+    (no 角色 column) a name nobody of the row's unit has becomes a new officer of that
+    unit, returned as a record to create (警号 missing)."""
     people: dict[str, _Who] = {}
     in_file = {record.employee_no for _, record, _ in rows}
-    if not mark_missing_left:  # otherwise people missing from the file are about to leave
-        for no, person in known.people.items():
-            if person.active and no not in in_file:
-                people[no] = _Who(no, person.name, person.roles)
+    completed = {record.completes for _, record, _ in rows if record.completes}
+    # With mark_missing_left people missing from the file are about to leave, except the
+    # officers a statistics table names without listing them as rows.
+    form = any(record.form for _, record, _ in rows)
+    for no, person in known.people.items():
+        if not person.active or no in in_file or no in completed:
+            continue
+        if not mark_missing_left or (form and Role.AUXILIARY not in person.roles):
+            people[no] = _Who(no, person.name, person.roles, person.unit)
     for _, record, _ in rows:
         if record.status != PersonStatus.ACTIVE:
             continue
         roles = record.roles
         if roles is None:
-            old = known.people.get(record.employee_no)
+            old = known.people.get(record.completes or record.employee_no)
             roles = old.roles if old else frozenset({Role.AUXILIARY})
-        people[record.employee_no] = _Who(record.employee_no, record.name, roles)
+        people[record.employee_no] = _Who(record.employee_no, record.name, roles, record.unit)
     by_name: dict[str, list[_Who]] = {}
+    by_unit_name: dict[tuple[str, str], list[_Who]] = {}
     for who in people.values():
         by_name.setdefault(who.name, []).append(who)
+        by_unit_name.setdefault((who.unit, who.name), []).append(who)
+    created: dict[tuple[str, str], Record] = {}
 
     for row, record, _ in rows:
         if record.status != PersonStatus.ACTIVE:
@@ -473,11 +634,37 @@ def _check_references(
                 continue
             text = row.ident(fld)
             if not text:
+                if is_auxiliary:
+                    row.add(fld, "roster-binding-missing", warning=allow_unbound)
                 continue
             if not is_auxiliary:
                 row.add(fld, "roster-ref-ignored", warning=True)
                 continue
-            ref = _resolve(row, fld, text, people, by_name)
+            if record.form and not _REF.match(text) and text not in people:
+                name = clean_name(text)
+                if len(name) > LIMITS["name"]:
+                    row.add(fld, "roster-too-long", limit=LIMITS["name"])
+                    continue
+                here = by_unit_name.get((record.unit, name), [])
+                if not here:
+                    officer = created.get((record.unit, name))
+                    if officer is None:
+                        officer = Record(
+                            row=row.number,
+                            employee_no=placeholder_no(record.unit, name),
+                            name=name,
+                            unit=record.unit,
+                            status=PersonStatus.ACTIVE,
+                            roles=frozenset(),
+                            present=frozenset({"name"}),
+                        )
+                        created[(record.unit, name)] = officer
+                    officer.roles = (officer.roles or frozenset()) | {role}
+                    setattr(record, fld, officer.employee_no)
+                    continue
+                ref = _pick(row, fld, text, here)
+            else:
+                ref = _resolve(row, fld, text, people, by_name)
             if ref is None:
                 continue
             if ref.employee_no == record.employee_no:
@@ -486,9 +673,7 @@ def _check_references(
                 row.add(fld, f"roster-ref-not-{fld}", value=text)
             else:
                 setattr(record, fld, ref.employee_no)
-        blank = [f for f in ("mentor", "leader") if f in record.present and not row.ident(f)]
-        if is_auxiliary and blank and not row.bad:
-            row.add(blank[0], "roster-binding-incomplete", warning=True)
+    return list(created.values())
 
 
 def _resolve(
@@ -504,7 +689,10 @@ def _resolve(
         return who
     if text in people:
         return people[text]
-    named = by_name.get(text, [])
+    return _pick(row, fld, text, by_name.get(clean_name(text), []))
+
+
+def _pick(row: _Row, fld: str, text: str, named: Sequence[_Who]) -> _Who | None:
     if len(named) == 1:
         return named[0]
     if not named:
@@ -522,18 +710,39 @@ def _resolve(
 # ---------------------------------------------------------------------------- writing
 
 
-def write_xlsx(path: Path, rows: Iterable[Sequence[Any]]) -> None:
-    """Write the roster table in the import format."""
+QUOTA_SHEET = "员额"
+QUOTA_COLUMNS = ("单位", "员额", "在职辅警", "超出")
+
+
+def write_xlsx(
+    path: Path,
+    rows: Iterable[Sequence[Any]],
+    headcounts: Iterable[tuple[str, int | None, int]] = (),
+) -> None:
+    """Write the roster table in the import format; then, if given, a sheet of each unit's
+    active auxiliaries against its quota: (unit, quota, headcount)."""
     wb = Workbook()
     sheet = wb.sheet("花名册", [Column(HEADERS[f][0]) for f in EXPORT_FIELDS])
     for values in rows:
         sheet.append(values)
+    quota_rows = list(headcounts)
+    if quota_rows:
+        quotas = wb.sheet(QUOTA_SHEET, [Column(c) for c in QUOTA_COLUMNS])
+        for unit, quota, count in quota_rows:
+            over = count - quota if quota is not None and count > quota else None
+            quotas.append([unit, quota, count, over])
     wb.save(path)
 
 
 def person_ref(name: str, employee_no: str) -> str:
     """How a mentor or leader is written in the table: 王民警(M001)."""
     return f"{name}({employee_no})"
+
+
+def display_ref(name: str, employee_no: str) -> str:
+    """A mentor or leader in reports and filings: 王民警(M001), or only the name while the
+    警号 is missing."""
+    return name if employee_no.startswith(MISSING_NO_PREFIX) else person_ref(name, employee_no)
 
 
 def roles_label(roles: Iterable[str]) -> str:

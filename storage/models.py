@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -58,6 +59,7 @@ class Unit(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     created_at: Mapped[datetime]
+    quota: Mapped[int | None] = mapped_column(Integer)  # approved headcount (员额) of auxiliaries
 
 
 class Person(Base):
@@ -78,6 +80,10 @@ class Person(Base):
     updated_at: Mapped[datetime]
     # WeCom userid from the roster's 企业微信账号 column: a message from it binds this person
     wecom_userid: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    # Created from a name in the statistics table: employee_no is a placeholder (待补…)
+    employee_no_missing: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     roles: Mapped[list[PersonRole]] = relationship(lazy="selectin", cascade="all, delete-orphan")
     unit: Mapped[Unit] = relationship(lazy="joined")
@@ -621,5 +627,6 @@ from storage import models_checkin as _models_checkin  # noqa: E402,F401
 from storage import models_console as _models_console  # noqa: E402,F401
 from storage import models_hotline as _models_hotline  # noqa: E402,F401
 from storage import models_notices as _models_notices  # noqa: E402,F401
+from storage import models_roster as _models_roster  # noqa: E402,F401
 from storage import models_training as _models_training  # noqa: E402,F401
 from storage import models_wecom as _models_wecom  # noqa: E402,F401

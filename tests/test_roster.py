@@ -190,9 +190,9 @@ async def test_english_headers_and_words_are_accepted(app: App, tmp_path: Path) 
 
 async def test_plain_unit_names_become_top_level_units(app: App, tmp_path: Path) -> None:
     rows = [[1, "交警大队", "A1", "李四", "男", 30, "交通辅警", "", "", "", "", ""]]
-    report = await run_import(app, write_csv(tmp_path / "u.csv", rows))
+    report = await run_import(app, write_csv(tmp_path / "u.csv", rows), allow_unbound=True)
     assert report.units_created == ["交警大队"]
-    assert [w.key for w in report.warnings] == ["roster-binding-incomplete"]
+    assert [w.key for w in report.warnings] == ["roster-binding-missing"] * 2
     async with app.sessionmaker() as s:
         unit = await repo.unit_by_name(s, "交警大队")
         assert unit is not None and unit.parent_id is None
@@ -557,7 +557,10 @@ async def test_changed_person_is_updated_with_one_audit_event(app: App, tmp_path
         FJ0003={"岗位名称": "社区辅警", "年龄": "30", "单位": "示例县公安局"},
         MJ001={"角色": "责任民警、责任领导"},
     )
-    report = await run_import(app, write_csv(tmp_path / "r.csv", rows))
+    path = write_csv(tmp_path / "r.csv", rows)
+    refused = await run_import(app, path)  # 社区辅警 with 窗口辅警's duties: a new post
+    assert [p.key for p in refused.errors] == ["roster-post-not-listed"]
+    report = await run_import(app, path, new_posts=True)
     assert {u.employee_no: set(u.changes) for u in report.updated} == {
         "FJ0003": {"post", "age", "unit"},
         "MJ001": {"roles"},

@@ -5,16 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import datetime, time
 from pathlib import Path
 
 from bot.actor import Actor
 from bot.app import App
 from bot.config import Settings
-from bot.errors import DomainError
+from bot.errors import DomainError, InvalidInput
 from bot.i18n import LOCALES, Translator
-from bot.services.roster import BindingChange, ImportReport
+from bot.services.roster import MAX_QUOTA, BindingChange, Filing, Headcount, ImportReport
 from bot.sheets.reader import Problem
+from bot.sheets.writer import Column, Workbook
+from bot.timeparse import parse_date
 from scheduled.jobs import sync_audiences
+from storage.models import Role
 
 SHOW_AT_MOST = 200  # lines per list; a broken 60k-row file should not flood the terminal
 
@@ -43,6 +47,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         action="store_true",
         help="treat a unit that is not in the database as an error instead of creating it",
     )
+    imp.add_argument(
+        "--allow-unbound",
+        action="store_true",
+        help="import auxiliaries with an empty 责任民警 or 责任领导, with a warning per row",
+    )
+    imp.add_argument(
+        "--new-posts",
+        action="store_true",
+        help="add posts (岗位名称 with 岗位职责) that are not on the post list yet",
+    )
     imp.set_defaults(func=cmd_roster_import)
 
     exp = roster_sub.add_parser(
@@ -50,6 +64,29 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     exp.add_argument("file", type=Path, metavar="FILE.xlsx")
     exp.set_defaults(func=cmd_roster_export)
+
+    st = roster_sub.add_parser(
+        "status", parents=[lang], help="active auxiliaries against the quota (员额) of each unit"
+    )
+    st.set_defaults(func=cmd_roster_status)
+
+    ch = roster_sub.add_parser(
+        "changes",
+        parents=[lang],
+        help="change filings (备案): mentor officer or post changes since a date",
+    )
+    ch.add_argument("--since", required=True, metavar="DATE", help="e.g. 2026-12-01")
+    ch.add_argument("--out", type=Path, metavar="FILE.xlsx", help="also write them to .xlsx")
+    ch.set_defaults(func=cmd_roster_changes)
+
+    unit = sub.add_parser("unit", help="unit settings: the approved headcount (员额)")
+    unit_sub = unit.add_subparsers(dest="unit_command", required=True)
+    quota = unit_sub.add_parser(
+        "quota", parents=[lang], help="set a unit's approved headcount of auxiliaries"
+    )
+    quota.add_argument("unit", metavar="UNIT")
+    quota.add_argument("quota", metavar="N", help="a whole number, or none to clear it")
+    quota.set_defaults(func=cmd_unit_quota)
 
 
 async def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int:
@@ -64,6 +101,8 @@ async def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int
                 dry_run=args.dry_run,
                 mark_missing_left=args.mark_missing_left,
                 units_must_exist=args.units_must_exist,
+                allow_unbound=args.allow_unbound,
+                new_posts=args.new_posts,
             )
         # newcomers get the tasks already published to their audience
         added = 0 if report.errors or args.dry_run else await sync_audiences(app)
@@ -94,6 +133,132 @@ async def cmd_roster_export(args: argparse.Namespace, settings: Settings) -> int
     return 0
 
 
+async def cmd_unit_quota(args: argparse.Namespace, settings: Settings) -> int:
+    """Set or clear a unit's 员额 and show its headcount against it."""
+    app = await App.open(settings)
+    t = app.text_translator(args.lang)
+    raw = str(args.quota).strip()
+    try:
+        if raw.lower() in ("none", "-", "无"):
+            quota = None
+        elif raw.isascii() and raw.isdigit():
+            quota = int(raw)
+        else:
+            raise InvalidInput("roster-quota-bad", value=raw, max=MAX_QUOTA)
+        async with app.unit_of_work() as svc:
+            count = await svc.roster.set_quota(Actor.cli("cli:unit-quota"), args.unit, quota)
+    except DomainError as exc:
+        print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
+    if count.quota is None:
+        print(t("roster-quota-cleared", unit=count.unit, count=count.headcount))
+    else:
+        print(t("roster-quota-set", unit=count.unit, quota=count.quota, count=count.headcount))
+    return 0
+
+
+async def cmd_roster_status(args: argparse.Namespace, settings: Settings) -> int:
+    """Active auxiliaries against 员额, unit by unit."""
+    app = await App.open(settings)
+    t = app.text_translator(args.lang)
+    try:
+        async with app.unit_of_work() as svc:
+            counts = await svc.roster.headcounts(Actor.cli("cli:roster-status"))
+    except DomainError as exc:
+        print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
+    print("\n".join(headcount_lines(t, counts)))
+    return 0
+
+
+async def cmd_roster_changes(args: argparse.Namespace, settings: Settings) -> int:
+    """List (and optionally export) the change filings since a date."""
+    app = await App.open(settings)
+    t = app.text_translator(args.lang)
+    try:
+        day = parse_date(str(args.since))
+        if day is None:
+            raise InvalidInput("roster-changes-bad-date", value=str(args.since))
+        if args.out is not None and args.out.suffix.lower() != ".xlsx":
+            raise InvalidInput("roster-changes-xlsx-only")
+        since = datetime.combine(day, time(), tzinfo=settings.tz)
+        async with app.unit_of_work() as svc:
+            filings = await svc.roster.changes(Actor.cli("cli:roster-changes"), since)
+    except DomainError as exc:
+        print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
+    print("\n".join(change_lines(t, day.isoformat(), filings)))
+    if args.out is not None:
+        write_changes(t, args.out, filings)
+        print(t("roster-changes-written", path=str(args.out), count=len(filings)))
+    return 0
+
+
+FILING_COLUMNS = ("at", "unit", "name", "employee_no", "kind", "before", "after", "by", "source")
+
+
+def change_lines(t: Translator, since: str, filings: Sequence[Filing]) -> list[str]:
+    if not filings:
+        return [t("roster-changes-none", since=since)]
+    lines = [t("roster-changes-title", since=since, count=len(filings))]
+    lines.extend(
+        t(
+            "roster-changes-line",
+            at=t.time(f.at),
+            unit=f.unit,
+            who=f"{f.name}({f.employee_no})",
+            kind=t(f"roster-changes-kind-{f.kind.value}"),
+            before=f.before or "-",
+            after=f.after or "-",
+            by=f.by,
+        )
+        for f in filings
+    )
+    return lines
+
+
+def write_changes(t: Translator, path: Path, filings: Sequence[Filing]) -> None:
+    """The filings as an .xlsx for the 政治处, one row each."""
+    wb = Workbook()
+    sheet = wb.sheet(
+        t("roster-changes-sheet"), [Column(t(f"roster-changes-col-{c}")) for c in FILING_COLUMNS]
+    )
+    for f in filings:
+        sheet.append(
+            [
+                t.time(f.at),
+                f.unit,
+                f.name,
+                f.employee_no,
+                t(f"roster-changes-kind-{f.kind.value}"),
+                f.before,
+                f.after,
+                f.by,
+                f.source,
+            ]
+        )
+    wb.save(path)
+
+
+def headcount_lines(t: Translator, counts: Sequence[Headcount]) -> list[str]:
+    if not counts:
+        return [t("roster-status-empty")]
+    lines = [t("roster-status-title")]
+    for c in counts:
+        over = t("roster-status-over", by=c.headcount - (c.quota or 0)) if c.over else ""
+        quota = t("roster-status-no-quota") if c.quota is None else str(c.quota)
+        lines.append(
+            t("roster-status-line", unit=c.unit, count=c.headcount, quota=quota, over=over)
+        )
+    return lines
+
+
 def render_report(t: Translator, report: ImportReport) -> list[str]:
     """The import report as terminal lines in the translator's language."""
     sep = "、" if t.locale == "zh_CN" else ", "
@@ -115,6 +280,7 @@ def render_report(t: Translator, report: ImportReport) -> list[str]:
             bindings=len(report.binding_changes),
         )
     )
+    lines.extend(officer_lines(t, report))
     if report.units_created:
         units = report.units_created
         more = "…" if len(units) > SHOW_AT_MOST else ""
@@ -151,6 +317,58 @@ def render_report(t: Translator, report: ImportReport) -> list[str]:
     return lines
 
 
+def officer_lines(t: Translator, report: ImportReport) -> list[str]:
+    """新建责任民警 9 人、责任领导 3 人，缺少警号, then one line per officer."""
+    lines: list[str] = []
+    sep = "、" if t.locale == "zh_CN" else ", "
+    if report.officers_created:
+        officers = report.officers_created
+        lines.append(
+            t(
+                "roster-form-officers-created",
+                mentors=sum(1 for _, _, roles in officers if Role.MENTOR in roles),
+                leaders=sum(1 for _, _, roles in officers if Role.LEADER in roles),
+            )
+        )
+        lines.extend(
+            _capped(
+                t,
+                [
+                    t(
+                        "roster-form-officer-line",
+                        unit=unit,
+                        name=name,
+                        roles=sep.join(
+                            t(f"roster-form-role-{r.value}")
+                            for r in (Role.MENTOR, Role.LEADER)
+                            if r in roles
+                        ),
+                    )
+                    for unit, name, roles in officers
+                ],
+            )
+        )
+    if report.posts_added:
+        lines.append(
+            t(
+                "roster-form-posts-added",
+                count=len(report.posts_added),
+                posts=sep.join(p for p, _ in report.posts_added),
+            )
+        )
+    if report.filings:
+        lines.append(t("roster-form-filings", count=report.filings))
+    if report.numbers_completed:
+        lines.append(
+            t(
+                "roster-form-numbers-completed",
+                count=len(report.numbers_completed),
+                who=sep.join(f"{name}({no})" for name, no in report.numbers_completed),
+            )
+        )
+    return lines
+
+
 def _warnings(t: Translator, report: ImportReport, lines: list[str]) -> None:
     if report.warnings:
         lines.append(t("roster-report-warnings", count=len(report.warnings)))
@@ -161,10 +379,14 @@ def problem_line(t: Translator, problem: Problem) -> str:
     """`row 5, column 性别: ...` in the translator's language."""
     message = t(problem.key, **{k: _arg(v) for k, v in problem.args.items()})
     if problem.row is not None and problem.column is not None:
-        return t("roster-problem", row=str(problem.row), column=problem.column, message=message)
-    if problem.row is not None:
-        return t("roster-problem-row", row=str(problem.row), message=message)
-    return f"  {message}"
+        line = t("roster-problem", row=str(problem.row), column=problem.column, message=message)
+    elif problem.row is not None:
+        line = t("roster-problem-row", row=str(problem.row), message=message)
+    else:
+        return f"  {message}"
+    if problem.sheet is not None:
+        return t("roster-problem-sheet", sheet=problem.sheet, line=line.strip())
+    return line
 
 
 def binding_line(t: Translator, change: BindingChange) -> str:

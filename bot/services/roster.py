@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 
 from bot import roster_io
 from bot.actor import Actor
@@ -23,9 +25,14 @@ from bot.errors import InvalidInput
 from bot.roster_io import Checked, Record
 from bot.services.base import Service
 from bot.sheets.reader import Problem
+from bot.text import normalize_input
 from storage import audit
+from storage.db import IMMEDIATE
 from storage.models import Binding, Person, PersonRole, PersonStatus, Role, Unit
+from storage.models_roster import RosterFiling, RosterPost
 
+IMPORT_LOCK = 0x6D75_7374_0017  # pg_advisory_xact_lock key: one roster import at a time
+MAX_QUOTA = 100_000
 CHUNK = 500  # ids per IN (...) list, well under SQLite's and asyncpg's parameter limits
 PERSON_FIELDS = ("name", "gender", "age", "post", "post_duties", "note", "wecom_userid")
 
@@ -49,6 +56,39 @@ class BindingChange:
     after: tuple[str | None, str | None] | None
 
 
+class FilingKind(StrEnum):
+    MENTOR = "mentor"
+    POST = "post"
+
+
+@dataclass(frozen=True, slots=True)
+class Filing:
+    """One change of mentor officer or post as filed with the office (备案)."""
+
+    at: datetime
+    by: str
+    kind: FilingKind
+    before: str | None
+    after: str | None
+    source: str
+    employee_no: str
+    name: str
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class Headcount:
+    """A unit's active auxiliaries against its approved headcount (员额, None: not set)."""
+
+    unit: str
+    headcount: int
+    quota: int | None
+
+    @property
+    def over(self) -> bool:
+        return self.quota is not None and self.headcount > self.quota
+
+
 @dataclass(slots=True)
 class ImportReport:
     path: str
@@ -63,6 +103,11 @@ class ImportReport:
     missing: list[tuple[str, str]] = field(default_factory=list)  # (employee_no, name)
     marked_left: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # (unit, name, roles) of officers created from the table's names, 警号 missing
+    officers_created: list[tuple[str, str, frozenset[Role]]] = field(default_factory=list)
+    numbers_completed: list[tuple[str, str]] = field(default_factory=list)  # (name, 警号)
+    posts_added: list[tuple[str, str]] = field(default_factory=list)  # (岗位名称, 岗位职责)
+    filings: int = 0  # change filings (备案) recorded
 
     @property
     def errors(self) -> list[Problem]:
@@ -80,7 +125,9 @@ class ImportReport:
     def has_changes(self) -> bool:
         return bool(
             self.created
+            or self.officers_created
             or self.updated
+            or self.posts_added
             or self.units_created
             or self.binding_changes
             or self.marked_left
@@ -100,6 +147,7 @@ class _Person:
     note: str | None
     wecom_userid: str | None
     status: str
+    employee_no_missing: bool = False
     roles: frozenset[Role] = frozenset()
 
 
@@ -112,11 +160,19 @@ class _State:
     people: dict[str, _Person]  # by employee number
     by_id: dict[int, _Person]
     bindings: dict[int, tuple[int, int | None, int | None]]  # auxiliary -> (row, mentor, leader)
+    quotas: dict[int, int] = field(default_factory=dict)  # unit id -> 员额
 
     def directory(self) -> roster_io.Directory:
         return roster_io.Directory(
             people={
-                no: roster_io.Known(no, p.name, p.roles, p.status == PersonStatus.ACTIVE)
+                no: roster_io.Known(
+                    no,
+                    p.name,
+                    p.roles,
+                    p.status == PersonStatus.ACTIVE,
+                    unit=self.units[p.unit_id][0],
+                    missing_no=p.employee_no_missing,
+                )
                 for no, p in self.people.items()
             },
             units={
@@ -165,28 +221,176 @@ class RosterService(Service):
         dry_run: bool = False,
         mark_missing_left: bool = False,
         units_must_exist: bool = False,
+        allow_unbound: bool = False,
+        new_posts: bool = False,
     ) -> ImportReport:
-        """Check a roster file and, unless dry_run or any row is bad, apply it."""
+        """Check a roster file and, unless dry_run or any row is bad, apply it.
+
+        Imports are serialized: on PostgreSQL by an advisory transaction lock taken before
+        the roster is read, on SQLite by the write lock of the session (BEGIN IMMEDIATE), so
+        a second import waits and then sees the first one's people."""
         actor.require(Role.OFFICE)
         path = Path(path)
         # Parsing 60k rows takes a second or two; keep the event loop free meanwhile.
-        table = await asyncio.to_thread(roster_io.load, path)
+        tables = await asyncio.to_thread(roster_io.load_all, path)
+        await self._lock()
         state = await self._load()
         checked = roster_io.check(
-            table,
+            tables,
             state.directory(),
             units_must_exist=units_must_exist,
             mark_missing_left=mark_missing_left,
+            allow_unbound=allow_unbound,
         )
         report = ImportReport(
-            path=str(path), dry_run=dry_run, rows=len(table.rows), problems=checked.problems
+            path=str(path),
+            dry_run=dry_run,
+            rows=roster_io.data_rows(tables),
+            problems=checked.problems,
         )
-        if checked.errors:
+        report.problems.extend(await self._check_posts(checked, state, report, new_posts))
+        if report.errors:
+            report.problems.sort(key=lambda p: p.warning)
             return report
         plan = self._plan(checked, state, report, mark_missing_left=mark_missing_left)
         if not dry_run and report.has_changes:
-            await self._apply(actor, plan, checked, state, report, sha256=table.sha256)
+            await self._apply(actor, plan, checked, state, report, sha256=tables[0].sha256)
         return report
+
+    async def set_quota(self, actor: Actor, unit: str, quota: int | None) -> Headcount:
+        """Set (or with None clear) a unit's approved headcount of auxiliaries."""
+        actor.require(Role.OFFICE)
+        if quota is not None and not 0 <= quota <= MAX_QUOTA:
+            raise InvalidInput("roster-quota-bad", value=str(quota), max=MAX_QUOTA)
+        row = await self.session.scalar(select(Unit).where(Unit.name == normalize_input(unit)))
+        if row is None:
+            raise InvalidInput("roster-quota-unknown-unit", unit=unit)
+        before = row.quota
+        row.quota = quota
+        await self.session.flush()
+        await audit.append(
+            self.session,
+            at=self.clock.now(),
+            actor=actor.label,
+            kind="unit.quota_set",
+            subject=f"unit:{row.name}",
+            payload={"quota": [before, quota]},
+        )
+        return next(h for h in await self.headcounts(actor) if h.unit == row.name)
+
+    async def headcounts(self, actor: Actor) -> list[Headcount]:
+        """Every unit with auxiliaries or a quota: active auxiliaries against 员额."""
+        actor.require(Role.OFFICE)
+        counts: dict[int, int] = {
+            unit_id: number
+            for unit_id, number in await self.session.execute(
+                select(Person.unit_id, func.count())
+                .join(PersonRole, PersonRole.person_id == Person.id)
+                .where(
+                    Person.status == PersonStatus.ACTIVE.value,
+                    PersonRole.role == Role.AUXILIARY.value,
+                )
+                .group_by(Person.unit_id)
+            )
+        }
+        units = await self.session.execute(select(Unit.id, Unit.name, Unit.quota))
+        return sorted(
+            (
+                Headcount(name, counts.get(uid, 0), quota)
+                for uid, name, quota in units
+                if quota is not None or counts.get(uid)
+            ),
+            key=lambda h: h.unit,
+        )
+
+    async def posts(self, actor: Actor) -> list[tuple[str, str]]:
+        """The post list: (岗位名称, 岗位职责) units may use."""
+        actor.require(Role.OFFICE)
+        rows = await self.session.execute(
+            select(RosterPost.name, RosterPost.duties).order_by(RosterPost.name, RosterPost.id)
+        )
+        return [(name, duties) for name, duties in rows]
+
+    async def _check_posts(
+        self, checked: Checked, state: _State, report: ImportReport, new_posts: bool
+    ) -> list[Problem]:
+        """Auxiliaries' posts must be on the post list (严禁擅自设置辅警岗位). The first
+        import starts the list; later a post not on it needs new_posts."""
+        known = {
+            (name, duties)
+            for name, duties in await self.session.execute(
+                select(RosterPost.name, RosterPost.duties)
+            )
+        }
+        problems: list[Problem] = []
+        seen: set[tuple[str, str]] = set()
+        for record in checked.records:
+            old = state.people.get(record.completes or record.employee_no)
+            roles = record.roles if record.roles is not None else (old.roles if old else None)
+            if roles is not None and Role.AUXILIARY not in roles:
+                continue
+            if "post" not in record.present or not record.post:
+                continue
+            post = (record.post, record.post_duties or "")
+            if post in known:
+                continue
+            if known and not new_posts:
+                problems.append(
+                    Problem(
+                        record.row,
+                        roster_io.HEADERS["post"][0],
+                        "roster-post-not-listed",
+                        {"post": post[0]},
+                        sheet=record.sheet,
+                    )
+                )
+            elif post not in seen:
+                seen.add(post)
+                report.posts_added.append(post)
+        return problems
+
+    async def _lock(self) -> None:
+        if self.session.get_bind().dialect.name == "sqlite":
+            if self.session.in_transaction():
+                return  # the caller's transaction: it holds what lock it took
+            # the session's first statement: its transaction begins with BEGIN IMMEDIATE
+            await self.session.connection(execution_options={IMMEDIATE: True})
+        elif self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK}
+            )
+
+    async def set_employee_no(self, actor: Actor, person_id: int, employee_no: str) -> None:
+        """Give an officer created from a name (警号 missing) their employee number."""
+        actor.require(Role.OFFICE)
+        employee_no = normalize_input(employee_no)
+        if not employee_no or len(employee_no) > roster_io.LIMITS["employee_no"]:
+            raise InvalidInput("roster-form-bad-employee-no", value=employee_no)
+        if employee_no.startswith(roster_io.MISSING_NO_PREFIX):
+            raise InvalidInput("roster-form-bad-employee-no", value=employee_no)
+        person = await self.session.get(Person, person_id)
+        if person is None:
+            raise InvalidInput("roster-form-no-such-person", id=str(person_id))
+        if not person.employee_no_missing:
+            raise InvalidInput("roster-form-has-employee-no", employee_no=person.employee_no)
+        taken = await self.session.scalar(
+            select(Person.id).where(Person.employee_no == employee_no)
+        )
+        if taken is not None:
+            raise InvalidInput("roster-form-employee-no-taken", employee_no=employee_no)
+        before = person.employee_no
+        person.employee_no = employee_no
+        person.employee_no_missing = False
+        person.updated_at = self.clock.now()
+        await self.session.flush()
+        await audit.append(
+            self.session,
+            at=self.clock.now(),
+            actor=actor.label,
+            kind="person.updated",
+            subject=f"person:{employee_no}",
+            payload={"changes": {"employee_no": [before, employee_no]}},
+        )
 
     async def export(self, actor: Actor, path: Path | str) -> int:
         """Write everyone to an .xlsx roster table; returns how many people."""
@@ -220,7 +424,8 @@ class RosterService(Service):
                     roster_io.STATUS_LABELS[PersonStatus(person.status)],
                 ]
             )
-        await asyncio.to_thread(roster_io.write_xlsx, path, rows)
+        counts = [(h.unit, h.quota, h.headcount) for h in await self.headcounts(actor)]
+        await asyncio.to_thread(roster_io.write_xlsx, path, rows, counts)
         await audit.append(
             self.session,
             at=self.clock.now(),
@@ -232,12 +437,14 @@ class RosterService(Service):
         return len(rows)
 
     async def _load(self) -> _State:
-        units: dict[int, tuple[str, int | None]] = {
-            uid: (name, parent)
-            for uid, name, parent in await self.session.execute(
-                select(Unit.id, Unit.name, Unit.parent_id)
-            )
-        }
+        units: dict[int, tuple[str, int | None]] = {}
+        quotas: dict[int, int] = {}
+        for uid, name, parent, quota in await self.session.execute(
+            select(Unit.id, Unit.name, Unit.parent_id, Unit.quota)
+        ):
+            units[uid] = (name, parent)
+            if quota is not None:
+                quotas[uid] = quota
         people: dict[str, _Person] = {}
         by_id: dict[int, _Person] = {}
         rows = await self.session.execute(
@@ -253,6 +460,7 @@ class RosterService(Service):
                 Person.note,
                 Person.wecom_userid,
                 Person.status,
+                Person.employee_no_missing,
             )
         )
         for row in rows:
@@ -280,6 +488,7 @@ class RosterService(Service):
             people=people,
             by_id=by_id,
             bindings=bindings,
+            quotas=quotas,
         )
 
     def _plan(
@@ -288,11 +497,21 @@ class RosterService(Service):
         plan = _Plan()
         names = {no: p.name for no, p in state.people.items()}
         names.update((r.employee_no, r.name) for r in checked.records)
+        names.update((r.employee_no, r.name) for r in checked.officers)
+        renamed = {r.completes: r.employee_no for r in checked.records if r.completes}
         report.units_created = [name for name, _ in checked.new_units]
-        in_file: set[str] = set()
+        in_file: set[str] = set(renamed)
+        for officer in checked.officers:
+            plan.creates.append(officer)
+            report.officers_created.append(
+                (officer.unit, officer.name, officer.roles or frozenset())
+            )
         for record in checked.records:
             in_file.add(record.employee_no)
-            old = state.people.get(record.employee_no)
+            in_file.update(no for no in (record.mentor, record.leader) if no)
+            if record.completes:
+                report.numbers_completed.append((record.name, record.employee_no))
+            old = state.people.get(record.completes or record.employee_no)
             if old is None:
                 plan.creates.append(record)
                 report.created.append(record.employee_no)
@@ -309,6 +528,11 @@ class RosterService(Service):
                     report.unchanged += 1
                 roles = record.roles if record.roles is not None else old.roles
                 before = state.current_refs(old.id)
+                if before is not None and renamed:
+                    before = (
+                        renamed.get(before[0] or "", before[0]),
+                        renamed.get(before[1] or "", before[1]),
+                    )
             after = _wanted_binding(record, roles, before)
             if after != before and record.status == PersonStatus.ACTIVE:
                 plan.bindings.append((record.employee_no, after))
@@ -327,6 +551,7 @@ class RosterService(Service):
             if mark_missing_left:
                 plan.leave.append(person)
                 report.marked_left.append(person.employee_no)
+        report.problems.extend(_over_quota(checked, state, plan))
         return plan
 
     async def _apply(
@@ -340,6 +565,14 @@ class RosterService(Service):
         sha256: str,
     ) -> None:
         now = self.clock.now()
+        if report.posts_added:
+            await self.session.execute(
+                insert(RosterPost),
+                [
+                    {"name": n, "duties": d, "created_at": now, "created_by": actor.label}
+                    for n, d in report.posts_added
+                ],
+            )
         for name, parent in checked.new_units:
             unit = Unit(
                 name=name, parent_id=state.unit_ids[parent] if parent else None, created_at=now
@@ -362,6 +595,7 @@ class RosterService(Service):
                     "note": r.note,
                     "wecom_userid": r.wecom_userid,
                     "status": r.status.value,
+                    "employee_no_missing": r.employee_no.startswith(roster_io.MISSING_NO_PREFIX),
                     "created_at": now,
                     "updated_at": now,
                 }
@@ -390,10 +624,16 @@ class RosterService(Service):
                         "status": r.status.value,
                         "updated_at": now,
                         **{f: getattr(r, f) for f in PERSON_FIELDS[1:] if f in r.present},
+                        **(
+                            {"employee_no": r.employee_no, "employee_no_missing": False}
+                            if r.completes
+                            else {}
+                        ),
                     }
                     for old, r, _ in plan.updates
                 ],
             )
+            ids.update((r.employee_no, old.id) for old, r, _ in plan.updates if r.completes)
             added: list[tuple[int, Role]] = []
             for old, r, _ in plan.updates:
                 if r.roles is None or r.roles == old.roles:
@@ -440,7 +680,84 @@ class RosterService(Service):
         if opening:
             await self.session.execute(insert(Binding), opening)
 
+        await self._file_changes(actor, plan, ids, report, now)
         await self._audit(actor, plan, state, report, sha256=sha256)
+
+    async def _file_changes(
+        self,
+        actor: Actor,
+        plan: _Plan,
+        ids: dict[str, int],
+        report: ImportReport,
+        now: datetime,
+    ) -> None:
+        """A filing (备案) for each auxiliary whose mentor officer or post changed."""
+        source = f"roster import {Path(report.path).name}"[:200]
+        rows: list[dict[str, Any]] = []
+        for change in report.binding_changes:
+            if change.before is None:
+                continue  # a first binding is no change
+            after = change.after or (None, None)
+            if change.before[0] != after[0]:
+                rows.append(
+                    {
+                        "person_id": ids[change.employee_no],
+                        "kind": FilingKind.MENTOR,
+                        "before": change.before[0],
+                        "after": after[0],
+                    }
+                )
+        for old, record, changes in plan.updates:
+            roles = record.roles if record.roles is not None else old.roles
+            if Role.AUXILIARY in roles and ("post" in changes or "post_duties" in changes):
+                rows.append(
+                    {
+                        "person_id": old.id,
+                        "kind": FilingKind.POST,
+                        "before": _post_label(old.post, old.post_duties),
+                        "after": _post_label(record.post, record.post_duties),
+                    }
+                )
+        if rows:
+            for row in rows:
+                row.update(at=now, by=actor.label, source=source)
+            await self.session.execute(insert(RosterFiling), rows)
+        report.filings = len(rows)
+
+    async def changes(self, actor: Actor, since: datetime) -> list[Filing]:
+        """The change filings (备案) since a moment, oldest first."""
+        actor.require(Role.OFFICE)
+        rows = await self.session.execute(
+            select(
+                RosterFiling.at,
+                RosterFiling.by,
+                RosterFiling.kind,
+                RosterFiling.before,
+                RosterFiling.after,
+                RosterFiling.source,
+                Person.employee_no,
+                Person.name,
+                Unit.name,
+            )
+            .join(Person, Person.id == RosterFiling.person_id)
+            .join(Unit, Unit.id == Person.unit_id)
+            .where(RosterFiling.at >= since)
+            .order_by(RosterFiling.at, RosterFiling.id)
+        )
+        return [
+            Filing(
+                at=at,
+                by=by,
+                kind=FilingKind(kind),
+                before=before,
+                after=after,
+                source=source,
+                employee_no=no,
+                name=name,
+                unit=unit,
+            )
+            for at, by, kind, before, after, source, no, name, unit in rows
+        ]
 
     async def _add_roles(self, pairs: Sequence[tuple[int, Role]]) -> None:
         if pairs:
@@ -506,9 +823,50 @@ class RosterService(Service):
         )
 
 
+def _post_label(post: str | None, duties: str | None) -> str | None:
+    if not post and not duties:
+        return None
+    return f"{post or ''}（{duties}）" if duties else post
+
+
+def _over_quota(checked: Checked, state: _State, plan: _Plan) -> list[Problem]:
+    """A warning for each unit whose active auxiliaries would exceed its 员额."""
+    unit_of: dict[str, str] = {}  # active auxiliaries after the import: employee_no -> unit
+    for person in state.people.values():
+        if Role.AUXILIARY in person.roles and person.status == PersonStatus.ACTIVE:
+            unit_of[person.employee_no] = state.units[person.unit_id][0]
+    for record in checked.records:
+        key = record.completes or record.employee_no
+        old = state.people.get(key)
+        roles = record.roles if record.roles is not None else (old.roles if old else None)
+        auxiliary = roles is None or Role.AUXILIARY in roles
+        if auxiliary and record.status == PersonStatus.ACTIVE:
+            unit_of[key] = record.unit
+        else:
+            unit_of.pop(key, None)
+    for person in plan.leave:
+        unit_of.pop(person.employee_no, None)
+    counts: dict[str, int] = {}
+    for unit in unit_of.values():
+        counts[unit] = counts.get(unit, 0) + 1
+    return [
+        Problem(
+            None,
+            None,
+            "roster-quota-over",
+            {"unit": name, "quota": quota, "count": counts[name]},
+            warning=True,
+        )
+        for name, quota in sorted((state.units[uid][0], q) for uid, q in state.quotas.items())
+        if counts.get(name, 0) > quota
+    ]
+
+
 def _changes(old: _Person, record: Record, state: _State) -> dict[str, tuple[Any, Any]]:
     """Field -> (before, after) for what the file changes; absent columns change nothing."""
     changes: dict[str, tuple[Any, Any]] = {}
+    if record.completes:
+        changes["employee_no"] = (old.employee_no, record.employee_no)
     for name in PERSON_FIELDS:
         if name in record.present and getattr(old, name) != getattr(record, name):
             changes[name] = (getattr(old, name), getattr(record, name))
@@ -544,8 +902,8 @@ def _refs(
         return None
     mentor, leader = pair
     return (
-        roster_io.person_ref(names[mentor], mentor) if mentor else None,
-        roster_io.person_ref(names[leader], leader) if leader else None,
+        roster_io.display_ref(names[mentor], mentor) if mentor else None,
+        roster_io.display_ref(names[leader], leader) if leader else None,
     )
 
 

@@ -76,6 +76,7 @@ class Problem:
     key: str
     args: dict[str, Any] = field(default_factory=dict)
     warning: bool = False
+    sheet: str | None = None  # set when a file's tables come from several sheets
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +117,8 @@ class Table:
     rows: list[tuple[int, list[Any]]]  # (row number, cells as wide as the header)
     sha256: str
     rows_read: int  # spreadsheet rows taken from the file, title and blank rows included
+    preamble: list[str] = field(default_factory=list)  # the non-blank lines above the header
+    sheet: str | None = None  # the sheet's name (xlsx)
 
 
 @dataclass(slots=True)
@@ -391,6 +394,7 @@ def _table(
 ) -> Table:
     iterator = iter(rows)
     header_row, headers = 0, []
+    preamble: list[str] = []
     seen = blank_run = 0
     for number, cells in iterator:
         texts = [text(c) for c in cells]
@@ -405,6 +409,7 @@ def _table(
         if len(fields) >= 2 and (header_needs is None or header_needs in fields):
             header_row, headers = number, texts
             break
+        preamble.append(" ".join(t for t in texts if t))
         if seen >= HEADER_SCAN_ROWS:
             break
     if not header_row:
@@ -429,4 +434,11 @@ def _table(
         if len(body) >= max_rows:
             raise SheetFileError("sheet-file-too-many-rows", limit=max_rows)
         body.append((number, cells + [None] * (width - len(cells))))
-    return Table(header_row=header_row, headers=headers, rows=body, sha256="", rows_read=0)
+    return Table(
+        header_row=header_row,
+        headers=headers,
+        rows=body,
+        sha256="",
+        rows_read=0,
+        preamble=preamble,
+    )

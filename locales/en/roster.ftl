@@ -21,7 +21,6 @@ roster-ref-not-mentor = "{ $value }" is not a mentor officer (write 责任民警
 roster-ref-not-leader = "{ $value }" is not a leader (write 责任领导 in the role column of their row).
 roster-ref-self = A person cannot be their own mentor or leader.
 roster-ref-ignored = Only auxiliaries have a mentor and a leader; ignored.
-roster-binding-incomplete = This auxiliary lacks a mentor or a leader, so escalations will stop short.
 
 roster-problem = row { $row }, column { $column }: { $message }
 roster-problem-row = row { $row }: { $message }

@@ -21,7 +21,6 @@ roster-ref-not-mentor = 「{ $value }」不是责任民警（请在其所在行�
 roster-ref-not-leader = 「{ $value }」不是责任领导（请在其所在行的「角色」列填写「责任领导」）。
 roster-ref-self = 不能把本人填为自己的责任民警或责任领导。
 roster-ref-ignored = 只有辅警需要填写责任民警和责任领导，已忽略。
-roster-binding-incomplete = 这名辅警没有同时填写责任民警和责任领导，提醒将无法逐级上报。
 
 roster-problem = 第 { $row } 行，「{ $column }」列：{ $message }
 roster-problem-row = 第 { $row } 行：{ $message }
