@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import storage.types
-from storage.models import append_only_ddl
+from storage.models import Base, guard_ddl
 
 revision = "d17a0b5c3e21"
 down_revision = "d19a0f3e5c21"
@@ -58,7 +58,8 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_roster_filing_person_id"), ["person_id"], unique=False
         )
-    for stmt in append_only_ddl("roster_filing", op.get_bind().dialect.name):
+    # UPDATE, DELETE, and INSERT OR REPLACE (SQLite) / TRUNCATE (PostgreSQL) refused
+    for stmt in guard_ddl(Base.metadata.tables["roster_filing"], op.get_bind().dialect.name):
         op.execute(stmt)
 
 
