@@ -629,4 +629,5 @@ from storage import models_hotline as _models_hotline  # noqa: E402,F401
 from storage import models_notices as _models_notices  # noqa: E402,F401
 from storage import models_roster as _models_roster  # noqa: E402,F401
 from storage import models_training as _models_training  # noqa: E402,F401
+from storage import models_webchat as _models_webchat  # noqa: E402,F401
 from storage import models_wecom as _models_wecom  # noqa: E402,F401

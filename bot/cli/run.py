@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from bot.channels.common import TelegramAdapter
 
 LIBRARIES = {"aiogram": "aiogram", "ptb": "python-telegram-bot"}  # Telegram channels
-CHANNELS = (*LIBRARIES, "wecom")  # what MUSTER_CHANNELS may name; later channels add theirs
+CHANNELS = (*LIBRARIES, "wecom", "web")  # what MUSTER_CHANNELS may name; later channels add theirs
 ROLES = ("all", "web", "worker")  # what a process of `muster run` does
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,12 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         from bot.channels.wecom.channel import WecomChannel  # noqa: PLC0415
 
         wecom = WecomChannel(settings, app.conversation())
-    senders: list[Any] = [c for c in (channel, wecom) if c is not None]
+    webchat = None
+    if "web" in names:
+        from bot.channels.webchat import WebChannel  # noqa: PLC0415
+
+        webchat = WebChannel(app.conversation())
+    senders: list[Any] = [c for c in (channel, wecom, webchat) if c is not None]
     server: WebServer | None = None
     if role in ("all", "web"):  # a worker receives nothing and serves no page
         server = WebServer(settings.web_listen)
@@ -151,6 +156,10 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
             # /wecom/callback, and the inbox worker while the server runs
             server.mount("wecom", lambda web_app: wecom_setup(web_app, wecom))
+        if webchat is not None:
+            from bot.web.chat import chat_routes  # noqa: PLC0415
+
+            server.mount("web", chat_routes(app, webchat))
     jobs: Jobs | None = None
     sender: asyncio.Task[None] | None = None
     if role in ("all", "worker"):
@@ -177,6 +186,9 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             if wecom is not None:
                 where = f"{settings.web_listen}/wecom/callback"
                 print(f"muster: WeCom callback on {where}", flush=True)
+            if webchat is not None:
+                url = f"http://{settings.web_listen}/chat/"
+                print(app.text_translator()("run-webchat-at", url=url), flush=True)
         if role == "worker":  # sends through the adapter, takes no updates
             await until_signal()
         elif args.webhook and telegram is not None:
