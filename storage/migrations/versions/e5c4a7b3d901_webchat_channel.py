@@ -13,7 +13,7 @@ from alembic import op
 import storage.types
 
 revision = "e5c4a7b3d901"
-down_revision = "c7e3a91f5d20"
+down_revision = "d17a0b5c3e21"
 branch_labels = None
 depends_on = None
 
