@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.actor import Actor
 from bot.app import App
-from bot.cli.common import translator
+from bot.cli.common import fail, translator
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import LOCALES, Translator
@@ -130,8 +130,7 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
                 Actor.cli("cli:invite"), unit=args.unit, employee_no=args.person
             )
     except DomainError as exc:
-        print(f"muster: {app.text_translator('en')(exc.key, **exc.args_)}", file=sys.stderr)
-        return 1
+        return fail(translator(settings, None), exc)
     finally:
         await app.close()
     write_csv(

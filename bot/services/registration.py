@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from bot.actor import Actor
 from bot.core import Account
-from bot.errors import DomainError, NotFound
+from bot.errors import DomainError, InvalidInput, NotFound
 from bot.services.base import Service
 from bot.text import normalize_input
 from storage import audit
@@ -79,6 +79,10 @@ class RegistrationService(Service):
             person = await repo.person_by_employee_no(self.session, employee_no)
             if person is None:
                 raise NotFound("error-no-such-person", who=employee_no)
+            if person.status != PersonStatus.ACTIVE:
+                raise InvalidInput("invite-person-inactive", who=employee_no)
+            if await repo.active_accounts_of(self.session, person.id):
+                raise InvalidInput("invite-person-bound", who=employee_no, name=person.name)
             query = query.where(Person.id == person.id)
         if unit is not None:
             unit_row = await repo.unit_by_name(self.session, unit)
