@@ -24,7 +24,7 @@ from bot.services.roster import FilingKind, ImportReport
 from storage import people as repo
 from storage.models import Binding, Person, Role
 from tests.conftest import T0
-from tests.roster_form_fixture import write_form
+from tests.roster_form_fixture import HEADER, write_form
 
 STANDARD = [
     "序号",
@@ -382,3 +382,117 @@ def test_cli_lists_and_exports_change_filings(
     assert rows[1][1:5] == ("城关派出所", "王芳0", "10002", "责任民警变更")
     assert main(["roster", "changes", "--since", "昨天"]) == 1
     assert "无法识别" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- export in the table's layout
+
+
+def sheet_rows(path: Path, sheet: str | None = None) -> list[list[Any]]:
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet] if sheet else wb.active
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+async def test_export_in_the_tables_layout_reimports_with_no_changes(
+    app: App, tmp_path: Path
+) -> None:
+    assert not (await run_import(app, write_form(tmp_path / "统计表.xlsx"))).errors
+    out = tmp_path / "导出.xlsx"
+    async with app.unit_of_work() as svc:
+        done = await svc.roster.export_form(Actor.cli("test"), out)
+    assert (done.people, done.sheets) == (36, 3)
+    assert openpyxl.load_workbook(out).sheetnames == ["东城派出所", "城关派出所", "西城派出所"]
+    rows = sheet_rows(out, "城关派出所")
+    assert rows[0][0] == "警务辅助人员带辅责任民警和分管责任领导统计表"
+    assert rows[1][0] == "填报单位：城关派出所\u3000\u3000填报时间：2026年12月1日"
+    assert rows[2] == [*HEADER[:-1], "工号"]  # the table's columns in its order, then 工号
+    assert rows[3] == [
+        1,
+        "张伟",
+        "男",
+        22,
+        "巡逻辅警",
+        "协助民警开展街面巡逻防控",
+        "王建国",  # officers by name, as the units write them
+        "陈志强",
+        None,
+        "10001",
+    ]
+    assert len(rows) == 3 + 12
+
+    again = await run_import(app, out)
+    assert not again.errors and not again.has_changes, report_text(again)
+    assert not again.officers_created and again.unchanged == 36
+
+
+async def test_export_names_an_officer_of_another_unit_with_his_number(
+    app: App, tmp_path: Path
+) -> None:
+    """One sheet for all units, after numbers were completed and a mentor of another unit
+    took over an auxiliary: he is written 王建国(MJ001), so the re-import finds him."""
+    assert not (await run_import(app, write_form(tmp_path / "t.xlsx", units=(0, 1)))).errors
+    numbers = tmp_path / "民警.csv"
+    with numbers.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(STANDARD)
+        writer.writerow(
+            [1, "城关派出所", "MJ001", "王建国", "男", 45, "", "", "责任民警", "", "", ""]
+        )
+        writer.writerow(
+            [
+                2,
+                "东城派出所",
+                "10101",
+                "张敏",
+                "男",
+                22,
+                "巡逻辅警",
+                "协助民警开展街面巡逻防控",
+                "辅警",
+                "MJ001",
+                "马国庆",
+                "",
+            ]
+        )
+    moved = await run_import(app, numbers)
+    assert not moved.errors and moved.filings == 1, report_text(moved)
+    out = tmp_path / "全部.xlsx"
+    async with app.unit_of_work() as svc:
+        done = await svc.roster.export_form(Actor.cli("test"), out, one_sheet=True)
+    assert (done.people, done.sheets) == (24, 1)
+    rows = sheet_rows(out)
+    assert rows[2][-2:] == ["工号", "单位"]
+    zhang = next(r for r in rows if r[-2] == "10101")
+    assert zhang[6:8] == ["王建国(MJ001)", "马国庆"] and zhang[-1] == "东城派出所"
+    mine = next(r for r in rows if r[-2] == "10001")
+    assert mine[6] == "王建国"  # of his own unit: the name is enough
+
+    again = await run_import(app, out)
+    assert not again.errors and not again.has_changes, report_text(again)
+
+    with pytest.raises(InvalidInput) as unknown:
+        async with app.unit_of_work() as svc:
+            await svc.roster.export_form(Actor.cli("test"), out, unit="无此单位")
+    assert unknown.value.key == "roster-quota-unknown-unit"
+    async with app.unit_of_work() as svc:
+        one = await svc.roster.export_form(Actor.cli("test"), out, unit="东城派出所")
+        aux = await repo.person_by_employee_no(svc.roster.session, "10001")
+        assert aux is not None
+        with pytest.raises(NotAllowed):
+            await svc.roster.export_form(Actor.of(aux), tmp_path / "x.xlsx")
+    assert (one.people, one.sheets) == (12, 1)
+    assert openpyxl.load_workbook(out).sheetnames == ["东城派出所"]
+
+
+def test_cli_exports_the_table_back(
+    cli_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["roster", "import", str(write_form(tmp_path / "统计表.xlsx"))]) == 0
+    out = tmp_path / "上报.xlsx"
+    capsys.readouterr()
+    assert main(["roster", "export", str(out), "--form"]) == 0
+    assert f"已按统计表格式写入 {out}：在职辅警 36 人，3 个工作表。" in capsys.readouterr().out
+    assert main(["roster", "import", str(out), "--dry-run"]) == 0
+    assert "新增 0 人" in capsys.readouterr().out
+    assert main(["roster", "export", str(out), "--form", "--one-sheet", "--lang", "en"]) == 0
+    assert "36 active auxiliaries on 1 sheet(s)" in capsys.readouterr().out

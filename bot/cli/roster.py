@@ -63,6 +63,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "export", parents=[lang], help="write everyone, with current mentor and leader, to .xlsx"
     )
     exp.add_argument("file", type=Path, metavar="FILE.xlsx")
+    exp.add_argument(
+        "--form",
+        action="store_true",
+        help="the bureau's statistics table (统计表) in its own layout, one sheet per unit",
+    )
+    exp.add_argument(
+        "--one-sheet", action="store_true", help="with --form: one sheet for all units"
+    )
+    exp.add_argument("--unit", metavar="UNIT", help="with --form: that unit and those under it")
     exp.set_defaults(func=cmd_roster_export)
 
     st = roster_sub.add_parser(
@@ -121,15 +130,26 @@ async def cmd_roster_export(args: argparse.Namespace, settings: Settings) -> int
     """Write the roster table with current mentors and leaders to an .xlsx file."""
     app = await App.open(settings)
     t = app.text_translator(args.lang)
+    actor = Actor.cli("cli:roster-export")
     try:
         async with app.unit_of_work() as svc:
-            count = await svc.roster.export(Actor.cli("cli:roster-export"), args.file)
+            if args.form:
+                form = await svc.roster.export_form(
+                    actor, args.file, one_sheet=args.one_sheet, unit=args.unit
+                )
+            else:
+                count = await svc.roster.export(actor, args.file)
     except DomainError as exc:
         print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
         return 1
     finally:
         await app.close()
-    print(t("roster-exported", count=count, path=str(args.file)))
+    if args.form:
+        print(
+            t("roster-form-exported", count=form.people, sheets=form.sheets, path=str(args.file))
+        )
+    else:
+        print(t("roster-exported", count=count, path=str(args.file)))
     return 0
 
 

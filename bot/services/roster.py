@@ -10,6 +10,7 @@ binding one `binding.changed` event, and the import one `roster.imported` summar
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -87,6 +88,12 @@ class Headcount:
     @property
     def over(self) -> bool:
         return self.quota is not None and self.headcount > self.quota
+
+
+@dataclass(frozen=True, slots=True)
+class FormExport:
+    people: int
+    sheets: int
 
 
 @dataclass(slots=True)
@@ -188,6 +195,30 @@ class _State:
             name, current = self.units[current]
             parts.append(name)
         return "/".join(reversed(parts))
+
+    def subtree(self, unit_id: int) -> set[int]:
+        """The unit and every unit under it."""
+        children: dict[int | None, list[int]] = {}
+        for uid, (_, parent) in self.units.items():
+            children.setdefault(parent, []).append(uid)
+        found: set[int] = set()
+        stack = [unit_id]
+        while stack:
+            current = stack.pop()
+            found.add(current)
+            stack.extend(children.get(current, []))
+        return found
+
+    def root_names(self, unit_ids: Sequence[int]) -> list[str]:
+        """The top units the given units hang under, by name."""
+        roots: set[str] = set()
+        for uid in unit_ids:
+            current: int | None = uid
+            name = ""
+            while current is not None:
+                name, current = self.units[current]
+            roots.add(name)
+        return sorted(roots)
 
     def current_refs(self, person_id: int) -> tuple[str | None, str | None] | None:
         binding = self.bindings.get(person_id)
@@ -435,6 +466,95 @@ class RosterService(Service):
             payload={"people": len(rows)},
         )
         return len(rows)
+
+    async def export_form(
+        self, actor: Actor, path: Path | str, *, one_sheet: bool = False, unit: str | None = None
+    ) -> FormExport:
+        """Write the active auxiliaries as the bureau's statistics table (统计表), one sheet
+        per unit or one for all (`unit`: that unit and the units under it).
+
+        Officers are written by name, as units fill the table in, where the name alone
+        finds them again on import (an active officer of the auxiliary's own unit, the
+        only one of that name there); otherwise as 王民警(M001). So a re-import of the
+        file changes nothing."""
+        actor.require(Role.OFFICE)
+        path = Path(path)
+        if path.suffix.lower() != ".xlsx":
+            raise InvalidInput("roster-export-xlsx-only")
+        state = await self._load()
+        scope = None
+        if unit is not None:
+            unit_id = state.unit_ids.get(normalize_input(unit))
+            if unit_id is None:
+                raise InvalidInput("roster-quota-unknown-unit", unit=unit)
+            scope = state.subtree(unit_id)
+        active = [p for p in state.by_id.values() if p.status == PersonStatus.ACTIVE]
+        namesakes = Counter((p.unit_id, p.name) for p in active)
+
+        def ref(aux: _Person, person_id: int | None) -> str | None:
+            if person_id is None:
+                return None
+            officer = state.by_id[person_id]
+            by_name = (
+                officer.status == PersonStatus.ACTIVE
+                and officer.unit_id == aux.unit_id
+                and namesakes[(aux.unit_id, officer.name)] == 1
+                and officer.name not in state.people
+            )
+            return (
+                officer.name
+                if by_name
+                else roster_io.person_ref(officer.name, officer.employee_no)
+            )
+
+        by_unit: dict[int, list[list[Any]]] = {}
+        for aux in sorted(active, key=lambda p: p.id):
+            if Role.AUXILIARY not in aux.roles or (scope is not None and aux.unit_id not in scope):
+                continue
+            _, mentor, leader = state.bindings.get(aux.id, (0, None, None))
+            by_unit.setdefault(aux.unit_id, []).append(
+                [
+                    aux.name,
+                    aux.gender,
+                    aux.age,
+                    aux.post,
+                    aux.post_duties,
+                    ref(aux, mentor),
+                    ref(aux, leader),
+                    aux.note,
+                    aux.employee_no,
+                    *((state.unit_path(aux.unit_id),) if one_sheet else ()),
+                ]
+            )
+        if not by_unit:
+            raise InvalidInput("roster-form-export-empty")
+        order = sorted(by_unit, key=state.unit_path)
+        if one_sheet:
+            roots = [state.units[unit_id][0]] if unit is not None else state.root_names(order)
+            rows = [row for uid in order for row in by_unit[uid]]
+            sheets = [roster_io.FormSheet("、".join(roots), _numbered(rows))]
+        else:
+            sheets = [
+                roster_io.FormSheet(state.units[uid][0], _numbered(by_unit[uid])) for uid in order
+            ]
+        today = self.clock.now().astimezone(self.settings.tz)
+        await asyncio.to_thread(
+            roster_io.write_form_xlsx,
+            path,
+            sheets,
+            f"{today.year}年{today.month}月{today.day}日",
+            units=one_sheet,
+        )
+        people = sum(len(s.rows) for s in sheets)
+        await audit.append(
+            self.session,
+            at=self.clock.now(),
+            actor=actor.label,
+            kind="roster.exported",
+            subject=f"file:{path.name}",
+            payload={"people": people, "form": True, "sheets": len(sheets)},
+        )
+        return FormExport(people=people, sheets=len(sheets))
 
     async def _load(self) -> _State:
         units: dict[int, tuple[str, int | None]] = {}
@@ -821,6 +941,11 @@ class RosterService(Service):
                 "marked_left": report.marked_left,
             },
         )
+
+
+def _numbered(rows: Sequence[list[Any]]) -> list[list[Any]]:
+    """序号 1, 2, 3 … in front of each row."""
+    return [[number, *row] for number, row in enumerate(rows, 1)]
 
 
 def _post_label(post: str | None, duties: str | None) -> str | None:
