@@ -488,6 +488,7 @@ class RosterService(Service):
             if unit_id is None:
                 raise InvalidInput("roster-quota-unknown-unit", unit=unit)
             scope = state.subtree(unit_id)
+            unit = state.units[unit_id][0]
         active = [p for p in state.by_id.values() if p.status == PersonStatus.ACTIVE]
         namesakes = Counter((p.unit_id, p.name) for p in active)
 
@@ -530,7 +531,7 @@ class RosterService(Service):
             raise InvalidInput("roster-form-export-empty")
         order = sorted(by_unit, key=state.unit_path)
         if one_sheet:
-            roots = [state.units[unit_id][0]] if unit is not None else state.root_names(order)
+            roots = [unit] if unit is not None else state.root_names(order)
             rows = [row for uid in order for row in by_unit[uid]]
             sheets = [roster_io.FormSheet("、".join(roots), _numbered(rows))]
         else:
