@@ -132,7 +132,7 @@ class Services:
 
     @cached_property
     def roster(self) -> RosterService:
-        return self._build(RosterService)
+        return self._build(RosterService, pledges=self.pledges)
 
     @cached_property
     def console(self) -> ConsoleService:

@@ -19,12 +19,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import roster_io
 from bot.actor import Actor
+from bot.clock import Clock
+from bot.config import Settings
 from bot.errors import InvalidInput
 from bot.roster_io import Checked, Record
 from bot.services.base import Service
+from bot.services.pledges import LetterState, PledgeService
 from bot.sheets.reader import Problem
 from bot.text import normalize_input
 from storage import audit
@@ -59,6 +63,7 @@ class BindingChange:
 
 class FilingKind(StrEnum):
     MENTOR = "mentor"
+    LEADER = "leader"
     POST = "post"
 
 
@@ -75,6 +80,8 @@ class Filing:
     employee_no: str
     name: str
     unit: str
+    # a new mentor officer or leader: where he stands with the responsibility letter
+    letter: LetterState | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +122,7 @@ class ImportReport:
     numbers_completed: list[tuple[str, str]] = field(default_factory=list)  # (name, 警号)
     posts_added: list[tuple[str, str]] = field(default_factory=list)  # (岗位名称, 岗位职责)
     filings: int = 0  # change filings (备案) recorded
+    letters_given: int = 0  # successors given the responsibility letter
 
     @property
     def errors(self) -> list[Problem]:
@@ -244,6 +252,17 @@ class _Plan:
 
 
 class RosterService(Service):
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        settings: Settings,
+        pledges: PledgeService | None = None,
+    ) -> None:
+        super().__init__(session, clock=clock, settings=settings)
+        self.pledges = pledges  # gives a successor the responsibility letter (issue 21)
+
     async def import_file(
         self,
         actor: Actor,
@@ -801,7 +820,7 @@ class RosterService(Service):
         if opening:
             await self.session.execute(insert(Binding), opening)
 
-        await self._file_changes(actor, plan, ids, report, now)
+        await self._file_changes(actor, plan, ids, state, report, now)
         await self._audit(actor, plan, state, report, sha256=sha256)
 
     async def _file_changes(
@@ -809,23 +828,33 @@ class RosterService(Service):
         actor: Actor,
         plan: _Plan,
         ids: dict[str, int],
+        state: _State,
         report: ImportReport,
         now: datetime,
     ) -> None:
-        """A filing (备案) for each auxiliary whose mentor officer or post changed."""
+        """A filing (备案) for each auxiliary whose mentor officer, leader or post changed;
+        the new mentor or leader (the successor) is given the responsibility letter."""
         source = f"roster import {Path(report.path).name}"[:200]
         rows: list[dict[str, Any]] = []
-        for change in report.binding_changes:
-            if change.before is None:
+        shown = {c.employee_no: c for c in report.binding_changes}
+        for no, after in plan.bindings:
+            old = state.people.get(no)
+            binding = state.bindings.get(old.id) if old else None
+            if binding is None:
                 continue  # a first binding is no change
-            after = change.after or (None, None)
-            if change.before[0] != after[0]:
+            labels = shown[no].before or (None, None), shown[no].after or (None, None)
+            for i, kind in enumerate((FilingKind.MENTOR, FilingKind.LEADER)):
+                new_no = after[i] if after else None
+                successor = ids[new_no] if new_no else None
+                if successor == binding[i + 1]:
+                    continue  # the same person (perhaps with his number completed)
                 rows.append(
                     {
-                        "person_id": ids[change.employee_no],
-                        "kind": FilingKind.MENTOR,
-                        "before": change.before[0],
-                        "after": after[0],
+                        "person_id": ids[no],
+                        "kind": kind,
+                        "before": labels[0][i],
+                        "after": labels[1][i],
+                        "successor_id": successor,
                     }
                 )
         for old, record, changes in plan.updates:
@@ -837,6 +866,7 @@ class RosterService(Service):
                         "kind": FilingKind.POST,
                         "before": _post_label(old.post, old.post_duties),
                         "after": _post_label(record.post, record.post_duties),
+                        "successor_id": None,
                     }
                 )
         if rows:
@@ -844,11 +874,18 @@ class RosterService(Service):
                 row.update(at=now, by=actor.label, source=source)
             await self.session.execute(insert(RosterFiling), rows)
         report.filings = len(rows)
+        successors = [r["successor_id"] for r in rows if r["successor_id"] is not None]
+        if self.pledges is not None and successors:
+            report.letters_given = len(await self.pledges.give_successors(actor, successors))
 
-    async def changes(self, actor: Actor, since: datetime) -> list[Filing]:
-        """The change filings (备案) since a moment, oldest first."""
+    async def changes(
+        self, actor: Actor, since: datetime, until: datetime | None = None
+    ) -> list[Filing]:
+        """The change filings (备案) since a moment (and before another), oldest first; a
+        new mentor officer's or leader's with where he stands with the responsibility
+        letter now."""
         actor.require(Role.OFFICE)
-        rows = await self.session.execute(
+        query = (
             select(
                 RosterFiling.at,
                 RosterFiling.by,
@@ -859,11 +896,21 @@ class RosterService(Service):
                 Person.employee_no,
                 Person.name,
                 Unit.name,
+                RosterFiling.successor_id,
             )
             .join(Person, Person.id == RosterFiling.person_id)
             .join(Unit, Unit.id == Person.unit_id)
             .where(RosterFiling.at >= since)
             .order_by(RosterFiling.at, RosterFiling.id)
+        )
+        if until is not None:
+            query = query.where(RosterFiling.at < until)
+        rows = (await self.session.execute(query)).all()
+        successors = [row[-1] for row in rows if row[-1] is not None]
+        letters = (
+            await self.pledges.letter_states(actor, successors)
+            if self.pledges is not None and successors
+            else {}
         )
         return [
             Filing(
@@ -876,8 +923,9 @@ class RosterService(Service):
                 employee_no=no,
                 name=name,
                 unit=unit,
+                letter=letters.get(successor) if successor is not None else None,
             )
-            for at, by, kind, before, after, source, no, name, unit in rows
+            for at, by, kind, before, after, source, no, name, unit, successor in rows
         ]
 
     async def _add_roles(self, pairs: Sequence[tuple[int, Role]]) -> None:
@@ -942,6 +990,16 @@ class RosterService(Service):
                 "marked_left": report.marked_left,
             },
         )
+
+
+def parse_quota(raw: str) -> int | None:
+    """A typed 员额: a whole number, or none / - / 无 / nothing to clear it."""
+    text = normalize_input(raw)
+    if text.lower() in ("", "none", "-", "无"):
+        return None
+    if text.isascii() and text.isdigit():
+        return int(text)
+    raise InvalidInput("roster-quota-bad", value=raw, max=MAX_QUOTA)
 
 
 def _numbered(rows: Sequence[list[Any]]) -> list[list[Any]]:
