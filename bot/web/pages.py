@@ -124,7 +124,19 @@ async def people(request: web.Request) -> web.StreamResponse:
         result = await svc.console.people(
             view.actor, filters, page=int(number) if number.isdigit() else 1
         )
-    return page(request, "people.html", result=result, units=units, f=filters, roles=list(Role))
+        office = view.person.has_role(Role.OFFICE)
+        quotas = await svc.roster.headcounts(view.actor) if office else None  # 员额
+    done = request.query.get("done") if request.query.get("done") in ("quota",) else None
+    return page(
+        request,
+        "people.html",
+        result=result,
+        units=units,
+        f=filters,
+        roles=list(Role),
+        quotas=quotas,
+        done=done,
+    )
 
 
 @PAGES.get("/people/export")
