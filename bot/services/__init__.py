@@ -17,6 +17,7 @@ from bot.services.checkins import CheckinService
 from bot.services.console import ConsoleService
 from bot.services.escalations import EscalationService
 from bot.services.hotline import HotlineService
+from bot.services.notice_approval import NoticeApprovalService
 from bot.services.notices import NoticeService
 from bot.services.people import PeopleService
 from bot.services.pledges import PledgeService
@@ -107,6 +108,10 @@ class Services:
     notices = kind(NoticeService)
     checkins = kind(CheckinService)
     register = kind(RegisterService)
+
+    @cached_property
+    def notice_approvals(self) -> NoticeApprovalService:
+        return self._build(NoticeApprovalService, notifier=self.notifier, notices=self.notices)
 
     @cached_property
     def hotline(self) -> HotlineService:

@@ -14,6 +14,7 @@ from bot.cli.roster import problem_line, render_report
 from bot.errors import DomainError
 from bot.reports.pledge_export import write_pledge_export
 from bot.services.console import Filters
+from bot.services.notice_approval import Submitted, reason_for
 from bot.services.notices import EmptyAudience
 from bot.services.tasks import Audience
 from bot.services.web_auth import AlreadySubmitted
@@ -314,7 +315,7 @@ async def notice_new(request: web.Request) -> web.StreamResponse:
         request,
         "notice_new.html",
         **await _audience_ctx(request),
-        v={"title": "", "body": "", "ack_by": "", "ack": False},
+        v={"title": "", "body": "", "ack_by": "", "ack": False, "sensitive": False},
         sel=picked("all"),
         error=None,
         default_due=default_deadline(request, 3),
@@ -327,6 +328,7 @@ def _notice_fields(request: web.Request) -> dict[str, Any]:
     return {
         "title": field(request, "title"),
         "body": field(request, "body"),
+        "sensitive": field(request, "sensitive") == "1",
         "ack": ack,
         "ack_by": field(request, "ack_by"),
         "ack_at": local_deadline(t, field(request, "ack_by")) if ack else None,
@@ -390,6 +392,12 @@ async def notice_preview(request: web.Request) -> web.StreamResponse:
         attachment_name=attachment[0] if attachment else "",
         form_id=form_id(),
         ack_local=t.time(v["ack_at"]) if v["ack_at"] else "",
+        approval=reason_for(
+            t,
+            targeted=preview.reach.targeted,
+            sensitive=v["sensitive"],
+            limit=request.config_dict[APP_KEY].settings.notice_approval_over,
+        ),
     )
 
 
@@ -397,6 +405,7 @@ def _raw_fields(request: web.Request) -> dict[str, Any]:
     return {
         "title": field(request, "title"),
         "body": field(request, "body"),
+        "sensitive": field(request, "sensitive") == "1",
         "ack": field(request, "ack") == "1",
         "ack_by": field(request, "ack_by"),
     }
@@ -417,16 +426,19 @@ async def notice_send(request: web.Request) -> web.StreamResponse:
     try:
         async with uow(request) as svc:
             await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, "notice")
-            result = await svc.notices.send(
+            result = await svc.notice_approvals.send(
                 view.actor,
                 audience=field(request, "audience"),
                 text=v["body"],
                 title=v["title"] or None,
                 ack_by=v["ack_at"],
                 attachment=_attachment(request),
+                sensitive=v["sensitive"],
             )
     except DomainError as exc:
         return page(request, "error.html", status=409, message=refusal(request, exc))
+    if isinstance(result, Submitted):  # waits for a second office staffer (issue 21)
+        raise see_other(f"/approvals/{result.draft_id}?done=submitted")
     raise see_other(f"/notices/{result.notice_id}")
 
 
