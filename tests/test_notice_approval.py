@@ -109,7 +109,7 @@ async def test_over_the_limit_it_waits_and_a_second_staffer_approves_it(app: App
         assert notice is not None and notice.created_by == "person:O001"  # as its sender wrote it
         assert notice.title == "关于全局开展安全大检查的通知"
     assert [r.kind for r in await outbox_for(app, "A001")] == ["notice"]
-    told = [r for r in await outbox_for(app, "O001") if r.kind == "notice.approval"]
+    told = [r for r in await outbox_for(app, "O001") if r.kind == "notice.decided"]
     assert len(told) == 1 and "已由 吴审核 批准" in told[0].text
     [approved] = await events(app, "notice.approved")
     assert approved.actor == "person:O002" and approved.payload["submitted_by"] == "person:O001"
@@ -144,7 +144,7 @@ async def test_a_sensitive_notice_is_returned_with_a_reason(app: App) -> None:
         "措辞 需要 再斟酌",
         "郑干事",
     )
-    told = [r for r in await outbox_for(app, "O001") if r.kind == "notice.approval"]
+    told = [r for r in await outbox_for(app, "O001") if r.kind == "notice.decided"]
     assert (
         len(told) == 1 and "被 郑干事 退回" in told[0].text and "措辞 需要 再斟酌" in told[0].text
     )

@@ -238,7 +238,7 @@ class NoticeApprovalService(Service):
             await self.notifier.to_person(
                 submitter,
                 key="approval-told-approved",
-                kind="notice.approval",
+                kind="notice.decided",
                 ref=f"notice-draft:{draft.id}",
                 dedupe_key=f"notice-draft:{draft.id}:decided",
                 respect_quiet=False,
@@ -265,7 +265,7 @@ class NoticeApprovalService(Service):
                 await self.notifier.to_person(
                     submitter,
                     key="approval-told-returned",
-                    kind="notice.approval",
+                    kind="notice.decided",
                     ref=f"notice-draft:{draft.id}",
                     dedupe_key=f"notice-draft:{draft.id}:decided",
                     respect_quiet=False,
