@@ -24,7 +24,7 @@ from bot.services.roster import FilingKind, ImportReport
 from storage import people as repo
 from storage.models import Binding, Person, Role
 from tests.conftest import T0
-from tests.roster_form_fixture import HEADER, write_form
+from tests.roster_form_fixture import HEADER, POSTS, write_form
 
 STANDARD = [
     "序号",
@@ -496,3 +496,70 @@ def test_cli_exports_the_table_back(
     assert "新增 0 人" in capsys.readouterr().out
     assert main(["roster", "export", str(out), "--form", "--one-sheet", "--lang", "en"]) == 0
     assert "36 active auxiliaries on 1 sheet(s)" in capsys.readouterr().out
+
+
+async def test_every_kind_of_problem_with_its_row_and_column_in_one_pass(
+    app: App, tmp_path: Path
+) -> None:
+    """Field errors, people named wrongly, a post not on the list, a duplicate 工号, a
+    formula: one import reports them all at once, each at its row and column, and writes
+    nothing."""
+    setup = tmp_path / "setup.csv"
+    with setup.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(STANDARD)
+        for i, name in enumerate(("王建国", "王建国")):  # two of a name in one unit
+            writer.writerow(
+                [i, "城关派出所", f"MJ00{i}", name, "男", 45, "", "", "责任民警", "", "", ""]
+            )
+        for i, (post, duties) in enumerate(POSTS):  # the post list
+            writer.writerow(
+                [
+                    9 + i,
+                    "城关派出所",
+                    f"F{i}",
+                    f"甲{i}",
+                    "女",
+                    30,
+                    post,
+                    duties,
+                    "辅警",
+                    "",
+                    "",
+                    "",
+                ]
+            )
+    assert not (await run_import(app, setup, allow_unbound=True)).errors
+    people = await scalar(app, select(func.count()).select_from(Person))
+
+    bad = write_form(
+        tmp_path / "bad.xlsx",
+        units=(0,),
+        edit={
+            (0, 0): {"性别": "未知"},
+            (0, 1): {"年龄": "十八"},
+            (0, 2): {"责任民警": None},
+            (0, 3): {"责任民警": "张　伟"},  # an auxiliary, not a mentor officer
+            (0, 4): {"岗位名称": "特勤辅警"},  # 严禁擅自设置辅警岗位
+            (0, 5): {"工号": 10001},
+            (0, 6): {"姓名": '=HYPERLINK("http://x")'},
+            (0, 7): {"姓名": "张" * 70},
+        },
+    )
+    report = await run_import(app, bad)
+    assert {(p.row, p.column, p.key) for p in report.errors} == {
+        (5, "性别", "roster-bad-gender"),
+        (5, "责任民警", "roster-ref-ambiguous"),  # 王建国: MJ000 or MJ001
+        (6, "年龄", "roster-bad-age"),
+        (7, "责任民警", "roster-binding-missing"),
+        (8, "责任民警", "roster-ref-not-mentor"),
+        (9, "岗位名称", "roster-post-not-listed"),
+        (10, "工号", "roster-duplicate-employee-no"),
+        (12, "姓名", "roster-formula"),
+        (12, "责任民警", "roster-ref-ambiguous"),
+        (13, "姓名", "roster-too-long"),
+        (15, "责任民警", "roster-ref-ambiguous"),
+    }
+    text = report_text(report)
+    assert "第 10 行，「工号」列" in text and "加 --new-posts" in text
+    assert await scalar(app, select(func.count()).select_from(Person)) == people
