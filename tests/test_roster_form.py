@@ -60,6 +60,20 @@ def report_text(report: ImportReport, locale: str = "zh_CN") -> str:
     )
 
 
+def write_csv(path: Path, rows: list[list[Any]]) -> Path:
+    """A roster in the standard layout (the STANDARD columns)."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(STANDARD)
+        writer.writerows(rows)
+    return path
+
+
+def officer(number: int, unit: str, employee_no: str, name: str, age: int, role: str) -> list[Any]:
+    """A row of an officer with his 警号: no post, nobody above him."""
+    return [number, unit, employee_no, name, "男", age, "", "", role, "", "", ""]
+
+
 async def test_three_unit_table_imports_with_officers_created_per_unit(
     app: App, tmp_path: Path
 ) -> None:
@@ -98,16 +112,13 @@ async def test_three_unit_table_imports_with_officers_created_per_unit(
 async def test_a_later_file_completes_the_officers_numbers(app: App, tmp_path: Path) -> None:
     form = write_form(tmp_path / "统计表.xlsx")
     assert not (await run_import(app, form)).errors
-    numbers = tmp_path / "民警.csv"
-    with numbers.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(STANDARD)
-        writer.writerow(
-            [1, "城关派出所", "MJ001", "王建国", "男", 45, "", "", "责任民警", "", "", ""]
-        )
-        writer.writerow(
-            [2, "城关派出所", "MJ004", "陈志强", "男", 48, "", "", "责任领导", "", "", ""]
-        )
+    numbers = write_csv(
+        tmp_path / "民警.csv",
+        [
+            officer(1, "城关派出所", "MJ001", "王建国", 45, "责任民警"),
+            officer(2, "城关派出所", "MJ004", "陈志强", 48, "责任领导"),
+        ],
+    )
     report = await run_import(app, numbers)
     assert not report.errors, report_text(report)
     assert report.created == [] and len(report.updated) == 2
@@ -169,16 +180,13 @@ async def test_every_problem_of_the_table_in_one_pass(app: App, tmp_path: Path) 
 
 
 async def test_ambiguous_name_in_the_unit_is_an_error(app: App, tmp_path: Path) -> None:
-    two = tmp_path / "two.csv"
-    with two.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(STANDARD)
-        writer.writerow(
-            [1, "城关派出所", "MJ001", "王建国", "男", 45, "", "", "责任民警", "", "", ""]
-        )
-        writer.writerow(
-            [2, "城关派出所", "MJ011", "王建国", "男", 33, "", "", "责任民警", "", "", ""]
-        )
+    two = write_csv(
+        tmp_path / "two.csv",
+        [
+            officer(1, "城关派出所", "MJ001", "王建国", 45, "责任民警"),
+            officer(2, "城关派出所", "MJ011", "王建国", 33, "责任民警"),
+        ],
+    )
     assert not (await run_import(app, two)).errors
     report = await run_import(app, write_form(tmp_path / "t.xlsx", units=(0,)))
     ambiguous = [p for p in report.errors if p.key == "roster-ref-ambiguous"]
@@ -431,29 +439,14 @@ async def test_export_names_an_officer_of_another_unit_with_his_number(
     """One sheet for all units, after numbers were completed and a mentor of another unit
     took over an auxiliary: he is written 王建国(MJ001), so the re-import finds him."""
     assert not (await run_import(app, write_form(tmp_path / "t.xlsx", units=(0, 1)))).errors
-    numbers = tmp_path / "民警.csv"
-    with numbers.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(STANDARD)
-        writer.writerow(
-            [1, "城关派出所", "MJ001", "王建国", "男", 45, "", "", "责任民警", "", "", ""]
-        )
-        writer.writerow(
-            [
-                2,
-                "东城派出所",
-                "10101",
-                "张敏",
-                "男",
-                22,
-                "巡逻辅警",
-                "协助民警开展街面巡逻防控",
-                "辅警",
-                "MJ001",
-                "马国庆",
-                "",
-            ]
-        )
+    numbers = write_csv(
+        tmp_path / "民警.csv",
+        [
+            officer(1, "城关派出所", "MJ001", "王建国", 45, "责任民警"),
+            [2, "东城派出所", "10101", "张敏", "男", 22, "巡逻辅警", "协助民警开展街面巡逻防控"]
+            + ["辅警", "MJ001", "马国庆", ""],
+        ],
+    )
     moved = await run_import(app, numbers)
     assert not moved.errors and moved.filings == 1, report_text(moved)
     out = tmp_path / "全部.xlsx"
@@ -504,31 +497,12 @@ async def test_every_kind_of_problem_with_its_row_and_column_in_one_pass(
     """Field errors, people named wrongly, a post not on the list, a duplicate 工号, a
     formula: one import reports them all at once, each at its row and column, and writes
     nothing."""
-    setup = tmp_path / "setup.csv"
-    with setup.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(STANDARD)
-        for i, name in enumerate(("王建国", "王建国")):  # two of a name in one unit
-            writer.writerow(
-                [i, "城关派出所", f"MJ00{i}", name, "男", 45, "", "", "责任民警", "", "", ""]
-            )
-        for i, (post, duties) in enumerate(POSTS):  # the post list
-            writer.writerow(
-                [
-                    9 + i,
-                    "城关派出所",
-                    f"F{i}",
-                    f"甲{i}",
-                    "女",
-                    30,
-                    post,
-                    duties,
-                    "辅警",
-                    "",
-                    "",
-                    "",
-                ]
-            )
+    two = [officer(i, "城关派出所", f"MJ00{i}", "王建国", 45, "责任民警") for i in (0, 1)]
+    posts = [  # the post list
+        [9 + i, "城关派出所", f"F{i}", f"甲{i}", "女", 30, post, duties, "辅警", "", "", ""]
+        for i, (post, duties) in enumerate(POSTS)
+    ]
+    setup = write_csv(tmp_path / "setup.csv", two + posts)
     assert not (await run_import(app, setup, allow_unbound=True)).errors
     people = await scalar(app, select(func.count()).select_from(Person))
 

@@ -16,6 +16,7 @@ at the same moment, act once; the second is told who decided first.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
@@ -234,19 +235,13 @@ class NoticeApprovalService(Service):
         draft.notice_id = sent.notice_id
         await self.session.flush()
         view = await self._view(draft)
-        if submitter is not None:
-            await self.notifier.to_person(
-                submitter,
-                key="approval-told-approved",
-                kind="notice.decided",
-                ref=f"notice-draft:{draft.id}",
-                dedupe_key=f"notice-draft:{draft.id}:decided",
-                respect_quiet=False,
-                title=view.notice.title,
-                approver=view.decided_by or "",
-                id=sent.notice_id,
-                count=sent.targeted,
-            )
+        await self._tell_sender(
+            view,
+            "approval-told-approved",
+            approver=view.decided_by or "",
+            id=sent.notice_id,
+            count=sent.targeted,
+        )
         return Approved(view, sent)
 
     async def return_draft(self, actor: Actor, draft_id: int, reason: str) -> Draft:
@@ -258,22 +253,13 @@ class NoticeApprovalService(Service):
             raise InvalidInput("approval-error-reason-long", limit=MAX_REASON)
         draft = await self._decide(actor, draft_id, DraftStatus.RETURNED, reason=reason)
         view = await self._view(draft)
-        if draft.created_by_id is not None:
-            submitter = await self.session.get(Person, draft.created_by_id)
-            if submitter is not None:
-                t = self.notifier.t(submitter.locale)
-                await self.notifier.to_person(
-                    submitter,
-                    key="approval-told-returned",
-                    kind="notice.decided",
-                    ref=f"notice-draft:{draft.id}",
-                    dedupe_key=f"notice-draft:{draft.id}:decided",
-                    respect_quiet=False,
-                    buttons=[[{"label": t("btn-approval-write-again"), "action": Btn.NOTICE_NEW}]],
-                    title=view.notice.title,
-                    approver=view.decided_by or "",
-                    reason=reason,
-                )
+        await self._tell_sender(
+            view,
+            "approval-told-returned",
+            buttons=[("btn-approval-write-again", Btn.NOTICE_NEW)],
+            approver=view.decided_by or "",
+            reason=reason,
+        )
         return view
 
     async def _decide(
@@ -376,6 +362,28 @@ class NoticeApprovalService(Service):
             decided_at=draft.decided_at,
             reason=draft.reason,
             notice_id=draft.notice_id,
+        )
+
+    async def _tell_sender(
+        self, draft: Draft, key: str, *, buttons: Sequence[tuple[str, str]] = (), **args: Any
+    ) -> None:
+        """The decision, in the sender's chat (a notice from the CLI has nobody to tell)."""
+        sender = (
+            await self.session.get(Person, draft.created_by_id) if draft.created_by_id else None
+        )
+        if sender is None:
+            return
+        t = self.notifier.t(sender.locale)
+        await self.notifier.to_person(
+            sender,
+            key=key,
+            kind="notice.decided",
+            ref=f"notice-draft:{draft.id}",
+            dedupe_key=f"notice-draft:{draft.id}:decided",
+            respect_quiet=False,
+            buttons=[[{"label": t(label), "action": action}] for label, action in buttons],
+            title=draft.notice.title,
+            **args,
         )
 
     async def _tell_approver(self, person: Person, draft: Draft) -> None:

@@ -318,10 +318,8 @@ class RosterService(Service):
         before = row.quota
         row.quota = quota
         await self.session.flush()
-        await audit.append(
-            self.session,
-            at=self.clock.now(),
-            actor=actor.label,
+        await self._event(
+            actor,
             kind="unit.quota_set",
             subject=f"unit:{row.name}",
             payload={"quota": [before, quota]},
@@ -433,10 +431,8 @@ class RosterService(Service):
         person.employee_no_missing = False
         person.updated_at = self.clock.now()
         await self.session.flush()
-        await audit.append(
-            self.session,
-            at=self.clock.now(),
-            actor=actor.label,
+        await self._event(
+            actor,
             kind="person.updated",
             subject=f"person:{employee_no}",
             payload={"changes": {"employee_no": [before, employee_no]}},
@@ -476,10 +472,8 @@ class RosterService(Service):
             )
         counts = [(h.unit, h.quota, h.headcount) for h in await self.headcounts(actor)]
         await asyncio.to_thread(roster_io.write_xlsx, path, rows, counts)
-        await audit.append(
-            self.session,
-            at=self.clock.now(),
-            actor=actor.label,
+        await self._event(
+            actor,
             kind="roster.exported",
             subject=f"file:{path.name}",
             payload={"people": len(rows)},
@@ -566,10 +560,8 @@ class RosterService(Service):
             units=one_sheet,
         )
         people = sum(len(s.rows) for s in sheets)
-        await audit.append(
-            self.session,
-            at=self.clock.now(),
-            actor=actor.label,
+        await self._event(
+            actor,
             kind="roster.exported",
             subject=f"file:{path.name}",
             payload={"people": people, "form": True, "sheets": len(sheets)},
@@ -927,6 +919,18 @@ class RosterService(Service):
             )
             for at, by, kind, before, after, source, no, name, unit, successor in rows
         ]
+
+    async def _event(
+        self, actor: Actor, *, kind: str, subject: str, payload: dict[str, Any]
+    ) -> None:
+        await audit.append(
+            self.session,
+            at=self.clock.now(),
+            actor=actor.label,
+            kind=kind,
+            subject=subject,
+            payload=payload,
+        )
 
     async def _add_roles(self, pairs: Sequence[tuple[int, Role]]) -> None:
         if pairs:

@@ -3,9 +3,13 @@ staffer, one draft with Approve and Return (a reason), and what was decided late
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 
+from bot.actor import Actor
 from bot.errors import DomainError
+from bot.services import Services
 from bot.services.notice_approval import why
 from bot.services.notices import render_message
 from bot.web.console import (
@@ -55,31 +59,40 @@ async def approval(request: web.Request) -> web.StreamResponse:
     )
 
 
-@APPROVAL_PAGES.post("/approvals/{id}/approve")
-async def approve(request: web.Request) -> web.StreamResponse:
-    """Approve another staffer's notice: it is sent now."""
+async def _decided(
+    request: web.Request, decide: Callable[[Services, Actor, int], Awaitable[str]]
+) -> web.StreamResponse:
+    """A decision form that acts once (its one-time id is claimed first), then the page
+    `decide` returns; a refusal (own notice, decided already, no reason) is a 409 page."""
     view = who(request)
     require_office(view)
     draft_id = _int_id(request)
     try:
         async with uow(request) as svc:
             await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, "approval")
-            done = await svc.notice_approvals.approve(view.actor, draft_id)
+            target = await decide(svc, view.actor, draft_id)
     except DomainError as exc:
         return page(request, "error.html", status=409, message=refusal(request, exc))
-    raise see_other(f"/notices/{done.sent.notice_id}")
+    raise see_other(target)
+
+
+@APPROVAL_PAGES.post("/approvals/{id}/approve")
+async def approve(request: web.Request) -> web.StreamResponse:
+    """Approve another staffer's notice: it is sent now."""
+
+    async def decide(svc: Services, actor: Actor, draft_id: int) -> str:
+        done = await svc.notice_approvals.approve(actor, draft_id)
+        return f"/notices/{done.sent.notice_id}"
+
+    return await _decided(request, decide)
 
 
 @APPROVAL_PAGES.post("/approvals/{id}/return")
 async def return_draft(request: web.Request) -> web.StreamResponse:
     """Return another staffer's notice with a reason; he is told."""
-    view = who(request)
-    require_office(view)
-    draft_id = _int_id(request)
-    try:
-        async with uow(request) as svc:
-            await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, "approval")
-            await svc.notice_approvals.return_draft(view.actor, draft_id, field(request, "reason"))
-    except DomainError as exc:
-        return page(request, "error.html", status=409, message=refusal(request, exc))
-    raise see_other(f"/approvals/{draft_id}?done=returned")
+
+    async def decide(svc: Services, actor: Actor, draft_id: int) -> str:
+        await svc.notice_approvals.return_draft(actor, draft_id, field(request, "reason"))
+        return f"/approvals/{draft_id}?done=returned"
+
+    return await _decided(request, decide)

@@ -5,40 +5,19 @@ approves it and it reaches its reader. The outbox sender runs beside the bot."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import pytest
 
 from storage import people as repo
 from storage.models import Role
 from tests.e2e.client import BotMessage, EmulatorUser
 from tests.e2e.conftest import RunningBot
+from tests.e2e.test_notices_e2e import _until_shown
+from tests.e2e.test_pledges_e2e import _register
 from tests.factories import add_person
 
 pytestmark = pytest.mark.e2e
 
 TIMEOUT = 15.0
-
-
-async def _register(bot: RunningBot, employee_no: str, name: str) -> EmulatorUser:
-    user = bot.user(name)
-    await user.send(f"/start {await bot.issue_code(employee_no)}")
-    welcome, _menu = await user.read(2)
-    assert "绑定成功" in welcome.text
-    return user
-
-
-async def _until_shown(user: EmulatorUser, message_id: int, text: str) -> BotMessage:
-    """Wait until the bot's message `message_id` (edited in place) shows `text`."""
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        message = await user.message(message_id)
-        if text in message.text:
-            return message
-        if time.monotonic() > deadline:
-            raise AssertionError(f"message {message_id} never showed {text!r}: {message}")
-        await asyncio.sleep(0.05)  # polling the emulator, as EmulatorUser.read does
 
 
 async def _compose(

@@ -9,17 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot.actor import Actor
-from tests.e2e.client import EmulatorUser
 from tests.e2e.conftest import RunningBot
+from tests.e2e.test_pledges_e2e import _register
 
 pytestmark = pytest.mark.e2e
-
-
-async def _register(bot: RunningBot, employee_no: str, name: str) -> EmulatorUser:
-    user = bot.user(name)
-    await user.send(f"/start {await bot.issue_code(employee_no)}")
-    await user.read(2)  # greeting and menu
-    return user
 
 
 async def test_a_new_mentor_finds_the_responsibility_letter_in_his_chat(
