@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -273,8 +273,10 @@ class RosterService(Service):
         units_must_exist: bool = False,
         allow_unbound: bool = False,
         new_posts: bool = False,
+        name: str | None = None,
     ) -> ImportReport:
-        """Check a roster file and, unless dry_run or any row is bad, apply it.
+        """Check a roster file and, unless dry_run or any row is bad, apply it. `name`: the
+        file's name as its sender knows it (an upload is stored under another).
 
         Imports are serialized: on PostgreSQL by an advisory transaction lock taken before
         the roster is read, on SQLite by the write lock of the session (BEGIN IMMEDIATE), so
@@ -293,7 +295,7 @@ class RosterService(Service):
             allow_unbound=allow_unbound,
         )
         report = ImportReport(
-            path=str(path),
+            path=Path(name).name if name else str(path),
             dry_run=dry_run,
             rows=roster_io.data_rows(tables),
             problems=checked.problems,
@@ -898,6 +900,7 @@ class RosterService(Service):
         if until is not None:
             query = query.where(RosterFiling.at < until)
         rows = (await self.session.execute(query)).all()
+        filers = await self._names_of(row[1] for row in rows)
         successors = [row[-1] for row in rows if row[-1] is not None]
         letters = (
             await self.pledges.letter_states(actor, successors)
@@ -907,7 +910,7 @@ class RosterService(Service):
         return [
             Filing(
                 at=at,
-                by=by,
+                by=filers.get(by, by),
                 kind=FilingKind(kind),
                 before=before,
                 after=after,
@@ -919,6 +922,18 @@ class RosterService(Service):
             )
             for at, by, kind, before, after, source, no, name, unit, successor in rows
         ]
+
+    async def _names_of(self, labels: Iterable[str]) -> dict[str, str]:
+        """ "person:O001" -> 周政工(O001), for the people among actor labels."""
+        numbers = {
+            label.removeprefix("person:") for label in labels if label.startswith("person:")
+        }
+        if not numbers:
+            return {}
+        rows = await self.session.execute(
+            select(Person.employee_no, Person.name).where(Person.employee_no.in_(numbers))
+        )
+        return {f"person:{no}": roster_io.person_ref(name, no) for no, name in rows}
 
     async def _event(
         self, actor: Actor, *, kind: str, subject: str, payload: dict[str, Any]

@@ -255,12 +255,13 @@ async def roster_import_apply(request: web.Request) -> web.StreamResponse:
     try:
         async with uow(request) as svc:
             await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, "roster")
-            report = await svc.roster.import_file(view.actor, path)
+            report = await svc.roster.import_file(
+                view.actor, path, name=field(request, "filename") or None
+            )
     except DomainError as exc:
         return page(request, "error.html", status=409, message=refusal(request, exc))
     finally:
         path.unlink(missing_ok=True)
-    report.path = field(request, "filename") or report.path
     return page(
         request,
         "roster_import.html",
