@@ -7,7 +7,13 @@ from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Incoming, Reply
 from bot.router import Flow
-from bot.services.notice_approval import Draft, Submitted, approval_buttons, why
+from bot.services.notice_approval import (
+    AlreadyDecided,
+    Draft,
+    Submitted,
+    approval_buttons,
+    why,
+)
 from bot.services.notices import render_message
 
 flow = Flow("notice_approval")
@@ -110,9 +116,13 @@ async def cb_return(event: Incoming, ctx: Context) -> list[Reply]:
 @flow.text(STEP_REASON)
 async def on_text_reason(event: Incoming, ctx: Context) -> list[Reply]:
     """Return the notice with the typed reason; its sender is told."""
-    draft = await ctx.services.notice_approvals.return_draft(
-        ctx.actor, int(ctx.state.data["draft"]), event.text
-    )
+    try:
+        draft = await ctx.services.notice_approvals.return_draft(
+            ctx.actor, int(ctx.state.data["draft"]), event.text
+        )
+    except AlreadyDecided as exc:  # decided meanwhile: nothing to return any more
+        ctx.state.clear()
+        return [Reply(exc.render(ctx.t))]
     ctx.state.clear()
     return [
         Reply(

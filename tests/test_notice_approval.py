@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot.actions import Btn
 from bot.actor import Actor
 from bot.app import App
 from bot.cli import main
@@ -28,6 +29,7 @@ from bot.services.notices import ApprovalRequired, SendResult
 from storage.models import AuditEvent, Outbox, Role
 from storage.models_approvals import DraftStatus, NoticeDraft
 from storage.models_notices import Notice
+from tests.chat import ChatUser
 from tests.factories import Force, add_person, bind_account, make_force
 from tests.helpers import outbox_for
 
@@ -48,7 +50,7 @@ async def force(app: App) -> Force:
                 unit=f.bureau,
                 roles=(Role.OFFICE,),
             )
-        for no in ("O001", "O002", "O003", "L001", "A001"):
+        for no in ("O001", "O002", "O003", "L001", "A001"):  # chat ids u<person id>
             await bind_account(svc.session, app.clock, f[no])
     return f
 
@@ -243,3 +245,28 @@ def test_cli_send_of_a_sensitive_notice_waits_for_approval(
     assert "需要审批（已标为敏感）：已保存为待审批 #1，已请 1 名政治处辅警办人员审批" in out
     assert main([*args, "--sensitive", "--lang", "en"]) == 0
     assert "Needs approval (marked sensitive): kept as draft #2" in capsys.readouterr().out
+
+
+async def test_in_the_chat_a_return_begun_after_another_approved_ends_cleanly(app: App) -> None:
+    """吴审核 presses Return and starts typing; meanwhile 郑干事 approves. His reason then
+    meets a notice already decided: he is told by whom, and his chat is free again."""
+    f = await force(app)
+    wu, zheng = (ChatUser(app.conversation(), f"u{f[no].id}") for no in ("O002", "O003"))
+    submitted = await submit(app, f)
+    await wu.send("/approvals")
+    assert "待审批的通知" in wu.text and wu.labels() == [
+        f"#{submitted.draft_id} 关于全局开展安全大检查的通知（周政工，10 人）"
+    ]
+    await wu.press("关于全局开展安全大检查")
+    assert wu.labels() == ["✅ 批准发送", "↩️ 退回"]
+    await wu.press("退回")
+    assert "请输入退回理由" in wu.text
+    await zheng.tap(Btn.APPROVAL_APPROVE.token(submitted.draft_id))
+    assert "已批准，通知" in zheng.text
+    await wu.send("标题不清楚")
+    assert "这条通知已由 郑干事批准，无需再处理。" in wu.text
+    await wu.send("/approvals")
+    assert "目前没有待审批的通知" in wu.text  # not stuck at the reason step
+    await zheng.tap(Btn.APPROVAL_APPROVE.token(submitted.draft_id))  # a second tap
+    assert "已由 郑干事批准" in zheng.text
+    assert await count(app, Notice) == 1

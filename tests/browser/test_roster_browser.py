@@ -4,6 +4,7 @@ a mentor changed, and finds and downloads that change on the change filings page
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ async def test_the_table_imports_then_quota_and_change_filings(
         await page.click("#changes-export")
     download = await info.value
     assert download.suggested_filename.endswith(".xlsx")
-    content = Path(await download.path()).read_bytes()
+    content = await asyncio.to_thread(Path(await download.path()).read_bytes)
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     assert [r[4] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["责任民警变更"]
     await page.screenshot(path=str(console.shots / "roster-changes.png"), full_page=True)
