@@ -138,19 +138,21 @@ async def cmd_roster_export(args: argparse.Namespace, settings: Settings) -> int
                 form = await svc.roster.export_form(
                     actor, args.file, one_sheet=args.one_sheet, unit=args.unit
                 )
+                done = t(
+                    "roster-form-exported",
+                    count=form.people,
+                    sheets=form.sheets,
+                    path=str(args.file),
+                )
             else:
                 count = await svc.roster.export(actor, args.file)
+                done = t("roster-exported", count=count, path=str(args.file))
     except DomainError as exc:
         print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
         return 1
     finally:
         await app.close()
-    if args.form:
-        print(
-            t("roster-form-exported", count=form.people, sheets=form.sheets, path=str(args.file))
-        )
-    else:
-        print(t("roster-exported", count=count, path=str(args.file)))
+    print(done)
     return 0
 
 
