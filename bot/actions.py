@@ -134,6 +134,12 @@ class Btn(StrEnum):
     NOTICE_ACK = "nt:ack"
     NOTICE_ACKED = "nt:done"
     NOTICE_FILE = "nt:file"
+    # a notice waiting for a second office staffer's approval (issue 21)
+    APPROVAL_LIST = "na:list"
+    APPROVAL_OPEN = "na:o"
+    APPROVAL_APPROVE = "na:ok"
+    APPROVAL_RETURN = "na:ret"
+    APPROVAL_CANCEL = "na:x"
     # weekly risk register
     REGISTER_HOME = "rg:home"
     REGISTER_OPEN = "rg:o"

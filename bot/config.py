@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     wecom_aes_key: SecretStr | None = None  # the 43-character EncodingAESKey
     wecom_api_url: str = "https://qyapi.weixin.qq.com"
     wecom_max_skew: int = Field(default=300, ge=0, le=86400)  # seconds; 0 = no check
+    # Issue 21: a notice to more people than this, or marked sensitive, waits for a second
+    # office staffer's approval; the pledge a successor mentor or leader is given
+    notice_approval_over: int = Field(default=500, ge=0, le=10_000_000)
+    responsibility_pledge: str = "responsibility"  # a pledge key; empty: no succession
     # HMAC-SHA256 key of the audit chain (storage/audit.py); `muster run` and `muster audit`
     # need it, the demo makes one and keeps it next to its database
     audit_key: SecretStr | None = None

@@ -734,6 +734,37 @@ def write_xlsx(
     wb.save(path)
 
 
+@dataclass(frozen=True, slots=True)
+class FormSheet:
+    """One statistics table to write: the unit it is filed for, and its rows of
+    FORM_FIELDS values (then 工号, then 单位 when the sheet holds several units)."""
+
+    unit: str
+    rows: Sequence[Sequence[Any]]
+
+
+FORM_EXTRA = ("employee_no",)  # after the table's own columns: the key a re-import matches
+
+
+def write_form_xlsx(
+    path: Path, sheets: Sequence[FormSheet], filed_on: str, *, units: bool
+) -> None:
+    """The bureau's statistics table in its own layout: the title, the 填报单位/填报时间
+    line, then 序号 … 备注 in the table's order, and 工号 (and 单位 when `units`, one sheet
+    for several units) after them, so a re-import matches every row to its person."""
+    fields = (*FORM_FIELDS, *FORM_EXTRA, *(("unit",) if units else ()))
+    wb = Workbook()
+    for form in sheets:
+        sheet = wb.sheet(
+            form.unit,
+            [Column(HEADERS[f][0]) for f in fields],
+            title=[FORM_TITLE, f"填报单位：{form.unit}\u3000\u3000填报时间：{filed_on}"],
+        )
+        for values in form.rows:
+            sheet.append(values)
+    wb.save(path)
+
+
 def person_ref(name: str, employee_no: str) -> str:
     """How a mentor or leader is written in the table: 王民警(M001)."""
     return f"{name}({employee_no})"

@@ -10,9 +10,12 @@ from bot.core import Button, Document, Incoming, Reply
 from bot.errors import InvalidInput
 from bot.notice_render import office_buttons, render_stats
 from bot.router import Flow
+from bot.services.notice_approval import Submitted, reason_for
 from bot.services.notices import MAX_TEXT, Opened, message_buttons, render_message
+from bot.text import html_join
 from bot.timeparse import parse_local
 from handlers.common import back_to_menu
+from handlers.notice_approval import submitted_reply
 from storage.models import Role
 
 flow = Flow("notices")
@@ -239,18 +242,24 @@ async def _preview(ctx: Context, ack_by: datetime | None) -> list[Reply]:
         blocked=preview.reach.blocked,
         ack=ack,
     )
-    return [
-        Reply(head),
-        Reply(
-            render_message(ctx.t, preview.notice),
-            buttons=[
-                [
-                    Button(ctx.t("btn-notice-send"), Btn.NOTICE_SEND),
-                    Button(ctx.t("btn-notice-cancel"), Btn.NOTICE_CANCEL),
-                ]
-            ],
-        ),
+    buttons = [
+        [
+            Button(ctx.t("btn-notice-send"), Btn.NOTICE_SEND),
+            Button(ctx.t("btn-notice-cancel"), Btn.NOTICE_CANCEL),
+        ],
+        [Button(ctx.t("btn-notice-send-sensitive"), Btn.NOTICE_SEND.token("s"))],
     ]
+    limit = ctx.settings.notice_approval_over
+    why = reason_for(ctx.t, targeted=preview.reach.targeted, sensitive=False, limit=limit)
+    if why:  # over the limit: it waits for a second office staffer (issue 21)
+        head = html_join([head, ctx.t("notice-preview-approval", why=why)])
+        buttons = [
+            [
+                Button(ctx.t("btn-notice-send-approval"), Btn.NOTICE_SEND),
+                Button(ctx.t("btn-notice-cancel"), Btn.NOTICE_CANCEL),
+            ]
+        ]
+    return [Reply(head), Reply(render_message(ctx.t, preview.notice), buttons=buttons)]
 
 
 @flow.button(Btn.NOTICE_SEND)
@@ -260,13 +269,23 @@ async def cb_send(event: Incoming, ctx: Context) -> list[Reply]:
     if ctx.state.step != STEP_CONFIRM or "text" not in data:
         if data.get("sent"):  # pressed twice: the first press sent it
             return [Reply(ctx.t("notice-already-sent", id=data["sent"]))]
+        if data.get("submitted"):  # pressed twice: the first press asked for approval
+            return [Reply(ctx.t("approval-already-submitted", id=data["submitted"]))]
         return [Reply(ctx.t("error-stale-button"))]  # an old preview
     ack_by = datetime.fromisoformat(data["ack_by"]) if data.get("ack_by") else None
     # the pressed preview becomes the progress, which a job then keeps up to date
     shown = (ctx.me, event.message_ref) if event.message_ref else None
-    result = await ctx.services.notices.send(
-        ctx.actor, audience=data["audience"], text=data["text"], ack_by=ack_by, progress_at=shown
+    result = await ctx.services.notice_approvals.send(
+        ctx.actor,
+        audience=data["audience"],
+        text=data["text"],
+        ack_by=ack_by,
+        progress_at=shown,
+        sensitive=ctx.action(event).args[:1] == ("s",),
     )
+    if isinstance(result, Submitted):  # waits for a second office staffer (issue 21)
+        ctx.state.go(None, submitted=result.draft_id)
+        return [submitted_reply(ctx, result)]
     ctx.state.go(None, sent=result.notice_id)  # a second press answers "already sent"
     text = ctx.t(
         "notice-sent",
@@ -299,6 +318,9 @@ async def cb_menu(event: Incoming, ctx: Context) -> list[Reply]:
     """Offer a new notice and list the recent ones with their counts."""
     recent = await ctx.services.notices.recent(ctx.actor, RECENT)  # office staff only
     rows = [[Button(ctx.t("btn-notice-new"), Btn.NOTICE_NEW)]]
+    waiting = await ctx.services.notice_approvals.waiting(ctx.actor)
+    if waiting:
+        rows.append([Button(ctx.t("btn-approval-waiting", count=len(waiting)), Btn.APPROVAL_LIST)])
     for notice, progress in recent:
         title = notice.title[:24]
         if notice.requires_ack:

@@ -623,6 +623,7 @@ GUARDED.append("audit_head")
 event.listen(AuditHead.__table__, "after_create", _install_append_only)
 
 # Feature models register themselves with Base (and append_only) when imported.
+from storage import models_approvals as _models_approvals  # noqa: E402,F401
 from storage import models_checkin as _models_checkin  # noqa: E402,F401
 from storage import models_console as _models_console  # noqa: E402,F401
 from storage import models_hotline as _models_hotline  # noqa: E402,F401

@@ -37,10 +37,12 @@ class RosterFiling(Base):
     at: Mapped[datetime]
     by: Mapped[str] = mapped_column(String(100))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # "mentor" or "post"
+    kind: Mapped[str] = mapped_column(String(16))  # "mentor", "leader" or "post"
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(200))
+    # the new mentor officer or leader (issue 21: 由继任人继续履行责任)
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
 
 
 append_only(RosterFiling)

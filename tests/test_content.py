@@ -49,7 +49,7 @@ def test_shipped_pledges_load_in_both_languages() -> None:
     for key, by_locale in docs.items():
         assert set(by_locale) == {"zh_CN", "en"}, key
         zh, en = by_locale["zh_CN"], by_locale["en"]
-        assert zh.version == en.version == 1
+        assert zh.version == en.version == (2 if key == "responsibility" else 1)
         assert zh.sha256 != en.sha256
         assert _HAN.search(zh.title)
         assert _HAN.search(zh.body)
@@ -67,6 +67,9 @@ def test_shipped_pledges_load_in_both_languages() -> None:
     assert docs["online-conduct"]["zh_CN"].audience == ("auxiliary",)
     assert docs["responsibility"]["zh_CN"].audience == ("mentor", "leader")
     assert docs["responsibility"]["en"].audience == ("mentor", "leader")
+    # the seed's words: the letter binds whoever takes the post over (issue 21)
+    assert "若责任人工作调整，由继任人继续履行责任" in docs["responsibility"]["zh_CN"].body
+    assert "带辅责任民警或分管责任领导" in docs["responsibility"]["zh_CN"].body
 
 
 def test_shipped_chinese_texts_are_short_and_fit_one_page() -> None:

@@ -24,7 +24,7 @@ from bot.services.roster import FilingKind, ImportReport
 from storage import people as repo
 from storage.models import Binding, Person, Role
 from tests.conftest import T0
-from tests.roster_form_fixture import write_form
+from tests.roster_form_fixture import HEADER, POSTS, write_form
 
 STANDARD = [
     "序号",
@@ -58,6 +58,20 @@ def report_text(report: ImportReport, locale: str = "zh_CN") -> str:
             Catalog(ROOT / "locales").text_translator(locale, ZoneInfo("Asia/Shanghai")), report
         )
     )
+
+
+def write_csv(path: Path, rows: list[list[Any]]) -> Path:
+    """A roster in the standard layout (the STANDARD columns)."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(STANDARD)
+        writer.writerows(rows)
+    return path
+
+
+def officer(number: int, unit: str, employee_no: str, name: str, age: int, role: str) -> list[Any]:
+    """A row of an officer with his 警号: no post, nobody above him."""
+    return [number, unit, employee_no, name, "男", age, "", "", role, "", "", ""]
 
 
 async def test_three_unit_table_imports_with_officers_created_per_unit(
@@ -98,16 +112,13 @@ async def test_three_unit_table_imports_with_officers_created_per_unit(
 async def test_a_later_file_completes_the_officers_numbers(app: App, tmp_path: Path) -> None:
     form = write_form(tmp_path / "统计表.xlsx")
     assert not (await run_import(app, form)).errors
-    numbers = tmp_path / "民警.csv"
-    with numbers.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(STANDARD)
-        writer.writerow(
-            [1, "城关派出所", "MJ001", "王建国", "男", 45, "", "", "责任民警", "", "", ""]
-        )
-        writer.writerow(
-            [2, "城关派出所", "MJ004", "陈志强", "男", 48, "", "", "责任领导", "", "", ""]
-        )
+    numbers = write_csv(
+        tmp_path / "民警.csv",
+        [
+            officer(1, "城关派出所", "MJ001", "王建国", 45, "责任民警"),
+            officer(2, "城关派出所", "MJ004", "陈志强", 48, "责任领导"),
+        ],
+    )
     report = await run_import(app, numbers)
     assert not report.errors, report_text(report)
     assert report.created == [] and len(report.updated) == 2
@@ -169,16 +180,13 @@ async def test_every_problem_of_the_table_in_one_pass(app: App, tmp_path: Path) 
 
 
 async def test_ambiguous_name_in_the_unit_is_an_error(app: App, tmp_path: Path) -> None:
-    two = tmp_path / "two.csv"
-    with two.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(STANDARD)
-        writer.writerow(
-            [1, "城关派出所", "MJ001", "王建国", "男", 45, "", "", "责任民警", "", "", ""]
-        )
-        writer.writerow(
-            [2, "城关派出所", "MJ011", "王建国", "男", 33, "", "", "责任民警", "", "", ""]
-        )
+    two = write_csv(
+        tmp_path / "two.csv",
+        [
+            officer(1, "城关派出所", "MJ001", "王建国", 45, "责任民警"),
+            officer(2, "城关派出所", "MJ011", "王建国", 33, "责任民警"),
+        ],
+    )
     assert not (await run_import(app, two)).errors
     report = await run_import(app, write_form(tmp_path / "t.xlsx", units=(0,)))
     ambiguous = [p for p in report.errors if p.key == "roster-ref-ambiguous"]
@@ -382,3 +390,150 @@ def test_cli_lists_and_exports_change_filings(
     assert rows[1][1:5] == ("城关派出所", "王芳0", "10002", "责任民警变更")
     assert main(["roster", "changes", "--since", "昨天"]) == 1
     assert "无法识别" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- export in the table's layout
+
+
+def sheet_rows(path: Path, sheet: str | None = None) -> list[list[Any]]:
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet] if sheet else wb.active
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+async def test_export_in_the_tables_layout_reimports_with_no_changes(
+    app: App, tmp_path: Path
+) -> None:
+    assert not (await run_import(app, write_form(tmp_path / "统计表.xlsx"))).errors
+    out = tmp_path / "导出.xlsx"
+    async with app.unit_of_work() as svc:
+        done = await svc.roster.export_form(Actor.cli("test"), out)
+    assert (done.people, done.sheets) == (36, 3)
+    assert openpyxl.load_workbook(out).sheetnames == ["东城派出所", "城关派出所", "西城派出所"]
+    rows = sheet_rows(out, "城关派出所")
+    assert rows[0][0] == "警务辅助人员带辅责任民警和分管责任领导统计表"
+    assert rows[1][0] == "填报单位：城关派出所\u3000\u3000填报时间：2026年12月1日"
+    assert rows[2] == [*HEADER[:-1], "工号"]  # the table's columns in its order, then 工号
+    assert rows[3] == [
+        1,
+        "张伟",
+        "男",
+        22,
+        "巡逻辅警",
+        "协助民警开展街面巡逻防控",
+        "王建国",  # officers by name, as the units write them
+        "陈志强",
+        None,
+        "10001",
+    ]
+    assert len(rows) == 3 + 12
+
+    again = await run_import(app, out)
+    assert not again.errors and not again.has_changes, report_text(again)
+    assert not again.officers_created and again.unchanged == 36
+
+
+async def test_export_names_an_officer_of_another_unit_with_his_number(
+    app: App, tmp_path: Path
+) -> None:
+    """One sheet for all units, after numbers were completed and a mentor of another unit
+    took over an auxiliary: he is written 王建国(MJ001), so the re-import finds him."""
+    assert not (await run_import(app, write_form(tmp_path / "t.xlsx", units=(0, 1)))).errors
+    numbers = write_csv(
+        tmp_path / "民警.csv",
+        [
+            officer(1, "城关派出所", "MJ001", "王建国", 45, "责任民警"),
+            [2, "东城派出所", "10101", "张敏", "男", 22, "巡逻辅警", "协助民警开展街面巡逻防控"]
+            + ["辅警", "MJ001", "马国庆", ""],
+        ],
+    )
+    moved = await run_import(app, numbers)
+    assert not moved.errors and moved.filings == 1, report_text(moved)
+    out = tmp_path / "全部.xlsx"
+    async with app.unit_of_work() as svc:
+        done = await svc.roster.export_form(Actor.cli("test"), out, one_sheet=True)
+    assert (done.people, done.sheets) == (24, 1)
+    rows = sheet_rows(out)
+    assert rows[2][-2:] == ["工号", "单位"]
+    zhang = next(r for r in rows if r[-2] == "10101")
+    assert zhang[6:8] == ["王建国(MJ001)", "马国庆"] and zhang[-1] == "东城派出所"
+    mine = next(r for r in rows if r[-2] == "10001")
+    assert mine[6] == "王建国"  # of his own unit: the name is enough
+
+    again = await run_import(app, out)
+    assert not again.errors and not again.has_changes, report_text(again)
+
+    with pytest.raises(InvalidInput) as unknown:
+        async with app.unit_of_work() as svc:
+            await svc.roster.export_form(Actor.cli("test"), out, unit="无此单位")
+    assert unknown.value.key == "roster-quota-unknown-unit"
+    async with app.unit_of_work() as svc:
+        one = await svc.roster.export_form(Actor.cli("test"), out, unit="东城派出所")
+        aux = await repo.person_by_employee_no(svc.roster.session, "10001")
+        assert aux is not None
+        with pytest.raises(NotAllowed):
+            await svc.roster.export_form(Actor.of(aux), tmp_path / "x.xlsx")
+    assert (one.people, one.sheets) == (12, 1)
+    assert openpyxl.load_workbook(out).sheetnames == ["东城派出所"]
+
+
+def test_cli_exports_the_table_back(
+    cli_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["roster", "import", str(write_form(tmp_path / "统计表.xlsx"))]) == 0
+    out = tmp_path / "上报.xlsx"
+    capsys.readouterr()
+    assert main(["roster", "export", str(out), "--form"]) == 0
+    assert f"已按统计表格式写入 {out}：在职辅警 36 人，3 个工作表。" in capsys.readouterr().out
+    assert main(["roster", "import", str(out), "--dry-run"]) == 0
+    assert "新增 0 人" in capsys.readouterr().out
+    assert main(["roster", "export", str(out), "--form", "--one-sheet", "--lang", "en"]) == 0
+    assert "36 active auxiliaries on 1 sheet(s)" in capsys.readouterr().out
+
+
+async def test_every_kind_of_problem_with_its_row_and_column_in_one_pass(
+    app: App, tmp_path: Path
+) -> None:
+    """Field errors, people named wrongly, a post not on the list, a duplicate 工号, a
+    formula: one import reports them all at once, each at its row and column, and writes
+    nothing."""
+    two = [officer(i, "城关派出所", f"MJ00{i}", "王建国", 45, "责任民警") for i in (0, 1)]
+    posts = [  # the post list
+        [9 + i, "城关派出所", f"F{i}", f"甲{i}", "女", 30, post, duties, "辅警", "", "", ""]
+        for i, (post, duties) in enumerate(POSTS)
+    ]
+    setup = write_csv(tmp_path / "setup.csv", two + posts)
+    assert not (await run_import(app, setup, allow_unbound=True)).errors
+    people = await scalar(app, select(func.count()).select_from(Person))
+
+    bad = write_form(
+        tmp_path / "bad.xlsx",
+        units=(0,),
+        edit={
+            (0, 0): {"性别": "未知"},
+            (0, 1): {"年龄": "十八"},
+            (0, 2): {"责任民警": None},
+            (0, 3): {"责任民警": "张　伟"},  # an auxiliary, not a mentor officer
+            (0, 4): {"岗位名称": "特勤辅警"},  # 严禁擅自设置辅警岗位
+            (0, 5): {"工号": 10001},
+            (0, 6): {"姓名": '=HYPERLINK("http://x")'},
+            (0, 7): {"姓名": "张" * 70},
+        },
+    )
+    report = await run_import(app, bad)
+    assert {(p.row, p.column, p.key) for p in report.errors} == {
+        (5, "性别", "roster-bad-gender"),
+        (5, "责任民警", "roster-ref-ambiguous"),  # 王建国: MJ000 or MJ001
+        (6, "年龄", "roster-bad-age"),
+        (7, "责任民警", "roster-binding-missing"),
+        (8, "责任民警", "roster-ref-not-mentor"),
+        (9, "岗位名称", "roster-post-not-listed"),
+        (10, "工号", "roster-duplicate-employee-no"),
+        (12, "姓名", "roster-formula"),
+        (12, "责任民警", "roster-ref-ambiguous"),
+        (13, "姓名", "roster-too-long"),
+        (15, "责任民警", "roster-ref-ambiguous"),
+    }
+    text = report_text(report)
+    assert "第 10 行，「工号」列" in text and "加 --new-posts" in text
+    assert await scalar(app, select(func.count()).select_from(Person)) == people

@@ -22,6 +22,7 @@ from bot.cli.office import command, in_unit_of_work, table
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import LOCALES, Translator
+from bot.services.notice_approval import Submitted, why
 from bot.services.notices import (
     MAX_ATTACHMENT,
     AttachmentTooLarge,
@@ -81,6 +82,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="ask for confirmation by this local time; late ones are escalated",
     )
     send.add_argument("--dry-run", action="store_true", help="show the preview, send nothing")
+    send.add_argument(
+        "--sensitive",
+        action="store_true",
+        help="it goes out only once another office staffer approves it (as over "
+        "MUSTER_NOTICE_APPROVAL_OVER people)",
+    )
     send.set_defaults(func=cmd_notice_send)
 
     ls = notice_sub.add_parser("list", parents=[lang], help="recent notices with their counts")
@@ -165,14 +172,25 @@ async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
             print(t("notice-cli-dry-run"))
             return 0
         async with app.unit_of_work() as svc:
-            result = await svc.notices.send(
+            result = await svc.notice_approvals.send(
                 actor,
                 audience=args.audience,
                 text=text,
                 title=args.title,
                 ack_by=ack_by,
                 attachment=attachment,
+                sensitive=args.sensitive,
             )
+        if isinstance(result, Submitted):  # waits for a second office staffer (issue 21)
+            print(
+                t(
+                    "approval-cli-submitted",
+                    id=result.draft_id,
+                    why=why(t, result.draft),
+                    approvers=result.approvers,
+                )
+            )
+            return 0
         print(
             t(
                 "notice-cli-sent",

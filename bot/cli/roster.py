@@ -13,7 +13,8 @@ from bot.app import App
 from bot.config import Settings
 from bot.errors import DomainError, InvalidInput
 from bot.i18n import LOCALES, Translator
-from bot.services.roster import MAX_QUOTA, BindingChange, Filing, Headcount, ImportReport
+from bot.services.pledges import LetterState
+from bot.services.roster import BindingChange, Filing, Headcount, ImportReport, parse_quota
 from bot.sheets.reader import Problem
 from bot.sheets.writer import Column, Workbook
 from bot.timeparse import parse_date
@@ -63,6 +64,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "export", parents=[lang], help="write everyone, with current mentor and leader, to .xlsx"
     )
     exp.add_argument("file", type=Path, metavar="FILE.xlsx")
+    exp.add_argument(
+        "--form",
+        action="store_true",
+        help="the bureau's statistics table (统计表) in its own layout, one sheet per unit",
+    )
+    exp.add_argument(
+        "--one-sheet", action="store_true", help="with --form: one sheet for all units"
+    )
+    exp.add_argument("--unit", metavar="UNIT", help="with --form: that unit and those under it")
     exp.set_defaults(func=cmd_roster_export)
 
     st = roster_sub.add_parser(
@@ -121,15 +131,28 @@ async def cmd_roster_export(args: argparse.Namespace, settings: Settings) -> int
     """Write the roster table with current mentors and leaders to an .xlsx file."""
     app = await App.open(settings)
     t = app.text_translator(args.lang)
+    actor = Actor.cli("cli:roster-export")
     try:
         async with app.unit_of_work() as svc:
-            count = await svc.roster.export(Actor.cli("cli:roster-export"), args.file)
+            if args.form:
+                form = await svc.roster.export_form(
+                    actor, args.file, one_sheet=args.one_sheet, unit=args.unit
+                )
+                done = t(
+                    "roster-form-exported",
+                    count=form.people,
+                    sheets=form.sheets,
+                    path=str(args.file),
+                )
+            else:
+                count = await svc.roster.export(actor, args.file)
+                done = t("roster-exported", count=count, path=str(args.file))
     except DomainError as exc:
         print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
         return 1
     finally:
         await app.close()
-    print(t("roster-exported", count=count, path=str(args.file)))
+    print(done)
     return 0
 
 
@@ -137,14 +160,8 @@ async def cmd_unit_quota(args: argparse.Namespace, settings: Settings) -> int:
     """Set or clear a unit's 员额 and show its headcount against it."""
     app = await App.open(settings)
     t = app.text_translator(args.lang)
-    raw = str(args.quota).strip()
     try:
-        if raw.lower() in ("none", "-", "无"):
-            quota = None
-        elif raw.isascii() and raw.isdigit():
-            quota = int(raw)
-        else:
-            raise InvalidInput("roster-quota-bad", value=raw, max=MAX_QUOTA)
+        quota = parse_quota(str(args.quota))
         async with app.unit_of_work() as svc:
             count = await svc.roster.set_quota(Actor.cli("cli:unit-quota"), args.unit, quota)
     except DomainError as exc:
@@ -200,27 +217,59 @@ async def cmd_roster_changes(args: argparse.Namespace, settings: Settings) -> in
     return 0
 
 
-FILING_COLUMNS = ("at", "unit", "name", "employee_no", "kind", "before", "after", "by", "source")
+FILING_COLUMNS = (
+    "at",
+    "unit",
+    "name",
+    "employee_no",
+    "kind",
+    "before",
+    "after",
+    "by",
+    "source",
+    "letter",
+)
 
 
 def change_lines(t: Translator, since: str, filings: Sequence[Filing]) -> list[str]:
     if not filings:
         return [t("roster-changes-none", since=since)]
     lines = [t("roster-changes-title", since=since, count=len(filings))]
-    lines.extend(
-        t(
-            "roster-changes-line",
-            at=t.time(f.at),
-            unit=f.unit,
-            who=f"{f.name}({f.employee_no})",
-            kind=t(f"roster-changes-kind-{f.kind.value}"),
-            before=f.before or "-",
-            after=f.after or "-",
-            by=f.by,
+    for f in filings:
+        lines.append(
+            t(
+                "roster-changes-line",
+                at=t.time(f.at),
+                unit=f.unit,
+                who=f"{f.name}({f.employee_no})",
+                kind=t(f"roster-changes-kind-{f.kind.value}"),
+                before=f.before or "-",
+                after=f.after or "-",
+                by=f.by,
+            )
         )
-        for f in filings
-    )
+        if f.letter is not None:
+            lines.append(f"    {letter_text(t, f.letter)}")
     return lines
+
+
+def letter_text(t: Translator, letter: LetterState) -> str:
+    """Whether the new mentor officer or leader signed the responsibility letter."""
+    if letter.version is None:
+        return t("successor-letter-unpublished")
+    title = letter.title(t.locale)
+    if letter.signed_at is not None:
+        return t(
+            "successor-letter-signed",
+            title=title,
+            version=str(letter.version),
+            at=t.time(letter.signed_at),
+        )
+    if letter.assigned and letter.due_at is not None:
+        return t("successor-letter-pending-due", title=title, due=t.time(letter.due_at))
+    if letter.assigned:
+        return t("successor-letter-pending", title=title)
+    return t("successor-letter-unsigned", title=title)
 
 
 def write_changes(t: Translator, path: Path, filings: Sequence[Filing]) -> None:
@@ -241,6 +290,7 @@ def write_changes(t: Translator, path: Path, filings: Sequence[Filing]) -> None:
                 f.after,
                 f.by,
                 f.source,
+                letter_text(t, f.letter) if f.letter is not None else None,
             ]
         )
     wb.save(path)
@@ -358,6 +408,8 @@ def officer_lines(t: Translator, report: ImportReport) -> list[str]:
         )
     if report.filings:
         lines.append(t("roster-form-filings", count=report.filings))
+    if report.letters_given:
+        lines.append(t("successor-letters-given", count=report.letters_given))
     if report.numbers_completed:
         lines.append(
             t(

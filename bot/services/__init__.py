@@ -17,6 +17,7 @@ from bot.services.checkins import CheckinService
 from bot.services.console import ConsoleService
 from bot.services.escalations import EscalationService
 from bot.services.hotline import HotlineService
+from bot.services.notice_approval import NoticeApprovalService
 from bot.services.notices import NoticeService
 from bot.services.people import PeopleService
 from bot.services.pledges import PledgeService
@@ -109,6 +110,10 @@ class Services:
     register = kind(RegisterService)
 
     @cached_property
+    def notice_approvals(self) -> NoticeApprovalService:
+        return self._build(NoticeApprovalService, notifier=self.notifier, notices=self.notices)
+
+    @cached_property
     def hotline(self) -> HotlineService:
         return self._build(HotlineService, notifier=self.notifier)
 
@@ -132,7 +137,7 @@ class Services:
 
     @cached_property
     def roster(self) -> RosterService:
-        return self._build(RosterService)
+        return self._build(RosterService, pledges=self.pledges)
 
     @cached_property
     def console(self) -> ConsoleService:

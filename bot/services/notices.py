@@ -47,6 +47,7 @@ from storage.models import (
     Role,
     Unit,
 )
+from storage.models_approvals import DraftStatus, NoticeDraft
 from storage.models_notices import Notice, NoticeAck
 
 MESSAGE_KIND = "notice"  # outbox kind of the first delivery
@@ -82,6 +83,11 @@ class NotTargeted(DomainError, key="notice-error-not-yours"): ...
 
 
 class NoAckNeeded(DomainError, key="notice-error-no-ack"): ...
+
+
+class ApprovalRequired(DomainError, key="approval-required"):
+    """Issue 21: over MUSTER_NOTICE_APPROVAL_OVER people, or sensitive, a notice goes out
+    only once another office staffer approved it (bot.services.notice_approval)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -467,10 +473,14 @@ class NoticeService(KindService):
         ack_by: datetime | None = None,
         attachment: tuple[str, bytes] | None = None,
         progress_at: tuple[Person, str] | None = None,
+        sensitive: bool = False,
+        approved: NoticeDraft | None = None,
     ) -> SendResult:
         """Create the notice and one outbox row per targeted person; with a deadline, a
         campaign whose assignments the deadline engine escalates. `progress_at`: the
-        sender's message (person, message id) that shows the progress, kept up to date."""
+        sender's message (person, message id) that shows the progress, kept up to date.
+        A notice that needs approval (sensitive, or over the limit) is refused unless
+        `approved` is its draft, approved by another office staffer."""
         actor.require(Role.OFFICE)
         aud = Audience.parse(audience)
         view = self.draft(text, title=title, ack_by=ack_by, attachment=attachment)
@@ -483,6 +493,11 @@ class NoticeService(KindService):
         ).all()
         if not people:
             raise EmptyAudience(spec=aud.describe())
+        limit = self.settings.notice_approval_over
+        if approved is None and (sensitive or len(people) > limit):
+            raise ApprovalRequired(count=len(people), limit=limit)
+        if approved is not None and approved.status != DraftStatus.APPROVED:
+            raise ApprovalRequired(count=len(people), limit=limit)
         notice = Notice(
             title=view.title,
             body=view.body,
@@ -494,7 +509,7 @@ class NoticeService(KindService):
             ack_by=ack_by,
             targeted=len(people),
             nudges=0,
-            created_by=actor.label,
+            created_by=approved.created_by if approved else actor.label,
             created_at=now,
             status_person_id=progress_at[0].id if progress_at else None,
             status_message_id=progress_at[1] if progress_at else None,
@@ -535,6 +550,7 @@ class NoticeService(KindService):
                 "attachment_sha256": (
                     hashlib.sha256(attachment[1]).hexdigest() if attachment else None
                 ),
+                **({"draft": approved.id, "approved_by": approved.decided_by} if approved else {}),
             },
         )
         await self.session.flush()

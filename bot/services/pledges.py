@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -119,6 +120,21 @@ KIND = TaskKind(
     done_people=_signed,
     syncs_audience=True,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class LetterState:
+    """Where a person stands with the responsibility letter's newest published version."""
+
+    key: str
+    version: int | None  # None: the letter was never published
+    titles: dict[str, str]
+    signed_at: datetime | None = None
+    due_at: datetime | None = None  # of an open task for it
+    assigned: bool = False  # holds an open task for it
+
+    def title(self, locale: str) -> str:
+        return self.titles.get(locale) or self.titles.get("zh_CN") or self.key
 
 
 class PledgeService(KindService):
@@ -382,6 +398,104 @@ class PledgeService(KindService):
         person = await self.session.get(Person, sig.person_id)
         assert text is not None and person is not None
         return sig, text, person
+
+    # --- the responsibility letter and its successors (issue 21) -----------------------
+
+    async def give_successors(self, actor: Actor, successors: Sequence[int]) -> list[int]:
+        """若责任人工作调整，由继任人继续履行责任: a mentor officer or leader who takes over
+        an auxiliary is given the responsibility letter's current version (the pledge
+        MUSTER_RESPONSIBILITY_PLEDGE), unless he signed it or holds a task for it already.
+        Returns the people given it now."""
+        actor.require(Role.OFFICE)
+        key = self.settings.responsibility_pledge
+        if not key or not successors:
+            return []
+        campaign = (
+            await self.session.execute(
+                select(Campaign)
+                .where(
+                    Campaign.kind == KIND.name,
+                    Campaign.ref_key == key,
+                    Campaign.active.is_(True),
+                )
+                .order_by(Campaign.ref_id.desc(), Campaign.id.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        if campaign is None:
+            return []  # never published: nothing to sign yet
+        pairs = await self.tasks.give(KIND, campaign, people=sorted(set(successors)))
+        if pairs:
+            numbers = await self.session.execute(
+                select(Person.employee_no).where(Person.id.in_([p for _, p in pairs]))
+            )
+            await audit.append(
+                self.session,
+                at=self.clock.now(),
+                actor=actor.label,
+                kind="pledge.successor_assigned",
+                subject=f"pledge:{key}:v{campaign.ref_id}",
+                payload={"campaign": campaign.id, "people": sorted(numbers.scalars())},
+            )
+        return [p for _, p in pairs]
+
+    async def letter_states(self, actor: Actor, people: Sequence[int]) -> dict[int, LetterState]:
+        """Whether each person signed the responsibility letter's newest published version,
+        or holds an open task for it (office staff)."""
+        actor.require(Role.OFFICE)
+        key = self.settings.responsibility_pledge
+        rows = (
+            await self.session.execute(
+                select(PledgeVersion.version, PledgeVersion.locale, PledgeVersion.title).where(
+                    PledgeVersion.key == key
+                )
+            )
+        ).all()
+        version = max((v for v, _, _ in rows), default=None)
+        titles = {loc: title for v, loc, title in rows if v == version}
+        ids = sorted(set(people))
+        if version is None or not ids:
+            return {pid: LetterState(key, version, titles) for pid in ids}
+        signed = dict(
+            (
+                await self.session.execute(
+                    select(Signature.person_id, func.min(Signature.signed_at))
+                    .where(
+                        Signature.pledge_key == key,
+                        Signature.version == version,
+                        Signature.person_id.in_(ids),
+                    )
+                    .group_by(Signature.person_id)
+                )
+            ).all()
+        )
+        waiting = dict(
+            (
+                await self.session.execute(
+                    select(Assignment.person_id, func.min(Assignment.due_at))
+                    .join(Campaign, Campaign.id == Assignment.campaign_id)
+                    .where(
+                        Campaign.kind == KIND.name,
+                        Campaign.ref_key == key,
+                        Campaign.ref_id == version,
+                        Assignment.status == AssignmentStatus.OPEN,
+                        Assignment.person_id.in_(ids),
+                    )
+                    .group_by(Assignment.person_id)
+                )
+            ).all()
+        )
+        return {
+            pid: LetterState(
+                key,
+                version,
+                titles,
+                signed_at=signed.get(pid),
+                due_at=waiting.get(pid),
+                assigned=pid in waiting,
+            )
+            for pid in ids
+        }
 
     async def published_keys(self, actor: Actor) -> list[PublishedPledge]:
         """Every pledge key with a published version, newest version's titles (office)."""

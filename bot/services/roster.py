@@ -10,7 +10,8 @@ binding one `binding.changed` event, and the import one `roster.imported` summar
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -18,12 +19,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import roster_io
 from bot.actor import Actor
+from bot.clock import Clock
+from bot.config import Settings
 from bot.errors import InvalidInput
 from bot.roster_io import Checked, Record
 from bot.services.base import Service
+from bot.services.pledges import LetterState, PledgeService
 from bot.sheets.reader import Problem
 from bot.text import normalize_input
 from storage import audit
@@ -58,6 +63,7 @@ class BindingChange:
 
 class FilingKind(StrEnum):
     MENTOR = "mentor"
+    LEADER = "leader"
     POST = "post"
 
 
@@ -74,6 +80,8 @@ class Filing:
     employee_no: str
     name: str
     unit: str
+    # a new mentor officer or leader: where he stands with the responsibility letter
+    letter: LetterState | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +95,12 @@ class Headcount:
     @property
     def over(self) -> bool:
         return self.quota is not None and self.headcount > self.quota
+
+
+@dataclass(frozen=True, slots=True)
+class FormExport:
+    people: int
+    sheets: int
 
 
 @dataclass(slots=True)
@@ -108,6 +122,7 @@ class ImportReport:
     numbers_completed: list[tuple[str, str]] = field(default_factory=list)  # (name, 警号)
     posts_added: list[tuple[str, str]] = field(default_factory=list)  # (岗位名称, 岗位职责)
     filings: int = 0  # change filings (备案) recorded
+    letters_given: int = 0  # successors given the responsibility letter
 
     @property
     def errors(self) -> list[Problem]:
@@ -189,6 +204,30 @@ class _State:
             parts.append(name)
         return "/".join(reversed(parts))
 
+    def subtree(self, unit_id: int) -> set[int]:
+        """The unit and every unit under it."""
+        children: dict[int | None, list[int]] = {}
+        for uid, (_, parent) in self.units.items():
+            children.setdefault(parent, []).append(uid)
+        found: set[int] = set()
+        stack = [unit_id]
+        while stack:
+            current = stack.pop()
+            found.add(current)
+            stack.extend(children.get(current, []))
+        return found
+
+    def root_names(self, unit_ids: Sequence[int]) -> list[str]:
+        """The top units the given units hang under, by name."""
+        roots: set[str] = set()
+        for uid in unit_ids:
+            current: int | None = uid
+            name = ""
+            while current is not None:
+                name, current = self.units[current]
+            roots.add(name)
+        return sorted(roots)
+
     def current_refs(self, person_id: int) -> tuple[str | None, str | None] | None:
         binding = self.bindings.get(person_id)
         if binding is None:
@@ -213,6 +252,17 @@ class _Plan:
 
 
 class RosterService(Service):
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        settings: Settings,
+        pledges: PledgeService | None = None,
+    ) -> None:
+        super().__init__(session, clock=clock, settings=settings)
+        self.pledges = pledges  # gives a successor the responsibility letter (issue 21)
+
     async def import_file(
         self,
         actor: Actor,
@@ -223,8 +273,10 @@ class RosterService(Service):
         units_must_exist: bool = False,
         allow_unbound: bool = False,
         new_posts: bool = False,
+        name: str | None = None,
     ) -> ImportReport:
-        """Check a roster file and, unless dry_run or any row is bad, apply it.
+        """Check a roster file and, unless dry_run or any row is bad, apply it. `name`: the
+        file's name as its sender knows it (an upload is stored under another).
 
         Imports are serialized: on PostgreSQL by an advisory transaction lock taken before
         the roster is read, on SQLite by the write lock of the session (BEGIN IMMEDIATE), so
@@ -243,7 +295,7 @@ class RosterService(Service):
             allow_unbound=allow_unbound,
         )
         report = ImportReport(
-            path=str(path),
+            path=Path(name).name if name else str(path),
             dry_run=dry_run,
             rows=roster_io.data_rows(tables),
             problems=checked.problems,
@@ -268,10 +320,8 @@ class RosterService(Service):
         before = row.quota
         row.quota = quota
         await self.session.flush()
-        await audit.append(
-            self.session,
-            at=self.clock.now(),
-            actor=actor.label,
+        await self._event(
+            actor,
             kind="unit.quota_set",
             subject=f"unit:{row.name}",
             payload={"quota": [before, quota]},
@@ -383,10 +433,8 @@ class RosterService(Service):
         person.employee_no_missing = False
         person.updated_at = self.clock.now()
         await self.session.flush()
-        await audit.append(
-            self.session,
-            at=self.clock.now(),
-            actor=actor.label,
+        await self._event(
+            actor,
             kind="person.updated",
             subject=f"person:{employee_no}",
             payload={"changes": {"employee_no": [before, employee_no]}},
@@ -426,15 +474,101 @@ class RosterService(Service):
             )
         counts = [(h.unit, h.quota, h.headcount) for h in await self.headcounts(actor)]
         await asyncio.to_thread(roster_io.write_xlsx, path, rows, counts)
-        await audit.append(
-            self.session,
-            at=self.clock.now(),
-            actor=actor.label,
+        await self._event(
+            actor,
             kind="roster.exported",
             subject=f"file:{path.name}",
             payload={"people": len(rows)},
         )
         return len(rows)
+
+    async def export_form(
+        self, actor: Actor, path: Path | str, *, one_sheet: bool = False, unit: str | None = None
+    ) -> FormExport:
+        """Write the active auxiliaries as the bureau's statistics table (统计表), one sheet
+        per unit or one for all (`unit`: that unit and the units under it).
+
+        Officers are written by name, as units fill the table in, where the name alone
+        finds them again on import (an active officer of the auxiliary's own unit, the
+        only one of that name there); otherwise as 王民警(M001). So a re-import of the
+        file changes nothing."""
+        actor.require(Role.OFFICE)
+        path = Path(path)
+        if path.suffix.lower() != ".xlsx":
+            raise InvalidInput("roster-export-xlsx-only")
+        state = await self._load()
+        scope = None
+        if unit is not None:
+            unit_id = state.unit_ids.get(normalize_input(unit))
+            if unit_id is None:
+                raise InvalidInput("roster-quota-unknown-unit", unit=unit)
+            scope = state.subtree(unit_id)
+            unit = state.units[unit_id][0]
+        active = [p for p in state.by_id.values() if p.status == PersonStatus.ACTIVE]
+        namesakes = Counter((p.unit_id, p.name) for p in active)
+
+        def ref(aux: _Person, person_id: int | None) -> str | None:
+            if person_id is None:
+                return None
+            officer = state.by_id[person_id]
+            by_name = (
+                officer.status == PersonStatus.ACTIVE
+                and officer.unit_id == aux.unit_id
+                and namesakes[(aux.unit_id, officer.name)] == 1
+                and officer.name not in state.people
+            )
+            return (
+                officer.name
+                if by_name
+                else roster_io.person_ref(officer.name, officer.employee_no)
+            )
+
+        by_unit: dict[int, list[list[Any]]] = {}
+        for aux in sorted(active, key=lambda p: p.id):
+            if Role.AUXILIARY not in aux.roles or (scope is not None and aux.unit_id not in scope):
+                continue
+            _, mentor, leader = state.bindings.get(aux.id, (0, None, None))
+            by_unit.setdefault(aux.unit_id, []).append(
+                [
+                    aux.name,
+                    aux.gender,
+                    aux.age,
+                    aux.post,
+                    aux.post_duties,
+                    ref(aux, mentor),
+                    ref(aux, leader),
+                    aux.note,
+                    aux.employee_no,
+                    *((state.unit_path(aux.unit_id),) if one_sheet else ()),
+                ]
+            )
+        if not by_unit:
+            raise InvalidInput("roster-form-export-empty")
+        order = sorted(by_unit, key=state.unit_path)
+        if one_sheet:
+            roots = [unit] if unit is not None else state.root_names(order)
+            rows = [row for uid in order for row in by_unit[uid]]
+            sheets = [roster_io.FormSheet("、".join(roots), _numbered(rows))]
+        else:
+            sheets = [
+                roster_io.FormSheet(state.units[uid][0], _numbered(by_unit[uid])) for uid in order
+            ]
+        today = self.clock.now().astimezone(self.settings.tz)
+        await asyncio.to_thread(
+            roster_io.write_form_xlsx,
+            path,
+            sheets,
+            f"{today.year}年{today.month}月{today.day}日",
+            units=one_sheet,
+        )
+        people = sum(len(s.rows) for s in sheets)
+        await self._event(
+            actor,
+            kind="roster.exported",
+            subject=f"file:{path.name}",
+            payload={"people": people, "form": True, "sheets": len(sheets)},
+        )
+        return FormExport(people=people, sheets=len(sheets))
 
     async def _load(self) -> _State:
         units: dict[int, tuple[str, int | None]] = {}
@@ -680,7 +814,7 @@ class RosterService(Service):
         if opening:
             await self.session.execute(insert(Binding), opening)
 
-        await self._file_changes(actor, plan, ids, report, now)
+        await self._file_changes(actor, plan, ids, state, report, now)
         await self._audit(actor, plan, state, report, sha256=sha256)
 
     async def _file_changes(
@@ -688,23 +822,33 @@ class RosterService(Service):
         actor: Actor,
         plan: _Plan,
         ids: dict[str, int],
+        state: _State,
         report: ImportReport,
         now: datetime,
     ) -> None:
-        """A filing (备案) for each auxiliary whose mentor officer or post changed."""
+        """A filing (备案) for each auxiliary whose mentor officer, leader or post changed;
+        the new mentor or leader (the successor) is given the responsibility letter."""
         source = f"roster import {Path(report.path).name}"[:200]
         rows: list[dict[str, Any]] = []
-        for change in report.binding_changes:
-            if change.before is None:
+        shown = {c.employee_no: c for c in report.binding_changes}
+        for no, after in plan.bindings:
+            old = state.people.get(no)
+            binding = state.bindings.get(old.id) if old else None
+            if binding is None:
                 continue  # a first binding is no change
-            after = change.after or (None, None)
-            if change.before[0] != after[0]:
+            labels = shown[no].before or (None, None), shown[no].after or (None, None)
+            for i, kind in enumerate((FilingKind.MENTOR, FilingKind.LEADER)):
+                new_no = after[i] if after else None
+                successor = ids[new_no] if new_no else None
+                if successor == binding[i + 1]:
+                    continue  # the same person (perhaps with his number completed)
                 rows.append(
                     {
-                        "person_id": ids[change.employee_no],
-                        "kind": FilingKind.MENTOR,
-                        "before": change.before[0],
-                        "after": after[0],
+                        "person_id": ids[no],
+                        "kind": kind,
+                        "before": labels[0][i],
+                        "after": labels[1][i],
+                        "successor_id": successor,
                     }
                 )
         for old, record, changes in plan.updates:
@@ -716,6 +860,7 @@ class RosterService(Service):
                         "kind": FilingKind.POST,
                         "before": _post_label(old.post, old.post_duties),
                         "after": _post_label(record.post, record.post_duties),
+                        "successor_id": None,
                     }
                 )
         if rows:
@@ -723,11 +868,18 @@ class RosterService(Service):
                 row.update(at=now, by=actor.label, source=source)
             await self.session.execute(insert(RosterFiling), rows)
         report.filings = len(rows)
+        successors = [r["successor_id"] for r in rows if r["successor_id"] is not None]
+        if self.pledges is not None and successors:
+            report.letters_given = len(await self.pledges.give_successors(actor, successors))
 
-    async def changes(self, actor: Actor, since: datetime) -> list[Filing]:
-        """The change filings (备案) since a moment, oldest first."""
+    async def changes(
+        self, actor: Actor, since: datetime, until: datetime | None = None
+    ) -> list[Filing]:
+        """The change filings (备案) since a moment (and before another), oldest first; a
+        new mentor officer's or leader's with where he stands with the responsibility
+        letter now."""
         actor.require(Role.OFFICE)
-        rows = await self.session.execute(
+        query = (
             select(
                 RosterFiling.at,
                 RosterFiling.by,
@@ -738,16 +890,27 @@ class RosterService(Service):
                 Person.employee_no,
                 Person.name,
                 Unit.name,
+                RosterFiling.successor_id,
             )
             .join(Person, Person.id == RosterFiling.person_id)
             .join(Unit, Unit.id == Person.unit_id)
             .where(RosterFiling.at >= since)
             .order_by(RosterFiling.at, RosterFiling.id)
         )
+        if until is not None:
+            query = query.where(RosterFiling.at < until)
+        rows = (await self.session.execute(query)).all()
+        filers = await self._names_of(row[1] for row in rows)
+        successors = [row[-1] for row in rows if row[-1] is not None]
+        letters = (
+            await self.pledges.letter_states(actor, successors)
+            if self.pledges is not None and successors
+            else {}
+        )
         return [
             Filing(
                 at=at,
-                by=by,
+                by=filers.get(by, by),
                 kind=FilingKind(kind),
                 before=before,
                 after=after,
@@ -755,9 +918,34 @@ class RosterService(Service):
                 employee_no=no,
                 name=name,
                 unit=unit,
+                letter=letters.get(successor) if successor is not None else None,
             )
-            for at, by, kind, before, after, source, no, name, unit in rows
+            for at, by, kind, before, after, source, no, name, unit, successor in rows
         ]
+
+    async def _names_of(self, labels: Iterable[str]) -> dict[str, str]:
+        """ "person:O001" -> 周政工(O001), for the people among actor labels."""
+        numbers = {
+            label.removeprefix("person:") for label in labels if label.startswith("person:")
+        }
+        if not numbers:
+            return {}
+        rows = await self.session.execute(
+            select(Person.employee_no, Person.name).where(Person.employee_no.in_(numbers))
+        )
+        return {f"person:{no}": roster_io.person_ref(name, no) for no, name in rows}
+
+    async def _event(
+        self, actor: Actor, *, kind: str, subject: str, payload: dict[str, Any]
+    ) -> None:
+        await audit.append(
+            self.session,
+            at=self.clock.now(),
+            actor=actor.label,
+            kind=kind,
+            subject=subject,
+            payload=payload,
+        )
 
     async def _add_roles(self, pairs: Sequence[tuple[int, Role]]) -> None:
         if pairs:
@@ -821,6 +1009,21 @@ class RosterService(Service):
                 "marked_left": report.marked_left,
             },
         )
+
+
+def parse_quota(raw: str) -> int | None:
+    """A typed 员额: a whole number, or none / - / 无 / nothing to clear it."""
+    text = normalize_input(raw)
+    if text.lower() in ("", "none", "-", "无"):
+        return None
+    if text.isascii() and text.isdigit():
+        return int(text)
+    raise InvalidInput("roster-quota-bad", value=raw, max=MAX_QUOTA)
+
+
+def _numbered(rows: Sequence[list[Any]]) -> list[list[Any]]:
+    """序号 1, 2, 3 … in front of each row."""
+    return [[number, *row] for number, row in enumerate(rows, 1)]
 
 
 def _post_label(post: str | None, duties: str | None) -> str | None:

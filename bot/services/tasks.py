@@ -343,17 +343,24 @@ class TaskService(Service):
         return [a for a, _ in await self.assign_pairs(campaign, exclude_people=exclude_people)]
 
     async def assign_pairs(
-        self, campaign: Campaign, *, exclude_people: Any = None
+        self,
+        campaign: Campaign,
+        *,
+        exclude_people: Any = None,
+        people: Sequence[int] | None = None,
     ) -> list[tuple[int, int]]:
         """Create the missing assignments of a campaign in one INSERT ... SELECT and return
         (assignment id, person id) of the new ones. People who join late get a grace period.
+        `people`: these active people instead of the campaign's audience (a successor).
 
         Existing rows are skipped by the unique (campaign, person) constraint (ON CONFLICT
         DO NOTHING): a NOT EXISTS over the table being filled made PostgreSQL scan it once
         per person on a fresh deployment."""
         now = self.clock.now()
-        audience = Audience.from_json(campaign.audience)
-        where = await self.audience_filter(audience)
+        if people is None:
+            where = await self.audience_filter(Audience.from_json(campaign.audience))
+        else:
+            where = and_(Person.status == PersonStatus.ACTIVE, Person.id.in_(people))
         due = campaign.due_at
         if (
             due is not None
@@ -553,10 +560,12 @@ class TaskService(Service):
         *,
         restarted: set[int] | None = None,
         announce: bool = True,
+        people: Sequence[int] | None = None,
     ) -> list[tuple[int, int]]:
-        """Assign the campaign to everyone in its audience who has neither done its content
-        (the kind's completion record) nor holds an open or excused task for it in another
-        campaign, and tell them. (assignment id, person id) of the new tasks."""
+        """Assign the campaign to everyone in its audience (or to `people`) who has neither
+        done its content (the kind's completion record) nor holds an open or excused task
+        for it in another campaign, and tell them. (assignment id, person id) of the new
+        tasks."""
         holders = (
             select(Assignment.person_id)
             .join(Campaign, Campaign.id == Assignment.campaign_id)
@@ -571,7 +580,7 @@ class TaskService(Service):
         exclude = (
             holders if kind.done_people is None else union(holders, kind.done_people(campaign))
         )
-        pairs = await self.assign_pairs(campaign, exclude_people=exclude)
+        pairs = await self.assign_pairs(campaign, exclude_people=exclude, people=people)
         if announce:
             again = restarted or set()
             first = [p for p in pairs if p[1] not in again]

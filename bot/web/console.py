@@ -79,9 +79,13 @@ def console_routes(app: App) -> RouteProvider:
         )
         sub.router.add_static("/static/", HERE / "static", name="static")
         from bot.web.pages import PAGES  # noqa: PLC0415 - pages import this module's helpers
+        from bot.web.pages_approval import APPROVAL_PAGES  # noqa: PLC0415
+        from bot.web.pages_roster import ROSTER_PAGES  # noqa: PLC0415
 
         sub.router.add_routes(ROUTES)
         sub.router.add_routes(PAGES)
+        sub.router.add_routes(ROSTER_PAGES)
+        sub.router.add_routes(APPROVAL_PAGES)
         root.add_subapp(PREFIX, sub)
 
         async def to_console(_request: web.Request) -> web.StreamResponse:

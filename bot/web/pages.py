@@ -14,6 +14,7 @@ from bot.cli.roster import problem_line, render_report
 from bot.errors import DomainError
 from bot.reports.pledge_export import write_pledge_export
 from bot.services.console import Filters
+from bot.services.notice_approval import Submitted, reason_for
 from bot.services.notices import EmptyAudience
 from bot.services.tasks import Audience
 from bot.services.web_auth import AlreadySubmitted
@@ -124,7 +125,19 @@ async def people(request: web.Request) -> web.StreamResponse:
         result = await svc.console.people(
             view.actor, filters, page=int(number) if number.isdigit() else 1
         )
-    return page(request, "people.html", result=result, units=units, f=filters, roles=list(Role))
+        office = view.person.has_role(Role.OFFICE)
+        quotas = await svc.roster.headcounts(view.actor) if office else None  # 员额
+    done = request.query.get("done") if request.query.get("done") in ("quota",) else None
+    return page(
+        request,
+        "people.html",
+        result=result,
+        units=units,
+        f=filters,
+        roles=list(Role),
+        quotas=quotas,
+        done=done,
+    )
 
 
 @PAGES.get("/people/export")
@@ -242,12 +255,13 @@ async def roster_import_apply(request: web.Request) -> web.StreamResponse:
     try:
         async with uow(request) as svc:
             await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, "roster")
-            report = await svc.roster.import_file(view.actor, path)
+            report = await svc.roster.import_file(
+                view.actor, path, name=field(request, "filename") or None
+            )
     except DomainError as exc:
         return page(request, "error.html", status=409, message=refusal(request, exc))
     finally:
         path.unlink(missing_ok=True)
-    report.path = field(request, "filename") or report.path
     return page(
         request,
         "roster_import.html",
@@ -302,7 +316,7 @@ async def notice_new(request: web.Request) -> web.StreamResponse:
         request,
         "notice_new.html",
         **await _audience_ctx(request),
-        v={"title": "", "body": "", "ack_by": "", "ack": False},
+        v={"title": "", "body": "", "ack_by": "", "ack": False, "sensitive": False},
         sel=picked("all"),
         error=None,
         default_due=default_deadline(request, 3),
@@ -315,6 +329,7 @@ def _notice_fields(request: web.Request) -> dict[str, Any]:
     return {
         "title": field(request, "title"),
         "body": field(request, "body"),
+        "sensitive": field(request, "sensitive") == "1",
         "ack": ack,
         "ack_by": field(request, "ack_by"),
         "ack_at": local_deadline(t, field(request, "ack_by")) if ack else None,
@@ -378,6 +393,12 @@ async def notice_preview(request: web.Request) -> web.StreamResponse:
         attachment_name=attachment[0] if attachment else "",
         form_id=form_id(),
         ack_local=t.time(v["ack_at"]) if v["ack_at"] else "",
+        approval=reason_for(
+            t,
+            targeted=preview.reach.targeted,
+            sensitive=v["sensitive"],
+            limit=request.config_dict[APP_KEY].settings.notice_approval_over,
+        ),
     )
 
 
@@ -385,6 +406,7 @@ def _raw_fields(request: web.Request) -> dict[str, Any]:
     return {
         "title": field(request, "title"),
         "body": field(request, "body"),
+        "sensitive": field(request, "sensitive") == "1",
         "ack": field(request, "ack") == "1",
         "ack_by": field(request, "ack_by"),
     }
@@ -405,16 +427,19 @@ async def notice_send(request: web.Request) -> web.StreamResponse:
     try:
         async with uow(request) as svc:
             await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, "notice")
-            result = await svc.notices.send(
+            result = await svc.notice_approvals.send(
                 view.actor,
                 audience=field(request, "audience"),
                 text=v["body"],
                 title=v["title"] or None,
                 ack_by=v["ack_at"],
                 attachment=_attachment(request),
+                sensitive=v["sensitive"],
             )
     except DomainError as exc:
         return page(request, "error.html", status=409, message=refusal(request, exc))
+    if isinstance(result, Submitted):  # waits for a second office staffer (issue 21)
+        raise see_other(f"/approvals/{result.draft_id}?done=submitted")
     raise see_other(f"/notices/{result.notice_id}")
 
 

@@ -1,0 +1,25 @@
+# Roster: the statistics table exported as it is, the console's quota and filing pages (issue 17)
+roster-form-exported = Wrote the statistics table to { $path }: { $count } active auxiliaries on { $sheets } sheet(s).
+roster-form-export-empty = There are no active auxiliaries: the statistics table would be empty.
+roster-form-file = roster-form.xlsx
+web-roster-quotas = Quotas
+web-roster-quotas-hint = Each unit's approved headcount of auxiliaries against its active auxiliaries; an import that goes over a quota warns.
+web-roster-quota-unit = Unit
+web-roster-quota-count = Active auxiliaries
+web-roster-quota = Quota
+web-roster-quota-over = Over by
+web-roster-quota-none = not set
+web-roster-quota-set = Set quota
+web-roster-quota-blank = blank clears it
+web-done-quota = Quota updated.
+web-roster-changes = Change filings
+web-roster-changes-hint = Changes of an auxiliary's post, mentor officer or leader, filed with the office automatically by roster imports.
+web-roster-changes-since = From
+web-roster-changes-until = To
+web-roster-changes-show = Show
+web-roster-form-export = Export as the statistics table
+web-col-change-kind = Change
+web-col-before = Before
+web-col-after = After
+web-col-source = Source
+web-col-letter = Successor's letter

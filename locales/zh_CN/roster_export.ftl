@@ -1,0 +1,25 @@
+# 花名册：按统计表原样导出、控制台的员额和变更备案页面（issue 17）
+roster-form-exported = 已按统计表格式写入 { $path }：在职辅警 { $count } 人，{ $sheets } 个工作表。
+roster-form-export-empty = 没有在职辅警，统计表无可导出。
+roster-form-file = 统计表.xlsx
+web-roster-quotas = 员额
+web-roster-quotas-hint = 各单位核定的辅警员额与在职辅警人数；导入后超出员额会有提示。
+web-roster-quota-unit = 单位
+web-roster-quota-count = 在职辅警
+web-roster-quota = 员额
+web-roster-quota-over = 超出
+web-roster-quota-none = 未核定
+web-roster-quota-set = 设置员额
+web-roster-quota-blank = 留空即清除
+web-done-quota = 员额已更新。
+web-roster-changes = 变更备案
+web-roster-changes-hint = 辅警岗位调整、带辅责任民警或分管责任领导变更，由花名册导入自动生成备案记录。
+web-roster-changes-since = 起
+web-roster-changes-until = 止
+web-roster-changes-show = 查询
+web-roster-form-export = 按统计表导出
+web-col-change-kind = 变更事项
+web-col-before = 变更前
+web-col-after = 变更后
+web-col-source = 来源
+web-col-letter = 继任人责任书
