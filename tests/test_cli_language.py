@@ -421,6 +421,7 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]
     return code, captured.out + captured.err
 
 
+TERMINAL = 60  # columns of a narrow terminal window
 HELP_WORDS = [(" ".join(words), lang) for words in COMMANDS for lang in LANGS]
 
 
@@ -429,10 +430,13 @@ def test_help_is_in_the_language(
     command: str, lang: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("MUSTER_DEFAULT_LOCALE", lang)
+    monkeypatch.setenv("COLUMNS", str(TERMINAL))
     code, out = _run([*command.split(), "--help"], capsys)
     assert code == 0
     assert "muster" in out
     assert check_language(lang, out, IDS) == []
+    # wrapped by display width: a Chinese character takes two columns
+    assert [line for line in out.splitlines() if wcwidth.width(line) > TERMINAL] == []
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -77,15 +77,41 @@ class HelpFormatter(argparse.HelpFormatter):
     """argparse's layout, with lines measured in terminal columns: a Chinese character
     takes two, so wrapping by characters would run a help line off the screen."""
 
+    def _format_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None) -> str:
+        # argparse counts the prefix in characters: "用法：" is three but takes six columns
+        if prefix is None:
+            prefix = argparse._("usage: ")  # type: ignore[attr-defined]
+        extra = wcwidth.width(prefix) - len(prefix)
+        self._width -= extra
+        try:
+            text: str = super()._format_usage(usage, actions, groups, prefix)
+        finally:
+            self._width += extra
+        first, *rest = text.split("\n")
+        return "\n".join([first, *(" " * extra + line if line else line for line in rest)])
+
     def _split_lines(self, text: str, width: int) -> list[str]:
-        return wcwidth.wrap(" ".join(text.split()), width)
+        return wrap(text, width)
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
-        return "\n".join(
-            wcwidth.wrap(
-                " ".join(text.split()), width, initial_indent=indent, subsequent_indent=indent
-            )
-        )
+        return "\n".join(wrap(text, width, indent))
+
+
+NO_LINE_START = "，。、；：？！）》」』】"  # Chinese punctuation stays with the word before it
+
+
+def wrap(text: str, width: int, indent: str = "") -> list[str]:
+    """`text` in lines of at most `width` terminal columns (one more for a punctuation
+    mark pulled back from the start of a line, as Chinese typesetting does)."""
+    lines = wcwidth.wrap(
+        " ".join(text.split()), width, initial_indent=indent, subsequent_indent=indent
+    )
+    for i in range(1, len(lines)):
+        body = lines[i][len(indent) :]
+        if body[:1] in NO_LINE_START and len(body) > 1:
+            lines[i - 1] += body[0]
+            lines[i] = indent + body[1:]
+    return lines
 
 
 class Parser(argparse.ArgumentParser):
