@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.cli import core as core_cmds
 from bot.cli import doctor as doctor_cmds
-from bot.cli.common import refuse, translator
+from bot.cli.common import help_translator, refuse
 from bot.cli.parser import Parser, speaking
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import LOCALES, Translator
@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
     except ConfigError as exc:  # reported after parsing: --help works with a bad .env
         problem, settings = exc, Settings.model_construct()
-    t = translator(settings, lang_option(argv))
+    t = help_translator(settings, lang_option(argv))
     with speaking(t):
         args = build_parser(t).parse_args(argv)
     logging.basicConfig(

@@ -19,6 +19,8 @@ How a command prints (every line comes from locales/, in zh_CN and en):
   `muster: ...` on stderr.
 - Help: `register(sub, t)` gives every parser and option `help=t("cli-help-...")`, and
   positionals an upper-case `metavar` (`KEY`, `EMPLOYEE_NO`), as options' values have.
+  The help is read from `locales/<lang>/cli*.ftl` only (`help_translator`): put a
+  command's help keys in `cli.ftl`, or in a `cli_<feature>.ftl` of its own.
 - Logging (`-v`) is for the operator's log files and stays English; it is not output.
 
 tests/test_cli_language.py runs every command the parser knows with `--help` and a typical
@@ -42,7 +44,7 @@ from bot.i18n import LOCALES, Catalog, TextTranslator, Translator
 from bot.text import plain
 from bot.timeparse import parse_local
 
-__all__ = ["fail", "plain", "refuse", "say", "table", "translator"]
+__all__ = ["fail", "help_translator", "plain", "refuse", "say", "table", "translator"]
 
 
 def translator(settings: Settings, lang: str | None) -> TextTranslator:
@@ -52,11 +54,22 @@ def translator(settings: Settings, lang: str | None) -> TextTranslator:
     return catalog(settings.locales_dir, locale).text_translator(locale, settings.tz)
 
 
+def help_translator(settings: Settings, lang: str | None) -> TextTranslator:
+    """The same language from `locales/<lang>/cli*.ftl` alone: the help and argparse's
+    words, read in a tenth of the time of every file (`muster --help` stays quick)."""
+    locale = lang if lang in LOCALES else settings.default_locale
+    return catalog(settings.locales_dir, locale, HELP_FILES).text_translator(
+        locale, settings.tz
+    )
+
+
+HELP_FILES = "cli*.ftl"
+
+
 @functools.cache
-def catalog(locales_dir: Path, locale: str) -> Catalog:
-    """One language's locale files, read once per process (the help and the command
-    share them)."""
-    return Catalog(locales_dir, only=locale)
+def catalog(locales_dir: Path, locale: str, files: str = "*.ftl") -> Catalog:
+    """One language's locale files, read once per process."""
+    return Catalog(locales_dir, only=locale, files=files)
 
 
 def say(*lines: str, err: bool = False) -> None:
