@@ -501,3 +501,26 @@ def test_table_columns_line_up_around_chinese_text(
         assert first_time is not None, row
         starts.add(wcwidth.width(row[: first_time.start()]))
     assert len(rows) == 2 and len(starts) == 1, out
+
+
+USAGE_ERRORS = {  # a mistyped command line -> what argparse says, in each language
+    ("pledge", "status"): {"zh_CN": "缺少必需的参数：KEY", "en": "arguments are required: KEY"},
+    ("notice", "stats", "seven"): {"zh_CN": "无效的 int 值：'seven'", "en": "invalid int value"},
+    ("tick", "--soon"): {"zh_CN": "无法识别的参数：--soon", "en": "unrecognized arguments"},
+    ("pledge", "status", "x", "--lang", "fr"): {"zh_CN": "无效的选择：'fr'", "en": "choose from"},
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("argv", USAGE_ERRORS)
+def test_usage_errors_are_in_the_language(
+    argv: tuple[str, ...],
+    lang: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("MUSTER_DEFAULT_LOCALE", lang)
+    code, out = _run(list(argv), capsys)
+    assert code == 2
+    assert USAGE_ERRORS[argv][lang] in out, out
+    assert check_language(lang, out, IDS) == []
