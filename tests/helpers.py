@@ -46,9 +46,11 @@ async def tick(app: App) -> TickReport:
         return report
 
 
-async def sign_pledge(svc: Services, employee_no: str, key: str) -> str:
+async def sign_pledge(
+    svc: Services, employee_no: str, key: str, *, message_id: str | None = None
+) -> str:
     """Sign the person's open assignment of pledge `key` with their name, as the chat
-    does; the signature's number."""
+    does (`message_id`: of the chat message that signed); the signature's number."""
     person = await svc.people.get(Actor.cli(), employee_no)
     assignment = await svc.pledges.current_assignment_for(person, key)
     assert assignment is not None, f"{employee_no} has no open {key}"
@@ -57,6 +59,6 @@ async def sign_pledge(svc: Services, employee_no: str, key: str) -> str:
         assignment,
         person.name,
         account=Account("test", employee_no, employee_no),
-        message_id=None,
+        message_id=message_id,
     )
     return signature.signature_no

@@ -291,7 +291,7 @@ async def _sign_directly(url: str, employee_no: str) -> str:
     app = App(settings, make_engine(url), SystemClock())
     try:
         async with app.unit_of_work() as svc:
-            return await sign_pledge(svc, employee_no, KEY)
+            return await sign_pledge(svc, employee_no, KEY, message_id="77")
     finally:
         await app.close()
 

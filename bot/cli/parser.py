@@ -63,9 +63,10 @@ def speaking(t: Translator) -> Iterator[None]:
             return singular if n == 1 else plural
         return t(keys[0] if n == 1 else keys[1])
 
-    saved: dict[str, Callable[..., str]] = {"_": argparse._, "ngettext": argparse.ngettext}  # type: ignore[attr-defined]
-    argparse._ = gettext  # type: ignore[attr-defined]
-    argparse.ngettext = ngettext  # type: ignore[attr-defined]
+    ours: dict[str, Callable[..., str]] = {"_": gettext, "ngettext": ngettext}
+    saved = {name: getattr(argparse, name) for name in ours}
+    for name, value in ours.items():
+        setattr(argparse, name, value)
     try:
         yield
     finally:
@@ -101,8 +102,9 @@ NO_LINE_START = "，。、；：？！）》」』】"  # Chinese punctuation st
 
 
 def wrap(text: str, width: int, indent: str = "") -> list[str]:
-    """`text` in lines of at most `width` terminal columns (one more for a punctuation
-    mark pulled back from the start of a line, as Chinese typesetting does)."""
+    """`text` in lines of at most `width` terminal columns; as Chinese typesetting does,
+    a punctuation mark that would start a line is pulled back to the end of the line
+    before (argparse leaves two columns at the right for it)."""
     lines = wcwidth.wrap(
         " ".join(text.split()), width, initial_indent=indent, subsequent_indent=indent
     )
