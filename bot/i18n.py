@@ -20,14 +20,24 @@ LOCALES = ("zh_CN", "en")
 class Catalog:
     """All locales loaded once at start; hands out a Translator per person."""
 
-    def __init__(self, locales_dir: Path, default_locale: str = "zh_CN") -> None:
-        self.default_locale = default_locale
+    def __init__(
+        self,
+        locales_dir: Path,
+        default_locale: str = "zh_CN",
+        *,
+        only: str | None = None,
+        files: str = "*.ftl",
+    ) -> None:
+        """`only`: load that one locale (it is then the default); `files`: only the files
+        of this pattern. The CLI loads what it needs: parsing the files is most of the
+        start-up time of `muster --help`."""
+        self.default_locale = only or default_locale
         self.bundles: dict[str, FluentBundle] = {}
         self.keys: dict[str, set[str]] = {}
-        for locale in LOCALES:
+        for locale in (only,) if only else LOCALES:
             bundle = FluentBundle([locale.replace("_", "-")], use_isolating=False)
             keys: set[str] = set()
-            for path in sorted((locales_dir / locale).glob("*.ftl")):
+            for path in sorted((locales_dir / locale).glob(files)):
                 resource = FluentResource(path.read_text(encoding="utf-8"))
                 bundle.add_resource(resource)
                 keys.update(entry.id.name for entry in resource.body if hasattr(entry, "id"))

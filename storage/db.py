@@ -29,7 +29,14 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 class SchemaOutdated(Exception):
-    """The database schema is not at the newest migration."""
+    """The database schema is not at the newest migration (`have`: None for no schema)."""
+
+    def __init__(self, have: str | None, want: str | None) -> None:
+        super().__init__(
+            f"database schema is at {have or 'nothing'}, the code needs {want}: "
+            "run `muster db upgrade`"
+        )
+        self.have, self.want = have, want
 
 
 IMMEDIATE = "muster_sqlite_immediate"  # execution option: BEGIN IMMEDIATE on SQLite
@@ -183,10 +190,7 @@ async def ensure_current(engine: AsyncEngine) -> None:
     """Refuse to run on a schema that is missing or older than the code."""
     have, want = await current_revision(engine), head_revision()
     if have != want:
-        raise SchemaOutdated(
-            f"database schema is at {have or 'nothing'}, the code needs {want}: "
-            "run `muster db upgrade`"
-        )
+        raise SchemaOutdated(have, want)
 
 
 def upsert(session: AsyncSession, model: Any) -> Any:

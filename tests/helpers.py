@@ -7,7 +7,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.actor import Actor
 from bot.app import App
+from bot.core import Account
+from bot.services import Services
 from scheduled.deadlines import DeadlineEngine, TickReport
 from storage.models import Outbox, Person
 
@@ -41,3 +44,21 @@ async def tick(app: App) -> TickReport:
         report = await engine.tick()
         await s.commit()
         return report
+
+
+async def sign_pledge(
+    svc: Services, employee_no: str, key: str, *, message_id: str | None = None
+) -> str:
+    """Sign the person's open assignment of pledge `key` with their name, as the chat
+    does (`message_id`: of the chat message that signed); the signature's number."""
+    person = await svc.people.get(Actor.cli(), employee_no)
+    assignment = await svc.pledges.current_assignment_for(person, key)
+    assert assignment is not None, f"{employee_no} has no open {key}"
+    signature = await svc.pledges.sign(
+        person,
+        assignment,
+        person.name,
+        account=Account("test", employee_no, employee_no),
+        message_id=message_id,
+    )
+    return signature.signature_no

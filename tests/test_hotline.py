@@ -519,7 +519,7 @@ def test_kb_check_command(
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no .env from the working tree
     assert main(["kb", "check"]) == 0
-    assert "knowledge base OK: 68 entries" in capsys.readouterr().out
+    assert "知识库检查通过：68 条问答" in capsys.readouterr().out
     content = _copy_kb(tmp_path)
     _edit(
         content / "kb" / "faq.en.yaml",
@@ -588,13 +588,13 @@ def test_cli_queue_names_only_named_askers(
     out = capsys.readouterr().out
     lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("H")}
     assert "张三 A001" in lines["H000001"] and "借调" in lines["H000001"]
-    assert "(anonymous)" in lines["H000002"] and "李四" not in out and "A002" not in out
-    assert "2 tickets, 2 waiting for a reply" in out
+    assert "匿名" in lines["H000002"] and "李四" not in out and "A002" not in out
+    assert "共 2 个问题，2 个待回复" in out
     assert main(["hotline", "show", "H000002"]) == 0
     shown = capsys.readouterr().out
-    assert "(anonymous)" in shown and "有人打击报复怎么办" in shown and "李四" not in shown
+    assert "匿名" in shown and "有人打击报复怎么办" in shown and "李四" not in shown
     assert main(["kb", "reload"]) == 0
-    assert "knowledge base generation 1: 68 entries" in capsys.readouterr().out
+    assert "知识库第 1 代：68 条问答" in capsys.readouterr().out
 
 
 async def test_route_table_is_the_only_link_to_an_anonymous_asker(app: App) -> None:

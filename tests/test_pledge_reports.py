@@ -19,7 +19,6 @@ from bot.cli import main
 from bot.clock import FrozenClock, SystemClock
 from bot.config import Settings
 from bot.content import load_pledges
-from bot.core import Account
 from bot.errors import NotAllowed
 from bot.reports.pledge_export import write_pledge_export
 from bot.reports.receipt import render_receipt
@@ -27,7 +26,7 @@ from storage.db import make_engine
 from storage.models import Assignment, Person, PledgeVersion, Signature
 from tests.chat import ChatUser
 from tests.factories import add_person, bind_account, make_force
-from tests.helpers import local
+from tests.helpers import local, sign_pledge
 
 DUE = local(2026, 12, 15, 12, 0)
 KEY = "confidentiality"
@@ -292,17 +291,7 @@ async def _sign_directly(url: str, employee_no: str) -> str:
     app = App(settings, make_engine(url), SystemClock())
     try:
         async with app.unit_of_work() as svc:
-            person = await svc.people.get(Actor.cli(), employee_no)
-            aid = await svc.pledges.current_assignment_for(person, KEY)
-            assert aid is not None
-            sig = await svc.pledges.sign(
-                person,
-                aid,
-                person.name,
-                account=Account("test", employee_no, employee_no),
-                message_id="77",
-            )
-            return sig.signature_no
+            return await sign_pledge(svc, employee_no, KEY, message_id="77")
     finally:
         await app.close()
 

@@ -468,7 +468,7 @@ async def test_question_stats_show_what_the_force_has_not_understood(app: App) -
     assert (by_no[2].answered, by_no[2].wrong, by_no[2].wrong_share) == (4, 4, 1.0)
     assert by_no[MULTI[0] + 1].wrong == 3 and by_no[10].wrong == 0
     lines = render_stats(app.translator(), stats)
-    assert lines[0] == "培训 duties-limits 第 1 版答题统计：4 次测验，3 人"
+    assert lines[0] == "培训「辅警的职责与边界」（duties-limits）第 1 版答题统计：4 次测验，3 人"
     assert lines[2].split()[:4] == ["2", "100%", "4", "4"]  # the worst question first
     assert "辅警的身份" in lines[2]
     async with app.unit_of_work() as svc:
@@ -667,7 +667,7 @@ def test_cli_publish_status_export_stats(
     args = ["training", "publish", KEY, "--audience", "unit:交警大队", "--due", "2099-12-15T12:00"]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "已发布「辅警的职责与边界」（duties-limits）第 1 版，新版本：yes" in out
+    assert "已发布「辅警的职责与边界」（duties-limits）第 1 版：新版本，已冻结内容" in out
     assert "新分配 1 人" in out and MODULES[KEY].sha256 in out
     assert main(["training", "status", KEY, "--lang", "en"]) == 0
     out = capsys.readouterr().out

@@ -154,4 +154,4 @@ async def test_muster_run_without_a_telegram_channel_serves_the_console_without_
             proc.send_signal(signal.SIGTERM)
         out, err = await asyncio.wait_for(proc.communicate(), 20)
     assert proc.returncode == 0, err.decode()
-    assert "web server only" in out.decode()
+    assert "只运行网页服务" in out.decode()

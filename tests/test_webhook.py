@@ -133,7 +133,7 @@ def bare_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def test_run_without_token_says_so(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "muster: MUSTER_TELEGRAM_TOKEN is not set (the token from @BotFather)"
+    assert err == "muster: 没有设置 MUSTER_TELEGRAM_TOKEN（@BotFather 给的令牌）。"
 
 
 @pytest.mark.usefixtures("bare_env")
@@ -148,7 +148,7 @@ def test_webhook_mode_needs_url_and_secret(
     assert "MUSTER_WEBHOOK_SECRET" in capsys.readouterr().err
     monkeypatch.setenv("MUSTER_WEBHOOK_SECRET", "has spaces!")
     assert main(["run", "--webhook"]) == 2
-    assert "MUSTER_WEBHOOK_SECRET: use 1-256 characters" in capsys.readouterr().err
+    assert "MUSTER_WEBHOOK_SECRET 只能用 1–256 个" in capsys.readouterr().err
 
 
 @pytest.mark.usefixtures("bare_env")
@@ -159,12 +159,12 @@ def test_unknown_channel_is_refused_at_start(
     monkeypatch.setenv("MUSTER_CHANNEL", "xyz")
     assert main(["run"]) == 2
     [line] = capsys.readouterr().err.strip().splitlines()
-    assert line.startswith("muster: configuration error: MUSTER_CHANNEL:")
+    assert line.startswith("muster: 配置有误：MUSTER_CHANNEL:")
     assert "'aiogram' or 'ptb'" in line
     with pytest.raises(SystemExit) as exited:  # argparse: --channel names its choices
         main(["run", "--channel", "xyz"])
     assert exited.value.code == 2
-    assert "invalid choice: 'xyz' (choose from" in capsys.readouterr().err
+    assert "无效的选择：'xyz'（可选：" in capsys.readouterr().err
 
 
 @pytest.mark.usefixtures("bare_env")

@@ -1,4 +1,5 @@
-"""The `muster` command. Each submodule registers its subcommands."""
+"""The `muster` command. Each submodule registers its subcommands; how they print is
+written down in bot/cli/common.py."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from typing import Any
 
 from bot.cli import core as core_cmds
 from bot.cli import doctor as doctor_cmds
+from bot.cli.common import help_translator, refuse
+from bot.cli.parser import Parser, speaking
 from bot.config import ConfigError, Settings, load_settings
+from bot.i18n import LOCALES, Translator
 from storage.db import SchemaOutdated
 
 MODULES: list[Any] = [core_cmds, doctor_cmds]
@@ -19,19 +23,36 @@ MODULES: list[Any] = [core_cmds, doctor_cmds]
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="muster", description="Muster: frontline-compliance bot for auxiliary police"
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+def build_parser(t: Translator) -> argparse.ArgumentParser:
+    """The whole command line, its help in `t`'s language; every command takes --lang."""
+    parser = Parser(prog="muster", description=t("cli-help-muster"))
+    parser.add_argument("-v", "--verbose", action="store_true", help=t("cli-help-verbose"))
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in _modules():
-        module.register(sub)
+        module.register(sub, t)
+    for command in commands(parser):
+        if "--lang" not in command._option_string_actions:
+            add_lang(command, t)
     return parser
 
 
+def add_lang(parser: argparse.ArgumentParser, t: Translator) -> None:
+    """The --lang option every command has (bot/cli/common.py: how a command prints)."""
+    parser.add_argument("--lang", choices=LOCALES, help=t("cli-help-lang"))
+
+
+def commands(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """The parsers of the runnable commands (`muster pledge status`, not `muster pledge`)."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        yield parser
+    for action in subs:
+        for child in dict.fromkeys(action.choices.values()):  # an alias names it twice
+            yield from commands(child)
+
+
 def _modules() -> list[Any]:
-    # Imported here so `muster --help` stays fast and a broken feature module names itself.
+    # Imported here so a broken feature module names itself.
     from bot.cli import (  # noqa: PLC0415
         checkins,  # noqa: PLC0415
         demo,
@@ -48,24 +69,40 @@ def _modules() -> list[Any]:
     return [*MODULES, roster, run, demo, tasks, pledge, notice, training, checkins, hotline, web]
 
 
+def lang_option(argv: Sequence[str]) -> str | None:
+    """The --lang of the command line, read before parsing: the help is in it."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    problem: ConfigError | None = None
+    try:
+        settings = load_settings()
+    except ConfigError as exc:  # reported after parsing: --help works with a bad .env
+        problem, settings = exc, Settings.model_construct()
+    t = help_translator(settings, lang_option(argv))
+    with speaking(t):
+        args = build_parser(t).parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"muster: configuration error: {exc}", file=sys.stderr)
-        return 2
+    if problem is not None:
+        return refuse(t("cli-config-error", problem=str(problem)))
     func: Command = args.func
     try:
         return asyncio.run(func(args, settings))
     except SchemaOutdated as exc:
-        print(f"muster: {exc}", file=sys.stderr)
-        return 3
+        key = "cli-schema-missing" if exc.have is None else "cli-schema-old"
+        return refuse(t(key, have=str(exc.have), want=str(exc.want)), code=3)
     except KeyboardInterrupt:
         return 130
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from bot.actor import Actor
 from bot.app import App
 from bot.cli.common import fail as _fail
+from bot.cli.common import refuse, say, table
 from bot.cli.common import translator as _translator
-from bot.cli.office import command, in_unit_of_work, table
+from bot.cli.office import add_out, command, in_unit_of_work
 from bot.config import Settings
 from bot.errors import DomainError
-from bot.i18n import LOCALES, Translator
+from bot.i18n import Translator
 from bot.services import Services
 from bot.services.checkins import CareView, CheckinStatus, Numbers, Week, current_week
 from bot.services.register import ImportReport
@@ -25,57 +25,35 @@ from storage.models import Person
 SHOW_AT_MOST = 200
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    lang = argparse.ArgumentParser(add_help=False)
-    lang.add_argument("--lang", choices=LOCALES, help="language of the output (default zh_CN)")
+def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: ignore[type-arg]
     week = argparse.ArgumentParser(add_help=False)
-    week.add_argument(
-        "--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W49 (default: the current week)"
-    )
+    week.add_argument("--week", metavar="YYYY-Www", help=t("cli-help-week"))
 
-    ci = sub.add_parser("checkins", help="the weekly check-in of auxiliaries")
+    ci = sub.add_parser("checkins", help=t("cli-help-checkins"))
     ci_sub = ci.add_subparsers(dest="checkins_command", required=True)
-    op = ci_sub.add_parser(
-        "open",
-        parents=[lang, week],
-        help="open a week's check-in and unit register now (idempotent)",
-    )
+    op = ci_sub.add_parser("open", parents=[week], help=t("cli-help-checkins-open"))
     op.set_defaults(func=cmd_checkins_open)
-    st = ci_sub.add_parser(
-        "status", parents=[lang, week], help="check-in counts per unit and who has not answered"
-    )
-    st.add_argument("--unit", metavar="NAME", help="only this unit and the units under it")
+    st = ci_sub.add_parser("status", parents=[week], help=t("cli-help-checkins-status"))
+    st.add_argument("--unit", metavar="UNIT", help=t("cli-help-unit-and-below"))
     st.set_defaults(func=cmd_checkins_status)
-    care = ci_sub.add_parser(
-        "care",
-        parents=[lang, week],
-        help="difficulties written in a week's check-ins, with their hotline tickets",
-    )
+    care = ci_sub.add_parser("care", parents=[week], help=t("cli-help-checkins-care"))
     care.set_defaults(func=cmd_checkins_care)
 
-    rg = sub.add_parser("register", help="the unit weekly risk register")
+    rg = sub.add_parser("register", help=t("cli-help-register"))
     rg_sub = rg.add_subparsers(dest="register_command", required=True)
-    exp = rg_sub.add_parser(
-        "export",
-        parents=[lang, week],
-        help="all units' registers: a summary sheet and one sheet per unit",
-    )
-    exp.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx")
+    exp = rg_sub.add_parser("export", parents=[week], help=t("cli-help-register-export"))
+    add_out(exp, t)
     exp.set_defaults(func=cmd_register_export)
-    imp = rg_sub.add_parser(
-        "import",
-        parents=[lang, week],
-        help="check a unit's register sheet and file it; nothing is written if any row is bad",
-    )
-    imp.add_argument("file", type=Path, metavar="FILE.xlsx")
-    imp.add_argument("--unit", required=True, metavar="NAME")
+    imp = rg_sub.add_parser("import", parents=[week], help=t("cli-help-register-import"))
+    imp.add_argument("file", type=Path, metavar="FILE.xlsx", help=t("cli-help-register-file"))
+    imp.add_argument("--unit", required=True, metavar="UNIT", help=t("cli-help-register-unit"))
     imp.set_defaults(func=cmd_register_import)
-    rep = rg_sub.add_parser(
-        "reporter", parents=[lang], help="designate who files a unit's register"
+    rep = rg_sub.add_parser("reporter", help=t("cli-help-register-reporter"))
+    rep.add_argument("unit", metavar="UNIT", help=t("cli-help-unit-name"))
+    rep.add_argument(
+        "employee_no", nargs="?", metavar="EMPLOYEE_NO", help=t("cli-help-register-reporter-who")
     )
-    rep.add_argument("unit", metavar="UNIT")
-    rep.add_argument("employee_no", nargs="?", metavar="EMPLOYEE_NO")
-    rep.add_argument("--clear", action="store_true", help="the unit's leaders file again")
+    rep.add_argument("--clear", action="store_true", help=t("cli-help-register-reporter-clear"))
     rep.set_defaults(func=cmd_register_reporter)
 
 
@@ -93,7 +71,7 @@ async def cmd_checkins_open(args: argparse.Namespace, settings: Settings) -> int
         settings, t, lambda svc: open_week(svc, Actor.cli("cli:checkins-open"), _week(args, svc))
     )
     week = opened.checkin.week
-    print(
+    say(
         t(
             "checkin-cli-opened",
             week=week.key,
@@ -116,7 +94,7 @@ async def cmd_checkins_status(args: argparse.Namespace, settings: Settings) -> i
             Actor.cli("cli:checkins-status"), _week(args, svc), unit=args.unit
         ),
     )
-    print("\n".join(render_status(t, status)))
+    say(*render_status(t, status))
     return 0
 
 
@@ -176,15 +154,15 @@ async def cmd_checkins_care(args: argparse.Namespace, settings: Settings) -> int
 
     (week, items), _ = await in_unit_of_work(settings, t, work)
     if not items:
-        print(t("checkin-care-none", week=week.key))
+        say(t("checkin-care-none", week=week.key))
         return 0
-    print(t("checkin-care-title", week=week.key, count=len(items)))
+    say(t("checkin-care-title", week=week.key, count=len(items)))
     for item in items:
-        print(
+        say(
             t(
                 "checkin-cli-care-line",
                 ticket=item.ticket or "-",
-                status=item.ticket_status or "-",
+                status=t(f"hotline-status-{item.ticket_status}") if item.ticket_status else "-",
                 unit=item.unit,
                 name=item.name,
                 employee_no=item.employee_no,
@@ -207,7 +185,7 @@ async def cmd_register_export(args: argparse.Namespace, settings: Settings) -> i
         return _fail(t, exc)
     finally:
         await app.close()
-    print(t("register-cli-exported", week=week.key, units=units, path=str(args.out)))
+    say(t("register-cli-exported", week=week.key, units=units, path=str(args.out)))
     return 0
 
 
@@ -225,7 +203,7 @@ async def cmd_register_import(args: argparse.Namespace, settings: Settings) -> i
         return _fail(t, exc)
     finally:
         await app.close()
-    print("\n".join(render_import(t, report)))
+    say(*render_import(t, report))
     return 1 if report.errors else 0
 
 
@@ -261,8 +239,7 @@ async def cmd_register_reporter(args: argparse.Namespace, settings: Settings) ->
     """Designate (or clear) the person who files a unit's register."""
     t = _translator(settings, args.lang)
     if bool(args.employee_no) == bool(args.clear):
-        print(f"muster: {t('register-cli-reporter-usage')}", file=sys.stderr)
-        return 2
+        return refuse(t("register-cli-reporter-usage"))
 
     async def work(svc: Services) -> Person | None:
         unit = await people_repo.unit_by_name(svc.session, args.unit)
@@ -274,7 +251,7 @@ async def cmd_register_reporter(args: argparse.Namespace, settings: Settings) ->
 
     person, _ = await in_unit_of_work(settings, t, work)
     if person is None:
-        print(t("register-reporter-cleared"))
+        say(t("register-reporter-cleared"))
     else:
-        print(t("register-reporter-set", name=person.name))
+        say(t("register-reporter-set", name=person.name))
     return 0

@@ -3,65 +3,57 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from bot.actor import Actor
 from bot.app import App
-from bot.cli.common import fail, translator
+from bot.cli.common import fail, refuse, say, translator
 from bot.config import Settings
 from bot.errors import DomainError
-from bot.i18n import LOCALES, Translator
+from bot.i18n import Translator
 from bot.sheets.writer import write_csv
 from storage import audit
 from storage.db import make_engine, upgrade
 
+INVITE_COLUMNS = ("employee-no", "name", "unit", "code", "expires", "link")
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    db = sub.add_parser("db", help="database schema")
+
+def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: ignore[type-arg]
+    db = sub.add_parser("db", help=t("cli-help-db"))
     db_sub = db.add_subparsers(dest="db_command", required=True)
-    up = db_sub.add_parser("upgrade", help="create or upgrade the schema to the newest version")
+    up = db_sub.add_parser("upgrade", help=t("cli-help-db-upgrade"))
     up.set_defaults(func=cmd_db_upgrade)
 
-    au = sub.add_parser("audit", help="the audit chain")
+    au = sub.add_parser("audit", help=t("cli-help-audit"))
     au_sub = au.add_subparsers(dest="audit_command", required=True)
-    au_lang = argparse.ArgumentParser(add_help=False)
-    au_lang.add_argument("--lang", choices=LOCALES, help="language of the output (default zh_CN)")
-    ver = au_sub.add_parser(
-        "verify",
-        parents=[au_lang],
-        help="check the keyed chain and every evidence table; exit 1 naming what is wrong",
-    )
-    ver.add_argument(
-        "--head",
-        metavar="N:HASH",
-        help="a head recorded earlier with `muster audit head`: prove it is still in the chain",
-    )
+    ver = au_sub.add_parser("verify", help=t("cli-help-audit-verify"))
+    ver.add_argument("--head", metavar="N:HASH", help=t("cli-help-audit-verify-head"))
     ver.set_defaults(func=cmd_audit_verify)
-    hd = au_sub.add_parser(
-        "head", parents=[au_lang], help="the newest chained event, to record outside the database"
-    )
+    hd = au_sub.add_parser("head", help=t("cli-help-audit-head"))
     hd.set_defaults(func=cmd_audit_head)
 
-    inv = sub.add_parser("invite", help="issue one-time invite codes for unbound people")
-    inv.add_argument("--unit", help="only people of this unit")
-    inv.add_argument("--person", metavar="EMPLOYEE_NO", help="only this person")
-    inv.add_argument("--out", required=True, type=Path, help="CSV file to write")
+    inv = sub.add_parser("invite", help=t("cli-help-invite"))
+    inv.add_argument("--unit", metavar="UNIT", help=t("cli-help-invite-unit"))
+    inv.add_argument("--person", metavar="EMPLOYEE_NO", help=t("cli-help-invite-person"))
+    inv.add_argument(
+        "--out", required=True, type=Path, metavar="FILE.csv", help=t("cli-help-invite-out")
+    )
     inv.set_defaults(func=cmd_invite)
 
-    unb = sub.add_parser("unbind", help="unbind a person's chat account (e.g. a lost phone)")
-    unb.add_argument("employee_no")
-    unb.add_argument("--reason", default=None)
+    unb = sub.add_parser("unbind", help=t("cli-help-unbind"))
+    unb.add_argument("employee_no", metavar="EMPLOYEE_NO")
+    unb.add_argument("--reason", metavar="TEXT", default=None, help=t("cli-help-unbind-reason"))
     unb.set_defaults(func=cmd_unbind)
 
 
 async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    """Create the schema, or upgrade it to the newest migration."""
     engine = make_engine(settings.database_url)
     try:
         await upgrade(engine)
     finally:
         await engine.dispose()
-    print("schema is up to date")
+    say(translator(settings, args.lang)("cli-db-upgraded"))
     return 0
 
 
@@ -74,14 +66,12 @@ async def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     t = translator(settings, args.lang)
     key = settings.audit_key_bytes
     if key is None:
-        print(f"muster: {t('audit-no-key')}", file=sys.stderr)
-        return 2
+        return refuse(t("audit-no-key"))
     recorded = None
     if args.head is not None:
         recorded = audit.parse_head(args.head)
         if recorded is None:
-            print(f"muster: {t('audit-bad-head', value=args.head)}", file=sys.stderr)
-            return 2
+            return refuse(t("audit-bad-head", value=args.head))
     app = await App.open(settings)
     try:
         async with app.sessionmaker() as session:
@@ -96,13 +86,12 @@ async def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     if not report.intact:
         lines = [t("audit-broken", **counts)]
         lines += [f"  - {_problem(t, p)}" for p in report.problems]
-        print("\n".join(lines), file=sys.stderr)
+        say(*lines, err=True)
         return 1
-    print(t("audit-intact", **counts))
     seq, digest = report.head
-    print(t("audit-head-line", seq=str(seq), hash=digest))
+    say(t("audit-intact", **counts), t("audit-head-line", seq=str(seq), hash=digest))
     if recorded is not None:
-        print(t("audit-recorded-ok", seq=str(recorded[0])))
+        say(t("audit-recorded-ok", seq=str(recorded[0])))
     return 0
 
 
@@ -115,14 +104,18 @@ async def cmd_audit_head(args: argparse.Namespace, settings: Settings) -> int:
             pending = await audit.unchained(session)
     finally:
         await app.close()
-    print(t("audit-head-line", seq=str(seq), hash=digest))
-    print(t("audit-head-record", head=f"{seq}:{digest}"))
+    say(
+        t("audit-head-line", seq=str(seq), hash=digest),
+        t("audit-head-record", head=f"{seq}:{digest}"),
+    )
     if pending:
-        print(t("audit-head-pending", pending=pending))
+        say(t("audit-head-pending", pending=pending))
     return 0
 
 
 async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
+    """Issue invite codes and write them to a CSV file."""
+    t = translator(settings, args.lang)
     app = await App.open(settings)
     try:
         async with app.unit_of_work() as svc:
@@ -130,12 +123,12 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
                 Actor.cli("cli:invite"), unit=args.unit, employee_no=args.person
             )
     except DomainError as exc:
-        return fail(translator(settings, None), exc)
+        return fail(t, exc)
     finally:
         await app.close()
     write_csv(
         args.out,
-        ["工号", "姓名", "单位", "邀请码", "有效期至", "链接"],
+        [t(f"cli-invite-col-{c}") for c in INVITE_COLUMNS],
         (
             [
                 item.person.employee_no,
@@ -148,11 +141,13 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
             for item in issued
         ),
     )
-    print(f"{len(issued)} codes written to {args.out}")
+    say(t("cli-invite-written", count=len(issued), path=str(args.out)))
     return 0
 
 
 async def cmd_unbind(args: argparse.Namespace, settings: Settings) -> int:
+    """Unbind a person's chat accounts."""
+    t = translator(settings, args.lang)
     app = await App.open(settings)
     try:
         async with app.unit_of_work() as svc:
@@ -160,9 +155,8 @@ async def cmd_unbind(args: argparse.Namespace, settings: Settings) -> int:
                 Actor.cli("cli:unbind"), args.employee_no, reason=args.reason
             )
     except DomainError as exc:
-        print(f"muster: {app.text_translator('en')(exc.key, **exc.args_)}", file=sys.stderr)
-        return 1
+        return fail(t, exc)
     finally:
         await app.close()
-    print(f"{count} account(s) unbound for {args.employee_no}")
+    say(t("cli-unbound", count=count, employee_no=args.employee_no))
     return 0

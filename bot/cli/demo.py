@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import secrets
 import signal
-import sys
 import threading
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -28,12 +27,13 @@ from bot.actor import Actor
 from bot.app import App
 from bot.channels.console import CHANNEL, ConsoleChannel, NewPhone, Profile, Who
 from bot.channels.console_inbox import ConsoleInbox
+from bot.cli.common import say
 from bot.cli.roster import render_report
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core import Account
 from bot.errors import DomainError
-from bot.i18n import LOCALES, Translator
+from bot.i18n import Translator
 from bot.services import Services
 from bot.services.checkins import current_week
 from bot.web.demo_console import DemoConsole
@@ -55,18 +55,16 @@ TRAINING_DAYS = 14
 DUE_AT = time(12, 0)  # local; deadlines fall at noon, not at the minute the demo started
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    demo = sub.add_parser(
-        "demo", help="try Muster in the terminal: SQLite, a sample roster, a console chat"
-    )
+def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: ignore[type-arg]
+    demo = sub.add_parser("demo", help=t("cli-help-demo"))
     demo.add_argument(
         "--db",
         type=Path,
         default=DEFAULT_DB,
-        help=f"SQLite file to use (default ./{DEFAULT_DB}); kept between runs",
+        metavar="FILE.db",
+        help=t("cli-help-demo-db", path=str(DEFAULT_DB)),
     )
-    demo.add_argument("--reset", action="store_true", help="delete the database and start over")
-    demo.add_argument("--lang", choices=LOCALES, help="language of the demo (default zh_CN)")
+    demo.add_argument("--reset", action="store_true", help=t("cli-help-demo-reset"))
     demo.set_defaults(func=cmd_demo)
 
 
@@ -75,7 +73,7 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     try:
         app, loaded = await open_demo(settings, args.db, reset=args.reset, lang=args.lang)
     except DemoSetupError as exc:
-        print("\n".join(exc.lines), file=sys.stderr)
+        say(*exc.lines, err=True)
         return 1
     console = DemoConsole(app.settings)  # the office console beside the chat, same file
     try:

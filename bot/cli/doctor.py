@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli.common import translator
+from bot.cli.common import say, translator
 from bot.config import Settings
 from bot.i18n import Translator
 
 TIMEOUT = 15.0  # seconds for each check
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    doc = sub.add_parser("doctor", help="check that each configured channel can authenticate")
-    doc.add_argument("--lang", default=None, help="output language (zh_CN or en)")
+def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: ignore[type-arg]
+    doc = sub.add_parser("doctor", help=t("cli-help-doctor"))
     doc.set_defaults(func=cmd_doctor)
 
 
@@ -32,13 +31,13 @@ async def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     if any(getattr(settings, f"wecom_{n}") is not None for n in ("corp_id", "agent_id", "secret")):
         checks.append(("WeCom", *await _wecom(settings, t)))
     if not checks:
-        print(t("doctor-none"))
+        say(t("doctor-none"))
         return 1
     for channel, detail, problem in checks:
         if problem is None:
-            print(t("doctor-ok", channel=channel, detail=detail or ""))
+            say(t("doctor-ok", channel=channel, detail=detail or ""))
         else:
-            print(t("doctor-failed", channel=channel, reason=problem))
+            say(t("doctor-failed", channel=channel, reason=problem))
     return 0 if all(problem is None for _, _, problem in checks) else 1
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,133 +12,138 @@ from typing import Any
 from bot import kb
 from bot.actor import Actor
 from bot.app import App
-from bot.cli.common import fail, plain, translator
+from bot.cli.common import fail, refuse, say, table, translator
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import LOCALES, Translator
 from bot.reports.hotline_gaps import write_gaps_xlsx
-from bot.services.hotline import UnitContactRow
+from bot.services.hotline import TicketSummary, UnitContactRow
 from storage.models_hotline import parse_ticket_number
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    kb_cmd = sub.add_parser("kb", help="the hotline knowledge base (content/kb)")
+def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: ignore[type-arg]
+    kb_cmd = sub.add_parser("kb", help=t("cli-help-kb"))
     kb_sub = kb_cmd.add_subparsers(dest="kb_command", required=True)
-    chk = kb_sub.add_parser(
-        "check", help="validate FAQ entries and policy documents; non-zero exit on errors"
-    )
+    chk = kb_sub.add_parser("check", help=t("cli-help-kb-check"))
     chk.set_defaults(func=cmd_kb_check)
-    rel = kb_sub.add_parser(
-        "reload", help="validate, then make every running bot load the content (no restart)"
-    )
+    rel = kb_sub.add_parser("reload", help=t("cli-help-kb-reload"))
     rel.set_defaults(func=cmd_kb_reload)
-    srch = kb_sub.add_parser("search", help="show what the hotline would answer to a question")
-    srch.add_argument("question")
-    srch.add_argument("--locale", default=None, help="zh_CN or en (default: the deployment's)")
+    srch = kb_sub.add_parser("search", help=t("cli-help-kb-search"))
+    srch.add_argument("question", metavar="QUESTION")
+    srch.add_argument("--locale", choices=LOCALES, help=t("cli-help-kb-search-locale"))
     srch.set_defaults(func=cmd_kb_search)
 
-    lang = argparse.ArgumentParser(add_help=False)
-    lang.add_argument("--lang", choices=LOCALES, help="language of the output (default zh_CN)")
-    gaps = kb_sub.add_parser(
-        "gaps",
-        parents=[lang],
-        help="questions with no confident answer or handed to a person, grouped, largest first",
+    gaps = kb_sub.add_parser("gaps", help=t("cli-help-kb-gaps"))
+    gaps.add_argument("--since", metavar="YYYY-MM-DD", help=t("cli-help-kb-gaps-since"))
+    gaps.add_argument(
+        "--out", type=Path, metavar="FILE.xlsx", help=t("cli-help-kb-gaps-out")
     )
-    gaps.add_argument("--since", help="only questions asked since this local date (YYYY-MM-DD)")
-    gaps.add_argument("--out", type=Path, help="also export the groups and questions (.xlsx)")
-    gaps.add_argument("--limit", type=int, default=20, help="groups listed (default 20)")
+    gaps.add_argument(
+        "--limit", type=int, default=20, metavar="N", help=t("cli-help-kb-gaps-limit")
+    )
     gaps.set_defaults(func=cmd_kb_gaps)
 
-    hl = sub.add_parser("hotline", help="hotline tickets handed to the office")
+    hl = sub.add_parser("hotline", help=t("cli-help-hotline"))
     hl_sub = hl.add_subparsers(dest="hotline_command", required=True)
-    que = hl_sub.add_parser("queue", help="tickets not closed, waiting ones first")
-    que.add_argument("--all", action="store_true", help="closed tickets too")
+    que = hl_sub.add_parser("queue", help=t("cli-help-hotline-queue"))
+    que.add_argument("--all", action="store_true", help=t("cli-help-hotline-queue-all"))
     que.set_defaults(func=cmd_hotline_queue)
-    show = hl_sub.add_parser("show", help="one ticket with its thread")
-    show.add_argument("number", help="ticket number, e.g. H000012")
+    show = hl_sub.add_parser("show", help=t("cli-help-hotline-show"))
+    show.add_argument("number", metavar="NUMBER", help=t("cli-help-hotline-show-number"))
     show.set_defaults(func=cmd_hotline_show)
-    con = hl_sub.add_parser(
-        "contact",
-        parents=[lang],
-        help="set a unit's own policy phone, mailbox and hours (its people see them)",
-    )
-    con.add_argument("unit", help="unit name, e.g. 城关派出所")
-    con.add_argument("--phone", help="policy phone (\"\" clears it: the parent's or bureau's)")
-    con.add_argument("--email", help="policy mailbox")
-    con.add_argument("--hours", help="hours on working days, e.g. 8:30-17:30")
+    con = hl_sub.add_parser("contact", help=t("cli-help-hotline-contact"))
+    con.add_argument("unit", metavar="UNIT", help=t("cli-help-hotline-contact-unit"))
+    con.add_argument("--phone", help=t("cli-help-hotline-contact-phone"))
+    con.add_argument("--email", help=t("cli-help-hotline-contact-email"))
+    con.add_argument("--hours", help=t("cli-help-hotline-contact-hours"))
     con.set_defaults(func=cmd_hotline_contact)
-    cons = hl_sub.add_parser(
-        "contacts",
-        parents=[lang],
-        help="every unit's policy contacts as its people see them; --import a sheet of them",
-    )
+    cons = hl_sub.add_parser("contacts", help=t("cli-help-hotline-contacts"))
     cons.add_argument(
         "--import",
         dest="import_file",
         type=Path,
-        help=".xlsx (its sheet 政策咨询, else the first) or .csv with columns 单位, 电话, 邮箱, "
-        "时间 (all rows or none)",
+        metavar="FILE",
+        help=t("cli-help-hotline-contacts-import"),
     )
     cons.set_defaults(func=cmd_hotline_contacts)
 
 
 async def cmd_kb_check(args: argparse.Namespace, settings: Settings) -> int:
+    """Validate the knowledge base files and print every problem."""
+    t = translator(settings, args.lang)
     content, problems = kb.check(settings.content_dir)
     for problem in problems:
-        print(problem, file=sys.stderr if problem.error else sys.stdout)
+        say(kb_problem(t, problem), err=problem.error)
     if content is None:
-        errors = sum(1 for p in problems if p.error)
-        print(f"knowledge base has {errors} error(s)", file=sys.stderr)
-        return 1
+        return refuse(t("cli-kb-errors", count=sum(1 for p in problems if p.error)), code=1)
     articles = sum(
         len(doc.articles) for by_locale in content.docs.values() for doc in by_locale.values()
     )
-    sample = " (sample content: replace it with the unit's own rules)" if content.sample else ""
-    print(
-        f"knowledge base OK: {len(content.faqs)} entries, {len(content.docs)} documents, "
-        f"{articles} articles in all locales{sample}"
-    )
+    key = "cli-kb-ok-sample" if content.sample else "cli-kb-ok"
+    say(t(key, entries=len(content.faqs), documents=len(content.docs), articles=articles))
     return 0
 
 
+def kb_problem(t: Translator, problem: kb.Problem) -> str:
+    """One finding of the knowledge base check, in the translator's language."""
+    key = "cli-kb-error" if problem.error else "cli-kb-warning"
+    return t(key, path=problem.path, message=problem.message)
+
+
 async def cmd_kb_reload(args: argparse.Namespace, settings: Settings) -> int:
+    """Make every running bot load the knowledge base files with its next question."""
+    t = translator(settings, args.lang)
     app = await App.open(settings)
     try:
         async with app.unit_of_work() as svc:
             result = await svc.hotline.reload_kb(Actor.cli("cli:kb-reload"))
     except DomainError as exc:
-        print(f"muster: {app.text_translator('en')(exc.key, **exc.args_)}", file=sys.stderr)
-        return 1
+        return fail(t, exc)
     finally:
         await app.close()
-    changed = "new content" if result.changed else "content unchanged"
-    print(
-        f"knowledge base generation {result.generation}: {result.entries} entries ({changed}); "
-        "running bots load it with their next question"
-    )
+    key = "cli-kb-reloaded" if result.changed else "cli-kb-reloaded-unchanged"
+    say(t(key, generation=result.generation, entries=result.entries))
     return 0
 
 
 async def cmd_kb_search(args: argparse.Namespace, settings: Settings) -> int:
+    """Show the hotline's answer to a question: confidence and the closest entries."""
+    t = translator(settings, args.lang)
     try:
         loaded = kb.Loaded(content := kb.load(settings.content_dir), kb.build_index(content), 0)
     except kb.KbError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        say(*(kb_problem(t, p) for p in exc.problems), err=True)
         return 1
-    locale = args.locale or settings.default_locale
+    locale = args.locale or t.locale
     result = loaded.search(args.question, k=3)
-    print(f"confidence: {result.confidence}")
-    for hit in result.hits:
-        faq = content.faqs[hit.doc_id]
-        print(
-            f"  {hit.doc_id:<24} score {hit.score:6.2f}  coverage {hit.coverage:.2f}  "
-            f"{faq.text(locale).question}"
-        )
+    say(t(f"cli-kb-confidence-{result.confidence}"))
+    rows = [
+        [
+            hit.doc_id,
+            f"{hit.score:.2f}",
+            f"{hit.coverage:.2f}",
+            content.faqs[hit.doc_id].text(locale).question,
+        ]
+        for hit in result.hits
+    ]
+    header = [t(f"cli-kb-col-{c}") for c in ("entry", "score", "coverage", "question")]
+    say(*table(header, rows, numeric={1, 2}))
     return 0
 
 
+QUEUE_COLUMNS = ("ticket", "status", "asker", "last-activity", "due", "question")
+
+
+def _asker(t: Translator, s: TicketSummary, *, unit: bool = False) -> str:
+    if s.anonymous:
+        return t("hotline-who-anonymous")
+    parts = [s.asker_name, s.asker_employee_no, s.asker_unit if unit else None]
+    return " ".join(p for p in parts if p)
+
+
 async def cmd_hotline_queue(args: argparse.Namespace, settings: Settings) -> int:
+    """List the tickets not closed (or all), waiting ones first."""
+    t = translator(settings, args.lang)
     app = await App.open(settings)
     try:
         async with app.unit_of_work() as svc:
@@ -147,53 +151,62 @@ async def cmd_hotline_queue(args: argparse.Namespace, settings: Settings) -> int
                 Actor.cli("cli:hotline"), include_closed=args.all, limit=10_000
             )
     except DomainError as exc:
-        print(f"muster: {app.text_translator('en')(exc.key, **exc.args_)}", file=sys.stderr)
-        return 1
+        return fail(t, exc)
     finally:
         await app.close()
     if not tickets:
-        print("no hotline tickets")
+        say(t("cli-hotline-queue-none"))
         return 0
-    t = app.text_translator()
-    print(f"{'ticket':<8} {'status':<9} {'asker':<24} {'last activity':<16} {'due':<16} question")
-    for s in tickets:
-        asker = "(anonymous)" if s.anonymous else f"{s.asker_name} {s.asker_employee_no}"
-        due = t.time(s.reply_due_at) + (" LATE" if s.overdue else "")
-        print(
-            f"{s.number:<8} {s.status:<9} {asker:<24} {t.time(s.last_activity_at):<16} "
-            f"{due:<16} {s.preview}"
-        )
+    rows = [
+        [
+            s.number,
+            t(f"hotline-status-{s.status}"),
+            _asker(t, s),
+            t.time(s.last_activity_at),
+            t.time(s.reply_due_at) + (t("cli-hotline-late") if s.overdue else ""),
+            s.preview,
+        ]
+        for s in tickets
+    ]
+    say(*table([t(f"cli-hotline-col-{c}") for c in QUEUE_COLUMNS], rows))
     waiting = sum(1 for s in tickets if s.status == "open")
     late = sum(1 for s in tickets if s.overdue)
-    print(f"{len(tickets)} tickets, {waiting} waiting for a reply, {late} over one working day")
+    say(t("cli-hotline-queue-count", count=len(tickets), waiting=waiting, late=late))
     return 0
 
 
 async def cmd_hotline_show(args: argparse.Namespace, settings: Settings) -> int:
+    """Print one ticket with its whole thread."""
+    t = translator(settings, args.lang)
     ticket_id = parse_ticket_number(args.number)
     if ticket_id is None:
-        print(f"muster: not a ticket number: {args.number!r} (e.g. H000012)", file=sys.stderr)
-        return 2
+        return refuse(t("cli-hotline-bad-number", value=args.number))
     app = await App.open(settings)
     try:
         async with app.unit_of_work() as svc:
             detail = await svc.hotline.ticket(Actor.cli("cli:hotline"), ticket_id)
     except DomainError as exc:
-        print(f"muster: {app.text_translator('en')(exc.key, **exc.args_)}", file=sys.stderr)
-        return 1
+        return fail(t, exc)
     finally:
         await app.close()
-    t = app.text_translator()
     s = detail.summary
-    asker = (
-        "(anonymous)" if s.anonymous else f"{s.asker_name} {s.asker_employee_no} {s.asker_unit}"
+    say(
+        t(
+            "cli-hotline-ticket",
+            number=s.number,
+            status=t(f"hotline-status-{s.status}"),
+            at=t.time(s.created_at),
+            asker=_asker(t, s, unit=True),
+        )
     )
-    print(f"{s.number}  {s.status}  asked {t.time(s.created_at)} by {asker}")
     if detail.faq_hint:
-        print(f"closest FAQ entry: {detail.faq_hint}")
+        say(t("cli-hotline-faq-hint", entry=detail.faq_hint))
     for m in detail.messages:
-        who = f"office ({m.author_name or 'cli'})" if m.sender == "office" else "asker"
-        print(f"\n[{t.time(m.at)}] {who}:\n{m.text}")
+        if m.sender == "office":
+            who = t("cli-hotline-from-office", name=m.author_name or "-")
+        else:
+            who = t("cli-hotline-from-asker")
+        say("", t("cli-hotline-message", at=t.time(m.at), who=who), m.text)
     return 0
 
 
@@ -201,14 +214,14 @@ async def cmd_hotline_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_kb_gaps(args: argparse.Namespace, settings: Settings) -> int:
+    """List the questions the knowledge base did not answer, grouped, largest group first."""
     t = translator(settings, args.lang)
     since = None
     if args.since:
         try:
             since = datetime.fromisoformat(args.since).replace(tzinfo=settings.tz)
         except ValueError:
-            print(f"muster: not a date: {args.since!r} (e.g. 2026-12-01)", file=sys.stderr)
-            return 2
+            return refuse(t("cli-kb-gaps-bad-since", value=args.since))
     app = await App.open(settings)
     try:
         async with app.unit_of_work() as svc:
@@ -218,29 +231,27 @@ async def cmd_kb_gaps(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await app.close()
     if not groups:
-        print(t("kb-gaps-none"))
+        say(t("kb-gaps-none"))
         return 0
     questions = sum(g.count for g in groups)
-    print(plain(t("kb-gaps-title", questions=questions, groups=len(groups))))
+    say(t("kb-gaps-title", questions=questions, groups=len(groups)))
     for g in groups[: max(args.limit, 0)]:
         now = t("kb-gaps-now", faq=g.answered_now) if g.answered_now else ""
-        print(
-            plain(
-                t(
-                    "kb-gaps-group",
-                    number=g.number,
-                    count=g.count,
-                    last=t.time(g.last_at),
-                    tickets=g.tickets,
-                    hint=g.faq_hint or t("kb-gaps-no-hint"),
-                    now=now,
-                    example=g.example,
-                )
+        say(
+            t(
+                "kb-gaps-group",
+                number=g.number,
+                count=g.count,
+                last=t.time(g.last_at),
+                tickets=g.tickets,
+                hint=g.faq_hint or t("kb-gaps-no-hint"),
+                now=now,
+                example=g.example,
             )
         )
     if args.out:
         write_gaps_xlsx(args.out, groups, t=t)
-        print(t("kb-gaps-exported", path=str(args.out), groups=len(groups), questions=questions))
+        say(t("kb-gaps-exported", path=str(args.out), groups=len(groups), questions=questions))
     return 0
 
 
@@ -256,23 +267,21 @@ def _contact_line(t: Translator, row: UnitContactRow) -> str:
     else:
         origin = t("hotline-contact-from-bureau")
     e = row.effective
-    return plain(
-        t(
-            "hotline-contact-line",
-            unit=row.unit,
-            phone=e.phone,
-            email=e.email,
-            hours=e.hours,
-            **{"from": origin},
-        )
+    return t(
+        "hotline-contact-line",
+        unit=row.unit,
+        phone=e.phone,
+        email=e.email,
+        hours=e.hours,
+        **{"from": origin},
     )
 
 
 async def cmd_hotline_contact(args: argparse.Namespace, settings: Settings) -> int:
+    """Set a unit's own policy phone, mailbox and hours."""
     t = translator(settings, args.lang)
     if args.phone is None and args.email is None and args.hours is None:
-        print(t("hotline-contact-nothing"), file=sys.stderr)
-        return 2
+        return refuse(t("hotline-contact-nothing"))
     app = await App.open(settings)
     try:
         async with app.unit_of_work() as svc:
@@ -287,8 +296,7 @@ async def cmd_hotline_contact(args: argparse.Namespace, settings: Settings) -> i
         return fail(t, exc)
     finally:
         await app.close()
-    print(t("hotline-contact-set", unit=row.unit))
-    print(_contact_line(t, row))
+    say(t("hotline-contact-set", unit=row.unit), _contact_line(t, row))
     return 0
 
 
@@ -360,14 +368,14 @@ class _Refused(Exception):
 
 
 async def cmd_hotline_contacts(args: argparse.Namespace, settings: Settings) -> int:
+    """Print every unit's policy contacts; with --import, set them from a sheet first."""
     t = translator(settings, args.lang)
     sheet: list[tuple[int, dict[str, str | None]]] = []
     if args.import_file is not None:
         try:
             sheet = read_contact_sheet(args.import_file)
         except (OSError, ValueError, UnicodeDecodeError):
-            print(t("hotline-contact-import-header", path=str(args.import_file)), file=sys.stderr)
-            return 1
+            return refuse(t("hotline-contact-import-header", path=str(args.import_file)), code=1)
     app = await App.open(settings)
     actor = Actor.cli("cli:hotline-contacts")
     problems: list[str] = []
@@ -383,7 +391,7 @@ async def cmd_hotline_contacts(args: argparse.Namespace, settings: Settings) -> 
                         hours=values.get("hours"),
                     )
                 except DomainError as exc:
-                    problem = plain(t(exc.key, **exc.args_))
+                    problem = t(exc.key, **exc.args_)
                     path = str(args.import_file)
                     problems.append(
                         t("hotline-contact-import-bad", path=path, row=n, problem=problem)
@@ -392,15 +400,13 @@ async def cmd_hotline_contacts(args: argparse.Namespace, settings: Settings) -> 
                 raise _Refused()  # all rows or none: roll the good ones back
             rows = await svc.hotline.unit_contacts(actor)
     except _Refused:
-        for line in problems:
-            print(line, file=sys.stderr)
+        say(*problems, err=True)
         return 1
     except DomainError as exc:
         return fail(t, exc)
     finally:
         await app.close()
     if sheet:
-        print(t("hotline-contact-import-done", path=str(args.import_file), count=len(sheet)))
-    for row in rows:
-        print(_contact_line(t, row))
+        say(t("hotline-contact-import-done", path=str(args.import_file), count=len(sheet)))
+    say(*(_contact_line(t, row) for row in rows))
     return 0

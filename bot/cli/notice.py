@@ -15,13 +15,13 @@ from typing import TextIO
 
 from bot.actor import Actor
 from bot.app import App
-from bot.cli.common import bad_time, local_time, plain
+from bot.cli.common import bad_time, local_time, plain, refuse, say, table
 from bot.cli.common import fail as _fail
 from bot.cli.common import translator as _translator
-from bot.cli.office import command, in_unit_of_work, table
+from bot.cli.office import add_audience, command, in_unit_of_work
 from bot.config import Settings
 from bot.errors import DomainError
-from bot.i18n import LOCALES, Translator
+from bot.i18n import Translator
 from bot.services.notice_approval import Submitted, why
 from bot.services.notices import (
     MAX_ATTACHMENT,
@@ -41,74 +41,46 @@ PRINT_EVERY = 10.0  # seconds between progress lines when the output is not a te
 BAR = 30
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    notice = sub.add_parser("notice", help="send notices, see delivery and confirmations, nudge")
+def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: ignore[type-arg]
+    notice = sub.add_parser("notice", help=t("cli-help-notice"))
     notice_sub = notice.add_subparsers(dest="notice_command", required=True)
-    lang = argparse.ArgumentParser(add_help=False)
-    lang.add_argument("--lang", choices=LOCALES, help="language of the output (default zh_CN)")
     wait = argparse.ArgumentParser(add_help=False)
-    wait.add_argument(
-        "--wait",
-        action="store_true",
-        help="show a progress bar until the running bot has delivered every message",
-    )
+    wait.add_argument("--wait", action="store_true", help=t("cli-help-notice-wait"))
+    notice_id = argparse.ArgumentParser(add_help=False)
+    notice_id.add_argument("notice_id", type=int, metavar="ID", help=t("cli-help-notice-id"))
 
-    send = notice_sub.add_parser(
-        "send", parents=[lang, wait], help="send a notice to an audience (delivered by the bot)"
-    )
-    send.add_argument(
-        "--audience",
-        required=True,
-        metavar="SPEC",
-        help="all, or unit:NAME, role:ROLE, post:NAME, emp:NO (comma separated)",
-    )
+    send = notice_sub.add_parser("send", parents=[wait], help=t("cli-help-notice-send"))
+    add_audience(send, t)
     send.add_argument(
         "--text-file",
         required=True,
         type=Path,
         metavar="FILE",
-        help="the text (UTF-8 or GBK); its first line is the title unless --title is given",
+        help=t("cli-help-notice-text-file"),
     )
-    send.add_argument("--title", help="title shown in bold above the text")
+    send.add_argument("--title", metavar="TITLE", help=t("cli-help-notice-title"))
     send.add_argument(
         "--attach",
         type=Path,
         metavar="FILE",
-        help=f"a file people can download from the message (up to {human_size(MAX_ATTACHMENT)})",
+        help=t("cli-help-notice-attach", limit=human_size(MAX_ATTACHMENT)),
     )
-    send.add_argument(
-        "--ack-by",
-        metavar="YYYY-MM-DDTHH:MM",
-        help="ask for confirmation by this local time; late ones are escalated",
-    )
-    send.add_argument("--dry-run", action="store_true", help="show the preview, send nothing")
-    send.add_argument(
-        "--sensitive",
-        action="store_true",
-        help="it goes out only once another office staffer approves it (as over "
-        "MUSTER_NOTICE_APPROVAL_OVER people)",
-    )
+    send.add_argument("--ack-by", metavar="YYYY-MM-DDTHH:MM", help=t("cli-help-notice-ack-by"))
+    send.add_argument("--dry-run", action="store_true", help=t("cli-help-notice-dry-run"))
+    send.add_argument("--sensitive", action="store_true", help=t("cli-help-notice-sensitive"))
     send.set_defaults(func=cmd_notice_send)
 
-    ls = notice_sub.add_parser("list", parents=[lang], help="recent notices with their counts")
-    ls.add_argument("--limit", type=int, default=20)
+    ls = notice_sub.add_parser("list", help=t("cli-help-notice-list"))
+    ls.add_argument("--limit", type=int, default=20, metavar="N", help=t("cli-help-notice-limit"))
     ls.set_defaults(func=cmd_notice_list)
 
-    st = notice_sub.add_parser(
-        "stats",
-        parents=[lang],
-        help="per unit: targeted, delivered, failed, not reachable, confirmed",
-    )
-    st.add_argument("notice_id", type=int, metavar="ID")
+    st = notice_sub.add_parser("stats", parents=[notice_id], help=t("cli-help-notice-stats"))
     st.set_defaults(func=cmd_notice_stats)
 
     ng = notice_sub.add_parser(
-        "nudge",
-        parents=[lang, wait],
-        help="send the notice again to those who have not confirmed it",
+        "nudge", parents=[notice_id, wait], help=t("cli-help-notice-nudge")
     )
-    ng.add_argument("notice_id", type=int, metavar="ID")
-    ng.add_argument("--dry-run", action="store_true", help="only say how many would get it")
+    ng.add_argument("--dry-run", action="store_true", help=t("cli-help-notice-nudge-dry-run"))
     ng.set_defaults(func=cmd_notice_nudge)
 
 
@@ -138,11 +110,7 @@ async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(t, exc)
     except OSError as exc:
         path = exc.filename or args.text_file
-        print(
-            f"muster: {t('notice-cli-file', path=str(path), error=exc.strerror or exc)}",
-            file=sys.stderr,
-        )
-        return 2
+        return refuse(t("notice-cli-file", path=str(path), error=exc.strerror or str(exc)))
     app = await App.open(settings)
     actor = Actor.cli(ACTOR)
     try:
@@ -155,9 +123,8 @@ async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
                 ack_by=ack_by,
                 attachment=attachment,
             )
-        print(t("notice-cli-preview"))
-        print(_indent(plain(render_message(t, preview.notice))))
-        print(
+        say(t("notice-cli-preview"), _indent(plain(render_message(t, preview.notice))))
+        say(
             t(
                 "notice-cli-reach",
                 audience=preview.audience,
@@ -167,9 +134,9 @@ async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
         if ack_by is not None:
-            print(t("notice-cli-ack", due=t.time(ack_by), tz=settings.timezone))
+            say(t("notice-cli-ack", due=t.time(ack_by), tz=settings.timezone))
         if args.dry_run:
-            print(t("notice-cli-dry-run"))
+            say(t("notice-cli-dry-run"))
             return 0
         async with app.unit_of_work() as svc:
             result = await svc.notice_approvals.send(
@@ -182,7 +149,7 @@ async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
                 sensitive=args.sensitive,
             )
         if isinstance(result, Submitted):  # waits for a second office staffer (issue 21)
-            print(
+            say(
                 t(
                     "approval-cli-submitted",
                     id=result.draft_id,
@@ -191,7 +158,7 @@ async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
                 )
             )
             return 0
-        print(
+        say(
             t(
                 "notice-cli-sent",
                 id=result.notice_id,
@@ -202,7 +169,7 @@ async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
         if not args.wait:
-            print(t("notice-cli-hint", id=result.notice_id))
+            say(t("notice-cli-hint", id=result.notice_id))
             return 0
         await wait_for_delivery(app, t, result.notice_id)
     except DomainError as exc:
@@ -224,11 +191,11 @@ async def cmd_notice_list(args: argparse.Namespace, settings: Settings) -> int:
         settings, t, lambda svc: svc.notices.recent(Actor.cli(ACTOR), args.limit)
     )
     if not recent:
-        print(t("notice-cli-list-none"))
+        say(t("notice-cli-list-none"))
         return 0
     for notice, progress in recent:
         key = "notice-cli-list-line" if notice.requires_ack else "notice-cli-list-line-noack"
-        print(
+        say(
             t(
                 key,
                 id=notice.id,
@@ -249,7 +216,7 @@ async def cmd_notice_stats(args: argparse.Namespace, settings: Settings) -> int:
     stats, _ = await in_unit_of_work(
         settings, t, lambda svc: svc.notices.stats(Actor.cli(ACTOR), args.notice_id)
     )
-    print("\n".join(render_stats(t, stats)))
+    say(*render_stats(t, stats))
     return 0
 
 
@@ -303,7 +270,7 @@ async def cmd_notice_nudge(args: argparse.Namespace, settings: Settings) -> int:
     try:
         async with app.unit_of_work() as svc:
             plan = await svc.notices.nudge_plan(actor, args.notice_id)
-        print(
+        say(
             t(
                 "notice-cli-nudge-plan",
                 id=args.notice_id,
@@ -316,7 +283,7 @@ async def cmd_notice_nudge(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         async with app.unit_of_work() as svc:
             result = await svc.notices.nudge(actor, args.notice_id)
-        print(t("notice-cli-nudged", round=result.round, queued=result.queued))
+        say(t("notice-cli-nudged", round=result.round, queued=result.queued))
         if args.wait and result.queued:
             await wait_for_delivery(app, t, args.notice_id, nudge_round=result.round)
     except DomainError as exc:

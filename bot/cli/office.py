@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import argparse
 import functools
-import unicodedata
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.actor import Actor
 from bot.app import App
-from bot.cli.common import bad_time, fail, local_time, translator
+from bot.cli.common import bad_time, fail, local_time, say, table, translator
 from bot.config import Settings
 from bot.errors import DomainError
-from bot.i18n import LOCALES, Translator
+from bot.i18n import Translator
 from bot.services import Services
 from bot.services.tasks import PublishResult
 
@@ -60,50 +59,44 @@ async def in_unit_of_work(
         await app.close()
 
 
-def lang_parent() -> argparse.ArgumentParser:
-    lang = argparse.ArgumentParser(add_help=False)
-    lang.add_argument("--lang", choices=LOCALES, help="language of the output (default zh_CN)")
-    return lang
-
-
 def add_kind_commands(
     sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+    t: Translator,
     name: str,
     *,
-    help: str,  # noqa: A002 - argparse's own word
-    key_help: str,
-    publish: tuple[str, Command],
-    status: tuple[str, Command],
-    export: tuple[str, Command],
-) -> tuple[argparse._SubParsersAction, argparse.ArgumentParser]:  # type: ignore[type-arg]
-    """`muster NAME publish|status|export`; returns the subparsers (for the kind's own
-    commands) and the --lang parent."""
-    parser = sub.add_parser(name, help=help)
+    publish: Command,
+    status: Command,
+    export: Command,
+) -> argparse._SubParsersAction:  # type: ignore[type-arg]
+    """`muster NAME publish|status|export`, their help from `cli-help-NAME[-COMMAND]`
+    and `cli-help-NAME-key`; returns the subparsers, for the kind's own commands."""
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=t(f"cli-help-{name}"))
     kind_sub = parser.add_subparsers(dest=f"{name}_command", required=True)
-    lang = lang_parent()
-    pub = kind_sub.add_parser("publish", parents=[lang], help=publish[0])
-    pub.add_argument("key", help=key_help)
-    pub.add_argument(
-        "--audience",
-        required=True,
-        metavar="SPEC",
-        help="all, or unit:NAME, role:ROLE, post:NAME, emp:NO (comma separated)",
-    )
-    pub.add_argument(
-        "--due",
-        metavar="YYYY-MM-DDTHH:MM",
-        help="deadline in local time (MUSTER_TIMEZONE, default Asia/Shanghai)",
-    )
-    pub.set_defaults(func=publish[1])
-    st = kind_sub.add_parser("status", parents=[lang], help=status[0])
-    st.add_argument("key")
-    st.add_argument("--unit", metavar="NAME", help="only this unit and the units under it")
-    st.set_defaults(func=status[1])
-    exp = kind_sub.add_parser("export", parents=[lang], help=export[0])
-    exp.add_argument("key")
-    exp.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx")
-    exp.set_defaults(func=export[1])
-    return kind_sub, lang
+    key_help = t(f"cli-help-{name}-key")
+    pub = kind_sub.add_parser("publish", help=t(f"cli-help-{name}-publish"))
+    pub.add_argument("key", metavar="KEY", help=key_help)
+    add_audience(pub, t)
+    pub.add_argument("--due", metavar="YYYY-MM-DDTHH:MM", help=t("cli-help-due"))
+    pub.set_defaults(func=publish)
+    st = kind_sub.add_parser("status", help=t(f"cli-help-{name}-status"))
+    st.add_argument("key", metavar="KEY", help=key_help)
+    st.add_argument("--unit", metavar="UNIT", help=t("cli-help-unit-and-below"))
+    st.set_defaults(func=status)
+    exp = kind_sub.add_parser("export", help=t(f"cli-help-{name}-export"))
+    exp.add_argument("key", metavar="KEY", help=key_help)
+    add_out(exp, t)
+    exp.set_defaults(func=export)
+    return kind_sub
+
+
+def add_out(parser: argparse.ArgumentParser, t: Translator, metavar: str = "FILE.xlsx") -> None:
+    """The --out FILE option of the commands that write a file."""
+    parser.add_argument("--out", required=True, type=Path, metavar=metavar, help=t("cli-help-out"))
+
+
+def add_audience(parser: argparse.ArgumentParser, t: Translator) -> None:
+    """The --audience SPEC option of publishing and sending."""
+    parser.add_argument("--audience", required=True, metavar="SPEC", help=t("cli-help-audience"))
 
 
 def due_of(args: argparse.Namespace, settings: Settings, t: Translator, bad_key: str) -> Any:
@@ -137,22 +130,20 @@ async def publish(
             Actor.cli(f"cli:{kind}"), args.key, audience=args.audience, due_at=due_at
         ),
     )
-    new = "yes" if result.new_version else "no"
+    new = "yes" if result.new_version else "no"  # a Fluent selector, not shown as such
     title = result.title(t.locale)
     version = str(result.version)
-    print(
-        t(f"{kind}-cli-published", title=title, version=version, new=new, **{key_arg: result.key})
-    )
-    print(
+    say(
+        t(f"{kind}-cli-published", title=title, version=version, new=new, **{key_arg: result.key}),
         t(
             f"{kind}-cli-assigned",
             assigned=result.assigned,
             replaced=result.replaced,
             restarted=result.restarted,
-        )
+        ),
     )
     if due_at is not None:
-        print(t(f"{kind}-cli-due", due=t.time(due_at), tz=settings.timezone))
+        say(t(f"{kind}-cli-due", due=t.time(due_at), tz=settings.timezone))
     return t, result
 
 
@@ -169,7 +160,7 @@ def status_command(
             t,
             lambda svc: service(svc).status(Actor.cli(f"cli:{kind}"), args.key, unit=args.unit),
         )
-        print("\n".join(render(t, status, now=now)))
+        say(*render(t, status, now=now))
         return 0
 
     run.__doc__ = f"Print counts per unit and who is pending of the latest {kind} version."
@@ -191,7 +182,7 @@ def status_lines(
 ) -> list[str]:
     """A status as terminal lines: the title (`KIND-cli-status-title`), a table per unit
     with a total row, then the pending people (`KIND-cli-pending-title`)."""
-    names = {key_arg: status.key}
+    names = {key_arg: status.key, "title": status.title(t.locale)}
     version, at = str(status.version), t.time(now)
     title = t(f"{kind}-cli-status-title", version=version, now=at, **names)
     empty_key, none_key = f"{kind}-cli-status-empty", f"{kind}-cli-pending-none"
@@ -219,33 +210,14 @@ def status_lines(
     return lines
 
 
-def table(
-    header: Sequence[str], rows: Sequence[Sequence[str]], *, numeric: Collection[int] = ()
-) -> list[str]:
-    """Columns padded by display width, so Chinese text lines up in a terminal."""
-    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(cells: Sequence[str]) -> str:
-        out = []
-        for i, cell in enumerate(cells):
-            pad = " " * (widths[i] - _width(cell))
-            out.append(pad + cell if i in numeric else cell + pad)
-        return "  ".join(out).rstrip()
-
-    return [line(header), *(line(r) for r in rows)]
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 __all__ = [
     "Refused",
+    "add_audience",
     "add_kind_commands",
+    "add_out",
     "command",
     "due_of",
     "in_unit_of_work",
-    "lang_parent",
     "publish",
     "status_command",
     "status_lines",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
-from pathlib import Path
 
 from bot.actor import Actor
+from bot.cli.common import say
 from bot.cli.common import translator as _translator
 from bot.cli.office import (
     add_kind_commands,
+    add_out,
     command,
     in_unit_of_work,
     publish,
@@ -27,24 +28,20 @@ from bot.services.pledges import PledgeStatus
 ACTOR = "cli:pledge"
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    pledge_sub, lang = add_kind_commands(
+def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: ignore[type-arg]
+    pledge_sub = add_kind_commands(
         sub,
+        t,
         "pledge",
-        help="publish pledges, see who signed, export, receipts",
-        key_help="pledge key, e.g. confidentiality",
-        publish=(
-            "freeze the current text as a version and assign it to an audience",
-            cmd_pledge_publish,
-        ),
-        status=("counts per unit and who is pending (latest version)", cmd_pledge_status),
-        export=("one row per assigned person and a summary per unit", cmd_pledge_export),
+        publish=cmd_pledge_publish,
+        status=cmd_pledge_status,
+        export=cmd_pledge_export,
     )
-    rec = pledge_sub.add_parser(
-        "receipt", parents=[lang], help="a printable HTML receipt of one signature"
+    rec = pledge_sub.add_parser("receipt", help=t("cli-help-pledge-receipt"))
+    rec.add_argument(
+        "signature_no", metavar="SIGNATURE_NO", help=t("cli-help-pledge-receipt-number")
     )
-    rec.add_argument("signature_no", metavar="SIGNATURE_NO", help="e.g. QS00000042")
-    rec.add_argument("--out", required=True, type=Path, metavar="FILE.html")
+    add_out(rec, t, "FILE.html")
     rec.set_defaults(func=cmd_pledge_receipt)
 
 
@@ -54,8 +51,7 @@ async def cmd_pledge_publish(args: argparse.Namespace, settings: Settings) -> in
     t, result = await publish(
         args, settings, kind="pledge", key_arg="pledge", service=lambda svc: svc.pledges
     )
-    for locale, sha in sorted(result.hashes.items()):
-        print(t("pledge-cli-sha", locale=locale, sha=sha))
+    say(*(t("pledge-cli-sha", locale=loc, sha=sha) for loc, sha in sorted(result.hashes.items())))
     return 0
 
 
@@ -105,7 +101,7 @@ async def cmd_pledge_export(args: argparse.Namespace, settings: Settings) -> int
 
     (rows, version), now = await in_unit_of_work(settings, t, work)
     write_pledge_export(args.out, rows, t=t, version=version, now=now)
-    print(t("pledge-cli-exported", count=len(rows), path=str(args.out)))
+    say(t("pledge-cli-exported", count=len(rows), path=str(args.out)))
     return 0
 
 
@@ -124,7 +120,7 @@ async def cmd_pledge_receipt(args: argparse.Namespace, settings: Settings) -> in
 
     (number, page), _ = await in_unit_of_work(settings, t, work)
     args.out.write_text(page, encoding="utf-8")
-    print(t("pledge-cli-receipt-written", number=number, path=str(args.out)))
+    say(t("pledge-cli-receipt-written", number=number, path=str(args.out)))
     return 0
 
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from datetime import datetime, time
 from pathlib import Path
 
 from bot.actor import Actor
 from bot.app import App
+from bot.cli.common import fail, say, translator
 from bot.config import Settings
 from bot.errors import DomainError, InvalidInput
-from bot.i18n import LOCALES, Translator
+from bot.i18n import Translator
 from bot.services.pledges import LetterState
 from bot.services.roster import BindingChange, Filing, Headcount, ImportReport, parse_quota
 from bot.sheets.reader import Problem
@@ -24,85 +24,56 @@ from storage.models import Role
 SHOW_AT_MOST = 200  # lines per list; a broken 60k-row file should not flood the terminal
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    roster = sub.add_parser("roster", help="import or export the roster (people, units, bindings)")
+def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: ignore[type-arg]
+    roster = sub.add_parser("roster", help=t("cli-help-roster"))
     roster_sub = roster.add_subparsers(dest="roster_command", required=True)
-    lang = argparse.ArgumentParser(add_help=False)
-    lang.add_argument("--lang", choices=LOCALES, help="language of the report (default zh_CN)")
 
-    imp = roster_sub.add_parser(
-        "import",
-        parents=[lang],
-        help="check and apply a roster .xlsx or .csv (UTF-8 or GBK); nothing is written "
-        "if any row is bad",
-    )
-    imp.add_argument("file", type=Path)
-    imp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    imp = roster_sub.add_parser("import", help=t("cli-help-roster-import"))
+    imp.add_argument("file", type=Path, metavar="FILE", help=t("cli-help-roster-import-file"))
+    imp.add_argument("--dry-run", action="store_true", help=t("cli-help-dry-run"))
     imp.add_argument(
-        "--mark-missing-left",
-        action="store_true",
-        help="mark active people who are not in the file as left",
+        "--mark-missing-left", action="store_true", help=t("cli-help-roster-mark-missing-left")
     )
     imp.add_argument(
-        "--units-must-exist",
-        action="store_true",
-        help="treat a unit that is not in the database as an error instead of creating it",
+        "--units-must-exist", action="store_true", help=t("cli-help-roster-units-must-exist")
     )
     imp.add_argument(
-        "--allow-unbound",
-        action="store_true",
-        help="import auxiliaries with an empty 责任民警 or 责任领导, with a warning per row",
+        "--allow-unbound", action="store_true", help=t("cli-help-roster-allow-unbound")
     )
-    imp.add_argument(
-        "--new-posts",
-        action="store_true",
-        help="add posts (岗位名称 with 岗位职责) that are not on the post list yet",
-    )
+    imp.add_argument("--new-posts", action="store_true", help=t("cli-help-roster-new-posts"))
     imp.set_defaults(func=cmd_roster_import)
 
-    exp = roster_sub.add_parser(
-        "export", parents=[lang], help="write everyone, with current mentor and leader, to .xlsx"
-    )
-    exp.add_argument("file", type=Path, metavar="FILE.xlsx")
+    exp = roster_sub.add_parser("export", help=t("cli-help-roster-export"))
+    exp.add_argument("file", type=Path, metavar="FILE.xlsx", help=t("cli-help-out"))
+    exp.add_argument("--form", action="store_true", help=t("cli-help-roster-export-form"))
     exp.add_argument(
-        "--form",
-        action="store_true",
-        help="the bureau's statistics table (统计表) in its own layout, one sheet per unit",
+        "--one-sheet", action="store_true", help=t("cli-help-roster-export-one-sheet")
     )
-    exp.add_argument(
-        "--one-sheet", action="store_true", help="with --form: one sheet for all units"
-    )
-    exp.add_argument("--unit", metavar="UNIT", help="with --form: that unit and those under it")
+    exp.add_argument("--unit", metavar="UNIT", help=t("cli-help-roster-export-unit"))
     exp.set_defaults(func=cmd_roster_export)
 
-    st = roster_sub.add_parser(
-        "status", parents=[lang], help="active auxiliaries against the quota (员额) of each unit"
-    )
+    st = roster_sub.add_parser("status", help=t("cli-help-roster-status"))
     st.set_defaults(func=cmd_roster_status)
 
-    ch = roster_sub.add_parser(
-        "changes",
-        parents=[lang],
-        help="change filings (备案): mentor officer or post changes since a date",
+    ch = roster_sub.add_parser("changes", help=t("cli-help-roster-changes"))
+    ch.add_argument(
+        "--since", required=True, metavar="YYYY-MM-DD", help=t("cli-help-roster-changes-since")
     )
-    ch.add_argument("--since", required=True, metavar="DATE", help="e.g. 2026-12-01")
-    ch.add_argument("--out", type=Path, metavar="FILE.xlsx", help="also write them to .xlsx")
+    ch.add_argument("--out", type=Path, metavar="FILE.xlsx", help=t("cli-help-roster-changes-out"))
     ch.set_defaults(func=cmd_roster_changes)
 
-    unit = sub.add_parser("unit", help="unit settings: the approved headcount (员额)")
+    unit = sub.add_parser("unit", help=t("cli-help-unit"))
     unit_sub = unit.add_subparsers(dest="unit_command", required=True)
-    quota = unit_sub.add_parser(
-        "quota", parents=[lang], help="set a unit's approved headcount of auxiliaries"
-    )
-    quota.add_argument("unit", metavar="UNIT")
-    quota.add_argument("quota", metavar="N", help="a whole number, or none to clear it")
+    quota = unit_sub.add_parser("quota", help=t("cli-help-unit-quota"))
+    quota.add_argument("unit", metavar="UNIT", help=t("cli-help-unit-name"))
+    quota.add_argument("quota", metavar="N", help=t("cli-help-unit-quota-n"))
     quota.set_defaults(func=cmd_unit_quota)
 
 
 async def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int:
     """Import a roster file and print what changed and every problem found."""
+    t = translator(settings, args.lang)
     app = await App.open(settings)
-    t = app.text_translator(args.lang)
     try:
         async with app.unit_of_work() as svc:
             report = await svc.roster.import_file(
@@ -117,20 +88,19 @@ async def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int
         # newcomers get the tasks already published to their audience
         added = 0 if report.errors or args.dry_run else await sync_audiences(app)
     except DomainError as exc:
-        print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
-        return 1
+        return fail(t, exc)
     finally:
         await app.close()
-    print("\n".join(render_report(t, report)))
+    say(*render_report(t, report))
     if added:
-        print(t("roster-tasks-assigned", count=added))
+        say(t("roster-tasks-assigned", count=added))
     return 1 if report.errors else 0
 
 
 async def cmd_roster_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write the roster table with current mentors and leaders to an .xlsx file."""
+    t = translator(settings, args.lang)
     app = await App.open(settings)
-    t = app.text_translator(args.lang)
     actor = Actor.cli("cli:roster-export")
     try:
         async with app.unit_of_work() as svc:
@@ -148,54 +118,51 @@ async def cmd_roster_export(args: argparse.Namespace, settings: Settings) -> int
                 count = await svc.roster.export(actor, args.file)
                 done = t("roster-exported", count=count, path=str(args.file))
     except DomainError as exc:
-        print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
-        return 1
+        return fail(t, exc)
     finally:
         await app.close()
-    print(done)
+    say(done)
     return 0
 
 
 async def cmd_unit_quota(args: argparse.Namespace, settings: Settings) -> int:
     """Set or clear a unit's 员额 and show its headcount against it."""
+    t = translator(settings, args.lang)
     app = await App.open(settings)
-    t = app.text_translator(args.lang)
     try:
         quota = parse_quota(str(args.quota))
         async with app.unit_of_work() as svc:
             count = await svc.roster.set_quota(Actor.cli("cli:unit-quota"), args.unit, quota)
     except DomainError as exc:
-        print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
-        return 1
+        return fail(t, exc)
     finally:
         await app.close()
     if count.quota is None:
-        print(t("roster-quota-cleared", unit=count.unit, count=count.headcount))
+        say(t("roster-quota-cleared", unit=count.unit, count=count.headcount))
     else:
-        print(t("roster-quota-set", unit=count.unit, quota=count.quota, count=count.headcount))
+        say(t("roster-quota-set", unit=count.unit, quota=count.quota, count=count.headcount))
     return 0
 
 
 async def cmd_roster_status(args: argparse.Namespace, settings: Settings) -> int:
     """Active auxiliaries against 员额, unit by unit."""
+    t = translator(settings, args.lang)
     app = await App.open(settings)
-    t = app.text_translator(args.lang)
     try:
         async with app.unit_of_work() as svc:
             counts = await svc.roster.headcounts(Actor.cli("cli:roster-status"))
     except DomainError as exc:
-        print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
-        return 1
+        return fail(t, exc)
     finally:
         await app.close()
-    print("\n".join(headcount_lines(t, counts)))
+    say(*headcount_lines(t, counts))
     return 0
 
 
 async def cmd_roster_changes(args: argparse.Namespace, settings: Settings) -> int:
     """List (and optionally export) the change filings since a date."""
+    t = translator(settings, args.lang)
     app = await App.open(settings)
-    t = app.text_translator(args.lang)
     try:
         day = parse_date(str(args.since))
         if day is None:
@@ -206,14 +173,13 @@ async def cmd_roster_changes(args: argparse.Namespace, settings: Settings) -> in
         async with app.unit_of_work() as svc:
             filings = await svc.roster.changes(Actor.cli("cli:roster-changes"), since)
     except DomainError as exc:
-        print(f"muster: {t(exc.key, **exc.args_)}", file=sys.stderr)
-        return 1
+        return fail(t, exc)
     finally:
         await app.close()
-    print("\n".join(change_lines(t, day.isoformat(), filings)))
+    say(*change_lines(t, day.isoformat(), filings))
     if args.out is not None:
         write_changes(t, args.out, filings)
-        print(t("roster-changes-written", path=str(args.out), count=len(filings)))
+        say(t("roster-changes-written", path=str(args.out), count=len(filings)))
     return 0
 
 

@@ -12,13 +12,13 @@ import contextlib
 import logging
 import re
 import signal
-import sys
 from typing import TYPE_CHECKING, Any
 
 from bot.app import App
 from bot.channels.base import ChannelError
+from bot.cli.common import refuse, say, translator
 from bot.config import Settings
-from bot.i18n import Catalog
+from bot.i18n import Translator
 from bot.web.console import console_routes
 from bot.web.server import WebServer, sub_app
 from scheduled.jobs import Jobs, SecondProcess, start_jobs
@@ -33,9 +33,18 @@ ROLES = ("all", "web", "worker")  # what a process of `muster run` does
 log = logging.getLogger(__name__)
 
 
+class ChannelsError(ValueError):
+    """MUSTER_CHANNELS (or --channel) names what cannot run; `key` and `args_` say it in
+    the operator's language, the message in the log's."""
+
+    def __init__(self, message: str, key: str, **args: str) -> None:
+        super().__init__(message)
+        self.key, self.args_ = key, args
+
+
 def channel_names(settings: Settings, override: str | None = None) -> list[str]:
     """The channels to run: --channel, else MUSTER_CHANNELS, else the deprecated
-    MUSTER_CHANNEL (with a log line), else aiogram. ValueError names an unknown one."""
+    MUSTER_CHANNEL (with a log line), else aiogram. ChannelsError names an unknown one."""
     if override:
         raw = override
     elif settings.channels is not None:
@@ -48,36 +57,30 @@ def channel_names(settings: Settings, override: str | None = None) -> list[str]:
     names = list(dict.fromkeys(n.strip() for n in raw.split(",") if n.strip()))
     for name in names:
         if name not in CHANNELS:
-            raise ValueError(f"channel {name!r} is not available; use one of {CHANNELS}")
+            raise ChannelsError(
+                f"channel {name!r} is not available; use one of {CHANNELS}",
+                "cli-run-unknown-channel",
+                channel=name,
+                channels=", ".join(CHANNELS),
+            )
     if sum(1 for n in names if n in LIBRARIES) > 1:
-        raise ValueError("name one Telegram library in MUSTER_CHANNELS: aiogram or ptb")
+        raise ChannelsError(
+            "name one Telegram library in MUSTER_CHANNELS: aiogram or ptb",
+            "cli-run-two-libraries",
+        )
     return names
 
 
 SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    run = sub.add_parser("run", help="run the bot: long polling, or a webhook server")
+def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: ignore[type-arg]
+    run = sub.add_parser("run", help=t("cli-help-run"))
+    run.add_argument("--webhook", action="store_true", help=t("cli-help-run-webhook"))
     run.add_argument(
-        "--webhook",
-        action="store_true",
-        help="take Telegram updates by webhook on MUSTER_WEB_LISTEN instead of long polling "
-        "(needs MUSTER_WEBHOOK_URL and MUSTER_WEBHOOK_SECRET)",
+        "--channel", choices=CHANNELS, default=None, help=t("cli-help-run-channel")
     )
-    run.add_argument(
-        "--channel",
-        choices=CHANNELS,
-        default=None,
-        help="chat library to run (default: MUSTER_CHANNELS)",
-    )
-    run.add_argument(
-        "--role",
-        choices=ROLES,
-        default="all",
-        help="web: receive updates and handle conversations; worker: scheduled jobs and the "
-        "outbox sender; all: both (the default, and the only choice on SQLite)",
-    )
+    run.add_argument("--role", choices=ROLES, default="all", help=t("cli-help-run-role"))
     run.set_defaults(func=cmd_run)
 
 
@@ -92,47 +95,40 @@ def adapter_class(name: str) -> type[TelegramAdapter]:
     return AiogramChannel
 
 
-def _refuse(message: str) -> int:
-    print(f"muster: {message}", file=sys.stderr)
-    return 2
-
-
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the bot and the web server until Ctrl+C or SIGTERM."""
+    t = translator(settings, args.lang)
     try:
         names = channel_names(settings, args.channel)
-    except ValueError as exc:
-        return _refuse(str(exc))
+    except ChannelsError as exc:
+        return refuse(t(exc.key, **exc.args_))
     telegram = next((n for n in names if n in LIBRARIES), None)
     if "wecom" in names:
         from bot.channels.wecom.channel import missing_settings  # noqa: PLC0415
 
         missing = missing_settings(settings)
         if missing:
-            return _refuse(f"MUSTER_CHANNELS names wecom but {', '.join(missing)} not set")
+            return refuse(t("cli-run-wecom-missing", vars=", ".join(missing)))
     if telegram is not None and settings.telegram_token is None:
-        return _refuse("MUSTER_TELEGRAM_TOKEN is not set (the token from @BotFather)")
+        return refuse(t("cli-run-no-token"))
     if args.webhook:
         if telegram is None:
-            return _refuse("--webhook needs a Telegram channel in MUSTER_CHANNELS")
+            return refuse(t("cli-run-webhook-no-telegram"))
         if not settings.webhook_url:
-            return _refuse("--webhook needs MUSTER_WEBHOOK_URL (the public HTTPS address)")
+            return refuse(t("cli-run-webhook-no-url"))
         if settings.webhook_secret is None:
-            return _refuse("--webhook needs MUSTER_WEBHOOK_SECRET")
+            return refuse(t("cli-run-webhook-no-secret"))
         if not SECRET_TOKEN.fullmatch(settings.webhook_secret.get_secret_value()):
-            return _refuse("MUSTER_WEBHOOK_SECRET: use 1-256 characters A-Z, a-z, 0-9, _ and -")
+            return refuse(t("cli-run-webhook-bad-secret"))
 
     role = getattr(args, "role", "all")
     if role != "all" and settings.is_sqlite:
-        catalog = Catalog(settings.locales_dir, settings.default_locale)
-        t = catalog.text_translator(None, settings.tz)
-        print(f"muster: {t('run-role-sqlite')}", file=sys.stderr)
-        return 2
+        return refuse(t("run-role-sqlite"))
 
     app = await App.open(settings)  # refuses an old schema: "run `muster db upgrade`"
     if settings.audit_key is None:
         await app.close()
-        return _refuse("MUSTER_AUDIT_KEY is not set (the key of the audit chain, kept secret)")
+        return refuse(t("cli-run-no-audit-key"))
     channel = adapter_class(telegram)(settings, app.conversation()) if telegram else None
     wecom = None
     if "wecom" in names:
@@ -165,48 +161,47 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if role in ("all", "worker"):
         try:
             jobs = await start_jobs(app)  # the deadline engine's tick and periodic jobs
-        except SecondProcess as exc:
+        except SecondProcess:
             await app.close()
-            print(f"muster: {exc}", file=sys.stderr)
-            return 1
+            return refuse(t("cli-run-second-process"), code=1)
         # the one delivery path: reminders, digests, notices, hotline replies
         sender = asyncio.create_task(
             run_sender(app, senders), name="outbox-sender"
         )
     if role != "all":
-        print(app.text_translator()("run-role-started", role=role), flush=True)
+        say(t("run-role-started", role=role))
     try:
         if server is not None:
             try:
                 await server.start()  # with --webhook: calls setWebhook
             except OSError as exc:  # the port is taken, or not ours to bind
-                print(f"muster: cannot listen on {settings.web_listen}: {exc}", file=sys.stderr)
-                return 1
-            print(f"muster: console on http://{settings.web_listen}/console/", flush=True)
+                why = t("cli-run-cannot-listen", where=settings.web_listen, why=str(exc))
+                return refuse(why, code=1)
+            say(t("cli-run-console-at", url=f"http://{settings.web_listen}/console/"))
             if wecom is not None:
-                where = f"{settings.web_listen}/wecom/callback"
-                print(f"muster: WeCom callback on {where}", flush=True)
+                say(t("cli-run-wecom-at", url=f"{settings.web_listen}/wecom/callback"))
             if webchat is not None:
-                url = f"http://{settings.web_listen}/chat/"
-                print(app.text_translator()("run-webchat-at", url=url), flush=True)
+                say(t("run-webchat-at", url=f"http://{settings.web_listen}/chat/"))
         if role == "worker":  # sends through the adapter, takes no updates
             await until_signal()
         elif args.webhook and telegram is not None:
-            print(
-                f"muster: webhook server on {settings.web_listen} "
-                f"for {settings.webhook_url} ({LIBRARIES[telegram]}); Ctrl+C stops",
-                flush=True,
+            say(
+                t(
+                    "cli-run-webhook",
+                    where=settings.web_listen,
+                    url=settings.webhook_url or "",
+                    library=LIBRARIES[telegram],
+                )
             )
             await until_signal()
         elif channel is not None and telegram is not None:
-            print(f"muster: long polling ({LIBRARIES[telegram]}); Ctrl+C stops", flush=True)
+            say(t("cli-run-polling", library=LIBRARIES[telegram]))
             await channel.run_polling()
         else:
-            print("muster: no Telegram channel; web server only; Ctrl+C stops", flush=True)
+            say(t("cli-run-web-only"))
             await until_signal()
     except ChannelError as exc:
-        print(f"muster: cannot start the bot: {exc.reason}", file=sys.stderr)
-        return 1
+        return refuse(t("cli-run-cannot-start", reason=exc.reason), code=1)
     finally:
         if server is not None:
             await server.stop()  # lets running requests (and webhook updates) finish

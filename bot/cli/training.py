@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
+import wcwidth
+
 from bot.actor import Actor
+from bot.cli.common import say
 from bot.cli.common import translator as _translator
 from bot.cli.office import (
     add_kind_commands,
@@ -22,31 +25,21 @@ from bot.reports.training_export import write_export
 from bot.services.training import TrainingStats, TrainingStatus
 
 ACTOR = "cli:training"
-QUESTION_WIDTH = 40  # characters of the question text shown in `stats`
+QUESTION_WIDTH = 60  # terminal columns of the question text shown in `stats`
 
 
-
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    training_sub, lang = add_kind_commands(
+def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: ignore[type-arg]
+    training_sub = add_kind_commands(
         sub,
+        t,
         "training",
-        help="publish training modules, see who passed, export, question stats",
-        key_help="module key, e.g. duties-limits",
-        publish=(
-            "freeze the module's content as a version and assign it to an audience",
-            cmd_training_publish,
-        ),
-        status=("counts per unit and who has not passed (latest version)", cmd_training_status),
-        export=(
-            "one row per person: attempts, best score, completed at, version",
-            cmd_training_export,
-        ),
+        publish=cmd_training_publish,
+        status=cmd_training_status,
+        export=cmd_training_export,
     )
-    sta = training_sub.add_parser(
-        "stats", parents=[lang], help="for each question, the share of answers that were wrong"
-    )
-    sta.add_argument("key")
-    sta.add_argument("--version", type=int, help="a published version (default: the latest)")
+    sta = training_sub.add_parser("stats", help=t("cli-help-training-stats"))
+    sta.add_argument("key", metavar="KEY", help=t("cli-help-training-key"))
+    sta.add_argument("--version", type=int, metavar="N", help=t("cli-help-training-stats-version"))
     sta.set_defaults(func=cmd_training_stats)
 
 
@@ -56,7 +49,7 @@ async def cmd_training_publish(args: argparse.Namespace, settings: Settings) -> 
     t, result = await publish(
         args, settings, kind="training", key_arg="module", service=lambda svc: svc.training
     )
-    print(t("training-cli-sha", sha=result.sha256))
+    say(t("training-cli-sha", sha=result.sha256))
     return 0
 
 
@@ -124,7 +117,7 @@ async def cmd_training_export(args: argparse.Namespace, settings: Settings) -> i
         settings, t, lambda svc: svc.training.export_rows(Actor.cli(ACTOR), args.key)
     )
     write_export(args.out, rows, t=t, now=now)
-    print(t("training-cli-exported", count=len(rows), path=str(args.out)))
+    say(t("training-cli-exported", count=len(rows), path=str(args.out)))
     return 0
 
 
@@ -139,7 +132,7 @@ async def cmd_training_stats(args: argparse.Namespace, settings: Settings) -> in
             Actor.cli(ACTOR), args.key, version=args.version, locale=t.locale
         ),
     )
-    print("\n".join(render_stats(t, stats)))
+    say(*render_stats(t, stats))
     return 0
 
 
@@ -148,6 +141,7 @@ def render_stats(t: Translator, stats: TrainingStats) -> list[str]:
     lines = [
         t(
             "training-cli-stats-title",
+            title=stats.title(t.locale),
             module=stats.key,
             version=str(stats.version),
             attempts=stats.attempts,
@@ -190,4 +184,6 @@ def render_stats(t: Translator, stats: TrainingStats) -> list[str]:
 
 def _short(text: str) -> str:
     one_line = " ".join(text.split())
-    return one_line if len(one_line) <= QUESTION_WIDTH else one_line[: QUESTION_WIDTH - 1] + "…"
+    if wcwidth.width(one_line) <= QUESTION_WIDTH:
+        return one_line
+    return wcwidth.clip(one_line, 0, QUESTION_WIDTH - 1, fillchar="") + "…"

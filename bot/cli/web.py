@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from bot.actor import Actor
 from bot.app import App
-from bot.cli.common import fail, translator
+from bot.cli.common import fail, say, translator
 from bot.config import Settings
 from bot.errors import DomainError
+from bot.i18n import Translator
 from bot.services.web_auth import LINK_TTL
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    link = sub.add_parser(
-        "login-link",
-        help="print a one-time login URL for the web console (10 minutes, single use)",
-    )
-    link.add_argument("employee_no")
-    link.add_argument("--lang", choices=("zh_CN", "en"), default=None)
+def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: ignore[type-arg]
+    link = sub.add_parser("login-link", help=t("cli-help-login-link"))
+    link.add_argument("employee_no", metavar="EMPLOYEE_NO")
     link.set_defaults(func=cmd_login_link)
 
 
@@ -46,7 +42,5 @@ async def cmd_login_link(args: argparse.Namespace, settings: Settings) -> int:
         return fail(t, exc)
     finally:
         await app.close()
-    print(t("web-cli-login-link", minutes=int(LINK_TTL.total_seconds() // 60)))
-    print(url)
-    sys.stdout.flush()
+    say(t("web-cli-login-link", minutes=int(LINK_TTL.total_seconds() // 60)), url)
     return 0

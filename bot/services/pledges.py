@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from bot.services.tasks import (
     KindService,
     PendingPerson,
     PublishResult,
+    Titled,
     UnitCounts,
     unit_counts,
 )
@@ -79,11 +80,12 @@ class UnitStatus(UnitCounts):
 
 
 @dataclass(frozen=True, slots=True)
-class PledgeStatus:
+class PledgeStatus(Titled):
     key: str
     version: int
     units: list[UnitStatus]
     pending: list[PendingPerson]
+    titles: dict[str, str] = field(default_factory=dict)  # locale -> title of the version
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,9 +357,15 @@ class PledgeService(KindService):
         version = await self.latest_version(key)
         now = self.clock.now()
         rows = await self.tasks.status_rows(KIND, key, version, unit=unit)
+        titles = await self.session.execute(
+            select(PledgeVersion.locale, PledgeVersion.title).where(
+                PledgeVersion.key == key, PledgeVersion.version == version
+            )
+        )
         return PledgeStatus(
             key=key,
             version=version,
+            titles={locale: title for locale, title in titles.all()},
             units=unit_counts(rows, now, UnitStatus),
             pending=[
                 PendingPerson(r.unit, r.name, r.employee_no, r.due_at, r.overdue(now))

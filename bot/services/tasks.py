@@ -201,6 +201,17 @@ class StatusRow:
         )
 
 
+class Titled:
+    """An office view of a version that has a title per locale (status, statistics)."""
+
+    __slots__ = ()
+    key: str
+    titles: dict[str, str]
+
+    def title(self, locale: str) -> str:
+        return self.titles.get(locale) or self.titles.get("zh_CN") or self.key
+
+
 @dataclass(frozen=True, slots=True)
 class PendingPerson:
     """Someone whose task of a version is still open."""

@@ -3,7 +3,7 @@ question statistics. The learner's side (lessons, quiz, attempts) is `training_l
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ from bot.errors import DomainError, InvalidInput, NotFound
 from bot.kinds import TaskKind
 from bot.policy import Policy
 from bot.services import tasks as tasks_service
-from bot.services.tasks import Audience, PublishResult, UnitCounts, unit_counts
+from bot.services.tasks import Audience, PublishResult, Titled, UnitCounts, unit_counts
 from bot.services.training_learning import NotYours, TrainingLearning
 from bot.training_content import (
     Module,
@@ -57,12 +57,13 @@ class PendingPerson(tasks_service.PendingPerson):
 
 
 @dataclass(frozen=True, slots=True)
-class TrainingStatus:
+class TrainingStatus(Titled):
     key: str
     version: int
     attempts_allowed: int
     units: list[UnitStatus]
     pending: list[PendingPerson]
+    titles: dict[str, str] = field(default_factory=dict)  # locale -> title of the version
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +81,13 @@ class QuestionStat:
 
 
 @dataclass(frozen=True, slots=True)
-class TrainingStats:
+class TrainingStats(Titled):
     key: str
     version: int
     attempts: int
     people: int
     questions: list[QuestionStat]
+    titles: dict[str, str] = field(default_factory=dict)  # locale -> title of the version
 
 
 def _passed(campaign: Campaign) -> Select[Any]:
@@ -271,6 +273,7 @@ class TrainingService(TrainingLearning):
         return TrainingStatus(
             key=key,
             version=version.version,
+            titles=dict(version.titles),
             attempts_allowed=version.attempts,
             units=[
                 replace(u, exhausted=exhausted.get(u.unit, 0))
@@ -330,6 +333,7 @@ class TrainingService(TrainingLearning):
         return TrainingStats(
             key=key,
             version=row.version,
+            titles=dict(row.titles),
             attempts=int(attempts),
             people=int(people),
             questions=questions,

@@ -56,16 +56,19 @@ training-error-version-older = The version { $version } in the files is older th
 training-error-not-published = Training module { $module } has not been published.
 
 training-cli-bad-due = The deadline "{ $value }" is not in the form YYYY-MM-DDTHH:MM (local time, { $tz }).
-training-cli-published = Published "{ $title }" ({ $module }) version { $version }, new version: { $new }
+training-cli-published = Published "{ $title }" ({ $module }) version { $version }: { $new ->
+        [yes] a new version, content frozen
+       *[no] this version was published before
+    }
 training-cli-assigned = Assigned to { $assigned } people; { $replaced } open task(s) of older versions cancelled, { $restarted } of them had started and begin again.
 training-cli-due = Deadline: { $due } ({ $tz })
 training-cli-sha = Content SHA-256: { $sha }
-training-cli-status-title = Training { $module } version { $version }, as of { $now }
+training-cli-status-title = Training "{ $title }" ({ $module }) version { $version }, as of { $now }
 training-cli-status-empty = Nobody has been assigned this version.
 training-cli-pending-none = Everybody has passed.
 training-cli-pending-title = Not passed yet ({ $count }):
 training-cli-exported = { $count } rows written to { $path }
-training-cli-stats-title = Training { $module } version { $version }, question statistics: { $attempts } attempts by { $people } people
+training-cli-stats-title = Training "{ $title }" ({ $module }) version { $version }, question statistics: { $attempts } attempts by { $people } people
 training-cli-stats-empty = Nobody has finished a quiz of this version yet.
 training-total = Total
 training-sheet = Training

@@ -56,16 +56,19 @@ training-error-version-older = 文件中的版本号 { $version } 低于已发�
 training-error-not-published = 培训模块 { $module } 尚未发布。
 
 training-cli-bad-due = 截止时间「{ $value }」格式不对，请用 YYYY-MM-DDTHH:MM（{ $tz } 本地时间）。
-training-cli-published = 已发布「{ $title }」（{ $module }）第 { $version } 版，新版本：{ $new }
+training-cli-published = 已发布「{ $title }」（{ $module }）第 { $version } 版：{ $new ->
+        [yes] 新版本，已冻结内容
+       *[no] 该版本此前已发布
+    }
 training-cli-assigned = 新分配 { $assigned } 人；取消旧版本未完成任务 { $replaced } 项，其中 { $restarted } 人需从新版本重新开始。
 training-cli-due = 截止时间：{ $due }（{ $tz }）
 training-cli-sha = 内容指纹 SHA-256：{ $sha }
-training-cli-status-title = 培训 { $module } 第 { $version } 版完成情况（截至 { $now }）
+training-cli-status-title = 培训「{ $title }」（{ $module }）第 { $version } 版完成情况（截至 { $now }）
 training-cli-status-empty = 尚无人分配到这一版本。
 training-cli-pending-none = 全部人员均已通过。
 training-cli-pending-title = 尚未通过（{ $count } 人）：
 training-cli-exported = 已导出 { $count } 行到 { $path }
-training-cli-stats-title = 培训 { $module } 第 { $version } 版答题统计：{ $attempts } 次测验，{ $people } 人
+training-cli-stats-title = 培训「{ $title }」（{ $module }）第 { $version } 版答题统计：{ $attempts } 次测验，{ $people } 人
 training-cli-stats-empty = 还没有人完成过这一版本的测验。
 training-total = 合计
 training-sheet = 培训完成情况

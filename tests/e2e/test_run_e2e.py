@@ -77,7 +77,7 @@ async def test_muster_run_answers_and_stops_on_sigterm(
             proc.send_signal(signal.SIGTERM)
         out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, err.decode()
-    assert f"long polling ({library})" in out.decode()
+    assert f"长轮询接收消息（{library}）" in out.decode()
 
 
 def free_port() -> int:

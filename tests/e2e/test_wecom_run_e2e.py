@@ -86,4 +86,4 @@ async def test_muster_run_over_wecom_answers_a_member_and_stops_on_sigterm(tmp_p
         out, err = await asyncio.wait_for(proc.communicate(), 60)
         await server.close()
     assert proc.returncode == 0, err.decode()
-    assert f"WeCom callback on 127.0.0.1:{port}/wecom/callback" in out.decode()
+    assert f"企业微信回调地址：127.0.0.1:{port}/wecom/callback" in out.decode()

@@ -11,12 +11,11 @@ from sqlalchemy import select
 
 from bot.actor import Actor
 from bot.app import App
-from bot.core import Account
 from bot.services import Services
 from storage.models import Signature
 from tests.chat import ChatUser
 from tests.factories import bind_account, make_force
-from tests.helpers import local
+from tests.helpers import local, sign_pledge
 
 KEY = "confidentiality"
 
@@ -42,17 +41,7 @@ async def _sign(user: ChatUser, name: str) -> None:
 
 
 async def _sign_in(svc: Services, employee_no: str) -> str:
-    person = await svc.people.get(Actor.cli(), employee_no)
-    aid = await svc.pledges.current_assignment_for(person, KEY)
-    assert aid is not None
-    signature = await svc.pledges.sign(
-        person,
-        aid,
-        person.name,
-        account=Account("test", employee_no, employee_no),
-        message_id=None,
-    )
-    return signature.signature_no
+    return await sign_pledge(svc, employee_no, KEY)
 
 
 async def _numbers(app: App) -> list[str]:
