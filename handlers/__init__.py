@@ -10,6 +10,7 @@ from handlers import (
     notices,
     office,
     pledges,
+    records,
     register,
     start,
     tasks,
@@ -21,6 +22,7 @@ def all_flows() -> list[Flow]:
     return [
         start.flow,
         tasks.flow,
+        records.flow,
         pledges.flow,
         escalations.flow,
         office.flow,
