@@ -31,6 +31,15 @@ def _records_button(ctx: Context) -> list[Button]:
     return [Button(ctx.t("btn-records-back"), Btn.RECORDS_HOME)]
 
 
+def _listing(ctx: Context, lines: list[str], rows: list[list[Button]]) -> list[Reply]:
+    """A list of records, replacing the message pressed, with the way back."""
+    return [Reply(html_join(lines), buttons=[*rows, _records_button(ctx)], edit=True)]
+
+
+def _none(ctx: Context, key: str) -> list[Reply]:
+    return _listing(ctx, [ctx.t(key)], [])
+
+
 def _asks(ctx: Context) -> bool:
     return any(ctx.me.has_role(r) for r in ASKERS)
 
@@ -105,7 +114,7 @@ async def cb_done(event: Incoming, ctx: Context) -> list[Reply]:
     if page + 1 < pages:
         nav.append(Button(ctx.t("btn-records-next"), Btn.RECORDS_DONE.token(page + 1)))
     rows = [nav] if nav else []
-    return [Reply(html_join(lines), buttons=[*rows, _records_button(ctx)], edit=True)]
+    return _listing(ctx, lines, rows)
 
 
 @flow.button(Btn.RECORDS_PLEDGES)
@@ -113,7 +122,7 @@ async def cb_pledges(event: Incoming, ctx: Context) -> list[Reply]:
     """List the pledges I signed, each with a button for its receipt."""
     signed = await ctx.services.records.signatures(ctx.actor)
     if not signed:
-        return [Reply(ctx.t("records-pledges-none"), buttons=[_records_button(ctx)], edit=True)]
+        return _none(ctx, "records-pledges-none")
     lines = [ctx.t("records-pledges-title", count=len(signed))]
     rows: list[list[Button]] = []
     for s in signed[:MAX_LINES]:
@@ -129,7 +138,7 @@ async def cb_pledges(event: Incoming, ctx: Context) -> list[Reply]:
         if len(rows) < MAX_BUTTONS:
             label = ctx.t("btn-records-receipt", number=s.number)
             rows.append([Button(label, Btn.RECORDS_RECEIPT.token(s.id))])
-    return [Reply(html_join(lines), buttons=[*rows, _records_button(ctx)], edit=True)]
+    return _listing(ctx, lines, rows)
 
 
 @flow.button(Btn.RECORDS_RECEIPT)
@@ -174,7 +183,7 @@ async def cb_training(event: Incoming, ctx: Context) -> list[Reply]:
     """List my training attempts with their scores."""
     attempts = await ctx.services.records.training(ctx.actor)
     if not attempts:
-        return [Reply(ctx.t("records-training-none"), buttons=[_records_button(ctx)], edit=True)]
+        return _none(ctx, "records-training-none")
     lines = [ctx.t("records-training-title", count=len(attempts))]
     lines.extend(
         ctx.t(
@@ -190,7 +199,7 @@ async def cb_training(event: Incoming, ctx: Context) -> list[Reply]:
         )
         for a in attempts[:MAX_LINES]
     )
-    return [Reply(html_join(lines), buttons=[_records_button(ctx)], edit=True)]
+    return _listing(ctx, lines, [])
 
 
 # --- past check-ins ---------------------------------------------------------------------------
@@ -213,7 +222,7 @@ async def cb_checkins(event: Incoming, ctx: Context) -> list[Reply]:
     """List my past check-ins, newest week first."""
     weeks = await ctx.services.checkins.history(ctx.me)
     if not weeks:
-        return [Reply(ctx.t("records-checkins-none"), buttons=[_records_button(ctx)], edit=True)]
+        return _none(ctx, "records-checkins-none")
     lines = [ctx.t("records-checkins-title", count=len(weeks))]
     lines.extend(_checkin_line(ctx, c) for c in weeks[:MAX_LINES])
     rows = [
@@ -226,7 +235,7 @@ async def cb_checkins(event: Incoming, ctx: Context) -> list[Reply]:
         for c in weeks
         if c.response_id is not None
     ][:MAX_BUTTONS]
-    return [Reply(html_join(lines), buttons=[*rows, _records_button(ctx)], edit=True)]
+    return _listing(ctx, lines, rows)
 
 
 @flow.button(Btn.RECORDS_CHECKIN)
@@ -264,7 +273,7 @@ async def cb_questions(event: Incoming, ctx: Context) -> list[Reply]:
     """List my hotline questions with their status."""
     tickets = await ctx.services.hotline.my_tickets(ctx.actor)
     if not tickets:
-        return [Reply(ctx.t("records-questions-none"), buttons=[_records_button(ctx)], edit=True)]
+        return _none(ctx, "records-questions-none")
     lines = [ctx.t("records-questions-title", count=len(tickets))]
     rows: list[list[Button]] = []
     for tk in tickets[:MAX_LINES]:
@@ -283,7 +292,7 @@ async def cb_questions(event: Incoming, ctx: Context) -> list[Reply]:
         if len(rows) < MAX_BUTTONS:
             label = ctx.t("hotline-queue-button", number=tk.number, status=status)
             rows.append([Button(label, Btn.RECORDS_QUESTION.token(tk.id))])
-    return [Reply(html_join(lines), buttons=[*rows, _records_button(ctx)], edit=True)]
+    return _listing(ctx, lines, rows)
 
 
 @flow.button(Btn.RECORDS_QUESTION)

@@ -24,6 +24,7 @@ from scheduled.sequencer import seal_pending
 from storage import audit
 from storage.models import AuditEvent, Outbox
 from storage.models_checkin import CareItem, CheckinResponse, MentorAlert
+from tests.chat import ChatUser
 from tests.helpers import local, outbox_for, tick
 from tests.test_checkins import (
     FULL,
@@ -48,9 +49,16 @@ async def correct(app: App, employee_no: str, **kw: object):  # noqa: ANN201
         return await svc.checkins.correct(who, aid, **kw)  # type: ignore[arg-type]
 
 
+def _action(user: ChatUser, label: str) -> str:
+    """The action of a button on screen, to press it again later (an old message)."""
+    return next(b.action for r in user.last for row in r.buttons for b in row if label in b.label)
+
+
 async def responses(app: App) -> list[CheckinResponse]:
     async with app.sessionmaker() as s:
-        return list((await s.execute(select(CheckinResponse).order_by(CheckinResponse.id))).scalars())
+        return list(
+            (await s.execute(select(CheckinResponse).order_by(CheckinResponse.id))).scalars()
+        )
 
 
 async def mentor_messages(app: App, kind: str = "digest.L1") -> list[Outbox]:
@@ -76,7 +84,7 @@ async def test_a_one_tap_all_fine_is_corrected_before_the_deadline(app: App) -> 
     await zhang.press("没有")
     await zhang.press("跳过")
     assert "更正后的回答" in zhang.text
-    send = next(b.action for r in zhang.last for row in r.buttons for b in row if "提交" in b.label)
+    send = _action(zhang, "提交")
     await zhang.tap(send)
     assert "已更正 2026-W49" in zhang.text and "下一期汇总" in zhang.text
     await zhang.tap(send)  # a second press: the answers are gone from the state
@@ -202,7 +210,7 @@ async def test_marked_urgent_the_mentor_is_told_at_once_and_once(
     await li.send(HELP)
     await li.press("确认提交")
     assert "下一期汇总" in li.text
-    urgent_action = next(b.action for r in li.last for row in r.buttons for b in row if "紧急" in b.label)
+    urgent_action = _action(li, "紧急")
     await li.tap(urgent_action)
     assert "已立即告知带辅民警 王民警" in li.text
     [urgent] = await mentor_messages(app, "checkin.alert")

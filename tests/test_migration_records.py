@@ -123,12 +123,15 @@ def _old_data(conn: sa.Connection) -> None:
     tables = ("checkin_response", "checkin_answer", "register_filing")
     payload = {
         "evidence": [
-            [name, row["id"], audit.row_digest(name, row)] for name, row in zip(tables, evidence)
+            [name, row["id"], audit.row_digest(name, row)]
+            for name, row in zip(tables, evidence, strict=True)
         ]
     }
-    event = dict(at=AT, actor="cli", kind="old", subject="s", payload=payload)
+    event = {"at": AT, "actor": "cli", "kind": "old", "subject": "s", "payload": payload}
     conn.execute(
-        Base.metadata.tables["audit_event"].insert().values(hash=audit.content_hash(**event), **event)
+        Base.metadata.tables["audit_event"]
+        .insert()
+        .values(hash=audit.content_hash(**event), **event)
     )
 
 
@@ -155,9 +158,13 @@ async def test_upgrade_with_data_keeps_answers_evidence_and_guards(
                 )
             )
             assert joined.all() == [(1, "yes", 1)]
-            filing = (await conn.execute(sa.text("SELECT version, row_ids FROM register_filing"))).one()
+            filing = (
+                await conn.execute(sa.text("SELECT version, row_ids FROM register_filing"))
+            ).one()
             assert filing[0] == 1 and filing[1] is None
-            row = (await conn.execute(sa.text("SELECT removed, replaces_id FROM register_row"))).one()
+            row = (
+                await conn.execute(sa.text("SELECT removed, replaces_id FROM register_row"))
+            ).one()
             assert (bool(row[0]), row[1]) == (False, None)
         async with engine.begin() as conn:  # a correction: a second response, same task
             await conn.execute(

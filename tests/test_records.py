@@ -87,7 +87,7 @@ async def test_my_questions_with_replies_and_reopening(app: App) -> None:
     await zhang.press("我的问题")
     assert "我的问题（2 个" in zhang.text
     assert f"{named} · 已办结" in zhang.text and f"{hidden} · 待回复" in zhang.text
-    assert "回复 1 条" in zhang.text and "· 匿名" in zhang.text
+    assert "回复 1 条" in zhang.text and "（匿名）" in zhang.text
     await zhang.press(named)
     assert "由原单位缴纳" in zhang.text and "政治处辅警办" in zhang.text
     await zhang.press("重新打开")
@@ -102,7 +102,8 @@ async def test_my_questions_with_replies_and_reopening(app: App) -> None:
     assert "还没有转人工" in li.text
     async with app.unit_of_work() as svc:
         [hidden_ticket] = [
-            t for t in await svc.hotline.my_tickets(Actor.of(await person(app, "A001")))
+            t
+            for t in await svc.hotline.my_tickets(Actor.of(await person(app, "A001")))
             if t.number == hidden
         ]
         with pytest.raises(NotFound):

@@ -208,6 +208,4 @@ async def test_only_who_files_sees_the_units_people(app: App) -> None:
         people = await svc.register.unit_people(await leader(app), await unit_id(app), "李")
         assert [p.name for p in people] == ["李所长", "李四"]
         with pytest.raises(NotAllowed):
-            await svc.register.unit_people(
-                Actor.of(await person(app, "A002")), await unit_id(app)
-            )
+            await svc.register.unit_people(Actor.of(await person(app, "A002")), await unit_id(app))

@@ -522,17 +522,7 @@ class CheckinService(KindService):
     ) -> Submitted:
         """Correct an answered check-in before its due time: a new response superseding
         the current one (which is kept), audited; the views read the newest."""
-        assignment, campaign = await self.mine(person, assignment_id)
-        week = Week.parse(campaign.ref_key)
-        previous = await self.current_response(assignment.id)
-        if previous is None:
-            if assignment.status == AssignmentStatus.OPEN:
-                raise NothingToCorrect(week=week.key)
-            raise CheckinClosed(week=week.key)
-        until = self.correctable_until(assignment, campaign)
-        t = self.notifier.t(person.locale)
-        if until is not None and self.clock.now() > until:
-            raise CorrectionClosed(week=week.key, due=t.time(until))
+        assignment, week, previous, until = await self._correctable(person, assignment_id)
         clean = {} if all_fine else self.clean_answers(self.form(), answers or {})
         if (previous.all_fine, await self.answers_of(previous.id)) == (all_fine, clean):
             raise NoChange(week=week.key)
@@ -549,16 +539,25 @@ class CheckinService(KindService):
     async def correctable(self, person: Person, assignment_id: int) -> CheckinTask:
         """An answered check-in of the person that may still be corrected (else the
         reason), before the correction's questions are shown."""
+        assignment, week, _, until = await self._correctable(person, assignment_id)
+        return CheckinTask(assignment.id, week, until, assignment.status)
+
+    async def _correctable(
+        self, person: Person, assignment_id: int
+    ) -> tuple[Assignment, Week, CheckinResponse, datetime | None]:
+        """The person's answered check-in, its current response and its due time; the
+        reason it cannot be corrected otherwise."""
         assignment, campaign = await self.mine(person, assignment_id)
         week = Week.parse(campaign.ref_key)
-        if await self.current_response(assignment.id) is None:
+        previous = await self.current_response(assignment.id)
+        if previous is None:
             if assignment.status == AssignmentStatus.OPEN:
                 raise NothingToCorrect(week=week.key)
             raise CheckinClosed(week=week.key)
         until = self.correctable_until(assignment, campaign)
         if until is not None and self.clock.now() > until:
             raise CorrectionClosed(week=week.key, due=self.notifier.t(person.locale).time(until))
-        return CheckinTask(assignment.id, week, until, assignment.status)
+        return assignment, week, previous, until
 
     async def history(self, person: Person, *, limit: int = 200) -> list[MyCheckin]:
         """The person's own check-ins, newest week first, with their current answer."""

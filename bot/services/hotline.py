@@ -298,6 +298,18 @@ def _contact_field(name: str, value: str) -> str | None:
     return text
 
 
+def _first_message() -> Any:
+    """The text of a ticket's first message (its question), for a query over tickets."""
+    return (
+        select(TicketMessage.text)
+        .where(TicketMessage.ticket_id == Ticket.id)
+        .order_by(TicketMessage.id)
+        .limit(1)
+        .correlate(Ticket)
+        .scalar_subquery()
+    )
+
+
 def check_question(text: str) -> None:
     """Refuse a question longer than a ticket takes (the one hotline limit)."""
     if len(text.strip()) > MAX_QUESTION:
@@ -535,14 +547,7 @@ class HotlineService(Service):
         actor.require(*ASKERS)
         if actor.person is None:
             raise NotAllowed()
-        first = (
-            select(TicketMessage.text)
-            .where(TicketMessage.ticket_id == Ticket.id)
-            .order_by(TicketMessage.id)
-            .limit(1)
-            .correlate(Ticket)
-            .scalar_subquery()
-        )
+        first = _first_message()
         replies = (
             select(func.count(TicketMessage.id))
             .where(TicketMessage.ticket_id == Ticket.id, TicketMessage.sender == Sender.OFFICE)
@@ -615,14 +620,7 @@ class HotlineService(Service):
 
     def _summaries_query(self) -> Any:
         asker = aliased(Person)
-        first = (
-            select(TicketMessage.text)
-            .where(TicketMessage.ticket_id == Ticket.id)
-            .order_by(TicketMessage.id)
-            .limit(1)
-            .correlate(Ticket)
-            .scalar_subquery()
-        )
+        first = _first_message()
         # An outer join on asker_person_id, which is NULL on anonymous tickets: the route
         # table is never joined here, so no office view can name an anonymous asker.
         return (

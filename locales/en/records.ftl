@@ -60,7 +60,7 @@ records-questions-none = You have not handed a policy question to a person yet.
 records-questions-title = 💬 My questions ({ $count }, latest activity first):
 records-question-line = • { $number } · { $status } · { $time } · { $replies } reply(ies){ $anonymous }
     　{ $preview }
-records-anonymous-flag = · anonymous
+records-anonymous-flag = { " " }(anonymous)
 records-question-title = 💬 Question { $number } · { $status }{ $anonymous }
     Asked: { $time }
 records-thread-me = [{ $time }] Me:

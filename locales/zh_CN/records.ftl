@@ -59,7 +59,7 @@ records-questions-none = 您还没有转人工的政策咨询问题。
 records-questions-title = 💬 我的问题（{ $count } 个，最近有动态的在前）：
 records-question-line = • { $number } · { $status } · { $time } · 回复 { $replies } 条{ $anonymous }
     　{ $preview }
-records-anonymous-flag = · 匿名
+records-anonymous-flag = （匿名）
 records-question-title = 💬 问题 { $number } · { $status }{ $anonymous }
     提交时间：{ $time }
 records-thread-me = [{ $time }] 我：
