@@ -248,7 +248,7 @@ async def cb_checkin(event: Incoming, ctx: Context) -> list[Reply]:
         return [Reply(ctx.t("error-stale-button"))]
     form = checkins.form()
     answers = await checkins.answers_of(found.response_id)
-    lines = [_checkin_line(ctx, found)]
+    lines = [ctx.t("records-checkin-detail", week=found.week.key), _checkin_line(ctx, found)]
     lines.extend(answers_lines(ctx.t, form, answers))
     told = await checkins.alerts.of_person(ctx.me.id, [found.response_id])
     outcome = told.get(found.response_id)

@@ -47,6 +47,7 @@ records-checkin-answered = • { $week }: 📝 answered question by question ({ 
 records-checkin-open = • { $week }: ⏳ to answer, due { $due }
 records-checkin-missing = • { $week }: ❌ not answered
 records-checkin-excused = • { $week }: ➖ excused
+records-checkin-detail = 📝 My weekly check-in { $week }:
 records-corrected-flag = (corrected; the earlier answer is kept)
 btn-records-checkin = 📝 My answers for { $week }
 records-correctable = You can correct it until { $due }; your earlier answer stays on record.

@@ -46,6 +46,7 @@ records-checkin-answered = • { $week }：📝 已逐项填写（报告隐患 {
 records-checkin-open = • { $week }：⏳ 待填写，截止 { $due }
 records-checkin-missing = • { $week }：❌ 未报到
 records-checkin-excused = • { $week }：➖ 已免除
+records-checkin-detail = 📝 我的 { $week } 每周报到：
 records-corrected-flag = （已更正，原记录保留）
 btn-records-checkin = 📝 { $week } 的回答
 records-correctable = 截止 { $due } 前可以更正；更正后原来的回答仍保留在记录中。
