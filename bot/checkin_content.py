@@ -152,6 +152,24 @@ def load_form(content_dir: Path) -> Form:
     return Form(version=version, questions=tuple(questions), path=path)
 
 
+_form_cache: dict[Path, tuple[int, Form]] = {}
+
+
+def cached_form(content_dir: Path) -> Form:
+    """The questionnaire, read again only when its file changed."""
+    path = content_dir / "checkin" / FORM_FILE
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = -1
+    hit = _form_cache.get(path)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    form = load_form(content_dir)
+    _form_cache[path] = (stamp, form)
+    return form
+
+
 def load_categories(content_dir: Path) -> tuple[Category, ...]:
     """Read and validate the register categories."""
     path = content_dir / "checkin" / CATEGORIES_FILE

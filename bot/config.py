@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # The weekly check-in and unit register: opened and due at these local times
     checkin_open: str = "MON 09:00"
     checkin_due: str = "THU 12:00"
+    # local time of the daily mentor digest that carries hazards and requests for help
+    # from the check-ins when no escalation digest carried them earlier
+    mentor_digest_at: str = "17:00"
     # The outbox sender. Telegram allows 30 messages/s overall, 1/s to one chat and
     # 20/min to one group; the defaults keep a margin below that.
     send_rate: float = Field(default=28, gt=0, le=1000)  # messages per second, all chats
@@ -129,6 +132,15 @@ class Settings(BaseSettings):
     def _weekly(cls, value: str) -> str:
         weekly_time(value)
         return value
+
+    @field_validator("mentor_digest_at")
+    @classmethod
+    def _daily(cls, value: str) -> str:
+        try:
+            hh, mm = value.strip().split(":")
+            return time(int(hh), int(mm)).strftime("%H:%M")
+        except ValueError as exc:
+            raise ValueError("must be HH:MM") from exc
 
     @field_validator("wecom_aes_key")
     @classmethod

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.checkin_content import Category
@@ -32,7 +32,7 @@ from bot.sheets.reader import (
     text,
 )
 from bot.sheets.writer import Column, Workbook, sheet_name
-from storage.models_checkin import RegisterRow, RiskStatus
+from storage.models_checkin import RiskStatus
 
 if TYPE_CHECKING:
     from bot.services.checkins import Week
@@ -57,6 +57,13 @@ REQUIRED = ("category", "risk", "measure", "owner", "deadline", "status")
 
 # RegisterService.check_draft: every problem of a new row as (field, locale key, args)
 CheckDraft = Callable[..., list[tuple[str, str, dict[str, Any]]]]
+
+
+class Carried(Protocol):
+    """A row of last week that this week's sheet must update (its id is the key)."""
+
+    @property
+    def risk(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +126,7 @@ def read_sheet(path: Path, unit: str, vocabulary: Words) -> Table:
 def check_sheet(
     table: Table,
     vocabulary: Words,
-    candidates: Mapping[int, RegisterRow],
+    candidates: Mapping[int, Carried],
     week: Week,
     *,
     check_draft: CheckDraft,

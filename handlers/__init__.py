@@ -11,6 +11,7 @@ from handlers import (
     notices,
     office,
     pledges,
+    records,
     register,
     start,
     tasks,
@@ -22,6 +23,7 @@ def all_flows() -> list[Flow]:
     return [
         start.flow,
         tasks.flow,
+        records.flow,
         pledges.flow,
         escalations.flow,
         office.flow,

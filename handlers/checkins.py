@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.actions import Btn
-from bot.checkin_content import NO, YES, Form, Question
+from bot.checkin_content import NO, YES, Form
+from bot.checkin_render import answer_line
 from bot.context import Context
 from bot.core import Button, Incoming, Reply
 from bot.i18n import Translator
@@ -22,6 +23,7 @@ from bot.services.checkins import (
     Submitted,
     Week,
 )
+from bot.services.mentor_alerts import next_digest_at
 from bot.text import html_join
 from handlers.common import back_to_menu
 
@@ -36,31 +38,12 @@ MAX_PEOPLE = 60  # lines in one view; a mentor has a handful, a unit some dozens
 # --- rendering ------------------------------------------------------------------------------
 
 
-def answer_text(t: Translator, question: Question | None, value: str) -> str:
-    """An answer as the reader sees it: 是/否, the option's label, or the escaped text."""
-    if question is None:
-        return value
-    if question.type == "yesno":
-        return t("checkin-yes") if value == YES else t("checkin-no")
-    if question.type == "choice":
-        option = question.option(value)
-        return option.label(t.locale) if option else value
-    return value
-
-
 def answers_lines(t: Translator, form: Form, answers: dict[str, str]) -> list[str]:
-    lines = []
-    for q in form.questions:
-        if q.id in answers:
-            flag = " ⚠️" if q.is_hazard(answers[q.id]) else ""
-            lines.append(
-                t(
-                    "checkin-answer-line",
-                    question=q.prompt(t.locale),
-                    answer=answer_text(t, q, answers[q.id]) + flag,
-                )
-            )
-    return lines
+    return [
+        answer_line(t, form, q.id, answers[q.id], q.is_hazard(answers[q.id]))
+        for q in form.questions
+        if q.id in answers
+    ]
 
 
 def people_lines(t: Translator, form: Form, people: Sequence[PersonCheckin]) -> list[str]:
@@ -69,17 +52,7 @@ def people_lines(t: Translator, form: Form, people: Sequence[PersonCheckin]) -> 
     for p in people[:MAX_PEOPLE]:
         late = t("checkin-late-flag") if p.late else ""
         lines.append(t(f"checkin-person-{p.state}", name=p.name, late=late))
-        for a in p.answers:
-            q = form.question(a.question_id)
-            flag = " ⚠️" if a.hazard else ""
-            prompt = q.prompt(t.locale) if q else a.question_id
-            lines.append(
-                t(
-                    "checkin-answer-line",
-                    question=prompt,
-                    answer=answer_text(t, q, a.value) + flag,
-                )
-            )
+        lines.extend(answer_line(t, form, a.question_id, a.value, a.hazard) for a in p.answers)
     if len(people) > MAX_PEOPLE:
         lines.append(t("checkin-more", count=len(people) - MAX_PEOPLE))
     return lines
@@ -119,19 +92,39 @@ def _intro(ctx: Context, task: CheckinTask, *, edit: bool) -> Reply:
     )
 
 
-def _done(ctx: Context, result: Submitted) -> Reply:
-    key = "checkin-done-all-fine" if result.all_fine else "checkin-done"
+def correct_button(ctx: Context, aid: int) -> Button:
+    return Button(ctx.t("btn-checkin-correct"), Btn.CHECKIN_CORRECT.token(aid))
+
+
+def urgent_button(ctx: Context, response_id: int) -> Button:
+    return Button(ctx.t("btn-checkin-urgent"), Btn.CHECKIN_URGENT.token(response_id))
+
+
+def _done(ctx: Context, result: Submitted, aid: int) -> Reply:
+    if result.corrected:
+        key = "checkin-corrected-all-fine" if result.all_fine else "checkin-corrected"
+    else:
+        key = "checkin-done-all-fine" if result.all_fine else "checkin-done"
     lines = [ctx.t(key, week=result.week.key)]
     if result.late:
         lines.append(ctx.t("checkin-done-late"))
     if result.care_items:
         lines.append(ctx.t("checkin-done-care"))
-    return Reply(html_join(lines), buttons=[back_to_menu(ctx)])
+    rows: list[list[Button]] = []
+    if result.alert:
+        digest = next_digest_at(ctx.clock.now(), ctx.settings)
+        lines.append(ctx.t("checkin-done-alert", at=ctx.t.time(digest)))
+        rows.append([urgent_button(ctx, result.response_id)])
+    if not result.late:
+        lines.append(ctx.t("checkin-done-correctable"))
+        rows.append([correct_button(ctx, aid)])
+    return Reply(html_join(lines), buttons=[*rows, back_to_menu(ctx)])
 
 
-def _closed(ctx: Context, exc: AlreadyAnswered | CheckinClosed) -> list[Reply]:
+def _closed(ctx: Context, exc: AlreadyAnswered | CheckinClosed, aid: int) -> list[Reply]:
     ctx.state.clear()
-    return [Reply(exc.render(ctx.t), buttons=[back_to_menu(ctx)])]
+    rows = [[correct_button(ctx, aid)]] if isinstance(exc, AlreadyAnswered) else []
+    return [Reply(exc.render(ctx.t), buttons=[*rows, back_to_menu(ctx)])]
 
 
 def _question(
@@ -163,26 +156,40 @@ def _question(
 
 
 def _summary(ctx: Context, form: Form, aid: int, answers: dict[str, str]) -> Reply:
-    lines = [ctx.t("checkin-summary-title"), *answers_lines(ctx.t, form, answers)]
+    fix = bool(ctx.state.data.get("fix"))
+    again = Btn.CHECKIN_CORRECT_STEP if fix else Btn.CHECKIN_STEP_BY_STEP
+    title = "checkin-summary-title-correction" if fix else "checkin-summary-title"
+    lines = [ctx.t(title), *answers_lines(ctx.t, form, answers)]
     return Reply(
         html_join(lines),
         buttons=[
             [Button(ctx.t("btn-checkin-submit"), Btn.CHECKIN_SUBMIT.token(aid))],
             [
-                Button(ctx.t("btn-checkin-again"), Btn.CHECKIN_STEP_BY_STEP.token(aid)),
+                Button(ctx.t("btn-checkin-again"), again.token(aid)),
                 Button(ctx.t("btn-cancel"), Btn.CHECKIN_CANCEL),
             ],
         ],
     )
 
 
-def _next(ctx: Context, form: Form, aid: int, answers: dict[str, str], start: int) -> Reply:
-    """Ask the next question that applies, or show the summary when none is left."""
+def _next(
+    ctx: Context,
+    form: Form,
+    aid: int,
+    answers: dict[str, str],
+    start: int,
+    *,
+    fix: bool | None = None,
+) -> Reply:
+    """Ask the next question that applies, or show the summary when none is left.
+    `fix`: answering a correction (None: as the conversation was)."""
+    if fix is None:
+        fix = bool(ctx.state.data.get("fix"))
     index = form.next_index(start, answers)
     if index is None:
-        ctx.state.go(STEP, a=aid, i=None, ans=answers)
+        ctx.state.go(STEP, a=aid, i=None, ans=answers, fix=fix)
         return _summary(ctx, form, aid, answers)
-    ctx.state.go(STEP, a=aid, i=index, ans=answers)
+    ctx.state.go(STEP, a=aid, i=index, ans=answers, fix=fix)
     return _question(ctx, form, aid, index, edit=False, answers=answers)
 
 
@@ -213,7 +220,7 @@ async def cb_open(event: Incoming, ctx: Context) -> list[Reply]:
     try:
         task = await ctx.services.checkins.task(ctx.me, ctx.action(event).int_arg(0))
     except (AlreadyAnswered, CheckinClosed) as exc:
-        return _closed(ctx, exc)
+        return _closed(ctx, exc, ctx.action(event).int_arg(0))
     return [_intro(ctx, task, edit=False)]
 
 
@@ -233,7 +240,18 @@ async def _mine(ctx: Context, *, edit: bool) -> list[Reply]:
     ctx.state.clear()
     task = await ctx.services.checkins.open_task_of(ctx.me)
     if task is None:
-        return [Reply(ctx.t("checkin-none-open"), buttons=[back_to_menu(ctx)], edit=edit)]
+        lines, rows = [ctx.t("checkin-none-open")], []
+        last = await ctx.services.checkins.history(ctx.me, limit=1)
+        if last and last[0].correctable:  # answered this week: it may still be corrected
+            lines.append(
+                ctx.t(
+                    "checkin-answered-correctable",
+                    week=last[0].week.key,
+                    due=ctx.t.time(last[0].due_at),
+                )
+            )
+            rows.append([correct_button(ctx, last[0].assignment_id)])
+        return [Reply(html_join(lines), buttons=[*rows, back_to_menu(ctx)], edit=edit)]
     return [_intro(ctx, task, edit=edit)]
 
 
@@ -241,13 +259,12 @@ async def _mine(ctx: Context, *, edit: bool) -> list[Reply]:
 async def cb_all_fine(event: Incoming, ctx: Context) -> list[Reply]:
     """Answer the whole check-in with "All fine this week"."""
     ctx.state.clear()
+    aid = ctx.action(event).int_arg(0)
     try:
-        result = await ctx.services.checkins.submit(
-            ctx.me, ctx.action(event).int_arg(0), all_fine=True
-        )
+        result = await ctx.services.checkins.submit(ctx.me, aid, all_fine=True)
     except (AlreadyAnswered, CheckinClosed) as exc:
-        return _closed(ctx, exc)
-    return [_done(ctx, result)]
+        return _closed(ctx, exc, aid)
+    return [_done(ctx, result, aid)]
 
 
 @flow.button(Btn.CHECKIN_STEP_BY_STEP)
@@ -257,8 +274,8 @@ async def cb_step(event: Incoming, ctx: Context) -> list[Reply]:
     try:
         await ctx.services.checkins.task(ctx.me, aid)
     except (AlreadyAnswered, CheckinClosed) as exc:
-        return _closed(ctx, exc)
-    return [_next(ctx, ctx.services.checkins.form(), aid, {}, 0)]
+        return _closed(ctx, exc, aid)
+    return [_next(ctx, ctx.services.checkins.form(), aid, {}, 0, fix=False)]
 
 
 @flow.button(Btn.CHECKIN_ANSWER)
@@ -323,14 +340,18 @@ async def cb_submit(event: Incoming, ctx: Context) -> list[Reply]:
     answers = _state_for(ctx, aid, None)
     if answers is None:
         return _stale(ctx, aid)
+    checkins = ctx.services.checkins
     try:
-        result = await ctx.services.checkins.submit(ctx.me, aid, answers=answers)
+        if ctx.state.data.get("fix"):
+            result = await checkins.correct(ctx.me, aid, answers=answers)
+        else:
+            result = await checkins.submit(ctx.me, aid, answers=answers)
     except (AlreadyAnswered, CheckinClosed) as exc:
-        return _closed(ctx, exc)
+        return _closed(ctx, exc, aid)
     except Incomplete:
         return _stale(ctx, aid)  # the questionnaire changed meanwhile: answer it again
     ctx.state.clear()
-    return [_done(ctx, result)]
+    return [_done(ctx, result, aid)]
 
 
 @flow.button(Btn.CHECKIN_CANCEL)
@@ -338,6 +359,55 @@ async def cb_cancel(event: Incoming, ctx: Context) -> list[Reply]:
     """Stop answering for now; nothing is saved."""
     ctx.state.clear()
     return [Reply(ctx.t("checkin-cancelled"), buttons=[back_to_menu(ctx)], edit=True)]
+
+
+# --- corrections until the deadline, and telling the mentor at once ------------------------
+
+
+@flow.button(Btn.CHECKIN_CORRECT)
+async def cb_correct(event: Incoming, ctx: Context) -> list[Reply]:
+    """Offer the two ways to correct an answered check-in before its deadline."""
+    ctx.state.clear()
+    aid = ctx.action(event).int_arg(0)
+    task = await ctx.services.checkins.correctable(ctx.me, aid)
+    return [
+        Reply(
+            ctx.t("checkin-correct-intro", week=task.week.key, due=ctx.t.time(task.due_at)),
+            buttons=[
+                [
+                    Button(
+                        ctx.t("btn-checkin-correct-fine"), Btn.CHECKIN_CORRECT_ALL_FINE.token(aid)
+                    )
+                ],
+                [Button(ctx.t("btn-checkin-correct-step"), Btn.CHECKIN_CORRECT_STEP.token(aid))],
+                back_to_menu(ctx),
+            ],
+        )
+    ]
+
+
+@flow.button(Btn.CHECKIN_CORRECT_ALL_FINE)
+async def cb_correct_all_fine(event: Incoming, ctx: Context) -> list[Reply]:
+    """Correct the check-in to "All fine this week" (the earlier answer is kept)."""
+    ctx.state.clear()
+    aid = ctx.action(event).int_arg(0)
+    result = await ctx.services.checkins.correct(ctx.me, aid, all_fine=True)
+    return [_done(ctx, result, aid)]
+
+
+@flow.button(Btn.CHECKIN_CORRECT_STEP)
+async def cb_correct_step(event: Incoming, ctx: Context) -> list[Reply]:
+    """Answer the check-in again, question by question, as a correction."""
+    aid = ctx.action(event).int_arg(0)
+    await ctx.services.checkins.correctable(ctx.me, aid)
+    return [_next(ctx, ctx.services.checkins.form(), aid, {}, 0, fix=True)]
+
+
+@flow.button(Btn.CHECKIN_URGENT)
+async def cb_urgent(event: Incoming, ctx: Context) -> list[Reply]:
+    """Tell my mentor now what my check-in reported, instead of in his next digest."""
+    mentor = await ctx.services.checkins.mark_urgent(ctx.actor, ctx.action(event).int_arg(0))
+    return [Reply(ctx.t("checkin-urgent-sent", mentor=mentor.name), buttons=[back_to_menu(ctx)])]
 
 
 # --- the mentor's view ------------------------------------------------------------------------

@@ -277,12 +277,16 @@ def _who(ctx: Context, s: TicketSummary) -> str:
     return ctx.t("hotline-who-named", name=s.asker_name, unit=s.asker_unit or "-")
 
 
-def _status(ctx: Context, status: str) -> str:
+def status_label(ctx: Context, status: str) -> str:
+    """A ticket's status as its reader sees it (the office, or the asker's records)."""
     return ctx.t(
         {"open": "hotline-status-open", "answered": "hotline-status-answered"}.get(
             status, "hotline-status-closed"
         )
     )
+
+
+_status = status_label
 
 
 async def _queue(ctx: Context, *, edit: bool) -> Reply:

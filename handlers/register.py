@@ -4,7 +4,9 @@ the office sees the summary of all units."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.actions import Btn
 from bot.context import Context
@@ -19,8 +21,9 @@ from bot.services.register import (
     RegisterWeek,
     RowDraft,
     RowView,
+    UnitPerson,
 )
-from bot.text import html, html_join, normalize_input
+from bot.text import html_join, normalize_input
 from bot.timeparse import parse_date
 from handlers.checkins import counts_line, people_lines
 from handlers.common import back_to_menu
@@ -33,9 +36,12 @@ flow.menu_entry("menu-register-office", Btn.REGISTER_OFFICE, roles={"office"}, o
 STEP_FIELD = "rg.field"  # guided entry of a new row: risk, measure, owner, deadline
 STEP_NOTE = "rg.note"  # the note of a carried-over row that is still open
 STEP_REPORTER = "rg.reporter"
+STEP_EDIT = "rg.edit"  # a new value for one field of a row
 FIELDS = ("risk", "measure", "owner", "deadline")
+EDIT_FIELDS = ("category", "risk", "measure", "owner", "deadline")
 MAX_AGED = 15
 MAX_MISSING_UNITS = 30
+MAX_PEOPLE = 8  # people offered as buttons (owner, reporter); a search narrows them
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -73,6 +79,14 @@ def render_week(ctx: Context, view: RegisterWeek) -> Reply:
     if view.filing is not None:
         key = "register-filed-late" if view.filing.late else "register-filed"
         lines.append(t(key, at=t.time(view.filing.filed_at)))
+        if view.filing.version > 1:
+            lines.append(t("register-filed-version", version=view.filing.version))
+        if view.amending:
+            lines.append(t("register-amending", due=t.time(view.due_at)))
+        elif view.amendable:
+            lines.append(t("register-amendable", due=t.time(view.due_at)))
+        if view.unfiled_changes:
+            lines.append(t("register-unfiled-changes"))
     else:
         lines.append(t("register-not-filed"))
     n = view.numbers
@@ -87,7 +101,7 @@ def render_week(ctx: Context, view: RegisterWeek) -> Reply:
         )
     )
     rows: list[list[Button]] = []
-    editable = view.filing is None
+    editable = view.filing is None or view.amending
     if view.carried:
         lines.append("")
         lines.append(
@@ -113,7 +127,12 @@ def render_week(ctx: Context, view: RegisterWeek) -> Reply:
             lines.append(_row_line(ctx, str(i), row))
             if editable:
                 rows.append(
-                    [Button(t("btn-register-delete", number=i), Btn.REGISTER_DELETE.token(row.id))]
+                    [
+                        Button(t("btn-register-edit", number=i), Btn.REGISTER_EDIT.token(row.id)),
+                        Button(
+                            t("btn-register-delete", number=i), Btn.REGISTER_DELETE.token(row.id)
+                        ),
+                    ]
                 )
     elif view.filing is not None and view.filing.no_new_risks:
         lines.append(t("register-no-new"))
@@ -121,13 +140,17 @@ def render_week(ctx: Context, view: RegisterWeek) -> Reply:
         lines.append(t("register-new-none"))
     if editable:
         rows.append([Button(t("btn-register-add"), Btn.REGISTER_ADD.token(w))])
-        if view.new_rows:
+        if view.amending:
+            rows.append([Button(t("btn-register-file-amendment"), Btn.REGISTER_FILE.token(w))])
+        elif view.new_rows:
             rows.append([Button(t("btn-register-file"), Btn.REGISTER_FILE.token(w))])
         else:
             rows.append([Button(t("btn-register-no-new"), Btn.REGISTER_NO_NEW.token(w))])
         if view.carry_pending:
             lines.append("")
             lines.append(t("register-carry-hint", pending=view.carry_pending))
+    elif view.amendable:
+        rows.append([Button(t("btn-register-amend"), Btn.REGISTER_AMEND.token(w))])
     rows.append([Button(t("btn-register-checkins"), Btn.REGISTER_CHECKINS.token(w))])
     if ctx.actor.has_role(Role.LEADER):
         rows.append([Button(t("btn-register-reporter"), Btn.REGISTER_REPORTER)])
@@ -135,9 +158,11 @@ def render_week(ctx: Context, view: RegisterWeek) -> Reply:
     return Reply(html_join(lines), buttons=rows)
 
 
-async def _week_reply(ctx: Context, week: Week, *, edit: bool = False) -> Reply:
+async def _week_reply(
+    ctx: Context, week: Week, *, edit: bool = False, amend: bool = False
+) -> Reply:
     unit = await ctx.services.register.my_unit(ctx.actor)
-    view = await ctx.services.register.week_view(ctx.actor, unit.id, week)
+    view = await ctx.services.register.week_view(ctx.actor, unit.id, week, amend=amend)
     reply = render_week(ctx, view)
     reply.edit = edit
     return reply
@@ -322,8 +347,12 @@ async def on_text_field(event: Incoming, ctx: Context) -> list[Reply]:
 
 @flow.button(Btn.REGISTER_DEADLINE)
 async def cb_deadline(event: Incoming, ctx: Context) -> list[Reply]:
-    """Take a deadline offered as a button."""
-    if ctx.state.step != STEP_FIELD or ctx.state.data.get("field") != "deadline":
+    """Take a deadline offered as a button (a new row's, or a row's new one)."""
+    if ctx.state.data.get("field") != "deadline":
+        return [Reply(ctx.t("error-stale-button"))]
+    if ctx.state.step == STEP_EDIT:
+        return await _take_edit(ctx, ctx.action(event).arg(0))
+    if ctx.state.step != STEP_FIELD:
         return [Reply(ctx.t("error-stale-button"))]
     return await _take_field(ctx, ctx.action(event).arg(0))
 
@@ -332,7 +361,9 @@ async def _take_field(ctx: Context, text: str) -> list[Reply]:
     data = ctx.state.data
     week = Week.parse(data["week"])
     name = str(data["field"])
-    value = text.strip() if name != "owner" else normalize_input(text)
+    if name == "owner":  # a search among the unit's people; the text itself as a fallback
+        return await _search_owner(ctx, normalize_input(text), week)
+    value = text.strip()
     problem = ctx.services.register.check_field(name, value, week)
     if problem is not None:
         return [
@@ -348,9 +379,16 @@ async def _take_field(ctx: Context, text: str) -> list[Reply]:
         ]
     draft = dict(data.get("draft") or {})
     draft[name] = parse_date(value).isoformat() if name == "deadline" else value  # type: ignore[union-attr]
+    return await _following(ctx, week, name, draft)
+
+
+async def _following(ctx: Context, week: Week, name: str, draft: dict[str, Any]) -> list[Reply]:
+    """Ask for the field after `name`, or show the summary after the last one."""
     following = FIELDS.index(name) + 1
     if following < len(FIELDS):
         ctx.state.go(STEP_FIELD, week=week.key, field=FIELDS[following], draft=draft)
+        if FIELDS[following] == "owner":
+            return [await _ask_owner(ctx, week)]
         return [_ask_field(ctx, FIELDS[following], week)]
     ctx.state.go(STEP_FIELD, week=week.key, field=None, draft=draft)
     summary = ctx.t(
@@ -372,6 +410,191 @@ async def _take_field(ctx: Context, text: str) -> list[Reply]:
     ]
 
 
+# --- the owner (责任人): picked from the unit's people, typed text as a fallback ---------
+
+
+def _people_rows(ctx: Context, people: Sequence[UnitPerson], route: Btn) -> list[list[Button]]:
+    """Up to MAX_PEOPLE people as buttons, two to a row."""
+    buttons = [
+        Button(
+            ctx.t("register-person-button", name=p.name, post=p.post or p.employee_no),
+            route.token(p.id),
+        )
+        for p in people[:MAX_PEOPLE]
+    ]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def _more_line(ctx: Context, count: int) -> list[str]:
+    if count <= MAX_PEOPLE:
+        return []
+    return [ctx.t("register-search-more", shown=MAX_PEOPLE, count=count)]
+
+
+async def _ask_owner(ctx: Context, week: Week) -> Reply:
+    """The unit's people to pick the owner from; typing searches them."""
+    unit = await ctx.services.register.my_unit(ctx.actor)
+    people = await ctx.services.register.unit_people(ctx.actor, unit.id)
+    rows = _people_rows(ctx, people, Btn.REGISTER_OWNER)
+    rows.append([Button(ctx.t("btn-cancel"), Btn.REGISTER_WEEK.token(week.key))])
+    return Reply(html_join([ctx.t("register-ask-owner"), *_more_line(ctx, len(people))]), rows)
+
+
+async def _search_owner(ctx: Context, query: str, week: Week) -> list[Reply]:
+    """Typed at the owner step: the one person whose name or employee number it is, else
+    the people it matches, with the text itself as the owner as a last resort."""
+    if not query:
+        return [await _ask_owner(ctx, week)]
+    problem = ctx.services.register.check_field("owner", query, week)
+    if problem is not None:
+        return [Reply(ctx.t(problem, limit=LIMITS["owner"])), await _ask_owner(ctx, week)]
+    unit = await ctx.services.register.my_unit(ctx.actor)
+    found = await ctx.services.register.unit_people(ctx.actor, unit.id, query)
+    exact = [
+        p
+        for p in found
+        if normalize_input(p.name) == query or p.employee_no.casefold() == query.casefold()
+    ]
+    if len(exact) == 1:
+        return await _take_owner(ctx, exact[0].name, exact[0].id)
+    ctx.state.data["typed"] = query
+    rows = _people_rows(ctx, found, Btn.REGISTER_OWNER)
+    rows.append(
+        [Button(ctx.t("btn-register-owner-as-typed", name=query), Btn.REGISTER_OWNER_TEXT)]
+    )
+    rows.append([Button(ctx.t("btn-cancel"), Btn.REGISTER_WEEK.token(week.key))])
+    if not found:
+        return [Reply(ctx.t("register-search-none", query=query), buttons=rows)]
+    lines = [ctx.t("register-search-found", count=len(found)), *_more_line(ctx, len(found))]
+    return [Reply(html_join(lines), buttons=rows)]
+
+
+async def _take_owner(ctx: Context, name: str, person_id: int | None) -> list[Reply]:
+    """The owner is chosen: the next step of a new row, or a row's owner changed."""
+    data = ctx.state.data
+    if data.get("field") != "owner" or ctx.state.step not in (STEP_FIELD, STEP_EDIT):
+        return [Reply(ctx.t("error-stale-button"))]
+    week = Week.parse(data["week"])
+    if ctx.state.step == STEP_EDIT:
+        await ctx.services.register.edit_row(
+            ctx.actor, int(data["row"]), "owner", name, person_id=person_id
+        )
+        ctx.state.clear()
+        return [Reply(ctx.t("register-row-changed")), await _week_reply(ctx, week)]
+    draft = dict(data.get("draft") or {})
+    draft["owner"], draft["owner_id"] = name, person_id
+    return await _following(ctx, week, "owner", draft)
+
+
+@flow.button(Btn.REGISTER_OWNER)
+async def cb_owner(event: Incoming, ctx: Context) -> list[Reply]:
+    """Take the person picked as the owner."""
+    if ctx.state.data.get("field") != "owner":
+        return [Reply(ctx.t("error-stale-button"))]
+    unit = await ctx.services.register.my_unit(ctx.actor)
+    pid = ctx.action(event).int_arg(0)
+    person = next(
+        (p for p in await ctx.services.register.unit_people(ctx.actor, unit.id) if p.id == pid),
+        None,
+    )
+    if person is None:  # left the unit since the list was shown
+        return [Reply(ctx.t("error-stale-button"))]
+    return await _take_owner(ctx, person.name, person.id)
+
+
+@flow.button(Btn.REGISTER_OWNER_TEXT)
+async def cb_owner_text(event: Incoming, ctx: Context) -> list[Reply]:
+    """Take the typed text as the owner: someone not in the unit's list."""
+    typed = str(ctx.state.data.get("typed") or "")
+    if not typed:
+        return [Reply(ctx.t("error-stale-button"))]
+    return await _take_owner(ctx, typed, None)
+
+
+# --- editing a row: each change a new version ---------------------------------------------------
+
+
+@flow.button(Btn.REGISTER_EDIT)
+async def cb_edit(event: Incoming, ctx: Context) -> list[Reply]:
+    """Ask which field of a row to change."""
+    ctx.state.clear()
+    row = await ctx.services.register.row(ctx.actor, ctx.action(event).int_arg(0))
+    buttons = [
+        Button(ctx.t(f"register-col-{name}"), Btn.REGISTER_EDIT_FIELD.token(row.id, name))
+        for name in EDIT_FIELDS
+    ]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    rows.append([Button(ctx.t("btn-register-back"), Btn.REGISTER_WEEK.token(row.week))])
+    detail = ctx.t(
+        "register-row-detail",
+        category=_category(ctx, row.category),
+        risk=row.risk,
+        measure=row.measure,
+        owner=row.owner,
+        deadline=row.deadline.isoformat(),
+    )
+    return [Reply(html_join([ctx.t("register-edit-title"), detail]), rows)]
+
+
+@flow.button(Btn.REGISTER_EDIT_FIELD)
+async def cb_edit_field(event: Incoming, ctx: Context) -> list[Reply]:
+    """Ask for the new value of one field of a row."""
+    action = ctx.action(event)
+    name = action.arg(1)
+    if name not in EDIT_FIELDS:
+        return [Reply(ctx.t("error-stale-button"))]
+    row = await ctx.services.register.row(ctx.actor, action.int_arg(0))
+    week = Week.parse(row.week)
+    back = [Button(ctx.t("btn-cancel"), Btn.REGISTER_WEEK.token(row.week))]
+    if name == "category":
+        buttons = [
+            Button(c.label(ctx.t.locale), Btn.REGISTER_EDIT_CATEGORY.token(row.id, c.id))
+            for c in ctx.services.register.categories()
+        ]
+        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+        return [Reply(ctx.t("register-ask-category"), buttons=[*rows, back])]
+    ctx.state.go(STEP_EDIT, row=row.id, week=row.week, field=name)
+    if name == "owner":
+        return [await _ask_owner(ctx, week)]
+    if name == "deadline":
+        return [_ask_field(ctx, "deadline", week)]
+    current = getattr(row, name)
+    return [
+        Reply(
+            ctx.t("register-edit-ask", field=ctx.t(f"register-col-{name}"), current=current),
+            [back],
+        )
+    ]
+
+
+@flow.button(Btn.REGISTER_EDIT_CATEGORY)
+async def cb_edit_category(event: Incoming, ctx: Context) -> list[Reply]:
+    """Change a row's category."""
+    action = ctx.action(event)
+    row = await ctx.services.register.edit_row(
+        ctx.actor, action.int_arg(0), "category", action.arg(1)
+    )
+    return [Reply(ctx.t("register-row-changed")), await _week_reply(ctx, Week.parse(row.week))]
+
+
+@flow.text(STEP_EDIT)
+async def on_text_edit(event: Incoming, ctx: Context) -> list[Reply]:
+    """Take the new value of the field being changed."""
+    if ctx.state.data.get("field") == "owner":
+        week = Week.parse(ctx.state.data["week"])
+        return await _search_owner(ctx, normalize_input(event.text), week)
+    return await _take_edit(ctx, event.text)
+
+
+async def _take_edit(ctx: Context, value: str) -> list[Reply]:
+    data = ctx.state.data
+    row = await ctx.services.register.edit_row(
+        ctx.actor, int(data["row"]), str(data["field"]), value
+    )
+    ctx.state.clear()
+    return [Reply(ctx.t("register-row-changed")), await _week_reply(ctx, Week.parse(row.week))]
+
+
 @flow.button(Btn.REGISTER_CONFIRM)
 async def cb_confirm(event: Incoming, ctx: Context) -> list[Reply]:
     """Save the new row shown in the summary."""
@@ -391,6 +614,7 @@ async def cb_confirm(event: Incoming, ctx: Context) -> list[Reply]:
             measure=draft["measure"],
             owner=draft["owner"],
             deadline=parse_date(draft["deadline"]),  # type: ignore[arg-type]
+            owner_person_id=draft.get("owner_id"),
         ),
     )
     ctx.state.clear()
@@ -422,8 +646,20 @@ async def cb_file(event: Incoming, ctx: Context) -> list[Reply]:
 async def _file(ctx: Context, week: Week, *, no_new_risks: bool) -> list[Reply]:
     unit = await ctx.services.register.my_unit(ctx.actor)
     filing = await ctx.services.register.file(ctx.actor, unit.id, week, no_new_risks=no_new_risks)
+    if filing.version > 1:
+        done = ctx.t(
+            "register-amended-done", week=week.key, rows=filing.rows, version=filing.version
+        )
+        return [Reply(done), await _week_reply(ctx, week)]
     key = "register-filed-done-late" if filing.late else "register-filed-done"
     return [Reply(ctx.t(key, week=week.key, rows=filing.rows)), await _week_reply(ctx, week)]
+
+
+@flow.button(Btn.REGISTER_AMEND)
+async def cb_amend(event: Incoming, ctx: Context) -> list[Reply]:
+    """Open the filed register for changes (until its due time; filed again after)."""
+    ctx.state.clear()
+    return [await _week_reply(ctx, _week_arg(ctx, event), amend=True)]
 
 
 # --- the reporter -------------------------------------------------------------------------------
@@ -431,7 +667,7 @@ async def _file(ctx: Context, week: Week, *, no_new_risks: bool) -> list[Reply]:
 
 @flow.button(Btn.REGISTER_REPORTER)
 async def cb_reporter(event: Incoming, ctx: Context) -> list[Reply]:
-    """Show who files the register and ask for the employee number of a new reporter."""
+    """Show who files the register and the unit's people to pick a new reporter from."""
     unit = await ctx.services.register.my_unit(ctx.actor)
     reporter = await ctx.services.register.reporter_of(unit.id)
     ctx.state.go(STEP_REPORTER)
@@ -440,18 +676,37 @@ async def cb_reporter(event: Incoming, ctx: Context) -> list[Reply]:
         if reporter
         else ctx.t("register-reporter-leaders")
     )
-    rows = []
+    people = await ctx.services.register.unit_people(ctx.actor, unit.id)
+    others = [p for p in people if reporter is None or p.id != reporter.id]
+    rows = _people_rows(ctx, others, Btn.REGISTER_REPORTER_PICK)
     if reporter is not None:
         rows.append([Button(ctx.t("btn-register-reporter-clear"), Btn.REGISTER_REPORTER_CLEAR)])
     rows.append([Button(ctx.t("btn-cancel"), Btn.REGISTER_HOME)])
-    return [Reply(html("{}\n{}", current, ctx.t("register-ask-reporter")), buttons=rows)]
+    more = _more_line(ctx, len(others))
+    return [Reply(html_join([current, ctx.t("register-ask-reporter"), *more]), buttons=rows)]
 
 
 @flow.text(STEP_REPORTER)
 async def on_text_reporter(event: Incoming, ctx: Context) -> list[Reply]:
-    """Designate the person with the typed employee number as the unit's reporter."""
+    """Search the unit's people for the reporter by name or employee number."""
     unit = await ctx.services.register.my_unit(ctx.actor)
-    person = await ctx.services.register.set_reporter(ctx.actor, unit.id, event.text)
+    query = normalize_input(event.text)
+    found = await ctx.services.register.unit_people(ctx.actor, unit.id, query)
+    rows = _people_rows(ctx, found, Btn.REGISTER_REPORTER_PICK)
+    rows.append([Button(ctx.t("btn-cancel"), Btn.REGISTER_HOME)])
+    if not found:
+        return [Reply(ctx.t("register-search-none", query=query), buttons=rows)]
+    lines = [ctx.t("register-search-found", count=len(found)), *_more_line(ctx, len(found))]
+    return [Reply(html_join(lines), buttons=rows)]
+
+
+@flow.button(Btn.REGISTER_REPORTER_PICK)
+async def cb_reporter_pick(event: Incoming, ctx: Context) -> list[Reply]:
+    """Designate the picked person of the unit as its reporter."""
+    unit = await ctx.services.register.my_unit(ctx.actor)
+    person = await ctx.services.register.set_reporter(
+        ctx.actor, unit.id, None, person_id=ctx.action(event).int_arg(0)
+    )
     ctx.state.clear()
     assert person is not None
     return [Reply(ctx.t("register-reporter-set", name=person.name), buttons=[back_to_menu(ctx)])]

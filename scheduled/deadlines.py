@@ -10,7 +10,7 @@ After downtime each item acts once, at its current step (catch-up), not once per
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.i18n import Catalog
 from bot.notify import PRIORITY_TASK, PRIORITY_URGENT, Notifier
 from bot.policy import REMIND, Policy, step_time
+from bot.services.mentor_alerts import MentorAlerts
 from bot.text import html_join
 from storage import outbox
 from storage import people as people_repo
@@ -77,6 +78,7 @@ class DeadlineEngine:
         self.catalog = catalog
         self.batch = batch
         self.notifier = Notifier(session, clock=clock, settings=settings, catalog=catalog)
+        self.alerts = MentorAlerts(session, clock=clock, settings=settings, notifier=self.notifier)
 
     async def tick(self) -> TickReport:
         """Decide and record every action due now. The caller commits."""
@@ -85,6 +87,7 @@ class DeadlineEngine:
         due = await self._claim(now)
         report.claimed = len(due)
         if not due:
+            report.digests = await self._digests({}, now)  # check-in alerts may be due
             return report
         campaigns = await self._campaigns({r.campaign_id for r in due})
         people = await self._people({r.person_id for r in due})
@@ -253,8 +256,10 @@ class DeadlineEngine:
     # --- digests ---------------------------------------------------------------------
 
     async def _digests(self, escalated: dict[int, list[DueRow]], now: datetime) -> int:
-        """One digest per recipient per round, listing all his overdue items."""
-        if not escalated:
+        """One digest per recipient per round, listing all his overdue items (a mentor's
+        also his auxiliaries' check-in alerts, bot/services/mentor_alerts.py)."""
+        alerted = await self.alerts.due_mentors(now)
+        if not escalated and not alerted:
             return 0
         all_rows = [r for rows in escalated.values() for r in rows]
         bindings = await self._bindings(r.person_id for r in all_rows)
@@ -275,6 +280,7 @@ class DeadlineEngine:
         sent = 0
         send_at = self.notifier.not_before(now)
         round_ = Round(now=now, send_at=send_at, bucket=send_at.strftime("%Y%m%d%H%M"))
+        mentors |= alerted
         if mentors:
             sent += await self._mentor_digests(mentors, round_)
         if leaders:
@@ -319,21 +325,29 @@ class DeadlineEngine:
         sent = 0
         mentor_list = sorted(mentors)
         for i in range(0, len(mentor_list), outbox.CHUNK):
-            items = await self._overdue(
-                1, Binding.mentor_id.in_(mentor_list[i : i + outbox.CHUNK])
-            )
+            chunk = mentor_list[i : i + outbox.CHUNK]
+            items = await self._overdue(1, Binding.mentor_id.in_(chunk))
             by_mentor: dict[int, list[Item]] = defaultdict(list)
             for item in items:
                 by_mentor[item.mentor_id].append(item)  # type: ignore[index]
-            recipients = await self._people(by_mentor)
+            key = round_.key_for(1)
+            alerts = await self.alerts.for_digest(chunk, key)
+            recipients = await self._people(set(by_mentor) | set(alerts))
             accounts = await outbox.accounts_for(self.session, [it.pid for it in items])
             render = Renderer(self.notifier, round_.now, accounts)
             rows = []
-            for mentor_id, entries in by_mentor.items():
-                mentor = recipients[mentor_id]
-                text, buttons = render.person_digest(mentor.locale, "digest-mentor-title", entries)
+            for mentor_id in sorted(set(by_mentor) | set(alerts)):
+                mentor, entries = recipients[mentor_id], by_mentor.get(mentor_id, [])
+                text, buttons = (
+                    render.person_digest(mentor.locale, "digest-mentor-title", entries)
+                    if entries
+                    else ("", [])
+                )
+                if mentor_id in alerts:
+                    text = self.alerts.digest_text(mentor.locale, alerts[mentor_id], text)
                 rows.append(DigestRow(mentor, text, buttons, 1))
             sent += await self._enqueue_digests(rows, round_)
+            await self.alerts.mark_queued(alerts, key)
         return sent
 
     async def _leader_digests(self, leaders: set[int], round_: Round) -> int:
@@ -383,7 +397,7 @@ class DeadlineEngine:
                     ref=f"digest:{r.level}",
                     text=r.text,
                     buttons=r.buttons,
-                    dedupe_key=f"digest:{r.level}:{r.recipient.id}:{round_.bucket}",
+                    dedupe_key=round_.key_for(r.level)(r.recipient.id),
                     not_before=round_.send_at,
                     now=round_.now,
                     priority=PRIORITY_URGENT,
@@ -399,6 +413,10 @@ class Round:
     now: datetime
     send_at: datetime
     bucket: str  # digests of one round share a dedupe key; a later tick in it rebuilds them
+
+    def key_for(self, level: int) -> Callable[[int], str]:
+        """The dedupe key of a recipient's digest of this round at `level`."""
+        return lambda recipient_id: f"digest:{level}:{recipient_id}:{self.bucket}"
 
 
 @dataclass(frozen=True, slots=True)

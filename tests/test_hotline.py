@@ -277,6 +277,8 @@ def _every_method(ticket_id: int) -> dict[str, Callable[[Any, Actor], Awaitable[
         "entry": lambda h, a: h.entry(a, "leave-annual", locale="zh_CN"),
         "ask": lambda h, a: h.ask(a, "我想问问", anonymous=False),
         "my_ticket": lambda h, a: h.my_ticket(a, ticket_id),
+        "my_tickets": lambda h, a: h.my_tickets(a),
+        "my_thread": lambda h, a: h.my_thread(a, ticket_id),
         "follow_up": lambda h, a: h.follow_up(a, ticket_id, "补充"),
         "queue": lambda h, a: h.queue(a),
         "ticket": lambda h, a: h.ticket(a, ticket_id),

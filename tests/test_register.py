@@ -17,6 +17,7 @@ from bot.clock import FrozenClock
 from bot.errors import InvalidInput, NotAllowed
 from bot.services.checkins import Week, week_window
 from bot.services.register import (
+    AmendClosed,
     CarryPending,
     HasNewRows,
     LaterFiled,
@@ -198,9 +199,19 @@ async def test_leader_designates_a_reporter_who_then_files(app: App) -> None:
     await li.send("/register")
     await li.press("指定填报人")
     assert "由本单位领导填报" in li.text
-    await li.send("A004")  # 交警大队: not this unit
-    assert "不是本单位的在职人员" in li.text
-    await li.send("a001")  # still asked: type another
+    # picked from the unit's people (officers first), never typed by hand
+    assert li.labels()[:5] == [
+        "李所长 · 所长",
+        "王民警 · 社区民警",
+        "赵民警 · 治安民警",
+        "张三 · 巡逻辅警",
+        "李四 · 巡逻辅警",
+    ]
+    await li.send("A004")  # 交警大队: a search finds only this unit's people
+    assert "本单位没有找到「A004」" in li.text
+    await li.send("a001")  # an employee number finds its one person, to pick
+    assert li.labels()[0] == "张三 · 巡逻辅警" and "找到 1 人" in li.text
+    await li.press("张三")
     assert "已指定 张三" in li.text
     task = (await outbox_for(app, "A001"))[-1]
     assert "风险排查登记 2026-W49" in task.text
@@ -269,7 +280,8 @@ async def test_carry_over_until_resolved(app: App, clock: FrozenClock) -> None:
         ("resolved", None),
         ("open", "已整改一半"),
     ]
-    with pytest.raises(Exception, match="register-error-filed"):
+    clock.set(week_window(week, app.settings)[1] + timedelta(minutes=1))
+    with pytest.raises(AmendClosed):  # filed, and the due time passed: no amendment now
         await update(app, week, a, "open", "改回去")
     week = await next_week(app, clock, week)
     v = await view(app, week)

@@ -21,6 +21,7 @@ from bot.services.notice_approval import NoticeApprovalService
 from bot.services.notices import NoticeService
 from bot.services.people import PeopleService
 from bot.services.pledges import PledgeService
+from bot.services.records import RecordsService
 from bot.services.register import RegisterService
 from bot.services.registration import RegistrationService
 from bot.services.roster import RosterService
@@ -130,6 +131,10 @@ class Services:
     @cached_property
     def people(self) -> PeopleService:
         return self._build(PeopleService)
+
+    @cached_property
+    def records(self) -> RecordsService:
+        return self._build(RecordsService)
 
     @cached_property
     def registration(self) -> RegistrationService:

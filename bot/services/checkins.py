@@ -14,15 +14,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select, true
+from sqlalchemy.orm import aliased
 
 from bot.actions import Btn
 from bot.actor import Actor
-from bot.checkin_content import CheckinContentError, Form, load_form
+from bot.checkin_content import CheckinContentError, Form, cached_form
 from bot.config import Settings, weekly_time
 from bot.errors import DomainError, InvalidInput, NotAllowed
 from bot.i18n import LOCALES
@@ -30,6 +30,7 @@ from bot.kinds import TaskKind
 from bot.notify import PRIORITY_TASK, PRIORITY_URGENT
 from bot.policy import Policy
 from bot.services.hotline import HotlineService
+from bot.services.mentor_alerts import MentorAlerts, tells_mentor
 from bot.services.tasks import Audience, KindService
 from storage import audit, outbox
 from storage import people as people_repo
@@ -142,6 +143,25 @@ class CheckinClosed(DomainError, key="checkin-closed"): ...
 class Incomplete(InvalidInput, key="checkin-error-incomplete"): ...
 
 
+class NothingToCorrect(DomainError, key="checkin-correct-nothing"): ...
+
+
+class CorrectionClosed(DomainError, key="checkin-correct-closed"): ...
+
+
+class NoChange(DomainError, key="checkin-correct-no-change"): ...
+
+
+def _current_of_assignment() -> ColumnElement[bool]:
+    return and_(CheckinResponse.assignment_id == Assignment.id, is_current())
+
+
+def is_current() -> ColumnElement[bool]:
+    """The response nothing supersedes: an assignment's current answer (a correction's)."""
+    newer = aliased(CheckinResponse)
+    return ~exists().where(newer.supersedes_id == CheckinResponse.id)
+
+
 @dataclass(frozen=True, slots=True)
 class OpenResult:
     week: Week
@@ -169,6 +189,25 @@ class Submitted:
     all_fine: bool
     hazards: int
     care_items: int
+    submitted_at: datetime | None = None
+    corrected: bool = False  # a correction superseding an earlier answer
+    alert: bool = False  # the mentor will be told (his next digest, or now if urgent)
+
+
+@dataclass(frozen=True, slots=True)
+class MyCheckin:
+    """One of the person's own check-ins, as "my records" shows it."""
+
+    assignment_id: int
+    week: Week
+    state: str  # all_fine | answered | open | missing | excused
+    due_at: datetime | None
+    submitted_at: datetime | None
+    late: bool
+    hazards: int
+    response_id: int | None
+    corrected: bool  # the current answer corrects an earlier one
+    correctable: bool  # answered and the due time has not passed
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,23 +281,6 @@ class CareView:
 
 # --- the service ---------------------------------------------------------------------------
 
-_form_cache: dict[Path, tuple[int, Form]] = {}
-
-
-def cached_form(content_dir: Path) -> Form:
-    """The questionnaire, read again only when its file changed."""
-    path = content_dir / "checkin" / "default.yaml"
-    try:
-        stamp = path.stat().st_mtime_ns
-    except OSError:
-        stamp = -1
-    hit = _form_cache.get(path)
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
-    form = load_form(content_dir)
-    _form_cache[path] = (stamp, form)
-    return form
-
 
 def _answered(campaign: Campaign) -> Select[Any]:
     """Check-in done = answered: the people with a response for the campaign's week."""
@@ -283,6 +305,13 @@ class CheckinService(KindService):
     def hotline(self) -> HotlineService:
         """Care items become hotline tickets."""
         return HotlineService(
+            self.session, clock=self.clock, settings=self.settings, notifier=self.notifier
+        )
+
+    @cached_property
+    def alerts(self) -> MentorAlerts:
+        """Hazards and requests for help, for the mentor."""
+        return MentorAlerts(
             self.session, clock=self.clock, settings=self.settings, notifier=self.notifier
         )
 
@@ -464,10 +493,158 @@ class CheckinService(KindService):
             raise AlreadyAnswered(week=week.key)
         if assignment.status != AssignmentStatus.OPEN:
             raise CheckinClosed(week=week.key)
+        result = await self._record(
+            person,
+            assignment,
+            week,
+            answers=answers,
+            all_fine=all_fine,
+            previous=None,
+            due=assignment.due_at or campaign.due_at,
+        )
+        assignment.status = AssignmentStatus.DONE
+        assignment.done_at = result.submitted_at
+        assignment.next_action_at = None
+        await self.session.flush()
+        return result
+
+    def correctable_until(self, assignment: Assignment, campaign: Campaign) -> datetime | None:
+        """Until when an answered check-in may be corrected: its due time."""
+        return assignment.due_at or campaign.due_at
+
+    async def correct(
+        self,
+        person: Person,
+        assignment_id: int,
+        *,
+        answers: Mapping[str, str] | None = None,
+        all_fine: bool = False,
+    ) -> Submitted:
+        """Correct an answered check-in before its due time: a new response superseding
+        the current one (which is kept), audited; the views read the newest."""
+        assignment, week, previous, until = await self._correctable(person, assignment_id)
+        clean = {} if all_fine else self.clean_answers(self.form(), answers or {})
+        if (previous.all_fine, await self.answers_of(previous.id)) == (all_fine, clean):
+            raise NoChange(week=week.key)
+        return await self._record(
+            person,
+            assignment,
+            week,
+            answers=clean,
+            all_fine=all_fine,
+            previous=previous,
+            due=until,
+        )
+
+    async def correctable(self, person: Person, assignment_id: int) -> CheckinTask:
+        """An answered check-in of the person that may still be corrected (else the
+        reason), before the correction's questions are shown."""
+        assignment, week, _, until = await self._correctable(person, assignment_id)
+        return CheckinTask(assignment.id, week, until, assignment.status)
+
+    async def _correctable(
+        self, person: Person, assignment_id: int
+    ) -> tuple[Assignment, Week, CheckinResponse, datetime | None]:
+        """The person's answered check-in, its current response and its due time; the
+        reason it cannot be corrected otherwise."""
+        assignment, campaign = await self.mine(person, assignment_id)
+        week = Week.parse(campaign.ref_key)
+        previous = await self.current_response(assignment.id)
+        if previous is None:
+            if assignment.status == AssignmentStatus.OPEN:
+                raise NothingToCorrect(week=week.key)
+            raise CheckinClosed(week=week.key)
+        until = self.correctable_until(assignment, campaign)
+        if until is not None and self.clock.now() > until:
+            raise CorrectionClosed(week=week.key, due=self.notifier.t(person.locale).time(until))
+        return assignment, week, previous, until
+
+    async def history(self, person: Person, *, limit: int = 200) -> list[MyCheckin]:
+        """The person's own check-ins, newest week first, with their current answer."""
+        now = self.clock.now()
+        rows = await self.session.execute(
+            select(
+                Assignment.id,
+                Assignment.status,
+                Assignment.note,
+                Assignment.due_at,
+                Campaign.ref_key,
+                Campaign.due_at,
+                CheckinResponse.id,
+                CheckinResponse.submitted_at,
+                CheckinResponse.late,
+                CheckinResponse.all_fine,
+                CheckinResponse.hazards,
+                CheckinResponse.supersedes_id,
+            )
+            .select_from(Assignment)
+            .join(Campaign, Campaign.id == Assignment.campaign_id)
+            .join(CheckinResponse, _current_of_assignment(), isouter=True)
+            .where(Assignment.person_id == person.id, Campaign.kind == KIND.name)
+            .order_by(Campaign.ref_key.desc(), Assignment.id.desc())
+            .limit(limit)
+        )
+        out: list[MyCheckin] = []
+        for aid, status, note, a_due, key, c_due, rid, at, late, fine, hazards, sup in rows.all():
+            if status == AssignmentStatus.CANCELLED and note != MISSED:
+                continue  # left the force, or the week was withdrawn
+            due = a_due or c_due
+            if rid is not None:
+                state = "all_fine" if fine else "answered"
+            elif status == AssignmentStatus.OPEN:
+                state = "open"
+            else:
+                state = "excused" if status == AssignmentStatus.EXCUSED else "missing"
+            out.append(
+                MyCheckin(
+                    assignment_id=aid,
+                    week=Week.parse(key),
+                    state=state,
+                    due_at=due,
+                    submitted_at=at,
+                    late=bool(late),
+                    hazards=hazards or 0,
+                    response_id=rid,
+                    corrected=sup is not None,
+                    correctable=rid is not None and (due is None or now <= due),
+                )
+            )
+        return out
+
+    async def current_response(self, assignment_id: int) -> CheckinResponse | None:
+        return (
+            await self.session.execute(
+                select(CheckinResponse).where(
+                    CheckinResponse.assignment_id == assignment_id, is_current()
+                )
+            )
+        ).scalar_one_or_none()
+
+    async def answers_of(self, response_id: int) -> dict[str, str]:
+        """A response's answers, every visibility: for its author only (my records, a
+        correction), never for a mentor's or leader's view."""
+        rows = await self.session.execute(
+            select(CheckinAnswer.question_id, CheckinAnswer.value)
+            .where(CheckinAnswer.response_id == response_id)
+            .order_by(CheckinAnswer.id)
+        )
+        return dict(rows.all())
+
+    async def _record(
+        self,
+        person: Person,
+        assignment: Assignment,
+        week: Week,
+        *,
+        answers: Mapping[str, str] | None,
+        all_fine: bool,
+        previous: CheckinResponse | None,
+        due: datetime | None,
+    ) -> Submitted:
+        """The response, its answers, care items and the mentor's alert, audited."""
         form = self.form()
         clean = {} if all_fine else self.clean_answers(form, answers or {})
         now = self.clock.now()
-        due = assignment.due_at or campaign.due_at
         late = due is not None and now > due
         hazards = sum(
             1 for qid, v in clean.items() if (q := form.question(qid)) and q.is_hazard(v)
@@ -481,9 +658,16 @@ class CheckinService(KindService):
             late=late,
             all_fine=all_fine,
             hazards=hazards,
+            supersedes_id=previous.id if previous is not None else None,
         )
         self.session.add(response)
         await self.session.flush()
+        # a correction repeating a difficulty already handed to the office opens no ticket
+        known_care = (
+            {(c.question_id, v) for c, v in await self._care_of(previous.id)}
+            if previous is not None
+            else set()
+        )
         care = 0
         evidence: list[object] = [response]
         for q in form.questions:
@@ -499,7 +683,7 @@ class CheckinService(KindService):
             )
             evidence.append(answer)
             self.session.add(answer)
-            if q.care and value:
+            if q.care and value and (q.id, value) not in known_care:
                 care += 1
                 topic = clean.get(q.when[0]) if q.when else None
                 self.session.add(
@@ -513,15 +697,12 @@ class CheckinService(KindService):
                         created_at=now,
                     )
                 )
-        assignment.status = AssignmentStatus.DONE
-        assignment.done_at = now
-        assignment.next_action_at = None
         await self.session.flush()
         await audit.append(
             self.session,
             at=now,
             actor=f"person:{person.employee_no}",
-            kind="checkin.submitted",
+            kind="checkin.submitted" if previous is None else "checkin.corrected",
             subject=f"checkin:{week.key}",
             # no answer texts here: office-only answers stay in their table
             payload={
@@ -532,10 +713,46 @@ class CheckinService(KindService):
                 "answers": len(clean),
                 "hazards": hazards,
                 "care_items": care,
+                **({"supersedes": previous.id} if previous is not None else {}),
             },
             evidence=[audit.Evidence.of(row) for row in evidence],
         )
-        return Submitted(response.id, week, late, all_fine, hazards, care)
+        alert = await self.alerts.record(
+            person,
+            response,
+            tells=tells_mentor(form, clean),
+            previous_id=previous.id if previous is not None else None,
+        )
+        return Submitted(
+            response.id,
+            week,
+            late,
+            all_fine,
+            hazards,
+            care,
+            submitted_at=now,
+            corrected=previous is not None,
+            alert=alert is not None,
+        )
+
+    async def _care_of(self, response_id: int) -> list[tuple[CareItem, str]]:
+        rows = await self.session.execute(
+            select(CareItem, CheckinAnswer.value)
+            .join(
+                CheckinAnswer,
+                and_(
+                    CheckinAnswer.response_id == CareItem.response_id,
+                    CheckinAnswer.question_id == CareItem.question_id,
+                ),
+            )
+            .where(CareItem.response_id == response_id)
+        )
+        return [(c, v) for c, v in rows.all()]
+
+    async def mark_urgent(self, actor: Actor, response_id: int) -> Person:
+        """The auxiliary marks what the check-in told the mentor urgent: sent at once."""
+        actor.require(Role.AUXILIARY)
+        return await self.alerts.mark_urgent(actor, response_id)
 
     async def _care_ticket(
         self, person: Person, week: Week, form: Form, topic: str | None, text: str
@@ -632,7 +849,7 @@ class CheckinService(KindService):
             .join(Campaign, Campaign.id == Assignment.campaign_id)
             .join(Person, Person.id == Assignment.person_id)
             .join(Unit, Unit.id == Person.unit_id)
-            .join(CheckinResponse, CheckinResponse.assignment_id == Assignment.id, isouter=True)
+            .join(CheckinResponse, _current_of_assignment(), isouter=True)
             .where(Campaign.kind == KIND.name, Campaign.ref_key == week.key, where)
             .order_by(Unit.name, Person.name, Person.id)
         )
@@ -694,7 +911,7 @@ class CheckinService(KindService):
             .join(Campaign, Campaign.id == Assignment.campaign_id)
             .join(Person, Person.id == Assignment.person_id)
             .join(Unit, Unit.id == Person.unit_id)
-            .join(CheckinResponse, CheckinResponse.assignment_id == Assignment.id, isouter=True)
+            .join(CheckinResponse, _current_of_assignment(), isouter=True)
             .where(Campaign.kind == KIND.name, Campaign.ref_key == week.key, counted)
             .group_by(Unit.id, Unit.name)
             .order_by(Unit.name)

@@ -36,7 +36,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from bot import kb
@@ -191,6 +191,27 @@ class TicketRef:
 
 
 @dataclass(frozen=True, slots=True)
+class MyTicket:
+    """One of the asker's own tickets, as "my questions" lists it."""
+
+    id: int
+    number: str
+    status: str
+    anonymous: bool
+    created_at: datetime
+    last_activity_at: datetime
+    preview: str  # the start of the question
+    replies: int  # the office's messages in the thread
+
+
+@dataclass(frozen=True, slots=True)
+class MyThread:
+    ticket: TicketRef
+    created_at: datetime
+    messages: list[ThreadMessage]
+
+
+@dataclass(frozen=True, slots=True)
 class TicketSummary:
     """A ticket as office staff see it. `asker_*` is None on an anonymous ticket."""
 
@@ -275,6 +296,18 @@ def _contact_field(name: str, value: str) -> str | None:
     if len(text) > _CONTACT_LIMITS[name] or (name == "email" and not _EMAIL.fullmatch(text)):
         raise BadContact(field=name, value=value)
     return text
+
+
+def _first_message() -> Any:
+    """The text of a ticket's first message (its question), for a query over tickets."""
+    return (
+        select(TicketMessage.text)
+        .where(TicketMessage.ticket_id == Ticket.id)
+        .order_by(TicketMessage.id)
+        .limit(1)
+        .correlate(Ticket)
+        .scalar_subquery()
+    )
 
 
 def check_question(text: str) -> None:
@@ -507,6 +540,55 @@ class HotlineService(Service):
         ticket = await self._own(actor, ticket_id)
         return TicketRef(ticket.id, ticket.number, ticket.status, ticket.anonymous)
 
+    async def my_tickets(self, actor: Actor) -> list[MyTicket]:
+        """ "My questions": the asker's own tickets, latest activity first, with their
+        status and whether the office replied. Found through the asker's own route, as the
+        delivery path finds them; no office view joins it."""
+        actor.require(*ASKERS)
+        if actor.person is None:
+            raise NotAllowed()
+        first = _first_message()
+        replies = (
+            select(func.count(TicketMessage.id))
+            .where(TicketMessage.ticket_id == Ticket.id, TicketMessage.sender == Sender.OFFICE)
+            .correlate(Ticket)
+            .scalar_subquery()
+        )
+        rows = await self.session.execute(
+            select(Ticket, first, replies)
+            .join(TicketRoute, TicketRoute.ticket_id == Ticket.id)
+            .where(TicketRoute.person_id == actor.person.id)
+            .order_by(Ticket.last_activity_at.desc(), Ticket.id.desc())
+        )
+        return [
+            MyTicket(
+                t.id,
+                t.number,
+                t.status,
+                t.anonymous,
+                t.created_at,
+                t.last_activity_at,
+                _preview(text or ""),
+                int(n or 0),
+            )
+            for t, text, n in rows.all()
+        ]
+
+    async def my_thread(self, actor: Actor, ticket_id: int) -> MyThread:
+        """One of the asker's own tickets with its thread (the office's replies signed by
+        the office, not by the staffer)."""
+        ticket = await self._own(actor, ticket_id)
+        messages = await self.session.execute(
+            select(TicketMessage.sender, TicketMessage.text, TicketMessage.at)
+            .where(TicketMessage.ticket_id == ticket.id)
+            .order_by(TicketMessage.id)
+        )
+        return MyThread(
+            TicketRef(ticket.id, ticket.number, ticket.status, ticket.anonymous),
+            ticket.created_at,
+            [ThreadMessage(sender, None, text, at) for sender, text, at in messages.all()],
+        )
+
     async def follow_up(self, actor: Actor, ticket_id: int, text: str) -> TicketRef:
         """The asker answers back in the same thread; a closed ticket opens again."""
         ticket = await self._own(actor, ticket_id)
@@ -538,14 +620,7 @@ class HotlineService(Service):
 
     def _summaries_query(self) -> Any:
         asker = aliased(Person)
-        first = (
-            select(TicketMessage.text)
-            .where(TicketMessage.ticket_id == Ticket.id)
-            .order_by(TicketMessage.id)
-            .limit(1)
-            .correlate(Ticket)
-            .scalar_subquery()
-        )
+        first = _first_message()
         # An outer join on asker_person_id, which is NULL on anonymous tickets: the route
         # table is never joined here, so no office view can name an anonymous asker.
         return (

@@ -10,6 +10,7 @@ the reporter a leader designated, file it; filing closes the register task.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -50,7 +51,6 @@ AGED_WEEKS = 4  # the office's list: risks open for more than this many weeks
 LIMITS = {"risk": 500, "measure": 500, "owner": 64, "note": 500}
 
 
-
 class AlreadyFiled(DomainError, key="register-error-filed"): ...
 
 
@@ -66,6 +66,21 @@ class HasNewRows(DomainError, key="register-error-has-new-rows"): ...
 class LaterFiled(DomainError, key="register-error-later-filed"): ...
 
 
+class AmendClosed(DomainError, key="register-error-amend-closed"): ...
+
+
+class NothingAmended(DomainError, key="register-error-nothing-amended"): ...
+
+
+class RowChanged(DomainError, key="register-error-row-changed"): ...
+
+
+class RowUnchanged(DomainError, key="register-error-unchanged"): ...
+
+
+EDITABLE = ("category", "risk", "measure", "owner", "deadline", "note")  # a row's fields
+
+
 @dataclass(frozen=True, slots=True)
 class RowDraft:
     """A row as entered, checked by `check_draft`."""
@@ -75,10 +90,14 @@ class RowDraft:
     measure: str
     owner: str
     deadline: date
+    owner_person_id: int | None = None  # picked from the unit's people; None when typed
 
 
 @dataclass(frozen=True, slots=True)
 class RowView:
+    """A row's version. `carried_from_id` and `first_id` are those of its first version:
+    an edited carried-over row still updates the same risk of last week."""
+
     id: int
     week: str
     category: str
@@ -90,6 +109,25 @@ class RowView:
     note: str | None
     carried_from_id: int | None
     first_week: str
+    first_id: int = 0
+    owner_person_id: int | None = None
+    created_at: datetime | None = None
+    edited: bool = False  # a later version of the row
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPerson:
+    """Someone of the unit, to pick as a row's owner or the reporter."""
+
+    id: int
+    name: str
+    employee_no: str
+    post: str | None
+    roles: tuple[str, ...]
+
+    @property
+    def officer(self) -> bool:
+        return bool({Role.MENTOR, Role.LEADER, Role.OFFICE} & set(self.roles))
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +143,7 @@ class Filing:
     filed_by: str
     no_new_risks: bool
     rows: int
+    version: int = 1  # 2, 3, ...: amended
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +156,9 @@ class RegisterWeek:
     numbers: Numbers
     carried: list[CarryItem]
     new_rows: list[RowView]
+    amendable: bool = False  # filed, and its due time has not passed
+    amending: bool = False  # the rows shown are an amendment's, not the filed ones
+    unfiled_changes: bool = False  # changes made while amending were never filed
 
     @property
     def carry_pending(self) -> int:
@@ -178,7 +220,8 @@ class ImportReport:
         return [p for p in self.problems if not p.warning]
 
 
-def _row_view(r: RegisterRow) -> RowView:
+def _row_view(r: RegisterRow, root: RegisterRow | None = None) -> RowView:
+    first = root or r
     return RowView(
         r.id,
         r.week,
@@ -189,13 +232,56 @@ def _row_view(r: RegisterRow) -> RowView:
         r.deadline,
         r.status,
         r.note,
-        r.carried_from_id,
+        first.carried_from_id,
         r.first_week,
+        first.id,
+        r.owner_person_id,
+        r.created_at,
+        first is not r,
+    )
+
+
+def _versions(rows: Sequence[RegisterRow]) -> list[RowView]:
+    """Every version of a week's rows, each knowing its first version."""
+    by_id = {r.id: r for r in rows}
+    out = []
+    for r in rows:
+        root = r
+        while root.replaces_id is not None and root.replaces_id in by_id:
+            root = by_id[root.replaces_id]
+        out.append(_row_view(r, root))
+    return out
+
+
+def _current_views(rows: Sequence[RegisterRow]) -> list[RowView]:
+    """The newest version of each row, rows taken out left out."""
+    replaced = {r.replaces_id for r in rows if r.replaces_id is not None}
+    removed = {r.id for r in rows if r.removed}
+    return [v for v in _versions(rows) if v.id not in replaced and v.id not in removed]
+
+
+def _copy(row: RegisterRow, *, actor: Actor, now: datetime) -> RegisterRow:
+    """A new version of a row with the same content (the caller changes what changes)."""
+    return RegisterRow(
+        unit_id=row.unit_id,
+        week=row.week,
+        category=row.category,
+        risk=row.risk,
+        measure=row.measure,
+        owner=row.owner,
+        owner_person_id=row.owner_person_id,
+        deadline=row.deadline,
+        status=row.status,
+        note=row.note,
+        carried_from_id=None,  # the first version keeps the link (unique)
+        first_week=row.first_week,
+        created_by=actor.label,
+        created_at=now,
     )
 
 
 def _filing_view(f: RegisterFiling) -> Filing:
-    return Filing(f.filed_at, f.late, f.filed_by, f.no_new_risks, f.rows)
+    return Filing(f.filed_at, f.late, f.filed_by, f.no_new_risks, f.rows, f.version)
 
 
 def _filed(campaign: Campaign) -> Select[Any]:
@@ -307,10 +393,45 @@ class RegisterService(KindService):
         unit = await self.my_unit(actor)
         return unit, Week.parse(campaign.ref_key)
 
+    async def unit_people(
+        self, actor: Actor, unit_id: int, query: str | None = None
+    ) -> list[UnitPerson]:
+        """The unit's active people to pick from (a register row's owner, the reporter):
+        officers first, then by name. `query` keeps those whose name contains it or whose
+        employee number starts with it. Who may file may see the unit's people."""
+        await self._check_can_file(actor, unit_id)
+        people = (
+            (
+                await self.session.execute(
+                    select(Person).where(
+                        Person.unit_id == unit_id, Person.status == PersonStatus.ACTIVE
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        wanted = normalize_input(query or "").casefold()
+        out = [
+            UnitPerson(p.id, p.name, p.employee_no, p.post, tuple(sorted(r.role for r in p.roles)))
+            for p in people
+            if not wanted
+            or wanted in normalize_input(p.name).casefold()
+            or p.employee_no.casefold().startswith(wanted)
+        ]
+        out.sort(key=lambda u: (not u.officer, u.name, u.employee_no))
+        return out
+
     async def set_reporter(
-        self, actor: Actor, unit_id: int, employee_no: str | None
+        self,
+        actor: Actor,
+        unit_id: int,
+        employee_no: str | None,
+        *,
+        person_id: int | None = None,
     ) -> Person | None:
-        """Designate who files the unit's register (None: the leaders again)."""
+        """Designate who files the unit's register (None: the leaders again): by employee
+        number (the CLI), or the person picked from the unit's list (`person_id`)."""
         if not actor.has_role(Role.OFFICE):
             me = actor.person
             if me is None or me.unit_id != unit_id or not me.has_role(Role.LEADER):
@@ -318,12 +439,17 @@ class RegisterService(KindService):
         now = self.clock.now()
         row = await self.session.get(UnitReporter, unit_id)
         person = None
-        if employee_no is not None:
+        if person_id is not None:
+            person = await self.session.get(Person, person_id)
+            if person is None:
+                raise NotFound("error-no-such-person", who=str(person_id))
+        elif employee_no is not None:
             person = await people_repo.person_by_employee_no(
                 self.session, normalize_input(employee_no).upper()
             )
             if person is None:
                 raise NotFound("error-no-such-person", who=employee_no)
+        if person is not None:
             if person.unit_id != unit_id or person.status != PersonStatus.ACTIVE:
                 raise InvalidInput("register-error-reporter-unit", name=person.name)
             if row is None:
@@ -408,14 +534,22 @@ class RegisterService(KindService):
 
     # --- the week's register ------------------------------------------------------------
 
-    async def _filing(self, unit_id: int, week: Week) -> RegisterFiling | None:
-        return (
-            await self.session.execute(
-                select(RegisterFiling).where(
-                    RegisterFiling.unit_id == unit_id, RegisterFiling.week == week.key
+    async def _filings(self, unit_id: int, week: Week) -> list[RegisterFiling]:
+        """The unit's filings of the week, oldest version first (amendments follow)."""
+        return list(
+            (
+                await self.session.execute(
+                    select(RegisterFiling)
+                    .where(RegisterFiling.unit_id == unit_id, RegisterFiling.week == week.key)
+                    .order_by(RegisterFiling.version)
                 )
-            )
-        ).scalar_one_or_none()
+            ).scalars()
+        )
+
+    async def _filing(self, unit_id: int, week: Week) -> RegisterFiling | None:
+        """The filing that counts: the newest version."""
+        filings = await self._filings(unit_id, week)
+        return filings[-1] if filings else None
 
     async def _due(self, week: Week) -> datetime:
         campaign = await self.checkins.campaign(week, KIND)
@@ -424,6 +558,7 @@ class RegisterService(KindService):
         return week_window(week, self.settings)[1]
 
     async def _rows(self, unit_id: int, week_key: str) -> list[RegisterRow]:
+        """Every row of the unit's week, every version, in the order they were written."""
         return list(
             (
                 await self.session.execute(
@@ -434,8 +569,28 @@ class RegisterService(KindService):
             ).scalars()
         )
 
-    async def carry_candidates(self, unit_id: int, week: Week) -> list[RegisterRow]:
-        """The open rows of the unit's last filed week before `week`."""
+    async def _current(self, unit_id: int, week_key: str) -> list[RowView]:
+        """The week's rows as they stand now: each row's newest version, removed ones left
+        out (a draft, or an amendment not filed yet)."""
+        return _current_views(await self._rows(unit_id, week_key))
+
+    async def _filed_rows(self, filing: RegisterFiling) -> list[RowView]:
+        """The rows a filing filed (filings before rows had versions: the rows written by
+        then, which were never changed after)."""
+        rows = await self._rows(filing.unit_id, filing.week)
+        if filing.row_ids is None:
+            return _current_views([r for r in rows if r.created_at <= filing.filed_at])
+        versions = _versions(rows)
+        chosen = set(filing.row_ids)
+        return [v for v in versions if v.id in chosen]
+
+    async def _changed(self, filing: RegisterFiling, current: Sequence[RowView]) -> bool:
+        """Whether the rows as they stand differ from what the filing filed."""
+        filed = {r.id for r in await self._filed_rows(filing)}
+        return filed != {r.id for r in current}
+
+    async def carry_candidates(self, unit_id: int, week: Week) -> list[RowView]:
+        """The open rows of the unit's last filed week before `week`, as filed last."""
         previous = await self.session.scalar(
             select(func.max(RegisterFiling.week)).where(
                 RegisterFiling.unit_id == unit_id, RegisterFiling.week < week.key
@@ -443,62 +598,83 @@ class RegisterService(KindService):
         )
         if previous is None:
             return []
-        return [r for r in await self._rows(unit_id, previous) if r.status == RiskStatus.OPEN]
+        filing = await self._filing(unit_id, Week.parse(previous))
+        assert filing is not None
+        return [r for r in await self._filed_rows(filing) if r.status == RiskStatus.OPEN]
 
-    async def week_view(self, actor: Actor, unit_id: int, week: Week) -> RegisterWeek:
-        """The unit's register of the week, with its check-in numbers and carry-over."""
+    async def week_view(
+        self, actor: Actor, unit_id: int, week: Week, *, amend: bool = False
+    ) -> RegisterWeek:
+        """The unit's register of the week, with its check-in numbers and carry-over.
+        A filed week shows what was filed, unless an amendment is under way (`amend`, or
+        changes made since the filing)."""
         await self._check_can_file(actor, unit_id)
-        return await self._week(unit_id, week)
+        return await self._week(unit_id, week, amend=amend)
 
-    async def _week(self, unit_id: int, week: Week) -> RegisterWeek:
+    async def _week(self, unit_id: int, week: Week, *, amend: bool = False) -> RegisterWeek:
         unit = await self.session.get(Unit, unit_id)
         if unit is None:
             raise NotFound()
         filing = await self._filing(unit_id, week)
-        rows = await self._rows(unit_id, week.key)
+        current = await self._current(unit_id, week.key)
+        due = await self._due(week)
+        amendable = filing is not None and await self._amendable(unit_id, week, due)
+        changed = filing is not None and await self._changed(filing, current)
+        amending = amendable and (amend or changed)
+        rows = current if filing is None or amending else await self._filed_rows(filing)
         carried_rows = {r.carried_from_id: r for r in rows if r.carried_from_id is not None}
-        if filing is not None:
+        if filing is not None and not amending:
             previous_ids = [i for i in carried_rows if i is not None]
             previous = (
-                list(
-                    (
+                [
+                    _row_view(r)
+                    for r in (
                         await self.session.execute(
                             select(RegisterRow)
                             .where(RegisterRow.id.in_(previous_ids))
                             .order_by(RegisterRow.id)
                         )
                     ).scalars()
-                )
+                ]
                 if previous_ids
                 else []
             )
         else:
             previous = await self.carry_candidates(unit_id, week)
-        carried = [
-            CarryItem(
-                _row_view(p), _row_view(carried_rows[p.id]) if p.id in carried_rows else None
-            )
-            for p in previous
-        ]
+        carried = [CarryItem(p, carried_rows.get(p.id)) for p in previous]
         return RegisterWeek(
             unit_id=unit_id,
             unit=unit.name,
             week=week,
-            due_at=await self._due(week),
+            due_at=due,
             filing=_filing_view(filing) if filing else None,
             numbers=await self.checkins.unit_numbers(week, unit_id),
             carried=carried,
-            new_rows=[_row_view(r) for r in rows if r.carried_from_id is None],
+            new_rows=[r for r in rows if r.carried_from_id is None],
+            amendable=amendable,
+            amending=amending,
+            unfiled_changes=changed and not amendable,
         )
 
+    async def _amendable(self, unit_id: int, week: Week, due: datetime) -> bool:
+        """A filed week may be amended until its due time, unless a later week was filed."""
+        if self.clock.now() > due:
+            return False
+        later = await self.session.scalar(
+            select(func.max(RegisterFiling.week)).where(
+                RegisterFiling.unit_id == unit_id, RegisterFiling.week > week.key
+            )
+        )
+        return later is None
+
     async def _editable(self, unit_id: int, week: Week) -> None:
+        """Rows may be added or changed: the week has opened, and it is not filed, or it is
+        filed and may still be amended (its due time has not passed)."""
         opens, _ = week_window(week, self.settings)
         if self.clock.now() < opens:
             raise InvalidInput(
                 "register-error-not-open", week=week.key, opens=opens.strftime("%Y-%m-%d %H:%M")
             )
-        if await self._filing(unit_id, week) is not None:
-            raise AlreadyFiled(week=week.key)
         later = await self.session.scalar(
             select(func.max(RegisterFiling.week)).where(
                 RegisterFiling.unit_id == unit_id, RegisterFiling.week > week.key
@@ -506,6 +682,11 @@ class RegisterService(KindService):
         )
         if later is not None:
             raise LaterFiled(week=week.key, later=later)
+        if await self._filing(unit_id, week) is not None:
+            due = await self._due(week)
+            if self.clock.now() > due:
+                t = self.notifier.t(self.settings.default_locale)
+                raise AmendClosed(week=week.key, due=t.time(due))
 
     def check_draft(
         self,
@@ -545,10 +726,7 @@ class RegisterService(KindService):
             return "register-error-required"
         return "register-error-too-long" if len(value) > LIMITS[name] else None
 
-    async def add_row(self, actor: Actor, unit_id: int, week: Week, draft: RowDraft) -> RowView:
-        """Add a new risk to the unit's register of the week (not filed yet)."""
-        await self._check_can_file(actor, unit_id)
-        await self._editable(unit_id, week)
+    def _checked(self, draft: RowDraft, week: Week) -> None:
         problems = self.check_draft(
             category=draft.category,
             risk=draft.risk,
@@ -560,6 +738,23 @@ class RegisterService(KindService):
         if problems:
             _, key, args = problems[0]
             raise InvalidInput(key, **args)
+
+    async def _owner_person(self, unit_id: int, person_id: int | None) -> int | None:
+        """A picked owner must be an active person of the unit (the picker offers no
+        other); a typed owner has none."""
+        if person_id is None:
+            return None
+        person = await self.session.get(Person, person_id)
+        if person is None or person.unit_id != unit_id or person.status != PersonStatus.ACTIVE:
+            raise InvalidInput("register-error-owner-unit")
+        return person.id
+
+    async def add_row(self, actor: Actor, unit_id: int, week: Week, draft: RowDraft) -> RowView:
+        """Add a new risk to the unit's register of the week (a draft, or an amendment of
+        the filed week until its due time)."""
+        await self._check_can_file(actor, unit_id)
+        await self._editable(unit_id, week)
+        self._checked(draft, week)
         row = RegisterRow(
             unit_id=unit_id,
             week=week.key,
@@ -567,6 +762,7 @@ class RegisterService(KindService):
             risk=draft.risk.strip(),
             measure=draft.measure.strip(),
             owner=draft.owner.strip(),
+            owner_person_id=await self._owner_person(unit_id, draft.owner_person_id),
             deadline=draft.deadline,
             status=RiskStatus.OPEN,
             note=None,
@@ -575,20 +771,95 @@ class RegisterService(KindService):
             created_by=actor.label,
             created_at=self.clock.now(),
         )
+        return await self._write(actor, row, change="added")
+
+    async def _write(
+        self, actor: Actor, row: RegisterRow, *, change: str, replaces: RegisterRow | None = None
+    ) -> RowView:
+        """Insert a row (a new one or a new version) and audit the change."""
+        if replaces is not None:
+            row.replaces_id = replaces.id
         self.session.add(row)
         await self.session.flush()
-        return _row_view(row)
+        await audit.append(
+            self.session,
+            at=row.created_at,
+            actor=actor.label,
+            kind=f"register.row_{change}",
+            subject=f"register:{row.unit_id}:{row.week}",
+            payload={"row": row.id, "replaces": row.replaces_id, "removed": row.removed},
+        )
+        return next(
+            v for v in _versions(await self._rows(row.unit_id, row.week)) if v.id == row.id
+        )
 
-    async def delete_row(self, actor: Actor, row_id: int) -> Week:
-        """Remove a new row entered by mistake (before filing); returns its week."""
+    async def _latest(self, actor: Actor, row_id: int) -> tuple[RegisterRow, RowView, Week]:
+        """A row the actor may change now: its newest version, of an editable week."""
         row = await self.session.get(RegisterRow, row_id)
-        if row is None or row.carried_from_id is not None:
+        if row is None or row.removed:
             raise NotFound()
         await self._check_can_file(actor, row.unit_id)
         week = Week.parse(row.week)
+        current = {v.id: v for v in await self._current(row.unit_id, row.week)}
+        if row.id not in current:
+            raise RowChanged()  # a later version exists (pressed on an old message)
         await self._editable(row.unit_id, week)
-        await self.session.delete(row)
-        await self.session.flush()
+        return row, current[row.id], week
+
+    async def row(self, actor: Actor, row_id: int) -> RowView:
+        """One row as it stands, for the actor to change (NotFound, RowChanged)."""
+        return (await self._latest(actor, row_id))[1]
+
+    async def edit_row(
+        self,
+        actor: Actor,
+        row_id: int,
+        field_name: str,
+        value: str,
+        *,
+        person_id: int | None = None,
+    ) -> RowView:
+        """Change one field of a row: a new version replacing it (the old one is kept).
+        `person_id`: the owner picked from the unit's people."""
+        row, view, week = await self._latest(actor, row_id)
+        if field_name not in EDITABLE:
+            raise InvalidInput("register-error-field", value=field_name)
+        new = _copy(row, actor=actor, now=self.clock.now())
+        if field_name == "deadline":
+            day = parse_date(value)
+            if day is None:
+                raise InvalidInput("register-error-deadline", value=value)
+            new.deadline = day
+        elif field_name == "note":
+            note = value.strip() or None
+            problem = self._check_update(row.status, note)
+            if problem is not None:
+                raise InvalidInput(problem, limit=LIMITS["note"])
+            new.note = note
+        elif field_name == "owner":
+            new.owner = value.strip()
+            new.owner_person_id = await self._owner_person(row.unit_id, person_id)
+        else:
+            setattr(new, field_name, value.strip())
+        if view.carried_from_id is None:
+            self._checked(
+                RowDraft(new.category, new.risk, new.measure, new.owner, new.deadline), week
+            )
+        elif field_name == "owner" and (not new.owner or len(new.owner) > LIMITS["owner"]):
+            raise InvalidInput("register-error-too-long", limit=LIMITS["owner"])
+        if all(getattr(new, f) == getattr(row, f) for f in (*EDITABLE, "owner_person_id")):
+            raise RowUnchanged()
+        return await self._write(actor, new, change="changed", replaces=row)
+
+    async def delete_row(self, actor: Actor, row_id: int) -> Week:
+        """Take out a new row entered by mistake, or in an amendment a filed one: a new
+        version marked removed (every change is kept); returns its week."""
+        row, view, week = await self._latest(actor, row_id)
+        if view.carried_from_id is not None:
+            raise NotFound()  # a carried-over risk is updated, never taken out
+        new = _copy(row, actor=actor, now=self.clock.now())
+        new.removed = True
+        await self._write(actor, new, change="removed", replaces=row)
         return week
 
     async def update_carried(
@@ -601,7 +872,8 @@ class RegisterService(KindService):
         status: str,
         note: str | None,
     ) -> RowView:
-        """Mark a carried-over row resolved, or still open with a note, for this week."""
+        """Mark a carried-over row resolved, or still open with a note, for this week (a
+        second update is a new version of the first)."""
         await self._check_can_file(actor, unit_id)
         await self._editable(unit_id, week)
         candidates = {r.id: r for r in await self.carry_candidates(unit_id, week)}
@@ -612,19 +884,28 @@ class RegisterService(KindService):
         problem = self._check_update(status, note)
         if problem is not None:
             raise InvalidInput(problem, limit=LIMITS["note"])
-        existing = (
-            await self.session.execute(
-                select(RegisterRow).where(RegisterRow.carried_from_id == previous_id)
-            )
-        ).scalar_one_or_none()
+        existing = next(
+            (
+                r
+                for r in await self._current(unit_id, week.key)
+                if r.carried_from_id == previous_id
+            ),
+            None,
+        )
+        now = self.clock.now()
         if existing is not None:
-            existing.status, existing.note = status, note
-            await self.session.flush()
-            return _row_view(existing)
-        row = self._carried(previous, week, status, note, actor)
-        self.session.add(row)
-        await self.session.flush()
-        return _row_view(row)
+            old = await self.session.get(RegisterRow, existing.id)
+            assert old is not None
+            if (old.status, old.note) == (status, note):
+                raise RowUnchanged()
+            new = _copy(old, actor=actor, now=now)
+            new.status, new.note = status, note
+            return await self._write(actor, new, change="changed", replaces=old)
+        source = await self.session.get(RegisterRow, previous.id)
+        assert source is not None
+        return await self._write(
+            actor, self._carried(source, week, status, note, actor), change="added"
+        )
 
     @staticmethod
     def _check_update(status: str, note: str | None) -> str | None:
@@ -646,6 +927,7 @@ class RegisterService(KindService):
             risk=previous.risk,
             measure=previous.measure,
             owner=previous.owner,
+            owner_person_id=previous.owner_person_id,
             deadline=previous.deadline,
             status=status,
             note=note,
@@ -664,23 +946,32 @@ class RegisterService(KindService):
         no_new_risks: bool,
         source: str = "bot",
     ) -> Filing:
-        """File the week's register: every carried-over row updated; closes the task."""
+        """File the week's register: every carried-over row updated; closes the task.
+        A filed week is amended the same way until its due time: a new version of the
+        filing, which then counts."""
         await self._check_can_file(actor, unit_id)
         await self._editable(unit_id, week)
-        view = await self._week(unit_id, week)
+        filing = await self._filing(unit_id, week)
+        view = await self._week(unit_id, week, amend=True)
         if view.carry_pending:
             raise CarryPending(count=view.carry_pending)
-        if no_new_risks and view.new_rows:
+        current = [*view.new_rows, *(c.update for c in view.carried if c.update)]
+        if filing is not None:
+            if not await self._changed(filing, current):
+                raise NothingAmended(week=week.key)
+            no_new_risks = not view.new_rows
+        elif no_new_risks and view.new_rows:
             raise HasNewRows(count=len(view.new_rows))
-        if not no_new_risks and not view.new_rows:
+        elif not no_new_risks and not view.new_rows:
             raise NothingNew()
         return await self._file(
             actor,
             unit_id,
             week,
             no_new_risks=no_new_risks,
-            rows=len(view.new_rows) + len(view.carried),
+            row_ids=sorted(r.id for r in current),
             source=source,
+            previous=filing,
         )
 
     async def _file(
@@ -690,8 +981,9 @@ class RegisterService(KindService):
         week: Week,
         *,
         no_new_risks: bool,
-        rows: int,
+        row_ids: list[int],
         source: str,
+        previous: RegisterFiling | None = None,
     ) -> Filing:
         now = self.clock.now()
         due = await self._due(week)
@@ -702,37 +994,43 @@ class RegisterService(KindService):
             late=now > due,
             filed_by=actor.label,
             no_new_risks=no_new_risks,
-            rows=rows,
+            rows=len(row_ids),
             source=source,
+            version=previous.version + 1 if previous is not None else 1,
+            row_ids=row_ids,
         )
         self.session.add(filing)
-        in_unit = select(Person.id).where(Person.unit_id == unit_id)
-        campaign_ids = select(Campaign.id).where(
-            Campaign.kind == KIND.name, Campaign.ref_key == week.key
-        )
-        await self.session.execute(
-            update(Assignment)
-            .where(
-                Assignment.campaign_id.in_(campaign_ids),
-                Assignment.person_id.in_(in_unit),
-                Assignment.status == AssignmentStatus.OPEN,
+        if previous is None:
+            in_unit = select(Person.id).where(Person.unit_id == unit_id)
+            campaign_ids = select(Campaign.id).where(
+                Campaign.kind == KIND.name, Campaign.ref_key == week.key
             )
-            .values(status=AssignmentStatus.DONE, done_at=now, next_action_at=None)
-            .execution_options(synchronize_session=False)
-        )
+            await self.session.execute(
+                update(Assignment)
+                .where(
+                    Assignment.campaign_id.in_(campaign_ids),
+                    Assignment.person_id.in_(in_unit),
+                    Assignment.status == AssignmentStatus.OPEN,
+                )
+                .values(status=AssignmentStatus.DONE, done_at=now, next_action_at=None)
+                .execution_options(synchronize_session=False)
+            )
         await self.session.flush()
         await audit.append(
             self.session,
             at=now,
             actor=actor.label,
-            kind="register.filed",
+            kind="register.filed" if previous is None else "register.amended",
             subject=f"register:{unit_id}:{week.key}",
             payload={
                 "filing": filing.id,
+                "version": filing.version,
                 "late": filing.late,
-                "rows": rows,
+                "rows": filing.rows,
+                "row_ids": row_ids,
                 "no_new_risks": no_new_risks,
                 "source": source,
+                **({"amends": previous.id} if previous is not None else {}),
             },
             evidence=[audit.Evidence.of(filing)],
         )
@@ -775,9 +1073,9 @@ class RegisterService(KindService):
             state = "missing" if filing is None else ("late" if filing.late else "on_time")
             open_rows = [r for r in current.get(uid, []) if r.status == RiskStatus.OPEN]
             if filing is not None:
-                rows = [_row_view(r) for r in await self._rows(uid, week.key)]
+                rows = await self._filed_rows(filing)
             else:
-                rows = [_row_view(r) for r in await self.carry_candidates(uid, week)]
+                rows = await self.carry_candidates(uid, week)
             units.append(
                 UnitRegister(
                     uid,
@@ -793,7 +1091,7 @@ class RegisterService(KindService):
                 by_category[r.category] += 1
                 weeks = week.weeks_since(Week.parse(r.first_week))
                 if weeks > AGED_WEEKS:
-                    aged.append(AgedRisk(names.get(uid, "?"), _row_view(r), weeks))
+                    aged.append(AgedRisk(names.get(uid, "?"), r, weeks))
         total = Numbers()
         for n in numbers.values():
             total.add(n.numbers)
@@ -824,27 +1122,26 @@ class RegisterService(KindService):
         )
         return {u for (u,) in rows.all()}
 
-    async def _current_rows(self, week: Week) -> dict[int, list[RegisterRow]]:
-        """Each unit's rows of its latest filed week up to `week`: its register as it
-        stands."""
+    async def _current_rows(self, week: Week) -> dict[int, list[RowView]]:
+        """Each unit's rows of its latest filed week up to `week`, as last filed: its
+        register as it stands."""
         latest = (
             select(RegisterFiling.unit_id, func.max(RegisterFiling.week).label("week"))
             .where(RegisterFiling.week <= week.key)
             .group_by(RegisterFiling.unit_id)
             .subquery()
         )
-        rows = await self.session.execute(
-            select(RegisterRow)
+        filings = await self.session.execute(
+            select(RegisterFiling)
             .join(
                 latest,
-                (latest.c.unit_id == RegisterRow.unit_id) & (latest.c.week == RegisterRow.week),
+                (latest.c.unit_id == RegisterFiling.unit_id)
+                & (latest.c.week == RegisterFiling.week),
             )
-            .order_by(RegisterRow.id)
+            .order_by(RegisterFiling.unit_id, RegisterFiling.version)
         )
-        out: dict[int, list[RegisterRow]] = defaultdict(list)
-        for r in rows.scalars():
-            out[r.unit_id].append(r)
-        return out
+        newest = {f.unit_id: f for f in filings.scalars()}  # the last version wins
+        return {uid: await self._filed_rows(f) for uid, f in newest.items()}
 
     async def export(self, actor: Actor, week: Week, path: Path, t: Translator) -> int:
         """Write the register of all units: a summary sheet, then one sheet per unit."""
@@ -874,7 +1171,7 @@ class RegisterService(KindService):
         if filing is not None:
             raise AlreadyFiled(week=week.key)
         await self._editable(target.id, week)
-        drafts = await self._rows(target.id, week.key)
+        drafts = await self._current(target.id, week.key)
         if drafts:
             raise InvalidInput("register-import-drafts", count=len(drafts), week=week.key)
         vocabulary = words(self.notifier.catalog, self.settings.tz, self.categories())
@@ -894,33 +1191,36 @@ class RegisterService(KindService):
         if report.errors:
             return report
         now = self.clock.now()
-        for draft in checked.new:
-            self.session.add(
-                RegisterRow(
-                    unit_id=target.id,
-                    week=week.key,
-                    category=draft.category,
-                    risk=draft.risk,
-                    measure=draft.measure,
-                    owner=draft.owner,
-                    deadline=draft.deadline,
-                    status=draft.status,
-                    note=draft.note,
-                    carried_from_id=None,
-                    first_week=week.key,
-                    created_by=actor.label,
-                    created_at=now,
-                )
+        written = [
+            RegisterRow(
+                unit_id=target.id,
+                week=week.key,
+                category=draft.category,
+                risk=draft.risk,
+                measure=draft.measure,
+                owner=draft.owner,
+                deadline=draft.deadline,
+                status=draft.status,
+                note=draft.note,
+                carried_from_id=None,
+                first_week=week.key,
+                created_by=actor.label,
+                created_at=now,
             )
+            for draft in checked.new
+        ]
         for previous_id, (status, note) in checked.carried.items():
-            self.session.add(self._carried(candidates[previous_id], week, status, note, actor))
+            source = await self.session.get(RegisterRow, candidates[previous_id].id)
+            assert source is not None
+            written.append(self._carried(source, week, status, note, actor))
+        self.session.add_all(written)
         await self.session.flush()
         report.filing = await self._file(
             actor,
             target.id,
             week,
             no_new_risks=not checked.new,
-            rows=report.rows,
+            row_ids=sorted(r.id for r in written),
             source="import",
         )
         return report

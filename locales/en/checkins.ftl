@@ -120,7 +120,7 @@ register-ask-note = Briefly describe the progress on risk #{ $number }:
 register-ask-category = Choose the category of the risk:
 register-ask-risk = Describe the risk or hazard found:
 register-ask-measure = Enter the remediation measure:
-register-ask-owner = Enter the name of the responsible person:
+register-ask-owner = Pick the owner from the unit's people, or type a name or employee number to search:
 register-ask-deadline = Enter the deadline (e.g. 2026-12-31), or pick a date below:
 register-confirm = Please check:
     Category: { $category }
@@ -134,7 +134,7 @@ register-filed-done = ✅ The risk register for { $week } is filed ({ $rows } it
 register-filed-done-late = ✅ The risk register for { $week } is filed ({ $rows } item(s)); after the deadline, so marked late.
 register-reporter-current = Current reporter: { $name }.
 register-reporter-leaders = The unit's leaders file the register now.
-register-ask-reporter = Type the employee number of the reporter (a member of this unit):
+register-ask-reporter = Pick the reporter from the unit's people, or type a name or employee number to search:
 btn-register-reporter-clear = ↩️ Leaders file again
 register-reporter-set = { $name } now files this unit's risk register.
 register-reporter-cleared = The unit's leaders file the risk register again.

@@ -120,7 +120,7 @@ register-ask-note = 请简要说明风险 #{ $number } 目前的整改进展：
 register-ask-category = 请选择风险类别：
 register-ask-risk = 请描述发现的风险或隐患：
 register-ask-measure = 请输入整改措施：
-register-ask-owner = 请输入责任人姓名：
+register-ask-owner = 请选择责任人（本单位人员），或输入姓名、工号搜索：
 register-ask-deadline = 请输入整改期限（如 2026-12-31），或点选下方日期：
 register-confirm = 请核对：
     类别：{ $category }
@@ -134,7 +134,7 @@ register-filed-done = ✅ 已报送 { $week } 风险排查登记（共 { $rows }
 register-filed-done-late = ✅ 已报送 { $week } 风险排查登记（共 { $rows } 项），已过截止时间，记为迟报。
 register-reporter-current = 当前填报人：{ $name }。
 register-reporter-leaders = 当前由本单位领导填报。
-register-ask-reporter = 请输入要指定的填报人工号（须为本单位人员）：
+register-ask-reporter = 请从本单位人员中选择填报人，或输入姓名、工号搜索：
 btn-register-reporter-clear = ↩️ 取消指定，由领导填报
 register-reporter-set = 已指定 { $name } 为本单位风险排查填报人。
 register-reporter-cleared = 已取消指定，风险排查由本单位领导填报。
