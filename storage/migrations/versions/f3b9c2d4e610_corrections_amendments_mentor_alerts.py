@@ -17,7 +17,7 @@ created again under its own name, and the rows put back while foreign keys are d
 putting a parent row back settles the answers that point at it, so the commit finds none.
 
 Revision ID: f3b9c2d4e610
-Revises: e5c4a7b3d901
+Revises: f21b7c4d9e02
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -30,7 +30,7 @@ import storage.types
 from storage.models import drop_guard_ddl, guard_ddl
 
 revision = "f3b9c2d4e610"
-down_revision = "e5c4a7b3d901"
+down_revision = "f21b7c4d9e02"
 branch_labels = None
 depends_on = None
 
