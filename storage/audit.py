@@ -51,6 +51,11 @@ EVIDENCE: dict[str, frozenset[str]] = {
 # Rows of these tables are found by the event they point at (audit_hash = event hash),
 # because the row takes its number from the event and so is written after it.
 LINKED_BY_HASH = frozenset({"signature", "training_attempt"})
+# Columns added to an evidence table after rows were recorded: left out of a row's digest
+# while NULL, so a row recorded before the column existed keeps the digest its event holds.
+ADDED_LATER: dict[str, frozenset[str]] = {
+    "signature": frozenset({"training_attempt_id"}),  # the qualifying training attempt
+}
 
 
 def _norm(value: Any) -> Any:
@@ -70,7 +75,12 @@ def _dumps(body: Any) -> str:
 def row_digest(table: str, values: Mapping[Any, Any]) -> str:
     """SHA-256 of an evidence row's columns (those EVIDENCE does not leave out)."""
     skip = EVIDENCE[table]
-    body = {k: _norm(v) for k, v in values.items() if k not in skip}
+    later = ADDED_LATER.get(table, frozenset())
+    body = {
+        k: _norm(v)
+        for k, v in values.items()
+        if k not in skip and not (v is None and k in later)
+    }
     return hashlib.sha256(_dumps([table, body]).encode("utf-8")).hexdigest()
 
 

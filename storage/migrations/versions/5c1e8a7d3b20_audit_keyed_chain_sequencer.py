@@ -79,7 +79,8 @@ def _baseline(bind: sa.Connection) -> None:
     """One event recording every evidence row already in the database."""
     records: list[list[object]] = []
     for name in audit.EVIDENCE:
-        table = Base.metadata.tables[name]
+        # the table as it is at this revision: the models may name columns added later
+        table = sa.Table(name, sa.MetaData(), autoload_with=bind)
         rows = bind.execute(sa.select(table).order_by(table.c.id)).mappings()
         records.extend([name, row["id"], audit.row_digest(name, row)] for row in rows)
     if not records:
