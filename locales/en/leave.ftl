@@ -1,0 +1,26 @@
+## Leave (issue 21): reminders and escalations wait during leave; on return tasks get their time back
+
+leave-category-annual = Annual leave
+leave-category-sick = Sick leave
+leave-category-parental = Maternity/paternity leave
+leave-category-injury = Injury leave
+leave-category-study = Study leave
+leave-category-secondment = Secondment
+leave-category-other = Other
+
+leave-error-not-on-leave = { $name } has no current or upcoming leave.
+leave-error-category = Leave category "{ $category }" is not understood. Use: { $known }.
+leave-error-dates = Please give the first and the last day of the leave (e.g. 2026-12-10 to 2026-12-14).
+leave-error-order = The last day { $last } is before the first day { $first }.
+leave-error-too-long = One leave lasts at most { $days } days; enter a longer absence as several.
+leave-error-note = A note has at most { $max } characters.
+leave-error-left = { $name } has left; no leave is needed.
+leave-error-name = Employee number { $employee_no } is { $name } in the roster, not the name in the sheet.
+leave-sheet-refused = { $count } rows of the leave sheet are wrong; no row was recorded.
+
+leave-back = 👋 Welcome back! The { $count } open tasks that waited while you were on leave now have the time they had left:
+    { $lines }
+leave-back-line = • { $title }: new deadline { $due }
+digest-line-on-leave = • { $name }: on leave (until { $until }), not escalated
+status-on-leave = on leave until { $until }
+status-waiting-training = waiting for training

@@ -1,0 +1,26 @@
+## 请销假（issue 21）：请假期间提醒和督办暂停，销假后任务按剩余时间顺延
+
+leave-category-annual = 年休假
+leave-category-sick = 病假
+leave-category-parental = 产假/陪产假
+leave-category-injury = 工伤假
+leave-category-study = 学习培训
+leave-category-secondment = 借调
+leave-category-other = 其他
+
+leave-error-not-on-leave = { $name } 目前没有在休或待休的假期。
+leave-error-category = 假别「{ $category }」无法识别。可用：{ $known }（也可写中文：年休假、病假、产假/陪产假、工伤假、学习培训、借调、其他）。
+leave-error-dates = 请填写请假的起止日期（例如 2026-12-10 至 2026-12-14）。
+leave-error-order = 结束日期 { $last } 早于开始日期 { $first }。
+leave-error-too-long = 一次请假最长 { $days } 天，更长的请分段登记。
+leave-error-note = 备注最多 { $max } 字。
+leave-error-left = { $name } 已离职，无需登记请假。
+leave-error-name = 工号 { $employee_no } 在花名册中的姓名是 { $name }，与表中姓名不一致。
+leave-sheet-refused = 请销假表有 { $count } 行有误，未登记任何一行。
+
+leave-back = 👋 欢迎销假归来！请假期间暂停的 { $count } 项待办已按请假前剩余的时间顺延：
+    { $lines }
+leave-back-line = • { $title }：新的截止时间 { $due }
+digest-line-on-leave = • { $name }：请假中（至 { $until }），暂不督办
+status-on-leave = 请假至 { $until }
+status-waiting-training = 待完成培训

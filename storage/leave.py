@@ -1,0 +1,37 @@
+"""Leave conditions as SQL, for every query that must tell who is away: the deadline
+engine's selection, the digests, the status views and exports (set-based: one correlated
+EXISTS or scalar subquery over `person_leave`, never a loop over people)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy.sql.elements import Label
+
+from storage.models_leave import PersonLeave
+
+
+def waiting(person_id: ColumnElement[Any], now: datetime) -> ColumnElement[bool]:
+    """The person's reminders and escalations wait: a leave of theirs has started and its
+    time has not been given back yet (it runs, or it ended and the tick restores it)."""
+    return exists().where(
+        PersonLeave.person_id == person_id,
+        PersonLeave.starts_at <= now,
+        PersonLeave.restored_at.is_(None),
+    )
+
+
+def until(person_id: ColumnElement[Any], now: datetime) -> Label[Any]:
+    """When the leave the person is on at `now` ends (NULL when not on leave)."""
+    return (
+        select(func.max(PersonLeave.ends_at))
+        .where(
+            PersonLeave.person_id == person_id,
+            PersonLeave.starts_at <= now,
+            PersonLeave.ends_at > now,
+        )
+        .scalar_subquery()
+        .label("leave_until")
+    )
