@@ -8,12 +8,16 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import Label
 
 from storage.models_leave import PersonLeave
 
 
-def waiting(person_id: ColumnElement[Any], now: datetime) -> ColumnElement[bool]:
+PersonId = ColumnElement[Any] | InstrumentedAttribute[Any]
+
+
+def waiting(person_id: PersonId, now: datetime) -> ColumnElement[bool]:
     """The person's reminders and escalations wait: a leave of theirs has started and its
     time has not been given back yet (it runs, or it ended and the tick restores it)."""
     return exists().where(
@@ -23,7 +27,7 @@ def waiting(person_id: ColumnElement[Any], now: datetime) -> ColumnElement[bool]
     )
 
 
-def until(person_id: ColumnElement[Any], now: datetime) -> Label[Any]:
+def until(person_id: PersonId, now: datetime) -> Label[Any]:
     """When the leave the person is on at `now` ends (NULL when not on leave)."""
     return (
         select(func.max(PersonLeave.ends_at))

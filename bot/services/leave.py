@@ -401,12 +401,12 @@ class LeaveService(TaskUser):
                 .order_by(Assignment.id)
             )
         ).all()
-        moved: list[tuple[Assignment, Campaign, datetime]] = []
+        moved: list[tuple[Assignment, Campaign, datetime, datetime]] = []
         for a, c in rows:
             assert a.due_at is not None
             due = given_back(a.due_at, a.created_at, absences, minimum)
             stage, next_at = self.tasks.first_action(Policy.from_json(c.policy), due, now)
-            moved.append((a, c, a.due_at))
+            moved.append((a, c, a.due_at, due))
             a.due_at, a.stage, a.next_action_at, a.level, a.delay_s = due, stage, next_at, 0, 0
         person = await repo.person_by_id(self.session, person_id)
         assert person is not None
@@ -419,11 +419,11 @@ class LeaveService(TaskUser):
             payload={
                 "leaves": leave_ids,
                 "absences": [[s.isoformat(), e.isoformat()] for s, e in absences],
-                "tasks": [[a.id, old.isoformat(), a.due_at.isoformat()] for a, _c, old in moved],
+                "tasks": [[a.id, old.isoformat(), new.isoformat()] for a, _c, old, new in moved],
             },
         )
         if moved and person.status == PersonStatus.ACTIVE:
-            await self._tell(person, [(a, c) for a, c, _old in moved], leave_ids[-1])
+            await self._tell(person, [(a, c) for a, c, _old, _new in moved], leave_ids[-1])
         return 1
 
     async def _tell(

@@ -343,11 +343,7 @@ class PledgeService(KindService):
             key=key,
             version=version,
             units=unit_counts(rows, now, UnitStatus),
-            pending=[
-                PendingPerson(r.unit, r.name, r.employee_no, r.due_at, r.overdue(now))
-                for r in rows
-                if r.status == AssignmentStatus.OPEN
-            ],
+            pending=[PendingPerson.of(r, now) for r in rows if r.status == AssignmentStatus.OPEN],
         )
 
     async def export_rows(self, actor: Actor, key: str) -> list[dict[str, object]]:
