@@ -13,7 +13,6 @@ from sqlalchemy.sql.elements import Label
 
 from storage.models_leave import PersonLeave
 
-
 PersonId = ColumnElement[Any] | InstrumentedAttribute[Any]
 
 

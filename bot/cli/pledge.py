@@ -57,6 +57,9 @@ async def cmd_pledge_publish(args: argparse.Namespace, settings: Settings) -> in
     )
     for locale, sha in sorted(result.hashes.items()):
         print(t("pledge-cli-sha", locale=locale, sha=sha))
+    if result.prerequisite is not None:
+        first = result.prerequisite
+        print(t("pledge-cli-training", module=first.title(t.locale), assigned=first.assigned))
     return 0
 
 

@@ -161,6 +161,8 @@ class PublishResult:
     hashes: dict[str, str]  # locale (or "" for a version with one hash) -> content hash
     rescheduled: int = 0  # open assignments whose deadline a republish moved
     restarted: int = 0  # of the replaced, people who had started the old version
+    # a pledge that presupposes a training: that module, published with it
+    prerequisite: PublishResult | None = None
 
     @classmethod
     def of(

@@ -18,7 +18,7 @@ from tests.chat import ChatUser
 from tests.factories import bind_account, make_force
 from tests.helpers import local
 
-KEY = "confidentiality"
+KEY = "online-conduct"
 
 
 async def _setup(app: App) -> dict[str, ChatUser]:
