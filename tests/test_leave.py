@@ -183,9 +183,7 @@ async def test_ending_leave_early(app: App, clock: FrozenClock) -> None:
             await svc.leave.end(Actor.cli(), "A001")
 
 
-async def test_ending_a_leave_that_has_not_begun_cancels_it(
-    app: App, clock: FrozenClock
-) -> None:
+async def test_ending_a_leave_that_has_not_begun_cancels_it(app: App, clock: FrozenClock) -> None:
     await _setup(app)
     await _leave(app, "A001", date(2026, 12, 10), date(2026, 12, 20))
     async with app.unit_of_work() as svc:

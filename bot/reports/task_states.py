@@ -12,7 +12,7 @@ from bot.services.leave import last_day
 
 
 def state_note(t: Translator, *, leave_until: datetime | None, waiting: bool = False) -> str:
-    """"on leave until <last day>", "waiting for training", or "" for any other task."""
+    """ "on leave until <last day>", "waiting for training", or "" for any other task."""
     if leave_until is not None:
         return t("status-on-leave", until=last_day(leave_until, t.tz).isoformat())
     if waiting:

@@ -154,21 +154,29 @@ def _signed(campaign: Campaign) -> Select[Any]:
 
 def _passed(person_id: Any, training_key: Any) -> ColumnElement[bool]:
     """The person has passed some version of the training module."""
-    return exists().where(
-        TrainingAttempt.person_id == person_id,
-        TrainingAttempt.key == training_key,
-        TrainingAttempt.passed.is_(True),
+    return (
+        exists()
+        .where(
+            TrainingAttempt.person_id == person_id,
+            TrainingAttempt.key == training_key,
+            TrainingAttempt.passed.is_(True),
+        )
+        .correlate_except(TrainingAttempt)  # the person's row is two queries out
     )
 
 
 def _waiting_for_training() -> ColumnElement[bool]:
     """The campaign's pledge version presupposes a training the assignment's person has
     not passed (the status views' "waiting for training")."""
-    return exists().where(
-        PledgeVersion.key == Campaign.ref_key,
-        PledgeVersion.version == Campaign.ref_id,
-        PledgeVersion.training_key.is_not(None),
-        ~_passed(Assignment.person_id, PledgeVersion.training_key),
+    return (
+        exists()
+        .where(
+            PledgeVersion.key == Campaign.ref_key,
+            PledgeVersion.version == Campaign.ref_id,
+            PledgeVersion.training_key.is_not(None),
+            ~_passed(Assignment.person_id, PledgeVersion.training_key),
+        )
+        .correlate_except(PledgeVersion)
     )
 
 
