@@ -36,6 +36,7 @@ def _modules() -> list[Any]:
         checkins,  # noqa: PLC0415
         demo,
         hotline,  # noqa: PLC0415
+        leave,
         notice,
         pledge,
         roster,
@@ -45,7 +46,20 @@ def _modules() -> list[Any]:
         web,
     )
 
-    return [*MODULES, roster, run, demo, tasks, pledge, notice, training, checkins, hotline, web]
+    return [
+        *MODULES,
+        roster,
+        run,
+        demo,
+        tasks,
+        pledge,
+        notice,
+        training,
+        checkins,
+        hotline,
+        web,
+        leave,
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

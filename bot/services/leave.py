@@ -24,6 +24,7 @@ from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.notify import campaign_title, open_button
 from bot.policy import Policy
 from bot.services.tasks import TaskUser
+from bot.sheets.reader import Problem
 from bot.text import html_join
 from storage import audit
 from storage import people as repo
@@ -80,17 +81,10 @@ class SheetRow:
     note: str
 
 
-@dataclass(frozen=True, slots=True)
-class SheetProblem:
-    row: int
-    key: str
-    args: dict[str, Any]
-
-
 class SheetRefused(InvalidInput, key="leave-sheet-refused"):
     """Some rows of a sheet are wrong: nothing of it was written."""
 
-    def __init__(self, problems: list[SheetProblem]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         super().__init__(count=len(problems))
         self.problems = problems
 
@@ -310,7 +304,7 @@ class LeaveService(TaskUser):
     async def import_rows(self, actor: Actor, rows: Sequence[SheetRow]) -> list[LeaveView]:
         """Every row of a 请销假 sheet as a leave, or none: each wrong row is named
         (SheetRefused); the caller's transaction then writes nothing."""
-        problems: list[SheetProblem] = []
+        problems: list[Problem] = []
         done: list[LeaveView] = []
         for r in rows:
             try:
@@ -331,7 +325,7 @@ class LeaveService(TaskUser):
                     )
                 )
             except (InvalidInput, NotFound, NotAllowed) as exc:
-                problems.append(SheetProblem(r.row, exc.key, dict(exc.args_)))
+                problems.append(Problem(r.row, None, exc.key, dict(exc.args_)))
         if problems:
             raise SheetRefused(problems)
         return done
