@@ -188,7 +188,7 @@ async def test_ending_a_leave_that_has_not_begun_cancels_it(app: App, clock: Fro
     await _leave(app, "A001", date(2026, 12, 10), date(2026, 12, 20))
     async with app.unit_of_work() as svc:
         [cancelled] = await svc.leave.end(Actor.cli(), "A001")
-        assert cancelled.state(clock.now()) == "over"
+        assert cancelled.state(clock.now()) == "cancelled"
         assert await svc.leave.listing(Actor.cli()) == []
     clock.set(local(2026, 12, 14, 12, 0))
     assert (await tick(app)).reminders == 4  # 张三 is reminded like everybody

@@ -62,8 +62,10 @@ class LeaveView:
     ended_by: str | None
 
     def state(self, now: datetime) -> str:
-        """upcoming | current | over (a cancelled leave is over)."""
-        if self.ends_at <= now or self.ends_at <= self.starts_at:
+        """upcoming | current | over | cancelled (ended before it began)."""
+        if self.ends_at <= self.starts_at:
+            return "cancelled"
+        if self.ends_at <= now:
             return "over"
         return "current" if self.starts_at <= now else "upcoming"
 
