@@ -15,18 +15,18 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 
 from bot.actor import Actor
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.notify import campaign_title, open_button
+from bot.notify import PRIORITY_URGENT, open_button
 from bot.policy import Policy
 from bot.services.tasks import TaskUser
 from bot.sheets.reader import Problem
 from bot.text import html_join
-from storage import audit
+from storage import audit, outbox
 from storage import people as repo
 from storage.models import (
     Assignment,
@@ -341,7 +341,9 @@ class LeaveService(TaskUser):
 
         The rows are claimed (SKIP LOCKED on PostgreSQL) and marked restored in the same
         transaction, so two ticks never give the same time twice; until then the engine's
-        selection keeps leaving the person's tasks alone."""
+        selection keeps leaving the person's tasks alone. Everyone back in one tick is
+        handled together: one read of their tasks, one batched update, one audit event,
+        one batch of messages (a county's leaves mostly end at the same midnight)."""
         now = self.clock.now()
         query = (
             select(PersonLeave)
@@ -366,87 +368,148 @@ class LeaveService(TaskUser):
                 )
             ).scalars()
         )
-        by_person: dict[int, list[PersonLeave]] = defaultdict(list)
+        absences: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+        leave_ids: dict[int, list[int]] = defaultdict(list)
         for leave in ended:
-            if leave.person_id not in still_away:  # the absence goes on: later, as one
-                by_person[leave.person_id].append(leave)
-        back = 0
-        for person_id, leaves in by_person.items():
-            absences = spells([(leave.starts_at, leave.ends_at) for leave in leaves])
-            for leave in leaves:
-                leave.restored_at = now
-            if absences:
-                back += await self._back(person_id, absences, [leave.id for leave in leaves])
+            if leave.person_id in still_away:  # the absence goes on: later, as one
+                continue
+            leave.restored_at = now
+            absences[leave.person_id].append((leave.starts_at, leave.ends_at))
+            leave_ids[leave.person_id].append(leave.id)
+        back = {pid: merged for pid, spans in absences.items() if (merged := spells(spans))}
+        if back:
+            await self._back(back, leave_ids)
         await self.session.flush()
-        return back
+        return len(back)
 
     async def _back(
-        self, person_id: int, absences: list[tuple[datetime, datetime]], leave_ids: list[int]
-    ) -> int:
+        self,
+        absences: dict[int, list[tuple[datetime, datetime]]],
+        leave_ids: dict[int, list[int]],
+    ) -> None:
         now = self.clock.now()
         minimum = timedelta(days=self.settings.leave_min_days)
         rows = (
             await self.session.execute(
-                select(Assignment, Campaign)
+                select(
+                    Assignment.id,
+                    Assignment.person_id,
+                    Assignment.due_at,
+                    Assignment.created_at,
+                    Campaign.kind,
+                    Campaign.titles,
+                    Campaign.ref_key,
+                    Campaign.policy,
+                )
                 .join(Campaign, Campaign.id == Assignment.campaign_id)
                 .where(
-                    Assignment.person_id == person_id,
+                    Assignment.person_id.in_(list(absences)),
                     Assignment.status == AssignmentStatus.OPEN,
                     Assignment.due_at.is_not(None),
                 )
-                .order_by(Assignment.id)
+                .order_by(Assignment.person_id, Assignment.due_at, Assignment.id)
             )
         ).all()
-        moved: list[tuple[Assignment, Campaign, datetime, datetime]] = []
-        for a, c in rows:
-            assert a.due_at is not None
-            due = given_back(a.due_at, a.created_at, absences, minimum)
-            stage, next_at = self.tasks.first_action(Policy.from_json(c.policy), due, now)
-            moved.append((a, c, a.due_at, due))
-            a.due_at, a.stage, a.next_action_at, a.level, a.delay_s = due, stage, next_at, 0, 0
-        person = await repo.person_by_id(self.session, person_id)
-        assert person is not None
+        moved: dict[int, list[Moved]] = defaultdict(list)
+        updates: list[dict[str, Any]] = []
+        for r in rows:
+            due = given_back(r.due_at, r.created_at, absences[r.person_id], minimum)
+            stage, next_at = self.tasks.first_action(Policy.from_json(r.policy), due, now)
+            moved[r.person_id].append(Moved(r.id, r.kind, r.titles, r.ref_key, r.due_at, due))
+            updates.append({"b_id": r.id, "b_due": due, "b_stage": stage, "b_next": next_at})
+        if updates:
+            table = cast(Table, Assignment.__table__)
+            await self.session.execute(
+                table.update()
+                .where(table.c.id == bindparam("b_id"))
+                .values(
+                    due_at=bindparam("b_due"),
+                    stage=bindparam("b_stage"),
+                    next_action_at=bindparam("b_next"),
+                    level=0,
+                    delay_s=0,
+                ),
+                updates,
+            )
+        people = {
+            p.id: p
+            for p in await self.session.execute(
+                select(Person.id, Person.employee_no, Person.locale, Person.status).where(
+                    Person.id.in_(list(absences))
+                )
+            )
+        }
+        numbers = ",".join(sorted(people[pid].employee_no for pid in absences))
         await audit.append(
             self.session,
             at=now,
             actor="engine:leave",
             kind="leave.returned",
-            subject=f"person:{person.employee_no}",
+            subject=f"people:{numbers}"[:200],
             payload={
-                "leaves": leave_ids,
-                "absences": [[s.isoformat(), e.isoformat()] for s, e in absences],
-                "tasks": [[a.id, old.isoformat(), new.isoformat()] for a, _c, old, new in moved],
+                people[pid].employee_no: {
+                    "leaves": leave_ids[pid],
+                    "absences": [[s.isoformat(), e.isoformat()] for s, e in spans],
+                    "tasks": [[m.id, m.old.isoformat(), m.new.isoformat()] for m in moved[pid]],
+                }
+                for pid, spans in absences.items()
             },
         )
-        if moved and person.status == PersonStatus.ACTIVE:
-            await self._tell(person, [(a, c) for a, c, _old, _new in moved], leave_ids[-1])
-        return 1
+        told = [pid for pid in moved if people[pid].status == PersonStatus.ACTIVE]
+        await self._tell([people[pid] for pid in told], moved, leave_ids)
 
     async def _tell(
-        self, person: Person, tasks: list[tuple[Assignment, Campaign]], leave_id: int
+        self, people: list[Any], moved: dict[int, list[Moved]], leave_ids: dict[int, list[int]]
     ) -> None:
-        """The welcome back: every open task with its new deadline, buttons to open them."""
-        t = self.notifier.t(person.locale)
-        tasks = sorted(tasks, key=lambda ac: (ac[0].due_at or ac[0].created_at, ac[0].id))
-        lines = html_join(
-            t("leave-back-line", title=campaign_title(c, t.locale), due=t.time(a.due_at))
-            for a, c in tasks
-        )
-        buttons = [
-            [button]
-            for a, c in tasks[:BACK_BUTTONS]
-            if (button := open_button(t, c.kind, a.id)) is not None
-        ]
-        await self.notifier.to_person(
-            person,
-            key="leave-back",
-            kind="leave.back",
-            ref=f"person:{person.id}",
-            dedupe_key=f"leave-back:{leave_id}",
-            buttons=buttons,
-            count=len(tasks),
-            lines=lines,
-        )
+        """The welcome back: every open task with its new deadline, buttons to open them;
+        one message per person, queued together."""
+        if not people:
+            return
+        now = self.clock.now()
+        accounts = await outbox.accounts_for(self.session, [p.id for p in people])
+        send_at = self.notifier.not_before(now)
+        rows = []
+        for person in people:
+            t = self.notifier.t(person.locale)
+            tasks = moved[person.id]
+            lines = html_join(
+                t("leave-back-line", title=m.title(t.locale), due=t.time(m.new)) for m in tasks
+            )
+            buttons = [
+                [button]
+                for m in tasks[:BACK_BUTTONS]
+                if (button := open_button(t, m.kind, m.id)) is not None
+            ]
+            rows.append(
+                outbox.row_for(
+                    person_id=person.id,
+                    account=accounts.get(person.id),
+                    kind="leave.back",
+                    ref=f"person:{person.id}",
+                    text=t("leave-back", count=len(tasks), lines=lines),
+                    buttons=buttons,
+                    dedupe_key=f"leave-back:{leave_ids[person.id][-1]}",
+                    not_before=send_at,
+                    now=now,
+                    priority=PRIORITY_URGENT,
+                )
+            )
+        await outbox.enqueue(self.session, rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """An open task whose deadline a return from leave moved."""
+
+    id: int
+    kind: str
+    titles: dict[str, Any]
+    ref_key: str
+    old: datetime
+    new: datetime
+
+    def title(self, locale: str) -> str:
+        return str(self.titles.get(locale) or self.titles.get("zh_CN") or self.ref_key)
 
 
 def category_of(text: str) -> str:
