@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -10,29 +11,18 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import App
 from bot.cli import main
-from bot.clock import SystemClock
 from bot.config import Settings
 from storage.db import make_engine
 from storage.models_leave import PersonLeave
-from tests.factories import make_force
+from tests.test_pledge_reports import cli_db  # noqa: F401 - the CLI's database, with a force
 
+pytestmark = pytest.mark.usefixtures("cli_db")  # MUSTER_DATABASE_URL: a migrated SQLite file
 TODAY = datetime.now(UTC).astimezone(Settings(_env_file=None).tz).date()  # type: ignore[call-arg]
 
 
-async def _make_people(url: str) -> None:
-    settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
-    app = App(settings, make_engine(url), SystemClock())
-    try:
-        async with app.unit_of_work() as svc:
-            await make_force(svc.session, app.clock)
-    finally:
-        await app.close()
-
-
-async def _count(url: str) -> int:
-    engine = make_engine(url)
+async def _count() -> int:
+    engine = make_engine(os.environ["MUSTER_DATABASE_URL"])
     try:
         async with engine.connect() as conn:
             return int(
@@ -42,21 +32,11 @@ async def _count(url: str) -> int:
         await engine.dispose()
 
 
-@pytest.fixture
-def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.chdir(tmp_path)  # no .env from the working tree
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("MUSTER_DATABASE_URL", url)
-    assert main(["db", "upgrade"]) == 0
-    asyncio.run(_make_people(url))
-    return url
-
-
 def _d(day: date) -> str:
     return day.isoformat()
 
 
-def test_set_list_and_end(cli_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_set_list_and_end(capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     first, last = TODAY - timedelta(days=1), TODAY + timedelta(days=3)
     args = ["leave", "set", "A001", "--from", _d(first), "--to", _d(last), "--category", "病假"]
@@ -126,9 +106,7 @@ def test_set_list_and_end(cli_db: str, capsys: pytest.CaptureFixture[str]) -> No
     assert "back" in capsys.readouterr().out
 
 
-def test_bad_input_is_refused_and_changes_nothing(
-    cli_db: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_bad_input_is_refused_and_changes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     base = ["leave", "set", "A001", "--category", "sick"]
     assert main([*base, "--from", "12/10/2026", "--to", "2026-12-11"]) == 2
@@ -170,7 +148,7 @@ def test_bad_input_is_refused_and_changes_nothing(
     )
     assert main(["leave", "end", "A002"]) == 1
     assert "李四 目前没有在休或待休的假期" in capsys.readouterr().err
-    assert asyncio.run(_count(cli_db)) == 0
+    assert asyncio.run(_count()) == 0
 
 
 def _workbook(path: Path, rows: list[list[object]]) -> Path:
@@ -187,7 +165,7 @@ def _workbook(path: Path, rows: list[list[object]]) -> Path:
 
 
 def test_import_a_sheet_all_rows_or_none(
-    cli_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     capsys.readouterr()
     bad = _workbook(
@@ -205,7 +183,7 @@ def test_import_a_sheet_all_rows_or_none(
     assert "第 5 行：假别「探亲」无法识别" in err
     assert "第 6 行，「开始日期」列：「十二月」不是日期" in err
     assert "请销假表有 3 行有误，未登记任何一行" in err
-    assert asyncio.run(_count(cli_db)) == 0
+    assert asyncio.run(_count()) == 0
     good = _workbook(
         tmp_path / "good.xlsx",
         [
@@ -215,4 +193,4 @@ def test_import_a_sheet_all_rows_or_none(
     )
     assert main(["leave", "import", str(good)]) == 0
     assert "已从" in capsys.readouterr().out
-    assert asyncio.run(_count(cli_db)) == 2
+    assert asyncio.run(_count()) == 2

@@ -20,22 +20,12 @@ from storage import audit
 from storage.models import AuditEvent, Signature
 from storage.models_training import TrainingAttempt
 from tests.chat import ChatUser
-from tests.factories import bind_account, make_force
 from tests.helpers import AUDIT_KEY_BYTES, local
+from tests.test_pledges import _setup, _sign
 
 PLEDGE = "confidentiality"
 TRAINING = "confidentiality-daily"
 DUE = local(2026, 12, 15, 12, 0)
-
-
-async def _setup(app: App) -> dict[str, ChatUser]:
-    async with app.unit_of_work() as svc:
-        force = await make_force(svc.session, app.clock)
-        users = {}
-        for emp in ("A001", "A002", "A003", "M001", "O001"):
-            await bind_account(svc.session, app.clock, force[emp], user_id=emp)
-            users[emp] = ChatUser(app.conversation(), emp)
-    return users
 
 
 async def _publish(app: App):  # noqa: ANN202
@@ -70,17 +60,6 @@ async def take_quiz(app: App, emp: str, *, right: bool = True) -> int:
             )
         ).scalar_one()
     return int(attempt)
-
-
-async def _sign(user: ChatUser, name: str) -> None:
-    await user.send("/menu")
-    await user.press("我的任务")
-    await user.press("阅读")
-    while any("下一页" in label for label in user.labels()):
-        await user.press("下一页")
-    await user.press("我已阅读并同意")
-    if "请输入您的完整姓名" in user.text:
-        await user.send(name)
 
 
 async def test_publishing_the_pledge_gives_the_training_to_who_has_not_passed_it(

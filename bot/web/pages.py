@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from aiohttp import web
 from bot.cli.roster import problem_line, render_report
 from bot.errors import DomainError, InvalidInput
 from bot.reports.pledge_export import write_pledge_export
+from bot.services import Services
 from bot.services.console import Filters
 from bot.services.leave import CATEGORIES, last_day
 from bot.services.notices import EmptyAudience
@@ -178,39 +180,44 @@ def _leave_fields(request: web.Request) -> dict[str, str]:
 @PAGES.post("/people/{no}/leave")
 async def person_leave(request: web.Request) -> web.StreamResponse:
     """Put the person on leave (office staff; a unit leader for his units' people)."""
-    view = who(request)
-    no = request.match_info["no"]
     data = _leave_fields(request)
-    try:
-        async with uow(request) as svc:
-            await svc.console.person(view.actor, no, locale="zh_CN")  # 404 / 403 first
-            await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, "leave")
-            await svc.leave.set(
-                view.actor,
-                no,
-                category=data["category"],
-                first_day=parse_date(data["first_day"]),
-                last_day=parse_date(data["last_day"]),
-                note=data["note"],
-            )
-    except InvalidInput as exc:  # bad input: said next to the form, nothing changed
-        return await _person_page(request, status=400, error=refusal(request, exc))
-    raise see_other(f"/people/{no}?done=leave-set")
+    return await _leave_form(
+        request,
+        "leave-set",
+        lambda svc, no: svc.leave.set(
+            who(request).actor,
+            no,
+            category=data["category"],
+            first_day=parse_date(data["first_day"]),
+            last_day=parse_date(data["last_day"]),
+            note=data["note"],
+        ),
+    )
 
 
 @PAGES.post("/people/{no}/leave/end")
 async def person_leave_end(request: web.Request) -> web.StreamResponse:
     """The person is back now (a leave not begun is cancelled)."""
+    return await _leave_form(
+        request, "leave-ended", lambda svc, no: svc.leave.end(who(request).actor, no)
+    )
+
+
+async def _leave_form(
+    request: web.Request, done: str, act: Callable[[Services, str], Awaitable[object]]
+) -> web.StreamResponse:
+    """A leave form acts once (its one-time id) after the person page's own checks (404,
+    403); bad input is said next to the form and changes nothing."""
     view = who(request)
     no = request.match_info["no"]
     try:
         async with uow(request) as svc:
             await svc.console.person(view.actor, no, locale="zh_CN")
             await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, "leave")
-            await svc.leave.end(view.actor, no)
+            await act(svc, no)
     except InvalidInput as exc:
         return await _person_page(request, status=400, error=refusal(request, exc))
-    raise see_other(f"/people/{no}?done=leave-ended")
+    raise see_other(f"/people/{no}?done={done}")
 
 
 @PAGES.post("/people/{no}/unbind")
