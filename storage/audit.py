@@ -48,14 +48,18 @@ EVIDENCE: dict[str, frozenset[str]] = {
     "register_filing": frozenset({"id"}),
     "ticket_message": frozenset({"id"}),
 }
+# Columns added to an evidence table after rows had been recorded, with the value such rows
+# got: a column still holding it is left out of the digest, so a row recorded before the
+# column existed digests as it did then (a correction or amendment sets them and counts).
+ADDED_LATER: dict[str, dict[str, Any]] = {
+    "checkin_response": {"supersedes_id": None},
+    "register_filing": {"version": 1, "row_ids": None},
+}
 # Rows of these tables are found by the event they point at (audit_hash = event hash),
 # because the row takes its number from the event and so is written after it.
 LINKED_BY_HASH = frozenset({"signature", "training_attempt"})
-# Columns added to an evidence table after rows were recorded: left out of a row's digest
-# while NULL, so a row recorded before the column existed keeps the digest its event holds.
-ADDED_LATER: dict[str, frozenset[str]] = {
-    "signature": frozenset({"training_attempt_id"}),  # the qualifying training attempt
-}
+# a signature's qualifying training attempt (issue 21): NULL where no training was required
+ADDED_LATER["signature"] = {"training_attempt_id": None}
 
 
 def _norm(value: Any) -> Any:
@@ -75,11 +79,11 @@ def _dumps(body: Any) -> str:
 def row_digest(table: str, values: Mapping[Any, Any]) -> str:
     """SHA-256 of an evidence row's columns (those EVIDENCE does not leave out)."""
     skip = EVIDENCE[table]
-    later = ADDED_LATER.get(table, frozenset())
+    later = ADDED_LATER.get(table, {})
     body = {
         k: _norm(v)
         for k, v in values.items()
-        if k not in skip and not (v is None and k in later)
+        if k not in skip and not (k in later and v == later[k])
     }
     return hashlib.sha256(_dumps([table, body]).encode("utf-8")).hexdigest()
 

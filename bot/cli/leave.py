@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.actor import Actor
 from bot.cli.common import translator
-from bot.cli.office import command, in_unit_of_work, lang_parent, table
+from bot.cli.office import command, in_unit_of_work, table
 from bot.cli.roster import problem_line
-from bot.config import Settings
-from bot.i18n import Translator
+from bot.config import ROOT, Settings
+from bot.i18n import LOCALES, Catalog, Translator
 from bot.leave_sheet import read as read_sheet
 from bot.services import Services
 from bot.services.leave import CATEGORIES, LeaveView, SheetRefused, category_of, last_day
@@ -21,32 +22,42 @@ from bot.timeparse import parse_date
 ACTOR = "cli:leave"
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("leave", help="leave (请销假): reminders and escalations wait")
+def register(sub: argparse._SubParsersAction, t: Translator | None = None) -> None:  # type: ignore[type-arg]
+    """`muster leave ...`, its help from locales/*/cli_leave.ftl (in `t`'s language)."""
+    t = t or Catalog(ROOT / "locales").text_translator(None, ZoneInfo("Asia/Shanghai"))
+    parser = sub.add_parser("leave", help=t("cli-help-leave"))
     leave_sub = parser.add_subparsers(dest="leave_command", required=True)
-    lang = lang_parent()
-    st = leave_sub.add_parser("set", parents=[lang], help="put a person on leave, days included")
-    st.add_argument("employee_no", metavar="EMPLOYEE_NO")
-    st.add_argument("--from", dest="first", required=True, metavar="YYYY-MM-DD")
-    st.add_argument("--to", dest="last", required=True, metavar="YYYY-MM-DD")
+
+    def command_parser(name: str) -> argparse.ArgumentParser:
+        cmd: argparse.ArgumentParser = leave_sub.add_parser(name, help=t(f"cli-help-leave-{name}"))
+        cmd.add_argument("--lang", choices=LOCALES, help=t("cli-help-leave-lang"))
+        return cmd
+
+    st = command_parser("set")
+    st.add_argument("employee_no", metavar="EMPLOYEE_NO", help=t("cli-help-leave-employee-no"))
     st.add_argument(
-        "--category", required=True, help=f"{', '.join(CATEGORIES)} (or 年休假, 病假, …)"
+        "--from", dest="first", required=True, metavar="YYYY-MM-DD", help=t("cli-help-leave-from")
     )
-    st.add_argument("--note", help="at most 200 characters")
+    st.add_argument(
+        "--to", dest="last", required=True, metavar="YYYY-MM-DD", help=t("cli-help-leave-to")
+    )
+    st.add_argument(
+        "--category",
+        required=True,
+        metavar="CATEGORY",
+        help=t("cli-help-leave-category", categories=", ".join(CATEGORIES)),
+    )
+    st.add_argument("--note", metavar="TEXT", help=t("cli-help-leave-note"))
     st.set_defaults(func=cmd_leave_set)
-    end = leave_sub.add_parser(
-        "end", parents=[lang], help="the person is back now (a leave not begun is cancelled)"
-    )
-    end.add_argument("employee_no", metavar="EMPLOYEE_NO")
+    end = command_parser("end")
+    end.add_argument("employee_no", metavar="EMPLOYEE_NO", help=t("cli-help-leave-employee-no"))
     end.set_defaults(func=cmd_leave_end)
-    ls = leave_sub.add_parser("list", parents=[lang], help="leaves running or to come")
-    ls.add_argument("--unit", metavar="NAME", help="only this unit and the units under it")
-    ls.add_argument("--all", action="store_true", help="past leaves too")
+    ls = command_parser("list")
+    ls.add_argument("--unit", metavar="UNIT", help=t("cli-help-leave-unit"))
+    ls.add_argument("--all", action="store_true", help=t("cli-help-leave-all"))
     ls.set_defaults(func=cmd_leave_list)
-    imp = leave_sub.add_parser(
-        "import", parents=[lang], help="a 请销假 sheet (.xlsx sheet 请销假, else the first; .csv)"
-    )
-    imp.add_argument("file", metavar="FILE", type=Path)
+    imp = command_parser("import")
+    imp.add_argument("file", metavar="FILE", type=Path, help=t("cli-help-leave-file"))
     imp.set_defaults(func=cmd_leave_import)
 
 

@@ -71,7 +71,8 @@ def upgrade() -> None:
     op.bulk_insert(head, [{"id": 1, "last_seq": 0, "last_hash": audit.GENESIS}])
     _baseline(bind)
     for table in GUARDED:
-        for stmt in guard_ddl(Base.metadata.tables[table], dialect):
+        # the table as it is at this revision (its unique keys make the REPLACE guard)
+        for stmt in guard_ddl(sa.Table(table, sa.MetaData(), autoload_with=bind), dialect):
             op.execute(stmt)
 
 
@@ -79,9 +80,11 @@ def _baseline(bind: sa.Connection) -> None:
     """One event recording every evidence row already in the database."""
     records: list[list[object]] = []
     for name in audit.EVIDENCE:
-        # the table as it is at this revision: the models may name columns added later
-        table = sa.Table(name, sa.MetaData(), autoload_with=bind)
-        rows = bind.execute(sa.select(table).order_by(table.c.id)).mappings()
+        table = Base.metadata.tables[name]
+        # the columns the table has at this revision (later ones add columns to the model)
+        present = {c["name"] for c in sa.inspect(bind).get_columns(name)}
+        cols = [c for c in table.columns if c.name in present]
+        rows = bind.execute(sa.select(*cols).order_by(table.c.id)).mappings()
         records.extend([name, row["id"], audit.row_digest(name, row)] for row in rows)
     if not records:
         return
