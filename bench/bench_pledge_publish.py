@@ -70,7 +70,7 @@ from storage.models import (  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 DUE = NOW + timedelta(days=14)
-KEY = "confidentiality"  # audience: auxiliaries
+KEY = "online-conduct"  # audience: auxiliaries; requires no training (one publication)
 SCRATCH_DB = "muster_bench"
 LOAD_CHUNK = 10_000
 BASELINE_CHUNK = 10_000

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     quiet_hours: str = "22:00-07:00"  # local; reminders and escalations wait until the end
     policies: dict[str, dict[str, Any]] = Field(default_factory=dict)  # per task kind
     tick_seconds: int = Field(default=60, ge=5, le=3600)
+    # days an open task has at least when its person comes back from leave (请销假)
+    leave_min_days: float = Field(default=2, ge=0, le=60)
     # The weekly check-in and unit register: opened and due at these local times
     checkin_open: str = "MON 09:00"
     checkin_due: str = "THU 12:00"

@@ -21,6 +21,7 @@ from storage.models import Role
 BASE_LOCALE = "zh_CN"
 PAGE_LIMIT = 3500
 FIELDS = ("key", "title", "version", "audience", "locale")
+OPTIONAL = ("training",)  # the key of a training module signers must have passed first
 
 # Keys travel inside button tokens ("pl:s:<key>") and a String(64) column: keep them short.
 _KEY = re.compile(r"[a-z][a-z0-9-]{0,31}")
@@ -50,6 +51,7 @@ class PledgeDoc:
     locale: str
     body: str  # canonical form, see canonical_body()
     path: Path
+    training: str | None = None  # a module key (content/training/<key>): passed before signing
 
     @property
     def sha256(self) -> str:
@@ -101,6 +103,12 @@ def load_pledges(content_dir: Path) -> dict[str, dict[str, PledgeDoc]]:
                     path,
                     f"audience {list(doc.audience)} differs from {list(other.audience)} "
                     f"in {other.path.name}; all locales of a pledge share one audience",
+                )
+            if other.training != doc.training:
+                raise ContentError(
+                    path,
+                    f"training {doc.training!r} differs from {other.training!r} "
+                    f"in {other.path.name}; all locales of a pledge require the same training",
                 )
         by_locale[doc.locale] = doc
     for key, by_locale in docs.items():
@@ -167,7 +175,7 @@ def _check_header(path: Path, header: dict[Any, Any]) -> dict[str, Any]:
     missing = [name for name in FIELDS if header.get(name) in (None, "")]
     if missing:
         raise ContentError(path, f"missing header field(s): {', '.join(missing)}")
-    unknown = sorted(str(name) for name in header if name not in FIELDS)
+    unknown = sorted(str(name) for name in header if name not in FIELDS + OPTIONAL)
     if unknown:
         raise ContentError(path, f"unknown header field(s): {', '.join(unknown)}")
 
@@ -191,7 +199,13 @@ def _check_header(path: Path, header: dict[Any, Any]) -> dict[str, Any]:
             )
     if locale not in LOCALES:
         raise ContentError(path, f"unknown locale {locale!r}; known: {', '.join(LOCALES)}")
+    training = header.get("training")
+    if training is not None and (not isinstance(training, str) or not _KEY.fullmatch(training)):
+        raise ContentError(
+            path, f"invalid training {training!r}: the key of a module in content/training"
+        )
     return {
+        "training": training,
         "key": key,
         "title": title.strip(),
         "version": version,

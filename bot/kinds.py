@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select
 
 from bot.errors import DomainError
 from bot.policy import Policy
@@ -45,6 +45,10 @@ class TaskKind:
     # the 10-minute audience sync hands active campaigns to newcomers (weekly kinds are
     # handed out when their week opens, a notice when it is sent)
     syncs_audience: bool = False
+    # a condition over the status query's Assignment and Campaign: the person's task waits
+    # for something they must do first (a pledge: the training it presupposes); the status
+    # views and exports show "waiting for training" instead of "not signed"
+    waiting: Callable[[], ColumnElement[bool]] | None = None
 
     def policy_with(self, overrides: dict[str, dict[str, Any]] | None) -> Policy:
         """The default policy with a deployment's MUSTER_POLICIES entry for this kind."""

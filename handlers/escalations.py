@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Incoming, Reply
+from bot.reports.task_states import note_of
 from bot.router import Flow
-from bot.text import html_join
+from bot.text import html, html_join
 from handlers.common import back_to_menu
 
 flow = Flow("escalations")
@@ -52,6 +53,7 @@ async def cb_team(event: Incoming, ctx: Context) -> list[Reply]:
     lines = [ctx.t("team-title", count=len(team))]
     rows: list[list[Button]] = []
     for m in team:
+        away = note_of(ctx.t, m)  # on leave: said so, and nothing is overdue
         lines.append(
             ctx.t(
                 "team-line",
@@ -59,7 +61,11 @@ async def cb_team(event: Incoming, ctx: Context) -> list[Reply]:
                 post=m.post or "-",
                 open=m.open,
                 overdue=m.overdue,
-                flag="" if m.reachable else ctx.t("digest-unreachable-flag"),
+                flag=html(
+                    "{}{}",
+                    html(" · {}", away) if away else "",
+                    "" if m.reachable else ctx.t("digest-unreachable-flag"),
+                ),
             )
         )
         if m.overdue:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Incoming, Reply
+from bot.reports.task_states import note_of
 from bot.router import Flow
 from bot.services.pledges import PledgeStatus
-from bot.text import html_join
+from bot.text import html, html_join
 from handlers.common import back_to_menu
 
 flow = Flow("office")
@@ -79,6 +80,9 @@ def render_status(ctx: Context, status: PledgeStatus, *, title: str) -> str:
             overdue=sum(u.overdue for u in units),
         )
     )
+    waiting, away = sum(u.waiting for u in units), sum(u.on_leave for u in units)
+    if waiting or away:
+        lines.append(t("status-waiting-and-leave", waiting=waiting, on_leave=away))
     lines.extend(
         t(
             "office-status-unit",
@@ -98,14 +102,19 @@ def render_status(ctx: Context, status: PledgeStatus, *, title: str) -> str:
         return html_join(lines)
     shown = sorted(status.pending, key=lambda p: not p.overdue)[:MAX_PENDING]  # stable
     lines.append(t("office-status-pending-title", shown=len(shown), count=len(status.pending)))
+    overdue_key, line_key = "office-status-pending-line-overdue", "office-status-pending-line"
     lines.extend(
-        t(
-            "office-status-pending-line-overdue" if p.overdue else "office-status-pending-line",
-            unit=p.unit,
-            name=p.name,
-            employee_no=p.employee_no,
-            due=t.time(p.due_at),
-        )
+        html(
+            "{} {}",
+            t(
+                overdue_key if p.overdue else line_key,
+                unit=p.unit,
+                name=p.name,
+                employee_no=p.employee_no,
+                due=t.time(p.due_at),
+            ),
+            note_of(t, p),
+        ).rstrip()
         for p in shown
     )
     return html_join(lines)

@@ -6,7 +6,7 @@ from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Incoming, Reply
 from bot.router import Flow
-from bot.services.pledges import MAX_NAME_TRIES, Superseded, WrongName
+from bot.services.pledges import MAX_NAME_TRIES, Superseded, TrainingFirst, WrongName
 from bot.text import html
 from handlers import hotline
 from handlers.common import back_to_menu
@@ -27,6 +27,19 @@ def _superseded(ctx: Context, exc: Superseded) -> list[Reply]:
             ]
         )
     return [Reply(exc.render(ctx.t), buttons=buttons)]
+
+
+def _training_first(ctx: Context, exc: TrainingFirst) -> list[Reply]:
+    """Why signing waits, and the way to the training (or whom to ask when none is open)."""
+    rows = []
+    text = exc.render(ctx.t)
+    if exc.training_assignment is not None:
+        label = ctx.t("btn-pledge-to-training", training=exc.args_["training"])
+        rows.append([Button(label, Btn.TRAINING_OPEN.token(exc.training_assignment))])
+    else:
+        text = html("{}\n{}", text, ctx.t("pledge-training-not-assigned"))
+    rows.append(back_to_menu(ctx))
+    return [Reply(text, buttons=rows)]
 
 
 async def _page(ctx: Context, assignment_id: int, page: int, *, edit: bool) -> list[Reply]:
@@ -85,9 +98,12 @@ async def cb_agree(event: Incoming, ctx: Context) -> list[Reply]:
     """Ask for the full name to sign."""
     assignment_id = ctx.action(event).int_arg(0)
     try:
-        reading = await ctx.services.pledges.reading(ctx.me, assignment_id)
+        reading = await ctx.services.pledges.may_sign(ctx.me, assignment_id)
     except Superseded as exc:
         return _superseded(ctx, exc)
+    except TrainingFirst as exc:  # the sign button leads to the training, and says why
+        ctx.state.clear()
+        return _training_first(ctx, exc)
     ctx.state.go(STEP_NAME, assignment=assignment_id, tries=0, message=event.message_ref)
     return [
         Reply(
@@ -128,17 +144,29 @@ async def on_text_name(event: Incoming, ctx: Context) -> list[Reply]:
     except Superseded as exc:
         ctx.state.clear()
         return _superseded(ctx, exc)
+    except TrainingFirst as exc:
+        ctx.state.clear()
+        return _training_first(ctx, exc)
     ctx.state.clear()
-    return [
-        Reply(
+    receipt = ctx.t(
+        "pledge-receipt",
+        number=sig.signature_no,
+        time=ctx.t.time(sig.signed_at),
+        hash=sig.document_sha256[:12],
+        version=sig.version,
+        name=ctx.me.name,
+    )
+    trained = await ctx.services.pledges.attempt_of(sig)
+    if trained is not None:  # the evidence names the training it rests on
+        receipt = html(
+            "{}\n{}",
+            receipt,
             ctx.t(
-                "pledge-receipt",
-                number=sig.signature_no,
-                time=ctx.t.time(sig.signed_at),
-                hash=sig.document_sha256[:12],
-                version=sig.version,
-                name=ctx.me.name,
+                "pledge-receipt-training",
+                training=trained.title(ctx.t.locale),
+                version=trained.version,
+                score=trained.score,
+                time=ctx.t.time(trained.finished_at),
             ),
-            buttons=[back_to_menu(ctx)],
         )
-    ]
+    return [Reply(receipt, buttons=[back_to_menu(ctx)])]

@@ -288,10 +288,12 @@ def _explained(ctx: Context, result: AnswerResult) -> Reply:
 async def cb_result(event: Incoming, ctx: Context) -> list[Reply]:
     """Show the score of the latest attempt, what to review, and a new attempt if any."""
     result = await ctx.services.training.result(ctx.me, ctx.action(event).int_arg(0))
-    return [_result(ctx, result)]
+    signable = await ctx.services.pledges.signable_now(ctx.me) if result.passed else []
+    return [_result(ctx, result, signable)]
 
 
-def _result(ctx: Context, r: AttemptResult) -> Reply:
+def _result(ctx: Context, r: AttemptResult, signable: list[tuple[int, str]]) -> Reply:
+    """`signable`: pledges that waited for this training, offered right away."""
     args = {
         "title": r.title,
         "score": r.score,
@@ -305,6 +307,10 @@ def _result(ctx: Context, r: AttemptResult) -> Reply:
     if r.passed:
         text = ctx.t(
             "training-result-passed", time=ctx.t.time(r.finished_at), hash=r.sha256[:12], **args
+        )
+        rows.extend(
+            [Button(ctx.t("btn-pledge-sign-now", title=title), Btn.PLEDGE_OPEN.token(aid))]
+            for aid, title in signable
         )
     else:
         topics = html_join(html("• {}", t) for t in r.wrong_topics)

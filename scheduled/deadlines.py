@@ -5,6 +5,11 @@ calls `tick` periodically. Deciding and recording (assignment updates + outbox r
 transaction; delivering is the sender's, later. On PostgreSQL several processes may tick at
 once: due rows are claimed with FOR UPDATE SKIP LOCKED, so no item is acted on twice.
 After downtime each item acts once, at its current step (catch-up), not once per missed step.
+
+Leave (请销假) is a condition of the selection, not a job per person: the due rows of a
+person whose leave has started and whose time has not been given back are not claimed, and
+the digests show such a person as on leave instead of overdue. Each tick first gives the
+time back to the people whose leave ended (bot/services/leave.py), in the same transaction.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select, true, update
+from sqlalchemy import and_, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import Btn
@@ -24,9 +29,11 @@ from bot.config import Settings
 from bot.i18n import Catalog
 from bot.notify import PRIORITY_TASK, PRIORITY_URGENT, Notifier
 from bot.policy import REMIND, Policy, step_time
+from bot.services.leave import LeaveService, last_day
 from bot.services.mentor_alerts import MentorAlerts
+from bot.services.tasks import TaskService
 from bot.text import html_join
-from storage import outbox
+from storage import leave, outbox
 from storage import people as people_repo
 from storage.models import (
     Assignment,
@@ -50,6 +57,7 @@ class TickReport:
     digests: int = 0
     cancelled_left: int = 0
     unreachable_notes: int = 0
+    back_from_leave: int = 0  # people whose leave ended: their tasks got their time back
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +92,7 @@ class DeadlineEngine:
         """Decide and record every action due now. The caller commits."""
         now = self.clock.now()
         report = TickReport()
+        report.back_from_leave = await self._leave().give_back_time()
         due = await self._claim(now)
         report.claimed = len(due)
         if not due:
@@ -135,6 +144,18 @@ class DeadlineEngine:
         report.digests = await self._digests(escalated, now)
         return report
 
+    def _leave(self) -> LeaveService:
+        tasks = TaskService(
+            self.session, clock=self.clock, settings=self.settings, notifier=self.notifier
+        )
+        return LeaveService(
+            self.session,
+            clock=self.clock,
+            settings=self.settings,
+            notifier=self.notifier,
+            tasks=tasks,
+        )
+
     async def _claim(self, now: datetime) -> list[DueRow]:
         query = (
             select(
@@ -148,6 +169,7 @@ class DeadlineEngine:
             .where(
                 Assignment.status == AssignmentStatus.OPEN,
                 Assignment.next_action_at <= now,
+                ~leave.waiting(Assignment.person_id, now),  # on leave: its steps wait
             )
             .order_by(Assignment.next_action_at, Assignment.id)
             .limit(self.batch)
@@ -289,8 +311,14 @@ class DeadlineEngine:
             sent += await self._office_digest(round_)
         return sent
 
-    async def _overdue(self, min_level: int, where: Any) -> list[Item]:
-        """Open items at `min_level` or above, as light rows, with the current binding."""
+    async def _overdue(self, min_level: int, where: Any, *, away: bool = False) -> list[Item]:
+        """Open items at `min_level` or above, as light rows, with the current binding;
+        `away`: also the items past their deadline of people on leave (shown as on leave
+        where they would have been overdue)."""
+        now = self.clock.now()
+        shown = Assignment.level >= min_level
+        if away:
+            shown = or_(shown, and_(Assignment.due_at <= now, leave.waiting(Person.id, now)))
         query = (
             select(
                 Assignment.id,
@@ -303,6 +331,7 @@ class DeadlineEngine:
                 Campaign.ref_key,
                 Binding.mentor_id,
                 Binding.leader_id,
+                leave.until(Person.id, now),
             )
             .join(Person, Person.id == Assignment.person_id)
             .join(Campaign, Campaign.id == Assignment.campaign_id)
@@ -313,7 +342,7 @@ class DeadlineEngine:
             )
             .where(
                 Assignment.status == AssignmentStatus.OPEN,
-                Assignment.level >= min_level,
+                shown,
                 Person.status == PersonStatus.ACTIVE,
                 where,
             )
@@ -326,7 +355,7 @@ class DeadlineEngine:
         mentor_list = sorted(mentors)
         for i in range(0, len(mentor_list), outbox.CHUNK):
             chunk = mentor_list[i : i + outbox.CHUNK]
-            items = await self._overdue(1, Binding.mentor_id.in_(chunk))
+            items = await self._overdue(1, Binding.mentor_id.in_(chunk), away=True)
             by_mentor: dict[int, list[Item]] = defaultdict(list)
             for item in items:
                 by_mentor[item.mentor_id].append(item)  # type: ignore[index]
@@ -431,6 +460,7 @@ class Item:
     ref_key: str
     mentor_id: int | None
     leader_id: int | None
+    leave_until: datetime | None = None  # on leave: shown so, instead of overdue
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,6 +501,11 @@ class Renderer:
         out = []
         for group in by_person.values():
             first = group[0]
+            if first.leave_until is not None:  # away: not overdue, and nobody to remind
+                until = last_day(first.leave_until, self.notifier.settings.tz).isoformat()
+                line = self._t(locale, "digest-line-on-leave", name=first.name, until=until)
+                out.append((first, line))
+                continue
             titles = html_join(
                 (
                     self._t(
@@ -505,14 +540,15 @@ class Renderer:
                     "action": Btn.TEAM_EXCUSE.token(p.pid),
                 },
             ]
-            for p in people[:MAX_PEOPLE_BUTTONS]
+            for p in [p for p in people if p.leave_until is None][:MAX_PEOPLE_BUTTONS]
         ]
 
     def person_digest(
         self, locale: str | None, title_key: str, entries: list[Item]
     ) -> tuple[str, list[list[dict[str, str]]]]:
         lines = self._lines(locale, entries)
-        text = html_join([self._t(locale, title_key, count=len(lines)), *(ln for _, ln in lines)])
+        overdue = sum(1 for p, _ in lines if p.leave_until is None)
+        text = html_join([self._t(locale, title_key, count=overdue), *(ln for _, ln in lines)])
         return text, self._buttons(locale, [p for p, _ in lines])
 
     def unit_digest(
@@ -521,7 +557,8 @@ class Renderer:
         by_unit: dict[int, list[Item]] = defaultdict(list)
         for entry in entries:
             by_unit[entry.unit_id].append(entry)
-        parts = [self._t(locale, title_key, count=len({e.pid for e in entries}))]
+        overdue = len({e.pid for e in entries if e.leave_until is None})
+        parts = [self._t(locale, title_key, count=overdue)]
         people: list[Item] = []
         for unit_id, group in by_unit.items():
             lines = self._lines(locale, group)

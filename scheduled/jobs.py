@@ -71,6 +71,7 @@ def _add(total: TickReport, report: TickReport) -> None:
     total.digests += report.digests
     total.cancelled_left += report.cancelled_left
     total.unreachable_notes += report.unreachable_notes
+    total.back_from_leave += report.back_from_leave
     for level, n in report.escalated.items():
         total.escalated[level] += n
 

@@ -58,6 +58,8 @@ ADDED_LATER: dict[str, dict[str, Any]] = {
 # Rows of these tables are found by the event they point at (audit_hash = event hash),
 # because the row takes its number from the event and so is written after it.
 LINKED_BY_HASH = frozenset({"signature", "training_attempt"})
+# a signature's qualifying training attempt (issue 21): NULL where no training was required
+ADDED_LATER["signature"] = {"training_attempt_id": None}
 
 
 def _norm(value: Any) -> Any:

@@ -354,6 +354,8 @@ class PledgeVersion(Base):
     audience_roles: Mapped[str] = mapped_column(String(100))
     published_at: Mapped[datetime]
     published_by: Mapped[str] = mapped_column(String(100))
+    # the training module a signer must have passed first (the pledge's `training:` header)
+    training_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class Signature(Base):
@@ -378,6 +380,8 @@ class Signature(Base):
     channel_user_id: Mapped[str] = mapped_column(String(64))
     message_id: Mapped[str | None] = mapped_column(String(64))
     audit_hash: Mapped[str] = mapped_column(String(64))
+    # the passed attempt of the training the pledge version requires (None: none required)
+    training_attempt_id: Mapped[int | None] = mapped_column(ForeignKey("training_attempt.id"))
 
 
 class NumberSequence(Base):
@@ -627,6 +631,7 @@ from storage import models_approvals as _models_approvals  # noqa: E402,F401
 from storage import models_checkin as _models_checkin  # noqa: E402,F401
 from storage import models_console as _models_console  # noqa: E402,F401
 from storage import models_hotline as _models_hotline  # noqa: E402,F401
+from storage import models_leave as _models_leave  # noqa: E402,F401
 from storage import models_notices as _models_notices  # noqa: E402,F401
 from storage import models_roster as _models_roster  # noqa: E402,F401
 from storage import models_training as _models_training  # noqa: E402,F401

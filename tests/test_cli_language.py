@@ -66,7 +66,7 @@ ASKED = "借调期间社保由哪个单位缴纳？"
 ASKED_ANONYMOUSLY = "有人打击报复怎么办？"
 REPLIED = "由借调单位缴纳，详见借调协议第五条。"
 NOTICE = "关于开展辅警队伍作风纪律教育整顿的通知\n各单位：请于本周内组织学习。"
-PLEDGE = "confidentiality"
+PLEDGE = "online-conduct"  # the confidentiality pledge presupposes its training (issue 21)
 MODULE = "duties-limits"
 DAYS_AGO = 10  # the demo's work was published this long ago: the pledges are overdue
 
@@ -299,6 +299,20 @@ def _empty_db(c: Ctx) -> str:
 
 
 FUTURE = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT12:00")
+LEAVE_FROM = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d")
+LEAVE_TO = (datetime.now(UTC) + timedelta(days=9)).strftime("%Y-%m-%d")
+LEAVE_SET = ["leave", "set", "--from", LEAVE_FROM, "--to", LEAVE_TO]
+
+
+def _leave_file(c: Ctx) -> str:
+    path = c.tmp / "leave.csv"
+    path.write_text(
+        f"工号,姓名,类别,开始日期,结束日期,事由\nFJ0006,钱志远,年休假,{LEAVE_FROM},{LEAVE_TO},\n",
+        encoding="utf-8",
+    )
+    return str(path)
+
+
 
 TYPICAL: dict[tuple[str, ...], Callable[[Ctx], list[Call]]] = {
     ("db", "upgrade"): lambda c: [
@@ -320,6 +334,15 @@ TYPICAL: dict[tuple[str, ...], Callable[[Ctx], list[Call]]] = {
     ("roster", "status"): lambda c: [Call(["roster", "status"])],
     ("roster", "changes"): lambda c: [Call(["roster", "changes", "--since", "2020-01-01"])],
     ("unit", "quota"): lambda c: [Call(["unit", "quota", UNIT, "12"])],
+    ("leave", "set"): lambda c: [
+        Call([*LEAVE_SET, "FJ0004", "--category", "病假"])
+    ],
+    ("leave", "end"): lambda c: [
+        Call([*LEAVE_SET, "FJ0005", "--category", "sick"]),
+        Call(["leave", "end", "FJ0005"]),
+    ],
+    ("leave", "list"): lambda c: [Call(["leave", "list"])],
+    ("leave", "import"): lambda c: [Call(["leave", "import", _leave_file(c)])],
     ("run",): lambda c: [
         Call(["run"], env={"MUSTER_CHANNELS": ""}),
         Call(["run"], code=2, env={"MUSTER_CHANNELS": "aiogram"}),

@@ -15,7 +15,7 @@ from tests.factories import make_force
 async def test_assigned_done_and_overdue_per_unit_within_scope(app: App) -> None:
     async with app.unit_of_work() as svc:
         force = await make_force(svc.session, app.clock)
-        await svc.pledges.publish(Actor.cli(), "confidentiality", audience="all")
+        await svc.pledges.publish(Actor.cli(), "online-conduct", audience="all")
         now = app.clock.now()
         await svc.session.execute(
             update(Assignment)

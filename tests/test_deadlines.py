@@ -32,7 +32,7 @@ async def _setup(
         for emp in bind:
             await bind_account(svc.session, app.clock, force[emp], user_id=emp)
     async with app.unit_of_work() as svc:
-        await svc.pledges.publish(Actor.cli(), "confidentiality", due_at=DUE)
+        await svc.pledges.publish(Actor.cli(), "online-conduct", due_at=DUE)
 
 
 def _kinds(rows: list[Outbox]) -> list[str]:
@@ -80,7 +80,7 @@ async def test_quiet_hours_delay_sending_not_deadlines(app: App, clock: FrozenCl
     await _setup(app)
     due = local(2026, 12, 10, 23, 30)
     async with app.unit_of_work() as svc:
-        await svc.pledges.publish(Actor.cli(), "online-conduct", due_at=due)
+        await svc.pledges.publish(Actor.cli(), "confidentiality", due_at=due)
     clock.set(local(2026, 12, 9, 23, 30))  # 24 h before: inside quiet hours
     await tick(app)
     reminder = [r for r in await outbox_for(app, "A001") if r.kind == "task.task-reminder"][-1]

@@ -296,6 +296,7 @@ async def test_a_fresh_demo_has_work_for_everybody_but_two_unbound(
     try:
         assert [(w.title, w.people) for w in loaded.work] == [
             ("保密承诺书", 10),
+            ("日常工作中的保密", 10),  # the training the confidentiality pledge presupposes
             ("网络社交行为承诺书", 10),
             ("教育管理责任书", 4),  # mentors and the leader
             ("辅警的职责与边界", 10),
@@ -311,8 +312,8 @@ async def test_a_fresh_demo_has_work_for_everybody_but_two_unbound(
                 ).all()
             )
             _, broken = await audit.verify(s, app.settings.audit_key_bytes or b"")
-        # 8 bound auxiliaries x 4 tasks + 4 letters + 1 register; the two unbound: 2 x 4
-        assert counts == {OutboxStatus.PENDING: 37, OutboxStatus.UNREACHABLE: 8}
+        # 8 bound auxiliaries x 5 tasks + 4 letters + 1 register; the two unbound: 2 x 5
+        assert counts == {OutboxStatus.PENDING: 45, OutboxStatus.UNREACHABLE: 10}
         assert broken is None
     finally:
         await app.close()
@@ -328,14 +329,14 @@ async def test_an_auxiliary_reads_and_signs_a_pledge_from_the_inbox(
     async with demo.unit_of_work() as svc:
         person = await repo.person_by_employee_no(svc.session, "FJ0001")
         assert person is not None
-        aid = await svc.pledges.current_assignment_for(person, "confidentiality")
+        aid = await svc.pledges.current_assignment_for(person, "online-conduct")
         assert aid is not None
         pages = len((await svc.pledges.reading(person, aid)).pages)
     terminal = await _run(
         demo,
         [
             choose("张明辉"),
-            choose_under("新任务：保密承诺书", "阅读"),
+            choose_under("新任务：网络社交行为承诺书", "阅读"),
             *[choose("下一页")] * (pages - 1),
             choose("我已阅读并同意"),
             "张明辉",
@@ -343,17 +344,17 @@ async def test_an_auxiliary_reads_and_signs_a_pledge_from_the_inbox(
         tmp_path,
     )
     picked = terminal.answer(0)
-    assert "📨 4 条新消息" in picked
-    for title in ("保密承诺书", "网络社交行为承诺书", "辅警的职责与边界"):
+    assert "📨 5 条新消息" in picked
+    for title in ("保密承诺书", "日常工作中的保密", "网络社交行为承诺书", "辅警的职责与边界"):
         assert f"📋 新任务：{title}" in picked
     assert "每周报到（2026-W49）已开始" in picked
     assert "主菜单 · 张明辉" in picked  # the menu's buttons come after the messages'
     assert picked.index("📨") < picked.index("张明辉，您好！")
-    assert "保密承诺书</b>" not in picked and f"第 1/{pages} 页" in terminal.answer(1)
+    assert "承诺书</b>" not in picked and f"第 1/{pages} 页" in terminal.answer(1)
     assert "签署成功" in terminal.answer(pages + 2)
     async with demo.sessionmaker() as s:
         signed = (await s.execute(select(Signature.pledge_key))).scalars().all()
-    assert signed == ["confidentiality"]
+    assert signed == ["online-conduct"]
     rows = await _outbox_of(demo, "FJ0001")
     assert {r.status for r in rows} == {OutboxStatus.SENT}
     assert all(r.external_message_id == f"console:{r.id}" and r.sent_at for r in rows)
@@ -377,7 +378,7 @@ async def test_each_person_sees_only_their_own_messages_and_each_once(
     mentor = terminal.answer(0)
     assert "📨 1 条新消息" in mentor and "📋 新任务：教育管理责任书" in mentor
     assert "保密承诺书" not in mentor and "每周报到（" not in mentor
-    assert "📨 4 条新消息" in terminal.answer(2)
+    assert "📨 5 条新消息" in terminal.answer(2)
     again = terminal.answer(4)
     assert "张明辉，您好！" in again and "📨" not in again and "新任务" not in again
     assert terminal.screen.count("📋 新任务：保密承诺书") == 1

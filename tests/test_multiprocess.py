@@ -207,7 +207,7 @@ async def _crowd(app: App) -> list[ChatUser]:
             await bind_account(svc.session, app.clock, person, user_id=f"C{i:03d}")
     async with app.unit_of_work() as svc:
         await svc.pledges.publish(
-            Actor.cli(), "confidentiality", audience="all", due_at=local(2026, 12, 15, 12)
+            Actor.cli(), "online-conduct", audience="all", due_at=local(2026, 12, 15, 12)
         )
     conversation = app.conversation()  # one process, as SQLite allows
     return [ChatUser(conversation, f"C{i:03d}") for i in range(CROWD)]

@@ -29,7 +29,7 @@ from tests.factories import add_person, bind_account, make_force
 from tests.helpers import local, sign_pledge
 
 DUE = local(2026, 12, 15, 12, 0)
-KEY = "confidentiality"
+KEY = "online-conduct"
 
 
 async def _setup(app: App) -> dict[str, ChatUser]:
@@ -235,8 +235,8 @@ async def test_office_sees_status_in_the_bot_and_a_mentor_does_not(
     await office.send("/menu")
     await office.press("签署情况")
     assert "选择要查看签署情况的承诺书" in office.text
-    await office.press("保密承诺书")
-    assert "《保密承诺书》第 1 版签署情况" in office.text
+    await office.press("网络社交行为承诺书")
+    assert "《网络社交行为承诺书》第 1 版签署情况" in office.text
     assert "合计：应签 4 · 已签 1 · 待签 3 · 逾期 0" in office.text
     assert "【城关派出所】应签 3 · 已签 1 · 待签 2 · 逾期 0" in office.text
     assert "【交警大队】应签 1 · 已签 0 · 待签 1 · 逾期 0" in office.text
@@ -245,7 +245,7 @@ async def test_office_sees_status_in_the_bot_and_a_mentor_does_not(
 
     clock.set(DUE + timedelta(hours=1))
     await office.send("/status")
-    await office.press("保密承诺书")
+    await office.press("网络社交行为承诺书")
     assert "待签 3 · 逾期 3" in office.text
     assert "⚠️ 交警大队 欧阳娜娜（A004）已于 2026-12-15 12:00 逾期" in office.text
 
@@ -318,7 +318,7 @@ def test_cli_publish_status_export_receipt(
     assert main(args) == 0
     out = capsys.readouterr().out
     docs = load_pledges(Settings(_env_file=None).content_dir)[KEY]  # type: ignore[call-arg]
-    assert "《保密承诺书》（confidentiality）第 1 版：新版本" in out
+    assert "《网络社交行为承诺书》（online-conduct）第 1 版：新版本" in out
     assert "新分配：4 人" in out
     assert "截止时间：2099-12-15 12:00（Asia/Shanghai）" in out
     assert f"文本 SHA-256（zh_CN）：{docs['zh_CN'].sha256}" in out
@@ -408,6 +408,6 @@ def test_cli_unknown_or_unpublished_key_is_a_clear_error(
 ) -> None:
     capsys.readouterr()
     assert main(["pledge", "status", KEY]) == 1
-    assert "承诺书 confidentiality 尚未发布" in capsys.readouterr().err
+    assert "承诺书 online-conduct 尚未发布" in capsys.readouterr().err
     assert main(["pledge", "publish", "nope", "--audience", "all"]) == 1
     assert "没有名为 nope 的承诺书" in capsys.readouterr().err

@@ -40,7 +40,7 @@ async def _setup(app: App) -> dict[str, ChatUser]:
     return users
 
 
-async def _publish(app: App, key: str = "confidentiality", audience: str = "all"):  # noqa: ANN202
+async def _publish(app: App, key: str = "online-conduct", audience: str = "all"):  # noqa: ANN202
     async with app.unit_of_work() as svc:
         return await svc.pledges.publish(Actor.cli(), key, audience=audience, due_at=DUE)
 
@@ -52,7 +52,8 @@ async def _sign(user: ChatUser, name: str) -> None:
     while any("下一页" in label for label in user.labels()):
         await user.press("下一页")
     await user.press("我已阅读并同意")
-    await user.send(name)
+    if "请输入您的完整姓名" in user.text:  # not when signing waits for a training
+        await user.send(name)
 
 
 async def test_publish_assigns_audience_roles_and_notifies(app: App) -> None:
@@ -61,7 +62,7 @@ async def test_publish_assigns_audience_roles_and_notifies(app: App) -> None:
     assert result.new_version and result.version == 1
     assert result.assigned == 4  # the four auxiliaries, not officers
     messages = await outbox_for(app, "A001")
-    assert len(messages) == 1 and "保密承诺书" in messages[0].text
+    assert len(messages) == 1 and "网络社交行为承诺书" in messages[0].text
     assert messages[0].buttons[0][0]["action"].startswith("pl:o:")
     unbound = await outbox_for(app, "A004")  # no account: accounted as unreachable
     assert unbound[0].status == "unreachable"
@@ -147,7 +148,7 @@ async def test_new_version_supersedes_and_old_signatures_stay(
     content = tmp_path / "content"
     (content / "pledges").mkdir(parents=True)
     src = settings.content_dir / "pledges"
-    for f in src.glob("confidentiality.*.md"):
+    for f in src.glob("online-conduct.*.md"):
         (content / "pledges" / f.name).write_text(
             f.read_text(encoding="utf-8") + "\n\n补充条款。", encoding="utf-8"
         )
@@ -163,7 +164,7 @@ async def test_new_version_supersedes_and_old_signatures_stay(
     assert result.assigned == 4  # A001 signed v1 and must sign v2 too
     async with app.sessionmaker() as s:
         sigs = (await s.execute(select(Signature))).scalars().all()
-        assert [(x.version, x.pledge_key) for x in sigs] == [(1, "confidentiality")]
+        assert [(x.version, x.pledge_key) for x in sigs] == [(1, "online-conduct")]
         bob_old = (
             (
                 await s.execute(
@@ -221,16 +222,16 @@ async def test_status_and_role_checks(app: App) -> None:
     await _publish(app)
     await _sign(users["A001"], "张三")
     async with app.unit_of_work() as svc:
-        status = await svc.pledges.status(Actor.cli(), "confidentiality")
+        status = await svc.pledges.status(Actor.cli(), "online-conduct")
         by_unit = {u.unit: u for u in status.units}
         assert by_unit["城关派出所"].assigned == 3 and by_unit["城关派出所"].signed == 1
         assert by_unit["交警大队"].pending == 1
         assert {p.employee_no for p in status.pending} == {"A002", "A003", "A004"}
         mentor = await svc.people.get(Actor.cli(), "M001")
         with pytest.raises(NotAllowed):
-            await svc.pledges.status(Actor.of(mentor), "confidentiality")
+            await svc.pledges.status(Actor.of(mentor), "online-conduct")
         with pytest.raises(NotAllowed):
-            await svc.pledges.publish(Actor.of(mentor), "confidentiality")
+            await svc.pledges.publish(Actor.of(mentor), "online-conduct")
 
 
 def test_name_normalization() -> None:
@@ -247,10 +248,10 @@ async def test_republish_with_new_deadline_moves_it_and_other_audience_adds_nobo
     await _publish(app)
     async with app.unit_of_work() as svc:
         later = DUE + timedelta(days=7)
-        result = await svc.pledges.publish(Actor.cli(), "confidentiality", due_at=later)
+        result = await svc.pledges.publish(Actor.cli(), "online-conduct", due_at=later)
         assert result.assigned == 0 and result.rescheduled == 4
         overlap = await svc.pledges.publish(
-            Actor.cli(), "confidentiality", audience="unit:城关派出所", due_at=later
+            Actor.cli(), "online-conduct", audience="unit:城关派出所", due_at=later
         )
         assert overlap.assigned == 0  # those people already have this version open
     async with app.sessionmaker() as s:
@@ -284,7 +285,7 @@ async def test_registering_after_publish_points_to_the_open_tasks(app: App) -> N
     await nana.send(f"/start {issued.code}")
     assert "您有 1 项待办任务" in nana.text
     await nana.press("我的任务")
-    assert "保密承诺书" in nana.text
+    assert "网络社交行为承诺书" in nana.text
 
 
 def test_audience_description_reads_back() -> None:

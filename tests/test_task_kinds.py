@@ -31,7 +31,7 @@ LATER = DUE + timedelta(days=7)
 
 
 async def _publish_pledge(svc: Services, audience: str, due: object = DUE) -> object:
-    return await svc.pledges.publish(Actor.cli(), "confidentiality", audience=audience, due_at=due)  # type: ignore[arg-type]
+    return await svc.pledges.publish(Actor.cli(), "online-conduct", audience=audience, due_at=due)  # type: ignore[arg-type]
 
 
 async def _publish_training(svc: Services, audience: str, due: object = DUE) -> object:
@@ -250,7 +250,7 @@ async def test_done_counts_per_unit_and_is_never_tasked_again(app: App, kind: Ki
 
 
 def _key(kind: Kind) -> str:
-    return "confidentiality" if kind.name == "pledge" else "duties-limits"
+    return "online-conduct" if kind.name == "pledge" else "duties-limits"
 
 
 @pytest.mark.parametrize("kind", VERSIONED, ids=ids(VERSIONED))

@@ -57,6 +57,7 @@ def _modules() -> list[Any]:
         checkins,  # noqa: PLC0415
         demo,
         hotline,  # noqa: PLC0415
+        leave,
         notice,
         pledge,
         roster,
@@ -66,7 +67,20 @@ def _modules() -> list[Any]:
         web,
     )
 
-    return [*MODULES, roster, run, demo, tasks, pledge, notice, training, checkins, hotline, web]
+    return [
+        *MODULES,
+        roster,
+        run,
+        demo,
+        tasks,
+        pledge,
+        notice,
+        training,
+        checkins,
+        hotline,
+        web,
+        leave,
+    ]
 
 
 def lang_option(argv: Sequence[str]) -> str | None:

@@ -243,6 +243,9 @@ async def publish_sample_work(svc: Services, app: App) -> tuple[SampleTask, ...]
         docs = svc.pledges.documents(key)
         title = (docs.get(t.locale) or docs["zh_CN"]).title
         work.append(SampleTask(title, published.assigned))
+        if published.prerequisite is not None:  # the training signing it presupposes
+            first = published.prerequisite
+            work.append(SampleTask(first.title(t.locale), first.assigned))
     training = await svc.training.publish(
         actor, SAMPLE_TRAINING, due_at=_due(app, now, TRAINING_DAYS)
     )

@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.i18n import Translator
 from bot.reports.pledge_export import write_pledge_export
 from bot.reports.receipt import render_receipt
+from bot.reports.task_states import state_columns, with_note
 from bot.services import Services
 from bot.services.pledges import PledgeStatus
 
@@ -52,12 +53,16 @@ async def cmd_pledge_publish(args: argparse.Namespace, settings: Settings) -> in
         args, settings, kind="pledge", key_arg="pledge", service=lambda svc: svc.pledges
     )
     say(*(t("pledge-cli-sha", locale=loc, sha=sha) for loc, sha in sorted(result.hashes.items())))
+    if result.prerequisite is not None:
+        first = result.prerequisite
+        say(t("pledge-cli-training", module=first.title(t.locale), assigned=first.assigned))
     return 0
 
 
 def render_status(t: Translator, status: PledgeStatus, *, now: datetime) -> list[str]:
     """The status as terminal lines: a table per unit, then the pending people."""
     flag = t("report-overdue-flag")
+    more, counts = state_columns(status.units)
     return status_lines(
         t,
         "pledge",
@@ -70,8 +75,12 @@ def render_status(t: Translator, status: PledgeStatus, *, now: datetime) -> list
             "report-col-signed",
             "report-col-pending",
             "report-col-overdue",
+            *more,
         ),
-        units=[(u.unit, u.assigned, u.signed, u.pending, u.overdue) for u in status.units],
+        units=[
+            (u.unit, u.assigned, u.signed, u.pending, u.overdue, *counts(u))
+            for u in status.units
+        ],
         total_key="report-total",
         pending_columns=(
             "report-col-unit",
@@ -81,7 +90,13 @@ def render_status(t: Translator, status: PledgeStatus, *, now: datetime) -> list
             "report-col-status",
         ),
         pending=[
-            [p.unit, p.name, p.employee_no, t.time(p.due_at), flag if p.overdue else ""]
+            [
+                p.unit,
+                p.name,
+                p.employee_no,
+                t.time(p.due_at),
+                with_note(t, p, flag if p.overdue else ""),
+            ]
             for p in status.pending
         ],
     )

@@ -21,6 +21,7 @@ from bot.cli.office import (
 )
 from bot.config import Settings
 from bot.i18n import Translator
+from bot.reports.task_states import state_columns, with_note
 from bot.reports.training_export import write_export
 from bot.services.training import TrainingStats, TrainingStatus
 
@@ -55,6 +56,7 @@ async def cmd_training_publish(args: argparse.Namespace, settings: Settings) -> 
 
 def render_status(t: Translator, status: TrainingStatus, *, now: datetime) -> list[str]:
     """The status as terminal lines: a table per unit, then the people not passed yet."""
+    more, counts = state_columns(status.units)
     return status_lines(
         t,
         "training",
@@ -68,9 +70,11 @@ def render_status(t: Translator, status: TrainingStatus, *, now: datetime) -> li
             "training-col-pending",
             "training-col-overdue",
             "training-col-exhausted",
+            *more,
         ),
         units=[
-            (u.unit, u.assigned, u.passed, u.pending, u.overdue, u.exhausted) for u in status.units
+            (u.unit, u.assigned, u.passed, u.pending, u.overdue, u.exhausted, *counts(u))
+            for u in status.units
         ],
         total_key="training-total",
         pending_columns=(
@@ -90,7 +94,7 @@ def render_status(t: Translator, status: TrainingStatus, *, now: datetime) -> li
                 t.time(p.due_at),
                 f"{p.attempts}/{status.attempts_allowed}",
                 "-" if p.best_score is None else f"{p.best_score}%",
-                _flags(t, overdue=p.overdue, exhausted=p.exhausted),
+                with_note(t, p, _flags(t, overdue=p.overdue, exhausted=p.exhausted)),
             ]
             for p in status.pending
         ],

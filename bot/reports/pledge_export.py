@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.i18n import Translator
+from bot.reports.task_states import state_note
+from bot.services import tasks
 from bot.sheets.writer import Column, Workbook
-from storage.models import AssignmentStatus
 
-SIGNED, PENDING, OVERDUE, EXCUSED = "signed", "pending", "overdue", "excused"
+SIGNED, PENDING, OVERDUE, EXCUSED = tasks.DONE, tasks.PENDING, tasks.OVERDUE, tasks.EXCUSED
+WAITING, ON_LEAVE = tasks.WAITING, tasks.ON_LEAVE
 STATUS_KEYS = {
     SIGNED: "report-status-signed",
     PENDING: "report-status-pending",
@@ -42,6 +44,8 @@ SUMMARY_COLUMNS = (
     "report-col-overdue",
     "report-col-excused",
     "report-col-signed-pct",
+    "report-col-waiting-training",
+    "report-col-on-leave",
 )
 
 
@@ -53,6 +57,8 @@ class UnitSummary:
     pending: int = 0  # open, overdue included
     overdue: int = 0
     excused: int = 0
+    waiting: int = 0  # not signed: waiting for the training the pledge presupposes
+    on_leave: int = 0  # not signed: on leave (not overdue)
 
     @property
     def signed_share(self) -> float:
@@ -67,16 +73,20 @@ class UnitSummary:
         else:
             self.pending += 1
             self.overdue += status == OVERDUE
+            self.waiting += status == WAITING
+            self.on_leave += status == ON_LEAVE
 
 
 def row_status(row: Mapping[str, Any], now: datetime) -> str:
-    """signed | pending | overdue | excused for one row of PledgeService.export_rows."""
-    if row["status"] == AssignmentStatus.DONE:
-        return SIGNED
-    if row["status"] == AssignmentStatus.EXCUSED:
-        return EXCUSED
-    due = row["due_at"]
-    return OVERDUE if due is not None and due < now else PENDING
+    """signed | pending | overdue | excused | waiting | on_leave for one row of
+    PledgeService.export_rows (bot.services.tasks.task_state)."""
+    return tasks.task_state(
+        row["status"],
+        row["due_at"],
+        now,
+        leave_until=row["leave_until"],
+        waiting=bool(row["waiting"]),
+    )
 
 
 def summarize(rows: Iterable[Mapping[str, Any]], now: datetime) -> list[UnitSummary]:
@@ -95,6 +105,8 @@ def total(units: Sequence[UnitSummary], label: str) -> UnitSummary:
         out.pending += u.pending
         out.overdue += u.overdue
         out.excused += u.excused
+        out.waiting += u.waiting
+        out.on_leave += u.on_leave
     return out
 
 
@@ -113,7 +125,7 @@ def detail_values(
         row["employee_no"],
         row["mentor"] or "",
         row["leader"] or "",
-        t(STATUS_KEYS[status]),
+        t(STATUS_KEYS[status]) if status in STATUS_KEYS else state_note(t, **_states(row)),
         local_seconds(t, row["signed_at"]),
         row["version"] or version,  # unsigned rows: the version they are asked to sign
         row["document_sha256"] or "",
@@ -121,6 +133,10 @@ def detail_values(
         t.time(row["due_at"]) if row["due_at"] is not None else "",
         row["note"] or "",
     ]
+
+
+def _states(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {"leave_until": row["leave_until"], "waiting": bool(row["waiting"])}
 
 
 def write_pledge_export(
@@ -151,6 +167,8 @@ def write_pledge_export(
                 unit.overdue,
                 unit.excused,
                 round(unit.signed_share, 4),
+                unit.waiting,
+                unit.on_leave,
             ],
             bold=i == len(units),
         )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.i18n import Translator
+from bot.reports.task_states import state_note
 from bot.sheets.writer import Column, Workbook
 from storage.models import AssignmentStatus
 
@@ -34,6 +35,8 @@ def row_status(t: Translator, row: Mapping[str, Any], now: datetime) -> str:
         return t("training-status-passed")
     if row["status"] == AssignmentStatus.EXCUSED:
         return t("training-status-excused")
+    if row["leave_until"] is not None:  # away: not overdue
+        return state_note(t, leave_until=row["leave_until"])
     if row["attempts"] >= row["attempts_allowed"]:
         return t("training-status-exhausted")
     if row["due_at"] is not None and row["due_at"] < now:

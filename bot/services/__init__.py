@@ -17,6 +17,7 @@ from bot.services.checkins import CheckinService
 from bot.services.console import ConsoleService
 from bot.services.escalations import EscalationService
 from bot.services.hotline import HotlineService
+from bot.services.leave import LeaveService
 from bot.services.notice_approval import NoticeApprovalService
 from bot.services.notices import NoticeService
 from bot.services.people import PeopleService
@@ -121,6 +122,10 @@ class Services:
     @cached_property
     def escalations(self) -> EscalationService:
         return EscalationService.built(self)
+
+    @cached_property
+    def leave(self) -> LeaveService:
+        return LeaveService.built(self)
 
     @cached_property
     def tasks(self) -> TaskService:

@@ -18,9 +18,10 @@ from bot.content import ContentError, PledgeDoc, load_pledges
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.notify import campaign_title
 from bot.services.base import Service
+from bot.services.tasks import is_overdue
 from bot.services.web_auth import may_use_console
 from bot.training_content import Module, load_modules
-from storage import audit
+from storage import audit, leave
 from storage import people as repo
 from storage.models import (
     Assignment,
@@ -109,6 +110,8 @@ class TaskRow:
     done_at: datetime | None
     level: int
     overdue: bool
+    leave_until: datetime | None = None  # open, its person on leave until then
+    waiting: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +220,12 @@ class ConsoleService(Service):
         }
         is_open = Assignment.status == AssignmentStatus.OPEN
         done = Assignment.status.in_((AssignmentStatus.DONE, AssignmentStatus.EXCUSED))
-        overdue = and_(is_open, Assignment.due_at.is_not(None), Assignment.due_at < now)
+        overdue = and_(  # a person on leave is not overdue
+            is_open,
+            Assignment.due_at.is_not(None),
+            Assignment.due_at < now,
+            ~leave.waiting(Person.id, now),
+        )
 
         def count(cond: ColumnElement[bool]) -> Any:
             return func.sum(case((cond, 1), else_=0))
@@ -395,13 +403,12 @@ class ConsoleService(Service):
                 due_at=a.due_at,
                 done_at=a.done_at,
                 level=a.level,
-                overdue=a.status == AssignmentStatus.OPEN
-                and a.due_at is not None
-                and a.due_at < now,
+                overdue=is_overdue(a.status, a.due_at, now, away),
+                leave_until=away if a.status == AssignmentStatus.OPEN else None,
             )
-            for a, c in (
+            for a, c, away in (
                 await self.session.execute(
-                    select(Assignment, Campaign)
+                    select(Assignment, Campaign, leave.until(Assignment.person_id, now))
                     .join(Campaign, Campaign.id == Assignment.campaign_id)
                     .where(Assignment.person_id == person.id)
                     .order_by(Assignment.id.desc())

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from bot.actor import Actor
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.notify import PRIORITY_URGENT, campaign_title, open_button
-from bot.services.tasks import TaskUser
-from storage import audit
+from bot.services.tasks import TaskUser, is_overdue
+from storage import audit, leave
 from storage import people as repo
 from storage.models import (
     Assignment,
@@ -26,6 +26,7 @@ from storage.models import (
 )
 
 POSTPONE = timedelta(hours=24)
+OPEN = AssignmentStatus.OPEN
 
 
 class NothingOverdue(DomainError, key="esc-nothing-open"): ...
@@ -55,6 +56,8 @@ class MemberStatus:
     open: int
     overdue: int
     reachable: bool
+    leave_until: datetime | None = None  # on leave until then: not overdue
+    waiting: bool = False
 
 
 class EscalationService(TaskUser):
@@ -223,6 +226,14 @@ class EscalationService(TaskUser):
                 )
             )
         ).all()
+        away: dict[int, datetime | None] = {
+            pid: until
+            for pid, until in (
+                await self.session.execute(
+                    select(Person.id, leave.until(Person.id, now)).where(Person.id.in_(ids))
+                )
+            ).all()
+        }
         accounts = {
             a.person_id: a
             for a in (
@@ -243,8 +254,9 @@ class EscalationService(TaskUser):
                     name=p.name,
                     post=p.post,
                     open=len(mine),
-                    overdue=sum(1 for due in mine if due is not None and due < now),
+                    overdue=sum(is_overdue(OPEN, due, now, away.get(p.id)) for due in mine),
                     reachable=acc is not None and acc.reachable,
+                    leave_until=away.get(p.id),
                 )
             )
         return out

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 
 from bot.actions import Btn
 from bot.actor import Actor
@@ -28,6 +28,7 @@ from bot.services.tasks import (
     UnitCounts,
     unit_counts,
 )
+from bot.services.training import TrainingService
 from storage import audit, numbers
 from storage.models import (
     Assignment,
@@ -39,6 +40,7 @@ from storage.models import (
     Role,
     Signature,
 )
+from storage.models_training import TrainingAttempt, TrainingVersion
 
 MAX_NAME_TRIES = 3
 SIGNATURE_SEQUENCE = "signature"  # storage.numbers: QS00000001, QS00000002, ...
@@ -59,6 +61,46 @@ class NotYours(DomainError, key="pledge-not-yours"): ...
 class WrongName(DomainError, key="pledge-wrong-name"): ...
 
 
+class TrainingChanged(DomainError, key="pledge-error-training-changed"): ...
+
+
+class TrainingFirst(DomainError, key="pledge-training-first"):
+    """The pledge version presupposes a training the person has not passed: signing waits.
+    `training_assignment` is the person's open task of that training (None: none open)."""
+
+    def __init__(self, training_assignment: int | None, /, **args: object) -> None:
+        super().__init__(**args)
+        self.training_assignment = training_assignment
+
+
+@dataclass(frozen=True, slots=True)
+class QualifyingAttempt:
+    """The passed training attempt a signature rests on."""
+
+    attempt_id: int
+    key: str
+    version: int
+    score: int
+    finished_at: datetime
+    sha256: str
+    titles: dict[str, str]  # the module's, by locale
+
+    @classmethod
+    def of(cls, attempt: TrainingAttempt, titles: dict[str, Any]) -> QualifyingAttempt:
+        return cls(
+            attempt.id,
+            attempt.key,
+            attempt.version,
+            attempt.score,
+            attempt.finished_at,
+            attempt.sha256,
+            {k: str(v) for k, v in titles.items()},
+        )
+
+    def title(self, locale: str) -> str:
+        return self.titles.get(locale) or self.titles.get("zh_CN") or self.key
+
+
 @dataclass(frozen=True, slots=True)
 class Reading:
     assignment_id: int
@@ -69,6 +111,7 @@ class Reading:
     pages: list[str]
     due_at: datetime | None
     status: str
+    training: str | None = None  # the module key the version presupposes
 
 
 class UnitStatus(UnitCounts):
@@ -112,6 +155,34 @@ def _signed(campaign: Campaign) -> Select[Any]:
     )
 
 
+def _passed(person_id: Any, training_key: Any) -> ColumnElement[bool]:
+    """The person has passed some version of the training module."""
+    return (
+        exists()
+        .where(
+            TrainingAttempt.person_id == person_id,
+            TrainingAttempt.key == training_key,
+            TrainingAttempt.passed.is_(True),
+        )
+        .correlate_except(TrainingAttempt)  # the person's row is two queries out
+    )
+
+
+def _waiting_for_training() -> ColumnElement[bool]:
+    """The campaign's pledge version presupposes a training the assignment's person has
+    not passed (the status views' "waiting for training")."""
+    return (
+        exists()
+        .where(
+            PledgeVersion.key == Campaign.ref_key,
+            PledgeVersion.version == Campaign.ref_id,
+            PledgeVersion.training_key.is_not(None),
+            ~_passed(Assignment.person_id, PledgeVersion.training_key),
+        )
+        .correlate_except(PledgeVersion)
+    )
+
+
 KIND = TaskKind(
     CampaignKind.PLEDGE.value,
     open_label_key="btn-pledge-read",
@@ -121,6 +192,7 @@ KIND = TaskKind(
     not_yours=NotYours,
     done_people=_signed,
     syncs_audience=True,
+    waiting=_waiting_for_training,
 )
 
 
@@ -162,18 +234,40 @@ class PledgeService(KindService):
         version, new_version = await self._freeze(actor, key, docs, self.clock.now())
         sha256 = {loc: d.sha256 for loc, d in docs.items()}
         titles = {loc: d.title for loc, d in docs.items()}
+        whom = Audience.parse(audience).narrowed_to_roles(docs["zh_CN"].audience)
+        training = docs["zh_CN"].training
+        evidence: dict[str, Any] = {"sha256": sha256}
+        if training is not None:
+            evidence["training"] = training
         pub = await self.tasks.publish(
             KIND,
             actor,
             key=key,
             version=version,
             titles=titles,
-            audience=Audience.parse(audience).narrowed_to_roles(docs["zh_CN"].audience),
+            audience=whom,
             due_at=due_at,
-            evidence={"sha256": sha256},
+            evidence=evidence,
         )
-        return PublishResult.of(
+        result = PublishResult.of(
             pub, key=key, version=version, new_version=new_version, titles=titles, hashes=sha256
+        )
+        if training is None:
+            return result
+        # signing presupposes the training: whoever of the audience has not passed it gets
+        # it as a task of its own, with the pledge's deadline
+        first = await self._training().publish(
+            actor, training, audience=whom.describe(), due_at=due_at
+        )
+        return replace(result, prerequisite=first)
+
+    def _training(self) -> TrainingService:
+        return TrainingService(
+            self.session,
+            clock=self.clock,
+            settings=self.settings,
+            notifier=self.notifier,
+            tasks=self.tasks,
         )
 
     async def _freeze(
@@ -191,6 +285,8 @@ class PledgeService(KindService):
             for loc, doc in docs.items():
                 if loc not in same or same[loc].sha256 != doc.sha256:
                     raise VersionTextChanged(key=key, version=version)
+                if same[loc].training_key != doc.training:  # part of what is signed
+                    raise TrainingChanged(key=key, version=version)
             return version, False
         if version < latest:
             raise InvalidInput("pledge-error-version-older", version=version, latest=latest)
@@ -206,6 +302,7 @@ class PledgeService(KindService):
                     audience_roles=",".join(doc.audience),
                     published_at=now,
                     published_by=actor.label,
+                    training_key=doc.training,
                 )
             )
         await self.session.flush()
@@ -241,7 +338,78 @@ class PledgeService(KindService):
             pages=paginate(text.body),
             due_at=assignment.due_at,
             status=assignment.status,
+            training=text.training_key,
         )
+
+    async def may_sign(self, person: Person, assignment_id: int) -> Reading:
+        """The pledge, if the person may sign it now; TrainingFirst while the training it
+        presupposes is not passed (the sign button then leads to the training)."""
+        assignment, campaign = await self.mine(person, assignment_id)
+        await self._ensure_current(person, assignment, campaign)
+        await self.qualifying_attempt(person, campaign.ref_key, campaign.ref_id or 0)
+        return await self.reading(person, assignment_id)
+
+    async def qualifying_attempt(
+        self, person: Person, key: str, version: int
+    ) -> QualifyingAttempt | None:
+        """The person's passed attempt of the training the version presupposes (the latest),
+        None when it presupposes none; TrainingFirst when there is no passed attempt."""
+        text = await self._text(key, version, person.locale)
+        if text.training_key is None:
+            return None
+        passed = (
+            await self.session.execute(
+                self._attempts()
+                .where(
+                    TrainingAttempt.person_id == person.id,
+                    TrainingAttempt.key == text.training_key,
+                    TrainingAttempt.passed.is_(True),
+                )
+                .order_by(TrainingAttempt.finished_at.desc(), TrainingAttempt.id.desc())
+                .limit(1)
+            )
+        ).first()
+        if passed is not None:
+            return QualifyingAttempt.of(*passed)
+        task = await self.tasks.current_open(person.id, CampaignKind.TRAINING, text.training_key)
+        raise TrainingFirst(
+            task[0] if task else None,
+            title=text.title,
+            training=await self._training_title(text.training_key, person.locale),
+        )
+
+    async def _training_title(self, key: str, locale: str | None) -> str:
+        titles = (
+            await self.session.execute(
+                select(TrainingVersion.titles)
+                .where(TrainingVersion.key == key)
+                .order_by(TrainingVersion.version.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none() or {}
+        return str(titles.get(locale or "") or titles.get("zh_CN") or key)
+
+    async def signable_now(self, person: Person) -> list[tuple[int, str]]:
+        """(assignment id, title) of the person's open pledges that waited for a training
+        the person has passed since: offered right after the passing result."""
+        rows = await self.session.execute(
+            select(Assignment.id, Campaign.titles)
+            .join(Campaign, Campaign.id == Assignment.campaign_id)
+            .where(
+                Assignment.person_id == person.id,
+                Assignment.status == AssignmentStatus.OPEN,
+                Campaign.kind == KIND.name,
+                exists().where(
+                    PledgeVersion.key == Campaign.ref_key,
+                    PledgeVersion.version == Campaign.ref_id,
+                    PledgeVersion.training_key.is_not(None),
+                    _passed(person.id, PledgeVersion.training_key),
+                ),
+            )
+            .order_by(Assignment.id)
+        )
+        loc = person.locale or "zh_CN"
+        return [(aid, str(t.get(loc) or t.get("zh_CN") or "")) for aid, t in rows.all()]
 
     async def _ensure_current(
         self, person: Person, assignment: Assignment, campaign: Campaign
@@ -267,6 +435,7 @@ class PledgeService(KindService):
         """Record the signature if the typed name matches the roster name."""
         assignment, campaign = await self.mine(person, assignment_id)
         await self._ensure_current(person, assignment, campaign)
+        trained = await self.qualifying_attempt(person, campaign.ref_key, campaign.ref_id or 0)
         if normalize_name(typed_name) != normalize_name(person.name):
             raise WrongName()
         now = self.clock.now()
@@ -284,7 +453,18 @@ class PledgeService(KindService):
             channel=account.channel,
             channel_user_id=account.external_user_id,
             message_id=message_id,
+            training_attempt_id=trained.attempt_id if trained else None,
         )
+        payload: dict[str, Any] = {}
+        if trained is not None:  # the qualifying attempt: module version, score, time
+            payload["training"] = {
+                "attempt": trained.attempt_id,
+                "module": trained.key,
+                "version": trained.version,
+                "score": trained.score,
+                "passed_at": trained.finished_at.isoformat(),
+                "sha256": trained.sha256,
+            }
         event = await audit.append(
             self.session,
             at=now,
@@ -302,6 +482,7 @@ class PledgeService(KindService):
                 "channel": account.channel,
                 "channel_user_id": account.external_user_id,
                 "message_id": message_id,
+                **payload,
             },
             # the row takes its number and audit hash from the event, so it is found by hash
             evidence=[audit.Evidence.of(signature, linked_by_hash=True)],
@@ -317,6 +498,22 @@ class PledgeService(KindService):
         assignment.next_action_at = None
         await self.session.flush()
         return signature
+
+    async def attempt_of(self, signature: Signature) -> QualifyingAttempt | None:
+        """The training attempt a signature rests on (None: its version presupposes none)."""
+        if signature.training_attempt_id is None:
+            return None
+        row = (
+            await self.session.execute(
+                self._attempts().where(TrainingAttempt.id == signature.training_attempt_id)
+            )
+        ).one()
+        return QualifyingAttempt.of(*row)
+
+    def _attempts(self) -> Select[tuple[TrainingAttempt, dict[str, Any]]]:
+        return select(TrainingAttempt, TrainingVersion.titles).join(
+            TrainingVersion, TrainingVersion.id == TrainingAttempt.version_id
+        )
 
     async def _last_signature_number(self) -> int:
         """The highest signature number given before the counter existed (they were
@@ -367,11 +564,7 @@ class PledgeService(KindService):
             version=version,
             titles={locale: title for locale, title in titles.all()},
             units=unit_counts(rows, now, UnitStatus),
-            pending=[
-                PendingPerson(r.unit, r.name, r.employee_no, r.due_at, r.overdue(now))
-                for r in rows
-                if r.status == AssignmentStatus.OPEN
-            ],
+            pending=[PendingPerson.of(r, now) for r in rows if r.status == AssignmentStatus.OPEN],
         )
 
     async def export_rows(self, actor: Actor, key: str) -> list[dict[str, object]]:

@@ -12,7 +12,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, cast
 
-from sqlalchemy import CursorResult, Select, and_, exists, func, literal, select, union, update
+from sqlalchemy import (
+    CursorResult,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +38,7 @@ from bot.kinds import KINDS, TaskKind
 from bot.notify import Notifier
 from bot.policy import Policy, step_time
 from bot.services.base import Service
-from storage import audit
+from storage import audit, leave
 from storage.models import (
     Assignment,
     AssignmentStatus,
@@ -150,6 +161,8 @@ class PublishResult:
     hashes: dict[str, str]  # locale (or "" for a version with one hash) -> content hash
     rescheduled: int = 0  # open assignments whose deadline a republish moved
     restarted: int = 0  # of the replaced, people who had started the old version
+    # a pledge that presupposes a training: that module, published with it
+    prerequisite: PublishResult | None = None
 
     @classmethod
     def of(
@@ -184,6 +197,51 @@ class PublishResult:
         return self.hashes.get("") or self.hashes["zh_CN"]
 
 
+# What a person's task is, as every status view and export shows it (`task_state`).
+DONE, EXCUSED, ON_LEAVE, WAITING, OVERDUE, PENDING = (
+    "done",
+    "excused",
+    "on_leave",  # open; the person is on leave (until `leave_until`): not overdue
+    "waiting",  # open; waits for something the person must do first (the kind's `waiting`)
+    "overdue",
+    "pending",
+)
+
+
+def task_state(
+    status: str,
+    due_at: datetime | None,
+    now: datetime,
+    *,
+    leave_until: datetime | None = None,
+    waiting: bool = False,
+) -> str:
+    """done | excused | on_leave | waiting | overdue | pending (cancelled tasks are never
+    shown). On leave wins over everything open: a person away is not overdue."""
+    if status == AssignmentStatus.DONE:
+        return DONE
+    if status == AssignmentStatus.EXCUSED:
+        return EXCUSED
+    if leave_until is not None:
+        return ON_LEAVE
+    if waiting:
+        return WAITING
+    return OVERDUE if due_at is not None and due_at < now else PENDING
+
+
+def is_overdue(
+    status: str, due_at: datetime | None, now: datetime, leave_until: datetime | None
+) -> bool:
+    """Open, past its deadline and its person not on leave (a task waiting for training
+    can be overdue too)."""
+    return (
+        status == AssignmentStatus.OPEN
+        and leave_until is None
+        and due_at is not None
+        and due_at < now
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class StatusRow:
     """One person's task of a version, for the status views."""
@@ -194,10 +252,15 @@ class StatusRow:
     employee_no: str
     unit: str
     extra: tuple[Any, ...] = ()  # the kind's own columns
+    leave_until: datetime | None = None  # the person is on leave until then
+    waiting: bool = False  # the kind's `waiting`: e.g. the training a pledge presupposes
 
     def overdue(self, now: datetime) -> bool:
-        return (
-            self.status == AssignmentStatus.OPEN and self.due_at is not None and self.due_at < now
+        return is_overdue(self.status, self.due_at, now, self.leave_until)
+
+    def state(self, now: datetime) -> str:
+        return task_state(
+            self.status, self.due_at, now, leave_until=self.leave_until, waiting=self.waiting
         )
 
 
@@ -221,6 +284,20 @@ class PendingPerson:
     employee_no: str
     due_at: datetime | None
     overdue: bool
+    leave_until: datetime | None  # on leave until then (not overdue)
+    waiting: bool  # waiting for training
+
+    @classmethod
+    def of(cls, row: StatusRow, now: datetime) -> PendingPerson:
+        return cls(
+            row.unit,
+            row.name,
+            row.employee_no,
+            row.due_at,
+            row.overdue(now),
+            row.leave_until,
+            row.waiting,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,8 +305,10 @@ class UnitCounts:
     unit: str
     assigned: int = 0
     done: int = 0
-    pending: int = 0
-    overdue: int = 0
+    pending: int = 0  # open: on leave and waiting included
+    overdue: int = 0  # open, past the deadline, not on leave
+    waiting: int = 0  # open, waiting for training
+    on_leave: int = 0  # open, the person on leave
 
 
 @dataclass(slots=True)
@@ -238,6 +317,8 @@ class _Tally:
     done: int = 0
     pending: int = 0
     overdue: int = 0
+    waiting: int = 0
+    on_leave: int = 0
     people: list[StatusRow] = field(default_factory=list)
 
 
@@ -245,7 +326,8 @@ U = TypeVar("U", bound=UnitCounts)
 
 
 def unit_counts(rows: Sequence[StatusRow], now: datetime, cls: type[U]) -> list[U]:
-    """Assigned, done, pending and overdue per unit, in the order the rows come."""
+    """Assigned, done, pending, overdue, waiting and on leave per unit, in the order the
+    rows come."""
     tallies: dict[str, _Tally] = {}
     for r in rows:
         c = tallies.setdefault(r.unit, _Tally())
@@ -255,7 +337,20 @@ def unit_counts(rows: Sequence[StatusRow], now: datetime, cls: type[U]) -> list[
         elif r.status == AssignmentStatus.OPEN:
             c.pending += 1
             c.overdue += r.overdue(now)
-    return [cls(u, c.assigned, c.done, c.pending, c.overdue) for u, c in tallies.items()]
+            c.waiting += r.waiting and r.leave_until is None
+            c.on_leave += r.leave_until is not None
+    return [
+        cls(
+            u,
+            assigned=c.assigned,
+            done=c.done,
+            pending=c.pending,
+            overdue=c.overdue,
+            waiting=c.waiting,
+            on_leave=c.on_leave,
+        )
+        for u, c in tallies.items()
+    ]
 
 
 class TaskService(Service):
@@ -647,6 +742,13 @@ class TaskService(Service):
             a.done_at = now
         await self.session.flush()
 
+    def _states(self, kind: TaskKind) -> tuple[Any, Any]:
+        """The columns every status row and export row carries besides the task: when the
+        person's leave ends (NULL: not on leave) and whether the task waits (the kind's
+        `waiting`, e.g. for the training a pledge presupposes)."""
+        waits = kind.waiting() if kind.waiting is not None else false()
+        return leave.until(Person.id, self.clock.now()), waits.label("waiting")
+
     def _of_version(
         self, query: Select[Any], kind: TaskKind, key: str, version: int
     ) -> Select[Any]:
@@ -680,6 +782,7 @@ class TaskService(Service):
                 Person.name,
                 Person.employee_no,
                 Unit.name,
+                *self._states(kind),
                 *extra,
             ),
             kind,
@@ -696,8 +799,17 @@ class TaskService(Service):
         if unit is not None:
             query = query.where(Person.unit_id.in_(await self.unit_ids([unit])))
         return [
-            StatusRow(status, due, name, emp, unit_name, tuple(more))
-            for status, due, name, emp, unit_name, *more in (
+            StatusRow(
+                status,
+                due,
+                name,
+                emp,
+                unit_name,
+                tuple(more),
+                leave_until=until,
+                waiting=bool(waiting),
+            )
+            for status, due, name, emp, unit_name, until, waiting, *more in (
                 await self.session.execute(query)
             ).all()
         ]
@@ -712,7 +824,8 @@ class TaskService(Service):
         outer: Sequence[tuple[FromClause, ColumnElement[bool]]] = (),
     ) -> list[dict[str, Any]]:
         """One row per person assigned the version (not cancelled): unit, name, employee
-        number, mentor, leader, status, due, note and the kind's `columns`."""
+        number, mentor, leader, status, due, note, leave_until and waiting (what
+        `task_state` reads) and the kind's `columns`."""
         query = join_responsibles(
             self._of_version(
                 select(
@@ -725,6 +838,7 @@ class TaskService(Service):
                     Assignment.due_at,
                     *columns,
                     Assignment.note,
+                    *self._states(kind),
                 ).select_from(Assignment),
                 kind,
                 key,

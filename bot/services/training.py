@@ -260,6 +260,8 @@ class TrainingService(TrainingLearning):
                 r.employee_no,
                 r.due_at,
                 r.overdue(now),
+                r.leave_until,
+                r.waiting,
                 r.extra[0] or 0,
                 r.extra[1],
                 (r.extra[0] or 0) >= version.attempts,

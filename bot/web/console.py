@@ -28,6 +28,7 @@ from multidict import MultiDictProxy
 from bot.app import App
 from bot.errors import DomainError, NotAllowed, NotFound
 from bot.i18n import LOCALES, Translator
+from bot.reports.task_states import note_of
 from bot.services import Services
 from bot.services.web_auth import SessionView
 from bot.web.server import RouteProvider
@@ -149,6 +150,7 @@ def page(request: web.Request, template: str, status: int = 200, **ctx: Any) -> 
         "lang": t.locale,
         "locales": LOCALES,
         "path": request.path,
+        "state_note": lambda row: note_of(t, row),  # "on leave until …", "waiting for training"
     }
     return aiohttp_jinja2.render_template(template, request, {**base, **ctx}, status=status)
 

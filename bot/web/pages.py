@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
@@ -11,13 +12,16 @@ from typing import Any
 from aiohttp import web
 
 from bot.cli.roster import problem_line, render_report
-from bot.errors import DomainError
+from bot.errors import DomainError, InvalidInput
 from bot.reports.pledge_export import write_pledge_export
+from bot.services import Services
 from bot.services.console import Filters
+from bot.services.leave import CATEGORIES, last_day
 from bot.services.notice_approval import Submitted, reason_for
 from bot.services.notices import EmptyAudience
 from bot.services.tasks import Audience
 from bot.services.web_auth import AlreadySubmitted
+from bot.timeparse import parse_date
 from bot.web.console import (
     APP_KEY,
     EXPORT_DIR_KEY,
@@ -151,10 +155,82 @@ async def people_export(request: web.Request) -> web.StreamResponse:
 
 @PAGES.get("/people/{no}")
 async def person(request: web.Request) -> web.StreamResponse:
+    return await _person_page(request)
+
+
+async def _person_page(
+    request: web.Request, *, status: int = 200, error: str | None = None
+) -> web.StreamResponse:
+    """A person's page; with the leave (请销假) form for whoever may set their leave."""
     view, t = who(request), tr(request)
+    no = request.match_info["no"]
     async with uow(request) as svc:
-        detail = await svc.console.person(view.actor, request.match_info["no"], locale=t.locale)
-    return page(request, "person.html", d=detail, done=request.query.get("done"))
+        detail = await svc.console.person(view.actor, no, locale=t.locale)
+        leaves = await svc.leave.of_person(detail.person)
+        may_leave = await svc.leave.may_manage(view.actor, no)
+    return page(
+        request,
+        "person.html",
+        status=status,
+        d=detail,
+        done=request.query.get("done"),
+        leaves=leaves,
+        may_leave=may_leave,
+        categories=CATEGORIES,
+        leave_error=error,
+        leave_form=_leave_fields(request) if error else {},
+        form_id=form_id(),
+        now=request.config_dict[APP_KEY].clock.now(),
+        first_day=lambda at: at.astimezone(t.tz).date().isoformat(),
+        last_day=lambda at: last_day(at, t.tz).isoformat(),
+    )
+
+
+def _leave_fields(request: web.Request) -> dict[str, str]:
+    return {k: field(request, k) for k in ("category", "first_day", "last_day", "note")}
+
+
+@PAGES.post("/people/{no}/leave")
+async def person_leave(request: web.Request) -> web.StreamResponse:
+    """Put the person on leave (office staff; a unit leader for his units' people)."""
+    data = _leave_fields(request)
+    return await _leave_form(
+        request,
+        "leave-set",
+        lambda svc, no: svc.leave.set(
+            who(request).actor,
+            no,
+            category=data["category"],
+            first_day=parse_date(data["first_day"]),
+            last_day=parse_date(data["last_day"]),
+            note=data["note"],
+        ),
+    )
+
+
+@PAGES.post("/people/{no}/leave/end")
+async def person_leave_end(request: web.Request) -> web.StreamResponse:
+    """The person is back now (a leave not begun is cancelled)."""
+    return await _leave_form(
+        request, "leave-ended", lambda svc, no: svc.leave.end(who(request).actor, no)
+    )
+
+
+async def _leave_form(
+    request: web.Request, done: str, act: Callable[[Services, str], Awaitable[object]]
+) -> web.StreamResponse:
+    """A leave form acts once (its one-time id) after the person page's own checks (404,
+    403); bad input is said next to the form and changes nothing."""
+    view = who(request)
+    no = request.match_info["no"]
+    try:
+        async with uow(request) as svc:
+            await svc.console.person(view.actor, no, locale="zh_CN")
+            await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, "leave")
+            await act(svc, no)
+    except InvalidInput as exc:
+        return await _person_page(request, status=400, error=refusal(request, exc))
+    raise see_other(f"/people/{no}?done={done}")
 
 
 @PAGES.post("/people/{no}/unbind")

@@ -12,9 +12,15 @@ import pytest
 from sqlalchemy import select
 
 from bot.actor import Actor
+from bot.config import ROOT
+from bot.training_content import load_modules
 from storage.models import Signature
+from storage.models_training import TrainingAttempt
 from tests.e2e.client import BotMessage, EmulatorUser
 from tests.e2e.conftest import RunningBot
+from tests.e2e.test_training_e2e import _changed, _take_quiz
+
+CONFIDENTIALITY = load_modules(ROOT / "content")["confidentiality-daily"].content(None).questions
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +32,7 @@ async def _register(bot: RunningBot, employee_no: str, first_name: str) -> Emula
     return user
 
 
-async def _publish(bot: RunningBot, key: str = "confidentiality", hours: int = 48) -> None:
+async def _publish(bot: RunningBot, key: str = "online-conduct", hours: int = 48) -> None:
     async with bot.app.unit_of_work() as svc:
         await svc.pledges.publish(
             Actor.cli(), key, due_at=bot.clock.now() + timedelta(hours=hours)
@@ -49,10 +55,10 @@ async def test_sign_a_pledge_from_the_phone(bot: RunningBot) -> None:
     alice = await _register(bot, "A001", "张三")
     await _publish(bot)
     notice = await alice.read_one()  # delivered by the outbox sender
-    assert "新任务：保密承诺书" in notice.text
+    assert "新任务：网络社交行为承诺书" in notice.text
     await alice.press("阅读")
     page = await alice.read_one()
-    assert "保密承诺书" in page.text and "第 1/1 页" in page.text
+    assert "网络社交行为承诺书" in page.text and "第 1/1 页" in page.text
     assert "我已阅读并同意" in " ".join(page.labels)
     await alice.press("我已阅读并同意")
     assert "请输入您的完整姓名" in (await alice.read_one()).text
@@ -77,13 +83,13 @@ async def test_new_version_and_an_old_button(bot: RunningBot, tmp_path: Path) ->
     # the office edits the text and bumps the version
     content = tmp_path / "content" / "pledges"
     content.mkdir(parents=True)
-    for src in (bot.app.settings.content_dir / "pledges").glob("confidentiality.*.md"):
+    for src in (bot.app.settings.content_dir / "pledges").glob("online-conduct.*.md"):
         text = src.read_text(encoding="utf-8").replace("version: 1", "version: 2")
         (content / src.name).write_text(text + "\n\n十、本承诺书第 2 版。", encoding="utf-8")
     bot.app.settings.content_dir = content.parent
     await _publish(bot)
     second = await alice.read_one()
-    assert "新任务：保密承诺书" in second.text
+    assert "新任务：网络社交行为承诺书" in second.text
     # the Read button of the first message now belongs to a replaced version
     history = [m for m in await alice.history() if "阅读" in " ".join(m.labels)]
     first = history[0]
@@ -109,5 +115,61 @@ async def test_overdue_pledge_reaches_mentor_who_reminds_in_person(bot: RunningB
     await mentor.press("已当面提醒 张三")
     assert "已记录" in (await mentor.read_one()).text
     reminder = await alice.read_one()
-    assert "带辅民警已当面提醒您" in reminder.text and "保密承诺书" in reminder.text
+    assert "带辅民警已当面提醒您" in reminder.text and "网络社交行为承诺书" in reminder.text
     assert "阅读" in " ".join(reminder.labels)
+
+
+async def _arrives(user: EmulatorUser, text: str) -> BotMessage:
+    """Read until a message with `text` arrives (WeCom shows a long page as its text, then
+    a card with the buttons)."""
+    while True:
+        for message in await user.read(1):  # fails the test when nothing more arrives
+            if text in message.text:
+                return message
+
+
+async def _showing(user: EmulatorUser, label: str) -> BotMessage:
+    """The newest message with a button `label`, once one is on screen."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        for message in reversed(await user.history()):
+            if any(label in shown for shown in message.labels):
+                return message
+        await asyncio.sleep(0.05)  # polling the chat, as EmulatorUser.read does
+    raise AssertionError(f"no button {label!r} on screen")
+
+
+async def test_a_pledge_that_presupposes_training(bot: RunningBot) -> None:
+    """The confidentiality pledge presupposes the confidentiality training: its sign button
+    leads to the training and says why; once passed, signing proceeds and the signature
+    records the attempt."""
+    alice = await _register(bot, "A001", "张三")
+    await _publish(bot, "confidentiality")
+    tasks = " ".join(m.text for m in await alice.read(2))  # the pledge, and the training
+    assert "新任务：保密承诺书" in tasks and "新任务：日常工作中的保密" in tasks
+    await alice.press("阅读")
+    await _showing(alice, "我已阅读并同意")
+    await alice.press("我已阅读并同意")
+    why = await _arrives(alice, "须以完成培训为前提")
+    assert "请先学习并通过「日常工作中的保密」" in bot.shown(why.text)
+    await alice.press("去学习")
+    lesson = await _arrives(alice, "第 1/5 课")
+    while "第 5/5 课" not in lesson.text:
+        await alice.press_on(lesson.message_id, "下一课")
+        lesson = await _changed(alice, lesson)
+    await alice.press_on(lesson.message_id, "开始测验")
+    result = await _take_quiz(alice, wrong=set(), questions=CONFIDENTIALITY)
+    assert "恭喜，您已通过「日常工作中的保密」" in result.text
+    await alice.press_on(result.message_id, "现在签署「保密承诺书」")
+    await _showing(alice, "我已阅读并同意")
+    await alice.press("我已阅读并同意")
+    assert "请输入您的完整姓名" in (await _arrives(alice, "完整姓名")).text
+    await alice.send("张三")
+    receipt = await _arrives(alice, "签署成功")
+    assert "培训依据：「日常工作中的保密」第 1 版，100%" in bot.shown(receipt.text)
+    async with bot.app.sessionmaker() as session:
+        sig = (await session.execute(select(Signature))).scalar_one()
+        attempt = (
+            await session.execute(select(TrainingAttempt).where(TrainingAttempt.passed))
+        ).scalar_one()
+    assert sig.training_attempt_id == attempt.id and sig.channel == bot.channel_name

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -69,7 +70,12 @@ def _choice(q: Question, right: bool) -> list[int]:
     return [next(i for i in range(q.option_count) if i not in q.correct)]
 
 
-async def _answer(user: EmulatorUser, question: BotMessage, right: bool) -> BotMessage:
+async def _answer(
+    user: EmulatorUser,
+    question: BotMessage,
+    right: bool,
+    questions: Sequence[Question] = QUESTIONS,
+) -> BotMessage:
     """Press the answer buttons of a question; returns it showing the explanation.
 
     The buttons' callback data carries the original option index ("tr:a:...:<option>"),
@@ -78,7 +84,7 @@ async def _answer(user: EmulatorUser, question: BotMessage, right: bool) -> BotM
     buttons = [b for row in question.buttons for b in row]
     toggles = [b for b in buttons if b["callback_data"].startswith("tr:t:")]
     picks = toggles or [b for b in buttons if b["callback_data"].startswith("tr:a:")]
-    want = _choice(QUESTIONS[int(picks[0]["callback_data"].split(":")[4])], right)
+    want = _choice(questions[int(picks[0]["callback_data"].split(":")[4])], right)
     shown = question
     for button in picks:
         if int(button["callback_data"].split(":")[5]) in want:
@@ -92,12 +98,14 @@ async def _answer(user: EmulatorUser, question: BotMessage, right: bool) -> BotM
     return shown
 
 
-async def _take_quiz(user: EmulatorUser, wrong: set[int]) -> BotMessage:
+async def _take_quiz(
+    user: EmulatorUser, wrong: set[int], questions: Sequence[Question] = QUESTIONS
+) -> BotMessage:
     """Answer every question (wrong at the given positions); returns the result message."""
     question = await user.read_one()
-    for i in range(len(QUESTIONS)):
+    for i in range(len(questions)):
         assert f"第 {i + 1}/10 题" in question.text
-        explained = await _answer(user, question, right=i not in wrong)
+        explained = await _answer(user, question, right=i not in wrong, questions=questions)
         assert ("回答正确" if i not in wrong else "回答错误") in explained.text
         assert explained.buttons and explained.edited
         await user.press_on(explained.message_id, "查看结果" if i == 9 else "下一题")

@@ -17,7 +17,7 @@ from tests.chat import ChatUser
 from tests.factories import bind_account, make_force
 from tests.helpers import local, sign_pledge
 
-KEY = "confidentiality"
+KEY = "online-conduct"
 
 
 async def _setup(app: App) -> dict[str, ChatUser]:

@@ -34,7 +34,7 @@ async def _build(db: Path) -> None:
             await bind_account(svc.session, app.clock, force[emp], user_id=emp)
     async with app.unit_of_work() as svc:
         await svc.pledges.publish(
-            Actor.cli(), "confidentiality", due_at=app.clock.now() + timedelta(days=1)
+            Actor.cli(), "online-conduct", due_at=app.clock.now() + timedelta(days=1)
         )
     await app.close()
 
