@@ -162,7 +162,7 @@ class Conversation:
         services = Services(
             session, clock=self.clock, settings=self.settings, catalog=self.catalog
         )
-        account, person = await services.people.person_for(event.account)
+        account, person = await services.people.person_for(event.account, used=True)
         locale = (person.locale if person else None) or row.locale
         return Context(
             person=person,

@@ -47,11 +47,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     inv.add_argument("--unit", help="only people of this unit")
     inv.add_argument("--person", metavar="EMPLOYEE_NO", help="only this person")
     inv.add_argument("--out", required=True, type=Path, help="CSV file to write")
+    inv.add_argument(
+        "--also-bound",
+        action="store_true",
+        help="people with a chat account too: a code for another channel (the web chat)",
+    )
     inv.set_defaults(func=cmd_invite)
 
     unb = sub.add_parser("unbind", help="unbind a person's chat account (e.g. a lost phone)")
     unb.add_argument("employee_no")
     unb.add_argument("--reason", default=None)
+    unb.add_argument("--channel", default=None, help="only the account on this channel (web...)")
     unb.set_defaults(func=cmd_unbind)
 
 
@@ -123,19 +129,23 @@ async def cmd_audit_head(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
+    t = translator(settings, None)
     app = await App.open(settings)
     try:
         async with app.unit_of_work() as svc:
             issued = await svc.registration.issue_codes(
-                Actor.cli("cli:invite"), unit=args.unit, employee_no=args.person
+                Actor.cli("cli:invite"),
+                unit=args.unit,
+                employee_no=args.person,
+                also_bound=args.also_bound,
             )
     except DomainError as exc:
-        return fail(translator(settings, None), exc)
+        return fail(t, exc)
     finally:
         await app.close()
     write_csv(
         args.out,
-        ["工号", "姓名", "单位", "邀请码", "有效期至", "链接"],
+        ["工号", "姓名", "单位", "邀请码", "有效期至", "链接", t("invite-web-link")],
         (
             [
                 item.person.employee_no,
@@ -144,6 +154,7 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
                 item.code,
                 item.expires_at_iso,
                 item.deep_link,
+                item.web_link,
             ]
             for item in issued
         ),
@@ -157,7 +168,7 @@ async def cmd_unbind(args: argparse.Namespace, settings: Settings) -> int:
     try:
         async with app.unit_of_work() as svc:
             count = await svc.registration.unbind(
-                Actor.cli("cli:unbind"), args.employee_no, reason=args.reason
+                Actor.cli("cli:unbind"), args.employee_no, reason=args.reason, channel=args.channel
             )
     except DomainError as exc:
         print(f"muster: {app.text_translator('en')(exc.key, **exc.args_)}", file=sys.stderr)
