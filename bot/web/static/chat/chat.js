@@ -60,6 +60,7 @@
         const btn = document.createElement("button");
         btn.type = "button";
         btn.textContent = b.label;
+        btn.dataset.action = b.action;
         btn.addEventListener("click", () => press(entry.id, b.action, btn));
         div.appendChild(btn);
       }
