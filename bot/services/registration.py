@@ -193,7 +193,7 @@ class RegistrationService(Service):
             raise CodeRejected(reason or "reg-code-wrong", left=MAX_WRONG - tries)
 
         row.used_at = now
-        await self._replace_unreachable(person, account.channel, now)
+        await self._replace_unreachable(person, account.channel)
         await self.session.execute(
             update(RegistrationThrottle)
             .where(RegistrationThrottle.id == throttle.id)
@@ -242,29 +242,15 @@ class RegistrationService(Service):
             until=until.astimezone(self.settings.tz).strftime("%H:%M"),
         )
 
-    async def _replace_unreachable(self, person: Person, channel: str, now: datetime) -> None:
+    async def _replace_unreachable(self, person: Person, channel: str) -> None:
         """Unbind the person's account on `channel` that cannot be reached (a web chat
         whose device session ended, a blocked Telegram account): a new code replaces it."""
-        old = [
-            a
-            for a in await repo.active_accounts_of(self.session, person.id)
-            if a.channel == channel
-        ]
-        for acc in old:
-            acc.unbound_at = now
-        await self.session.flush()
-        if old:
-            await audit.append(
-                self.session,
-                at=now,
-                actor=f"person:{person.employee_no}",
-                kind="account.unbound",
-                subject=f"person:{person.employee_no}",
-                payload={
-                    "accounts": [f"{a.channel}:{a.external_user_id}" for a in old],
-                    "reason": "replaced: unreachable",
-                },
-            )
+        await self._unbind(
+            person,
+            actor=f"person:{person.employee_no}",
+            channel=channel,
+            reason="replaced: unreachable",
+        )
 
     async def unbind(
         self,
@@ -280,6 +266,12 @@ class RegistrationService(Service):
         person = await repo.person_by_employee_no(self.session, employee_no)
         if person is None:
             raise NotFound("error-no-such-person", who=employee_no)
+        return await self._unbind(person, actor=actor.label, channel=channel, reason=reason)
+
+    async def _unbind(
+        self, person: Person, *, actor: str, channel: str | None, reason: str | None
+    ) -> int:
+        """End the person's active accounts (on `channel` only, if given), audited."""
         now = self.clock.now()
         accounts = [
             a
@@ -293,9 +285,9 @@ class RegistrationService(Service):
             await audit.append(
                 self.session,
                 at=now,
-                actor=actor.label,
+                actor=actor,
                 kind="account.unbound",
-                subject=f"person:{employee_no}",
+                subject=f"person:{person.employee_no}",
                 payload={
                     "accounts": [f"{a.channel}:{a.external_user_id}" for a in accounts],
                     "reason": reason,

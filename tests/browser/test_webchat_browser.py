@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -36,7 +35,7 @@ from bot.web.server import WebServer
 from scheduled.sender import OutboxSender
 from storage.db import make_engine, upgrade
 from storage.models import Assignment
-from tests.browser.conftest import ChatPhone
+from tests.browser.conftest import ChatPhone, _free_port
 from tests.browser.test_console_browser import log_in
 from tests.factories import Force, bind_account, make_force
 from tests.helpers import AUDIT_KEY
@@ -91,12 +90,15 @@ class Web:
             )
         return issued.code
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    async def publish_pledge(self) -> None:
+        """The confidentiality pledge for 张三 (A001), due in two days."""
+        async with self.app.unit_of_work() as svc:
+            await svc.pledges.publish(
+                Actor.cli(),
+                "confidentiality",
+                audience="emp:A001",
+                due_at=self.app.clock.now() + timedelta(days=2),
+            )
 
 
 @pytest.fixture
@@ -212,13 +214,7 @@ async def test_register_with_a_code_on_a_phone(web: Web, browser: Any) -> None:
 
 async def test_read_and_sign_a_pledge(web: Web, browser: Any) -> None:
     page = await register(browser, web, "A001", "张三")
-    async with web.app.unit_of_work() as svc:
-        await svc.pledges.publish(
-            Actor.cli(),
-            "confidentiality",
-            audience="emp:A001",
-            due_at=web.app.clock.now() + timedelta(days=2),
-        )
+    await web.publish_pledge()
     task = bubble(page, "新任务：保密承诺书")
     await task.wait_for(timeout=WITHIN)  # pushed through the outbox, no reload
     await tap(page, "阅读", task)
@@ -352,13 +348,8 @@ async def test_the_mentor_gets_the_digest_after_tick_and_reminds_in_person(
 ) -> None:
     auxiliary = await register(browser, web, "A001", "张三")
     mentor = await register(browser, web, "M001", "王民警")  # a second browser context
+    await web.publish_pledge()
     async with web.app.unit_of_work() as svc:
-        await svc.pledges.publish(
-            Actor.cli(),
-            "confidentiality",
-            audience="emp:A001",
-            due_at=web.app.clock.now() + timedelta(days=2),
-        )
         now = web.app.clock.now()
         await svc.session.execute(  # the deadline passed an hour ago
             update(Assignment)
