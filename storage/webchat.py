@@ -122,10 +122,8 @@ async def append(
     every process are woken at the commit (NOTIFY). On SQLite writers take turns anyway."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"webchat:{external_id}"}
-        )
-        await session.execute(
-            text("SELECT pg_notify(:chan, :id)"), {"chan": NOTIFY, "id": external_id}
+            text("SELECT pg_advisory_xact_lock(hashtext(:key)), pg_notify(:chan, :id)"),
+            {"key": f"webchat:{external_id}", "chan": NOTIFY, "id": external_id},
         )
     row = WebchatMessage(
         external_id=external_id,

@@ -14,9 +14,9 @@ follows the log over Server-Sent Events (event id = log position).
 Wake-ups (`LogWatcher`): a stream waits for its account's log to grow instead of polling.
 An append in this process wakes it at once; on PostgreSQL an append anywhere (the worker's
 sender, another web process) NOTIFYs at its commit and every process LISTENs on one
-connection of its own. bench/bench_webchat.py measured this against polling the database
-and Redis pub/sub (bench/README.md). As a backstop for a wake-up lost with a dropped
-connection, every stream reads its log again after RECHECK seconds of quiet.
+connection of its own; after that connection was lost and made again, every stream reads
+its log (a notification may have been missed meanwhile). bench/bench_webchat.py measured
+this against polling the database and Redis pub/sub (bench/README.md).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHANNEL = log_repo.CHANNEL
-RECHECK = 15.0  # seconds: a quiet stream reads its log (and its session) again this often
+READERS = 8  # streams of a process reading their logs at once (the rest wait their turn)
 RECONNECT = 2.0  # seconds before the PostgreSQL listener connects again after a failure
 SESSION = timedelta(days=30)  # a device session lasts this long after the page was last opened
 SESSION_KEEP = timedelta(days=30)  # an ended session is remembered this long (then purged)
@@ -82,6 +82,7 @@ class LogWatcher:
     def __init__(self, engine: AsyncEngine | None = None) -> None:
         self.engine = engine
         self.stopping = False
+        self.reading = asyncio.Semaphore(READERS)
         self._waiters: dict[str, set[asyncio.Event]] = {}
         self._listener: asyncio.Task[None] | None = None
 

@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import random
 import secrets
 import time
 import unicodedata
@@ -36,7 +37,7 @@ import jinja2
 from aiohttp import web
 
 from bot.app import App
-from bot.channels.webchat import RECHECK, SESSION, WebChannel, account, entry_json
+from bot.channels.webchat import SESSION, WebChannel, account, entry_json
 from bot.conversation import MAX_TEXT, NotHandled
 from bot.web.server import RouteProvider
 from storage import webchat as repo
@@ -52,6 +53,8 @@ MAX_BODY = 64 * 1024  # MAX_TEXT characters, even each escaped as \uXXXX
 MAX_ID = 64
 BURST, RATE = 20, 1.0  # posts per session: a burst, then per second
 HOUSEKEEPING = 600.0  # seconds between looks for accounts whose sessions all ended
+KEEPALIVE = 15.0  # seconds between SSE comments that keep proxies from closing a stream
+SESSION_CHECK = 300.0  # seconds between a stream's looks at its session (and its log)
 HERE = Path(__file__).parent
 CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"
 # Characters that turn text around (right-to-left overrides and isolates): a message
@@ -362,9 +365,14 @@ async def _turn(
 
 
 async def events(request: web.Request) -> web.StreamResponse:
-    """The account's log as Server-Sent Events from after Last-Event-ID; woken by the
-    channel's LogWatcher, and reading again after RECHECK seconds of quiet (which also
-    ends the stream of a session that ended or was unbound meanwhile)."""
+    """The account's log as Server-Sent Events from after Last-Event-ID.
+
+    A stream reads the log when the channel's LogWatcher wakes it (and at its start); in
+    between it costs no query, only a keep-alive comment every KEEPALIVE seconds. About
+    every SESSION_CHECK seconds (spread, so streams opened together do not read together)
+    it reads again and checks its session, ending when the session ended or its account
+    was unbound. Reads take one of the watcher's READERS slots: 2,000 streams woken at
+    once queue here, not in the connection pool the chat's POSTs need."""
     row = await _session(request)
     if row is None:
         return await _error(request, 401, "webchat-session-expired")
@@ -372,6 +380,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     position = int(raw) if raw.isdigit() and len(raw) < 19 else 0
     app = _app(request)
     watcher = request.config_dict[CHANNEL_KEY].watcher
+    loop = asyncio.get_running_loop()
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/event-stream",
@@ -381,12 +390,15 @@ async def events(request: web.Request) -> web.StreamResponse:
         }
     )
     await response.prepare(request)
+    check_at = loop.time() + SESSION_CHECK * random.uniform(0.5, 1.0)
     with watcher.watching(row.external_id) as woken:
         while not watcher.stopping:
             woken.clear()  # a wake-up from now on is not lost while we read
-            async with app.sessionmaker() as session:
-                if await repo.live_session(session, row.token_hash, app.clock.now()) is None:
-                    break
+            async with watcher.reading, app.sessionmaker() as session:
+                if loop.time() >= check_at:
+                    if await repo.live_session(session, row.token_hash, app.clock.now()) is None:
+                        break
+                    check_at = loop.time() + SESSION_CHECK
                 rows = await repo.after(session, row.external_id, position)
             chunk = "".join(
                 f"id: {r.id}\ndata: {json.dumps(entry_json(r), ensure_ascii=False)}\n\n"
@@ -396,12 +408,15 @@ async def events(request: web.Request) -> web.StreamResponse:
                 position = rows[-1].id
             try:
                 await response.write(chunk.encode() if chunk else b": keep-alive\n\n")
+                if len(rows) == repo.PAGE:
+                    continue  # more to catch up on
+                while not woken.is_set() and (left := check_at - loop.time()) > 0:
+                    try:
+                        await asyncio.wait_for(woken.wait(), min(KEEPALIVE, left))
+                    except TimeoutError:
+                        await response.write(b": keep-alive\n\n")
             except (ConnectionResetError, RuntimeError):
                 break
-            if len(rows) == repo.PAGE:
-                continue  # more to catch up on
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(woken.wait(), RECHECK)
     return response
 
 
