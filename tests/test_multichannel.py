@@ -5,6 +5,7 @@ person page naming the account that gets the pushes. On SQLite and PostgreSQL.""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -19,6 +20,7 @@ from bot.services.registration import CodeRejected
 from scheduled.sender import OutboxSender
 from storage import people as repo
 from storage.models import AuditEvent, ChannelAccount, Outbox, OutboxStatus
+from tests.console_client import console_client, sign_in
 from tests.factories import Force, bind_account, make_force
 from tests.test_sender import FakeChannel, FakeTime
 
@@ -208,3 +210,20 @@ async def test_unbind_one_channel_keeps_the_other(
     assert [a.channel for a in active] == ["telegram"]
     assert [e["accounts"] for e in events] == [["web:w-browser"]]
     assert (await push(app, "u1")).channel == "telegram"
+
+
+async def test_the_console_shows_where_pushes_go_and_prints_a_web_link(
+    app: App, force: Force, clock: FrozenClock
+) -> None:
+    await bind_web(app, clock)
+    async with console_client(app) as client:
+        csrf = await sign_in(client, app, "O001")
+        page = await (await client.get("/console/people/A001")).text()
+        rows = re.findall(r"<tr( class=\"receives\")?><td>(\w+)</td>", page)
+        assert rows[:2] == [(' class="receives"', "web"), ("", "telegram")]  # then bindings
+        assert "通知和提醒发到这里" in page
+        # the office prints a code for a bound person: another device, with the web link
+        printed = await (
+            await client.post("/console/people/A001/invite", data={"csrf": csrf})
+        ).text()
+    assert re.search(r'href="http://127\.0\.0\.1:8080/chat/\?code=\w{8}"', printed)

@@ -185,10 +185,10 @@ async def register(browser: Any, web: Web, employee_no: str, name: str) -> Any:
     return page
 
 
-async def assert_fits_the_screen(page: Any) -> None:
+async def assert_fits_the_screen(page: Any, width: int) -> None:
     """Nothing wider than the phone: no sideways scrolling to read a long page."""
-    width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], width
+    wide = await page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= width, wide
 
 
 # --- the journeys ----------------------------------------------------------------------
@@ -220,7 +220,9 @@ async def test_read_and_sign_a_pledge(web: Web, browser: Any) -> None:
     await tap(page, "阅读", task)
     text = bubble(page, "第 1/1 页")
     await text.wait_for(timeout=WITHIN)
-    await assert_fits_the_screen(page)
+    await page.set_viewport_size({"width": 360, "height": 740})  # a small phone
+    await assert_fits_the_screen(page, 360)
+    await page.set_viewport_size(PHONE)
     await text.evaluate("el => el.scrollIntoView({block: 'start'})")  # its first lines
     await page.screenshot(path=str(web.shots / "webchat-pledge.png"))
     await tap(page, "我已阅读并同意", text)
@@ -365,3 +367,31 @@ async def test_the_mentor_gets_the_digest_after_tick_and_reminds_in_person(
     await bubble(mentor, "已记录").wait_for(timeout=WITHIN)
     await mentor.screenshot(path=str(web.shots / "webchat-mentor-digest.png"))
     await bubble(auxiliary, "带辅民警已当面提醒您").wait_for(timeout=WITHIN)
+
+
+HIDDEN = """
+Object.defineProperty(document, "hidden", { get: () => window.__hidden === true });
+Object.defineProperty(document, "visibilityState",
+  { get: () => (window.__hidden === true ? "hidden" : "visible") });
+"""
+
+
+async def test_the_tab_title_counts_what_came_while_it_was_in_the_background(
+    web: Web, browser: Any, tmp_path: Path
+) -> None:
+    page = await register(browser, web, "A001", "张三")
+    await page.add_init_script(HIDDEN)  # the browser's own switch: headless never hides
+    await page.reload()
+    await bubble(page, "主菜单 · 张三").wait_for(timeout=WITHIN)
+    assert await page.title() == "辅警履职助手"
+    await page.evaluate("window.__hidden = true")  # another tab is in front
+    for title in ("通知甲", "通知乙"):
+        text = tmp_path / f"{title}.txt"
+        text.write_text(f"{title}\n正文。\n", encoding="utf-8")
+        await cli("notice", "send", "--audience", "emp:A001", "--text-file", str(text))
+    await bubble(page, "通知乙").wait_for(timeout=WITHIN)
+    assert await page.title() == "(2) 辅警履职助手"
+    await page.evaluate(
+        "window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    assert await page.title() == "辅警履职助手"
