@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,10 +58,11 @@ async def move_pending(
     row_id: int | None = None,
     error: str | None = None,
 ) -> int:
-    """Send the person's (or the account's) pending rows, and row `row_id`, through the
-    account `to` instead (an `accounts_for` row): fresh rows of its channel, due now.
-    With `person_id`, edits stay where their message is; with `account_id` (that account
-    cannot be reached) they become new messages. Returns how many rows moved."""
+    """Send the person's (or the account's) pending rows, and row `row_id` (being sent:
+    due now), through the account `to` instead (an `accounts_for` row), as fresh rows of
+    its channel; the others keep their time (quiet hours, a backoff). With `person_id`,
+    edits stay where their message is; with `account_id` (that account cannot be
+    reached) they become new messages. Returns how many rows moved."""
     which = []
     if person_id is not None:
         which.append(
@@ -85,7 +86,9 @@ async def move_pending(
             status=OutboxStatus.PENDING,
             edit_message_id=None,
             attempts=0,
-            not_before=now,
+            not_before=case((Outbox.id == row_id, now), else_=Outbox.not_before)
+            if row_id is not None
+            else Outbox.not_before,
             claimed_at=None,
             error=error,
         )

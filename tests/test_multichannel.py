@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.actor import Actor
 from bot.app import App
@@ -117,10 +117,17 @@ async def test_binding_the_web_chat_brings_waiting_pushes_along(
 ) -> None:
     waiting = await push(app, "w1")
     assert waiting.channel == "telegram" and waiting.status == OutboxStatus.PENDING
+    later = clock.now() + timedelta(hours=9)  # held back (quiet hours) until then
+    async with app.sessionmaker() as session:
+        await session.execute(
+            update(Outbox).where(Outbox.id == waiting.id).values(not_before=later)
+        )
+        await session.commit()
     await bind_web(app, clock)
     async with app.sessionmaker() as session:
         moved = await session.get(Outbox, waiting.id)
     assert moved is not None and (moved.channel, moved.chat_id) == ("web", "w-browser")
+    assert moved.not_before == later  # still held back: moving it is not sending it now
 
 
 async def test_an_unreachable_channel_falls_back_to_the_next(
