@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.base import Rejected, Unreachable
 from bot.channels.common import incoming
+from bot.conversation import KeyedLocks
 from bot.core import Account, Incoming, Kind, Reply
 from storage import ledger
 from storage import webchat as log_repo
@@ -176,7 +177,7 @@ class WebChannel:
         self.writer = app.writer
         self.clock = app.clock
         self.watcher = LogWatcher(app.engine)
-        self._turn_locks: dict[str, asyncio.Lock] = {}
+        self._turns = KeyedLocks()
 
     async def close(self) -> None:
         await self.watcher.close()
@@ -271,8 +272,8 @@ class WebChannel:
         stale_text: str = "",
     ) -> dict[str, Any]:
         """Handle one POST once: {"toast": ..., "entries": [log entries]}."""
-        lock = self._turn_locks.setdefault(external_id, asyncio.Lock())
-        async with lock:
+        # A browser's POSTs one after the other: a repeated client id finds the first answer
+        async with self._turns.hold(external_id):
             async with self.reader() as session:
                 done = await log_repo.turn_result(session, external_id, client_id)
             if done is not None:
