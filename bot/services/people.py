@@ -45,6 +45,13 @@ class PeopleService(Service):
         )
         return person, state
 
+    async def reachable_on(self, person: Person, channel: str) -> bool:
+        """Whether the person has an account on `channel` that reaches them."""
+        return any(
+            a.channel == channel and a.reachable
+            for a in await repo.active_accounts_of(self.session, person.id)
+        )
+
     async def set_locale(
         self, person: Person | None, state: ConversationState, locale: str
     ) -> None:

@@ -25,3 +25,5 @@ multichannel-receives = ✔ notices and reminders go here
 multichannel-invite-web = No chat app needed: open in a phone browser
 webchat-reconnecting = Connection lost; reconnecting…
 webchat-bidi = The message contains hidden characters that change the text direction (such as right-to-left overrides); remove them and send it again.
+webchat-demo-link = Web chat (open it in a phone-sized browser window; the invite code is filled in): { $url }  - you are the auxiliary { $name }
+webchat-demo-link-bound = Web chat: { $url }  - { $name } has bound the web chat already; open it in that browser

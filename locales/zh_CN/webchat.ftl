@@ -25,3 +25,5 @@ multichannel-receives = ✔ 通知和提醒发到这里
 multichannel-invite-web = 不用聊天软件也可以：用手机浏览器打开
 webchat-reconnecting = 连接中断，正在重新连接…
 webchat-bidi = 消息里有改变文字方向的隐藏字符（例如从右到左的控制符），请删除后再发送。
+webchat-demo-link = 网页聊天（用手机大小的浏览器窗口打开，邀请码已填好）：{ $url }  —— 以辅警 { $name } 的身份体验
+webchat-demo-link-bound = 网页聊天：{ $url }  —— { $name } 已绑定网页聊天，用原来的浏览器打开即可
