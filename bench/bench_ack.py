@@ -72,21 +72,22 @@ def settings_for(url: str) -> Settings:
     )
 
 
-async def scratch_pg(base: str) -> str:
+async def scratch_pg(base: str, db: str = DB) -> str:
+    """A fresh database `db` on the server of `base`; its URL."""
     import asyncpg  # noqa: PLC0415
 
     conn = await asyncpg.connect(base.replace("postgresql+asyncpg", "postgresql"))
-    await conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    await conn.execute(f"CREATE DATABASE {DB}")
+    await conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+    await conn.execute(f"CREATE DATABASE {db}")
     await conn.close()
-    return base.rsplit("/", 1)[0] + f"/{DB}"
+    return base.rsplit("/", 1)[0] + f"/{db}"
 
 
-async def drop_pg(base: str) -> None:
+async def drop_pg(base: str, db: str = DB) -> None:
     import asyncpg  # noqa: PLC0415
 
     conn = await asyncpg.connect(base.replace("postgresql+asyncpg", "postgresql"))
-    await conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    await conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
     await conn.close()
 
 

@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0:8080"
     # The one HTTP server of a process: console (/console/), Telegram webhook, later channels
     web_listen: str = "127.0.0.1:8080"
-    web_url: str | None = None  # public base URL of the console, for printed login links
+    web_url: str | None = None  # public base URL of the web server: login and chat links
     office_contact: str = "政治处辅警办 0000-0000000 (工作日 9:00-17:30)"
     # The policy hotline's contact details, shown in /help and when a question goes to a person
     hotline_phone: str = "0000-0000000"
@@ -170,6 +170,11 @@ class Settings(BaseSettings):
     @property
     def audit_key_bytes(self) -> bytes | None:
         return None if self.audit_key is None else self.audit_key.get_secret_value().encode()
+
+    @property
+    def public_url(self) -> str:
+        """Where people reach the web server: MUSTER_WEB_URL, else the listening address."""
+        return (self.web_url or f"http://{self.web_listen}").rstrip("/")
 
     @property
     def tz(self) -> ZoneInfo:

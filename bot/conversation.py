@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -40,6 +40,29 @@ class NotHandled(Exception):
     adapter must not acknowledge it, so the channel delivers it again."""
 
 
+class KeyedLocks:
+    """One asyncio lock per key, forgotten when nobody holds it or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[object, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: object) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
 class Conversation:
     def __init__(
         self,
@@ -55,7 +78,7 @@ class Conversation:
         self.catalog = catalog
         self.clock = clock
         self.dispatcher = dispatcher
-        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+        self._locks = KeyedLocks()  # per account, in this process
         self.retry_delays: tuple[float, ...] = RETRY_DELAYS  # after a transient DB fault
 
     async def handle(self, event: Incoming) -> list[Reply]:
@@ -76,22 +99,8 @@ class Conversation:
                     raise NotHandled(str(exc)) from exc
                 raise
 
-    @asynccontextmanager
-    async def _account_lock(self, account: Account) -> AsyncIterator[None]:
-        key = (account.channel, account.external_user_id)
-        lock, users = self._locks.get(key, (None, 0))
-        if lock is None:
-            lock = asyncio.Lock()
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
+    def _account_lock(self, account: Account) -> AbstractAsyncContextManager[None]:
+        return self._locks.hold((account.channel, account.external_user_id))
 
     async def _handle_once(self, event: Incoming) -> list[Reply]:
         async with self.sessionmaker() as session:
@@ -162,7 +171,7 @@ class Conversation:
         services = Services(
             session, clock=self.clock, settings=self.settings, catalog=self.catalog
         )
-        account, person = await services.people.person_for(event.account)
+        account, person = await services.people.person_for(event.account, used=True)
         locale = (person.locale if person else None) or row.locale
         return Context(
             person=person,

@@ -59,6 +59,7 @@ from bot.i18n import Catalog
 from bot.notify import Notifier
 from bot.ratelimit import RedisRate, SharedRate
 from scheduled import lease
+from storage import outbox
 from storage import people as people_repo
 from storage.db import retrying, upsert
 from storage.models import ChannelAccount, Outbox, OutboxStatus, Person, SchedulerLease
@@ -94,6 +95,7 @@ class SendReport:
     failed: int = 0
     retried: int = 0  # network error / 5xx, another attempt later
     throttled: int = 0  # 429, sent again after the pause
+    rerouted: int = 0  # unreachable there, sent through the person's next reachable account
 
     def __iadd__(self, other: SendReport) -> SendReport:
         for f in fields(self):
@@ -503,11 +505,16 @@ class OutboxSender:
                     if row.account_id in self._blocked:  # its chat said 403 a moment ago
                         await self._record_unreachable(row, self._blocked[row.account_id], report)
                         continue
-                    await self._take_slot()
+                    paced = getattr(self.channels.get(row.channel), "paced", True)
+                    if paced:  # a platform's rate (Telegram's); the web chat has none
+                        await self._take_slot()
                     if self._throttled:
                         queue.insert(pick, row)
                         continue
-                    self._chat_ready[row.chat] = self._mono() + self._chat_interval(row.chat_id)
+                    if paced:
+                        self._chat_ready[row.chat] = self._mono() + self._chat_interval(
+                            row.chat_id
+                        )
                     running[asyncio.create_task(self._deliver(row, report))] = row.chat
                     continue
                 if not running:
@@ -686,8 +693,15 @@ class OutboxSender:
             await session.commit()
 
     async def _record_unreachable(self, row: Claimed, reason: str, report: SendReport) -> None:
-        """403: the row and the account's other pending rows are unreachable; the
-        account is marked; the person's mentor hears it once."""
+        """403: the account is marked unreachable. If the person has another reachable
+        account (web beside Telegram ...), the row and the account's other pending rows go
+        there; otherwise they are unreachable and the person's mentor hears it once."""
+        if row.account_id is not None and row.person_id is not None:
+            moved = await self._reroute(row, row.person_id, reason)
+            if moved:
+                self._count(report, "rerouted", moved)
+                self.wake()
+                return
         error = _cut(reason, ERROR_LEN)
         notes = also = 0
         async with self.sessionmaker() as session:
@@ -720,6 +734,40 @@ class OutboxSender:
         self._count(report, "unreachable", 1 + also)
         if notes:
             self.wake()
+
+
+    async def _reroute(self, row: Claimed, person_id: int, reason: str) -> int:
+        """Mark the row's account unreachable and move its rows to the person's next
+        reachable account, in one transaction; how many moved (0: there is none)."""
+        async with self.sessionmaker() as session:
+            account = await session.get(ChannelAccount, row.account_id)
+            if account is None:
+                return 0
+            account.reachable = False
+            account.unreachable_reason = _cut(reason, REASON_LEN)
+            await session.flush()
+            other = (await outbox.accounts_for(session, [person_id])).get(person_id)
+            if other is None or not other.reachable:
+                await session.rollback()  # the unreachable path records it all
+                return 0
+            moved = await outbox.move_pending(
+                session,
+                to=other,
+                now=self.clock.now(),
+                account_id=row.account_id,
+                row_id=row.id,
+                error=_cut(f"{row.channel}: {reason}", ERROR_LEN),
+            )
+            await session.commit()
+        log.info(
+            "outbox %s: %s unreachable (%s); %d row(s) go through %s instead",
+            row.id,
+            row.channel,
+            reason,
+            moved,
+            other.channel,
+        )
+        return moved
 
 
 async def run_sender(app: App, channels: Mapping[str, Channel] | Iterable[Channel]) -> None:

@@ -163,6 +163,7 @@ class ChannelAccount(Base):
     unbound_at: Mapped[datetime | None]
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)
     unreachable_reason: Mapped[str | None] = mapped_column(String(200))
+    last_used_at: Mapped[datetime | None]  # the person's last turn here: pushes go here
 
 
 class InviteCode(Base):

@@ -6,18 +6,26 @@ from collections.abc import Sequence
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChannelAccount, Outbox, OutboxStatus
 
 CHUNK = 1000  # rows per INSERT: 17 columns x 1000 stays under both drivers' parameter caps
+# A person's accounts, the one pushed messages go to last (it wins in `accounts_for`).
+PUSH_ORDER = (
+    ChannelAccount.reachable,
+    func.coalesce(ChannelAccount.last_used_at, ChannelAccount.bound_at),
+    ChannelAccount.id,
+)
 
 
 async def accounts_for(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, Any]:
-    """The active account of each person (the newest if several), as light rows with
-    id, person_id, channel, chat_id and reachable: no ORM objects for 100,000 people."""
+    """The account each person's pushed messages go to, as light rows with id, person_id,
+    channel, chat_id and reachable (no ORM objects for 100,000 people): of the person's
+    active accounts (web, Telegram, WeCom ...) the reachable one used last (or bound last,
+    if none was used yet); an unreachable one only when none is reachable."""
     out: dict[int, Any] = {}
     ids = list(set(person_ids))
     for i in range(0, len(ids), CHUNK):
@@ -33,11 +41,60 @@ async def accounts_for(session: AsyncSession, person_ids: Sequence[int]) -> dict
                 ChannelAccount.person_id.in_(ids[i : i + CHUNK]),
                 ChannelAccount.unbound_at.is_(None),
             )
-            .order_by(ChannelAccount.bound_at)
+            .order_by(*PUSH_ORDER)
         )
         for acc in rows.all():
             out[acc.person_id] = acc
     return out
+
+
+async def move_pending(
+    session: AsyncSession,
+    *,
+    to: Any,
+    now: Any,
+    person_id: int | None = None,
+    account_id: int | None = None,
+    row_id: int | None = None,
+    error: str | None = None,
+) -> int:
+    """Send the person's (or the account's) pending rows, and row `row_id` (being sent:
+    due now), through the account `to` instead (an `accounts_for` row), as fresh rows of
+    its channel; the others keep their time (quiet hours, a backoff). With `person_id`,
+    edits stay where their message is; with `account_id` (that account cannot be
+    reached) they become new messages. Returns how many rows moved."""
+    which = []
+    if person_id is not None:
+        which.append(
+            (Outbox.person_id == person_id)
+            & (Outbox.account_id != to.id)
+            & Outbox.edit_message_id.is_(None)
+        )
+    if account_id is not None:
+        which.append(Outbox.account_id == account_id)
+    pending = Outbox.status == OutboxStatus.PENDING
+    where: ColumnElement[bool] = pending & or_(*which) if which else Outbox.id.is_(None)
+    if row_id is not None:
+        where = or_(where, Outbox.id == row_id)
+    result = await session.execute(
+        update(Outbox)
+        .where(where)
+        .values(
+            account_id=to.id,
+            channel=to.channel,
+            chat_id=to.chat_id,
+            status=OutboxStatus.PENDING,
+            edit_message_id=None,
+            attempts=0,
+            not_before=case((Outbox.id == row_id, now), else_=Outbox.not_before)
+            if row_id is not None
+            else Outbox.not_before,
+            claimed_at=None,
+            error=error,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def row_for(

@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.models import ChannelAccount
 from storage.models_webchat import WebchatMessage, WebchatSession, WebchatTurn
+
+CHANNEL = "web"
+NOTIFY = "muster_webchat"  # PostgreSQL NOTIFY channel: the payload is the account's id
+PAGE = 200  # log entries read at once
 
 
 async def add_session(
@@ -45,6 +50,60 @@ async def end_session(session: AsyncSession, token_hash: str) -> None:
     await session.execute(delete(WebchatSession).where(WebchatSession.token_hash == token_hash))
 
 
+async def renew_session(session: AsyncSession, token_hash: str, expires_at: datetime) -> None:
+    await session.execute(
+        update(WebchatSession)
+        .where(WebchatSession.token_hash == token_hash)
+        .values(expires_at=expires_at)
+    )
+
+
+async def has_live_session(session: AsyncSession, external_id: str, now: datetime) -> bool:
+    """Whether a browser can still see this account's log."""
+    return bool(
+        await session.scalar(
+            select(
+                exists().where(
+                    WebchatSession.external_id == external_id, WebchatSession.expires_at > now
+                )
+            )
+        )
+    )
+
+
+async def mark_gone(session: AsyncSession, now: datetime, external_id: str | None = None) -> int:
+    """`web` accounts no live device session shows (all, or the one of `external_id`)
+    become unreachable: pushes go to the person's other accounts, and a new invite code
+    may bind a new browser. Returns how many."""
+    live = exists().where(
+        WebchatSession.external_id == ChannelAccount.external_user_id,
+        WebchatSession.expires_at > now,
+    )
+    where = [
+        ChannelAccount.channel == CHANNEL,
+        ChannelAccount.unbound_at.is_(None),
+        ChannelAccount.reachable.is_(True),
+        ~live,
+    ]
+    if external_id is not None:
+        where.append(ChannelAccount.external_user_id == external_id)
+    result = await session.execute(
+        update(ChannelAccount)
+        .where(*where)
+        .values(reachable=False, unreachable_reason="web chat session ended")
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def purge_sessions(session: AsyncSession, before: datetime) -> int:
+    """Forget device sessions that expired before `before`."""
+    result = await session.execute(
+        delete(WebchatSession).where(WebchatSession.expires_at < before)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 async def append(
     session: AsyncSession,
     *,
@@ -55,7 +114,17 @@ async def append(
     document: bytes | None,
     now: datetime,
 ) -> int:
-    """Append to the account's log; the new log position."""
+    """Append to the account's log; the new log position.
+
+    On PostgreSQL two transactions appending to one account's log take turns (an advisory
+    lock held to the commit), so positions are committed in order and a stream that has
+    read up to N never misses a row below N committed later; and the account's streams in
+    every process are woken at the commit (NOTIFY). On SQLite writers take turns anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key)), pg_notify(:chan, :id)"),
+            {"key": f"webchat:{external_id}", "chan": NOTIFY, "id": external_id},
+        )
     row = WebchatMessage(
         external_id=external_id,
         message_id=message_id,
@@ -70,7 +139,7 @@ async def append(
 
 
 async def after(
-    session: AsyncSession, external_id: str, position: int, limit: int = 200
+    session: AsyncSession, external_id: str, position: int, limit: int = PAGE
 ) -> list[WebchatMessage]:
     """The account's log entries after `position`, oldest first."""
     rows = await session.execute(

@@ -259,6 +259,8 @@ def test_muster_demo_command_runs_from_the_cli(
     assert (tmp_path / "muster-demo.db").exists()
     assert "政治处网页工作台：http://127.0.0.1:" in out  # the console runs beside the chat
     assert "刘晓燕（政治处）的一次性登录链接" in out and "/console/login/link?token=" in out
+    # the web chat beside it: a link whose invite code binds a browser as an auxiliary
+    assert re.search(r"网页聊天.*：http://127\.0\.0\.1:\d+/chat/\?code=\w{8} .*张明辉", out)
 
 
 def free_port() -> int:

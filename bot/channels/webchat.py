@@ -7,27 +7,48 @@ them as JSON. A repeated client id is answered from the first result (webchat_tu
 
 Sending (the Channel protocol the outbox sender uses): `send` appends a "message" entry to
 the account's log (storage.models_webchat.WebchatMessage), `edit` appends an "edit" entry
-with the same message id, which the page applies in place. The page follows the log over
-Server-Sent Events (event id = log position). Any process may append: streams see it by
-polling the database every POLL_INTERVAL seconds (simple, the same on SQLite and
-PostgreSQL; LISTEN/NOTIFY or Redis pub/sub would cut the latency, not measured yet).
+with the same message id, which the page applies in place. An account no live device
+session shows is unreachable (the sender then tries the person's next account). The page
+follows the log over Server-Sent Events (event id = log position).
+
+Wake-ups (`LogWatcher`): a stream waits for its account's log to grow instead of polling.
+An append in this process wakes it at once; on PostgreSQL an append anywhere (the worker's
+sender, another web process) NOTIFYs at its commit and every process LISTENs on one
+connection of its own; after that connection was lost and made again, every stream reads
+its log (a notification may have been missed meanwhile). bench/bench_webchat.py measured
+this against polling the database and Redis pub/sub (bench/README.md).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import secrets
-from typing import Any
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
-from bot.channels.base import Rejected
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.channels.base import Rejected, Unreachable
 from bot.channels.common import incoming
-from bot.conversation import Conversation
+from bot.conversation import KeyedLocks
 from bot.core import Account, Incoming, Kind, Reply
+from storage import ledger
 from storage import webchat as log_repo
 from storage.ledger import update_key
 
-CHANNEL = "web"
-POLL_INTERVAL = 0.5  # seconds between an SSE stream's looks at the log
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+CHANNEL = log_repo.CHANNEL
+READERS = 8  # streams of a process reading their logs at once (the rest wait their turn)
+RECONNECT = 2.0  # seconds before the PostgreSQL listener connects again after a failure
+SESSION = timedelta(days=30)  # a device session lasts this long after the page was last opened
+SESSION_KEEP = timedelta(days=30)  # an ended session is remembered this long (then purged)
 
 
 def account(external_id: str) -> Account:
@@ -45,24 +66,121 @@ def render(reply: Reply) -> dict[str, Any]:
     }
 
 
+def echo_id(client_id: str) -> str:
+    """The log's message id of what the person typed in the POST with `client_id` (the
+    page names its bubble so until the answer comes)."""
+    return "c" + client_id[:15]
+
+
 def entry_json(row: Any) -> dict[str, Any]:
     """A log entry for the page (and the SSE data line)."""
     return {"pos": row.id, "id": row.message_id, "kind": row.kind, **row.payload}
+
+
+class LogWatcher:
+    """Wakes the streams of an account when its log may have grown."""
+
+    def __init__(self, engine: AsyncEngine | None = None) -> None:
+        self.engine = engine
+        self.stopping = False
+        self.reading = asyncio.Semaphore(READERS)
+        self._waiters: dict[str, set[asyncio.Event]] = {}
+        self._listener: asyncio.Task[None] | None = None
+
+    @property
+    def streams(self) -> int:
+        return sum(len(events) for events in self._waiters.values())
+
+    @contextlib.contextmanager
+    def watching(self, external_id: str) -> Iterator[asyncio.Event]:
+        """An event set whenever `external_id`'s log may have grown (or on stopping)."""
+        self._start()
+        event = asyncio.Event()
+        self._waiters.setdefault(external_id, set()).add(event)
+        try:
+            yield event
+        finally:
+            events = self._waiters.get(external_id)
+            if events is not None:
+                events.discard(event)
+                if not events:
+                    del self._waiters[external_id]
+
+    def notify(self, external_id: str) -> None:
+        for event in self._waiters.get(external_id, ()):
+            event.set()
+
+    def notify_all(self) -> None:
+        for events in self._waiters.values():
+            for event in events:
+                event.set()
+
+    def stop(self) -> None:
+        """End every stream (the server is stopping)."""
+        self.stopping = True
+        self.notify_all()
+
+    async def close(self) -> None:
+        self.stop()
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+            self._listener = None
+
+    def _start(self) -> None:
+        if (
+            self._listener is None
+            and self.engine is not None
+            and self.engine.dialect.name == "postgresql"
+        ):
+            self._listener = asyncio.create_task(self._listen(), name="webchat-listen")
+
+    async def _listen(self) -> None:
+        """LISTEN on a connection of its own; after a reconnect, wake every stream (a
+        notification may have been missed meanwhile)."""
+        import asyncpg  # type: ignore[import-untyped]  # noqa: PLC0415 - PostgreSQL only
+
+        assert self.engine is not None
+        dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        while not self.stopping:
+            lost = asyncio.Event()
+            try:
+                conn = await asyncpg.connect(dsn)
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("web chat: cannot LISTEN (%s); again in %s s", exc, RECONNECT)
+                await asyncio.sleep(RECONNECT)
+                continue
+            try:
+                conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
+                await conn.add_listener(
+                    log_repo.NOTIFY, lambda _c, _pid, _chan, payload: self.notify(payload)
+                )
+                self.notify_all()
+                await lost.wait()
+                log.warning("web chat: the LISTEN connection was lost; reconnecting")
+            finally:
+                with contextlib.suppress(Exception):
+                    await conn.close(timeout=2)
 
 
 class WebChannel:
     """Appends to message logs; runs turns for bot.web.chat."""
 
     name = CHANNEL
+    paced = False  # no platform limit: the outbox sender does not hold web messages back
 
-    def __init__(self, conversation: Conversation) -> None:
-        self.conversation = conversation
-        self.sessionmaker = conversation.sessionmaker
-        self.clock = conversation.clock
-        self._turn_locks: dict[str, asyncio.Lock] = {}
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.conversation = app.conversation()
+        self.reader = app.sessionmaker  # reads take no write lock (SQLite)
+        self.writer = app.writer
+        self.clock = app.clock
+        self.watcher = LogWatcher(app.engine)
+        self._turns = KeyedLocks()
 
     async def close(self) -> None:
-        return None
+        await self.watcher.close()
 
     # --- sending: the Channel protocol ---------------------------------------------------
 
@@ -76,7 +194,7 @@ class WebChannel:
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> str:
         if reply.document is not None or not reply.text:
             return await self.send(chat_id, reply)
-        async with self.sessionmaker() as session:
+        async with self.reader() as session:
             shown = await log_repo.latest(session, chat_id, message_id)
         if shown is None:
             return await self.send(chat_id, reply)
@@ -84,18 +202,62 @@ class WebChannel:
         return message_id
 
     async def _append(self, chat_id: str, message_id: str, kind: str, reply: Reply) -> int:
-        async with self.sessionmaker() as session:
+        return await self._log(
+            chat_id,
+            message_id,
+            kind,
+            render(reply),
+            document=reply.document.content if reply.document is not None else None,
+        )
+
+    async def _log(
+        self,
+        chat_id: str,
+        message_id: str,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        document: bytes | None = None,
+    ) -> int:
+        """Append to the log of a browser that can still see it (else Unreachable), then
+        wake this process's streams of it."""
+        now = self.clock.now()
+        async with self.writer() as session:
+            if not await log_repo.has_live_session(session, chat_id, now):
+                await log_repo.mark_gone(session, now, chat_id)
+                await session.commit()
+                raise Unreachable("web chat session ended")
             pos = await log_repo.append(
                 session,
                 external_id=chat_id,
                 message_id=message_id,
                 kind=kind,
-                payload=render(reply),
-                document=reply.document.content if reply.document is not None else None,
-                now=self.clock.now(),
+                payload=payload,
+                document=document,
+                now=now,
             )
             await session.commit()
+        self.watcher.notify(chat_id)
         return pos
+
+    async def _echo(self, external_id: str, client_id: str, text: str) -> None:
+        """What the person typed, as their own bubble in the log (once per client id)."""
+        message_id = echo_id(client_id)
+        async with self.reader() as session:
+            if await log_repo.latest(session, external_id, message_id) is not None:
+                return
+        await self._log(external_id, message_id, "mine", {"text": text})
+
+    async def housekeeping(self) -> None:
+        """Mark accounts whose device sessions all ended as unreachable; forget sessions
+        that ended long ago (the page of such a cookie asks for a code anyway)."""
+        now = self.clock.now()
+        async with self.writer() as session:
+            gone = await log_repo.mark_gone(session, now)
+            await log_repo.purge_sessions(session, now - SESSION_KEEP)
+            await session.commit()
+        if gone:
+            log.info("web chat: %d account(s) without a live session marked unreachable", gone)
 
     # --- receiving: one turn -------------------------------------------------------------
 
@@ -110,12 +272,16 @@ class WebChannel:
         stale_text: str = "",
     ) -> dict[str, Any]:
         """Handle one POST once: {"toast": ..., "entries": [log entries]}."""
-        lock = self._turn_locks.setdefault(external_id, asyncio.Lock())
-        async with lock:
-            async with self.sessionmaker() as session:
+        # A browser's POSTs one after the other: a repeated client id finds the first answer
+        async with self._turns.hold(external_id):
+            async with self.reader() as session:
                 done = await log_repo.turn_result(session, external_id, client_id)
             if done is not None:
                 return done
+            async with self.reader() as session:
+                before = await log_repo.last_position(session, external_id)
+            if text is not None:
+                await self._echo(external_id, client_id, text)
             acc = account(external_id)
             key = update_key(client_id)
             if action is not None:
@@ -130,8 +296,8 @@ class WebChannel:
                     replies = await self.conversation.handle(event)
             else:
                 replies = await self.conversation.handle(incoming(acc, text or "", key))
-            result = await self._deliver(external_id, replies, message_ref)
-            async with self.sessionmaker() as session:
+            result = await self._deliver(external_id, replies, message_ref, before)
+            async with self.writer() as session:
                 await log_repo.save_turn(
                     session,
                     external_id=external_id,
@@ -143,16 +309,14 @@ class WebChannel:
             return result
 
     async def _ledger_only(self, key: str) -> None:
-        from storage import ledger  # noqa: PLC0415
-
-        async with self.sessionmaker() as session:
+        async with self.writer() as session:
             await ledger.record(session, CHANNEL, key, self.clock.now())
             await session.commit()
 
     async def _button_shown(self, external_id: str, message_ref: str | None, action: str) -> bool:
         if not message_ref:
             return False
-        async with self.sessionmaker() as session:
+        async with self.reader() as session:
             shown = await log_repo.latest(session, external_id, message_ref)
         if shown is None:
             return False
@@ -160,11 +324,9 @@ class WebChannel:
         return any(b.get("action") == action for row in rows for b in row)
 
     async def _deliver(
-        self, external_id: str, replies: list[Reply], pressed: str | None
+        self, external_id: str, replies: list[Reply], pressed: str | None, before: int
     ) -> dict[str, Any]:
         toast = next((r.toast for r in replies if r.toast), None)
-        async with self.sessionmaker() as session:
-            before = await log_repo.last_position(session, external_id)
         for reply in replies:
             if not reply.text and reply.document is None:
                 continue
@@ -172,7 +334,7 @@ class WebChannel:
                 await self.edit(external_id, pressed, reply)
             else:
                 await self.send(external_id, reply)
-        async with self.sessionmaker() as session:
+        async with self.reader() as session:
             # What this turn appended (and any outbox delivery landing meanwhile: the page
             # keys entries by log position, so the stream showing it too changes nothing).
             rows = await log_repo.after(session, external_id, before)

@@ -15,7 +15,7 @@ from bot.sheets.writer import write_csv
 from storage import audit
 from storage.db import make_engine, upgrade
 
-INVITE_COLUMNS = ("employee-no", "name", "unit", "code", "expires", "link")
+INVITE_COLUMNS = ("employee-no", "name", "unit", "code", "expires", "link", "web-link")
 
 
 def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: ignore[type-arg]
@@ -38,11 +38,15 @@ def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: i
     inv.add_argument(
         "--out", required=True, type=Path, metavar="FILE.csv", help=t("cli-help-invite-out")
     )
+    inv.add_argument("--also-bound", action="store_true", help=t("cli-help-invite-also-bound"))
     inv.set_defaults(func=cmd_invite)
 
     unb = sub.add_parser("unbind", help=t("cli-help-unbind"))
     unb.add_argument("employee_no", metavar="EMPLOYEE_NO")
     unb.add_argument("--reason", metavar="TEXT", default=None, help=t("cli-help-unbind-reason"))
+    unb.add_argument(
+        "--channel", metavar="CHANNEL", default=None, help=t("cli-help-unbind-channel")
+    )
     unb.set_defaults(func=cmd_unbind)
 
 
@@ -120,7 +124,10 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
     try:
         async with app.unit_of_work() as svc:
             issued = await svc.registration.issue_codes(
-                Actor.cli("cli:invite"), unit=args.unit, employee_no=args.person
+                Actor.cli("cli:invite"),
+                unit=args.unit,
+                employee_no=args.person,
+                also_bound=args.also_bound,
             )
     except DomainError as exc:
         return fail(t, exc)
@@ -137,6 +144,7 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
                 item.code,
                 item.expires_at_iso,
                 item.deep_link,
+                item.web_link,
             ]
             for item in issued
         ),
@@ -152,7 +160,7 @@ async def cmd_unbind(args: argparse.Namespace, settings: Settings) -> int:
     try:
         async with app.unit_of_work() as svc:
             count = await svc.registration.unbind(
-                Actor.cli("cli:unbind"), args.employee_no, reason=args.reason
+                Actor.cli("cli:unbind"), args.employee_no, reason=args.reason, channel=args.channel
             )
     except DomainError as exc:
         return fail(t, exc)

@@ -139,7 +139,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if "web" in names:
         from bot.channels.webchat import WebChannel  # noqa: PLC0415
 
-        webchat = WebChannel(app.conversation())
+        webchat = WebChannel(app)
     senders: list[Any] = [c for c in (channel, wecom, webchat) if c is not None]
     server: WebServer | None = None
     if role in ("all", "web"):  # a worker receives nothing and serves no page

@@ -21,8 +21,7 @@ def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: i
 
 def console_url(settings: Settings) -> str:
     """Where the console is reached: MUSTER_WEB_URL, else the listening address."""
-    base = settings.web_url or f"http://{settings.web_listen}"
-    return base.rstrip("/") + "/console"
+    return settings.public_url + "/console"
 
 
 async def login_link(app: App, employee_no: str, *, actor: Actor) -> str:

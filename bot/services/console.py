@@ -21,7 +21,7 @@ from bot.services.base import Service
 from bot.services.tasks import is_overdue
 from bot.services.web_auth import may_use_console
 from bot.training_content import Module, load_modules
-from storage import audit, leave
+from storage import audit, leave, outbox
 from storage import people as repo
 from storage.models import (
     Assignment,
@@ -121,6 +121,8 @@ class AccountRow:
     bound_at: datetime
     unbound_at: datetime | None
     reachable: bool
+    last_used_at: datetime | None = None
+    receives: bool = False  # pushed messages (notices, reminders) go to this account
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,8 +371,17 @@ class ConsoleService(Service):
         )
         if not seen:
             raise NotAllowed()
+        pushed = (await outbox.accounts_for(self.session, [person.id])).get(person.id)
         accounts = [
-            AccountRow(a.channel, a.external_user_id, a.bound_at, a.unbound_at, a.reachable)
+            AccountRow(
+                a.channel,
+                a.external_user_id,
+                a.bound_at,
+                a.unbound_at,
+                a.reachable,
+                a.last_used_at,
+                receives=pushed is not None and pushed.id == a.id,
+            )
             for a in (
                 await self.session.execute(
                     select(ChannelAccount)

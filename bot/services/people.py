@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from bot.actor import Actor
 from bot.core import Account
 from bot.errors import NotFound
@@ -12,14 +14,43 @@ from storage.models import ChannelAccount, ConversationState, Person, Role
 
 
 class PeopleService(Service):
-    async def person_for(self, account: Account) -> tuple[ChannelAccount | None, Person | None]:
+    async def person_for(
+        self, account: Account, *, used: bool = False
+    ) -> tuple[ChannelAccount | None, Person | None]:
+        """The account's active binding and person. `used`: the person is acting through
+        it now, so it becomes the account their pushed messages go to."""
         acc = await repo.active_account(self.session, account.channel, account.external_user_id)
         if acc is None:
             return None, None
         person = await repo.person_by_id(self.session, acc.person_id)
         if acc.chat_id != account.chat_id:
             acc.chat_id = account.chat_id
+        if used:
+            acc.last_used_at = self.clock.now()
+            if not acc.reachable:  # they wrote from it: it reaches them again
+                acc.reachable, acc.unreachable_reason = True, None
         return acc, person
+
+    async def who(self, account: Account) -> tuple[Person | None, str | None]:
+        """The account's person (None before binding) and the language it chose, if any:
+        the person's, else the one picked with /lang before binding."""
+        _, person = await self.person_for(account)
+        if person is not None and person.locale:
+            return person, person.locale
+        state = await self.session.scalar(
+            select(ConversationState.locale).where(
+                ConversationState.channel == account.channel,
+                ConversationState.external_user_id == account.external_user_id,
+            )
+        )
+        return person, state
+
+    async def reachable_on(self, person: Person, channel: str) -> bool:
+        """Whether the person has an account on `channel` that reaches them."""
+        return any(
+            a.channel == channel and a.reachable
+            for a in await repo.active_accounts_of(self.session, person.id)
+        )
 
     async def set_locale(
         self, person: Person | None, state: ConversationState, locale: str

@@ -14,7 +14,7 @@ from bot.core import Account
 from bot.errors import DomainError, InvalidInput, NotFound
 from bot.services.base import Service
 from bot.text import normalize_input
-from storage import audit
+from storage import audit, outbox
 from storage import people as repo
 from storage.db import upsert
 from storage.models import (
@@ -53,6 +53,7 @@ class IssuedCode:
     code: str
     expires_at_iso: str
     deep_link: str
+    web_link: str  # the web chat page with the code filled in
 
 
 def normalize_code(raw: str) -> str:
@@ -70,9 +71,16 @@ def format_code(code: str) -> str:
 
 class RegistrationService(Service):
     async def issue_codes(
-        self, actor: Actor, *, unit: str | None = None, employee_no: str | None = None
+        self,
+        actor: Actor,
+        *,
+        unit: str | None = None,
+        employee_no: str | None = None,
+        also_bound: bool = False,
     ) -> list[IssuedCode]:
-        """Issue one code per person without a bound account (office staff only)."""
+        """Issue one code per person without a bound account (office staff only).
+        `also_bound`: to people with one too, for another channel (the web chat beside
+        Telegram); a code never binds a second account on a channel the person has."""
         actor.require(Role.OFFICE)
         query = select(Person).where(Person.status == PersonStatus.ACTIVE).order_by(Person.id)
         if employee_no is not None:
@@ -81,7 +89,7 @@ class RegistrationService(Service):
                 raise NotFound("error-no-such-person", who=employee_no)
             if person.status != PersonStatus.ACTIVE:
                 raise InvalidInput("invite-person-inactive", who=employee_no)
-            if await repo.active_accounts_of(self.session, person.id):
+            if not also_bound and await repo.active_accounts_of(self.session, person.id):
                 raise InvalidInput("invite-person-bound", who=employee_no, name=person.name)
             query = query.where(Person.id == person.id)
         if unit is not None:
@@ -89,8 +97,9 @@ class RegistrationService(Service):
             if unit_row is None:
                 raise NotFound("error-no-such-unit", unit=unit)
             query = query.where(Person.unit_id == unit_row.id)
-        bound = select(ChannelAccount.person_id).where(ChannelAccount.unbound_at.is_(None))
-        query = query.where(Person.id.not_in(bound))
+        if not also_bound:
+            bound = select(ChannelAccount.person_id).where(ChannelAccount.unbound_at.is_(None))
+            query = query.where(Person.id.not_in(bound))
         now = self.clock.now()
         expires = now + timedelta(days=self.settings.invite_ttl_days)
         issued: list[IssuedCode] = []
@@ -121,6 +130,7 @@ class RegistrationService(Service):
                         timespec="minutes"
                     ),
                     deep_link=f"https://t.me/{self.settings.bot_username}?start={code}",
+                    web_link=f"{self.settings.public_url}/chat/?code={code}",
                 )
             )
         await self.session.flush()
@@ -167,7 +177,7 @@ class RegistrationService(Service):
             if person.status != PersonStatus.ACTIVE:
                 reason = "reg-code-wrong"
             elif any(
-                a.channel == account.channel
+                a.channel == account.channel and a.reachable
                 for a in await repo.active_accounts_of(self.session, person.id)
             ):
                 reason = "reg-person-has-account"
@@ -183,6 +193,7 @@ class RegistrationService(Service):
             raise CodeRejected(reason or "reg-code-wrong", left=MAX_WRONG - tries)
 
         row.used_at = now
+        await self._replace_unreachable(person, account.channel)
         await self.session.execute(
             update(RegistrationThrottle)
             .where(RegistrationThrottle.id == throttle.id)
@@ -195,10 +206,15 @@ class RegistrationService(Service):
             external_user_id=account.external_user_id,
             chat_id=account.chat_id,
             bound_at=now,
+            last_used_at=now,
             reachable=True,
         )
         self.session.add(acc)
         await self.session.flush()
+        # Used last: what waits to be pushed to the person's other accounts comes here.
+        await outbox.move_pending(
+            self.session, to=acc, now=now, person_id=person.id, error=None
+        )
         await audit.append(
             self.session,
             at=now,
@@ -226,14 +242,42 @@ class RegistrationService(Service):
             until=until.astimezone(self.settings.tz).strftime("%H:%M"),
         )
 
-    async def unbind(self, actor: Actor, employee_no: str, reason: str | None = None) -> int:
-        """Unbind every active account of a person (a lost phone). Returns how many."""
+    async def _replace_unreachable(self, person: Person, channel: str) -> None:
+        """Unbind the person's account on `channel` that cannot be reached (a web chat
+        whose device session ended, a blocked Telegram account): a new code replaces it."""
+        await self._unbind(
+            person,
+            actor=f"person:{person.employee_no}",
+            channel=channel,
+            reason="replaced: unreachable",
+        )
+
+    async def unbind(
+        self,
+        actor: Actor,
+        employee_no: str,
+        reason: str | None = None,
+        *,
+        channel: str | None = None,
+    ) -> int:
+        """Unbind every active account of a person (a lost phone), or only the one on
+        `channel`. Returns how many."""
         actor.require(Role.OFFICE)
         person = await repo.person_by_employee_no(self.session, employee_no)
         if person is None:
             raise NotFound("error-no-such-person", who=employee_no)
+        return await self._unbind(person, actor=actor.label, channel=channel, reason=reason)
+
+    async def _unbind(
+        self, person: Person, *, actor: str, channel: str | None, reason: str | None
+    ) -> int:
+        """End the person's active accounts (on `channel` only, if given), audited."""
         now = self.clock.now()
-        accounts = await repo.active_accounts_of(self.session, person.id)
+        accounts = [
+            a
+            for a in await repo.active_accounts_of(self.session, person.id)
+            if channel is None or a.channel == channel
+        ]
         for acc in accounts:
             acc.unbound_at = now
         await self.session.flush()
@@ -241,9 +285,9 @@ class RegistrationService(Service):
             await audit.append(
                 self.session,
                 at=now,
-                actor=actor.label,
+                actor=actor,
                 kind="account.unbound",
-                subject=f"person:{employee_no}",
+                subject=f"person:{person.employee_no}",
                 payload={
                     "accounts": [f"{a.channel}:{a.external_user_id}" for a in accounts],
                     "reason": reason,

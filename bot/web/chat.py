@@ -1,9 +1,9 @@
 """The web chat's HTTP side, mounted on the shared web server under /chat/.
 
 GET  /chat/               the page (a device session cookie is made on the first visit;
-                          `?code=` prefills the invite code)
-POST /chat/api/message    {"id": client id, "text": ...}            -> {"toast", "entries"}
-POST /chat/api/button     {"id": client id, "action", "message_id"} -> {"toast", "entries"}
+                          `?code=` fills in the invite code)
+POST /chat/api/message    {"id": client id, "text": ..., "lang"} -> {"toast", "entries", ...}
+POST /chat/api/button     {"id", "action", "message_id", "lang"}  -> {"toast", "entries", ...}
 GET  /chat/api/events     Server-Sent Events of the account's log; resumes after
                           Last-Event-ID (or ?after=N)
 GET  /chat/api/doc/{pos}  a document of the log as a download
@@ -11,41 +11,55 @@ GET  /chat/api/doc/{pos}  a document of the log as a download
 Every POST carries the session's CSRF token in X-CSRF-Token and a JSON body of at most
 MAX_BODY bytes; each session may post a burst of BURST, then one a second. The invite code
 is a message like any other ("/start CODE"): the registration service binds, counts wrong
-codes and locks out exactly as on Telegram. A session lasts SESSION_DAYS; `muster unbind`
-unbinds its account, after which the page asks for a code again.
+codes and locks out exactly as on Telegram. A session lasts SESSION after the page was
+last opened; `muster unbind` unbinds its account, after which the page asks for a code
+again. The page's own words are in the person's language (after /lang too: a POST answer
+carries them when the language the page shows is not the person's any more).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
+import logging
+import random
 import secrets
 import time
+import unicodedata
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from aiohttp import web
 
 from bot.app import App
-from bot.channels.webchat import POLL_INTERVAL, WebChannel, account, entry_json
+from bot.channels.webchat import SESSION, WebChannel, account, entry_json
 from bot.conversation import MAX_TEXT, NotHandled
 from bot.web.server import RouteProvider
 from storage import webchat as repo
 from storage.models_webchat import WebchatSession
 
+log = logging.getLogger(__name__)
+
 PREFIX = "/chat"
 COOKIE = "muster_chat"
-SESSION_DAYS = 30
+COOKIE_AGE = SESSION * 2  # outlives the session, so an ended one is told apart from none
+RENEW_AFTER = 86400.0  # seconds: opening the page renews the session at most once a day
 MAX_BODY = 64 * 1024  # MAX_TEXT characters, even each escaped as \uXXXX
 MAX_ID = 64
 BURST, RATE = 20, 1.0  # posts per session: a burst, then per second
-HEARTBEAT = 15.0  # seconds between SSE comments that keep proxies from closing the stream
+HOUSEKEEPING = 600.0  # seconds between looks for accounts whose sessions all ended
+KEEPALIVE = 15.0  # seconds between SSE comments that keep proxies from closing a stream
+SESSION_CHECK = 300.0  # seconds between a stream's looks at its session (and its log)
 HERE = Path(__file__).parent
 CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"
+# Characters that turn text around (right-to-left overrides and isolates): a message
+# showing one thing and meaning another in the office's lists. Refused, with a reason.
+BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 CHANNEL_KEY = web.AppKey("webchat_channel", WebChannel)
 APP_KEY = web.AppKey("webchat_app", App)
@@ -57,6 +71,7 @@ _env = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
 )
 
+# The page's own words, in the person's language (the template and chat.js use them).
 PAGE_KEYS = (
     "webchat-title",
     "webchat-code-prompt",
@@ -65,6 +80,7 @@ PAGE_KEYS = (
     "webchat-send",
     "webchat-download",
     "webchat-offline",
+    "webchat-reconnecting",
     "webchat-unread",
 )
 
@@ -84,6 +100,10 @@ class Limiter:
             self._buckets[key] = (tokens, now)
             return False
         self._buckets[key] = (tokens - 1.0, now)
+        if len(self._buckets) > 10_000:  # forget full buckets: they start full anyway
+            full = [k for k, (n, t) in self._buckets.items() if n + (now - t) * RATE >= BURST]
+            for k in full:
+                del self._buckets[k]
         return True
 
 
@@ -102,7 +122,9 @@ def chat_routes(
         sub.router.add_post("/api/message", post_message)
         sub.router.add_post("/api/button", post_button)
         sub.router.add_get("/api/events", events)
-        sub.router.add_get("/api/doc/{pos:\\d+}", document)
+        sub.router.add_get("/api/doc/{pos:\\d{1,18}}", document)
+        sub.cleanup_ctx.append(_housekeeping)
+        sub.on_shutdown.append(_end_streams)
         root.add_subapp(PREFIX, sub)
 
         async def to_chat(request: web.Request) -> web.StreamResponse:
@@ -111,6 +133,29 @@ def chat_routes(
         root.router.add_get(PREFIX, to_chat)
 
     return provide
+
+
+async def _housekeeping(sub: web.Application) -> Any:
+    channel = sub[CHANNEL_KEY]
+
+    async def run() -> None:
+        while True:
+            try:
+                await channel.housekeeping()
+            except Exception:  # the database is down: next round
+                log.exception("web chat housekeeping failed")
+            await asyncio.sleep(HOUSEKEEPING)
+
+    task = asyncio.create_task(run(), name="webchat-housekeeping")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _end_streams(sub: web.Application) -> None:
+    """The server stops: every open stream returns now, not after the shutdown timeout."""
+    await sub[CHANNEL_KEY].close()
 
 
 @web.middleware
@@ -126,80 +171,119 @@ def _app(request: web.Request) -> App:
     return request.config_dict[APP_KEY]
 
 
-def _t(request: web.Request) -> Any:
-    app = _app(request)
-    return app.catalog.text_translator(None, app.settings.tz)
-
-
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def _session(request: web.Request) -> WebchatSession | None:
+async def _row(request: web.Request) -> WebchatSession | None:
+    """The session row of the request's cookie, live or ended."""
     token = request.cookies.get(COOKIE)
     if not token or len(token) > 200:
         return None
     app = _app(request)
     async with app.sessionmaker() as session:
-        return await repo.live_session(session, _hash(token), app.clock.now())
+        return await session.get(WebchatSession, _hash(token))
 
 
-async def _bound(app: App, external_id: str) -> bool:
+async def _session(request: web.Request) -> WebchatSession | None:
+    row = await _row(request)
+    return row if row is not None and row.expires_at > _app(request).clock.now() else None
+
+
+async def _who(app: App, external_id: str) -> tuple[bool, str]:
+    """Whether the browser's account is bound, and the language to show it in."""
     async with app.unit_of_work() as svc:
-        acc, person = await svc.people.person_for(account(external_id))
-        return person is not None
+        person, locale = await svc.people.who(account(external_id))
+    return person is not None, locale or app.settings.default_locale
 
 
-def _error(request: web.Request, status: int, key: str, **more: Any) -> web.Response:
-    return web.json_response({"error": _t(request)(key, **more), **_flags(key)}, status=status)
+def _t(request: web.Request, locale: str | None = None) -> Any:
+    app = _app(request)
+    return app.catalog.text_translator(locale, app.settings.tz)
 
 
-def _flags(key: str) -> dict[str, Any]:
-    return {"code": True} if key == "webchat-session-expired" else {}
+def _strings(request: web.Request, locale: str) -> dict[str, str]:
+    t = _t(request, locale)
+    return {key: t(key) for key in PAGE_KEYS}
+
+
+async def _error(request: web.Request, status: int, key: str, **more: Any) -> web.Response:
+    """A refusal in the language of the browser's person; `code`: show the code page."""
+    locale = None
+    row = await _row(request)
+    if row is not None:
+        _, locale = await _who(_app(request), row.external_id)
+    body: dict[str, Any] = {"error": _t(request, locale)(key, **more)}
+    if key == "webchat-session-expired":
+        body["code"] = True
+    return web.json_response(body, status=status)
+
+
+def _cookie(response: web.StreamResponse, app: App, token: str) -> None:
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        path=f"{PREFIX}/",
+        max_age=int(COOKIE_AGE.total_seconds()),
+        secure=app.settings.public_url.startswith("https://"),
+    )
 
 
 async def page(request: web.Request) -> web.StreamResponse:
     app = _app(request)
-    row = await _session(request)
+    now = app.clock.now()
+    row = await _row(request)
     response = web.Response(content_type="text/html")
+    token = request.cookies.get(COOKIE, "")
+    if row is not None and row.expires_at <= now:
+        # The session ended (not opened for SESSION): its account reaches nobody now, so a
+        # new invite code may bind this browser again.
+        async with app.writer() as session:
+            await repo.mark_gone(session, now, row.external_id)
+            await repo.end_session(session, row.token_hash)
+            await session.commit()
+        row = None
     if row is None:
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
         external_id = f"w{secrets.token_hex(12)}"
-        now = app.clock.now()
-        async with app.sessionmaker() as session:
+        async with app.writer() as session:
             await repo.add_session(
                 session,
                 token_hash=_hash(token),
                 external_id=external_id,
                 csrf=csrf,
                 now=now,
-                expires_at=now + timedelta(days=SESSION_DAYS),
+                expires_at=now + SESSION,
             )
             await session.commit()
-        url = app.settings.web_url or ""
-        response.set_cookie(
-            COOKIE,
-            token,
-            httponly=True,
-            samesite="Strict",
-            path=f"{PREFIX}/",
-            max_age=SESSION_DAYS * 86400,
-            secure=url.startswith("https://"),
-        )
+        _cookie(response, app, token)
     else:
         csrf, external_id = row.csrf, row.external_id
-    t = _t(request)
-    strings = {key: t(key) for key in PAGE_KEYS}
+        if (now + SESSION - row.expires_at).total_seconds() > RENEW_AFTER:
+            async with app.writer() as session:
+                await repo.renew_session(session, row.token_hash, now + SESSION)
+                await session.commit()
+            _cookie(response, app, token)
+    bound, locale = await _who(app, external_id)
+    strings = _strings(request, locale)
     response.text = _env.get_template("chat.html").render(
-        t=t,
+        s=strings,
         csrf=csrf,
-        bound=await _bound(app, external_id),
+        bound=bound,
         code=request.query.get("code", "")[:40],
-        strings=json.dumps(strings, ensure_ascii=False),
-        lang=app.settings.default_locale,
+        strings=_json_in_html(strings),
+        lang=locale,
         prefix=PREFIX,
     )
     return response
+
+
+def _json_in_html(value: Any) -> str:
+    """JSON for a <script type="application/json"> block: no "<" can close it."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 async def _checked_post(
@@ -208,27 +292,32 @@ async def _checked_post(
     """The session and the JSON body of a POST, or the clear 4xx answer."""
     row = await _session(request)
     if row is None:
-        return _error(request, 401, "webchat-session-expired")
+        return await _error(request, 401, "webchat-session-expired")
     if not secrets.compare_digest(request.headers.get("X-CSRF-Token", ""), row.csrf):
-        return _error(request, 403, "webchat-csrf")
+        return await _error(request, 403, "webchat-csrf")
     if (request.content_length or 0) > MAX_BODY:
-        return _error(request, 413, "webchat-too-large")
+        return await _error(request, 413, "webchat-too-large")
     raw = await request.content.read(MAX_BODY + 1)
     if len(raw) > MAX_BODY:
-        return _error(request, 413, "webchat-too-large")
+        return await _error(request, 413, "webchat-too-large")
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        return _error(request, 400, "webchat-bad-json")
+        return await _error(request, 400, "webchat-bad-json")
     if not isinstance(body, dict):
-        return _error(request, 400, "webchat-bad-json")
+        return await _error(request, 400, "webchat-bad-json")
     client_id = body.get("id")
     if not isinstance(client_id, str) or not 0 < len(client_id) <= MAX_ID:
-        return _error(request, 400, "webchat-bad-id", limit=MAX_ID)
+        return await _error(request, 400, "webchat-bad-id", limit=MAX_ID)
     limiter: Limiter = request.config_dict[LIMITER_KEY]  # type: ignore[assignment]
     if not limiter.allow(row.token_hash):
-        return _error(request, 429, "webchat-rate-limited")
+        return await _error(request, 429, "webchat-rate-limited")
     return row, body
+
+
+def _invisible(text: str) -> bool:
+    """Nothing a person could read: spaces, zero-width and other format characters."""
+    return all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc") for ch in text)
 
 
 async def post_message(request: web.Request) -> web.StreamResponse:
@@ -237,11 +326,13 @@ async def post_message(request: web.Request) -> web.StreamResponse:
         return checked
     row, body = checked
     text = body.get("text")
-    if not isinstance(text, str) or not text.strip():
-        return _error(request, 400, "webchat-bad-text")
+    if not isinstance(text, str) or _invisible(text):
+        return await _error(request, 400, "webchat-bad-text")
     if len(text) > MAX_TEXT:
-        return _error(request, 400, "webchat-too-long", limit=MAX_TEXT)
-    return await _turn(request, row, body["id"], text=text)
+        return await _error(request, 400, "webchat-too-long", limit=MAX_TEXT)
+    if BIDI & set(text):
+        return await _error(request, 400, "webchat-bidi")
+    return await _turn(request, row, body, text=text)
 
 
 async def post_button(request: web.Request) -> web.StreamResponse:
@@ -251,30 +342,45 @@ async def post_button(request: web.Request) -> web.StreamResponse:
     row, body = checked
     action, message_id = body.get("action"), body.get("message_id")
     if not isinstance(action, str) or not isinstance(message_id, str) or len(action) > 200:
-        return _error(request, 400, "webchat-bad-button")
-    return await _turn(request, row, body["id"], action=action, message_ref=message_id[:32])
+        return await _error(request, 400, "webchat-bad-button")
+    return await _turn(request, row, body, action=action, message_ref=message_id[:32])
 
 
 async def _turn(
-    request: web.Request, row: WebchatSession, client_id: str, **what: Any
+    request: web.Request, row: WebchatSession, body: dict[str, Any], **what: Any
 ) -> web.StreamResponse:
     channel = request.config_dict[CHANNEL_KEY]
     app = _app(request)
-    stale = app.catalog.translator(None, app.settings.tz)("error-stale-button")
+    _, before = await _who(app, row.external_id)
+    stale = app.catalog.translator(before, app.settings.tz)("error-stale-button")
     try:
-        result = await channel.turn(row.external_id, client_id, stale_text=stale, **what)
+        result = await channel.turn(row.external_id, body["id"], stale_text=stale, **what)
     except NotHandled:
-        return _error(request, 503, "webchat-try-again")
-    return web.json_response({**result, "bound": await _bound(app, row.external_id)})
+        return await _error(request, 503, "webchat-try-again")
+    bound, locale = await _who(app, row.external_id)
+    answer: dict[str, Any] = {**result, "bound": bound, "lang": locale}
+    if body.get("lang") != locale:  # /lang changed it: the page relabels itself
+        answer["strings"] = _strings(request, locale)
+    return web.json_response(answer)
 
 
 async def events(request: web.Request) -> web.StreamResponse:
+    """The account's log as Server-Sent Events from after Last-Event-ID.
+
+    A stream reads the log when the channel's LogWatcher wakes it (and at its start); in
+    between it costs no query, only a keep-alive comment every KEEPALIVE seconds. About
+    every SESSION_CHECK seconds (spread, so streams opened together do not read together)
+    it reads again and checks its session, ending when the session ended or its account
+    was unbound. Reads take one of the watcher's READERS slots: 2,000 streams woken at
+    once queue here, not in the connection pool the chat's POSTs need."""
     row = await _session(request)
     if row is None:
-        return _error(request, 401, "webchat-session-expired")
+        return await _error(request, 401, "webchat-session-expired")
     raw = request.headers.get("Last-Event-ID") or request.query.get("after") or "0"
-    position = int(raw) if raw.isdigit() else 0
+    position = int(raw) if raw.isdigit() and len(raw) < 19 else 0
     app = _app(request)
+    watcher = request.config_dict[CHANNEL_KEY].watcher
+    loop = asyncio.get_running_loop()
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/event-stream",
@@ -284,48 +390,48 @@ async def events(request: web.Request) -> web.StreamResponse:
         }
     )
     await response.prepare(request)
-    quiet = 0.0
-    while True:
-        async with app.sessionmaker() as session:
-            if await repo.live_session(session, row.token_hash, app.clock.now()) is None:
-                break
-            rows = await repo.after(session, row.external_id, position)
-        chunk = "".join(
-            f"id: {r.id}\ndata: {json.dumps(entry_json(r), ensure_ascii=False)}\n\n" for r in rows
-        )
-        if rows:
-            position = rows[-1].id
-            quiet = 0.0
-        elif quiet >= HEARTBEAT:
-            chunk, quiet = ": keep-alive\n\n", 0.0
-        if chunk:
+    check_at = loop.time() + SESSION_CHECK * random.uniform(0.5, 1.0)
+    with watcher.watching(row.external_id) as woken:
+        while not watcher.stopping:
+            woken.clear()  # a wake-up from now on is not lost while we read
+            async with watcher.reading, app.sessionmaker() as session:
+                if loop.time() >= check_at:
+                    if await repo.live_session(session, row.token_hash, app.clock.now()) is None:
+                        break
+                    check_at = loop.time() + SESSION_CHECK
+                rows = await repo.after(session, row.external_id, position)
+            chunk = "".join(
+                f"id: {r.id}\ndata: {json.dumps(entry_json(r), ensure_ascii=False)}\n\n"
+                for r in rows
+            )
+            if rows:
+                position = rows[-1].id
             try:
-                await response.write(chunk.encode())
+                await response.write(chunk.encode() if chunk else b": keep-alive\n\n")
+                if len(rows) == repo.PAGE:
+                    continue  # more to catch up on
+                while not woken.is_set() and (left := check_at - loop.time()) > 0:
+                    try:
+                        await asyncio.wait_for(woken.wait(), min(KEEPALIVE, left))
+                    except TimeoutError:
+                        await response.write(b": keep-alive\n\n")
             except (ConnectionResetError, RuntimeError):
                 break
-        await asyncio.sleep(POLL_INTERVAL)
-        quiet += POLL_INTERVAL
     return response
 
 
 async def document(request: web.Request) -> web.StreamResponse:
     row = await _session(request)
     if row is None:
-        return _error(request, 401, "webchat-session-expired")
+        return await _error(request, 401, "webchat-session-expired")
     app = _app(request)
     async with app.sessionmaker() as session:
         entry = await repo.entry(session, row.external_id, int(request.match_info["pos"]))
     if entry is None or entry.document is None:
-        return _error(request, 404, "webchat-no-document")
+        return await _error(request, 404, "webchat-no-document")
     name = str(entry.payload.get("document") or "document")
     return web.Response(
         body=entry.document,
         content_type="application/octet-stream",
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(name)}"},
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}"},
     )
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote  # noqa: PLC0415
-
-    return quote(name, safe="")

@@ -249,7 +249,8 @@ async def person_invite(request: web.Request) -> web.StreamResponse:
     no = request.match_info["no"]
     async with uow(request) as svc:
         await svc.console.person(view.actor, no, locale="zh_CN")
-        issued = await svc.registration.issue_codes(view.actor, employee_no=no)
+        # a bound person's code binds another channel (the web chat beside Telegram)
+        issued = await svc.registration.issue_codes(view.actor, employee_no=no, also_bound=True)
     return page(request, "invite.html", issued=issued, no=no)
 
 

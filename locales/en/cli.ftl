@@ -48,8 +48,10 @@ cli-help-invite = issue one-time invite codes for people without a bound chat ac
 cli-help-invite-unit = only people of this unit
 cli-help-invite-person = only this person (employee number)
 cli-help-invite-out = CSV file to write the codes to
+cli-help-invite-also-bound = people with a chat account too: a code for another channel (the web chat)
 cli-help-unbind = unbind a person's chat account (e.g. a lost phone)
 cli-help-unbind-reason = why, for the audit log
+cli-help-unbind-channel = only the account on this channel (web, ...)
 cli-help-doctor = check that each configured chat channel can authenticate
 cli-help-login-link = print a one-time login URL for the office web console (10 minutes, single use)
 cli-help-roster = import or export the roster (people, units, mentor bindings)
@@ -156,6 +158,7 @@ cli-invite-col-unit = Unit
 cli-invite-col-code = Invite code
 cli-invite-col-expires = Valid until
 cli-invite-col-link = Link
+cli-invite-col-web-link = Web link
 cli-unbound = { $count ->
         [one] 1 chat account unbound for { $employee_no }.
        *[other] { $count } chat accounts unbound for { $employee_no }.

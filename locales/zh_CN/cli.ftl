@@ -48,8 +48,10 @@ cli-help-invite = 给尚未绑定聊天账号的人员生成一次性邀请码
 cli-help-invite-unit = 只给该单位的人员
 cli-help-invite-person = 只给这名人员（工号）
 cli-help-invite-out = 写入邀请码的 CSV 文件
+cli-help-invite-also-bound = 已绑定账号的人也发：用于另一个渠道（网页聊天）的邀请码
 cli-help-unbind = 解除一名人员的聊天账号绑定（例如手机丢失）
 cli-help-unbind-reason = 解绑原因，记入审计
+cli-help-unbind-channel = 只解绑这个渠道的账号（如 web）
 cli-help-doctor = 检查每个已配置的聊天渠道能否通过认证
 cli-help-login-link = 打印政治处网页工作台的一次性登录链接（10 分钟内有效，只能用一次）
 cli-help-roster = 导入或导出花名册（人员、单位、带辅关系）
@@ -153,6 +155,7 @@ cli-invite-col-unit = 单位
 cli-invite-col-code = 邀请码
 cli-invite-col-expires = 有效期至
 cli-invite-col-link = 链接
+cli-invite-col-web-link = 网页链接
 cli-unbound = 已为 { $employee_no } 解除 { $count } 个聊天账号的绑定。
 
 ## muster tick | escalations（bot/cli/tasks.py）

@@ -35,6 +35,7 @@ from scheduled.jobs import run_tick
 from scheduled.sender import run_sender
 from storage.db import make_engine, upgrade
 from tests.e2e.client import EmulatorUser
+from tests.e2e.web_harness import web_bot
 from tests.e2e.wecom_harness import wecom_bot
 from tests.factories import make_force
 
@@ -148,15 +149,21 @@ class RunningBot:
 
 
 PG_URL = os.environ.get("MUSTER_TEST_PG_URL")
-# (adapter, database): both Telegram adapters and WeCom (against the fake WeCom server,
-# tests/e2e/wecom_harness.py) on SQLite; with MUSTER_TEST_PG_URL the whole suite once
-# more on PostgreSQL with aiogram (the adapters do not touch the database differently, so
-# ptb on PostgreSQL would add minutes and no coverage).
+# (adapter, database): both Telegram adapters, WeCom (against the fake WeCom server,
+# tests/e2e/wecom_harness.py) and the web chat (its HTTP API driven like the page,
+# tests/e2e/web_harness.py) on SQLite; with MUSTER_TEST_PG_URL the whole suite once more
+# on PostgreSQL with aiogram and with the web chat, whose message logs, advisory locks and
+# NOTIFY wake-ups live in the database (the Telegram adapters do not touch the database
+# differently, so ptb on PostgreSQL would add minutes and no coverage).
 BOTS = (
     [(name, "sqlite") for name in ADAPTERS]
-    + [("wecom", "sqlite")]
-    + ([("aiogram", "pg")] if PG_URL else [])
+    + [("wecom", "sqlite"), ("web", "sqlite")]
+    + ([("aiogram", "pg"), ("web", "pg")] if PG_URL else [])
 )
+# Channels a marked scenario is not collected over (deselected, never skipped: a skip
+# fails CI): `telegram_only` asserts what only Telegram shows; `not_over("wecom", ...)`
+# names the channels that cannot show what it asserts.
+TELEGRAM_ONLY = ("wecom", "web")
 _pg_db: str | None = None
 
 
@@ -204,14 +211,18 @@ def _drop_e2e_pg_database() -> Iterator[None]:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A scenario marked `@pytest.mark.telegram_only(reason)` asserts what only Telegram
-    shows (HTML parse mode, button answers, Telegram user ids): it is not collected over
-    WeCom (deselected, not skipped: a skip fails CI)."""
+    shows: it is not collected over WeCom and the web chat; one marked
+    `@pytest.mark.not_over("wecom", reason=...)` is not collected over the channels named
+    (deselected, not skipped: a skip fails CI)."""
     keep: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
         callspec = getattr(item, "callspec", None)
-        over_wecom = callspec is not None and callspec.params.get("bot", ("",))[0] == "wecom"
-        if over_wecom and item.get_closest_marker("telegram_only") is not None:
+        over = callspec.params.get("bot", ("",))[0] if callspec is not None else ""
+        excluded = set(TELEGRAM_ONLY) if item.get_closest_marker("telegram_only") else set()
+        for marker in item.iter_markers("not_over"):
+            excluded |= set(marker.args)
+        if over in excluded:
             dropped.append(item)
         else:
             keep.append(item)
@@ -225,8 +236,8 @@ async def bot(
     request: pytest.FixtureRequest, emulator: Emulator, tmp_path: Path
 ) -> AsyncIterator[RunningBot]:
     """The real bot, long polling the emulator, on a freshly migrated database: SQLite
-    once on each adapter (MUSTER_CHANNEL=aiogram, then ptb) and over WeCom, and with
-    MUSTER_TEST_PG_URL PostgreSQL with aiogram."""
+    once on each adapter (MUSTER_CHANNEL=aiogram, then ptb), over WeCom and over the web
+    chat, and with MUSTER_TEST_PG_URL PostgreSQL with aiogram and the web chat."""
     adapter, db = request.param
     if db == "pg":
         url = await _fresh_pg_database()
@@ -252,6 +263,13 @@ async def bot(
         try:
             async with wecom_bot(app) as over_wecom:
                 yield over_wecom  # type: ignore[misc]  # RunningBot's API, over WeCom
+        finally:
+            await app.close()
+        return
+    if adapter == "web":
+        try:
+            async with web_bot(app) as over_web:
+                yield over_web  # type: ignore[misc]  # RunningBot's API, over the web chat
         finally:
             await app.close()
         return

@@ -50,7 +50,7 @@ async def _edited(user: EmulatorUser, message_id: int, before: str) -> BotMessag
     raise AssertionError(f"message {message_id} was not edited")
 
 
-@pytest.mark.telegram_only("a pledge page is longer than a WeCom card holds: text, then the card")
+@pytest.mark.not_over("wecom", reason="a pledge page is longer than a WeCom card holds")
 async def test_sign_a_pledge_from_the_phone(bot: RunningBot) -> None:
     alice = await _register(bot, "A001", "张三")
     await _publish(bot)
@@ -75,7 +75,7 @@ async def test_sign_a_pledge_from_the_phone(bot: RunningBot) -> None:
     assert sig.channel == bot.channel_name and sig.channel_user_id == str(alice.user_id)
 
 
-@pytest.mark.telegram_only("a pledge page is longer than a WeCom card holds: text, then the card")
+@pytest.mark.not_over("wecom", reason="a pledge page is longer than a WeCom card holds")
 async def test_new_version_and_an_old_button(bot: RunningBot, tmp_path: Path) -> None:
     alice = await _register(bot, "A001", "张三")
     await _publish(bot)

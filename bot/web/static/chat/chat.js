@@ -4,7 +4,8 @@
   const body = document.body;
   const prefix = body.dataset.prefix;
   const csrf = body.dataset.csrf;
-  const S = JSON.parse(document.getElementById("strings").textContent);
+  let lang = body.dataset.lang;
+  let S = JSON.parse(document.getElementById("strings").textContent);
   const log = document.getElementById("log");
   const status = document.getElementById("status");
   const bubbles = new Map(); // message id -> element
@@ -42,6 +43,7 @@
   }
 
   function fill(el, entry) {
+    if (entry.kind === "mine") { el.textContent = entry.text; return; }
     el.replaceChildren(safe(entry.html || ""));
     if (entry.document) {
       const a = document.createElement("a");
@@ -58,7 +60,8 @@
         const btn = document.createElement("button");
         btn.type = "button";
         btn.textContent = b.label;
-        btn.addEventListener("click", () => press(entry.id, b.action));
+        btn.dataset.action = b.action;
+        btn.addEventListener("click", () => press(entry.id, b.action, btn));
         div.appendChild(btn);
       }
       el.appendChild(div);
@@ -69,14 +72,25 @@
     if (seen.has(entry.pos)) return;
     seen.add(entry.pos);
     let el = bubbles.get(entry.id);
-    if (entry.kind === "edit" && el) { fill(el, entry); return; }
+    if (el && (entry.kind === "edit" || el.classList.contains("pending"))) {
+      el.classList.remove("pending");
+      el.dataset.pos = entry.pos;
+      fill(el, entry);
+      return;
+    }
     el = document.createElement("div");
-    el.className = "bubble";
+    el.className = entry.kind === "mine" ? "bubble mine" : "bubble";
+    el.dataset.pos = entry.pos;
     bubbles.set(entry.id, el);
     fill(el, entry);
-    log.appendChild(el);
-    el.scrollIntoView({ block: "end" });
-    if (document.hidden) { unread += 1; title(); }
+    // In log order, whichever way an entry came (a POST's answer or the stream).
+    let after = null;
+    for (const other of log.children) {
+      if (Number(other.dataset.pos) > entry.pos) { after = other; break; }
+    }
+    log.insertBefore(el, after);
+    if (!after) el.scrollIntoView({ block: "end" });
+    if (document.hidden && entry.kind !== "mine") { unread += 1; title(); }
   }
 
   function title() {
@@ -85,18 +99,29 @@
   }
   document.addEventListener("visibilitychange", () => { if (!document.hidden) { unread = 0; title(); } });
 
-  function mine(text) {
+  function relabel(strings) {
+    S = strings;
+    for (const el of document.querySelectorAll("[data-label]")) el.textContent = S[el.dataset.label];
+    for (const el of document.querySelectorAll("[data-placeholder]")) el.placeholder = S[el.dataset.placeholder];
+    title();
+  }
+
+  function pending(id, text) {
     const el = document.createElement("div");
-    el.className = "bubble mine";
+    el.className = "bubble mine pending";
+    el.dataset.pos = Number.MAX_SAFE_INTEGER;
     el.textContent = text;
+    bubbles.set("c" + id.slice(0, 15), el);
     log.appendChild(el);
     el.scrollIntoView({ block: "end" });
+    return el;
   }
 
   async function post(path, payload) {
     status.textContent = "";
-    payload.id = newId();
-    for (let attempt = 0; attempt < 3; attempt++) {
+    payload.id = payload.id || newId();
+    payload.lang = lang;
+    for (let attempt = 0; attempt < 4; attempt++) {
       let resp;
       try {
         resp = await fetch(prefix + path, {
@@ -104,43 +129,81 @@
           headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
           body: JSON.stringify(payload),
         });
-      } catch (e) { status.textContent = S["webchat-offline"]; continue; } // same id: handled once
-      const data = await resp.json();
+      } catch (e) { // the same id again: handled once however often it arrives
+        status.textContent = S["webchat-offline"];
+        await new Promise((ok) => setTimeout(ok, 1000 * (attempt + 1)));
+        continue;
+      }
+      const data = await resp.json().catch(() => ({}));
       if (!resp.ok) {
         status.textContent = data.error || "";
-        if (data.code) location.reload();
-        return;
+        if (data.code) setTimeout(() => location.reload(), 1500);
+        return false;
       }
+      status.textContent = "";
       for (const entry of data.entries) show(entry);
       if (data.toast) status.textContent = data.toast;
+      if (data.strings) { lang = data.lang; relabel(data.strings); }
       setBound(data.bound);
-      return;
+      return true;
     }
+    return false;
   }
 
-  function press(messageId, action) { post("/api/button", { action: action, message_id: messageId }); }
+  async function press(messageId, action, btn) {
+    btn.disabled = true; // a double tap sends once; the answer replaces the buttons anyway
+    try { await post("/api/button", { action: action, message_id: messageId }); }
+    finally { btn.disabled = false; }
+  }
 
   function setBound(bound) {
     document.getElementById("codeform").classList.toggle("hidden", bound);
     document.getElementById("sendform").classList.toggle("hidden", !bound);
   }
 
-  document.getElementById("codeform").addEventListener("submit", (ev) => {
+  async function say(text) {
+    const id = newId();
+    const el = pending(id, text);
+    if (!(await post("/api/message", { id: id, text: text })) && el.classList.contains("pending")) {
+      el.remove();
+    }
+  }
+
+  const codeform = document.getElementById("codeform");
+  codeform.addEventListener("submit", (ev) => {
     ev.preventDefault();
     const code = document.getElementById("code").value.trim();
-    if (code) post("/api/message", { text: "/start " + code });
+    if (code) say("/start " + code);
   });
+  const box = document.getElementById("text");
   document.getElementById("sendform").addEventListener("submit", (ev) => {
     ev.preventDefault();
-    const box = document.getElementById("text");
     const text = box.value.trim();
     if (!text) return;
     box.value = "";
-    mine(text);
-    post("/api/message", { text: text });
+    say(text);
+  });
+  box.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+      ev.preventDefault();
+      document.getElementById("sendform").requestSubmit();
+    }
   });
 
   const source = new EventSource(prefix + "/api/events"); // resumes with Last-Event-ID
-  source.onmessage = (ev) => show(JSON.parse(ev.data));
+  source.onmessage = (ev) => { status.textContent = ""; show(JSON.parse(ev.data)); };
+  source.onerror = () => {
+    if (source.readyState === EventSource.CLOSED) {
+      setTimeout(() => location.reload(), 3000); // the session ended: the code page
+    } else {
+      status.textContent = S["webchat-reconnecting"];
+    }
+  };
+  source.onopen = () => { if (status.textContent === S["webchat-reconnecting"]) status.textContent = ""; };
   title();
+  // A link from the invite (…/chat/?code=…): the code is filled in; bind at once.
+  if (body.dataset.bound === "no" && document.getElementById("code").value) {
+    history.replaceState(null, "", prefix + "/"); // a reload does not try the code again
+    codeform.requestSubmit();
+  }
 })();
