@@ -80,6 +80,7 @@ class Btn(StrEnum):
     PLEDGE_QUESTION = "pl:q"
     PLEDGE_AGREE = "pl:a"
     PLEDGE_CANCEL = "pl:x"
+    PLEDGE_RECEIPT = "pl:r"
     OFFICE_PLEDGES = "of:st"
     OFFICE_PLEDGE_STATUS = "of:pk"
     # training

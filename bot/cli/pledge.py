@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.i18n import Translator
 from bot.reports.pledge_export import write_pledge_export
 from bot.reports.receipt import render_receipt
+from bot.reports.receipt_pdf import render_receipt_pdf, system_font
 from bot.services import Services
 from bot.services.pledges import PledgeStatus
 
@@ -41,10 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         export=("one row per assigned person and a summary per unit", cmd_pledge_export),
     )
     rec = pledge_sub.add_parser(
-        "receipt", parents=[lang], help="a printable HTML receipt of one signature"
+        "receipt",
+        parents=[lang],
+        help="a printable receipt of one signature: PDF (FILE.pdf) or HTML (FILE.html)",
     )
     rec.add_argument("signature_no", metavar="SIGNATURE_NO", help="e.g. QS00000042")
-    rec.add_argument("--out", required=True, type=Path, metavar="FILE.html")
+    rec.add_argument("--out", required=True, type=Path, metavar="FILE.pdf|FILE.html")
     rec.set_defaults(func=cmd_pledge_receipt)
 
 
@@ -111,20 +114,27 @@ async def cmd_pledge_export(args: argparse.Namespace, settings: Settings) -> int
 
 @command
 async def cmd_pledge_receipt(args: argparse.Namespace, settings: Settings) -> int:
-    """Write a printable HTML receipt of one signature for the personnel file."""
+    """Write a printable receipt of one signature for the personnel file: a PDF when the
+    file name ends in .pdf (a CJK font must be installed), else the HTML page."""
     t = _translator(settings, args.lang)
+    as_pdf = args.out.suffix.lower() == ".pdf"
 
-    async def work(svc: Services) -> tuple[str, str]:
+    async def work(svc: Services) -> tuple[str, bytes]:
         number = args.signature_no.strip().upper()
         sig, text, person = await svc.pledges.receipt(Actor.cli(ACTOR), number)
-        page = render_receipt(
-            t, signature=sig, text=text, person=person, generated_at=svc.clock.now()
-        )
-        return sig.signature_no, page
+        now = svc.clock.now()
+        if as_pdf:
+            pdf = render_receipt_pdf(
+                t, signature=sig, text=text, person=person, generated_at=now, font=system_font()
+            )
+            return sig.signature_no, pdf
+        page = render_receipt(t, signature=sig, text=text, person=person, generated_at=now)
+        return sig.signature_no, page.encode("utf-8")
 
-    (number, page), _ = await in_unit_of_work(settings, t, work)
-    args.out.write_text(page, encoding="utf-8")
-    print(t("pledge-cli-receipt-written", number=number, path=str(args.out)))
+    (number, content), _ = await in_unit_of_work(settings, t, work)
+    args.out.write_bytes(content)
+    key = "pledge-cli-receipt-pdf-written" if as_pdf else "pledge-cli-receipt-written"
+    print(t(key, number=number, path=str(args.out)))
     return 0
 
 

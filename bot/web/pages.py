@@ -806,6 +806,32 @@ async def pledge_receipt(request: web.Request) -> web.StreamResponse:
     )
 
 
+@PAGES.get("/receipts/{no}/pdf")
+async def pledge_receipt_pdf(request: web.Request) -> web.StreamResponse:
+    """The same receipt as a PDF (`muster pledge receipt NO --out FILE.pdf`); without a
+    CJK font on the server, a page naming the package to install."""
+    from bot.reports.receipt_pdf import render_receipt_pdf, system_font  # noqa: PLC0415
+
+    view, t = who(request), tr(request)
+    app = request.config_dict[APP_KEY]
+    number = request.match_info["no"].strip().upper()[:32]
+    async with uow(request) as svc:
+        sig, text, person = await svc.pledges.receipt(view.actor, number)
+    pdf = render_receipt_pdf(
+        t.text_only(),
+        signature=sig,
+        text=text,
+        person=person,
+        generated_at=app.clock.now(),
+        font=system_font(),
+    )
+    return web.Response(
+        body=pdf,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename=receipt-{sig.signature_no}.pdf"},
+    )
+
+
 # --- training ----------------------------------------------------------------------------
 
 
