@@ -125,9 +125,7 @@ async def test_nobody_else_gets_a_signers_receipt(app: App) -> None:
             await svc.pledges.receipt(bob_actor, sig.signature_no)
 
 
-async def test_without_a_cjk_font_the_chat_sends_the_html_receipt(
-    app: App, no_font: None
-) -> None:
+async def test_without_a_cjk_font_the_chat_sends_the_html_receipt(app: App, no_font: None) -> None:
     alice, _, sig, text = await _signed(app)
     await alice.press("签署回执（PDF）")
     doc = _document(alice)
@@ -137,7 +135,10 @@ async def test_without_a_cjk_font_the_chat_sends_the_html_receipt(
 
 
 def test_cli_writes_the_pdf_and_names_the_font_package_when_there_is_none(
-    cli_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    cli_db: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from tests.test_pledge_reports import _query, _sign_directly  # noqa: PLC0415
 

@@ -22,6 +22,7 @@ import subprocess
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from bot.errors import DomainError
 from bot.i18n import Translator
@@ -29,6 +30,9 @@ from bot.reports.pledge_export import local_seconds
 from bot.reports.receipt import receipt_facts
 from bot.text import plain
 from storage.models import Person, PledgeVersion, Signature
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 PACKAGES = "fonts-wqy-microhei, fonts-noto-cjk"
 # Known Debian paths, best first; fontconfig's list is tried after them (another distro,
@@ -110,7 +114,6 @@ def render_receipt_pdf(
     if font is None:
         raise NoCjkFont()
     from fpdf import FPDF  # noqa: PLC0415 - slow import, only receipts need it
-    from fpdf.enums import WrapMode, XPos, YPos  # noqa: PLC0415
     from fpdf.fonts import FontFace  # noqa: PLC0415
 
     pdf = FPDF(format="A4", unit="mm")
@@ -121,46 +124,33 @@ def render_receipt_pdf(
     pdf.add_font("cjk", "", str(font.path), collection_font_number=font.index)
     pdf.add_font("cjkmono", "", str(font.path), collection_font_number=font.mono_index)
     pdf.add_page()
-    width = pdf.epw
-    next_line = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 
-    pdf.set_font("cjk", size=18)
-    pdf.cell(width, 10, plain(t("receipt-title")), align="C", **next_line)
-    pdf.set_font("cjk", size=13)
-    pdf.multi_cell(width, 7, text.title, align="C", wrapmode=WrapMode.CHAR, **next_line)
+    _lines(pdf, 18, 10, plain(t("receipt-title")), align="C")
+    _lines(pdf, 13, 7, text.title, align="C")
     pdf.ln(3)
-
     pdf.set_font("cjk", size=10)
     mono_face = FontFace(family="cjkmono", size_pt=9)
     with pdf.table(
         col_widths=(34, 66),
         first_row_as_headings=False,
         line_height=5.5,
-        wrapmode=WrapMode.CHAR,
+        wrapmode=WRAP_CHAR,
         borders_layout="ALL",
     ) as table:
-        for label, value, mono in receipt_facts(
-            t, signature=signature, text=text, person=person
-        ):
+        for label, value, mono in receipt_facts(t, signature=signature, text=text, person=person):
             row = table.row()
             row.cell(label)
             row.cell(value, style=mono_face if mono else None)
 
     _heading(pdf, plain(t("receipt-text-heading")))
-    pdf.set_font("cjk", size=11)
-    pdf.multi_cell(
-        width, 6, text.body, border=1, padding=3, wrapmode=WrapMode.CHAR, **next_line
-    )
-
+    _lines(pdf, 11, 6, text.body, border=1, padding=3)
     _heading(pdf, plain(t("receipt-verify-heading")))
-    pdf.set_font("cjk", size=9.5)
     attachment = f"pledge-{text.key}-v{text.version}-{text.locale}.txt"
-    verify = plain(t("receipt-verify-text-pdf", number=signature.signature_no, file=attachment))
-    pdf.multi_cell(width, 5, verify, wrapmode=WrapMode.CHAR, **next_line)
+    verify = t("receipt-verify-text-pdf", number=signature.signature_no, file=attachment)
+    _lines(pdf, 9.5, 5, plain(verify))
     pdf.ln(4)
-    pdf.set_font("cjk", size=9)
-    generated = plain(t("receipt-generated", time=local_seconds(t, generated_at)))
-    pdf.cell(width, 5, generated, align="R", **next_line)
+    generated = t("receipt-generated", time=local_seconds(t, generated_at))
+    _lines(pdf, 9, 5, plain(generated), align="R")
 
     pdf.embed_file(
         basename=attachment,
@@ -171,12 +161,38 @@ def render_receipt_pdf(
     return bytes(pdf.output())
 
 
-def _heading(pdf: object, title: str) -> None:
-    from fpdf import FPDF  # noqa: PLC0415
-    from fpdf.enums import XPos, YPos  # noqa: PLC0415
+WRAP_CHAR = "CHAR"  # CJK text has no spaces: lines break between characters
 
-    assert isinstance(pdf, FPDF)
+
+def _lines(
+    pdf: FPDF,
+    size: float,
+    height: float,
+    text: str,
+    *,
+    align: str = "L",
+    border: Literal[0, 1] = 0,
+    padding: int = 0,
+) -> None:
+    """Text in the regular face, wrapped across the page width, then a new line."""
+    from fpdf.enums import WrapMode  # noqa: PLC0415
+
+    pdf.set_font("cjk", size=size)
+    pdf.multi_cell(
+        pdf.epw,
+        height,
+        text,
+        border=border,
+        align=align,
+        padding=padding,
+        wrapmode=WrapMode.CHAR,
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+
+
+def _heading(pdf: FPDF, title: str) -> None:
     pdf.ln(4)
     pdf.set_font("cjk", size=12)
-    pdf.cell(pdf.epw, 7, title, border="B", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(pdf.epw, 7, title, border="B", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
