@@ -119,6 +119,7 @@ class Btn(StrEnum):
     HOTLINE_TICKET = "hl:t"
     HOTLINE_REPLY = "hl:r"
     HOTLINE_CLOSE = "hl:c"
+    HOTLINE_SHOW_ASKER = "hl:who"
     # notices
     NOTICE_MENU = "nt:menu"
     NOTICE_NEW = "nt:new"

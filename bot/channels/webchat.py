@@ -11,6 +11,8 @@ with the same message id, which the page applies in place. The page follows the 
 Server-Sent Events (event id = log position). Any process may append: streams see it by
 polling the database every POLL_INTERVAL seconds (simple, the same on SQLite and
 PostgreSQL; LISTEN/NOTIFY or Redis pub/sub would cut the latency, not measured yet).
+A private reply (a hotline asker's) is kept sealed in the log and in the turn results
+(storage/sealed.py) and opened when shown.
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ from typing import Any
 
 from bot.channels.base import Rejected
 from bot.channels.common import incoming
+from bot.config import Settings
 from bot.conversation import Conversation
 from bot.core import Account, Incoming, Kind, Reply
+from bot.sealing import sealer_for
 from storage import webchat as log_repo
 from storage.ledger import update_key
+from storage.sealed import SEALED_KEY, sealed_dict
 
 CHANNEL = "web"
 POLL_INTERVAL = 0.5  # seconds between an SSE stream's looks at the log
@@ -45,9 +50,29 @@ def render(reply: Reply) -> dict[str, Any]:
     }
 
 
-def entry_json(row: Any) -> dict[str, Any]:
+def _purpose(external_id: str) -> str:
+    return f"web:{external_id}"
+
+
+def sealed(settings: Settings, external_id: str, value: dict[str, Any]) -> dict[str, Any]:
+    """A log payload or turn result as stored for a private reply: sealed."""
+    token = sealer_for(settings).seal_json(value, purpose=_purpose(external_id))
+    return {SEALED_KEY: token}
+
+
+def opened(settings: Settings, external_id: str, value: dict[str, Any]) -> dict[str, Any]:
+    """A stored payload or turn result as shown: opened if it was sealed."""
+    token = sealed_dict(value)
+    if token is None:
+        return value
+    result: dict[str, Any] = sealer_for(settings).open_json(token, purpose=_purpose(external_id))
+    return result
+
+
+def entry_json(row: Any, settings: Settings) -> dict[str, Any]:
     """A log entry for the page (and the SSE data line)."""
-    return {"pos": row.id, "id": row.message_id, "kind": row.kind, **row.payload}
+    payload = opened(settings, row.external_id, row.payload)
+    return {"pos": row.id, "id": row.message_id, "kind": row.kind, **payload}
 
 
 class WebChannel:
@@ -57,6 +82,7 @@ class WebChannel:
 
     def __init__(self, conversation: Conversation) -> None:
         self.conversation = conversation
+        self.settings = conversation.settings
         self.sessionmaker = conversation.sessionmaker
         self.clock = conversation.clock
         self._turn_locks: dict[str, asyncio.Lock] = {}
@@ -84,13 +110,16 @@ class WebChannel:
         return message_id
 
     async def _append(self, chat_id: str, message_id: str, kind: str, reply: Reply) -> int:
+        payload = render(reply)
+        if reply.private:
+            payload = sealed(self.settings, chat_id, payload)
         async with self.sessionmaker() as session:
             pos = await log_repo.append(
                 session,
                 external_id=chat_id,
                 message_id=message_id,
                 kind=kind,
-                payload=render(reply),
+                payload=payload,
                 document=reply.document.content if reply.document is not None else None,
                 now=self.clock.now(),
             )
@@ -115,7 +144,7 @@ class WebChannel:
             async with self.sessionmaker() as session:
                 done = await log_repo.turn_result(session, external_id, client_id)
             if done is not None:
-                return done
+                return opened(self.settings, external_id, done)
             acc = account(external_id)
             key = update_key(client_id)
             if action is not None:
@@ -131,12 +160,15 @@ class WebChannel:
             else:
                 replies = await self.conversation.handle(incoming(acc, text or "", key))
             result = await self._deliver(external_id, replies, message_ref)
+            stored = result
+            if any(r.private for r in replies):
+                stored = sealed(self.settings, external_id, result)
             async with self.sessionmaker() as session:
                 await log_repo.save_turn(
                     session,
                     external_id=external_id,
                     client_id=client_id,
-                    result=result,
+                    result=stored,
                     now=self.clock.now(),
                 )
                 await session.commit()
@@ -156,7 +188,7 @@ class WebChannel:
             shown = await log_repo.latest(session, external_id, message_ref)
         if shown is None:
             return False
-        rows = shown.payload.get("buttons") or []
+        rows = opened(self.settings, external_id, shown.payload).get("buttons") or []
         return any(b.get("action") == action for row in rows for b in row)
 
     async def _deliver(
@@ -176,4 +208,4 @@ class WebChannel:
             # What this turn appended (and any outbox delivery landing meanwhile: the page
             # keys entries by log position, so the stream showing it too changes nothing).
             rows = await log_repo.after(session, external_id, before)
-        return {"toast": toast, "entries": [entry_json(r) for r in rows]}
+        return {"toast": toast, "entries": [entry_json(r, self.settings) for r in rows]}

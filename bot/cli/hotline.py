@@ -157,7 +157,7 @@ async def cmd_hotline_queue(args: argparse.Namespace, settings: Settings) -> int
     t = app.text_translator()
     print(f"{'ticket':<8} {'status':<9} {'asker':<24} {'last activity':<16} {'due':<16} question")
     for s in tickets:
-        asker = "(anonymous)" if s.anonymous else f"{s.asker_name} {s.asker_employee_no}"
+        asker = "(anonymous)" if s.anonymous else "(named)"  # names: "show asker", a reason
         due = t.time(s.reply_due_at) + (" LATE" if s.overdue else "")
         print(
             f"{s.number:<8} {s.status:<9} {asker:<24} {t.time(s.last_activity_at):<16} "
@@ -185,9 +185,7 @@ async def cmd_hotline_show(args: argparse.Namespace, settings: Settings) -> int:
         await app.close()
     t = app.text_translator()
     s = detail.summary
-    asker = (
-        "(anonymous)" if s.anonymous else f"{s.asker_name} {s.asker_employee_no} {s.asker_unit}"
-    )
+    asker = "(anonymous)" if s.anonymous else "(named: the console or chat shows the asker)"
     print(f"{s.number}  {s.status}  asked {t.time(s.created_at)} by {asker}")
     if detail.faq_hint:
         print(f"closest FAQ entry: {detail.faq_hint}")

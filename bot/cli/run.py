@@ -133,6 +133,11 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.audit_key is None:
         await app.close()
         return _refuse("MUSTER_AUDIT_KEY is not set (the key of the audit chain, kept secret)")
+    if settings.hotline_key is None:
+        await app.close()
+        return _refuse(
+            "MUSTER_HOTLINE_KEY is not set (the key that seals hotline askers, kept secret)"
+        )
     channel = adapter_class(telegram)(settings, app.conversation()) if telegram else None
     wecom = None
     if "wecom" in names:

@@ -31,7 +31,7 @@ import jinja2
 from aiohttp import web
 
 from bot.app import App
-from bot.channels.webchat import POLL_INTERVAL, WebChannel, account, entry_json
+from bot.channels.webchat import POLL_INTERVAL, WebChannel, account, entry_json, opened
 from bot.conversation import MAX_TEXT, NotHandled
 from bot.web.server import RouteProvider
 from storage import webchat as repo
@@ -291,7 +291,8 @@ async def events(request: web.Request) -> web.StreamResponse:
                 break
             rows = await repo.after(session, row.external_id, position)
         chunk = "".join(
-            f"id: {r.id}\ndata: {json.dumps(entry_json(r), ensure_ascii=False)}\n\n" for r in rows
+            f"id: {r.id}\ndata: {json.dumps(entry_json(r, app.settings), ensure_ascii=False)}\n\n"
+            for r in rows
         )
         if rows:
             position = rows[-1].id
@@ -317,7 +318,8 @@ async def document(request: web.Request) -> web.StreamResponse:
         entry = await repo.entry(session, row.external_id, int(request.match_info["pos"]))
     if entry is None or entry.document is None:
         return _error(request, 404, "webchat-no-document")
-    name = str(entry.payload.get("document") or "document")
+    payload = opened(app.settings, row.external_id, entry.payload)
+    name = str(payload.get("document") or "document")
     return web.Response(
         body=entry.document,
         content_type="application/octet-stream",

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.cli.roster import problem_line, render_report
-from bot.errors import DomainError
+from bot.errors import DomainError, NotAllowed, NotFound
 from bot.reports.pledge_export import write_pledge_export
 from bot.services.console import Filters
 from bot.services.notices import EmptyAudience
@@ -649,6 +649,38 @@ async def ticket(request: web.Request) -> web.StreamResponse:
         error=None,
         done=request.query.get("done"),
         form_id=form_id(),
+        asker_form_id=form_id(),
+        shown=None,
+    )
+
+
+@PAGES.post("/hotline/{id}/asker")
+async def ticket_asker(request: web.Request) -> web.StreamResponse:
+    """Who asked a named ticket, for the reason given: shown on this page only (audited,
+    and the asker is told); a resubmitted form shows nothing and tells nobody again."""
+    view = who(request)
+    tid = _int_id(request)
+    shown, error, status = None, None, 200
+    try:
+        async with uow(request) as svc:
+            await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, "asker")
+            shown = await svc.hotline.show_asker(view.actor, tid, field(request, "reason"))
+    except DomainError as exc:
+        if isinstance(exc, NotAllowed | NotFound):
+            raise
+        error, status = refusal(request, exc), 400
+    async with uow(request) as svc:
+        detail = await svc.hotline.ticket(view.actor, tid)
+    return page(
+        request,
+        "ticket.html",
+        status=status,
+        d=detail,
+        error=error,
+        done=None,
+        form_id=form_id(),
+        asker_form_id=form_id(),
+        shown=shown,
     )
 
 
@@ -671,6 +703,8 @@ async def ticket_reply(request: web.Request) -> web.StreamResponse:
             error=refusal(request, exc),
             done=None,
             form_id=form_id(),
+            asker_form_id=form_id(),
+            shown=None,
         )
     raise see_other(f"/hotline/{tid}?done=replied")
 
