@@ -167,8 +167,9 @@ async def test_office_composes_previews_and_sends_with_escaped_text(app: App) ->
     await office.press("通知")
     await office.press("发送新通知")
     assert "发给谁" in office.text
-    assert {"👥 全体人员", "🏢 城关派出所", "🏢 交警大队", "👤 所有辅警"} <= set(office.labels())
-    await office.press("所有辅警")
+    assert {"👥 全体人员", "⬜ 城关派出所", "⬜ 交警大队", "⬜ 👤 辅警"} <= set(office.labels())
+    await office.press("👤 辅警")
+    await office.press("下一步（4 人）")
     assert "role:auxiliary" in office.text and "共 4 人" in office.text
     await office.send(TEXT)
     assert "是否需要对方" in office.text
@@ -359,7 +360,8 @@ async def test_the_progress_message_updates_itself_until_delivery_is_over(
     users = await _setup(app)
     office = users["O001"]
     await office.send("/notice")
-    await office.press("所有辅警")
+    await office.press("👤 辅警")
+    await office.press("下一步")
     await office.send(TEXT)
     await office.press("需要确认")
     await office.send("12月2日 18:00")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import asdict
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from bot.cli.roster import problem_line, render_report
+from bot.core import Document
 from bot.errors import DomainError, NotAllowed, NotFound
-from bot.reports.pledge_export import write_pledge_export
+from bot.reports import files
 from bot.services.console import Filters
 from bot.services.notices import EmptyAudience
 from bot.services.tasks import Audience
@@ -55,6 +55,17 @@ def download(path: Path, name: str, content_type: str = XLSX) -> web.Response:
     )
 
 
+def send_file(doc: Document) -> web.Response:
+    """An export file (bot.reports.files, the same the chat sends) as a download."""
+    csv = doc.filename.endswith(".csv")
+    return web.Response(
+        body=doc.content,
+        content_type="text/csv" if csv else XLSX,
+        charset="utf-8" if csv else None,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(doc.filename)}"},
+    )
+
+
 def _quote(name: str) -> str:
     from urllib.parse import quote  # noqa: PLC0415
 
@@ -81,9 +92,6 @@ def picked(spec: str) -> dict[str, Any]:
 
 
 # --- dashboard -----------------------------------------------------------------------------
-
-
-GAPS_WINDOW = timedelta(days=90)  # the hotline gaps page looks this far back
 
 
 @PAGES.get("/")
@@ -130,10 +138,8 @@ async def people(request: web.Request) -> web.StreamResponse:
 @PAGES.get("/people/export")
 async def people_export(request: web.Request) -> web.StreamResponse:
     view = who(request)
-    path = scratch(request, ".xlsx")
     async with uow(request) as svc:
-        await svc.roster.export(view.actor, path)
-    return download(path, "roster.xlsx")
+        return send_file(await files.roster(svc, view.actor))
 
 
 @PAGES.get("/people/{no}")
@@ -598,14 +604,11 @@ async def pledge_publish(request: web.Request) -> web.StreamResponse:
 @PAGES.get("/pledges/{key}/export")
 async def pledge_export(request: web.Request) -> web.StreamResponse:
     view, t = who(request), tr(request)
-    key = request.match_info["key"]
     app = request.config_dict[APP_KEY]
     async with uow(request) as svc:
-        rows = await svc.pledges.export_rows(view.actor, key)
-        version = await svc.pledges.latest_version(key)
-    path = scratch(request, ".xlsx")
-    write_pledge_export(path, rows, t=t, version=version, now=app.clock.now())
-    return download(path, f"pledge-{key}-v{version}.xlsx")
+        return send_file(
+            await files.pledge(svc, view.actor, request.match_info["key"], t, app.clock.now())
+        )
 
 
 # --- escalations ---------------------------------------------------------------------------
@@ -800,11 +803,8 @@ async def checkins(request: web.Request) -> web.StreamResponse:
 async def register_export(request: web.Request) -> web.StreamResponse:
     """The register of all units in the layout of the paper form (the CLI's file)."""
     view, t = who(request), tr(request)
-    week = _week(request)
-    path = scratch(request, ".xlsx")
     async with uow(request) as svc:
-        await svc.register.export(view.actor, week, path, t)
-    return download(path, f"register-{week.key}.xlsx")
+        return send_file(await files.register(svc, view.actor, _week(request), t))
 
 
 # --- pledge signatures and receipts ------------------------------------------------------
@@ -907,16 +907,12 @@ async def training(request: web.Request) -> web.StreamResponse:
 
 @PAGES.get("/training/{key}/export")
 async def training_export(request: web.Request) -> web.StreamResponse:
-    from bot.reports.training_export import write_export  # noqa: PLC0415 - the CLI's file
-
     view, t = who(request), tr(request)
-    key = request.match_info["key"]
     app = request.config_dict[APP_KEY]
     async with uow(request) as svc:
-        rows = await svc.training.export_rows(view.actor, key)
-    path = scratch(request, ".xlsx")
-    write_export(path, rows, t=t, now=app.clock.now())
-    return download(path, f"training-{key}.xlsx")
+        return send_file(
+            await files.training(svc, view.actor, request.match_info["key"], t, app.clock.now())
+        )
 
 
 @PAGES.get("/hotline-gaps")
@@ -926,59 +922,22 @@ async def faq_gaps(request: web.Request) -> web.StreamResponse:
     view = who(request)
     app = request.config_dict[APP_KEY]
     async with uow(request) as svc:
-        gaps = await svc.hotline.gaps(view.actor, since=app.clock.now() - GAPS_WINDOW)
+        gaps = await svc.hotline.gaps(view.actor, since=app.clock.now() - files.GAPS_WINDOW)
     return page(request, "faq_gaps.html", gaps=gaps)
 
 
 @PAGES.get("/hotline-gaps/export")
 async def faq_gaps_export(request: web.Request) -> web.StreamResponse:
     """The same groups as a workbook, the file `muster kb gaps --out` writes."""
-    from bot.reports.hotline_gaps import write_gaps_xlsx  # noqa: PLC0415 - the CLI's file
-
     view, t = who(request), tr(request)
     app = request.config_dict[APP_KEY]
     async with uow(request) as svc:
-        gaps = await svc.hotline.gaps(view.actor, since=app.clock.now() - GAPS_WINDOW)
-    path = scratch(request, ".xlsx")
-    write_gaps_xlsx(path, gaps, t=t)
-    return download(path, "hotline-gaps.xlsx")
+        return send_file(await files.hotline_gaps(svc, view.actor, t, app.clock.now()))
 
 
 @PAGES.get("/notices/{id}/readers.csv")
 async def notice_readers_export(request: web.Request) -> web.StreamResponse:
     """Read / unread per person, for Excel (UTF-8 with BOM)."""
-    import csv  # noqa: PLC0415
-    import io  # noqa: PLC0415
-
     view, t = who(request), tr(request)
-    nid = _int_id(request)
     async with uow(request) as svc:
-        await svc.notices.get(view.actor, nid)  # 404 for an unknown notice
-        readers = await svc.console.notice_readers(view.actor, nid)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            t("web-col-unit"),
-            t("web-col-name"),
-            t("web-col-employee-no"),
-            t("web-col-delivery"),
-            t("web-col-acks"),
-        ]
-    )
-    for r in readers:
-        cells = [
-            r.unit,
-            r.name,
-            r.employee_no,
-            t("web-delivery-" + r.delivery),
-            t.time(r.acked_at) if r.acked_at else "",
-        ]
-        # a cell starting with = + - @ would be a formula in Excel: keep it text
-        writer.writerow(["'" + c if c[:1] in "=+-@" else c for c in cells])
-    return web.Response(
-        body=("\ufeff" + out.getvalue()).encode("utf-8"),
-        content_type="text/csv",
-        charset="utf-8",
-        headers={"Content-Disposition": f"attachment; filename=notice-{nid}-readers.csv"},
-    )
+        return send_file(await files.notice_readers(svc, view.actor, _int_id(request), t))
