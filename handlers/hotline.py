@@ -376,17 +376,23 @@ async def cb_ticket(event: Incoming, ctx: Context) -> list[Reply]:
     return [render_ticket(ctx, detail)]
 
 
+def _ask_about(ctx: Context, detail: TicketDetail, step: str, key: str) -> list[Reply]:
+    """Ask the office staffer to type something about a ticket (a reply, a reason)."""
+    ctx.state.go(step, ticket=detail.summary.id)
+    cancel = Button(ctx.t("hotline-btn-cancel"), Btn.HOTLINE_CANCEL)
+    return [Reply(ctx.t(key, number=detail.summary.number), buttons=[[cancel]])]
+
+
+def _onwards(ctx: Context) -> list[list[Button]]:
+    """After acting on a ticket: back to the queue, or the menu."""
+    return [[Button(ctx.t("hotline-btn-queue"), Btn.HOTLINE_QUEUE)], back_to_menu(ctx)]
+
+
 @flow.button(Btn.HOTLINE_REPLY)
 async def cb_reply(event: Incoming, ctx: Context) -> list[Reply]:
     """Ask the office staffer for the reply text."""
     detail = await ctx.services.hotline.ticket(ctx.actor, ctx.action(event).int_arg(0))
-    ctx.state.go(STEP_REPLY, ticket=detail.summary.id)
-    return [
-        Reply(
-            ctx.t("hotline-reply-prompt", number=detail.summary.number),
-            buttons=[[Button(ctx.t("hotline-btn-cancel"), Btn.HOTLINE_CANCEL)]],
-        )
-    ]
+    return _ask_about(ctx, detail, STEP_REPLY, "hotline-reply-prompt")
 
 
 @flow.text(STEP_REPLY)
@@ -396,25 +402,15 @@ async def on_text_reply(event: Incoming, ctx: Context) -> list[Reply]:
         ctx.actor, int(ctx.state.data["ticket"]), event.text
     )
     ctx.state.clear()
-    return [
-        Reply(
-            ctx.t("hotline-reply-sent", number=summary.number),
-            buttons=[[Button(ctx.t("hotline-btn-queue"), Btn.HOTLINE_QUEUE)], back_to_menu(ctx)],
-        )
-    ]
+    return [Reply(ctx.t("hotline-reply-sent", number=summary.number), buttons=_onwards(ctx))]
 
 
 @flow.button(Btn.HOTLINE_CLOSE)
 async def cb_close(event: Incoming, ctx: Context) -> list[Reply]:
     """Close the ticket."""
     summary = await ctx.services.hotline.close(ctx.actor, ctx.action(event).int_arg(0))
-    return [
-        Reply(
-            ctx.t("hotline-closed", number=summary.number),
-            edit=True,
-            buttons=[[Button(ctx.t("hotline-btn-queue"), Btn.HOTLINE_QUEUE)], back_to_menu(ctx)],
-        )
-    ]
+    text = ctx.t("hotline-closed", number=summary.number)
+    return [Reply(text, edit=True, buttons=_onwards(ctx))]
 
 
 @flow.button(Btn.HOTLINE_SHOW_ASKER)
@@ -423,13 +419,7 @@ async def cb_show_asker(event: Incoming, ctx: Context) -> list[Reply]:
     detail = await ctx.services.hotline.ticket(ctx.actor, ctx.action(event).int_arg(0))
     if detail.summary.anonymous:
         return [Reply(ctx.t("hotline-error-anonymous-asker", number=detail.summary.number))]
-    ctx.state.go(STEP_WHY, ticket=detail.summary.id)
-    return [
-        Reply(
-            ctx.t("hotline-show-asker-prompt", number=detail.summary.number),
-            buttons=[[Button(ctx.t("hotline-btn-cancel"), Btn.HOTLINE_CANCEL)]],
-        )
-    ]
+    return _ask_about(ctx, detail, STEP_WHY, "hotline-show-asker-prompt")
 
 
 @flow.text(STEP_WHY)
@@ -450,6 +440,6 @@ async def on_text_why(event: Incoming, ctx: Context) -> list[Reply]:
                 post=shown.post or "-",
                 reason=shown.reason,
             ),
-            buttons=[[Button(ctx.t("hotline-btn-queue"), Btn.HOTLINE_QUEUE)], back_to_menu(ctx)],
+            buttons=_onwards(ctx),
         )
     ]

@@ -8,6 +8,7 @@ import asyncio
 import io
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
@@ -88,8 +89,9 @@ class Channel:
         return [r for c, r in self.sent if c == chat_id]
 
 
-async def _deliver(app: App, channel: Channel) -> None:
-    """Drain the outbox through the real sender, without waiting in real time."""
+async def _deliver(app: App, *channels: Any) -> None:
+    """Drain the outbox through the real sender (to each channel by its name), without
+    waiting in real time."""
     now = [0.0]
 
     async def sleep(seconds: float) -> None:
@@ -98,7 +100,7 @@ async def _deliver(app: App, channel: Channel) -> None:
 
     sender = OutboxSender(
         app.sessionmaker,
-        {"test": channel},
+        {channel.name: channel for channel in channels},
         clock=app.clock,
         settings=app.settings.model_copy(update={"send_per_chat_interval": 0.0}),
         catalog=app.catalog,

@@ -19,23 +19,15 @@ from bot.core import Document
 from bot.timeparse import parse_quick_token, quick_deadlines, quick_token
 from storage.models import Unit
 from storage.models_notices import Notice
-from tests.chat import ChatUser
+from tests.chat import ChatUser, chat_users
 from tests.console_client import console_client, sign_in
-from tests.factories import add_person, bind_account, make_force
+from tests.factories import add_person
 from tests.helpers import SHANGHAI, local, tick
 from tests.test_webchat import chat, post, registered
 
 __all__ = ["chat"]  # the web chat fixture of tests/test_webchat.py
 
 TEXT = "关于周末集中训练的通知\n周六 8:00 在局大院集合。"
-
-
-async def _people(app: App, *numbers: str) -> dict[str, ChatUser]:
-    async with app.unit_of_work() as svc:
-        force = await make_force(svc.session, app.clock)
-        for no in numbers:
-            await bind_account(svc.session, app.clock, force[no], user_id=no)
-    return {no: ChatUser(app.conversation(), no) for no in numbers}
 
 
 def _document(user: ChatUser) -> Document:
@@ -53,7 +45,7 @@ def _sheet(doc: Document, index: int = 0) -> list[tuple[Any, ...]]:
 
 
 async def test_units_and_roles_are_ticked_with_buttons_and_the_count_follows(app: App) -> None:
-    office = (await _people(app, "O001"))["O001"]
+    office = (await chat_users(app, "O001"))["O001"]
     await office.send("/notice")
     assert "还没有选择" in office.text
     assert not any("下一步" in label for label in office.labels())  # nothing picked yet
@@ -78,7 +70,7 @@ async def test_units_and_roles_are_ticked_with_buttons_and_the_count_follows(app
 
 
 async def test_a_selection_that_reaches_nobody_offers_no_next_step(app: App) -> None:
-    office = (await _people(app, "O001"))["O001"]
+    office = (await chat_users(app, "O001"))["O001"]
     await office.send("/notice")
     await office.press("交警大队")
     await office.press("政治处辅警办")
@@ -91,7 +83,7 @@ async def test_a_selection_that_reaches_nobody_offers_no_next_step(app: App) -> 
 
 
 async def test_units_come_in_pages_and_ticks_survive_turning_them(app: App) -> None:
-    office = (await _people(app, "O001"))["O001"]
+    office = (await chat_users(app, "O001"))["O001"]
     async with app.unit_of_work() as svc:
         bureau = (
             await svc.session.execute(select(Unit).where(Unit.name == "示例县公安局"))
@@ -132,7 +124,7 @@ def test_quick_deadlines_are_local_and_only_ahead() -> None:
 
 
 async def test_the_deadline_is_a_button_and_the_notice_carries_it(app: App) -> None:
-    office = (await _people(app, "O001"))["O001"]
+    office = (await chat_users(app, "O001"))["O001"]
     await office.send("/notice")
     await office.press("全体人员")
     await office.send(TEXT)
@@ -168,7 +160,7 @@ async def test_the_deadline_is_a_button_and_the_notice_carries_it(app: App) -> N
 async def test_the_office_sees_open_escalations_and_a_mentor_does_not(
     app: App, clock: FrozenClock
 ) -> None:
-    users = await _people(app, "O001", "M001")
+    users = await chat_users(app, "O001", "M001")
     office, mentor = users["O001"], users["M001"]
     await office.send("/menu")
     await office.press("逾期升级")
@@ -201,7 +193,7 @@ async def test_the_office_sees_open_escalations_and_a_mentor_does_not(
 
 
 async def test_every_export_is_sent_as_a_file_the_same_as_the_consoles(app: App) -> None:
-    users = await _people(app, "O001", "M001")
+    users = await chat_users(app, "O001", "M001")
     office = users["O001"]
     async with app.unit_of_work() as svc:
         await svc.pledges.publish(Actor.cli(), "confidentiality", audience="all")
@@ -249,7 +241,7 @@ async def test_every_export_is_sent_as_a_file_the_same_as_the_consoles(app: App)
 
 
 async def test_the_pledge_status_and_notice_views_offer_their_file(app: App) -> None:
-    office = (await _people(app, "O001"))["O001"]
+    office = (await chat_users(app, "O001"))["O001"]
     async with app.unit_of_work() as svc:
         await svc.pledges.publish(Actor.cli(), "confidentiality", audience="all")
         sent = await svc.notices.send(Actor.cli(), audience="all", text=TEXT, ack_by=None)
@@ -263,7 +255,7 @@ async def test_the_pledge_status_and_notice_views_offer_their_file(app: App) -> 
 
 
 async def test_exports_are_for_the_office_only(app: App) -> None:
-    users = await _people(app, "M001", "L001", "A001")
+    users = await chat_users(app, "M001", "L001", "A001")
     for no, user in users.items():
         for token in ("of:ex", "of:x:roster", "of:x:esc", "of:x:gaps", "of:x:reg:2026-W49"):
             await user.tap(token)
@@ -294,7 +286,7 @@ async def test_an_export_downloads_from_the_web_chat(app: App, chat: Any) -> Non
 
 @pytest.mark.parametrize("token", ["of:x:p:no-such-pledge", "of:x:n:9999", "of:x:reg:2026-W99"])
 async def test_a_bad_export_token_is_refused_with_a_message(app: App, token: str) -> None:
-    office = (await _people(app, "O001"))["O001"]
+    office = (await chat_users(app, "O001"))["O001"]
     await office.tap(token)
     assert office.last and office.last[0].document is None
     assert office.text  # said why (no such pledge, notice or week), nothing sent

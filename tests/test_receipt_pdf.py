@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from sqlalchemy import select
 
 from bot.actor import Actor
 from bot.app import App
@@ -24,7 +23,7 @@ from bot.reports import receipt_pdf
 from bot.reports.receipt import render_receipt
 from storage.models import PledgeVersion, Signature
 from tests.chat import ChatUser
-from tests.test_pledge_reports import KEY, _pre_text, _publish, _setup, _sign, cli_db
+from tests.test_pledge_reports import KEY, _pre_text, cli_db, signed
 
 __all__ = ["cli_db"]  # the CLI fixture of the pledge report tests
 
@@ -56,14 +55,8 @@ def _document(user: ChatUser) -> Document:
 
 
 async def _signed(app: App) -> tuple[ChatUser, ChatUser, Signature, PledgeVersion]:
-    users = await _setup(app)
-    await _publish(app)
-    alice = users["A001"]
-    await _sign(alice, "张 三")
-    async with app.unit_of_work() as svc:
-        number = (await svc.session.execute(select(Signature.signature_no))).scalar_one()
-        sig, text, _ = await svc.pledges.receipt(Actor.cli(), number)
-    return alice, users["A002"], sig, text
+    users, sig, text, _ = await signed(app)
+    return users["A001"], users["A002"], sig, text
 
 
 async def test_the_signer_gets_a_pdf_with_the_signed_text_its_hash_and_number(
@@ -140,7 +133,7 @@ def test_cli_writes_the_pdf_and_names_the_font_package_when_there_is_none(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from tests.test_pledge_reports import _query, _sign_directly  # noqa: PLC0415
+    from tests.test_pledge_reports import _sign_directly, signed_text  # noqa: PLC0415
 
     assert main(["pledge", "publish", KEY, "--audience", "all", "--due", "2099-12-15T12:00"]) == 0
     number = asyncio.run(_sign_directly(cli_db, "A001"))
@@ -149,14 +142,7 @@ def test_cli_writes_the_pdf_and_names_the_font_package_when_there_is_none(
     assert main(["pledge", "receipt", number, "--out", str(out)]) == 0
     assert f"签署回执 {number}（PDF）已写入" in capsys.readouterr().out
     shown, attachments = _read(out.read_bytes())
-    ((body, sha),) = asyncio.run(
-        _query(
-            cli_db,
-            select(PledgeVersion.body, PledgeVersion.sha256).where(
-                PledgeVersion.key == KEY, PledgeVersion.locale == "zh_CN"
-            ),
-        )
-    )[0]
+    body, sha = signed_text(cli_db)
     assert number in shown and sha in _squeeze(shown)
     assert next(iter(attachments.values()))[0] == body.encode("utf-8")
 

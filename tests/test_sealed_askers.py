@@ -9,7 +9,6 @@ after the end-to-end scenario over every channel adapter (tests/e2e/test_hotline
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 from typing import Any
@@ -21,18 +20,17 @@ from bot.actor import Actor
 from bot.app import App
 from bot.cli import main
 from bot.config import Settings
-from bot.core import Reply
 from bot.errors import InvalidInput, NotAllowed
 from bot.sealing import HotlineKeyMissing, sealer_for
 from bot.services.hotline import AnonymousAsker
-from scheduled.sender import OutboxSender
 from storage.db import make_engine, upgrade
 from storage.models import AuditEvent, Outbox, OutboxStatus
 from storage.models_hotline import Ticket, TicketRoute
-from tests.chat import ChatUser
-from tests.factories import bind_account, make_force
+from tests.chat import ChatUser, chat_users
+from tests.factories import bind_account
 from tests.helpers import HOTLINE_KEY, sealed_for
 from tests.sealed_scan import asker_marks, links, rows_holding, ticket_marks
+from tests.test_notices import Channel, _deliver
 from tests.test_webchat import chat, post, read_events, registered
 
 __all__ = ["chat"]  # the web chat fixture of tests/test_webchat.py
@@ -40,52 +38,6 @@ __all__ = ["chat"]  # the web chat fixture of tests/test_webchat.py
 QUESTION = "带辅民警经常让我一个人去处理纠纷，可以吗？"
 ANSWER = "不可以，处理纠纷须有民警在场。"
 FOLLOW_UP = "如果他坚持呢？"
-
-
-class Recorder:
-    """A channel that records what the sender delivers to it."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.sent: list[tuple[str, Reply]] = []
-
-    async def send(self, chat_id: str, reply: Reply) -> str:
-        self.sent.append((chat_id, reply))
-        return str(len(self.sent))
-
-    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> str:
-        return await self.send(chat_id, reply)
-
-    def to(self, chat_id: str) -> list[Reply]:
-        return [r for c, r in self.sent if c == chat_id]
-
-
-async def deliver(app: App, **channels: Any) -> None:
-    """Drain the outbox through the real sender, without waiting in real time."""
-    now = [0.0]
-
-    async def sleep(seconds: float) -> None:
-        await asyncio.sleep(0)
-        now[0] += max(seconds, 0.0)
-
-    sender = OutboxSender(
-        app.sessionmaker,
-        channels,
-        clock=app.clock,
-        settings=app.settings.model_copy(update={"send_per_chat_interval": 0.0}),
-        catalog=app.catalog,
-        sleep=sleep,
-        monotonic=lambda: now[0],
-    )
-    await sender.run_until_idle()
-
-
-async def _people(app: App, *numbers: str) -> dict[str, ChatUser]:
-    async with app.unit_of_work() as svc:
-        force = await make_force(svc.session, app.clock)
-        for no in numbers:
-            await bind_account(svc.session, app.clock, force[no], user_id=no)
-    return {no: ChatUser(app.conversation(), no) for no in numbers}
 
 
 async def _ask(user: ChatUser, question: str, *, anonymous: bool) -> str:
@@ -115,16 +67,16 @@ async def _scan(app: App, employee_no: str, ticket: Ticket, *texts: str) -> list
 async def test_after_an_anonymous_exchange_no_table_links_the_ticket_to_the_asker(
     app: App,
 ) -> None:
-    users = await _people(app, "A001", "O001")
+    users = await chat_users(app, "A001", "O001")
     alice, office = users["A001"], users["O001"]
     number = await _ask(alice, QUESTION, anonymous=True)
-    recorder = Recorder("test")
-    await deliver(app, test=recorder)
+    recorder = Channel()
+    await _deliver(app, recorder)
     ticket = await _only_ticket(app)
     await office.tap(f"hl:t:{ticket.id}")
     await office.press("回复")
     await office.send(ANSWER)
-    await deliver(app, test=recorder)
+    await _deliver(app, recorder)
     [reply] = recorder.to("A001")  # the sender opened the sealed row for the channel
     assert ANSWER in reply.text and number in reply.text and reply.private
     await alice.tap(reply.buttons[0][0].action)  # "✍️ 回复": the asker answers back
@@ -133,7 +85,7 @@ async def test_after_an_anonymous_exchange_no_table_links_the_ticket_to_the_aske
     await office.tap(f"hl:t:{ticket.id}")
     assert FOLLOW_UP in office.text and "张三" not in office.text
     await office.press("办结")
-    await deliver(app, test=recorder)
+    await _deliver(app, recorder)
     assert any("已由政治处辅警办办结" in r.text for r in recorder.to("A001"))
 
     assert await _scan(app, "A001", ticket, QUESTION, ANSWER, FOLLOW_UP) == []
@@ -149,7 +101,7 @@ async def test_after_an_anonymous_exchange_no_table_links_the_ticket_to_the_aske
 async def test_the_scan_finds_a_link_where_there_is_one(app: App) -> None:
     """The scan is not blind: a named ticket names its asker (asker_person_id), and an
     outbox row written the old way (person, ticket ref) would be a link too."""
-    users = await _people(app, "A001", "O001")
+    users = await chat_users(app, "A001", "O001")
     await _ask(users["A001"], QUESTION, anonymous=False)
     ticket = await _only_ticket(app)
     found = await _scan(app, "A001", ticket, QUESTION)
@@ -186,7 +138,7 @@ async def test_over_the_web_chat_the_log_keeps_the_askers_conversation_sealed(
     await office.tap(f"hl:t:{ticket.id}")
     await office.press("回复")
     await office.send(ANSWER)
-    await deliver(app, web=web, test=Recorder("test"))
+    await _deliver(app, web, Channel())
     events = await read_events(client, None, 6)
     reply = next(e for e in events if ANSWER in e["html"])  # the page shows the reply
     answer_back = reply["buttons"][0][0]
@@ -201,7 +153,7 @@ async def test_over_the_web_chat_the_log_keeps_the_askers_conversation_sealed(
 
 
 async def test_sealed_rows_open_only_with_their_key_for_their_account(app: App) -> None:
-    users = await _people(app, "A001", "O001")
+    users = await chat_users(app, "A001", "O001")
     await _ask(users["A001"], QUESTION, anonymous=True)
     ticket = await _only_ticket(app)
     async with app.unit_of_work() as svc:
@@ -222,8 +174,8 @@ async def test_sealed_rows_open_only_with_their_key_for_their_account(app: App) 
             .values(account_id=other, chat_id="O001")
         )
         await s.commit()
-    recorder = Recorder("test")
-    await deliver(app, test=recorder)
+    recorder = Channel()
+    await _deliver(app, recorder)
     assert all(ANSWER not in r.text for _, r in recorder.sent)
     async with app.sessionmaker() as s:
         failed = await s.get(Outbox, row.id)
@@ -234,7 +186,7 @@ async def test_sealed_rows_open_only_with_their_key_for_their_account(app: App) 
 async def test_without_the_key_nothing_is_kept_readable(
     app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    users = await _people(app, "A001", "O001")
+    users = await chat_users(app, "A001", "O001")
     no_key = app.settings.model_copy(update={"hotline_key": None})
     with pytest.raises(HotlineKeyMissing):
         sealer_for(no_key)
@@ -251,7 +203,7 @@ async def test_without_the_key_nothing_is_kept_readable(
 
 
 async def test_show_asker_needs_a_reason_is_audited_and_tells_the_asker(app: App) -> None:
-    users = await _people(app, "A001", "O001")
+    users = await chat_users(app, "A001", "O001")
     alice, office = users["A001"], users["O001"]
     number = await _ask(alice, QUESTION, anonymous=False)
     assert "说明事由后才能查看" in alice.text  # the asker knows how his name is kept
@@ -288,7 +240,7 @@ async def test_show_asker_needs_a_reason_is_audited_and_tells_the_asker(app: App
 
 
 async def test_show_asker_is_refused_for_anonymous_tickets_and_other_roles(app: App) -> None:
-    users = await _people(app, "A001", "A002", "M001", "L001", "O001")
+    users = await chat_users(app, "A001", "A002", "M001", "L001", "O001")
     await _ask(users["A001"], QUESTION, anonymous=False)
     await _ask(users["A002"], "有人打击报复怎么办", anonymous=True)
     async with app.sessionmaker() as s:
@@ -318,7 +270,7 @@ async def test_show_asker_is_refused_for_anonymous_tickets_and_other_roles(app: 
 async def test_the_console_shows_the_asker_for_a_reason_once(app: App) -> None:
     from tests.console_client import FORM_ID, console_client, sign_in  # noqa: PLC0415
 
-    await _people(app, "A001", "O001", "L001")
+    await chat_users(app, "A001", "O001", "L001")
     async with app.unit_of_work() as svc:
         alice = Actor.of(await svc.people.get(Actor.cli(), "A001"))
         ref = await svc.hotline.ask(alice, QUESTION, anonymous=False)

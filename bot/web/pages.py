@@ -640,21 +640,35 @@ async def hotline(request: web.Request) -> web.StreamResponse:
     return page(request, "hotline.html", queue=queue, closed=closed)
 
 
+def _ticket_page(
+    request: web.Request,
+    detail: Any,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    shown: Any = None,
+) -> web.StreamResponse:
+    """A ticket with its thread, the reply form and, for a named one, the "show asker"
+    form (or the asker, right after it was shown for a reason)."""
+    return page(
+        request,
+        "ticket.html",
+        status=status,
+        d=detail,
+        error=error,
+        done=request.query.get("done") if status == 200 and shown is None else None,
+        form_id=form_id(),
+        asker_form_id=form_id(),
+        shown=shown,
+    )
+
+
 @PAGES.get("/hotline/{id}")
 async def ticket(request: web.Request) -> web.StreamResponse:
     view = who(request)
     async with uow(request) as svc:
         detail = await svc.hotline.ticket(view.actor, _int_id(request))
-    return page(
-        request,
-        "ticket.html",
-        d=detail,
-        error=None,
-        done=request.query.get("done"),
-        form_id=form_id(),
-        asker_form_id=form_id(),
-        shown=None,
-    )
+    return _ticket_page(request, detail)
 
 
 @PAGES.post("/hotline/{id}/asker")
@@ -663,7 +677,6 @@ async def ticket_asker(request: web.Request) -> web.StreamResponse:
     and the asker is told); a resubmitted form shows nothing and tells nobody again."""
     view = who(request)
     tid = _int_id(request)
-    shown, error, status = None, None, 200
     try:
         async with uow(request) as svc:
             await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, "asker")
@@ -671,20 +684,12 @@ async def ticket_asker(request: web.Request) -> web.StreamResponse:
     except DomainError as exc:
         if isinstance(exc, NotAllowed | NotFound):
             raise
-        error, status = refusal(request, exc), 400
+        async with uow(request) as svc:
+            detail = await svc.hotline.ticket(view.actor, tid)
+        return _ticket_page(request, detail, status=400, error=refusal(request, exc))
     async with uow(request) as svc:
         detail = await svc.hotline.ticket(view.actor, tid)
-    return page(
-        request,
-        "ticket.html",
-        status=status,
-        d=detail,
-        error=error,
-        done=None,
-        form_id=form_id(),
-        asker_form_id=form_id(),
-        shown=shown,
-    )
+    return _ticket_page(request, detail, shown=shown)
 
 
 @PAGES.post("/hotline/{id}/reply")
@@ -698,17 +703,7 @@ async def ticket_reply(request: web.Request) -> web.StreamResponse:
     except DomainError as exc:
         async with uow(request) as svc:
             detail = await svc.hotline.ticket(view.actor, tid)
-        return page(
-            request,
-            "ticket.html",
-            status=400,
-            d=detail,
-            error=refusal(request, exc),
-            done=None,
-            form_id=form_id(),
-            asker_form_id=form_id(),
-            shown=None,
-        )
+        return _ticket_page(request, detail, status=400, error=refusal(request, exc))
     raise see_other(f"/hotline/{tid}?done=replied")
 
 
@@ -820,24 +815,33 @@ async def pledge_signatures(request: web.Request) -> web.StreamResponse:
     return page(request, "signatures.html", key=key, rows=signed)
 
 
+async def _receipt(request: web.Request) -> dict[str, Any]:
+    """What a receipt shows (the service checks who may see it), as render_receipt* take it."""
+    view = who(request)
+    number = request.match_info["no"].strip().upper()[:32]
+    async with uow(request) as svc:
+        sig, text, person = await svc.pledges.receipt(view.actor, number)
+    now = request.config_dict[APP_KEY].clock.now()
+    return {"signature": sig, "text": text, "person": person, "generated_at": now}
+
+
+def _receipt_file(body: bytes, content_type: str, name: str) -> web.Response:
+    return web.Response(
+        body=body,
+        content_type=content_type,
+        headers={"Content-Disposition": f"attachment; filename={name}"},
+    )
+
+
 @PAGES.get("/receipts/{no}")
 async def pledge_receipt(request: web.Request) -> web.StreamResponse:
     """The printable receipt of one signature: the file `muster pledge receipt` writes."""
     from bot.reports.receipt import render_receipt  # noqa: PLC0415
 
-    view, t = who(request), tr(request)
-    app = request.config_dict[APP_KEY]
-    number = request.match_info["no"].strip().upper()[:32]
-    async with uow(request) as svc:
-        sig, text, person = await svc.pledges.receipt(view.actor, number)
-        html = render_receipt(
-            t, signature=sig, text=text, person=person, generated_at=app.clock.now()
-        )
-    return web.Response(
-        text=html,
-        content_type="text/html",
-        headers={"Content-Disposition": f"attachment; filename=receipt-{sig.signature_no}.html"},
-    )
+    made = await _receipt(request)
+    html = render_receipt(tr(request), **made)
+    name = f"receipt-{made['signature'].signature_no}.html"
+    return _receipt_file(html.encode("utf-8"), "text/html", name)
 
 
 @PAGES.get("/receipts/{no}/pdf")
@@ -846,24 +850,10 @@ async def pledge_receipt_pdf(request: web.Request) -> web.StreamResponse:
     CJK font on the server, a page naming the package to install."""
     from bot.reports.receipt_pdf import render_receipt_pdf, system_font  # noqa: PLC0415
 
-    view, t = who(request), tr(request)
-    app = request.config_dict[APP_KEY]
-    number = request.match_info["no"].strip().upper()[:32]
-    async with uow(request) as svc:
-        sig, text, person = await svc.pledges.receipt(view.actor, number)
-    pdf = render_receipt_pdf(
-        t.text_only(),
-        signature=sig,
-        text=text,
-        person=person,
-        generated_at=app.clock.now(),
-        font=system_font(),
-    )
-    return web.Response(
-        body=pdf,
-        content_type="application/pdf",
-        headers={"Content-Disposition": f"attachment; filename=receipt-{sig.signature_no}.pdf"},
-    )
+    made = await _receipt(request)
+    pdf = render_receipt_pdf(tr(request).text_only(), font=system_font(), **made)
+    name = f"receipt-{made['signature'].signature_no}.pdf"
+    return _receipt_file(pdf, "application/pdf", name)
 
 
 # --- training ----------------------------------------------------------------------------

@@ -46,12 +46,18 @@ async def _file(user: Any, name: str) -> bytes:
     return content
 
 
-async def test_the_office_gets_an_export_as_a_file(bot: RunningBot) -> None:
-    office = bot.user("周政工")
-    await office.send(f"/start {await bot.issue_code('O001')}")
-    await office.read(2)
+async def _registered_and_published(bot: RunningBot, name: str, employee_no: str) -> Any:
+    """A person registered in the chat, then the sample pledge published to everyone."""
+    user = bot.user(name)
+    await user.send(f"/start {await bot.issue_code(employee_no)}")
+    await user.read(2)  # welcome, menu
     async with bot.app.unit_of_work() as svc:
         await svc.pledges.publish(Actor.cli(), "confidentiality", audience="all")
+    return user
+
+
+async def test_the_office_gets_an_export_as_a_file(bot: RunningBot) -> None:
+    office = await _registered_and_published(bot, "周政工", "O001")
     await office.send("/menu")
     menu = await office.read_one()
     await office.press("导出文件")
@@ -67,11 +73,7 @@ async def test_the_office_gets_an_export_as_a_file(bot: RunningBot) -> None:
 
 @pytest.mark.telegram_only("a pledge page is longer than a WeCom card holds: text, then the card")
 async def test_the_signer_gets_his_receipt_as_a_pdf(bot: RunningBot) -> None:
-    alice = bot.user("张三")
-    await alice.send(f"/start {await bot.issue_code('A001')}")
-    await alice.read(2)
-    async with bot.app.unit_of_work() as svc:
-        await svc.pledges.publish(Actor.cli(), "confidentiality", audience="all")
+    alice = await _registered_and_published(bot, "张三", "A001")
     await alice.read_one(timeout=TIMEOUT)  # the task message
     await alice.press("阅读")
     page = await alice.read_one()
