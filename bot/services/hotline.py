@@ -518,9 +518,9 @@ class HotlineService(Service):
             evidence=[audit.Evidence.of(message)],
         )
 
-    def _open_route(self, ticket_id: int, sealed: str) -> int:
+    def _open_route(self, ticket_id: int, sealed: str, sealer: Sealer | None = None) -> int:
         try:
-            return int(self.sealer.open(sealed, purpose=route_purpose(ticket_id)))
+            return int((sealer or self.sealer).open(sealed, purpose=route_purpose(ticket_id)))
         except (SealBroken, ValueError):
             log.error("hotline: the route of ticket %s does not open", ticket_number(ticket_id))
             raise RouteSealed(number=ticket_number(ticket_id)) from None
@@ -555,9 +555,9 @@ class HotlineService(Service):
         actor.require(*ASKERS)
         if actor.person is None:
             raise NotAllowed()
-        me = actor.person.id
-        routes = (await self.session.execute(select(TicketRoute))).scalars().all()
-        mine = [r.ticket_id for r in routes if self._open_route(r.ticket_id, r.sealed) == me]
+        me, sealer = actor.person.id, self.sealer
+        routes = await self.session.execute(select(TicketRoute.ticket_id, TicketRoute.sealed))
+        mine = [t for t, sealed in routes.tuples() if self._open_route(t, sealed, sealer) == me]
         if not mine:
             return []
         tickets = (
