@@ -557,7 +557,7 @@ class HotlineService(Service):
             raise NotAllowed()
         me, sealer = actor.person.id, self.sealer
         routes = await self.session.execute(select(TicketRoute.ticket_id, TicketRoute.sealed))
-        mine = [t for t, sealed in routes.tuples() if self._open_route(t, sealed, sealer) == me]
+        mine = [t for t, sealed in routes.all() if self._open_route(t, sealed, sealer) == me]
         if not mine:
             return []
         tickets = (
