@@ -534,6 +534,15 @@ class HotlineService(Service):
         ).scalar_one()
         return self._open_route(ticket_id, sealed)
 
+    async def _asker_ticket_ids(self, person_id: int) -> list[int]:
+        """The ids of a person's own tickets: every sealed route opened, since no index
+        says whose a ticket is (bench/bench_sealed_routes.py: ~35 ms for 10,000)."""
+        sealer = self.sealer
+        routes = await self.session.execute(select(TicketRoute.ticket_id, TicketRoute.sealed))
+        return [
+            t for t, sealed in routes.all() if self._open_route(t, sealed, sealer) == person_id
+        ]
+
     async def _own(self, actor: Actor, ticket_id: int) -> Ticket:
         """The asker's own ticket; anyone else's does not exist for them."""
         actor.require(*ASKERS)
@@ -555,9 +564,7 @@ class HotlineService(Service):
         actor.require(*ASKERS)
         if actor.person is None:
             raise NotAllowed()
-        me, sealer = actor.person.id, self.sealer
-        routes = await self.session.execute(select(TicketRoute.ticket_id, TicketRoute.sealed))
-        mine = [t for t, sealed in routes.all() if self._open_route(t, sealed, sealer) == me]
+        mine = await self._asker_ticket_ids(actor.person.id)
         if not mine:
             return []
         tickets = (
