@@ -1,9 +1,15 @@
 ## The auxiliary police office in the chat: audience and deadline buttons, the escalation list, export files sent into the chat
 
 notice-aud-none-yet = Nothing ticked yet.
-notice-aud-picked = Units: { $units }; roles: { $roles }. { $count } people.
+notice-aud-picked = Units: { $units }; roles: { $roles }. { $count ->
+        [one] { $count } person
+       *[other] { $count } people
+    }.
 notice-aud-list-sep = {", "}
-btn-notice-aud-done = ➡️ Next ({ $count } people)
+btn-notice-aud-done = ➡️ Next ({ $count ->
+        [one] { $count } person
+       *[other] { $count } people
+    })
 btn-notice-aud-prev = ◀ Previous
 btn-notice-aud-next-page = Next page ▶
 btn-notice-aud-page = Page { $page }/{ $pages }
