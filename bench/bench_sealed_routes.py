@@ -17,6 +17,7 @@ sealed / baseline.
 
     .venv/bin/python bench/bench_sealed_routes.py [--tickets 10000] [--askers 1000]
     .venv/bin/python bench/bench_sealed_routes.py --pg postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
+(with --pg, in bench_ack.py's scratch database muster_bench_ack, dropped at the end)
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select, text  # noqa: E402
 
+from bench.bench_ack import drop_pg, scratch_pg  # noqa: E402  (its scratch database)
 from bot.actor import Actor  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
@@ -46,27 +48,8 @@ from storage.db import make_engine, upgrade  # noqa: E402
 from storage.models import Person, PersonRole, Unit  # noqa: E402
 from storage.models_hotline import Ticket, TicketRoute, route_purpose  # noqa: E402
 
-DB = "muster_bench_sealed"
 KEY = "bench-hotline-key-not-a-secret-0123"
 ROUNDS = 7
-
-
-async def scratch_pg(base: str) -> str:
-    import asyncpg  # noqa: PLC0415
-
-    conn = await asyncpg.connect(base.replace("postgresql+asyncpg", "postgresql"))
-    await conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    await conn.execute(f"CREATE DATABASE {DB}")
-    await conn.close()
-    return base.rsplit("/", 1)[0] + f"/{DB}"
-
-
-async def drop_pg(base: str) -> None:
-    import asyncpg  # noqa: PLC0415
-
-    conn = await asyncpg.connect(base.replace("postgresql+asyncpg", "postgresql"))
-    await conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    await conn.close()
 
 
 async def fill(app: App, *, tickets: int, askers: int) -> dict[int, list[int]]:
