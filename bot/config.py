@@ -11,7 +11,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[1]
-AUDIT_KEY_MIN = 16  # characters of MUSTER_AUDIT_KEY
+AUDIT_KEY_MIN = 16  # characters of MUSTER_AUDIT_KEY and MUSTER_HOTLINE_KEY
 
 
 class ConfigError(Exception):
@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     # HMAC-SHA256 key of the audit chain (storage/audit.py); `muster run` and `muster audit`
     # need it, the demo makes one and keeps it next to its database
     audit_key: SecretStr | None = None
+    # Key that seals hotline askers' routes and messages (storage/sealed.py); kept outside
+    # the database like the audit key. `muster run` needs it, the demo keeps one beside
+    # its database
+    hotline_key: SecretStr | None = None
     locales_dir: Path = ROOT / "locales"
     content_dir: Path = ROOT / "content"
 
@@ -100,7 +104,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
 
-    @field_validator("audit_key")
+    @field_validator("audit_key", "hotline_key")
     @classmethod
     def _long_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < AUDIT_KEY_MIN:

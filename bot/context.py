@@ -29,6 +29,13 @@ class Context:
     state: State
     state_row: ConversationState
     menu: list[MenuEntry]
+    # this turn belongs to a sealed conversation (a hotline asker's): its replies are
+    # private and its state is stored sealed (set by a private route or `keep_private`)
+    private: bool = False
+
+    def keep_private(self) -> None:
+        """Seal this turn: what the person typed or was shown belongs to the hotline."""
+        self.private = True
 
     @property
     def actor(self) -> Actor:

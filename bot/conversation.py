@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,10 +26,12 @@ from bot.core import Account, Incoming, Reply, State
 from bot.errors import DomainError
 from bot.i18n import Catalog
 from bot.router import Dispatcher
+from bot.sealing import HotlineKeyMissing, sealer_for
 from bot.services import Services
 from storage import ledger
 from storage.db import RETRY_DELAYS, is_transient, retrying, upsert
 from storage.models import ConversationState, PersonStatus
+from storage.sealed import SEALED_KEY, SealBroken, sealed_dict
 
 log = logging.getLogger(__name__)
 
@@ -111,14 +114,20 @@ class Conversation:
                 log.info("event %s was handled before: ignored", event.event_id)
                 await session.rollback()
                 return []
-            ctx = await self._context(session, event, row)
+            loaded, was_sealed = self._open_state(row)
+            ctx = await self._context(session, event, row, loaded)
             try:
                 replies = await self._dispatch(event, ctx)
+                data = self._state_data(ctx, loaded, was_sealed)
             except DomainError as exc:
                 replies = [Reply(exc.render(ctx.t))]
                 if not exc.persist:
                     await self._undo(session, event)
-                    return replies
+                    return _marked(ctx, replies)
+                try:
+                    data = self._state_data(ctx, loaded, was_sealed)
+                except HotlineKeyMissing:
+                    data = {}  # a kept refusal of a private turn: its state is not kept
             except BadAction:
                 await self._undo(session, event)
                 return [Reply(ctx.t("error-stale-button"))]
@@ -129,10 +138,34 @@ class Conversation:
                 await self._undo(session, event)
                 return [Reply(ctx.t("error-generic"))]
             ctx.state_row.step = ctx.state.step
-            ctx.state_row.data = dict(ctx.state.data)
+            ctx.state_row.data = data
             ctx.state_row.updated_at = self.clock.now()
             await session.commit()
-            return replies
+            return _marked(ctx, replies)
+
+    def _state_data(
+        self, ctx: Context, loaded: dict[str, Any], was_sealed: bool
+    ) -> dict[str, Any]:
+        """The state's data as stored: sealed after a private turn, and a sealed state
+        stays sealed while no ordinary turn replaces it (HotlineKeyMissing: not stored)."""
+        data = dict(ctx.state.data)
+        if data and (ctx.private or (was_sealed and data == loaded)):
+            purpose = _state_purpose(ctx.state_row)
+            return {SEALED_KEY: sealer_for(self.settings).seal_json(data, purpose=purpose)}
+        return data
+
+    def _open_state(self, row: ConversationState) -> tuple[dict[str, Any], bool]:
+        """The state's data, opened if it was sealed (a hotline asker's), and whether it
+        was. A seal that does not open (another MUSTER_HOTLINE_KEY) starts over."""
+        sealed = sealed_dict(row.data)
+        if sealed is None:
+            return dict(row.data or {}), False
+        try:
+            data = sealer_for(self.settings).open_json(sealed, purpose=_state_purpose(row))
+        except (SealBroken, HotlineKeyMissing):
+            log.error("conversation state %s does not open: started over", row.id)
+            return {}, True
+        return dict(data), True
 
     async def _undo(self, session: AsyncSession, event: Incoming) -> None:
         """Roll the handler's work back but keep the event in the ledger: its answer was
@@ -166,7 +199,11 @@ class Conversation:
         return row
 
     async def _context(
-        self, session: AsyncSession, event: Incoming, row: ConversationState
+        self,
+        session: AsyncSession,
+        event: Incoming,
+        row: ConversationState,
+        data: dict[str, Any],
     ) -> Context:
         services = Services(
             session, clock=self.clock, settings=self.settings, catalog=self.catalog
@@ -180,7 +217,7 @@ class Conversation:
             t=self.catalog.translator(locale, self.settings.tz),
             clock=self.clock,
             settings=self.settings,
-            state=State(row.step, dict(row.data or {})),
+            state=State(row.step, dict(data)),
             state_row=row,
             menu=self.dispatcher.menu,
         )
@@ -193,9 +230,23 @@ class Conversation:
         route = self.dispatcher.route_for(event, ctx.state.step)
         if route is None:
             return [Reply(ctx.t("error-unknown-input"))]
+        if route.private:
+            ctx.keep_private()
         if ctx.person is None and not route.public:
             unregistered = self.dispatcher.commands.get("_unregistered")
             if unregistered is None:
                 return [Reply(ctx.t("reg-how-to", contact=ctx.settings.office_contact))]
             return await unregistered.handler(event, ctx)
         return await route.handler(event, ctx)
+
+
+def _state_purpose(row: ConversationState) -> str:
+    return f"state:{row.channel}:{row.external_user_id}"
+
+
+def _marked(ctx: Context, replies: list[Reply]) -> list[Reply]:
+    """The replies of a private turn are private: channels keep no readable copy."""
+    if ctx.private:
+        for reply in replies:
+            reply.private = True
+    return replies

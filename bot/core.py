@@ -75,6 +75,9 @@ class Reply:
     edit: bool = False  # replace the message whose button was pressed
     document: Document | None = None
     toast: str | None = None  # short notice for a button press (answerCallbackQuery)
+    # part of a sealed conversation (a hotline asker's): a channel that keeps a copy of
+    # what it shows (web chat log, WeCom cards) keeps it sealed (storage/sealed.py)
+    private: bool = False
 
     def __post_init__(self) -> None:
         if self.toast is not None:

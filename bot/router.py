@@ -19,6 +19,7 @@ Handler = Callable[[Incoming, "Context"], Awaitable[list[Reply]]]
 class Route:
     handler: Handler
     public: bool  # reachable by an account that is not bound to a person
+    private: bool = False  # a sealed conversation: replies and state kept sealed
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,8 @@ class Flow:
     """Handlers of one feature module. `handlers/__init__.py` collects all flows."""
 
     name: str
+    # every route of the flow is private (the hotline): see Route.private
+    private: bool = False
     commands: dict[str, Route] = field(default_factory=dict)
     buttons: dict[str, Route] = field(default_factory=dict)
     steps: dict[str, Route] = field(default_factory=dict)
@@ -43,7 +46,7 @@ class Flow:
 
     def command(self, name: str, *, public: bool = False) -> Callable[[Handler], Handler]:
         def deco(fn: Handler) -> Handler:
-            self.commands[name] = Route(fn, public)
+            self.commands[name] = Route(fn, public, self.private)
             return fn
 
         return deco
@@ -52,7 +55,7 @@ class Flow:
         """Handle presses of buttons whose token starts with `route` ("feature:verb")."""
 
         def deco(fn: Handler) -> Handler:
-            self.buttons[route] = Route(fn, public)
+            self.buttons[route] = Route(fn, public, self.private)
             return fn
 
         return deco
@@ -61,7 +64,7 @@ class Flow:
         """Handle free text while the conversation is at `step`."""
 
         def deco(fn: Handler) -> Handler:
-            self.steps[step] = Route(fn, public)
+            self.steps[step] = Route(fn, public, self.private)
             return fn
 
         return deco

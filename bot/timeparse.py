@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 _YEAR = r"(?P<y>\d{4})\s*[-/.年]\s*"
@@ -67,5 +67,38 @@ def parse_date(text: str) -> date | None:
         return None
     try:
         return date(int(match["y"]), int(match["mo"]), int(match["d"]))
+    except ValueError:
+        return None
+
+
+# --- quick deadlines: what the chat offers as buttons instead of typing ---------------------
+
+QUICK_DEADLINES = ("today", "tomorrow", "3days", "week")  # the button label keys' endings
+_QUICK_AT = {"today": (0, 18), "tomorrow": (1, 12), "3days": (3, 18), "week": (7, 18)}
+TOKEN_FORMAT = "%Y%m%d%H%M"  # a quick deadline in a button token: local, to the minute
+
+
+def quick_deadlines(now: datetime, tz: ZoneInfo) -> list[tuple[str, datetime]]:
+    """Today 18:00 (while at least an hour away), tomorrow 12:00, in 3 days and in a week
+    at 18:00, local: (which, when)."""
+    local_now = now.astimezone(tz)
+    found = []
+    for which in QUICK_DEADLINES:
+        days, hour = _QUICK_AT[which]
+        day = local_now.date() + timedelta(days=days)
+        at = datetime(day.year, day.month, day.day, hour, 0, tzinfo=tz)
+        if at - local_now >= timedelta(hours=1):
+            found.append((which, at))
+    return found
+
+
+def quick_token(at: datetime, tz: ZoneInfo) -> str:
+    return at.astimezone(tz).strftime(TOKEN_FORMAT)
+
+
+def parse_quick_token(token: str, tz: ZoneInfo) -> datetime | None:
+    """A deadline a button carried (`quick_token`), or None if it is not one."""
+    try:
+        return datetime.strptime(token, TOKEN_FORMAT).replace(tzinfo=tz)
     except ValueError:
         return None

@@ -26,7 +26,7 @@ from bot.text import html_join
 from handlers.common import back_to_menu
 from storage.models import Person, Role
 
-flow = Flow("hotline")
+flow = Flow("hotline", private=True)  # an asker's conversation is sealed
 flow.menu_entry("menu-hotline-ask", Btn.HOTLINE_ASK, roles={"auxiliary"}, order=30)
 flow.menu_entry("menu-hotline-queue", Btn.HOTLINE_QUEUE, roles={"office"}, order=72)
 
@@ -35,6 +35,7 @@ STEP_PERSON = "hotline.person"  # typing a question for the office
 STEP_ANSWERED = "hotline.answered"  # no text handler: holds the last question for "Ask a person"
 STEP_REPLY = "hotline.reply"  # office staff typing a reply
 STEP_FOLLOWUP = "hotline.followup"  # the asker typing a follow-up
+STEP_WHY = "hotline.why"  # office staff typing why they must see who asked
 
 MAX_LIST = 20  # tickets listed in the chat; the CLI lists all
 
@@ -104,7 +105,9 @@ async def answer_question(text: str, ctx: Context, *, buttons: int = 0) -> list[
     """Look the question up and remember it, so "Ask a person" can hand it on.
 
     `buttons`: how many numbered buttons the channel shows (Incoming.buttons_shown). Noise
-    gets a short hint and leaves the conversation as it was."""
+    gets a short hint and leaves the conversation as it was. Called from other flows too
+    (an auxiliary's free text): the turn is sealed all the same."""
+    ctx.keep_private()
     try:
         lookup = await ctx.services.hotline.lookup(ctx.actor, text, locale=ctx.t.locale)
     except NotAQuestion as exc:
@@ -115,6 +118,7 @@ async def answer_question(text: str, ctx: Context, *, buttons: int = 0) -> list[
 
 def prompt_question(ctx: Context, key: str = "hotline-ask-prompt") -> list[Reply]:
     """Ask for a question; the next text goes to the knowledge base."""
+    ctx.keep_private()
     ctx.state.go(STEP_QUESTION)
     return [Reply(ctx.t(key), buttons=[[Button(ctx.t("hotline-btn-cancel"), Btn.HOTLINE_CANCEL)]])]
 
@@ -272,9 +276,8 @@ async def on_text_followup(event: Incoming, ctx: Context) -> list[Reply]:
 
 
 def _who(ctx: Context, s: TicketSummary) -> str:
-    if s.anonymous or s.asker_name is None:
-        return ctx.t("hotline-who-anonymous")
-    return ctx.t("hotline-who-named", name=s.asker_name, unit=s.asker_unit or "-")
+    """Never a name: "named" or "anonymous" (show_asker reveals a named one)."""
+    return ctx.t("hotline-who-anonymous" if s.anonymous else "hotline-who-named-hidden")
 
 
 def status_label(ctx: Context, status: str) -> str:
@@ -361,6 +364,8 @@ def render_ticket(ctx: Context, detail: TicketDetail) -> Reply:
         else:
             lines.append(ctx.t("hotline-thread-asker", time=ctx.t.time(m.at), text=m.text))
     rows = [[Button(ctx.t("hotline-btn-reply"), Btn.HOTLINE_REPLY.token(s.id))]]
+    if not s.anonymous:
+        rows.append([Button(ctx.t("hotline-btn-show-asker"), Btn.HOTLINE_SHOW_ASKER.token(s.id))])
     if s.status != "closed":
         rows.append([Button(ctx.t("hotline-btn-close"), Btn.HOTLINE_CLOSE.token(s.id))])
     rows.append([Button(ctx.t("hotline-btn-queue"), Btn.HOTLINE_QUEUE)])
@@ -375,17 +380,23 @@ async def cb_ticket(event: Incoming, ctx: Context) -> list[Reply]:
     return [render_ticket(ctx, detail)]
 
 
+def _ask_about(ctx: Context, detail: TicketDetail, step: str, key: str) -> list[Reply]:
+    """Ask the office staffer to type something about a ticket (a reply, a reason)."""
+    ctx.state.go(step, ticket=detail.summary.id)
+    cancel = Button(ctx.t("hotline-btn-cancel"), Btn.HOTLINE_CANCEL)
+    return [Reply(ctx.t(key, number=detail.summary.number), buttons=[[cancel]])]
+
+
+def _onwards(ctx: Context) -> list[list[Button]]:
+    """After acting on a ticket: back to the queue, or the menu."""
+    return [[Button(ctx.t("hotline-btn-queue"), Btn.HOTLINE_QUEUE)], back_to_menu(ctx)]
+
+
 @flow.button(Btn.HOTLINE_REPLY)
 async def cb_reply(event: Incoming, ctx: Context) -> list[Reply]:
     """Ask the office staffer for the reply text."""
     detail = await ctx.services.hotline.ticket(ctx.actor, ctx.action(event).int_arg(0))
-    ctx.state.go(STEP_REPLY, ticket=detail.summary.id)
-    return [
-        Reply(
-            ctx.t("hotline-reply-prompt", number=detail.summary.number),
-            buttons=[[Button(ctx.t("hotline-btn-cancel"), Btn.HOTLINE_CANCEL)]],
-        )
-    ]
+    return _ask_about(ctx, detail, STEP_REPLY, "hotline-reply-prompt")
 
 
 @flow.text(STEP_REPLY)
@@ -395,22 +406,44 @@ async def on_text_reply(event: Incoming, ctx: Context) -> list[Reply]:
         ctx.actor, int(ctx.state.data["ticket"]), event.text
     )
     ctx.state.clear()
-    return [
-        Reply(
-            ctx.t("hotline-reply-sent", number=summary.number),
-            buttons=[[Button(ctx.t("hotline-btn-queue"), Btn.HOTLINE_QUEUE)], back_to_menu(ctx)],
-        )
-    ]
+    return [Reply(ctx.t("hotline-reply-sent", number=summary.number), buttons=_onwards(ctx))]
 
 
 @flow.button(Btn.HOTLINE_CLOSE)
 async def cb_close(event: Incoming, ctx: Context) -> list[Reply]:
     """Close the ticket."""
     summary = await ctx.services.hotline.close(ctx.actor, ctx.action(event).int_arg(0))
+    text = ctx.t("hotline-closed", number=summary.number)
+    return [Reply(text, edit=True, buttons=_onwards(ctx))]
+
+
+@flow.button(Btn.HOTLINE_SHOW_ASKER)
+async def cb_show_asker(event: Incoming, ctx: Context) -> list[Reply]:
+    """Ask the office staffer why he must see who asked this named ticket."""
+    detail = await ctx.services.hotline.ticket(ctx.actor, ctx.action(event).int_arg(0))
+    if detail.summary.anonymous:
+        return [Reply(ctx.t("hotline-error-anonymous-asker", number=detail.summary.number))]
+    return _ask_about(ctx, detail, STEP_WHY, "hotline-show-asker-prompt")
+
+
+@flow.text(STEP_WHY)
+async def on_text_why(event: Incoming, ctx: Context) -> list[Reply]:
+    """Show who asked, for the reason typed; the view is audited and the asker told."""
+    shown = await ctx.services.hotline.show_asker(
+        ctx.actor, int(ctx.state.data["ticket"]), event.text
+    )
+    ctx.state.clear()
     return [
         Reply(
-            ctx.t("hotline-closed", number=summary.number),
-            edit=True,
-            buttons=[[Button(ctx.t("hotline-btn-queue"), Btn.HOTLINE_QUEUE)], back_to_menu(ctx)],
+            ctx.t(
+                "hotline-asker-shown",
+                number=shown.number,
+                name=shown.name,
+                employee_no=shown.employee_no,
+                unit=shown.unit,
+                post=shown.post or "-",
+                reason=shown.reason,
+            ),
+            buttons=_onwards(ctx),
         )
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.actions import Btn
@@ -11,27 +12,38 @@ from bot.errors import InvalidInput
 from bot.notice_render import office_buttons, render_stats
 from bot.router import Flow
 from bot.services.notice_approval import Submitted, reason_for
-from bot.services.notices import MAX_TEXT, Opened, message_buttons, render_message
+from bot.services.notices import (
+    MAX_TEXT,
+    EmptyAudience,
+    Opened,
+    message_buttons,
+    render_message,
+)
 from bot.text import html_join
-from bot.timeparse import parse_local
+from bot.timeparse import parse_local, parse_quick_token, quick_deadlines, quick_token
 from handlers.common import back_to_menu
 from handlers.notice_approval import submitted_reply
+from handlers.office import export_button
 from storage.models import Role
 
 flow = Flow("notices")
 flow.menu_entry("menu-notices", Btn.NOTICE_MENU, roles={"office"}, order=70)
 
+STEP_PICK = "notice.pick"  # picking units and roles with buttons
 STEP_SPEC = "notice.audience"
 STEP_TEXT = "notice.text"
 STEP_ACK_BY = "notice.ack_by"
 STEP_CONFIRM = "notice.confirm"
 RECENT = 8
+UNITS_PER_PAGE = 10  # unit buttons on one page of the audience picker
 ROLE_KEYS = {
     Role.AUXILIARY: "notice-role-auxiliary",
     Role.MENTOR: "notice-role-mentor",
     Role.LEADER: "notice-role-leader",
     Role.OFFICE: "notice-role-office",
 }
+
+
 def _buttons(rows: list[list[dict[str, str]]]) -> list[list[Button]]:
     return [[Button(b["label"], b["action"]) for b in row] for row in rows]
 
@@ -118,36 +130,120 @@ async def cb_new(event: Incoming, ctx: Context) -> list[Reply]:
 
 
 async def _ask_audience(ctx: Context, *, edit: bool) -> Reply:
+    ctx.state.go(STEP_PICK, units=[], roles=[], page=0)
+    return await _picker(ctx, edit=edit)
+
+
+async def _picker(ctx: Context, *, edit: bool = True) -> Reply:
+    """Step 1: everyone in one tap, or units and roles ticked on and off (several of
+    each: any of the units, any of the roles, both must match), then Next."""
     units = await ctx.services.notices.units(ctx.actor)  # office staff only
-    ctx.state.clear()
-    rows = [[Button(ctx.t("btn-notice-aud-all"), Btn.NOTICE_AUDIENCE.token("all"))]]
+    data = ctx.state.data
+    picked_units = [(uid, name) for uid, name in units if uid in data.get("units", [])]
+    picked_roles = [r for r in ROLE_KEYS if r in data.get("roles", [])]
+    pages = max(1, -(-len(units) // UNITS_PER_PAGE))
+    page = min(max(int(data.get("page", 0)), 0), pages - 1)
+    t = ctx.t
+    rows = [[Button(t("btn-notice-aud-all"), Btn.NOTICE_AUDIENCE.token("all"))]]
+    on_page = units[page * UNITS_PER_PAGE : (page + 1) * UNITS_PER_PAGE]
     unit_buttons = [
-        Button(ctx.t("btn-notice-aud-unit", unit=name), Btn.NOTICE_AUDIENCE.token("u", uid))
-        for uid, name in units
+        Button(
+            t("btn-notice-aud-unit", unit=name, on="yes" if (uid, name) in picked_units else "no"),
+            Btn.NOTICE_AUDIENCE.token("u", uid),
+        )
+        for uid, name in on_page
     ]
     rows += [unit_buttons[i : i + 2] for i in range(0, len(unit_buttons), 2)]
+    if pages > 1:  # ◀ page n/m ▶: the middle one shows the same page again
+        turns = [
+            (page - 1, "btn-notice-aud-prev"),
+            (page, ""),
+            (page + 1, "btn-notice-aud-next-page"),
+        ]
+        rows.append(
+            [
+                Button(
+                    t(key) if key else t("btn-notice-aud-page", page=page + 1, pages=pages),
+                    Btn.NOTICE_AUDIENCE_PAGE.token(to),
+                )
+                for to, key in turns
+                if 0 <= to < pages
+            ]
+        )
     role_buttons = [
-        Button(ctx.t("btn-notice-aud-role", role=ctx.t(key)), Btn.NOTICE_AUDIENCE.token("r", role))
+        Button(
+            t("btn-notice-aud-role", role=t(key), on="yes" if role in picked_roles else "no"),
+            Btn.NOTICE_AUDIENCE.token("r", role),
+        )
         for role, key in ROLE_KEYS.items()
     ]
     rows += [role_buttons[i : i + 2] for i in range(0, len(role_buttons), 2)]
-    rows.append([Button(ctx.t("btn-notice-aud-spec"), Btn.NOTICE_AUDIENCE_TYPED)])
-    rows.append([Button(ctx.t("btn-notice-cancel"), Btn.NOTICE_CANCEL)])
-    return Reply(ctx.t("notice-ask-audience"), buttons=rows, edit=edit)
+    rows.append([Button(t("btn-notice-aud-spec"), Btn.NOTICE_AUDIENCE_TYPED)])
+    lines = [t("notice-ask-audience")]
+    spec = _spec([name for _, name in picked_units], picked_roles)
+    if spec is None:
+        lines.append(t("notice-aud-none-yet"))
+    else:
+        names = t("notice-aud-list-sep").join(name for _, name in picked_units)
+        roles = t("notice-aud-list-sep").join(t(ROLE_KEYS[r]) for r in picked_roles)
+        try:
+            _, reach = await ctx.services.notices.audience(ctx.actor, spec)
+            count = reach.targeted
+        except EmptyAudience:
+            count = 0
+        lines.append(t("notice-aud-picked", units=names or "-", roles=roles or "-", count=count))
+        if count:
+            rows.append([Button(t("btn-notice-aud-done", count=count), Btn.NOTICE_AUDIENCE_DONE)])
+    rows.append([Button(t("btn-notice-cancel"), Btn.NOTICE_CANCEL)])
+    kept = [str(r) for r in picked_roles]
+    ctx.state.go(STEP_PICK, units=[uid for uid, _ in picked_units], roles=kept, page=page)
+    return Reply(html_join(lines), buttons=rows, edit=edit)
+
+
+def _spec(units: Sequence[str], roles: Sequence[str]) -> str | None:
+    """The audience spec of a selection; None while nothing is picked."""
+    bits = [f"unit:{name}" for name in units] + [f"role:{role}" for role in roles]
+    return ",".join(bits) or None
 
 
 @flow.button(Btn.NOTICE_AUDIENCE)
 async def cb_audience(event: Incoming, ctx: Context) -> list[Reply]:
-    """Take the audience chosen with a button; ask for the text."""
+    """Everyone: ask for the text. A unit or role: tick it on or off in the picker."""
     action = ctx.action(event)
     kind = action.arg(0)
+    if kind == "all":
+        return await _ask_text(ctx, "all", edit=True)
+    if ctx.state.step != STEP_PICK:
+        return [Reply(ctx.t("error-stale-button"))]
+    data = ctx.state.data
     if kind == "u":
-        spec = f"unit:{await ctx.services.notices.unit_name(ctx.actor, action.int_arg(1))}"
+        uid = action.int_arg(1)
+        units = list(data.get("units", []))
+        data["units"] = [u for u in units if u != uid] if uid in units else [*units, uid]
     elif kind == "r" and action.arg(1) in ROLE_KEYS:
-        spec = f"role:{action.arg(1)}"
-    else:
-        spec = "all"
-    return await _ask_text(ctx, spec, edit=True)
+        role, roles = action.arg(1), list(data.get("roles", []))
+        data["roles"] = [r for r in roles if r != role] if role in roles else [*roles, role]
+    return [await _picker(ctx)]
+
+
+@flow.button(Btn.NOTICE_AUDIENCE_PAGE)
+async def cb_audience_page(event: Incoming, ctx: Context) -> list[Reply]:
+    """Show another page of units, keeping what is ticked."""
+    if ctx.state.step != STEP_PICK:
+        return [Reply(ctx.t("error-stale-button"))]
+    ctx.state.data["page"] = ctx.action(event).int_arg(0)
+    return [await _picker(ctx)]
+
+
+@flow.button(Btn.NOTICE_AUDIENCE_DONE)
+async def cb_audience_done(event: Incoming, ctx: Context) -> list[Reply]:
+    """Take the ticked units and roles as the audience; ask for the text."""
+    if ctx.state.step != STEP_PICK:
+        return [Reply(ctx.t("error-stale-button"))]
+    data = ctx.state.data
+    units = [await ctx.services.notices.unit_name(ctx.actor, uid) for uid in data.get("units", [])]
+    spec = _spec(units, [r for r in ROLE_KEYS if r in data.get("roles", [])])
+    return await _ask_text(ctx, spec or "all", edit=True)
 
 
 @flow.button(Btn.NOTICE_AUDIENCE_TYPED)
@@ -195,10 +291,29 @@ async def on_text_body(event: Incoming, ctx: Context) -> list[Reply]:
 
 @flow.button(Btn.NOTICE_ACK_YES)
 async def cb_ack_yes(event: Incoming, ctx: Context) -> list[Reply]:
-    """Ask for the acknowledgment deadline."""
+    """Ask for the acknowledgment deadline: a quick button, or typed."""
     if "text" not in ctx.state.data:
         return [Reply(ctx.t("error-stale-button"))]
-    return [Reply(ctx.t("notice-ask-ack-by", example=_example(ctx)), edit=True)]
+    tz = ctx.settings.tz
+    quick = [
+        Button(
+            ctx.t(f"btn-due-{which}", date=at.strftime("%m-%d"), time=at.strftime("%H:%M")),
+            Btn.NOTICE_DUE.token(quick_token(at, tz)),
+        )
+        for which, at in quick_deadlines(ctx.clock.now(), tz)
+    ]
+    rows = [quick[i : i + 2] for i in range(0, len(quick), 2)]
+    rows.append([Button(ctx.t("btn-notice-cancel"), Btn.NOTICE_CANCEL)])
+    return [Reply(ctx.t("notice-ask-ack-by", example=_example(ctx)), buttons=rows, edit=True)]
+
+
+@flow.button(Btn.NOTICE_DUE)
+async def cb_due(event: Incoming, ctx: Context) -> list[Reply]:
+    """Take a deadline offered as a button and show the preview."""
+    ack_by = parse_quick_token(ctx.action(event).arg(0), ctx.settings.tz)
+    if ctx.state.step != STEP_ACK_BY or "text" not in ctx.state.data or ack_by is None:
+        return [Reply(ctx.t("error-stale-button"))]
+    return await _preview(ctx, ack_by)
 
 
 @flow.text(STEP_ACK_BY)
@@ -310,7 +425,9 @@ async def cb_cancel(event: Incoming, ctx: Context) -> list[Reply]:
 
 
 def _office_buttons(ctx: Context, notice_id: int, requires_ack: bool) -> list[list[Button]]:
-    return _buttons(office_buttons(ctx.t, notice_id, requires_ack))
+    """Refresh, nudge (with confirmation), and who has read it as a file."""
+    readers = export_button(ctx, "office-export-readers", "n", notice_id)
+    return [*_buttons(office_buttons(ctx.t, notice_id, requires_ack)), [readers]]
 
 
 @flow.button(Btn.NOTICE_MENU)

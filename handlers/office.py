@@ -1,21 +1,31 @@
-"""Office staff: signing status of published pledges, in the chat (/status)."""
+"""Office staff in the chat: signing status of published pledges (/status), the open
+escalations, and the office's export files sent into the chat as documents."""
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from bot.actions import Btn
 from bot.context import Context
-from bot.core import Button, Incoming, Reply
+from bot.core import Button, Document, Incoming, Reply
+from bot.reports import files
 from bot.reports.task_states import note_of
 from bot.router import Flow
+from bot.services.checkins import Week
+from bot.services.escalations import OpenEscalation
 from bot.services.pledges import PledgeStatus
 from bot.text import html, html_join
 from handlers.common import back_to_menu
 
 flow = Flow("office")
 flow.menu_entry("menu-office-status", Btn.OFFICE_PLEDGES, roles={"office"}, order=80)
+flow.menu_entry("menu-office-escalations", Btn.OFFICE_ESCALATIONS, roles={"office"}, order=82)
+flow.menu_entry("menu-office-exports", Btn.OFFICE_EXPORTS, roles={"office"}, order=84)
 
 MAX_UNITS = 40  # a county has ~200 units: show those with the most pending, export the rest
 MAX_PENDING = 30
+MAX_ESCALATIONS = 30  # lines in the chat; the export has them all
+RECENT_NOTICES = 5  # notices offered for a read/unread export
 
 
 @flow.command("status")
@@ -37,7 +47,11 @@ async def cb_pledge_status(event: Incoming, ctx: Context) -> list[Reply]:
     status = await ctx.services.pledges.status(ctx.actor, key)
     published = {p.key: p for p in await ctx.services.pledges.published_keys(ctx.actor)}
     title = published[key].title(ctx.t.locale) if key in published else key
-    buttons = [[Button(ctx.t("btn-office-status-back"), Btn.OFFICE_PLEDGES)], back_to_menu(ctx)]
+    buttons = [
+        [export_button(ctx, "office-export-pledge", "p", key, title=title)],
+        [Button(ctx.t("btn-office-status-back"), Btn.OFFICE_PLEDGES)],
+        back_to_menu(ctx),
+    ]
     return [Reply(render_status(ctx, status, title=title), buttons=buttons, edit=True)]
 
 
@@ -118,3 +132,116 @@ def render_status(ctx: Context, status: PledgeStatus, *, title: str) -> str:
         for p in shown
     )
     return html_join(lines)
+
+
+# --- open escalations -------------------------------------------------------------------
+
+
+@flow.button(Btn.OFFICE_ESCALATIONS)
+async def cb_escalations(event: Incoming, ctx: Context) -> list[Reply]:
+    """List the open escalations by unit, with their level and who was told."""
+    items = await ctx.services.escalations.open_escalations(ctx.actor, locale=ctx.t.locale)
+    if not items:
+        return [Reply(ctx.t("office-esc-none"), buttons=[back_to_menu(ctx)], edit=True)]
+    buttons = [[export_button(ctx, "office-export-escalations", "esc")], back_to_menu(ctx)]
+    return [Reply(render_escalations(ctx, items), buttons=buttons, edit=True)]
+
+
+def render_escalations(ctx: Context, items: list[OpenEscalation]) -> str:
+    """Counts per level, then the first items unit by unit (the service sorts by unit)."""
+    t = ctx.t
+    levels = {level: sum(1 for e in items if e.level == level) for level in (1, 2, 3)}
+    lines = [
+        t("office-esc-title", count=len(items), now=t.time(ctx.clock.now())),
+        t("office-esc-levels", mentor=levels[1], leader=levels[2], office=levels[3]),
+    ]
+    shown = items[:MAX_ESCALATIONS]
+    for unit, group in groupby(shown, key=lambda e: e.unit):
+        lines.append(t("office-esc-unit", unit=unit))
+        lines.extend(
+            t(
+                "office-esc-line",
+                name=e.name,
+                employee_no=e.employee_no,
+                title=e.title,
+                due=t.time(e.due_at),
+                level=e.level,
+                notified=t("office-esc-notified-office") if e.notified == "office" else e.notified,
+            )
+            for e in group
+        )
+    if len(items) > len(shown):
+        lines.append(t("office-esc-more", count=len(items) - len(shown)))
+    return html_join(lines)
+
+
+# --- export files, sent into the chat ----------------------------------------------------
+
+
+def export_button(ctx: Context, key: str, *args: object, **label: object) -> Button:
+    """A button that sends an export file as a document (`cb_export`)."""
+    return Button(ctx.t(key, **label), Btn.OFFICE_EXPORT.token(*args))
+
+
+@flow.button(Btn.OFFICE_EXPORTS)
+async def cb_exports(event: Incoming, ctx: Context) -> list[Reply]:
+    """Offer every export the office has: each button sends its file into the chat."""
+    published = await ctx.services.console.exportable(ctx.actor, locale=ctx.t.locale)
+    week = ctx.services.checkins.current_week()
+    rows = [[export_button(ctx, "office-export-roster", "roster")]]
+    rows += [
+        [
+            export_button(
+                ctx,
+                "office-export-pledge" if p.kind == "pledge" else "office-export-training",
+                p.kind[0],
+                p.key,
+                title=p.title,
+            )
+        ]
+        for p in published
+    ]
+    rows.append([export_button(ctx, "office-export-register", "reg", week.key, week=week.key)])
+    rows.append([export_button(ctx, "office-export-escalations", "esc")])
+    rows.append([export_button(ctx, "office-export-gaps", "gaps")])
+    for notice, _progress in await ctx.services.notices.recent(ctx.actor, RECENT_NOTICES):
+        rows.append(
+            [
+                export_button(
+                    ctx,
+                    "office-export-notice",
+                    "n",
+                    notice.id,
+                    id=notice.id,
+                    title=notice.title[:20],
+                )
+            ]
+        )
+    rows.append(back_to_menu(ctx))
+    return [Reply(ctx.t("office-exports-choose"), buttons=rows, edit=True)]
+
+
+@flow.button(Btn.OFFICE_EXPORT)
+async def cb_export(event: Incoming, ctx: Context) -> list[Reply]:
+    """Make one export file and send it as a document (each service checks the role)."""
+    action = ctx.action(event)
+    what = action.arg(0)
+    svc, actor, t, now = ctx.services, ctx.actor, ctx.t, ctx.clock.now()
+    doc: Document
+    if what == "roster":
+        doc = await files.roster(svc, actor)
+    elif what == "p":
+        doc = await files.pledge(svc, actor, action.arg(1), t, now)
+    elif what == "t":
+        doc = await files.training(svc, actor, action.arg(1), t, now)
+    elif what == "reg":
+        doc = await files.register(svc, actor, Week.parse(action.arg(1)), t)
+    elif what == "esc":
+        doc = await files.escalations(svc, actor, t)
+    elif what == "gaps":
+        doc = await files.hotline_gaps(svc, actor, t, now)
+    elif what == "n":
+        doc = await files.notice_readers(svc, actor, action.int_arg(1), t)
+    else:
+        return [Reply(t("error-stale-button"))]
+    return [Reply(t("office-export-caption", name=doc.filename), document=doc)]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from bot.actions import Btn
 from bot.context import Context
-from bot.core import Button, Incoming, Reply
+from bot.core import Button, Document, Incoming, Reply
+from bot.reports.receipt import render_receipt
+from bot.reports.receipt_pdf import NoCjkFont, render_receipt_pdf, system_font
 from bot.router import Flow
 from bot.services.pledges import MAX_NAME_TRIES, Superseded, TrainingFirst, WrongName
 from bot.text import html
@@ -169,4 +171,43 @@ async def on_text_name(event: Incoming, ctx: Context) -> list[Reply]:
                 time=ctx.t.time(trained.finished_at),
             ),
         )
-    return [Reply(receipt, buttons=[back_to_menu(ctx)])]
+    return [
+        Reply(
+            receipt,
+            buttons=[
+                [
+                    Button(
+                        ctx.t("btn-pledge-receipt-pdf"),
+                        Btn.PLEDGE_RECEIPT.token(sig.signature_no),
+                    )
+                ],
+                back_to_menu(ctx),
+            ],
+        )
+    ]
+
+
+@flow.button(Btn.PLEDGE_RECEIPT)
+async def cb_receipt(event: Incoming, ctx: Context) -> list[Reply]:
+    """Send me the receipt of my signature as a PDF (the HTML page where no font is)."""
+    number = ctx.action(event).arg(0)
+    sig, text, person = await ctx.services.pledges.receipt(ctx.actor, number)
+    t, now = ctx.t.text_only(), ctx.clock.now()
+    try:
+        pdf = render_receipt_pdf(
+            t, signature=sig, text=text, person=person, generated_at=now, font=system_font()
+        )
+    except NoCjkFont:
+        page = render_receipt(t, signature=sig, text=text, person=person, generated_at=now)
+        return [
+            Reply(
+                ctx.t("pledge-receipt-html-caption", number=number),
+                document=Document(f"receipt-{number}.html", page.encode("utf-8")),
+            )
+        ]
+    return [
+        Reply(
+            ctx.t("pledge-receipt-pdf-caption", number=number),
+            document=Document(f"receipt-{number}.pdf", pdf),
+        )
+    ]

@@ -58,11 +58,13 @@ from bot.core import Button, Reply
 from bot.i18n import Catalog
 from bot.notify import Notifier
 from bot.ratelimit import RedisRate, SharedRate
+from bot.sealing import HotlineKeyMissing, sealer_for
 from scheduled import lease
 from storage import outbox
 from storage import people as people_repo
 from storage.db import retrying, upsert
 from storage.models import ChannelAccount, Outbox, OutboxStatus, Person, SchedulerLease
+from storage.sealed import SealBroken
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -117,6 +119,7 @@ class Claimed:
     buttons: list[Any]
     attempts: int
     edit_message_id: str | None = None  # edit this message instead of sending one
+    kind: str = ""  # storage.outbox.SEALED: text and buttons are sealed
 
     @property
     def chat(self) -> tuple[str, str]:
@@ -167,6 +170,7 @@ def claim_statement(
             Outbox.buttons,
             Outbox.attempts,
             Outbox.edit_message_id,
+            Outbox.kind,
         )
         .execution_options(synchronize_session=False)
     )
@@ -178,6 +182,20 @@ def render(text: str, buttons: list[Any]) -> Reply:
         text,
         buttons=[[Button(b["label"], b["action"]) for b in row] for row in buttons or []],
     )
+
+
+def render_row(
+    settings: Settings, *, kind: str, account_id: int | None, text: str, buttons: list[Any]
+) -> Reply:
+    """An outbox row as a Reply; a sealed row (a hotline asker's) is opened with
+    MUSTER_HOTLINE_KEY and stays private in the channel (SealBroken or HotlineKeyMissing
+    when it does not open)."""
+    if kind != outbox.SEALED:
+        return render(text, buttons)
+    content = sealer_for(settings).open_json(text, purpose=outbox.sealed_purpose(account_id))
+    reply = render(content["text"], content["buttons"])
+    reply.private = True
+    return reply
 
 
 def backoff(attempt: int) -> float:
@@ -571,7 +589,19 @@ class OutboxSender:
 
     async def _deliver(self, row: Claimed, report: SendReport) -> None:
         channel = self.channels[row.channel]
-        reply = render(row.text, row.buttons)
+        try:
+            reply = render_row(
+                self.settings,
+                kind=row.kind,
+                account_id=row.account_id,
+                text=row.text,
+                buttons=row.buttons,
+            )
+        except (SealBroken, HotlineKeyMissing) as exc:
+            log.error("outbox %s: a sealed row does not open: %s", row.id, exc)
+            await self._finish(row, OutboxStatus.FAILED, error=f"sealed row does not open: {exc}")
+            self._count(report, "failed")
+            return
         try:
             if row.edit_message_id:
                 message_id = await channel.edit(row.chat_id, row.edit_message_id, reply)

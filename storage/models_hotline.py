@@ -1,10 +1,16 @@
 """Hotline tickets: a question handed to the office, its thread, and the knowledge base state.
 
-Anonymity: `ticket.asker_person_id` is NULL on an anonymous ticket. Who asked is kept only
-in `ticket_route`, which the hotline service reads for one purpose: delivering the office's
-replies (and checking that a follow-up comes from the asker). No view, list or export
-joins it, so an office view cannot show an anonymous asker even by mistake. It is not
-cryptographic anonymity: whoever can query the database directly can still join it.
+Sealed askers: `ticket.asker_person_id` is NULL on an anonymous ticket. Who asked is kept
+only in `ticket_route`, sealed with MUSTER_HOTLINE_KEY (storage/sealed.py, a key outside the
+database; the seal is bound to the ticket's id), and read by the hotline service for two
+purposes: delivering the office's replies, and checking that a follow-up comes from the
+asker. Everything Muster sends an asker is a sealed outbox row (no person, no ticket
+reference), and the channels keep their copies of an asker's conversation sealed, so
+someone who can read the whole database finds no link from an anonymous ticket to a
+person (tests/test_sealed_askers.py reads every table to check).
+
+A named ticket keeps its asker in `asker_person_id`, but no view shows the name: office
+staff open "show asker" with a reason, which is audited and told to the asker.
 
 `ticket_message` is append-only (ORM guard and database triggers, like `signature`).
 """
@@ -57,14 +63,21 @@ class Ticket(Base):
 
 
 class TicketRoute(Base):
-    """Who to deliver a ticket's replies to. Read only by the delivery path."""
+    """Who to deliver a ticket's replies to: the asker's person id, sealed for purpose
+    `route_purpose(ticket_id)`. Read only by the hotline service's delivery path."""
 
     __tablename__ = "ticket_route"
 
     ticket_id: Mapped[int] = mapped_column(
         ForeignKey("ticket.id", ondelete="CASCADE"), primary_key=True
     )
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    sealed: Mapped[str] = mapped_column(Text)
+
+
+def route_purpose(ticket_id: int) -> str:
+    """What a ticket's sealed route is bound to: copied onto another ticket, it does not
+    open."""
+    return f"route:{ticket_id}"
 
 
 class TicketMessage(Base):

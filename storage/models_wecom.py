@@ -58,5 +58,6 @@ class WecomCard(Base):
     # What the card shows, so a "more" button can page through more than 6 buttons
     body: Mapped[str | None] = mapped_column(Text)
     buttons: Mapped[list[Any] | None] = mapped_column(JSON)  # [[label, action], ...]
+    # (a private reply's card keeps body and buttons sealed together in `body`)
     sent_at: Mapped[datetime]
     updated_at: Mapped[datetime | None]

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChannelAccount, Outbox, OutboxStatus
+from storage.sealed import Sealer
 
 CHUNK = 1000  # rows per INSERT: 17 columns x 1000 stays under both drivers' parameter caps
 # A person's accounts, the one pushed messages go to last (it wins in `accounts_for`).
@@ -132,6 +133,49 @@ def row_for(
         "error": None if reachable else ("no bound account" if account is None else "blocked"),
         "edit_message_id": edit_message_id,
     }
+
+
+SEALED = "sealed"  # the kind of a sealed row: its text holds text and buttons, sealed
+
+
+def sealed_purpose(account_id: int | None) -> str:
+    """A sealed row opens only for the account it was queued to (moved: it does not)."""
+    return f"outbox:{account_id}"
+
+
+def sealed_row(
+    sealer: Sealer,
+    *,
+    account: Any,
+    text: str,
+    buttons: list[list[dict[str, str]]] | None,
+    dedupe_key: str,
+    not_before: Any,
+    now: Any,
+    priority: int,
+) -> dict[str, Any]:
+    """A row whose content nobody reading the database can read or tie to anything: no
+    person, no ref, kind `sealed`; text and buttons sealed together for the account, and
+    the dedupe key a keyed tag of `dedupe_key`. The sender opens it (scheduled/sender.py)
+    and the channel keeps its copy sealed (`Reply.private`)."""
+    row = row_for(
+        person_id=None,
+        account=account,
+        kind=SEALED,
+        ref=None,
+        text="",
+        buttons=None,
+        dedupe_key=f"{SEALED}:{sealer.tag(dedupe_key)}",
+        not_before=not_before,
+        now=now,
+        priority=priority,
+    )
+    content = {
+        "text": str(text),
+        "buttons": [[_label_as_text(b) for b in r] for r in buttons or []],
+    }
+    row["text"] = sealer.seal_json(content, purpose=sealed_purpose(row["account_id"]))
+    return row
 
 
 def _label_as_text(button: dict[str, str]) -> dict[str, str]:

@@ -58,11 +58,27 @@ async def claim(session: AsyncSession, *, now: datetime, limit: int) -> list[tup
     return sorted((int(r[0]), str(r[1]), str(r[2])) for r in rows)
 
 
-async def finish(session: AsyncSession, row_id: int, *, now: datetime, error: str | None) -> None:
+async def finish(
+    session: AsyncSession,
+    row_id: int,
+    *,
+    now: datetime,
+    error: str | None,
+    xml: str | None = None,
+) -> None:
+    """Mark a callback handled; `xml` replaces what is kept of it (sealed, for a private
+    turn)."""
+    values: dict[str, Any] = {
+        "status": DONE,
+        "handled_at": now,
+        "error": error[:300] if error else None,
+    }
+    if xml is not None:
+        values["xml"] = xml
     await session.execute(
         update(WecomInbox)
         .where(WecomInbox.id == row_id)
-        .values(status=DONE, handled_at=now, error=error[:300] if error else None)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
 
@@ -95,7 +111,7 @@ async def remember_card(
     msgid: str | None,
     response_code: str | None,
     body: str,
-    buttons: list[list[str]],
+    buttons: list[list[str]] | None,
     now: datetime,
 ) -> None:
     session.add(
@@ -117,7 +133,12 @@ async def card(session: AsyncSession, task_id: str, userid: str) -> WecomCard | 
 
 
 async def set_card_content(
-    session: AsyncSession, task_id: str, *, body: str, buttons: list[list[str]], now: datetime
+    session: AsyncSession,
+    task_id: str,
+    *,
+    body: str,
+    buttons: list[list[str]] | None,
+    now: datetime,
 ) -> None:
     """An edit replaced what the card shows."""
     await session.execute(

@@ -9,6 +9,7 @@ import itertools
 
 from markupsafe import Markup
 
+from bot.app import App
 from bot.conversation import Conversation
 from bot.core import Account, Incoming, Kind, Reply
 from tests.telegram_html import problems
@@ -65,3 +66,15 @@ def check_reply(reply: Reply) -> None:
         return
     assert isinstance(reply.text, Markup), f"reply text built without markup: {reply.text!r}"
     assert problems(reply.text) == [], (problems(reply.text), reply.text)
+
+
+async def chat_users(app: App, *employee_nos: str) -> dict[str, ChatUser]:
+    """The sample force (tests/factories.py), with a chat account and user for each of
+    `employee_nos` (the account's user id is the employee number)."""
+    from tests.factories import bind_account, make_force  # noqa: PLC0415
+
+    async with app.unit_of_work() as svc:
+        force = await make_force(svc.session, app.clock)
+        for no in employee_nos:
+            await bind_account(svc.session, app.clock, force[no], user_id=no)
+    return {no: ChatUser(app.conversation(), no) for no in employee_nos}

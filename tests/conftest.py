@@ -24,7 +24,7 @@ from bot.config import Settings
 from storage.audit import GENESIS
 from storage.db import make_engine
 from storage.models import GUARDED, AuditHead, Base, drop_guard_ddl, guard_ddl
-from tests.helpers import AUDIT_KEY
+from tests.helpers import AUDIT_KEY, HOTLINE_KEY
 
 PG_URL = os.environ.get("MUSTER_TEST_PG_URL")
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 10:00 in Asia/Shanghai
@@ -141,6 +141,14 @@ async def engine(db_kind: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(T0)
+
+
+@pytest.fixture(autouse=True)
+def _hotline_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MUSTER_HOTLINE_KEY in the environment, as in every deployment (`muster run` refuses
+    to start without it): every Settings a test builds seals hotline askers. A test of a
+    missing key deletes it; a test starting a process without os.environ passes it."""
+    monkeypatch.setenv("MUSTER_HOTLINE_KEY", HOTLINE_KEY)
 
 
 @pytest.fixture

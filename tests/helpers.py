@@ -9,14 +9,17 @@ from sqlalchemy import select
 
 from bot.actor import Actor
 from bot.app import App
-from bot.core import Account
+from bot.core import Account, Reply
 from bot.services import Services
 from scheduled.deadlines import DeadlineEngine, TickReport
-from storage.models import Outbox, Person
+from scheduled.sender import render_row
+from storage.models import ChannelAccount, Outbox, Person
+from storage.outbox import SEALED
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AUDIT_KEY = "muster-test-audit-key-not-secret"  # MUSTER_AUDIT_KEY of every test
 AUDIT_KEY_BYTES = AUDIT_KEY.encode()
+HOTLINE_KEY = "muster-test-hotline-key-not-secret"  # MUSTER_HOTLINE_KEY of every test
 
 
 def local(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
@@ -36,6 +39,34 @@ async def outbox_for(app: App, employee_no: str) -> list[Outbox]:
                 )
             ).scalars()
         )
+
+
+async def sealed_for(app: App, employee_no: str) -> list[tuple[Outbox, Reply]]:
+    """The sealed outbox rows queued to a person's accounts (what the hotline sends an
+    asker), each with the message it opens to, as the sender opens it."""
+    async with app.sessionmaker() as s:
+        rows = (
+            await s.execute(
+                select(Outbox)
+                .join(ChannelAccount, ChannelAccount.id == Outbox.account_id)
+                .join(Person, Person.id == ChannelAccount.person_id)
+                .where(Person.employee_no == employee_no, Outbox.kind == SEALED)
+                .order_by(Outbox.id)
+            )
+        ).scalars()
+        return [
+            (
+                row,
+                render_row(
+                    app.settings,
+                    kind=row.kind,
+                    account_id=row.account_id,
+                    text=row.text,
+                    buttons=row.buttons,
+                ),
+            )
+            for row in rows
+        ]
 
 
 async def tick(app: App) -> TickReport:

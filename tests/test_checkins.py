@@ -253,7 +253,8 @@ async def test_question_by_question_with_care_item(app: App) -> None:
         assert ticket.status == "open" and not ticket.anonymous
     # the office hears of it as a hotline ticket of the person, in its queue
     note = (await outbox_for(app, "O001"))[-1]
-    assert ticket_number(care.ticket_id) in note.text and "李四" in note.text
+    assert ticket_number(care.ticket_id) in note.text and "实名（姓名已隐藏）" in note.text
+    assert "李四" not in note.text  # the name only for a reason ("show asker")
     for boss in ("M001", "L001"):
         assert all(SECRET not in m.text for m in await outbox_for(app, boss))
     async with app.unit_of_work() as svc:
@@ -412,7 +413,7 @@ async def test_chat_views_of_mentor_and_leader_never_show_office_only_answers(
     await office.press("每周报送汇总")
     assert SECRET not in office.text
     await office.press("热线问题单（本周困难反映 1 条）")
-    assert SECRET in office.text and "李四" in office.text
+    assert SECRET in office.text and "实名" in office.text and "李四" not in office.text
 
 
 async def test_office_summary_cli_and_export_hold_no_answer_texts(

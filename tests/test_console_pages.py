@@ -14,7 +14,7 @@ from bot.app import App
 from bot.config import ROOT
 from tests.console_client import FORM_ID, console_client, sign_in
 from tests.factories import bind_account, make_force
-from tests.helpers import outbox_for
+from tests.helpers import sealed_for
 
 SAMPLE = (ROOT / "content" / "sample" / "roster.csv").read_text(encoding="utf-8")
 
@@ -182,7 +182,7 @@ async def test_a_hotline_reply_goes_to_the_askers_chat(app: App) -> None:
             data={"csrf": csrf, "text": "按规定执行", "form_id": FORM_ID.search(page).group(1)},  # type: ignore[union-attr]
         )
         assert resp.status == 200 and "回复已发送" in await resp.text()
-    replies = [r for r in await outbox_for(app, "A001") if r.kind == "hotline.reply"]
+    replies = [r for _, r in await sealed_for(app, "A001")]  # sealed: an asker's message
     assert len(replies) == 1 and "按规定执行" in replies[0].text
 
 

@@ -47,6 +47,7 @@ ROUTES: list[tuple[str, str, dict[str, int]]] = [
     ("GET", "/console/pledges/confidentiality/signatures", OFFICE),
     ("GET", "/console/pledges/confidentiality/export", OFFICE),
     ("GET", "/console/receipts/S-NOPE", {"office": 404, "leader": 403, "mentor": 403}),
+    ("GET", "/console/receipts/S-NOPE/pdf", {"office": 404, "leader": 403, "mentor": 403}),
     ("GET", "/console/training", OFFICE),
     ("GET", "/console/training/duties-limits", OFFICE),
     ("GET", "/console/training/duties-limits/export", OFFICE),
@@ -64,6 +65,8 @@ ROUTES: list[tuple[str, str, dict[str, int]]] = [
     ("POST", "/console/audit/verify", OFFICE),
     ("POST", "/console/audience/count", OFFICE),
     ("POST", "/console/hotline/{ticket}/close", {"office": 303, "leader": 403, "mentor": 403}),
+    # without a form id and a reason: refused, and no name shown (tests/test_sealed_askers.py)
+    ("POST", "/console/hotline/{ticket}/asker", {"office": 400, "leader": 403, "mentor": 403}),
 ]
 WHO = {"office": "O001", "leader": "L001", "mentor": "M001"}
 
@@ -96,6 +99,7 @@ async def test_every_route_as_each_role(app: App, role: str) -> None:
             if role != "office":
                 assert SECRET not in body, url
                 assert "张三" not in body or "hotline" not in url
+            assert "张三" not in body or "hotline" not in url  # the asker: for a reason only
         if role == "office":
             page = await client.get(f"/console/hotline/{ticket}")
             assert SECRET in await page.text()

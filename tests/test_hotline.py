@@ -19,14 +19,16 @@ from bot.cli import main
 from bot.clock import FrozenClock, SystemClock
 from bot.config import Settings
 from bot.errors import NotAllowed
+from bot.sealing import sealer_for
 from bot.services.hotline import KbInvalid, NoSuchTicket, next_working_day
 from scheduled.hotline import remind_overdue_tickets
 from storage.db import make_engine
 from storage.models import AppendOnlyViolation, Outbox, Person
 from storage.models_hotline import Ticket, TicketMessage, TicketRoute
+from storage.sealed import SealBroken, Sealer
 from tests.chat import ChatUser
 from tests.factories import bind_account, make_force
-from tests.helpers import SHANGHAI, local, outbox_for
+from tests.helpers import SHANGHAI, local, outbox_for, sealed_for
 
 ROOT = Path(__file__).resolve().parents[1]
 ASKED = "年假有几天"  # a question the sample knowledge base answers confidently
@@ -152,26 +154,33 @@ async def test_ticket_life_cycle(app: App) -> None:
     [ticket] = await _tickets(app)
     assert ticket.number == number and ticket.status == "open" and not ticket.anonymous
     assert ticket.asker_person_id is not None
-    # the office is told, with the asker's name
+    # the office is told that a named question came, without the name
     [note] = await outbox_for(app, "O001")
-    assert number in note.text and "张三（城关派出所）" in note.text and "借调" in note.text
+    assert number in note.text and "实名（姓名已隐藏）" in note.text and "借调" in note.text
+    assert "张三" not in note.text and "城关派出所" not in note.text
     assert note.buttons[0][0]["action"] == f"hl:t:{ticket.id}"
 
     await office.send("/queue")
-    assert number in office.text and "张三" in office.text and "待回复" in office.text
+    assert number in office.text and "实名" in office.text and "待回复" in office.text
+    assert "张三" not in office.text
     await office.press(number)
-    assert "借调到别的单位" in office.text and "提问人：张三（城关派出所）" in office.text
+    assert "借调到别的单位" in office.text and "提问人：实名（姓名已隐藏）" in office.text
+    assert "张三" not in office.text and "👤 查看提问人" in office.labels()
     await office.press("回复")
     await office.send("借调期间社保仍由原单位缴纳，具体请看借调通知。")
     assert f"回复已发送（{number}）" in office.text
     [ticket] = await _tickets(app)
     assert ticket.status == "answered" and ticket.reply_due_at is None
 
-    # the reply reaches the asker through the outbox, with a button to answer back
-    [reply] = [m for m in await outbox_for(app, "A001") if m.kind == "hotline.reply"]
+    # the reply reaches the asker through the outbox (sealed), with a button to answer back
+    [(row, reply)] = await sealed_for(app, "A001")
     assert "借调期间社保仍由原单位缴纳" in reply.text and number in reply.text
-    assert reply.priority == 1 and reply.status == "pending" and reply.chat_id == "A001"
-    assert reply.buttons == [[{"label": "✍️ 回复", "action": f"hl:ar:{ticket.id}"}]]
+    assert row.priority == 1 and row.status == "pending" and row.chat_id == "A001"
+    assert [[(b.label, b.action) for b in r] for r in reply.buttons] == [
+        [("✍️ 回复", f"hl:ar:{ticket.id}")]
+    ]
+    assert reply.private and row.person_id is None and row.ref is None
+    assert "借调" not in row.text and number not in row.text and row.buttons == []
 
     # the asker answers back in the same thread
     await alice.tap(f"hl:ar:{ticket.id}")
@@ -191,7 +200,7 @@ async def test_ticket_life_cycle(app: App) -> None:
     assert f"问题单 {number} 已办结" in office.text
     [ticket] = await _tickets(app)
     assert ticket.status == "closed" and ticket.closed_at is not None
-    closed = [m for m in await outbox_for(app, "A001") if m.kind == "hotline.closed"]
+    closed = [r for _, r in await sealed_for(app, "A001") if "已由政治处辅警办办结" in r.text]
     assert len(closed) == 1 and number in closed[0].text
     await office.send("/queue")
     assert "目前没有未办结的热线问题" in office.text
@@ -246,8 +255,6 @@ async def test_anonymous_ticket_shows_office_only_the_number(app: App) -> None:
     async with app.unit_of_work() as svc:
         [summary] = await svc.hotline.queue(office_actor)
         detail = await svc.hotline.ticket(office_actor, ticket.id)
-    assert summary.asker_name is None and summary.asker_employee_no is None
-    assert summary.asker_unit is None and detail.summary.asker_name is None
     views.append(repr(summary) + repr(detail))
     for view in [note.text, *views]:
         for word in secret:
@@ -256,12 +263,12 @@ async def test_anonymous_ticket_shows_office_only_the_number(app: App) -> None:
     # the office can still reply, and the reply reaches the asker
     await office.press("回复")
     await office.send("不可以，处理纠纷须有民警在场。")
-    [reply] = [
-        m for m in await _outbox_ref(app, f"ticket:{ticket.id}") if m.kind == "hotline.reply"
-    ]
-    assert reply.chat_id == "A001" and reply.person_id is None  # no person link in the outbox
-    assert "须有民警在场" in reply.text
-    await alice.tap(reply.buttons[0][0]["action"])
+    # rows naming the ticket go to office staff only, never to the asker
+    assert {m.chat_id for m in await _outbox_ref(app, f"ticket:{ticket.id}")} == {"O001"}
+    [(row, reply)] = await sealed_for(app, "A001")
+    assert row.chat_id == "A001" and row.person_id is None  # no person link in the outbox
+    assert "须有民警在场" in reply.text and "须有民警在场" not in row.text
+    await alice.tap(reply.buttons[0][0].action)
     await alice.send("明白了，谢谢")
     assert "已发送给政治处辅警办" in alice.text
     notes = await outbox_for(app, "O001")
@@ -284,6 +291,7 @@ def _every_method(ticket_id: int) -> dict[str, Callable[[Any, Actor], Awaitable[
         "ticket": lambda h, a: h.ticket(a, ticket_id),
         "reply": lambda h, a: h.reply(a, ticket_id, "回复"),
         "close": lambda h, a: h.close(a, ticket_id),
+        "show_asker": lambda h, a: h.show_asker(a, ticket_id, "核实情况"),
         "remind_overdue": lambda h, a: h.remind_overdue(a),
         "reload_kb": lambda h, a: h.reload_kb(a),
         "gaps": lambda h, a: h.gaps(a),
@@ -589,7 +597,8 @@ def test_cli_queue_names_only_named_askers(
     assert main(["hotline", "queue"]) == 0
     out = capsys.readouterr().out
     lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("H")}
-    assert "张三 A001" in lines["H000001"] and "借调" in lines["H000001"]
+    assert "实名" in lines["H000001"] and "借调" in lines["H000001"]
+    assert "张三" not in out and "A001" not in out
     assert "匿名" in lines["H000002"] and "李四" not in out and "A002" not in out
     assert "共 2 个问题，2 个待回复" in out
     assert main(["hotline", "show", "H000002"]) == 0
@@ -599,16 +608,23 @@ def test_cli_queue_names_only_named_askers(
     assert "知识库第 1 代：68 条问答" in capsys.readouterr().out
 
 
-async def test_route_table_is_the_only_link_to_an_anonymous_asker(app: App) -> None:
+async def test_the_route_to_an_anonymous_asker_is_sealed(app: App) -> None:
     users = await _setup(app)
     await _hand_to_person(users["A001"], "借调期间社保谁交", anonymous=True)
     async with app.sessionmaker() as s:
         ticket = (await s.execute(select(Ticket))).scalar_one()
         route = (await s.execute(select(TicketRoute))).scalar_one()
-        asker = await s.get(Person, route.person_id)
+        asker = (await s.execute(select(Person).where(Person.employee_no == "A001"))).scalar_one()
         messages = (await s.execute(select(TicketMessage))).scalars().all()
-    assert ticket.asker_person_id is None and asker is not None and asker.employee_no == "A001"
-    assert all(m.author_person_id is None for m in messages)
+    assert ticket.asker_person_id is None and all(m.author_person_id is None for m in messages)
+    assert set(TicketRoute.__table__.columns.keys()) == {"ticket_id", "sealed"}
+    assert route.sealed.startswith("s1.")
+    sealer = sealer_for(app.settings)
+    assert sealer.open(route.sealed, purpose=f"route:{ticket.id}") == str(asker.id)
+    with pytest.raises(SealBroken):  # copied onto another ticket, it does not open
+        sealer.open(route.sealed, purpose=f"route:{ticket.id + 1}")
+    with pytest.raises(SealBroken):  # nor with another key
+        Sealer(b"another-key-of-sixteen+").open(route.sealed, purpose=f"route:{ticket.id}")
 
 
 async def test_clock_is_used_for_ticket_times(app: App, clock: FrozenClock) -> None:

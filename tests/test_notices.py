@@ -8,6 +8,7 @@ import asyncio
 import io
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
@@ -88,8 +89,9 @@ class Channel:
         return [r for c, r in self.sent if c == chat_id]
 
 
-async def _deliver(app: App, channel: Channel) -> None:
-    """Drain the outbox through the real sender, without waiting in real time."""
+async def _deliver(app: App, *channels: Any) -> None:
+    """Drain the outbox through the real sender (to each channel by its name), without
+    waiting in real time."""
     now = [0.0]
 
     async def sleep(seconds: float) -> None:
@@ -98,7 +100,7 @@ async def _deliver(app: App, channel: Channel) -> None:
 
     sender = OutboxSender(
         app.sessionmaker,
-        {"test": channel},
+        {channel.name: channel for channel in channels},
         clock=app.clock,
         settings=app.settings.model_copy(update={"send_per_chat_interval": 0.0}),
         catalog=app.catalog,
@@ -167,8 +169,9 @@ async def test_office_composes_previews_and_sends_with_escaped_text(app: App) ->
     await office.press("通知")
     await office.press("发送新通知")
     assert "发给谁" in office.text
-    assert {"👥 全体人员", "🏢 城关派出所", "🏢 交警大队", "👤 所有辅警"} <= set(office.labels())
-    await office.press("所有辅警")
+    assert {"👥 全体人员", "⬜ 城关派出所", "⬜ 交警大队", "⬜ 👤 辅警"} <= set(office.labels())
+    await office.press("👤 辅警")
+    await office.press("下一步（4 人）")
     assert "role:auxiliary" in office.text and "共 4 人" in office.text
     await office.send(TEXT)
     assert "是否需要对方" in office.text
@@ -359,7 +362,8 @@ async def test_the_progress_message_updates_itself_until_delivery_is_over(
     users = await _setup(app)
     office = users["O001"]
     await office.send("/notice")
-    await office.press("所有辅警")
+    await office.press("👤 辅警")
+    await office.press("下一步")
     await office.send(TEXT)
     await office.press("需要确认")
     await office.send("12月2日 18:00")

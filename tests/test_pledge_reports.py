@@ -169,21 +169,27 @@ async def test_export_one_row_per_person_with_status_and_unit_summary(
     assert summary["Total"][:5] == (5, 1, 4, 4, 0)
 
 
-async def test_receipt_holds_the_exact_signed_text_and_its_hash(app: App) -> None:
+async def signed(app: App) -> tuple[dict[str, ChatUser], Signature, PledgeVersion, Person]:
+    """The pledge published and signed by A001 (typing "张 三") in the chat."""
     users = await _setup(app)
     await _publish(app)
-    alice = users["A001"]
-    await _sign(alice, "张 三")
+    await _sign(users["A001"], "张 三")
     async with app.unit_of_work() as svc:
         number = (await svc.session.execute(select(Signature.signature_no))).scalar_one()
         sig, text, person = await svc.pledges.receipt(Actor.cli(), number)
-        page = render_receipt(
-            app.translator(),
-            signature=sig,
-            text=text,
-            person=person,
-            generated_at=app.clock.now(),
-        )
+    return users, sig, text, person
+
+
+async def test_receipt_holds_the_exact_signed_text_and_its_hash(app: App) -> None:
+    users, sig, text, person = await signed(app)
+    alice = users["A001"]
+    page = render_receipt(
+        app.translator(),
+        signature=sig,
+        text=text,
+        person=person,
+        generated_at=app.clock.now(),
+    )
     shown = _pre_text(page)
     assert shown == text.body
     digest = hashlib.sha256(shown.encode("utf-8")).hexdigest()
@@ -306,6 +312,19 @@ def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
+def signed_text(cli_db: str) -> tuple[str, str]:
+    """The Chinese text of the published pledge and its SHA-256, as stored."""
+    ((body, sha),) = asyncio.run(
+        _query(
+            cli_db,
+            select(PledgeVersion.body, PledgeVersion.sha256).where(
+                PledgeVersion.key == KEY, PledgeVersion.locale == "zh_CN"
+            ),
+        )
+    )[0]
+    return body, sha
+
+
 def _lines_starting(out: str, word: str) -> list[list[str]]:
     return [line.split() for line in out.splitlines() if line.startswith(word)]
 
@@ -372,14 +391,7 @@ def test_cli_publish_status_export_receipt(
     assert main(["pledge", "receipt", number.lower(), "--out", str(html_file)]) == 0
     assert number in capsys.readouterr().out
     page = html_file.read_text(encoding="utf-8")
-    ((body, sha),) = asyncio.run(
-        _query(
-            cli_db,
-            select(PledgeVersion.body, PledgeVersion.sha256).where(
-                PledgeVersion.key == KEY, PledgeVersion.locale == "zh_CN"
-            ),
-        )
-    )[0]
+    body, sha = signed_text(cli_db)
     assert _pre_text(page) == body and hashlib.sha256(body.encode()).hexdigest() == sha
     assert re.search(r"消息 ID</th><td[^>]*>77<", page)
 

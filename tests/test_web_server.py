@@ -126,6 +126,7 @@ async def test_muster_run_without_a_telegram_channel_serves_the_console_without_
         MUSTER_CHANNELS="",
         MUSTER_WEB_LISTEN=listen,
         MUSTER_AUDIT_KEY="muster-test-audit-key-not-secret",
+        MUSTER_HOTLINE_KEY="muster-test-hotline-key-not-secret",
         PYTHONPATH=str(ROOT),
     )
     proc = await asyncio.create_subprocess_exec(

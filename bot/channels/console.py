@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import itertools
 import re
+import secrets
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -133,6 +134,8 @@ class ConsoleChannel:
         self._buttons: dict[int, tuple[str, str]] = {}  # number -> (action, message ref)
         self._messages = itertools.count(1)
         self._events = itertools.count(1)
+        # this run's own prefix: the ledger keeps the keys of earlier runs on the database
+        self._run = secrets.token_hex(4)
 
     async def run(self, *, intro: list[str] | None = None) -> int:
         """Pick a person, chat, repeat; return 0 on /quit, Ctrl-D or Ctrl-C."""
@@ -237,7 +240,7 @@ class ConsoleChannel:
         self._show(replies, more=True)
 
     def _event(self, account: Account, line: str) -> Incoming:
-        event_id = f"console-{next(self._events)}"
+        event_id = f"console-{self._run}-{next(self._events)}"
         if line.startswith(LITERAL):
             return Incoming(account, Kind.TEXT, text=line[len(LITERAL) :], event_id=event_id)
         number = _digits(line)

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import App
 from bot.core import Reply
 from scheduled.jobs import run_tick
-from scheduled.sender import render
+from scheduled.sender import render_row
 from storage.models import Outbox, OutboxStatus
 
 MESSAGE_PREFIX = "console:"  # external_message_id of a delivered row: "console:<outbox id>"
@@ -33,6 +33,8 @@ class Delivered:
     id: int
     text: str
     buttons: list[Any] | None
+    kind: str
+    account_id: int | None
 
 
 async def take_ready(
@@ -40,7 +42,7 @@ async def take_ready(
 ) -> list[Delivered]:
     """Mark one chat's ready rows sent and return them in send order (caller commits)."""
     ready = (
-        select(Outbox.id, Outbox.text, Outbox.buttons)
+        select(Outbox.id, Outbox.text, Outbox.buttons, Outbox.kind, Outbox.account_id)
         .where(
             Outbox.status == OutboxStatus.PENDING,
             Outbox.channel == channel,
@@ -85,4 +87,13 @@ class ConsoleInbox:
                 session, channel=self.channel, chat_id=chat_id, now=self.app.clock.now()
             )
             await session.commit()
-        return [render(row.text, row.buttons or []) for row in rows]
+        return [
+            render_row(
+                self.app.settings,
+                kind=row.kind,
+                account_id=row.account_id,
+                text=row.text,
+                buttons=row.buttons or [],
+            )
+            for row in rows
+        ]

@@ -17,6 +17,10 @@ sender, another web process) NOTIFYs at its commit and every process LISTENs on 
 connection of its own; after that connection was lost and made again, every stream reads
 its log (a notification may have been missed meanwhile). bench/bench_webchat.py measured
 this against polling the database and Redis pub/sub (bench/README.md).
+
+Sealing: a private reply (a hotline asker's) and what the person typed are kept sealed
+in the log and in the turn results (storage/sealed.py, MUSTER_HOTLINE_KEY) and opened
+when shown, so reading the database does not tie an anonymous question to its asker.
 """
 
 from __future__ import annotations
@@ -33,11 +37,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.base import Rejected, Unreachable
 from bot.channels.common import incoming
+from bot.config import Settings
 from bot.conversation import KeyedLocks
 from bot.core import Account, Incoming, Kind, Reply
+from bot.sealing import sealer_for
 from storage import ledger
 from storage import webchat as log_repo
 from storage.ledger import update_key
+from storage.sealed import SEALED_KEY, sealed_dict
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -72,9 +79,29 @@ def echo_id(client_id: str) -> str:
     return "c" + client_id[:15]
 
 
-def entry_json(row: Any) -> dict[str, Any]:
+def _purpose(external_id: str) -> str:
+    return f"web:{external_id}"
+
+
+def sealed(settings: Settings, external_id: str, value: dict[str, Any]) -> dict[str, Any]:
+    """A log payload or turn result as stored for a private reply: sealed."""
+    token = sealer_for(settings).seal_json(value, purpose=_purpose(external_id))
+    return {SEALED_KEY: token}
+
+
+def opened(settings: Settings, external_id: str, value: dict[str, Any]) -> dict[str, Any]:
+    """A stored payload or turn result as shown: opened if it was sealed."""
+    token = sealed_dict(value)
+    if token is None:
+        return value
+    result: dict[str, Any] = sealer_for(settings).open_json(token, purpose=_purpose(external_id))
+    return result
+
+
+def entry_json(row: Any, settings: Settings) -> dict[str, Any]:
     """A log entry for the page (and the SSE data line)."""
-    return {"pos": row.id, "id": row.message_id, "kind": row.kind, **row.payload}
+    payload = opened(settings, row.external_id, row.payload)
+    return {"pos": row.id, "id": row.message_id, "kind": row.kind, **payload}
 
 
 class LogWatcher:
@@ -178,6 +205,7 @@ class WebChannel:
         self.clock = app.clock
         self.watcher = LogWatcher(app.engine)
         self._turns = KeyedLocks()
+        self.settings = app.settings
 
     async def close(self) -> None:
         await self.watcher.close()
@@ -202,11 +230,14 @@ class WebChannel:
         return message_id
 
     async def _append(self, chat_id: str, message_id: str, kind: str, reply: Reply) -> int:
+        payload = render(reply)
+        if reply.private:
+            payload = sealed(self.settings, chat_id, payload)
         return await self._log(
             chat_id,
             message_id,
             kind,
-            render(reply),
+            payload,
             document=reply.document.content if reply.document is not None else None,
         )
 
@@ -246,7 +277,8 @@ class WebChannel:
         async with self.reader() as session:
             if await log_repo.latest(session, external_id, message_id) is not None:
                 return
-        await self._log(external_id, message_id, "mine", {"text": text})
+        mine = sealed(self.settings, external_id, {"text": text})
+        await self._log(external_id, message_id, "mine", mine)
 
     async def housekeeping(self) -> None:
         """Mark accounts whose device sessions all ended as unreachable; forget sessions
@@ -277,7 +309,7 @@ class WebChannel:
             async with self.reader() as session:
                 done = await log_repo.turn_result(session, external_id, client_id)
             if done is not None:
-                return done
+                return opened(self.settings, external_id, done)
             async with self.reader() as session:
                 before = await log_repo.last_position(session, external_id)
             if text is not None:
@@ -297,12 +329,15 @@ class WebChannel:
             else:
                 replies = await self.conversation.handle(incoming(acc, text or "", key))
             result = await self._deliver(external_id, replies, message_ref, before)
+            # what the person typed is in the result (their own bubble): kept sealed
+            private = text is not None or any(r.private for r in replies)
+            stored = sealed(self.settings, external_id, result) if private else result
             async with self.writer() as session:
                 await log_repo.save_turn(
                     session,
                     external_id=external_id,
                     client_id=client_id,
-                    result=result,
+                    result=stored,
                     now=self.clock.now(),
                 )
                 await session.commit()
@@ -320,7 +355,7 @@ class WebChannel:
             shown = await log_repo.latest(session, external_id, message_ref)
         if shown is None:
             return False
-        rows = shown.payload.get("buttons") or []
+        rows = opened(self.settings, external_id, shown.payload).get("buttons") or []
         return any(b.get("action") == action for row in rows for b in row)
 
     async def _deliver(
@@ -338,4 +373,4 @@ class WebChannel:
             # What this turn appended (and any outbox delivery landing meanwhile: the page
             # keys entries by log position, so the stream showing it too changes nothing).
             rows = await log_repo.after(session, external_id, before)
-        return {"toast": toast, "entries": [entry_json(r) for r in rows]}
+        return {"toast": toast, "entries": [entry_json(r, self.settings) for r in rows]}

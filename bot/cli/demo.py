@@ -130,9 +130,10 @@ class DemoSealer:
             await app.close()
 
 
-def demo_audit_key(db: Path) -> str:
-    """The demo's MUSTER_AUDIT_KEY: made once and kept next to its database, owner-only."""
-    path = Path(f"{db}.audit-key")
+def demo_audit_key(db: Path, suffix: str = "audit-key") -> str:
+    """The demo's MUSTER_AUDIT_KEY (or, with suffix "hotline-key", its MUSTER_HOTLINE_KEY):
+    made once and kept next to its database, owner-only."""
+    path = Path(f"{db}.{suffix}")
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     key = secrets.token_urlsafe(32)
@@ -180,6 +181,8 @@ async def open_demo(
         changes["quiet_hours"] = "off"
     if settings.audit_key is None:
         changes["audit_key"] = SecretStr(demo_audit_key(db))
+    if settings.hotline_key is None:
+        changes["hotline_key"] = SecretStr(demo_audit_key(db, "hotline-key"))
     settings = settings.model_copy(update=changes)
     engine = make_engine(url)
     try:

@@ -134,11 +134,10 @@ async def cmd_kb_search(args: argparse.Namespace, settings: Settings) -> int:
 QUEUE_COLUMNS = ("ticket", "status", "asker", "last-activity", "due", "question")
 
 
-def _asker(t: Translator, s: TicketSummary, *, unit: bool = False) -> str:
-    if s.anonymous:
-        return t("hotline-who-anonymous")
-    parts = [s.asker_name, s.asker_employee_no, s.asker_unit if unit else None]
-    return " ".join(p for p in parts if p)
+def _asker(t: Translator, s: TicketSummary) -> str:
+    """Anonymous or named; a named asker is shown only by "show asker", with a reason (the
+    console or the chat), never in a list."""
+    return t("hotline-who-anonymous") if s.anonymous else t("cli-hotline-who-named")
 
 
 async def cmd_hotline_queue(args: argparse.Namespace, settings: Settings) -> int:
@@ -196,7 +195,7 @@ async def cmd_hotline_show(args: argparse.Namespace, settings: Settings) -> int:
             number=s.number,
             status=t(f"hotline-status-{s.status}"),
             at=t.time(s.created_at),
-            asker=_asker(t, s, unit=True),
+            asker=_asker(t, s),
         )
     )
     if detail.faq_hint:

@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.i18n import Translator
 from bot.reports.pledge_export import write_pledge_export
 from bot.reports.receipt import render_receipt
+from bot.reports.receipt_pdf import render_receipt_pdf, system_font
 from bot.reports.task_states import state_columns, with_note
 from bot.services import Services
 from bot.services.pledges import PledgeStatus
@@ -42,7 +43,7 @@ def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: i
     rec.add_argument(
         "signature_no", metavar="SIGNATURE_NO", help=t("cli-help-pledge-receipt-number")
     )
-    add_out(rec, t, "FILE.html")
+    add_out(rec, t, "FILE.pdf|FILE.html")
     rec.set_defaults(func=cmd_pledge_receipt)
 
 
@@ -122,20 +123,27 @@ async def cmd_pledge_export(args: argparse.Namespace, settings: Settings) -> int
 
 @command
 async def cmd_pledge_receipt(args: argparse.Namespace, settings: Settings) -> int:
-    """Write a printable HTML receipt of one signature for the personnel file."""
+    """Write a printable receipt of one signature for the personnel file: a PDF when the
+    file name ends in .pdf (a CJK font must be installed), else the HTML page."""
     t = _translator(settings, args.lang)
+    as_pdf = args.out.suffix.lower() == ".pdf"
 
-    async def work(svc: Services) -> tuple[str, str]:
+    async def work(svc: Services) -> tuple[str, bytes]:
         number = args.signature_no.strip().upper()
         sig, text, person = await svc.pledges.receipt(Actor.cli(ACTOR), number)
-        page = render_receipt(
-            t, signature=sig, text=text, person=person, generated_at=svc.clock.now()
-        )
-        return sig.signature_no, page
+        now = svc.clock.now()
+        if as_pdf:
+            pdf = render_receipt_pdf(
+                t, signature=sig, text=text, person=person, generated_at=now, font=system_font()
+            )
+            return sig.signature_no, pdf
+        page = render_receipt(t, signature=sig, text=text, person=person, generated_at=now)
+        return sig.signature_no, page.encode("utf-8")
 
-    (number, page), _ = await in_unit_of_work(settings, t, work)
-    args.out.write_text(page, encoding="utf-8")
-    say(t("pledge-cli-receipt-written", number=number, path=str(args.out)))
+    (number, content), _ = await in_unit_of_work(settings, t, work)
+    args.out.write_bytes(content)
+    key = "pledge-cli-receipt-pdf-written" if as_pdf else "pledge-cli-receipt-written"
+    say(t(key, number=number, path=str(args.out)))
     return 0
 
 

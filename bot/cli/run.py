@@ -129,6 +129,9 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.audit_key is None:
         await app.close()
         return refuse(t("cli-run-no-audit-key"))
+    if settings.hotline_key is None:
+        await app.close()
+        return refuse(t("cli-run-no-hotline-key"))
     channel = adapter_class(telegram)(settings, app.conversation()) if telegram else None
     wecom = None
     if "wecom" in names:

@@ -30,7 +30,6 @@ QUESTION_COLUMNS = (
     ("kb-gaps-col-question", 60),
     ("kb-gaps-col-outcome", 16),
     ("kb-gaps-col-ticket", 10),
-    ("kb-gaps-col-asker", 24),
 )
 
 
@@ -85,7 +84,6 @@ def write_gaps_xlsx(path: Path, groups: Sequence[GapGroup], *, t: Translator) ->
     qs = sheet("kb-gaps-sheet-questions", QUESTION_COLUMNS)
     for g in groups:
         for q in g.questions:
-            asker = f"{q.asker_name}（{q.asker_unit or '-'}）" if q.asker_name else ""
             qs.append(
                 [
                     g.number,
@@ -93,7 +91,6 @@ def write_gaps_xlsx(path: Path, groups: Sequence[GapGroup], *, t: Translator) ->
                     text(qs, q.question),
                     outcome.get(q.outcome, q.outcome),
                     text(qs, q.ticket_number),
-                    text(qs, asker),
                 ]
             )
     wb.save(path)

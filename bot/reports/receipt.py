@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from bot.i18n import Translator
 from bot.reports.pledge_export import local_seconds
+from bot.text import plain
 from storage.models import Person, PledgeVersion, Signature
 
 STYLE = """
@@ -46,15 +47,10 @@ def _e(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def render_receipt(
-    t: Translator,
-    *,
-    signature: Signature,
-    text: PledgeVersion,
-    person: Person,
-    generated_at: datetime,
-) -> str:
-    """The receipt page. The <pre> holds exactly `text.body`, HTML-escaped."""
+def receipt_facts(
+    t: Translator, *, signature: Signature, text: PledgeVersion, person: Person
+) -> list[tuple[str, str, bool]]:
+    """The receipt's facts as (label, value, monospace): the same in the HTML and PDF."""
     facts = [
         ("receipt-signature-no", signature.signature_no, False),
         ("receipt-signer", person.name, False),
@@ -79,9 +75,21 @@ def render_receipt(
         ("receipt-message-id", signature.message_id or "-", True),
         ("receipt-audit-hash", signature.audit_hash, True),
     ]
+    return [(plain(t(key)), plain(str(value or "")), mono) for key, value, mono in facts]
+
+
+def render_receipt(
+    t: Translator,
+    *,
+    signature: Signature,
+    text: PledgeVersion,
+    person: Person,
+    generated_at: datetime,
+) -> str:
+    """The receipt page. The <pre> holds exactly `text.body`, HTML-escaped."""
     rows = "\n".join(
-        f"<tr><th>{_e(t(key))}</th><td{MONO if mono else ''}>{_e(value)}</td></tr>"
-        for key, value, mono in facts
+        f"<tr><th>{_e(label)}</th><td{MONO if mono else ''}>{_e(value)}</td></tr>"
+        for label, value, mono in receipt_facts(t, signature=signature, text=text, person=person)
     )
     lang = "zh-CN" if t.locale == "zh_CN" else t.locale
     # No newline after <pre>: a parser drops one there, and the text must stay exact.

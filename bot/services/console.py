@@ -509,6 +509,31 @@ class ConsoleService(Service):
         ).all()
         return [NoticeReader(u, n, no, st, at) for u, n, no, st, at in rows]
 
+    async def exportable(self, actor: Actor, *, locale: str) -> list[Exportable]:
+        """The pledges and training modules published and still active, newest first,
+        each once: what the office can export (office)."""
+        actor.require(Role.OFFICE)
+        rows = (
+            await self.session.execute(
+                select(Campaign)
+                .where(Campaign.active.is_(True), Campaign.kind.in_(("pledge", "training")))
+                .order_by(Campaign.id.desc())
+            )
+        ).scalars()
+        seen: dict[tuple[str, str], Exportable] = {}
+        for c in rows:
+            seen.setdefault(
+                (c.kind, c.ref_key), Exportable(c.kind, c.ref_key, campaign_title(c, locale))
+            )
+        return list(seen.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Exportable:
+    kind: str  # pledge | training
+    key: str
+    title: str
+
 
 @dataclass(frozen=True, slots=True)
 class NoticeReader:

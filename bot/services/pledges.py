@@ -587,12 +587,16 @@ class PledgeService(KindService):
     async def receipt(
         self, actor: Actor, signature_no: str
     ) -> tuple[Signature, PledgeVersion, Person]:
-        actor.require(Role.OFFICE)
+        """One signature with its text and signer, for the receipt: office staff, and the
+        signer (his own receipt, to keep and print); anyone else's does not exist."""
         sig = (
             await self.session.execute(
                 select(Signature).where(Signature.signature_no == signature_no)
             )
         ).scalar_one_or_none()
+        own = sig is not None and actor.person is not None and sig.person_id == actor.person.id
+        if not own:
+            actor.require(Role.OFFICE)
         if sig is None:
             raise NotFound("pledge-error-no-such-signature", number=signature_no)
         text = await self.session.get(PledgeVersion, sig.pledge_version_id)

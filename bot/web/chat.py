@@ -37,7 +37,7 @@ import jinja2
 from aiohttp import web
 
 from bot.app import App
-from bot.channels.webchat import SESSION, WebChannel, account, entry_json
+from bot.channels.webchat import SESSION, WebChannel, account, entry_json, opened
 from bot.conversation import MAX_TEXT, NotHandled
 from bot.web.server import RouteProvider
 from storage import webchat as repo
@@ -380,6 +380,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     position = int(raw) if raw.isdigit() and len(raw) < 19 else 0
     app = _app(request)
     watcher = request.config_dict[CHANNEL_KEY].watcher
+    settings = app.settings
     loop = asyncio.get_running_loop()
     response = web.StreamResponse(
         headers={
@@ -401,7 +402,7 @@ async def events(request: web.Request) -> web.StreamResponse:
                     check_at = loop.time() + SESSION_CHECK
                 rows = await repo.after(session, row.external_id, position)
             chunk = "".join(
-                f"id: {r.id}\ndata: {json.dumps(entry_json(r), ensure_ascii=False)}\n\n"
+                f"id: {r.id}\ndata: {json.dumps(entry_json(r, settings), ensure_ascii=False)}\n\n"
                 for r in rows
             )
             if rows:
@@ -429,7 +430,8 @@ async def document(request: web.Request) -> web.StreamResponse:
         entry = await repo.entry(session, row.external_id, int(request.match_info["pos"]))
     if entry is None or entry.document is None:
         return await _error(request, 404, "webchat-no-document")
-    name = str(entry.payload.get("document") or "document")
+    payload = opened(app.settings, row.external_id, entry.payload)
+    name = str(payload.get("document") or "document")
     return web.Response(
         body=entry.document,
         content_type="application/octet-stream",

@@ -5,15 +5,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from bot.cli.roster import problem_line, render_report
-from bot.errors import DomainError, InvalidInput
-from bot.reports.pledge_export import write_pledge_export
+from bot.core import Document
+from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from bot.reports import files
 from bot.services import Services
 from bot.services.console import Filters
 from bot.services.leave import CATEGORIES, last_day
@@ -60,6 +60,17 @@ def download(path: Path, name: str, content_type: str = XLSX) -> web.Response:
     )
 
 
+def send_file(doc: Document) -> web.Response:
+    """An export file (bot.reports.files, the same the chat sends) as a download."""
+    csv = doc.filename.endswith(".csv")
+    return web.Response(
+        body=doc.content,
+        content_type="text/csv" if csv else XLSX,
+        charset="utf-8" if csv else None,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(doc.filename)}"},
+    )
+
+
 def _quote(name: str) -> str:
     from urllib.parse import quote  # noqa: PLC0415
 
@@ -86,9 +97,6 @@ def picked(spec: str) -> dict[str, Any]:
 
 
 # --- dashboard -----------------------------------------------------------------------------
-
-
-GAPS_WINDOW = timedelta(days=90)  # the hotline gaps page looks this far back
 
 
 @PAGES.get("/")
@@ -147,10 +155,8 @@ async def people(request: web.Request) -> web.StreamResponse:
 @PAGES.get("/people/export")
 async def people_export(request: web.Request) -> web.StreamResponse:
     view = who(request)
-    path = scratch(request, ".xlsx")
     async with uow(request) as svc:
-        await svc.roster.export(view.actor, path)
-    return download(path, "roster.xlsx")
+        return send_file(await files.roster(svc, view.actor))
 
 
 @PAGES.get("/people/{no}")
@@ -700,14 +706,11 @@ async def pledge_publish(request: web.Request) -> web.StreamResponse:
 @PAGES.get("/pledges/{key}/export")
 async def pledge_export(request: web.Request) -> web.StreamResponse:
     view, t = who(request), tr(request)
-    key = request.match_info["key"]
     app = request.config_dict[APP_KEY]
     async with uow(request) as svc:
-        rows = await svc.pledges.export_rows(view.actor, key)
-        version = await svc.pledges.latest_version(key)
-    path = scratch(request, ".xlsx")
-    write_pledge_export(path, rows, t=t, version=version, now=app.clock.now())
-    return download(path, f"pledge-{key}-v{version}.xlsx")
+        return send_file(
+            await files.pledge(svc, view.actor, request.match_info["key"], t, app.clock.now())
+        )
 
 
 # --- escalations ---------------------------------------------------------------------------
@@ -739,19 +742,56 @@ async def hotline(request: web.Request) -> web.StreamResponse:
     return page(request, "hotline.html", queue=queue, closed=closed)
 
 
+def _ticket_page(
+    request: web.Request,
+    detail: Any,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    shown: Any = None,
+) -> web.StreamResponse:
+    """A ticket with its thread, the reply form and, for a named one, the "show asker"
+    form (or the asker, right after it was shown for a reason)."""
+    return page(
+        request,
+        "ticket.html",
+        status=status,
+        d=detail,
+        error=error,
+        done=request.query.get("done") if status == 200 and shown is None else None,
+        form_id=form_id(),
+        asker_form_id=form_id(),
+        shown=shown,
+    )
+
+
 @PAGES.get("/hotline/{id}")
 async def ticket(request: web.Request) -> web.StreamResponse:
     view = who(request)
     async with uow(request) as svc:
         detail = await svc.hotline.ticket(view.actor, _int_id(request))
-    return page(
-        request,
-        "ticket.html",
-        d=detail,
-        error=None,
-        done=request.query.get("done"),
-        form_id=form_id(),
-    )
+    return _ticket_page(request, detail)
+
+
+@PAGES.post("/hotline/{id}/asker")
+async def ticket_asker(request: web.Request) -> web.StreamResponse:
+    """Who asked a named ticket, for the reason given: shown on this page only (audited,
+    and the asker is told); a resubmitted form shows nothing and tells nobody again."""
+    view = who(request)
+    tid = _int_id(request)
+    try:
+        async with uow(request) as svc:
+            await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, "asker")
+            shown = await svc.hotline.show_asker(view.actor, tid, field(request, "reason"))
+    except DomainError as exc:
+        if isinstance(exc, NotAllowed | NotFound):
+            raise
+        async with uow(request) as svc:
+            detail = await svc.hotline.ticket(view.actor, tid)
+        return _ticket_page(request, detail, status=400, error=refusal(request, exc))
+    async with uow(request) as svc:
+        detail = await svc.hotline.ticket(view.actor, tid)
+    return _ticket_page(request, detail, shown=shown)
 
 
 @PAGES.post("/hotline/{id}/reply")
@@ -765,15 +805,7 @@ async def ticket_reply(request: web.Request) -> web.StreamResponse:
     except DomainError as exc:
         async with uow(request) as svc:
             detail = await svc.hotline.ticket(view.actor, tid)
-        return page(
-            request,
-            "ticket.html",
-            status=400,
-            d=detail,
-            error=refusal(request, exc),
-            done=None,
-            form_id=form_id(),
-        )
+        return _ticket_page(request, detail, status=400, error=refusal(request, exc))
     raise see_other(f"/hotline/{tid}?done=replied")
 
 
@@ -868,11 +900,8 @@ async def checkins(request: web.Request) -> web.StreamResponse:
 async def register_export(request: web.Request) -> web.StreamResponse:
     """The register of all units in the layout of the paper form (the CLI's file)."""
     view, t = who(request), tr(request)
-    week = _week(request)
-    path = scratch(request, ".xlsx")
     async with uow(request) as svc:
-        await svc.register.export(view.actor, week, path, t)
-    return download(path, f"register-{week.key}.xlsx")
+        return send_file(await files.register(svc, view.actor, _week(request), t))
 
 
 # --- pledge signatures and receipts ------------------------------------------------------
@@ -888,24 +917,45 @@ async def pledge_signatures(request: web.Request) -> web.StreamResponse:
     return page(request, "signatures.html", key=key, rows=signed)
 
 
+async def _receipt(request: web.Request) -> dict[str, Any]:
+    """What a receipt shows (the service checks who may see it), as render_receipt* take it."""
+    view = who(request)
+    number = request.match_info["no"].strip().upper()[:32]
+    async with uow(request) as svc:
+        sig, text, person = await svc.pledges.receipt(view.actor, number)
+    now = request.config_dict[APP_KEY].clock.now()
+    return {"signature": sig, "text": text, "person": person, "generated_at": now}
+
+
+def _receipt_file(body: bytes, content_type: str, name: str) -> web.Response:
+    return web.Response(
+        body=body,
+        content_type=content_type,
+        headers={"Content-Disposition": f"attachment; filename={name}"},
+    )
+
+
 @PAGES.get("/receipts/{no}")
 async def pledge_receipt(request: web.Request) -> web.StreamResponse:
     """The printable receipt of one signature: the file `muster pledge receipt` writes."""
     from bot.reports.receipt import render_receipt  # noqa: PLC0415
 
-    view, t = who(request), tr(request)
-    app = request.config_dict[APP_KEY]
-    number = request.match_info["no"].strip().upper()[:32]
-    async with uow(request) as svc:
-        sig, text, person = await svc.pledges.receipt(view.actor, number)
-        html = render_receipt(
-            t, signature=sig, text=text, person=person, generated_at=app.clock.now()
-        )
-    return web.Response(
-        text=html,
-        content_type="text/html",
-        headers={"Content-Disposition": f"attachment; filename=receipt-{sig.signature_no}.html"},
-    )
+    made = await _receipt(request)
+    html = render_receipt(tr(request), **made)
+    name = f"receipt-{made['signature'].signature_no}.html"
+    return _receipt_file(html.encode("utf-8"), "text/html", name)
+
+
+@PAGES.get("/receipts/{no}/pdf")
+async def pledge_receipt_pdf(request: web.Request) -> web.StreamResponse:
+    """The same receipt as a PDF (`muster pledge receipt NO --out FILE.pdf`); without a
+    CJK font on the server, a page naming the package to install."""
+    from bot.reports.receipt_pdf import render_receipt_pdf, system_font  # noqa: PLC0415
+
+    made = await _receipt(request)
+    pdf = render_receipt_pdf(tr(request).text_only(), font=system_font(), **made)
+    name = f"receipt-{made['signature'].signature_no}.pdf"
+    return _receipt_file(pdf, "application/pdf", name)
 
 
 # --- training ----------------------------------------------------------------------------
@@ -949,16 +999,12 @@ async def training(request: web.Request) -> web.StreamResponse:
 
 @PAGES.get("/training/{key}/export")
 async def training_export(request: web.Request) -> web.StreamResponse:
-    from bot.reports.training_export import write_export  # noqa: PLC0415 - the CLI's file
-
     view, t = who(request), tr(request)
-    key = request.match_info["key"]
     app = request.config_dict[APP_KEY]
     async with uow(request) as svc:
-        rows = await svc.training.export_rows(view.actor, key)
-    path = scratch(request, ".xlsx")
-    write_export(path, rows, t=t, now=app.clock.now())
-    return download(path, f"training-{key}.xlsx")
+        return send_file(
+            await files.training(svc, view.actor, request.match_info["key"], t, app.clock.now())
+        )
 
 
 @PAGES.get("/hotline-gaps")
@@ -968,59 +1014,22 @@ async def faq_gaps(request: web.Request) -> web.StreamResponse:
     view = who(request)
     app = request.config_dict[APP_KEY]
     async with uow(request) as svc:
-        gaps = await svc.hotline.gaps(view.actor, since=app.clock.now() - GAPS_WINDOW)
+        gaps = await svc.hotline.gaps(view.actor, since=app.clock.now() - files.GAPS_WINDOW)
     return page(request, "faq_gaps.html", gaps=gaps)
 
 
 @PAGES.get("/hotline-gaps/export")
 async def faq_gaps_export(request: web.Request) -> web.StreamResponse:
     """The same groups as a workbook, the file `muster kb gaps --out` writes."""
-    from bot.reports.hotline_gaps import write_gaps_xlsx  # noqa: PLC0415 - the CLI's file
-
     view, t = who(request), tr(request)
     app = request.config_dict[APP_KEY]
     async with uow(request) as svc:
-        gaps = await svc.hotline.gaps(view.actor, since=app.clock.now() - GAPS_WINDOW)
-    path = scratch(request, ".xlsx")
-    write_gaps_xlsx(path, gaps, t=t)
-    return download(path, "hotline-gaps.xlsx")
+        return send_file(await files.hotline_gaps(svc, view.actor, t, app.clock.now()))
 
 
 @PAGES.get("/notices/{id}/readers.csv")
 async def notice_readers_export(request: web.Request) -> web.StreamResponse:
     """Read / unread per person, for Excel (UTF-8 with BOM)."""
-    import csv  # noqa: PLC0415
-    import io  # noqa: PLC0415
-
     view, t = who(request), tr(request)
-    nid = _int_id(request)
     async with uow(request) as svc:
-        await svc.notices.get(view.actor, nid)  # 404 for an unknown notice
-        readers = await svc.console.notice_readers(view.actor, nid)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            t("web-col-unit"),
-            t("web-col-name"),
-            t("web-col-employee-no"),
-            t("web-col-delivery"),
-            t("web-col-acks"),
-        ]
-    )
-    for r in readers:
-        cells = [
-            r.unit,
-            r.name,
-            r.employee_no,
-            t("web-delivery-" + r.delivery),
-            t.time(r.acked_at) if r.acked_at else "",
-        ]
-        # a cell starting with = + - @ would be a formula in Excel: keep it text
-        writer.writerow(["'" + c if c[:1] in "=+-@" else c for c in cells])
-    return web.Response(
-        body=("\ufeff" + out.getvalue()).encode("utf-8"),
-        content_type="text/csv",
-        charset="utf-8",
-        headers={"Content-Disposition": f"attachment; filename=notice-{nid}-readers.csv"},
-    )
+        return send_file(await files.notice_readers(svc, view.actor, _int_id(request), t))

@@ -29,7 +29,7 @@ hotline-btn-anonymous = 🕶 Ask anonymously
 hotline-btn-cancel = Cancel
 hotline-cancelled = Cancelled.
 hotline-stale-question = I have no question to hand on. Please type your question again:
-hotline-ticket-created = Sent to the auxiliary office as ticket { $number }. The reply will arrive here, normally within one working day (office hours: weekdays { $hours }).
+hotline-ticket-created = Sent to the auxiliary police office as ticket { $number }. Your name is shown only to office staff who give a reason, and you are told when it is. The reply will arrive here, normally within one working day (office hours: weekdays { $hours }).
 hotline-ticket-created-anonymous = Sent anonymously to the auxiliary office as ticket { $number }. The office does not see your name; the reply will still arrive here, normally within one working day (office hours: weekdays { $hours }).
 
 hotline-followup-prompt = Type your follow-up to ticket { $number }:
@@ -53,7 +53,6 @@ hotline-queue-line = { $number } · { $who } · { $status } · { $time }{ $overd
     　{ $preview }
 hotline-queue-button = { $number } · { $status }
 hotline-who-anonymous = anonymous
-hotline-who-named = { $name } ({ $unit })
 hotline-status-open = waiting for reply
 hotline-status-answered = answered
 hotline-status-closed = closed

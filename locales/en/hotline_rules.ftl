@@ -37,7 +37,6 @@ kb-gaps-col-question = Question
 kb-gaps-col-asked = Asked at
 kb-gaps-col-outcome = Outcome
 kb-gaps-col-ticket = Ticket
-kb-gaps-col-asker = Asker (named tickets only)
 kb-gaps-outcome-none = no answer
 kb-gaps-outcome-suggest = closest questions only
 kb-gaps-outcome-person = handed to a person

@@ -35,15 +35,21 @@ notice-menu-empty = 📢 Notices: none sent yet.
 btn-notice-new = ✏️ New notice
 btn-notice-recent-ack = #{ $id } { $title } · confirmed { $acked }/{ $total }
 btn-notice-recent-sent = #{ $id } { $title } · delivered { $sent }/{ $total }
-notice-ask-audience = Step 1 of 3: who gets it? Choose an audience, or tap "Type an audience".
+notice-ask-audience = Step 1 of 3: who gets it? Tap "Everyone", or tick units and roles (several of each; tap again to untick): anyone in one of the units who has one of the roles. Or tap "Type an audience".
 btn-notice-aud-all = 👥 Everyone
-btn-notice-aud-unit = 🏢 { $unit }
-btn-notice-aud-role = 👤 All { $role }
+btn-notice-aud-unit = { $on ->
+        [yes] ☑️
+       *[no] ⬜
+    } { $unit }
+btn-notice-aud-role = { $on ->
+        [yes] ☑️
+       *[no] ⬜
+    } 👤 { $role }
 btn-notice-aud-spec = ⌨️ Type an audience
 notice-role-auxiliary = auxiliaries
 notice-role-mentor = mentor officers
 notice-role-leader = unit leaders
-notice-role-office = office staff
+notice-role-office = auxiliary police office
 notice-ask-spec = Type the audience: all, or unit:NAME, role:ROLE (auxiliary/mentor/leader/office), post:NAME, emp:EMPLOYEE_NO, separated by commas.
     Example: unit:城关派出所,role:auxiliary
 notice-ask-text = Step 2 of 3: audience { $audience }, { $count } people.
@@ -51,7 +57,7 @@ notice-ask-text = Step 2 of 3: audience { $audience }, { $count } people.
 notice-ask-ack = Step 3 of 3: must people tap "Received" to confirm?
 btn-notice-ack-yes = ✅ Yes (set a deadline)
 btn-notice-ack-no = No confirmation
-notice-ask-ack-by = Type the confirmation deadline (Beijing time), e.g. { $example }.
+notice-ask-ack-by = Tap or type the confirmation deadline (Beijing time), e.g. { $example }.
     People who have not confirmed by then are escalated to their mentor officer.
 notice-preview-head = 👀 Preview: the next message is what people will receive.
     Audience: { $audience }

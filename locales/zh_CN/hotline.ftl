@@ -29,7 +29,7 @@ hotline-btn-anonymous = 🕶 匿名提问
 hotline-btn-cancel = 取消
 hotline-cancelled = 已取消。
 hotline-stale-question = 没有找到要转交的问题，请重新输入您的问题：
-hotline-ticket-created = 已转交政治处辅警办，问题编号 { $number }。回复会发到这里，一般在一个工作日内答复（办公时间：工作日 { $hours }）。
+hotline-ticket-created = 已转交政治处辅警办，问题编号 { $number }。您的姓名只有政治处辅警办说明事由后才能查看，查看时会通知您。回复会发到这里，一般在一个工作日内答复（办公时间：工作日 { $hours }）。
 hotline-ticket-created-anonymous = 已匿名转交政治处辅警办，问题编号 { $number }。政治处看不到您的姓名，回复仍会发到这里，一般在一个工作日内答复（办公时间：工作日 { $hours }）。
 
 hotline-followup-prompt = 请输入您对问题 { $number } 的补充或回复：
@@ -53,7 +53,6 @@ hotline-queue-line = { $number } · { $who } · { $status } · { $time }{ $overd
     　{ $preview }
 hotline-queue-button = { $number } · { $status }
 hotline-who-anonymous = 匿名
-hotline-who-named = { $name }（{ $unit }）
 hotline-status-open = 待回复
 hotline-status-answered = 已回复
 hotline-status-closed = 已办结

@@ -37,7 +37,6 @@ kb-gaps-col-question = 问题
 kb-gaps-col-asked = 提问时间
 kb-gaps-col-outcome = 结果
 kb-gaps-col-ticket = 问题单
-kb-gaps-col-asker = 提问人（仅署名问题单）
 kb-gaps-outcome-none = 无答案
 kb-gaps-outcome-suggest = 只给了相近问题
 kb-gaps-outcome-person = 转人工

@@ -35,15 +35,21 @@ notice-menu-empty = 📢 通知：还没有发送过通知。
 btn-notice-new = ✏️ 发送新通知
 btn-notice-recent-ack = #{ $id } { $title } · 确认 { $acked }/{ $total }
 btn-notice-recent-sent = #{ $id } { $title } · 送达 { $sent }/{ $total }
-notice-ask-audience = 第 1 步（共 3 步）：发给谁？请选择范围，或点「输入范围」。
+notice-ask-audience = 第 1 步（共 3 步）：发给谁？点「全体人员」，或点选单位和角色（可多选，再点一次取消）：所选单位中的任一单位、所选角色中的任一角色，两者同时满足。也可以点「输入范围」。
 btn-notice-aud-all = 👥 全体人员
-btn-notice-aud-unit = 🏢 { $unit }
-btn-notice-aud-role = 👤 所有{ $role }
+btn-notice-aud-unit = { $on ->
+        [yes] ☑️
+       *[no] ⬜
+    } { $unit }
+btn-notice-aud-role = { $on ->
+        [yes] ☑️
+       *[no] ⬜
+    } 👤 { $role }
 btn-notice-aud-spec = ⌨️ 输入范围
 notice-role-auxiliary = 辅警
 notice-role-mentor = 带辅民警
-notice-role-leader = 单位领导
-notice-role-office = 政治处人员
+notice-role-leader = 分管领导
+notice-role-office = 政治处辅警办
 notice-ask-spec = 请输入范围：all，或 unit:单位名、role:角色(auxiliary/mentor/leader/office)、post:岗位名、emp:工号，多项用逗号分隔。
     例如：unit:城关派出所,role:auxiliary
 notice-ask-text = 第 2 步（共 3 步）：范围 { $audience }，共 { $count } 人。
@@ -51,7 +57,7 @@ notice-ask-text = 第 2 步（共 3 步）：范围 { $audience }，共 { $count
 notice-ask-ack = 第 3 步（共 3 步）：是否需要对方点击「收到」确认？
 btn-notice-ack-yes = ✅ 需要确认（设截止时间）
 btn-notice-ack-no = 不需要确认
-notice-ask-ack-by = 请输入确认截止时间（北京时间），例如 { $example }。
+notice-ask-ack-by = 请点选或输入确认截止时间（北京时间），例如 { $example }。
     逾期未确认的人将按督办流程提醒其带辅民警。
 notice-preview-head = 👀 预览：下一条消息就是对方将收到的样子。
     范围：{ $audience }

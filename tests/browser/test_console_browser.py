@@ -150,18 +150,39 @@ async def test_send_a_notice_and_watch_the_progress_reach_100(
         await console.phone.wait_for(console.chat_of(no), "冬季防火")
 
 
-async def test_a_hotline_reply_arrives_in_the_askers_chat(console: Console, browser: Any) -> None:
+async def _named_ticket(console: Console, browser: Any) -> Any:
+    """A002 asks the hotline with his name; the office staffer opens the ticket's page
+    (the queue and the ticket never show the name)."""
     async with console.app.unit_of_work() as svc:
         asker = await svc.people.get(Actor.cli(), "A002")
         ref = await svc.hotline.ask(Actor.of(asker), "夜班补贴标准？", anonymous=False)
     page = await _page(browser)
     await log_in(page, console, "O001")
     await page.goto(f"{console.url}/hotline")
+    assert "李四" not in await page.inner_text("main")
     await page.click(f"text={ref.number}")
+    assert "李四" not in await page.inner_text("main")
+    return page
+
+
+async def test_a_hotline_reply_arrives_in_the_askers_chat(console: Console, browser: Any) -> None:
+    page = await _named_ticket(console, browser)
     await page.fill("textarea[name=text]", "按每晚 50 元发放。")
     await page.click("#reply")
     await page.wait_for_selector("p.ok")
     await console.phone.wait_for(console.chat_of("A002"), "按每晚 50 元发放。")
+
+
+async def test_the_office_shows_a_named_asker_for_a_reason_and_he_is_told(
+    console: Console, browser: Any
+) -> None:
+    page = await _named_ticket(console, browser)
+    await page.fill("input[name=reason]", "核实补贴发放名单")
+    await page.click("#show-asker")
+    shown = await page.inner_text("#asker")
+    assert "李四" in shown and "A002" in shown and "核实补贴发放名单" in shown
+    await page.screenshot(path=str(console.shots / "show-asker.png"), full_page=True)
+    await console.phone.wait_for(console.chat_of("A002"), "核实补贴发放名单")
 
 
 async def test_a_mentor_sees_only_his_auxiliaries(console: Console, browser: Any) -> None:

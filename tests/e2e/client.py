@@ -8,6 +8,7 @@ fixed sleep.
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -40,12 +41,15 @@ class BotMessage:
         message = item["message"]
         markup = message.get("reply_markup") or {}
         check_html(message, item.get("messageId"))
+        document = message.get("document")
+        if document is not None and item.get("fileContent"):  # the uploaded bytes
+            document = {**document, "content": base64.b64decode(item["fileContent"])}
         return cls(
             message_id=int(item["messageId"]),
             text=message.get("text") or message.get("caption") or "",
             parse_mode=message.get("parse_mode"),
             buttons=markup.get("inline_keyboard") or [],
-            document=message.get("document"),
+            document=document,
             edited="edit_date" in message,
             raw=message,
         )

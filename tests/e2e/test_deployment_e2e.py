@@ -76,6 +76,7 @@ class Deployment:
             MUSTER_WEBHOOK_SECRET=SECRET,
             MUSTER_QUIET_HOURS="off",
             MUSTER_AUDIT_KEY="muster-e2e-audit-key-not-secret",
+            MUSTER_HOTLINE_KEY="muster-test-hotline-key-not-secret",
             PYTHONPATH=str(ROOT),
         )
         if REDIS_URL:

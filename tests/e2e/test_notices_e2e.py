@@ -85,15 +85,18 @@ async def test_notice_to_20_people_some_confirm_and_the_nudge_reaches_only_the_r
     await office.send("/notice")
     picker = await office.read_one()
     assert "发给谁" in picker.text
-    await office.press("巡特警大队")
+    await office.press("巡特警大队")  # ticked: the picker shows the count
     await _until_shown(office, picker.message_id, "共 20 人")
+    await office.press("下一步（20 人）")
+    await _until_shown(office, picker.message_id, "第 2 步")
     await office.send("关于周末<集中>训练的通知\n周六 8:00 在局大院集合，带齐装备。")
     ask_ack = await office.read_one()
     await office.press("需要确认")
     await _until_shown(office, ask_ack.message_id, "确认截止时间")
-    due = (datetime.now(SHANGHAI) + timedelta(days=2)).strftime("%Y-%m-%d 18:00")
-    await office.send(due)
+    in_a_week = (datetime.now(SHANGHAI) + timedelta(days=7)).strftime("%m-%d 18:00")
+    await office.press(f"一周后（{in_a_week}）")  # a quick deadline button
     head, preview = await office.read(2)
+    assert "确认截止：" in head.text and in_a_week.replace(" ", "") in head.text.replace(" ", "")
     assert "人数：20 人，其中 0 人未绑定助手" in head.text
     assert preview.parse_mode == bot.markup
     escaped = bot.shown("<b>关于周末&lt;集中&gt;训练的通知</b>")  # the office's text, escaped

@@ -48,6 +48,7 @@ async def test_muster_run_answers_and_stops_on_sigterm(
         MUSTER_DATABASE_URL=url,
         MUSTER_TELEGRAM_TOKEN=TOKEN,
         MUSTER_AUDIT_KEY="muster-e2e-audit-key-not-secret",
+        MUSTER_HOTLINE_KEY="muster-test-hotline-key-not-secret",
         MUSTER_TELEGRAM_API_URL=emulator.url,
         PYTHONPATH=str(ROOT),
         MUSTER_WEB_LISTEN=f"127.0.0.1:{free_port()}",  # the console's server: not 8080

@@ -52,6 +52,7 @@ async def test_muster_run_over_wecom_answers_a_member_and_stops_on_sigterm(tmp_p
         MUSTER_CHANNELS="wecom",
         MUSTER_WEB_LISTEN=f"127.0.0.1:{port}",
         MUSTER_AUDIT_KEY="muster-e2e-audit-key-not-secret",
+        MUSTER_HOTLINE_KEY="muster-test-hotline-key-not-secret",
         PYTHONPATH=str(ROOT),
     )
     proc = await asyncio.create_subprocess_exec(

@@ -41,7 +41,8 @@ def as_bot_message(message: FakeMessage) -> BotMessage:
     ]
     document: dict[str, Any] | None = None
     if message.file is not None:
-        document = {"file_name": message.file[0], "file_size": len(message.file[1])}
+        name, content = message.file
+        document = {"file_name": name, "file_size": len(content), "content": content}
     return BotMessage(
         message_id=message.seq,
         text=text,

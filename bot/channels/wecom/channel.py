@@ -44,9 +44,11 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.core import Button, Document, Incoming, Kind, Reply
+from bot.sealing import sealer_for
 from bot.services import Services
 from bot.services.directory import DirectoryService
 from storage import wecom as inbox
+from storage.sealed import is_sealed
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +137,7 @@ class WecomChannel:
         async with self.sessionmaker() as session:
             new = await inbox.store_event(
                 session,
-                dedupe_key=event.dedupe_key,
+                dedupe_key=self._stored_key(event),
                 from_user=event.from_user,
                 xml=xml,
                 now=self.clock.now(),
@@ -180,8 +182,10 @@ class WecomChannel:
     async def _handle_user(self, items: list[tuple[int, str]]) -> None:
         for row_id, xml in items:
             error: str | None = None
+            kept: str | None = None  # the callback as kept once handled: sealed if private
             try:
-                await self._handle(parse_event(xml))
+                if await self._handle(parse_event(xml)):
+                    kept = self._seal(row_id, xml)
             except CryptoError as exc:  # stored by an older version, say: never retry
                 error = exc.reason
             except ChannelError as exc:
@@ -191,8 +195,19 @@ class WecomChannel:
                 error = f"{type(exc).__name__}: {exc}"
                 log.exception("wecom inbox %s failed", row_id)
             async with self.sessionmaker() as session:
-                await inbox.finish(session, row_id, now=self.clock.now(), error=error)
+                await inbox.finish(session, row_id, now=self.clock.now(), error=error, xml=kept)
                 await session.commit()
+
+    def _stored_key(self, event: WecomEvent) -> str:
+        """An event's key as the inbox and the ledger keep it. A click's key holds its
+        user and button (the token names a ticket, say): kept as a keyed tag
+        (MUSTER_HOTLINE_KEY), so it still finds a retried callback and shows nothing."""
+        key = event.dedupe_key
+        return key if key.startswith("msg:") else f"ev:{sealer_for(self.settings).tag(key)}"
+
+    def _seal(self, row_id: int, text: str) -> str:
+        """A private turn's callback (a hotline asker's question, say) or card as kept."""
+        return sealer_for(self.settings).seal(text, purpose=f"wecom-inbox:{row_id}")
 
     async def _recover(self, *, at_start: bool) -> None:
         async with self.sessionmaker() as session:
@@ -205,7 +220,9 @@ class WecomChannel:
         if count:
             log.warning("wecom inbox: %d abandoned event(s) back to pending", count)
 
-    async def _handle(self, event: WecomEvent) -> None:
+    async def _handle(self, event: WecomEvent) -> bool:
+        """Handle one callback; True when the turn was private (its input is then kept
+        sealed)."""
         account = event.account()
         async with self.sessionmaker() as session:
             services = Services(session, clock=self.clock, settings=self.settings)
@@ -227,7 +244,7 @@ class WecomChannel:
             )
         if event.event_key.startswith(markup.MORE_PREFIX) and event.task_id:
             await self._turn_page(event)
-            return
+            return False
         if event.event_key == markup.NOOP and event.task_id and event.response_code:
             with contextlib.suppress(Rejected):  # the "✓" of an outcome: grey it, no turn
                 await self.api.update_card(
@@ -238,17 +255,18 @@ class WecomChannel:
                     }
                 )
             await self._consumed(event.task_id, event.from_user)
-            return
-        incoming: Incoming | None = event.incoming()
+            return False
+        incoming: Incoming | None = event.incoming(self._stored_key(event))
         if incoming is None:
             if not event.is_unsupported:
-                return  # enter_agent, subscribe, ...: nothing to say
+                return False  # enter_agent, subscribe, ...: nothing to say
             t = await self._translator_for(event)
             await self._deliver(account.chat_id, [Reply(t("channel-send-text"))], None)
-            return
+            return False
         replies = await self.conversation.handle(incoming)
         pressed = incoming.message_ref if incoming.kind == Kind.BUTTON else None
         await self._deliver(account.chat_id, replies, pressed)
+        return any(r.private for r in replies)
 
     async def _translator_for(self, event: WecomEvent) -> Any:
         conv = self.conversation
@@ -326,7 +344,7 @@ class WecomChannel:
             await slot()
             await self._send_text(chat_id, part)
         await slot()
-        return await self._send_card(chat_id, last, buttons)
+        return await self._send_card(chat_id, last, buttons, private=reply.private)
 
     async def _edit(self, chat_id: str, message_id: str, reply: Reply, *, wait: bool) -> str:
         async with self.sessionmaker() as session:
@@ -342,7 +360,9 @@ class WecomChannel:
         # shows the outcome in place with one "✓" button (pressing it greys it).
         shown = buttons or [Button(DONE_MARK, markup.NOOP)]
         try:
-            await self._update_card(chat_id, message_id, code, body, shown, 0)
+            await self._update_card(
+                chat_id, message_id, code, body, shown, 0, private=reply.private
+            )
         except Rejected as exc:  # the code expired (72 h) or was used: show it anew
             log.info("wecom: cannot update card %s (%s): sending anew", message_id, exc.reason)
             await self._consumed(message_id, chat_id)
@@ -364,7 +384,15 @@ class WecomChannel:
         return await self._send(chat_id, reply, wait=wait)
 
     async def _update_card(
-        self, userid: str, task_id: str, code: str, body: str, buttons: list[Button], page: int
+        self,
+        userid: str,
+        task_id: str,
+        code: str,
+        body: str,
+        buttons: list[Button],
+        page: int,
+        *,
+        private: bool,
     ) -> None:
         await self.api.update_card(
             {
@@ -375,8 +403,9 @@ class WecomChannel:
         )
         async with self.sessionmaker() as session:
             await inbox.set_card_code(session, task_id, userid, None, now=self.clock.now())
+            kept, kept_buttons = self._card_kept(task_id, body, buttons, private)
             await inbox.set_card_content(
-                session, task_id, body=body, buttons=_stored(buttons), now=self.clock.now()
+                session, task_id, body=kept, buttons=kept_buttons, now=self.clock.now()
             )
             await session.commit()
 
@@ -384,12 +413,25 @@ class WecomChannel:
         """A "more" button: the same card shows its next buttons (no conversation turn)."""
         async with self.sessionmaker() as session:
             card = await inbox.card(session, event.task_id, event.from_user)
-        if card is None or not card.buttons or not event.response_code:
+        if card is None or not event.response_code:
+            return
+        private = is_sealed(card.body)
+        body, stored = card.body or "", card.buttons or []
+        if private:
+            shown = sealer_for(self.settings).open_json(body, purpose=f"wecom-card:{card.task_id}")
+            body, stored = shown["body"], shown["buttons"]
+        if not stored:
             return
         page = int(event.event_key.removeprefix(markup.MORE_PREFIX) or 0)
-        buttons = [Button(label, action) for label, action in card.buttons]
+        buttons = [Button(label, action) for label, action in stored]
         await self._update_card(
-            event.from_user, event.task_id, event.response_code, card.body or "", buttons, page
+            event.from_user,
+            event.task_id,
+            event.response_code,
+            body,
+            buttons,
+            page,
+            private=private,
         )
 
     async def _consumed(self, task_id: str, userid: str) -> None:
@@ -412,7 +454,18 @@ class WecomChannel:
         )
         return str(answer.get("msgid", ""))
 
-    async def _send_card(self, userid: str, body: str, buttons: list[Button]) -> str:
+    def _card_kept(
+        self, task_id: str, body: str, buttons: list[Button], private: bool
+    ) -> tuple[str, list[list[str]] | None]:
+        """What a card shows, as kept for paging: sealed when the reply was private."""
+        if not private:
+            return body, _stored(buttons)
+        content = {"body": body, "buttons": _stored(buttons)}
+        return sealer_for(self.settings).seal_json(content, purpose=f"wecom-card:{task_id}"), None
+
+    async def _send_card(
+        self, userid: str, body: str, buttons: list[Button], *, private: bool = False
+    ) -> str:
         task_id = f"m{secrets.token_hex(12)}"
         answer = await self.api.send(
             {
@@ -421,6 +474,7 @@ class WecomChannel:
                 "template_card": _card(task_id, body, markup.card_page(buttons, 0)),
             }
         )
+        kept, kept_buttons = self._card_kept(task_id, body, buttons, private)
         async with self.sessionmaker() as session:
             await inbox.remember_card(
                 session,
@@ -428,8 +482,8 @@ class WecomChannel:
                 userid=userid,
                 msgid=str(answer.get("msgid") or "") or None,
                 response_code=answer.get("response_code"),
-                body=body,
-                buttons=_stored(buttons),
+                body=kept,
+                buttons=kept_buttons,
                 now=self.clock.now(),
             )
             await session.commit()

@@ -42,11 +42,12 @@ class WecomEvent:
         # In an app's chat the userid is both the person and the "chat".
         return Account(channel=CHANNEL, external_user_id=self.from_user, chat_id=self.from_user)
 
-    def incoming(self) -> Incoming | None:
+    def incoming(self, event_id: str | None = None) -> Incoming | None:
         """The Incoming to handle, or None for what Muster ignores (enter_agent, ...).
-        Non-text messages (image, voice, ...) become an empty TEXT: see `is_unsupported`."""
+        Non-text messages (image, voice, ...) become an empty TEXT: see `is_unsupported`.
+        `event_id`: the key the ledger records (default: `dedupe_key`)."""
         who = self.account()
-        event_id = self.dedupe_key
+        event_id = event_id or self.dedupe_key
         if self.msg_type == "text":
             return text_incoming(who, self.content, event_id)
         if self.msg_type == "event" and self.event == "template_card_event" and self.event_key:
