@@ -167,7 +167,8 @@ async def test_the_office_sees_open_escalations_and_a_mentor_does_not(
     assert "目前没有逾期升级的事项" in office.text
     async with app.unit_of_work() as svc:
         await svc.pledges.publish(
-            Actor.cli(), "confidentiality", audience="all", due_at=local(2026, 12, 1, 12)
+            # online-conduct: the confidentiality pledge brings its training along
+            Actor.cli(), "online-conduct", audience="all", due_at=local(2026, 12, 1, 12)
         )
     clock.advance(timedelta(hours=3))
     await tick(app)
@@ -176,7 +177,8 @@ async def test_the_office_sees_open_escalations_and_a_mentor_does_not(
     text = office.text
     assert "共 4 项" in text and "第 1 级（已通知带辅民警）4 项" in text
     assert "【城关派出所】" in text and "【交警大队】" in text
-    assert "张三（A001）《保密承诺书》截止 2026-12-01 12:00 · 第 1 级 · 已通知 王民警" in text
+    line = "张三（A001）《网络社交行为承诺书》截止 2026-12-01 12:00 · 第 1 级 · 已通知 王民警"
+    assert line in text
     await office.press("逾期升级清单")
     doc = _document(office)
     assert doc.filename == "escalations.xlsx"
