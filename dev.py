@@ -72,8 +72,14 @@ def ensure_venv() -> Path:
     # -qq: pip's errors still show, its warnings about this machine's index setup do not.
     _run(
         [
-            str(VENV_PYTHON), "-m", "pip", "install", "-qq", "--disable-pip-version-check",
-            "-e", ".[test]",
+            str(VENV_PYTHON),
+            "-m",
+            "pip",
+            "install",
+            "-qq",
+            "--disable-pip-version-check",
+            "-e",
+            ".[test]",
         ],
         cwd=ROOT,
         what="installing Muster and its dependencies into .venv (the first time takes a minute)",

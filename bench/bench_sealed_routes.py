@@ -90,9 +90,7 @@ async def fill(app: App, *, tickets: int, askers: int) -> dict[int, list[int]]:
         ]
         ticket_ids = list((await s.execute(insert(Ticket).returning(Ticket.id), rows)).scalars())
         await s.execute(
-            text(
-                "CREATE TABLE route_plain (ticket_id INTEGER PRIMARY KEY, person_id INTEGER)"
-            )
+            text("CREATE TABLE route_plain (ticket_id INTEGER PRIMARY KEY, person_id INTEGER)")
         )
         await s.execute(text("CREATE INDEX ix_route_plain_person ON route_plain (person_id)"))
         routes, plain = [], []

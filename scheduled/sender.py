@@ -765,7 +765,6 @@ class OutboxSender:
         if notes:
             self.wake()
 
-
     async def _reroute(self, row: Claimed, person_id: int, reason: str) -> int:
         """Mark the row's account unreachable and move its rows to the person's next
         reachable account, in one transaction; how many moved (0: there is none)."""

@@ -116,9 +116,7 @@ def english_runs(line: str, ids: set[str]) -> list[str]:
     current: list[str] = []
     for raw in line.split():
         token = raw.strip(_AROUND)
-        is_word = (
-            bool(_WORD.fullmatch(token)) and not raw.startswith("-") and not token.isupper()
-        )
+        is_word = bool(_WORD.fullmatch(token)) and not raw.startswith("-") and not token.isupper()
         if is_word:
             current.append(token)
             continue
@@ -313,7 +311,6 @@ def _leave_file(c: Ctx) -> str:
     return str(path)
 
 
-
 TYPICAL: dict[tuple[str, ...], Callable[[Ctx], list[Call]]] = {
     ("db", "upgrade"): lambda c: [
         # what it is for: a command on a database without the schema says to run it
@@ -334,9 +331,7 @@ TYPICAL: dict[tuple[str, ...], Callable[[Ctx], list[Call]]] = {
     ("roster", "status"): lambda c: [Call(["roster", "status"])],
     ("roster", "changes"): lambda c: [Call(["roster", "changes", "--since", "2020-01-01"])],
     ("unit", "quota"): lambda c: [Call(["unit", "quota", UNIT, "12"])],
-    ("leave", "set"): lambda c: [
-        Call([*LEAVE_SET, "FJ0004", "--category", "病假"])
-    ],
+    ("leave", "set"): lambda c: [Call([*LEAVE_SET, "FJ0004", "--category", "病假"])],
     ("leave", "end"): lambda c: [
         Call([*LEAVE_SET, "FJ0005", "--category", "sick"]),
         Call(["leave", "end", "FJ0005"]),
@@ -368,8 +363,14 @@ TYPICAL: dict[tuple[str, ...], Callable[[Ctx], list[Call]]] = {
     ("notice", "send"): lambda c: [
         Call(
             [
-                "notice", "send", "--audience", f"unit:{UNIT}", "--text-file", _notice_file(c),
-                "--ack-by", FUTURE,
+                "notice",
+                "send",
+                "--audience",
+                f"unit:{UNIT}",
+                "--text-file",
+                _notice_file(c),
+                "--ack-by",
+                FUTURE,
             ]
         )
     ],

@@ -168,7 +168,10 @@ async def test_the_office_sees_open_escalations_and_a_mentor_does_not(
     async with app.unit_of_work() as svc:
         await svc.pledges.publish(
             # online-conduct: the confidentiality pledge brings its training along
-            Actor.cli(), "online-conduct", audience="all", due_at=local(2026, 12, 1, 12)
+            Actor.cli(),
+            "online-conduct",
+            audience="all",
+            due_at=local(2026, 12, 1, 12),
         )
     clock.advance(timedelta(hours=3))
     await tick(app)

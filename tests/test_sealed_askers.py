@@ -326,9 +326,7 @@ async def test_the_migration_seals_routes_written_before_it(
         await upgrade(engine, "f3b8d2a6c417")  # the revision before routes were sealed
         async with engine.begin() as conn:
             await conn.execute(
-                text(
-                    "INSERT INTO unit (id, name, created_at) VALUES (1, 'u', '2026-01-01')"
-                )
+                text("INSERT INTO unit (id, name, created_at) VALUES (1, 'u', '2026-01-01')")
             )
             await conn.execute(
                 text(

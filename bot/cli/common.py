@@ -58,9 +58,7 @@ def help_translator(settings: Settings, lang: str | None) -> TextTranslator:
     """The same language from `locales/<lang>/cli*.ftl` alone: the help and argparse's
     words, read in a tenth of the time of every file (`muster --help` stays quick)."""
     locale = lang if lang in LOCALES else settings.default_locale
-    return catalog(settings.locales_dir, locale, HELP_FILES).text_translator(
-        locale, settings.tz
-    )
+    return catalog(settings.locales_dir, locale, HELP_FILES).text_translator(locale, settings.tz)
 
 
 HELP_FILES = "cli*.ftl"

@@ -35,9 +35,7 @@ def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: i
 
     gaps = kb_sub.add_parser("gaps", help=t("cli-help-kb-gaps"))
     gaps.add_argument("--since", metavar="YYYY-MM-DD", help=t("cli-help-kb-gaps-since"))
-    gaps.add_argument(
-        "--out", type=Path, metavar="FILE.xlsx", help=t("cli-help-kb-gaps-out")
-    )
+    gaps.add_argument("--out", type=Path, metavar="FILE.xlsx", help=t("cli-help-kb-gaps-out"))
     gaps.add_argument(
         "--limit", type=int, default=20, metavar="N", help=t("cli-help-kb-gaps-limit")
     )

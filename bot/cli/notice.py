@@ -77,9 +77,7 @@ def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: i
     st = notice_sub.add_parser("stats", parents=[notice_id], help=t("cli-help-notice-stats"))
     st.set_defaults(func=cmd_notice_stats)
 
-    ng = notice_sub.add_parser(
-        "nudge", parents=[notice_id, wait], help=t("cli-help-notice-nudge")
-    )
+    ng = notice_sub.add_parser("nudge", parents=[notice_id, wait], help=t("cli-help-notice-nudge"))
     ng.add_argument("--dry-run", action="store_true", help=t("cli-help-notice-nudge-dry-run"))
     ng.set_defaults(func=cmd_notice_nudge)
 

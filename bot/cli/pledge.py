@@ -79,8 +79,7 @@ def render_status(t: Translator, status: PledgeStatus, *, now: datetime) -> list
             *more,
         ),
         units=[
-            (u.unit, u.assigned, u.signed, u.pending, u.overdue, *counts(u))
-            for u in status.units
+            (u.unit, u.assigned, u.signed, u.pending, u.overdue, *counts(u)) for u in status.units
         ],
         total_key="report-total",
         pending_columns=(

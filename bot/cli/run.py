@@ -77,9 +77,7 @@ SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as s
 def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: ignore[type-arg]
     run = sub.add_parser("run", help=t("cli-help-run"))
     run.add_argument("--webhook", action="store_true", help=t("cli-help-run-webhook"))
-    run.add_argument(
-        "--channel", choices=CHANNELS, default=None, help=t("cli-help-run-channel")
-    )
+    run.add_argument("--channel", choices=CHANNELS, default=None, help=t("cli-help-run-channel"))
     run.add_argument("--role", choices=ROLES, default="all", help=t("cli-help-run-role"))
     run.set_defaults(func=cmd_run)
 
@@ -168,9 +166,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             await app.close()
             return refuse(t("cli-run-second-process"), code=1)
         # the one delivery path: reminders, digests, notices, hotline replies
-        sender = asyncio.create_task(
-            run_sender(app, senders), name="outbox-sender"
-        )
+        sender = asyncio.create_task(run_sender(app, senders), name="outbox-sender")
     if role != "all":
         say(t("run-role-started", role=role))
     try:

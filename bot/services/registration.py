@@ -212,9 +212,7 @@ class RegistrationService(Service):
         self.session.add(acc)
         await self.session.flush()
         # Used last: what waits to be pushed to the person's other accounts comes here.
-        await outbox.move_pending(
-            self.session, to=acc, now=now, person_id=person.id, error=None
-        )
+        await outbox.move_pending(self.session, to=acc, now=now, person_id=person.id, error=None)
         await audit.append(
             self.session,
             at=now,

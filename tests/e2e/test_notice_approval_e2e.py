@@ -27,6 +27,9 @@ async def _compose(
     await office.send("/notice")
     picker = await office.read_one()
     await office.press(audience)
+    if audience != "全体人员":  # a unit is ticked; then the next step
+        await _until_shown(office, picker.message_id, "已选单位：")
+        await office.press("下一步（")
     await _until_shown(office, picker.message_id, "第 2 步")
     await office.send(text)
     await office.read_one()

@@ -46,13 +46,15 @@ async def _file(user: Any, name: str) -> bytes:
     return content
 
 
-async def _registered_and_published(bot: RunningBot, name: str, employee_no: str) -> Any:
-    """A person registered in the chat, then the sample pledge published to everyone."""
+async def _registered_and_published(
+    bot: RunningBot, name: str, employee_no: str, key: str = "confidentiality"
+) -> Any:
+    """A person registered in the chat, then a sample pledge published to everyone."""
     user = bot.user(name)
     await user.send(f"/start {await bot.issue_code(employee_no)}")
     await user.read(2)  # welcome, menu
     async with bot.app.unit_of_work() as svc:
-        await svc.pledges.publish(Actor.cli(), "confidentiality", audience="all")
+        await svc.pledges.publish(Actor.cli(), key, audience="all")
     return user
 
 
@@ -73,7 +75,8 @@ async def test_the_office_gets_an_export_as_a_file(bot: RunningBot) -> None:
 
 @pytest.mark.telegram_only("a pledge page is longer than a WeCom card holds: text, then the card")
 async def test_the_signer_gets_his_receipt_as_a_pdf(bot: RunningBot) -> None:
-    alice = await _registered_and_published(bot, "张三", "A001")
+    # online-conduct: signed without a training first (confidentiality presupposes one)
+    alice = await _registered_and_published(bot, "张三", "A001", "online-conduct")
     await alice.read_one(timeout=TIMEOUT)  # the task message
     await alice.press("阅读")
     page = await alice.read_one()

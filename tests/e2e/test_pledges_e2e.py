@@ -16,7 +16,7 @@ from bot.config import ROOT
 from bot.training_content import load_modules
 from storage.models import Signature
 from storage.models_training import TrainingAttempt
-from tests.e2e.client import BotMessage, EmulatorUser
+from tests.e2e.client import TIMEOUT, BotMessage, EmulatorUser
 from tests.e2e.conftest import RunningBot
 from tests.e2e.test_training_e2e import _changed, _take_quiz
 
@@ -41,7 +41,7 @@ async def _publish(bot: RunningBot, key: str = "online-conduct", hours: int = 48
 
 async def _edited(user: EmulatorUser, message_id: int, before: str) -> BotMessage:
     """The message once the bot has edited it (polled like the client polls reads)."""
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline:
         message = await user.message(message_id)
         if message.text != before:
@@ -130,7 +130,7 @@ async def _arrives(user: EmulatorUser, text: str) -> BotMessage:
 
 async def _showing(user: EmulatorUser, label: str) -> BotMessage:
     """The newest message with a button `label`, once one is on screen."""
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline:
         for message in reversed(await user.history()):
             if any(label in shown for shown in message.labels):

@@ -17,7 +17,7 @@ from bot.config import ROOT
 from bot.training_content import MULTIPLE, Question, load_modules
 from storage.models import Assignment, AssignmentStatus
 from storage.models_training import TrainingAttempt
-from tests.e2e.client import BotMessage, EmulatorUser
+from tests.e2e.client import TIMEOUT, BotMessage, EmulatorUser
 from tests.e2e.conftest import RunningBot
 
 pytestmark = pytest.mark.e2e
@@ -52,7 +52,7 @@ async def _publish(bot: RunningBot, employee_no: str) -> None:
 
 async def _changed(user: EmulatorUser, before: BotMessage) -> BotMessage:
     """The message once the bot has edited its text or its buttons."""
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline:
         message = await user.message(before.message_id)
         if (message.text, message.buttons) != (before.text, before.buttons):

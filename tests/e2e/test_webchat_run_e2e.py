@@ -23,6 +23,7 @@ from storage.models_webchat import WebchatSession
 from tests.e2e.test_run_e2e import ROOT, free_port
 from tests.e2e.web_client import WebChatUser
 from tests.factories import make_force
+from tests.helpers import HOTLINE_KEY
 
 pytestmark = pytest.mark.e2e
 
@@ -53,6 +54,7 @@ async def test_muster_run_serves_the_web_chat(tmp_path: Path) -> None:
     env.update(
         MUSTER_DATABASE_URL=url,
         MUSTER_AUDIT_KEY=KEY,
+        MUSTER_HOTLINE_KEY=HOTLINE_KEY,
         MUSTER_CHANNELS="web",
         MUSTER_WEB_LISTEN=listen,
         MUSTER_QUIET_HOURS="off",
