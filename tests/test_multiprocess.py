@@ -359,26 +359,28 @@ async def test_postgresql_jobs_run_in_one_process_and_move_when_it_dies(app: App
     async def job(name: str) -> None:
         ran.append(name)
 
-    await first._guarded("open", lambda _app: job("first"))
-    await second._guarded("open", lambda _app: job("second"))
-    assert ran == ["first"]
-    # the first process's connection dies (kill -9, network): the server frees the lock
-    assert first.advisory is not None and first.advisory.backend_pid is not None
-    pid = first.advisory.backend_pid
-    async with app.engine.connect() as conn:
-        await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        # terminate only signals the backend: wait (with a deadline) until it has exited
-        deadline = time.monotonic() + 30
-        while await conn.scalar(
-            text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
-        ):
-            assert time.monotonic() < deadline, "the terminated backend never exited"
-            await asyncio.sleep(0.05)
-    await second._guarded("open", lambda _app: job("second"))
-    await first._guarded("open", lambda _app: job("first"))
-    assert ran == ["first", "second"]
-    await first.stop()
-    await second.stop()
+    try:
+        await first._guarded("open", lambda _app: job("first"))
+        await second._guarded("open", lambda _app: job("second"))
+        assert ran == ["first"]
+        # the first process's connection dies (kill -9, network): the server frees the lock
+        assert first.advisory is not None and first.advisory.backend_pid is not None
+        pid = first.advisory.backend_pid
+        async with app.engine.connect() as conn:
+            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            # terminate only signals the backend: wait (with a deadline) until it has exited
+            deadline = time.monotonic() + 30
+            while await conn.scalar(
+                text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+            ):
+                assert time.monotonic() < deadline, "the terminated backend never exited"
+                await asyncio.sleep(0.05)
+        await second._guarded("open", lambda _app: job("second"))
+        await first._guarded("open", lambda _app: job("first"))
+        assert ran == ["first", "second"]
+    finally:  # a failed assertion must not leave their connections to the next test
+        await first.stop()
+        await second.stop()
 
 
 async def test_a_week_is_opened_once_even_by_two_processes_at_once(app: App) -> None:
