@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -73,7 +74,12 @@ async def web_bot(app: App) -> AsyncIterator[WebBot]:
     """The web chat on a free local port, with the outbox sender beside it."""
     channel = WebChannel(app)
     server = WebServer("127.0.0.1:0")
-    server.mount("web", chat_routes(app, channel))
+    # The simulated people tap as fast as the machine runs; a person takes a second or more
+    # per tap, so the rate limit's clock moves a second per post (its burst and refusal are
+    # tested with a clock of their own in tests/test_webchat.py). Real time would make the
+    # web runs of long flows (a quiz) wait a second per tap.
+    human_pace = itertools.count(0.0, 1.0)
+    server.mount("web", chat_routes(app, channel, monotonic=lambda: next(human_pace)))
     http_server = TestServer(server.app, host="127.0.0.1")
     await http_server.start_server()
     sender = asyncio.create_task(run_sender(app, [channel]))
