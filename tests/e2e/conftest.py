@@ -15,6 +15,7 @@ import contextlib
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -167,34 +168,58 @@ TELEGRAM_ONLY = ("wecom", "web")
 _pg_db: str | None = None
 
 
+async def _migrated(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
 async def _fresh_pg_database() -> str:
-    """A migrated, empty PostgreSQL database of this session's own (muster_e2e_<pid>):
-    its schema is dropped and migrated again for every test."""
+    """A migrated, empty PostgreSQL database of this session's own (muster_e2e_<pid>),
+    made again for every test as a copy of a template migrated once per session
+    (muster_e2e_tpl_<pid>): the migrations run once, every test starts from their result."""
     global _pg_db  # noqa: PLW0603 - made once per test session
     import asyncpg  # noqa: PLC0415
 
     assert PG_URL is not None
     server = PG_URL.replace("postgresql+asyncpg", "postgresql")
-    name = f"muster_e2e_{os.getpid()}"
-    if _pg_db is None:
-        conn = await asyncpg.connect(server)
-        try:
-            await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            await conn.execute(f"CREATE DATABASE {name}")
-        finally:
-            await conn.close()
-        _pg_db = PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    conn = await asyncpg.connect(server.rsplit("/", 1)[0] + f"/{name}")
+    name, template = f"muster_e2e_{os.getpid()}", f"muster_e2e_tpl_{os.getpid()}"
+    conn = await asyncpg.connect(server)
     try:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        if _pg_db is None:
+            await conn.execute(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)")
+            await conn.execute(f"CREATE DATABASE {template}")
+            await _migrated(PG_URL.rsplit("/", 1)[0] + f"/{template}")
+            _pg_db = PG_URL.rsplit("/", 1)[0] + f"/{name}"
+        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
     finally:
         await conn.close()
     return _pg_db
 
 
+_sqlite_template: Path | None = None
+
+
+async def _fresh_sqlite_database(folder: Path) -> str:
+    """A migrated, empty SQLite database in `folder`: a copy of one migrated once per
+    session."""
+    global _sqlite_template  # noqa: PLW0603 - made once per test session
+    if _sqlite_template is None:
+        template = Path(tempfile.mkdtemp(prefix="muster-e2e-")) / "template.db"
+        await _migrated(f"sqlite+aiosqlite:///{template}")
+        _sqlite_template = template
+    shutil.copyfile(_sqlite_template, folder / "muster.db")
+    return f"sqlite+aiosqlite:///{folder / 'muster.db'}"
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _drop_e2e_pg_database() -> Iterator[None]:
+def _drop_e2e_databases() -> Iterator[None]:
     yield
+    if _sqlite_template is not None:
+        shutil.rmtree(_sqlite_template.parent, ignore_errors=True)
     if _pg_db is None or PG_URL is None:
         return
     import asyncpg  # noqa: PLC0415
@@ -202,7 +227,8 @@ def _drop_e2e_pg_database() -> Iterator[None]:
     async def drop() -> None:
         conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg", "postgresql"))
         try:
-            await conn.execute(f"DROP DATABASE IF EXISTS {_pg_db.rsplit('/', 1)[1]} WITH (FORCE)")
+            for name in (_pg_db.rsplit("/", 1)[1], f"muster_e2e_tpl_{os.getpid()}"):
+                await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         finally:
             await conn.close()
 
@@ -242,12 +268,7 @@ async def bot(
     if db == "pg":
         url = await _fresh_pg_database()
     else:
-        url = f"sqlite+aiosqlite:///{tmp_path / 'muster.db'}"
-    engine = make_engine(url)
-    try:
-        await upgrade(engine)
-    finally:
-        await engine.dispose()
+        url = await _fresh_sqlite_database(tmp_path)
     settings = Settings(  # type: ignore[call-arg]
         database_url=url,
         telegram_token=TOKEN,
