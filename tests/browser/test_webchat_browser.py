@@ -185,8 +185,10 @@ async def register(browser: Any, web: Web, employee_no: str, name: str) -> Any:
     await page.goto(f"{web.url}/chat/?code={await web.code(employee_no)}")
     await bubble(page, f"绑定成功，{name}").wait_for(timeout=WITHIN)
     await bubble(page, f"主菜单 · {name}").wait_for(timeout=WITHIN)
-    assert await page.locator("#sendform").is_visible()
-    assert not await page.locator("#codeform").is_visible()
+    # the page swaps the code form for the text box once it is bound (waited for, with a
+    # deadline: the script may not have run yet when the bubbles show)
+    await page.locator("#sendform").wait_for(state="visible", timeout=WITHIN)
+    await page.locator("#codeform").wait_for(state="hidden", timeout=WITHIN)
     return page
 
 
@@ -210,7 +212,7 @@ async def test_register_with_a_code_on_a_phone(web: Web, browser: Any) -> None:
     await page.fill("#code", await web.code("A001"))
     await page.click("#codeform button")
     await bubble(page, "主菜单 · 张三").wait_for(timeout=WITHIN)
-    assert await page.locator("#sendform").is_visible()
+    await page.locator("#sendform").wait_for(state="visible", timeout=WITHIN)
     await page.screenshot(path=str(web.shots / "webchat-register.png"))
     await page.reload()  # the device session keeps the browser bound
     await bubble(page, "主菜单 · 张三").wait_for(timeout=WITHIN)
