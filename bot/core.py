@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.text import Html, plain, split_message
+from bot.text import Html, plain, split_message, visible
 
 
 class Kind(enum.StrEnum):
@@ -50,13 +50,14 @@ class Incoming:
 @dataclass(frozen=True, slots=True)
 class Button:
     """A button: `label` is plain text on every channel; a translation (markup) given as
-    the label is turned into its text, so an escaped name never shows as `&lt;`."""
+    the label is turned into its text, so an escaped name never shows as `&lt;`; no
+    invisible or control characters (`visible`), whatever the label was built from."""
 
     label: str
     action: str
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "label", plain(self.label))
+        object.__setattr__(self, "label", visible(plain(self.label)))
 
 
 @dataclass(frozen=True, slots=True)

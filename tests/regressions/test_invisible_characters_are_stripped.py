@@ -21,6 +21,7 @@ from bot.app import App
 from bot.cli import main
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.core import Button
 from bot.i18n import Catalog
 from bot.services.pledges import MAX_TYPED_NAME
 from bot.text import plain, visible
@@ -44,6 +45,7 @@ def test_chat_text_never_carries_them() -> None:
     t = Catalog(ROOT / "locales").translator("zh_CN", SHANGHAI)
     text = t("error-too-long", limit="1\u202e2")
     assert "\u202e" not in text and "12" in plain(text)
+    assert Button("王\u200b五\u202e · 巡逻辅警", "x").label == "王五 · 巡逻辅警"
 
 
 def test_roster_import_strips_them_from_names(
