@@ -79,11 +79,10 @@ def plain(text: str) -> str:
 
 # Characters that show nothing yet change what is shown: zero-width (space, joiners,
 # word joiner, invisible operators, BOM) and bidi controls (marks, embeddings, overrides,
-# isolates), which flip the rest of a line; and control characters (ANSI escapes, NUL),
-# which a terminal obeys. Line breaks and tabs are kept.
+# isolates), which flip the rest of a line; and control characters (ANSI escapes, NUL, a
+# carriage return), which a terminal obeys. Line feeds and tabs are kept.
 _INVISIBLE = re.compile(
-    "[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c"
-    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]"
+    "[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]"
 )
 
 

@@ -37,7 +37,7 @@ INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\
 
 
 def test_the_helper_drops_every_invisible_and_control_character() -> None:
-    assert visible("王" + INVISIBLE + "五\x1b[31m红\x1b[0m\x00\x07") == "王五[31m红[0m"
+    assert visible("王" + INVISIBLE + "五\x1b[31m红\x1b[0m\x00\x07\r") == "王五[31m红[0m"
     assert visible("第一行\n\t第二行") == "第一行\n\t第二行"  # line breaks and tabs stay
 
 
