@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 MAX_BYTES = 64
 SEP = ":"
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds (PostgreSQL)
+_NUMBER = re.compile(r"[0-9]{1,10}")
 
 
 class BadAction(ValueError):
@@ -30,8 +33,10 @@ class Action:
             raise BadAction(f"missing argument {i} in {self.encode()}") from None
 
     def int_arg(self, i: int = 0) -> int:
+        """A number argument: ASCII digits of a value a database id can hold. Anything
+        else ("²", a 20-digit id) is a forged or broken token, so a stale button."""
         value = self.arg(i)
-        if not value.isdigit():
+        if not _NUMBER.fullmatch(value) or int(value) > MAX_ID:
             raise BadAction(f"argument {i} is not a number in {self.encode()}")
         return int(value)
 

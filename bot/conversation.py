@@ -22,7 +22,7 @@ from bot.actions import BadAction
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context
-from bot.core import Account, Incoming, Reply, State
+from bot.core import Account, Incoming, Reply, State, in_parts
 from bot.errors import DomainError
 from bot.i18n import Catalog
 from bot.router import Dispatcher
@@ -245,8 +245,9 @@ def _state_purpose(row: ConversationState) -> str:
 
 
 def _marked(ctx: Context, replies: list[Reply]) -> list[Reply]:
-    """The replies of a private turn are private: channels keep no readable copy."""
+    """The replies of a private turn are private: channels keep no readable copy. A reply
+    longer than one chat message (as sent, escaped) becomes several (`in_parts`)."""
     if ctx.private:
         for reply in replies:
             reply.private = True
-    return replies
+    return [part for reply in replies for part in in_parts(reply)]

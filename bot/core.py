@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.text import plain
+from bot.text import Html, plain, split_message, visible
 
 
 class Kind(enum.StrEnum):
@@ -50,13 +50,14 @@ class Incoming:
 @dataclass(frozen=True, slots=True)
 class Button:
     """A button: `label` is plain text on every channel; a translation (markup) given as
-    the label is turned into its text, so an escaped name never shows as `&lt;`."""
+    the label is turned into its text, so an escaped name never shows as `&lt;`; no
+    invisible or control characters (`visible`), whatever the label was built from."""
 
     label: str
     action: str
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "label", plain(self.label))
+        object.__setattr__(self, "label", visible(plain(self.label)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,26 @@ class Reply:
     def __post_init__(self) -> None:
         if self.toast is not None:
             self.toast = plain(self.toast)
+
+
+def in_parts(reply: Reply) -> list[Reply]:
+    """`reply` as messages that each fit one chat message (counted as sent, escaped):
+    a long view (a thread, a summary of typed answers) is cut where `split_message` cuts,
+    the buttons go on the last part, and only the first part replaces the pressed one."""
+    parts = split_message(reply.text) if reply.text else []
+    if len(parts) <= 1:
+        return [reply]
+    last = len(parts) - 1
+    return [
+        replace(
+            reply,
+            text=Html(part),
+            buttons=reply.buttons if i == last else [],
+            edit=reply.edit and i == 0,
+            toast=reply.toast if i == 0 else None,
+        )
+        for i, part in enumerate(parts)
+    ]
 
 
 @dataclass(slots=True)

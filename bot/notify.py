@@ -71,6 +71,15 @@ class Notifier:
             wake += timedelta(days=1)
         return wake.astimezone(at.tzinfo)
 
+    def hold_until(self, now: datetime, due: datetime | None) -> datetime:
+        """When a message about a task due at `due` may go: after quiet hours, unless the
+        task falls due before they end; then now (a message about a task is never held
+        past its own deadline). An overdue task's message waits for the morning."""
+        wake = self.not_before(now)
+        if due is not None and now < due < wake:
+            return now
+        return wake
+
     async def task_messages(
         self,
         campaign: Campaign,
@@ -91,7 +100,7 @@ class Notifier:
         accounts = await outbox.accounts_for(self.session, person_ids)
         due_cache: dict[str, tuple[Translator, str]] = {}
         rows: list[dict[str, Any]] = []
-        send_at = self.not_before(now)
+        send_at = self.hold_until(now, campaign.due_at)
         for aid, pid in assignments:
             loc = locales.get(pid) or self.settings.default_locale
             if loc not in due_cache:
@@ -143,12 +152,21 @@ class Notifier:
         priority: int = PRIORITY_URGENT,
         buttons: list[list[dict[str, str]]] | None = None,
         respect_quiet: bool = True,
+        task_due: datetime | None = None,
         **args: Any,
     ) -> int:
-        """One message to one person, rendered in their language."""
+        """One message to one person, rendered in their language. About a task (`ref`
+        "assignment:<id>"), `task_due` is its deadline: quiet hours never hold it past that,
+        and an earlier message about the task still waiting goes no later than this one
+        (`outbox.not_after`): the task is told before its reminder."""
         now = self.clock.now()
         t = self.t(person.locale)
         accounts = await outbox.accounts_for(self.session, [person.id])
+        send_at = self.hold_until(now, task_due) if respect_quiet else now
+        if ref is not None and ref.startswith("assignment:"):
+            await outbox.not_after(
+                self.session, person_id=person.id, ref=ref, at=send_at, priority=priority
+            )
         row = outbox.row_for(
             person_id=person.id,
             account=accounts.get(person.id),
@@ -157,7 +175,7 @@ class Notifier:
             text=t(key, **args),
             buttons=buttons,
             dedupe_key=dedupe_key,
-            not_before=self.not_before(now) if respect_quiet else now,
+            not_before=send_at,
             now=now,
             priority=priority,
         )

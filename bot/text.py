@@ -27,6 +27,7 @@ __all__ = [
     "link",
     "plain",
     "split_message",
+    "visible",
 ]
 
 
@@ -41,7 +42,7 @@ class Html(Markup):
     def escape(cls, s: object) -> Html:
         if hasattr(s, "__html__"):
             return cls(s.__html__())
-        return cls(_html.escape(str(s), quote=False))
+        return cls(_html.escape(visible(str(s)), quote=False))
 
 
 def html(template: str, /, *args: object, **kwargs: object) -> Markup:
@@ -76,9 +77,25 @@ def plain(text: str) -> str:
     return _html.unescape(_TAG.sub("", str(text)))
 
 
+# Characters that show nothing yet change what is shown: zero-width (space, joiners,
+# word joiner, invisible operators, BOM) and bidi controls (marks, embeddings, overrides,
+# isolates), which flip the rest of a line; and control characters (ANSI escapes, NUL, a
+# carriage return), which a terminal obeys. Line feeds and tabs are kept.
+_INVISIBLE = re.compile(
+    "[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]"
+)
+
+
+def visible(value: str) -> str:
+    """`value` without invisible and control characters (see _INVISIBLE): the one helper
+    for names, typed text and anything displayed (chat, console, terminal tables)."""
+    return _INVISIBLE.sub("", value)
+
+
 def normalize_input(value: str) -> str:
-    """Full-width to half-width (NFKC), trim, collapse inner whitespace."""
-    return " ".join(unicodedata.normalize("NFKC", value).split())
+    """Full-width to half-width (NFKC), invisible and control characters dropped, trim,
+    collapse inner whitespace."""
+    return " ".join(visible(unicodedata.normalize("NFKC", value)).split())
 
 
 # --- splitting ---------------------------------------------------------------------------

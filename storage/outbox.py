@@ -213,6 +213,30 @@ async def enqueue(
     return total
 
 
+async def not_after(
+    session: AsyncSession, *, person_id: int, ref: str, at: Any, priority: int
+) -> int:
+    """The person's pending rows about `ref` (a task) wait no longer than `at` and go no
+    later in the queue than `priority`: a message about a task is never delivered after a
+    later message about it (a publish notice held by quiet hours, then an in-person
+    reminder sent at once). Returns how many rows moved up."""
+    result = await session.execute(
+        update(Outbox)
+        .where(
+            Outbox.status == OutboxStatus.PENDING,
+            Outbox.person_id == person_id,
+            Outbox.ref == ref,
+            or_(Outbox.not_before > at, Outbox.priority > priority),
+        )
+        .values(
+            not_before=case((Outbox.not_before > at, at), else_=Outbox.not_before),
+            priority=case((Outbox.priority > priority, priority), else_=Outbox.priority),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 async def count_by_status(session: AsyncSession, ref_prefix: str) -> dict[str, int]:
     rows = await session.execute(
         select(Outbox.status, func.count())

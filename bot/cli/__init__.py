@@ -119,6 +119,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         return refuse(t(key, have=str(exc.have), want=str(exc.want)), code=3)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        code = expected_failure(exc, settings, getattr(args, "lang", None))
+        if code is None:
+            raise
+        return code
+
+
+def expected_failure(exc: BaseException, settings: Settings, lang: str | None) -> int | None:
+    """An expected failure of any command as one line on stderr and its exit code (1);
+    None for a bug, which keeps its traceback. Expected: a refusal (DomainError) a command
+    did not print itself, a conflict with a concurrent writer (IntegrityError: a second
+    `muster roster import` at the same time), a database that cannot be reached or went
+    away (OperationalError, a refused connection), a file that cannot be read or written."""
+    from sqlalchemy.exc import DBAPIError, IntegrityError  # noqa: PLC0415
+
+    from bot.cli.common import fail, translator  # noqa: PLC0415
+    from bot.errors import DomainError  # noqa: PLC0415
+
+    t = translator(settings, lang)
+    logging.getLogger(__name__).debug("command failed", exc_info=exc)
+    if isinstance(exc, DomainError):
+        return fail(t, exc)
+    if isinstance(exc, IntegrityError):
+        return refuse(t("cli-error-conflict"), code=1)
+    if isinstance(exc, DBAPIError | ConnectionError | TimeoutError) or _is_connection(exc):
+        return refuse(t("cli-error-database", reason=_reason(exc)), code=1)
+    if isinstance(exc, OSError) and exc.filename is not None:
+        reason = exc.strerror or type(exc).__name__
+        return refuse(t("cli-error-file", path=str(exc.filename), reason=reason), code=1)
+    return None
+
+
+def _is_connection(exc: BaseException) -> bool:
+    """A driver's own connection error (asyncpg's, raised before SQLAlchemy wraps it)."""
+    return any(
+        c.__module__.startswith(("asyncpg", "aiosqlite", "sqlite3")) for c in type(exc).__mro__
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's words for a database failure: its first line, short."""
+    orig = getattr(exc, "orig", None) or exc
+    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    return first[:160]
 
 
 if __name__ == "__main__":

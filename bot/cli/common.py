@@ -41,7 +41,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import LOCALES, Catalog, TextTranslator, Translator
-from bot.text import plain
+from bot.text import plain, visible
 from bot.timeparse import parse_local
 
 __all__ = ["fail", "help_translator", "plain", "refuse", "say", "table", "translator"]
@@ -72,16 +72,21 @@ def catalog(locales_dir: Path, locale: str, files: str = "*.ftl") -> Catalog:
 
 def say(*lines: str, err: bool = False) -> None:
     """Print translated lines (on stderr with `err`), at once: a progress line or a
-    running server's address must not wait in a buffer. No lines, no output."""
+    running server's address must not wait in a buffer. No lines, no output. Control
+    characters (an ANSI escape in a typed question) and invisible ones are not printed."""
     if lines:
-        print("\n".join(lines), file=sys.stderr if err else sys.stdout, flush=True)
+        text = "\n".join(visible(line) for line in lines)
+        print(text, file=sys.stderr if err else sys.stdout, flush=True)
 
 
 def table(
     header: Sequence[str], rows: Sequence[Sequence[str]], *, numeric: Collection[int] = ()
 ) -> list[str]:
     """Lines of a table: columns padded by display width, so Chinese text lines up in a
-    terminal; the columns in `numeric` are right-aligned."""
+    terminal; the columns in `numeric` are right-aligned. A cell is shown without control
+    and invisible characters (`visible`), so it neither moves the terminal nor the columns."""
+    header = [visible(str(c)) for c in header]
+    rows = [[visible(str(c)) for c in r] for r in rows]
     widths = [max(wcwidth.width(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: Sequence[str]) -> str:

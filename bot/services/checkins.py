@@ -396,7 +396,7 @@ class CheckinService(KindService):
         pairs = rows.all()
         accounts = await outbox.accounts_for(self.session, [p for _, p, _ in pairs])
         now = self.clock.now()
-        send_at = self.notifier.not_before(now)
+        send_at = self.notifier.hold_until(now, campaign.due_at)  # never past its deadline
         out: list[dict[str, Any]] = []
         for aid, pid, locale in pairs:
             t = self.notifier.t(locale)

@@ -29,6 +29,7 @@ from bot.services.tasks import (
     unit_counts,
 )
 from bot.services.training import TrainingService
+from bot.text import visible
 from storage import audit, numbers
 from storage.models import (
     Assignment,
@@ -43,6 +44,7 @@ from storage.models import (
 from storage.models_training import TrainingAttempt, TrainingVersion
 
 MAX_NAME_TRIES = 3
+MAX_TYPED_NAME = 64  # characters of the typed signing name: a roster name's limit
 SIGNATURE_SEQUENCE = "signature"  # storage.numbers: QS00000001, QS00000002, ...
 
 
@@ -143,7 +145,7 @@ class PublishedPledge:
 
 def normalize_name(value: str) -> str:
     """Compare names ignoring spaces, full-width forms, dot variants and Latin case."""
-    text = unicodedata.normalize("NFKC", value)
+    text = visible(unicodedata.normalize("NFKC", value))
     text = re.sub(r"[\u00b7\u2022\u2027\u30fb\uff65•．.]", "·", text)
     return "".join(text.split()).casefold()
 
@@ -436,6 +438,10 @@ class PledgeService(KindService):
         assignment, campaign = await self.mine(person, assignment_id)
         await self._ensure_current(person, assignment, campaign)
         trained = await self.qualifying_attempt(person, campaign.ref_key, campaign.ref_id or 0)
+        # as kept: no invisible characters, white space collapsed, at most a roster name long
+        typed_name = " ".join(visible(typed_name).split())
+        if len(typed_name) > MAX_TYPED_NAME:
+            raise InvalidInput("pledge-name-too-long", limit=MAX_TYPED_NAME)
         if normalize_name(typed_name) != normalize_name(person.name):
             raise WrongName()
         now = self.clock.now()

@@ -449,9 +449,13 @@ class RegisterService(KindService):
             )
             if person is None:
                 raise NotFound("error-no-such-person", who=employee_no)
+        if person is not None and (
+            person.unit_id != unit_id or person.status != PersonStatus.ACTIVE
+        ):
+            raise InvalidInput("register-error-reporter-unit", name=person.name)
+        if (row.person_id if row else None) == (person.id if person else None):
+            return person  # already so (a second press, a stale button): nothing to record
         if person is not None:
-            if person.unit_id != unit_id or person.status != PersonStatus.ACTIVE:
-                raise InvalidInput("register-error-reporter-unit", name=person.name)
             if row is None:
                 row = UnitReporter(
                     unit_id=unit_id, person_id=person.id, designated_by=actor.label, at=now

@@ -318,6 +318,8 @@ class RosterService(Service):
         if row is None:
             raise InvalidInput("roster-quota-unknown-unit", unit=unit)
         before = row.quota
+        if before == quota:  # already so: nothing changes, nothing to record
+            return next(h for h in await self.headcounts(actor) if h.unit == row.name)
         row.quota = quota
         await self.session.flush()
         await self._event(

@@ -31,6 +31,7 @@ from bot.i18n import LOCALES, Translator
 from bot.reports.task_states import note_of
 from bot.services import Services
 from bot.services.web_auth import SessionView
+from bot.text import visible
 from bot.web.server import RouteProvider
 from storage.models import Role
 
@@ -52,6 +53,14 @@ FORM_KEY: web.RequestKey[MultiDictProxy[Any]] = web.RequestKey("muster_form")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ROUTES = web.RouteTableDef()
 PUBLIC: set[Handler] = set()  # handlers reachable without a session
+
+
+def _shown(value: object) -> object:
+    """What a template prints: text without invisible and control characters (a name
+    with a right-to-left override would flip the rest of its line); markup as it is."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return visible(value)
+    return value
 
 
 def public(handler: Handler) -> Handler:
@@ -77,6 +86,7 @@ def console_routes(app: App) -> RouteProvider:
             loader=jinja2.PackageLoader("bot.web", "templates"),
             autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
             undefined=jinja2.StrictUndefined,
+            finalize=_shown,
         )
         sub.router.add_static("/static/", HERE / "static", name="static")
         from bot.web.pages import PAGES  # noqa: PLC0415 - pages import this module's helpers

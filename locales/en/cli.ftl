@@ -26,6 +26,9 @@ cli-error-cannot-open = can't open '%(filename)s': %(error)s
 cli-config-error = configuration error: { $problem }
 cli-schema-missing = The database has no tables yet. Run `muster db upgrade` first.
 cli-schema-old = The database schema is an older version ({ $have }); the program needs { $want }. Run `muster db upgrade` first.
+cli-error-conflict = Another operation changed the same data at the same time; nothing was changed. Please try again shortly.
+cli-error-database = Cannot reach the database ({ $reason }); nothing was changed. Check that the database is running and MUSTER_DATABASE_URL is right, then try again.
+cli-error-file = Cannot read or write the file { $path }: { $reason }
 
 ## Help text
 cli-help-muster = Muster: the auxiliary police office's command line

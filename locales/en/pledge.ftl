@@ -14,6 +14,7 @@ pledge-ask-name = Signing "{ $title }" (version { $version }): please type your 
 pledge-cancelled = Cancelled. You can sign later under "My tasks".
 pledge-wrong-name = The name does not match the roster. Please type your own full name ({ $left } tries left).
 pledge-wrong-name-final = The name did not match several times, so the pledge is not signed; this was recorded. Please ask your mentor officer to check the roster, then sign again under "My tasks".
+pledge-name-too-long = That name is too long (over { $limit } characters). Please type only your own name.
 pledge-receipt = ✅ Signed!
     Signature number: { $number }
     Signed by: { $name }

@@ -26,6 +26,9 @@ cli-error-cannot-open = 无法打开“%(filename)s”：%(error)s
 cli-config-error = 配置有误：{ $problem }
 cli-schema-missing = 数据库还没有建表。请先运行 `muster db upgrade`。
 cli-schema-old = 数据库结构是旧版本（{ $have }），程序需要 { $want }。请先运行 `muster db upgrade`。
+cli-error-conflict = 另一个操作同时改动了同样的数据，本次没有做任何更改；请稍后重试。
+cli-error-database = 无法访问数据库（{ $reason }），本次没有做任何更改；请确认数据库在运行、MUSTER_DATABASE_URL 无误后重试。
+cli-error-file = 无法读写文件 { $path }：{ $reason }
 
 ## 帮助文字
 cli-help-muster = Muster 辅警履职助手：政治处辅警办的命令行

@@ -14,6 +14,7 @@ pledge-ask-name = 签署《{ $title }》（第 { $version } 版）：请输入�
 pledge-cancelled = 已取消。您可以稍后在「我的任务」中继续签署。
 pledge-wrong-name = 姓名与花名册不一致，请输入您本人的完整姓名（还可尝试 { $left } 次）。
 pledge-wrong-name-final = 姓名多次不一致，本次签署未完成，已记录。请联系您的带辅民警核对花名册信息，之后可在「我的任务」中重新签署。
+pledge-name-too-long = 姓名太长了（超过 { $limit } 字），请只输入您本人的姓名。
 pledge-receipt = ✅ 签署成功！
     签署编号：{ $number }
     签署人：{ $name }
