@@ -11,7 +11,7 @@ from __future__ import annotations
 import html as _html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from markupsafe import Markup
 
@@ -179,16 +179,17 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     return [p for p in parts if plain(Markup(p)).strip()]
 
 
-def split_plain(text: str, limit: int) -> list[str]:
-    """Split plain text at paragraph boundaries, then lines, then hard cuts, each part
-    <= limit (pledge pages; they are escaped later, so no markup rules apply here)."""
-    if len(text) <= limit:
+def split_plain(text: str, limit: int, measure: Callable[[str], int] = len) -> list[str]:
+    """Split plain text at paragraph boundaries, then lines, then hard cuts, each part of
+    `measure` <= limit: characters by default (pledge pages; they are escaped later, so no
+    markup rules apply here), UTF-8 bytes for WeCom (`measure=nbytes`)."""
+    if measure(text) <= limit:
         return [text]
     parts: list[str] = []
     current = ""
-    for piece in _pieces(text, limit):
+    for piece in _pieces(text, limit, measure):
         candidate = f"{current}\n\n{piece}" if current else piece
-        if len(candidate) <= limit:
+        if measure(candidate) <= limit:
             current = candidate
         else:
             if current:
@@ -199,26 +200,44 @@ def split_plain(text: str, limit: int) -> list[str]:
     return parts
 
 
-def _pieces(text: str, limit: int) -> list[str]:
+def nbytes(text: str) -> int:
+    """The length WeCom counts: UTF-8 bytes."""
+    return len(text.encode())
+
+
+def _pieces(text: str, limit: int, measure: Callable[[str], int]) -> list[str]:
     out: list[str] = []
     for para in text.split("\n\n"):
-        if len(para) <= limit:
+        if measure(para) <= limit:
             out.append(para)
             continue
         line_buf = ""
         for line in para.split("\n"):
-            while len(line) > limit:
-                if line_buf:
-                    out.append(line_buf)
-                    line_buf = ""
-                out.append(line[:limit])
-                line = line[limit:]
-            candidate = f"{line_buf}\n{line}" if line_buf else line
-            if len(candidate) <= limit:
-                line_buf = candidate
-            else:
-                out.append(line_buf)
-                line_buf = line
+            for chunk in _hard_cut(line, limit, measure):
+                candidate = f"{line_buf}\n{chunk}" if line_buf else chunk
+                if measure(candidate) <= limit:
+                    line_buf = candidate
+                else:
+                    if line_buf:
+                        out.append(line_buf)
+                    line_buf = chunk
         if line_buf:
             out.append(line_buf)
     return out
+
+
+def _hard_cut(line: str, limit: int, measure: Callable[[str], int]) -> list[str]:
+    """A line longer than `limit` in pieces that each fit (by characters: slices)."""
+    if measure(line) <= limit:
+        return [line]
+    if measure is len:
+        return [line[i : i + limit] for i in range(0, len(line), limit)]
+    chunks: list[str] = []
+    current = ""
+    for ch in line:
+        if current and measure(current + ch) > limit:
+            chunks.append(current)
+            current = ""
+        current += ch
+    chunks.append(current)
+    return chunks

@@ -15,6 +15,8 @@ import re
 from html.parser import HTMLParser
 
 from bot.core import Button
+from bot.text import nbytes as nbytes  # WeCom counts UTF-8 bytes; re-exported
+from bot.text import split_plain
 
 TEXT_LIMIT = 2048  # bytes of a text message's content
 CARD_TEXT_LIMIT = 2048  # bytes of a card body: as a text message (WeCom only "suggests" less)
@@ -64,59 +66,9 @@ def _convert(markup: str, *, links: bool) -> str:
     return "".join(parser.out)
 
 
-def nbytes(text: str) -> int:
-    return len(text.encode())
-
-
 def split_bytes(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     """Parts of at most `limit` UTF-8 bytes, cut at paragraphs, then lines, then chars."""
-    if nbytes(text) <= limit:
-        return [text]
-    parts: list[str] = []
-    current = ""
-    for piece in _pieces(text, limit):
-        candidate = f"{current}\n\n{piece}" if current else piece
-        if nbytes(candidate) <= limit:
-            current = candidate
-        else:
-            if current:
-                parts.append(current)
-            current = piece
-    if current:
-        parts.append(current)
-    return parts
-
-
-def _pieces(text: str, limit: int) -> list[str]:
-    out: list[str] = []
-    for para in text.split("\n\n"):
-        if nbytes(para) <= limit:
-            out.append(para)
-            continue
-        buf = ""
-        for line in para.split("\n"):
-            for chunk in _hard_cut(line, limit):
-                candidate = f"{buf}\n{chunk}" if buf else chunk
-                if nbytes(candidate) <= limit:
-                    buf = candidate
-                else:
-                    out.append(buf)
-                    buf = chunk
-        if buf:
-            out.append(buf)
-    return out
-
-
-def _hard_cut(line: str, limit: int) -> list[str]:
-    chunks: list[str] = []
-    current = ""
-    for ch in line:
-        if nbytes(current + ch) > limit:
-            chunks.append(current)
-            current = ""
-        current += ch
-    chunks.append(current)
-    return chunks
+    return split_plain(text, limit, measure=nbytes)
 
 
 def shorten(label: str, limit: int = LABEL_LIMIT) -> str:
