@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import encode
@@ -21,16 +21,18 @@ from bot.kinds import KINDS
 from bot.policy import Policy
 from storage import outbox
 from storage import people as people_repo
-from storage.models import Binding, Campaign, ChannelAccount, Person
+from storage.models import Assignment, Binding, Campaign, ChannelAccount, Person
 
 PRIORITY_URGENT = 1  # escalations, replies to a person
 PRIORITY_TASK = 3  # reminders
 PRIORITY_BULK = 5  # broadcasts
 
+EACH_CHUNK = 5000  # assignments per INSERT ... SELECT of their messages
+
 PUBLISHED = "task-published"  # the template of the message at publish time
 
 
-def open_button(t: Translator, kind: str, assignment_id: int) -> dict[str, str] | None:
+def open_button(t: Translator, kind: str, assignment_id: int | str) -> dict[str, str] | None:
     info = KINDS.get(kind)
     if info is None:
         return None
@@ -86,51 +88,53 @@ class Notifier:
         if template == PUBLISHED and not Policy.from_json(campaign.policy).remind_at_publish:
             return 0  # the kind's policy says: no message at publish time
         now = self.clock.now()
-        person_ids = [p for _, p in assignments]
-        locales = await self._locales(person_ids)
-        accounts = await outbox.accounts_for(self.session, person_ids)
-        due_cache: dict[str, tuple[Translator, str]] = {}
-        rows: list[dict[str, Any]] = []
         send_at = self.not_before(now)
-        for aid, pid in assignments:
-            loc = locales.get(pid) or self.settings.default_locale
-            if loc not in due_cache:
-                t = self.t(loc)
-                due_cache[loc] = (
-                    t,
-                    t(
+        rendered: dict[str, tuple[str, list[list[dict[str, str]]]]] = {}
+        queued = 0
+        ids = sorted(a for a, _ in assignments)
+        for i in range(0, len(ids), EACH_CHUNK):
+            chunk = ids[i : i + EACH_CHUNK]
+            # one INSERT ... SELECT per locale among these people: each text and button
+            # label rendered once per locale, never one translation per row
+            found = await self.session.execute(
+                select(Person.locale)
+                .join(Assignment, Assignment.person_id == Person.id)
+                .where(Assignment.id.in_(chunk))
+                .distinct()
+            )
+            groups: dict[str, list[str | None]] = {}
+            for (raw,) in found.all():
+                groups.setdefault(raw or self.settings.default_locale, []).append(raw)
+            for loc, raws in groups.items():
+                if loc not in rendered:
+                    t = self.t(loc)
+                    text = t(
                         template,
                         title=campaign_title(campaign, t.locale),
                         due=t.time(campaign.due_at),
-                    ),
-                )
-            t, text = due_cache[loc]
-            button = open_button(t, campaign.kind, aid)
-            rows.append(
-                outbox.row_for(
-                    person_id=pid,
-                    account=accounts.get(pid),
+                    )
+                    button = open_button(t, campaign.kind, outbox.EACH)
+                    rendered[loc] = (text, [[button]] if button else [])
+                text, buttons = rendered[loc]
+                picked = [r for r in raws if r]
+                of_locale = Person.locale.in_(picked) if picked else false()
+                if None in raws or "" in raws:
+                    of_locale = or_(of_locale, Person.locale.is_(None), Person.locale == "")
+                queued += await outbox.enqueue_each(
+                    self.session,
+                    select(Assignment.id, Assignment.person_id)
+                    .join(Person, Person.id == Assignment.person_id)
+                    .where(Assignment.id.in_(chunk), of_locale),
                     kind=f"task.{template}",
-                    ref=f"assignment:{aid}",
+                    ref="assignment:" + outbox.EACH,
                     text=text,
-                    buttons=[[button]] if button else [],
-                    dedupe_key=f"{dedupe}:{aid}",
+                    buttons=buttons,
+                    dedupe_key=f"{dedupe}:{outbox.EACH}",
                     not_before=send_at,
                     now=now,
                     priority=priority,
                 )
-            )
-        return await outbox.enqueue(self.session, rows)
-
-    async def _locales(self, person_ids: Sequence[int]) -> dict[int, str | None]:
-        out: dict[int, str | None] = {}
-        ids = list(set(person_ids))
-        for i in range(0, len(ids), outbox.CHUNK):
-            rows = await self.session.execute(
-                select(Person.id, Person.locale).where(Person.id.in_(ids[i : i + outbox.CHUNK]))
-            )
-            out.update({pid: loc for pid, loc in rows.all()})
-        return out
+        return queued
 
     async def to_person(
         self,

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, case, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +33,29 @@ PUSH_ORDER = (
     func.coalesce(ChannelAccount.last_used_at, ChannelAccount.bound_at),
     ChannelAccount.id,
 )
+
+
+EACH = "@each@"  # in `enqueue_each`'s ref, dedupe key and buttons: the item's id
+
+
+def newest_account_id(person_id: Any) -> Any:
+    """The SQL twin of `accounts_for`: a correlated scalar subquery giving the id of the
+    account pushed messages to the person `person_id` (a column) go to: the active one
+    last in PUSH_ORDER (reachable first, then used or bound last, then the newest id).
+    For INSERT ... SELECT statements that write one row per person without loading them."""
+    acc = ChannelAccount.__table__.alias("pushed_acc")
+    return (
+        select(acc.c.id)
+        .where(acc.c.person_id == person_id, acc.c.unbound_at.is_(None))
+        .order_by(
+            acc.c.reachable.desc(),
+            func.coalesce(acc.c.last_used_at, acc.c.bound_at).desc(),
+            acc.c.id.desc(),
+        )
+        .limit(1)
+        .correlate_except(acc)
+        .scalar_subquery()
+    )
 
 
 async def accounts_for(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, Any]:
@@ -211,6 +247,109 @@ async def enqueue(
         result = await session.execute(stmt.returning(Outbox.id), list(rows[i : i + CHUNK * 5]))
         total += len(result.all())
     return total
+
+
+def _each(template: str, item: Any) -> Any:
+    """`template` with EACH replaced by the item id column, as a SQL string expression."""
+    parts = template.split(EACH)
+    if len(parts) == 1:
+        return literal(template, String)
+    if len(parts) != 2:
+        raise ValueError(f"{EACH!r} more than once in {template!r}")
+    expr: Any = cast(item, String)
+    if parts[0]:
+        expr = literal(parts[0], String) + expr
+    if parts[1]:
+        expr = expr + literal(parts[1], String)
+    return expr
+
+
+async def enqueue_each(
+    session: AsyncSession,
+    items: Select[Any],
+    *,
+    kind: str,
+    ref: str | None,
+    text: str,
+    buttons: list[list[dict[str, str]]] | None,
+    dedupe_key: str,
+    not_before: Any,
+    now: Any,
+    priority: int = 5,
+) -> int:
+    """One outbox row per item of `items` (a SELECT of item id, person id), written by
+    the database in one INSERT ... SELECT instead of rows built in Python: the same text
+    for all (render it once per locale and select each locale's people), `EACH` in `ref`,
+    `dedupe_key` and the buttons' actions standing for the item's id. The account is the
+    one `accounts_for` picks (`newest_account_id`); no account or an unreachable one makes
+    the row unreachable, as `row_for` does. An existing dedupe_key is left alone. Returns
+    how many rows were written."""
+    src = items.subquery("each_src")
+    item_id, person_id = src.c[0], src.c[1]
+    acc = ChannelAccount.__table__.alias("acc")
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    shown = [[_label_as_text(b) for b in row] for row in buttons or []]
+    buttons_sql: Any = _each(json.dumps(shown), item_id)
+    if dialect == "postgresql":
+        buttons_sql = cast(buttons_sql, postgresql.JSON)
+    reachable = acc.c.reachable.is_(True)
+    when = Outbox.not_before.type
+    query = (
+        select(
+            person_id,
+            acc.c.id,
+            acc.c.channel,
+            acc.c.chat_id,
+            literal(priority),
+            literal(kind, String),
+            _each(ref, item_id) if ref is not None else literal(None, String),
+            literal(str(text), String),
+            buttons_sql,
+            _each(dedupe_key, item_id),
+            case(
+                (reachable, literal(OutboxStatus.PENDING.value, String)),
+                else_=literal(OutboxStatus.UNREACHABLE.value, String),
+            ),
+            literal(0),
+            literal(not_before, type_=when),
+            literal(now, type_=when),
+            case(
+                (acc.c.id.is_(None), literal("no bound account", String)),
+                (reachable, literal(None, String)),
+                else_=literal("blocked", String),
+            ),
+        )
+        .select_from(src.outerjoin(acc, acc.c.id == newest_account_id(person_id)))
+        .where(true())  # SQLite: INSERT ... SELECT before ON CONFLICT needs a WHERE
+        .order_by(item_id)
+    )
+    mod = postgresql if dialect == "postgresql" else sqlite
+    stmt = (
+        mod.insert(Outbox)
+        .from_select(
+            [
+                "person_id",
+                "account_id",
+                "channel",
+                "chat_id",
+                "priority",
+                "kind",
+                "ref",
+                "text",
+                "buttons",
+                "dedupe_key",
+                "status",
+                "attempts",
+                "not_before",
+                "created_at",
+                "error",
+            ],
+            query,
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    result = await session.execute(stmt)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def count_by_status(session: AsyncSession, ref_prefix: str) -> dict[str, int]:
