@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import encode
@@ -89,51 +89,35 @@ class Notifier:
             return 0  # the kind's policy says: no message at publish time
         now = self.clock.now()
         send_at = self.not_before(now)
-        rendered: dict[str, tuple[str, list[list[dict[str, str]]]]] = {}
+        # each text and button rendered once per language, never one translation per row:
+        # a person whose locale is not one of the catalog's gets the default language
+        rendered: dict[str, outbox.Content] = {}
+        for loc in self.catalog.bundles:
+            t = self.t(loc)
+            text = t(
+                template, title=campaign_title(campaign, t.locale), due=t.time(campaign.due_at)
+            )
+            button = open_button(t, campaign.kind, outbox.EACH)
+            rendered[loc] = (text, [[button]] if button else [])
+        text, buttons = rendered[self.t(None).locale]
         queued = 0
         ids = sorted(a for a, _ in assignments)
         for i in range(0, len(ids), EACH_CHUNK):
-            chunk = ids[i : i + EACH_CHUNK]
-            # one INSERT ... SELECT per locale among these people: each text and button
-            # label rendered once per locale, never one translation per row
-            found = await self.session.execute(
-                select(Person.locale)
-                .join(Assignment, Assignment.person_id == Person.id)
-                .where(Assignment.id.in_(chunk))
-                .distinct()
+            queued += await outbox.enqueue_each(
+                self.session,
+                select(Assignment.id, Assignment.person_id).where(
+                    outbox.id_in(Assignment.id, ids[i : i + EACH_CHUNK])
+                ),
+                kind=f"task.{template}",
+                ref="assignment:" + outbox.EACH,
+                text=text,
+                buttons=buttons,
+                by_locale=rendered,
+                dedupe_key=f"{dedupe}:{outbox.EACH}",
+                not_before=send_at,
+                now=now,
+                priority=priority,
             )
-            groups: dict[str, list[str | None]] = {}
-            for (raw,) in found.all():
-                groups.setdefault(raw or self.settings.default_locale, []).append(raw)
-            for loc, raws in groups.items():
-                if loc not in rendered:
-                    t = self.t(loc)
-                    text = t(
-                        template,
-                        title=campaign_title(campaign, t.locale),
-                        due=t.time(campaign.due_at),
-                    )
-                    button = open_button(t, campaign.kind, outbox.EACH)
-                    rendered[loc] = (text, [[button]] if button else [])
-                text, buttons = rendered[loc]
-                picked = [r for r in raws if r]
-                of_locale = Person.locale.in_(picked) if picked else false()
-                if None in raws or "" in raws:
-                    of_locale = or_(of_locale, Person.locale.is_(None), Person.locale == "")
-                queued += await outbox.enqueue_each(
-                    self.session,
-                    select(Assignment.id, Assignment.person_id)
-                    .join(Person, Person.id == Assignment.person_id)
-                    .where(Assignment.id.in_(chunk), of_locale),
-                    kind=f"task.{template}",
-                    ref="assignment:" + outbox.EACH,
-                    text=text,
-                    buttons=buttons,
-                    dedupe_key=f"{dedupe}:{outbox.EACH}",
-                    not_before=send_at,
-                    now=now,
-                    priority=priority,
-                )
         return queued
 
     async def to_person(

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChannelAccount, Outbox, OutboxStatus
+from storage.models import ChannelAccount, Outbox, OutboxStatus, Person
 from storage.sealed import Sealer
 
 CHUNK = 1000  # rows per INSERT: 17 columns x 1000 stays under both drivers' parameter caps
@@ -264,6 +264,26 @@ def _each(template: str, item: Any) -> Any:
     return expr
 
 
+Content = tuple[str, list[list[dict[str, str]]] | None]  # text and buttons
+
+
+def _account_lateral(person_id: Any) -> Any:
+    """PostgreSQL: the pushed account of `person_id` as a LATERAL subquery (one index probe
+    per row, the same order as `newest_account_id`)."""
+    acc = ChannelAccount.__table__.alias("pushed_acc")
+    return (
+        select(acc.c.id, acc.c.channel, acc.c.chat_id, acc.c.reachable)
+        .where(acc.c.person_id == person_id, acc.c.unbound_at.is_(None))
+        .order_by(
+            acc.c.reachable.desc(),
+            func.coalesce(acc.c.last_used_at, acc.c.bound_at).desc(),
+            acc.c.id.desc(),
+        )
+        .limit(1)
+        .lateral("acc")
+    )
+
+
 async def enqueue_each(
     session: AsyncSession,
     items: Select[Any],
@@ -276,22 +296,49 @@ async def enqueue_each(
     not_before: Any,
     now: Any,
     priority: int = 5,
+    by_locale: dict[str, Content] | None = None,
 ) -> int:
     """One outbox row per item of `items` (a SELECT of item id, person id), written by
-    the database in one INSERT ... SELECT instead of rows built in Python: the same text
-    for all (render it once per locale and select each locale's people), `EACH` in `ref`,
-    `dedupe_key` and the buttons' actions standing for the item's id. The account is the
-    one `accounts_for` picks (`newest_account_id`); no account or an unreachable one makes
-    the row unreachable, as `row_for` does. An existing dedupe_key is left alone. Returns
-    how many rows were written."""
+    the database in one INSERT ... SELECT instead of rows built in Python. `text` and
+    `buttons` for everyone, or, with `by_locale`, for the people whose locale is none of
+    its keys: each text rendered once per locale, picked by a CASE on the person's locale.
+    `EACH` in `ref`, `dedupe_key` and the buttons' actions stands for the item's id. The
+    account is the one `accounts_for` picks (`newest_account_id`); no account or an
+    unreachable one makes the row unreachable, as `row_for` does. An existing dedupe_key
+    is left alone. Returns how many rows were written."""
     src = items.subquery("each_src")
     item_id, person_id = src.c[0], src.c[1]
-    acc = ChannelAccount.__table__.alias("acc")
     dialect = session.bind.dialect.name if session.bind else "sqlite"
-    shown = [[_label_as_text(b) for b in row] for row in buttons or []]
-    buttons_sql: Any = _each(json.dumps(shown), item_id)
+    variants = {k: v for k, v in (by_locale or {}).items() if v != (text, buttons)}
+
+    def buttons_sql(shown: list[list[dict[str, str]]] | None) -> Any:
+        rows = [[_label_as_text(b) for b in row] for row in shown or []]
+        return _each(json.dumps(rows), item_id)
+
+    text_sql: Any = literal(str(text), String)
+    json_sql: Any = buttons_sql(buttons)
+    joined: Any = src
+    if variants:
+        person = Person.__table__.alias("each_person")
+        joined = joined.join(person, person.c.id == person_id)
+        text_sql = case(
+            *[
+                (person.c.locale == loc, literal(str(t), String))
+                for loc, (t, _) in variants.items()
+            ],
+            else_=text_sql,
+        )
+        json_sql = case(
+            *[(person.c.locale == loc, buttons_sql(b)) for loc, (_, b) in variants.items()],
+            else_=json_sql,
+        )
     if dialect == "postgresql":
-        buttons_sql = cast(buttons_sql, postgresql.JSON)
+        json_sql = cast(json_sql, postgresql.JSON)
+        acc = _account_lateral(person_id)
+        joined = joined.outerjoin(acc, true())
+    else:
+        acc = ChannelAccount.__table__.alias("acc")
+        joined = joined.outerjoin(acc, acc.c.id == newest_account_id(person_id))
     reachable = acc.c.reachable.is_(True)
     when = Outbox.not_before.type
     query = (
@@ -303,8 +350,8 @@ async def enqueue_each(
             literal(priority),
             literal(kind, String),
             _each(ref, item_id) if ref is not None else literal(None, String),
-            literal(str(text), String),
-            buttons_sql,
+            text_sql,
+            json_sql,
             _each(dedupe_key, item_id),
             case(
                 (reachable, literal(OutboxStatus.PENDING.value, String)),
@@ -319,7 +366,7 @@ async def enqueue_each(
                 else_=literal("blocked", String),
             ),
         )
-        .select_from(src.outerjoin(acc, acc.c.id == newest_account_id(person_id)))
+        .select_from(joined)
         .where(true())  # SQLite: INSERT ... SELECT before ON CONFLICT needs a WHERE
         .order_by(item_id)
     )
@@ -350,6 +397,20 @@ async def enqueue_each(
     )
     result = await session.execute(stmt)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def id_in(column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """`column IN ids` for sorted ids, as ranges where they run consecutively (the ids one
+    INSERT ... RETURNING gave: an index range scan instead of a list of thousands)."""
+    ranges: list[tuple[int, int]] = []
+    for i in ids:
+        if ranges and i == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], i)
+        elif not ranges or i != ranges[-1][1]:
+            ranges.append((i, i))
+    if len(ranges) > 20:
+        return column.in_(list(ids))
+    return or_(*[column.between(lo, hi) if lo != hi else column == lo for lo, hi in ranges])
 
 
 async def count_by_status(session: AsyncSession, ref_prefix: str) -> dict[str, int]:

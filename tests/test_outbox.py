@@ -185,3 +185,40 @@ async def test_enqueue_each_writes_the_rows_row_for_builds(app: App) -> None:
     assert each[people["tie"]]["buttons"] == [
         [{"label": "打开 & 查看", "action": f"task:open:{people['tie']}"}]
     ]
+
+
+async def test_enqueue_each_picks_the_text_of_each_persons_locale(app: App) -> None:
+    people = await _people_with_accounts(app)
+    async with app.unit_of_work() as svc:
+        for name, locale in (("one", "en"), ("tie", "fr"), ("used-later", "")):
+            person = await svc.session.get(Person, people[name])
+            assert person is not None
+            person.locale = locale
+        await svc.session.flush()
+        written = await outbox.enqueue_each(
+            svc.session,
+            select(Person.id, Person.id).where(Person.id.in_(list(people.values()))),
+            kind="test.each",
+            ref=None,
+            text="通知",
+            buttons=[[{"label": "收到", "action": f"nt:ack:{outbox.EACH}"}]],
+            by_locale={
+                "en": ("Notice", [[{"label": "Got it", "action": f"nt:ack:{outbox.EACH}"}]])
+            },
+            dedupe_key=f"each:{outbox.EACH}",
+            not_before=app.clock.now(),
+            now=app.clock.now(),
+        )
+    assert written == len(people)
+    async with app.sessionmaker() as session:
+        rows = {r.person_id: r for r in (await session.execute(select(Outbox))).scalars()}
+    one, tie = people["one"], people["tie"]
+    assert (rows[one].text, rows[one].buttons) == (
+        "Notice",
+        [[{"label": "Got it", "action": f"nt:ack:{one}"}]],
+    )
+    # an unknown locale, an empty one and none at all: the default text
+    for name in ("tie", "used-later", "none"):
+        assert rows[people[name]].text == "通知", name
+    assert rows[tie].buttons == [[{"label": "收到", "action": f"nt:ack:{tie}"}]]
+    assert rows[one].ref is None
