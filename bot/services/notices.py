@@ -600,13 +600,6 @@ class NoticeService(KindService):
             raise NotFound("notice-error-not-found", id=notice_id)
         return notice
 
-    async def _is_targeted(self, notice_id: int, person_id: int) -> bool:
-        # the first delivery row exists for everyone targeted (unreachable ones included)
-        key = f"{ref_of(notice_id)}:{person_id}"
-        return (
-            await self.session.scalar(select(Outbox.id).where(Outbox.dedupe_key == key))
-        ) is not None
-
     async def _ack_of(self, notice_id: int, person_id: int) -> datetime | None:
         return await self.session.scalar(
             select(NoticeAck.acked_at).where(
@@ -615,10 +608,16 @@ class NoticeService(KindService):
         )
 
     async def _mine(self, person: Person, notice_id: int) -> Notice:
-        notice = await self.session.get(Notice, notice_id)
-        if notice is None or not await self._is_targeted(notice_id, person.id):
+        # the notice and whether it was sent to the person, in one round trip: the first
+        # delivery row exists for everyone targeted (unreachable ones included)
+        key = f"{ref_of(notice_id)}:{person.id}"
+        targeted = select(Outbox.id).where(Outbox.dedupe_key == key).exists()
+        row = (
+            await self.session.execute(select(Notice, targeted).where(Notice.id == notice_id))
+        ).first()
+        if row is None or not row[1]:
             raise NotTargeted()
-        return notice
+        return row[0]
 
     async def opened(self, person: Person, notice_id: int) -> Opened:
         """A notice sent to the person, with their acknowledgment if any."""
