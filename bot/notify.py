@@ -21,7 +21,7 @@ from bot.kinds import KINDS
 from bot.policy import Policy
 from storage import outbox
 from storage import people as people_repo
-from storage.models import Assignment, Binding, Campaign, ChannelAccount, Person
+from storage.models import Assignment, Campaign, ChannelAccount, Person
 
 PRIORITY_URGENT = 1  # escalations, replies to a person
 PRIORITY_TASK = 3  # reminders
@@ -152,12 +152,14 @@ class Notifier:
         return await outbox.enqueue(self.session, [row])
 
     async def unreachable_note(
-        self, person: Person, account: ChannelAccount | None, binding: Binding | None
+        self, person: Person, account: ChannelAccount | None, binding: Any
     ) -> int:
         """Tell the person's mentor (or leader) once that the bot cannot reach them.
 
         Once per person and account: the deadline engine (no account, or a blocked one)
         and the sender (a 403) share the dedupe key, so the mentor hears it one time.
+        `binding`: the person's current Binding, or a light row with its mentor_id and
+        leader_id (the deadline engine's).
         """
         boss_id = (binding.mentor_id or binding.leader_id) if binding else None
         if boss_id is None:

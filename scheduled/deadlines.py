@@ -216,16 +216,17 @@ class DeadlineEngine:
                     .execution_options(synchronize_session=False)
                 )
 
-    async def _bindings(self, person_ids: Iterable[int]) -> dict[int, Binding]:
-        out: dict[int, Binding] = {}
+    async def _bindings(self, person_ids: Iterable[int]) -> dict[int, Any]:
+        """The current bindings as light rows (auxiliary_id, mentor_id, leader_id)."""
+        out: dict[int, Any] = {}
         ids = list(set(person_ids))
         for i in range(0, len(ids), outbox.CHUNK):
             rows = await self.session.execute(
-                select(Binding).where(
+                select(Binding.auxiliary_id, Binding.mentor_id, Binding.leader_id).where(
                     Binding.auxiliary_id.in_(ids[i : i + outbox.CHUNK]), Binding.valid_to.is_(None)
                 )
             )
-            out.update({b.auxiliary_id: b for b in rows.scalars()})
+            out.update({b.auxiliary_id: b for b in rows.all()})
         return out
 
     async def _unreachable_notes(
