@@ -50,7 +50,13 @@ from bot.core import Account, Incoming, Kind  # noqa: E402
 from scheduled.sequencer import seal_pending  # noqa: E402
 from storage import audit  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
-from storage.models import ChannelAccount, Person, PersonRole, Unit  # noqa: E402
+from storage.models import (  # noqa: E402
+    ChannelAccount,
+    ConversationState,
+    Person,
+    PersonRole,
+    Unit,
+)
 from storage.models_notices import NoticeAck  # noqa: E402
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -97,8 +103,9 @@ def open_app(url: str) -> App:
 
 
 async def load(url: str, people: int) -> list[int]:
-    """Units, `people` auxiliaries with a bound account each, and three notices that need
-    an acknowledgment, sent to everybody. Returns the notice ids."""
+    """Units, `people` auxiliaries with a bound account each (and the conversation state
+    their registration left), and three notices that need an acknowledgment, sent to
+    everybody. Returns the notice ids."""
     engine = make_engine(url)
     await upgrade(engine)
     now = datetime.now(UTC)
@@ -137,6 +144,21 @@ async def load(url: str, people: int) -> list[int]:
                     "chat_id": f"u{i}",
                     "bound_at": now,
                     "reachable": True,
+                }
+                for i in range(1, people + 1)
+            ],
+        )
+        # people bound through the chat (a registration code) have written to it before:
+        # their conversation state exists
+        await conn.execute(
+            ConversationState.__table__.insert(),
+            [
+                {
+                    "channel": CHANNEL,
+                    "external_user_id": f"u{i}",
+                    "step": None,
+                    "data": {},
+                    "updated_at": now,
                 }
                 for i in range(1, people + 1)
             ],

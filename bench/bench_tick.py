@@ -294,6 +294,7 @@ async def measure(url: str) -> tuple[float, float, int]:
 
         profile.disable()
         pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
+        pstats.Stats(profile).sort_stats("tottime").print_stats(25)
     await engine.dispose()
     away_due = sum(1 for p in range(0, PEOPLE, ON_LEAVE_EVERY) if p < 5000 or p >= 95000)
     assert n_due == DUE_ITEMS and report.claimed == n_present == DUE_ITEMS - away_due, (

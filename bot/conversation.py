@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.actions import BadAction
@@ -30,7 +29,7 @@ from bot.sealing import HotlineKeyMissing, sealer_for
 from bot.services import Services
 from storage import ledger
 from storage.db import RETRY_DELAYS, is_transient, retrying, upsert
-from storage.models import ConversationState, PersonStatus
+from storage.models import ChannelAccount, ConversationState, Person, PersonStatus
 from storage.sealed import SEALED_KEY, SealBroken, sealed_dict
 
 log = logging.getLogger(__name__)
@@ -107,15 +106,25 @@ class Conversation:
 
     async def _handle_once(self, event: Incoming) -> list[Reply]:
         async with self.sessionmaker() as session:
-            row = await self._lock_state(session, event.account)
+            services = Services(
+                session, clock=self.clock, settings=self.settings, catalog=self.catalog
+            )
+            # one round trip: the state (locked until the commit), account, person, roles
+            row, acc, person = await services.people.turn(event.account)
+            if row is None:
+                await self._create_state(session, event.account)
+                row, acc, person = await services.people.turn(event.account)
+                assert row is not None
             if event.event_id is not None and not await ledger.record(
                 session, event.account.channel, event.event_id, self.clock.now()
             ):
                 log.info("event %s was handled before: ignored", event.event_id)
                 await session.rollback()
                 return []
+            if acc is not None:
+                acc, person = services.people.acting(event.account, acc, person, used=True)
             loaded, was_sealed = self._open_state(row)
-            ctx = await self._context(session, event, row, loaded)
+            ctx = self._context(services, event, row, loaded, acc, person)
             try:
                 replies = await self._dispatch(event, ctx)
                 data = self._state_data(ctx, loaded, was_sealed)
@@ -175,40 +184,30 @@ class Conversation:
             await ledger.record(session, event.account.channel, event.event_id, self.clock.now())
             await session.commit()
 
-    async def _lock_state(self, session: AsyncSession, account: Account) -> ConversationState:
-        """The account's conversation state, created if new, locked until the commit."""
-        where = (
-            ConversationState.channel == account.channel,
-            ConversationState.external_user_id == account.external_user_id,
-        )
-        query = select(ConversationState).where(*where).with_for_update()
-        row = (await session.execute(query)).scalar_one_or_none()
-        if row is None:
-            await session.execute(
-                upsert(session, ConversationState)
-                .values(
-                    channel=account.channel,
-                    external_user_id=account.external_user_id,
-                    step=None,
-                    data={},
-                    updated_at=self.clock.now(),
-                )
-                .on_conflict_do_nothing(index_elements=["channel", "external_user_id"])
+    async def _create_state(self, session: AsyncSession, account: Account) -> None:
+        """The conversation state of a user writing for the first time (two first
+        messages at once: one row)."""
+        await session.execute(
+            upsert(session, ConversationState)
+            .values(
+                channel=account.channel,
+                external_user_id=account.external_user_id,
+                step=None,
+                data={},
+                updated_at=self.clock.now(),
             )
-            row = (await session.execute(query)).scalar_one()
-        return row
+            .on_conflict_do_nothing(index_elements=["channel", "external_user_id"])
+        )
 
-    async def _context(
+    def _context(
         self,
-        session: AsyncSession,
+        services: Services,
         event: Incoming,
         row: ConversationState,
         data: dict[str, Any],
+        account: ChannelAccount | None,
+        person: Person | None,
     ) -> Context:
-        services = Services(
-            session, clock=self.clock, settings=self.settings, catalog=self.catalog
-        )
-        account, person = await services.people.person_for(event.account, used=True)
         locale = (person.locale if person else None) or row.locale
         return Context(
             person=person,

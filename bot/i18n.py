@@ -60,6 +60,9 @@ def _safe(value: Any) -> Any:
     return Html.escape(value) if isinstance(value, str) else value
 
 
+safe_arg = _safe  # what a text argument becomes in a translation
+
+
 def _is_long(value: Any) -> bool:
     return isinstance(value, str) and len(value) > LONG_ARGUMENT
 

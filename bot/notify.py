@@ -21,16 +21,18 @@ from bot.kinds import KINDS
 from bot.policy import Policy
 from storage import outbox
 from storage import people as people_repo
-from storage.models import Binding, Campaign, ChannelAccount, Person
+from storage.models import Assignment, Campaign, ChannelAccount, Person
 
 PRIORITY_URGENT = 1  # escalations, replies to a person
 PRIORITY_TASK = 3  # reminders
 PRIORITY_BULK = 5  # broadcasts
 
+EACH_CHUNK = 5000  # assignments per INSERT ... SELECT of their messages
+
 PUBLISHED = "task-published"  # the template of the message at publish time
 
 
-def open_button(t: Translator, kind: str, assignment_id: int) -> dict[str, str] | None:
+def open_button(t: Translator, kind: str, assignment_id: int | str) -> dict[str, str] | None:
     info = KINDS.get(kind)
     if info is None:
         return None
@@ -95,51 +97,37 @@ class Notifier:
         if template == PUBLISHED and not Policy.from_json(campaign.policy).remind_at_publish:
             return 0  # the kind's policy says: no message at publish time
         now = self.clock.now()
-        person_ids = [p for _, p in assignments]
-        locales = await self._locales(person_ids)
-        accounts = await outbox.accounts_for(self.session, person_ids)
-        due_cache: dict[str, tuple[Translator, str]] = {}
-        rows: list[dict[str, Any]] = []
-        send_at = self.hold_until(now, campaign.due_at)
-        for aid, pid in assignments:
-            loc = locales.get(pid) or self.settings.default_locale
-            if loc not in due_cache:
-                t = self.t(loc)
-                due_cache[loc] = (
-                    t,
-                    t(
-                        template,
-                        title=campaign_title(campaign, t.locale),
-                        due=t.time(campaign.due_at),
-                    ),
-                )
-            t, text = due_cache[loc]
-            button = open_button(t, campaign.kind, aid)
-            rows.append(
-                outbox.row_for(
-                    person_id=pid,
-                    account=accounts.get(pid),
-                    kind=f"task.{template}",
-                    ref=f"assignment:{aid}",
-                    text=text,
-                    buttons=[[button]] if button else [],
-                    dedupe_key=f"{dedupe}:{aid}",
-                    not_before=send_at,
-                    now=now,
-                    priority=priority,
-                )
+        send_at = self.hold_until(now, campaign.due_at)  # never past the task's deadline
+        # each text and button rendered once per language, never one translation per row:
+        # a person whose locale is not one of the catalog's gets the default language
+        rendered: dict[str, outbox.Content] = {}
+        for loc in self.catalog.bundles:
+            t = self.t(loc)
+            text = t(
+                template, title=campaign_title(campaign, t.locale), due=t.time(campaign.due_at)
             )
-        return await outbox.enqueue(self.session, rows)
-
-    async def _locales(self, person_ids: Sequence[int]) -> dict[int, str | None]:
-        out: dict[int, str | None] = {}
-        ids = list(set(person_ids))
-        for i in range(0, len(ids), outbox.CHUNK):
-            rows = await self.session.execute(
-                select(Person.id, Person.locale).where(Person.id.in_(ids[i : i + outbox.CHUNK]))
+            button = open_button(t, campaign.kind, outbox.EACH)
+            rendered[loc] = (text, [[button]] if button else [])
+        text, buttons = rendered[self.t(None).locale]
+        queued = 0
+        ids = sorted(a for a, _ in assignments)
+        for i in range(0, len(ids), EACH_CHUNK):
+            queued += await outbox.enqueue_each(
+                self.session,
+                select(Assignment.id, Assignment.person_id).where(
+                    outbox.id_in(Assignment.id, ids[i : i + EACH_CHUNK])
+                ),
+                kind=f"task.{template}",
+                ref="assignment:" + outbox.EACH,
+                text=text,
+                buttons=buttons,
+                by_locale=rendered,
+                dedupe_key=f"{dedupe}:{outbox.EACH}",
+                not_before=send_at,
+                now=now,
+                priority=priority,
             )
-            out.update({pid: loc for pid, loc in rows.all()})
-        return out
+        return queued
 
     async def to_person(
         self,
@@ -182,12 +170,14 @@ class Notifier:
         return await outbox.enqueue(self.session, [row])
 
     async def unreachable_note(
-        self, person: Person, account: ChannelAccount | None, binding: Binding | None
+        self, person: Person, account: ChannelAccount | None, binding: Any
     ) -> int:
         """Tell the person's mentor (or leader) once that the bot cannot reach them.
 
         Once per person and account: the deadline engine (no account, or a blocked one)
         and the sender (a 403) share the dedupe key, so the mentor hears it one time.
+        `binding`: the person's current Binding, or a light row with its mentor_id and
+        leader_id (the deadline engine's).
         """
         boss_id = (binding.mentor_id or binding.leader_id) if binding else None
         if boss_id is None:

@@ -26,13 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions import Btn
 from bot.clock import Clock
 from bot.config import Settings
-from bot.i18n import Catalog
+from bot.i18n import Catalog, safe_arg
 from bot.notify import PRIORITY_TASK, PRIORITY_URGENT, Notifier
 from bot.policy import REMIND, Policy, step_time
 from bot.services.leave import LeaveService, last_day
 from bot.services.mentor_alerts import MentorAlerts
 from bot.services.tasks import TaskService
-from bot.text import html_join
+from bot.text import Html, html_join
 from storage import leave, outbox
 from storage import people as people_repo
 from storage.models import (
@@ -216,16 +216,17 @@ class DeadlineEngine:
                     .execution_options(synchronize_session=False)
                 )
 
-    async def _bindings(self, person_ids: Iterable[int]) -> dict[int, Binding]:
-        out: dict[int, Binding] = {}
+    async def _bindings(self, person_ids: Iterable[int]) -> dict[int, Any]:
+        """The current bindings as light rows (auxiliary_id, mentor_id, leader_id)."""
+        out: dict[int, Any] = {}
         ids = list(set(person_ids))
         for i in range(0, len(ids), outbox.CHUNK):
             rows = await self.session.execute(
-                select(Binding).where(
+                select(Binding.auxiliary_id, Binding.mentor_id, Binding.leader_id).where(
                     Binding.auxiliary_id.in_(ids[i : i + outbox.CHUNK]), Binding.valid_to.is_(None)
                 )
             )
-            out.update({b.auxiliary_id: b for b in rows.scalars()})
+            out.update({b.auxiliary_id: b for b in rows.all()})
         return out
 
     async def _unreachable_notes(
@@ -488,10 +489,22 @@ class Renderer:
         self._memo: dict[tuple[Any, ...], str] = {}
 
     def _t(self, locale: str | None, key: str, **args: Any) -> str:
-        memo_key = (locale, key, *sorted(args.items()))
-        if memo_key not in self._memo:
-            self._memo[memo_key] = self.notifier.t(locale)(key, **args)
-        return self._memo[memo_key]
+        """`t(key, **args)`, with Fluent run once per message, locale and non-text
+        arguments: text arguments (a name, a title) go in as stand-ins that are replaced
+        by the escaped text afterwards (digest messages use them as plain placeables), so
+        a digest of a thousand names formats each line's message once, not a thousand
+        times."""
+        texts = {k: v for k, v in args.items() if isinstance(v, str)}
+        others = {k: v for k, v in args.items() if not isinstance(v, str)}
+        memo_key = (locale, key, *sorted(others.items()), *sorted(texts))
+        template = self._memo.get(memo_key)
+        if template is None:
+            stand_ins = {k: f"\x01{k}\x01" for k in texts}
+            template = str(self.notifier.t(locale)(key, **others, **stand_ins))
+            self._memo[memo_key] = template
+        for k, v in texts.items():
+            template = template.replace(f"\x01{k}\x01", str(safe_arg(v)))
+        return Html(template)
 
     def _lines(self, locale: str | None, entries: list[Item]) -> list[tuple[Item, str]]:
         by_person: dict[int, list[Item]] = defaultdict(list)
@@ -524,7 +537,7 @@ class Renderer:
                 if acc is not None and acc.reachable
                 else self._t(locale, "digest-unreachable-flag")
             )
-            line = self.notifier.t(locale)("digest-line", name=first.name, items=titles, flag=flag)
+            line = self._t(locale, "digest-line", name=first.name, items=titles, flag=flag)
             out.append((first, line))
         return out
 

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Unpack
 
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, case, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChannelAccount, Outbox, OutboxStatus
+from storage.models import ChannelAccount, Outbox, OutboxStatus, Person
 from storage.sealed import Sealer
 
 CHUNK = 1000  # rows per INSERT: 17 columns x 1000 stays under both drivers' parameter caps
@@ -20,6 +33,29 @@ PUSH_ORDER = (
     func.coalesce(ChannelAccount.last_used_at, ChannelAccount.bound_at),
     ChannelAccount.id,
 )
+
+
+EACH = "@each@"  # in `enqueue_each`'s ref, dedupe key and buttons: the item's id
+
+
+def newest_account_id(person_id: Any) -> Any:
+    """The SQL twin of `accounts_for`: a correlated scalar subquery giving the id of the
+    account pushed messages to the person `person_id` (a column) go to: the active one
+    last in PUSH_ORDER (reachable first, then used or bound last, then the newest id).
+    For INSERT ... SELECT statements that write one row per person without loading them."""
+    acc = ChannelAccount.__table__.alias("pushed_acc")
+    return (
+        select(acc.c.id)
+        .where(acc.c.person_id == person_id, acc.c.unbound_at.is_(None))
+        .order_by(
+            acc.c.reachable.desc(),
+            func.coalesce(acc.c.last_used_at, acc.c.bound_at).desc(),
+            acc.c.id.desc(),
+        )
+        .limit(1)
+        .correlate_except(acc)
+        .scalar_subquery()
+    )
 
 
 async def accounts_for(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, Any]:
@@ -235,6 +271,171 @@ async def not_after(
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _each(template: str, item: Any) -> Any:
+    """`template` with EACH replaced by the item id column, as a SQL string expression."""
+    parts = template.split(EACH)
+    if len(parts) == 1:
+        return literal(template, String)
+    if len(parts) != 2:
+        raise ValueError(f"{EACH!r} more than once in {template!r}")
+    expr: Any = cast(item, String)
+    if parts[0]:
+        expr = literal(parts[0], String) + expr
+    if parts[1]:
+        expr = expr + literal(parts[1], String)
+    return expr
+
+
+Content = tuple[str, list[list[dict[str, str]]] | None]  # text and buttons
+
+
+def _account_lateral(person_id: Any) -> Any:
+    """PostgreSQL: the pushed account of `person_id` as a LATERAL subquery (one index probe
+    per row, the same order as `newest_account_id`)."""
+    acc = ChannelAccount.__table__.alias("pushed_acc")
+    return (
+        select(acc.c.id, acc.c.channel, acc.c.chat_id, acc.c.reachable)
+        .where(acc.c.person_id == person_id, acc.c.unbound_at.is_(None))
+        .order_by(
+            acc.c.reachable.desc(),
+            func.coalesce(acc.c.last_used_at, acc.c.bound_at).desc(),
+            acc.c.id.desc(),
+        )
+        .limit(1)
+        .lateral("acc")
+    )
+
+
+async def enqueue_each(
+    session: AsyncSession,
+    items: Select[Unpack[tuple[Any, ...]]],
+    *,
+    kind: str,
+    ref: str | None,
+    text: str,
+    buttons: list[list[dict[str, str]]] | None,
+    dedupe_key: str,
+    not_before: Any,
+    now: Any,
+    priority: int = 5,
+    by_locale: dict[str, Content] | None = None,
+) -> int:
+    """One outbox row per item of `items` (a SELECT of item id, person id), written by
+    the database in one INSERT ... SELECT instead of rows built in Python. `text` and
+    `buttons` for everyone, or, with `by_locale`, for the people whose locale is none of
+    its keys: each text rendered once per locale, picked by a CASE on the person's locale.
+    `EACH` in `ref`, `dedupe_key` and the buttons' actions stands for the item's id. The
+    account is the one `accounts_for` picks (`newest_account_id`); no account or an
+    unreachable one makes the row unreachable, as `row_for` does. An existing dedupe_key
+    is left alone. Returns how many rows were written."""
+    src = items.subquery("each_src")
+    item_id, person_id = src.c[0], src.c[1]
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    variants = {k: v for k, v in (by_locale or {}).items() if v != (text, buttons)}
+
+    def buttons_sql(shown: list[list[dict[str, str]]] | None) -> Any:
+        rows = [[_label_as_text(b) for b in row] for row in shown or []]
+        return _each(json.dumps(rows), item_id)
+
+    text_sql: Any = literal(str(text), String)
+    json_sql: Any = buttons_sql(buttons)
+    joined: Any = src
+    if variants:
+        person = Person.__table__.alias("each_person")
+        joined = joined.join(person, person.c.id == person_id)
+        text_sql = case(
+            *[
+                (person.c.locale == loc, literal(str(t), String))
+                for loc, (t, _) in variants.items()
+            ],
+            else_=text_sql,
+        )
+        json_sql = case(
+            *[(person.c.locale == loc, buttons_sql(b)) for loc, (_, b) in variants.items()],
+            else_=json_sql,
+        )
+    if dialect == "postgresql":
+        json_sql = cast(json_sql, postgresql.JSON)
+        acc = _account_lateral(person_id)
+        joined = joined.outerjoin(acc, true())
+    else:
+        acc = ChannelAccount.__table__.alias("acc")
+        joined = joined.outerjoin(acc, acc.c.id == newest_account_id(person_id))
+    reachable = acc.c.reachable.is_(True)
+    when = Outbox.not_before.type
+    query = (
+        select(
+            person_id,
+            acc.c.id,
+            acc.c.channel,
+            acc.c.chat_id,
+            literal(priority),
+            literal(kind, String),
+            _each(ref, item_id) if ref is not None else literal(None, String),
+            text_sql,
+            json_sql,
+            _each(dedupe_key, item_id),
+            case(
+                (reachable, literal(OutboxStatus.PENDING.value, String)),
+                else_=literal(OutboxStatus.UNREACHABLE.value, String),
+            ),
+            literal(0),
+            literal(not_before, type_=when),
+            literal(now, type_=when),
+            case(
+                (acc.c.id.is_(None), literal("no bound account", String)),
+                (reachable, literal(None, String)),
+                else_=literal("blocked", String),
+            ),
+        )
+        .select_from(joined)
+        .where(true())  # SQLite: INSERT ... SELECT before ON CONFLICT needs a WHERE
+        .order_by(item_id)
+    )
+    mod = postgresql if dialect == "postgresql" else sqlite
+    stmt = (
+        mod.insert(Outbox)
+        .from_select(
+            [
+                "person_id",
+                "account_id",
+                "channel",
+                "chat_id",
+                "priority",
+                "kind",
+                "ref",
+                "text",
+                "buttons",
+                "dedupe_key",
+                "status",
+                "attempts",
+                "not_before",
+                "created_at",
+                "error",
+            ],
+            query,
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    result = await session.execute(stmt)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def id_in(column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """`column IN ids` for sorted ids, as ranges where they run consecutively (the ids one
+    INSERT ... RETURNING gave: an index range scan instead of a list of thousands)."""
+    ranges: list[tuple[int, int]] = []
+    for i in ids:
+        if ranges and i == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], i)
+        elif not ranges or i != ranges[-1][1]:
+            ranges.append((i, i))
+    if len(ranges) > 20:
+        listed: ColumnElement[bool] = column.in_(list(ids))
+        return listed
+    return or_(*[column.between(lo, hi) if lo != hi else column == lo for lo, hi in ranges])
 
 
 async def count_by_status(session: AsyncSession, ref_prefix: str) -> dict[str, int]:

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
-from storage.models import Binding, ChannelAccount, Person, PersonRole, Unit
+from storage.models import Binding, ChannelAccount, ConversationState, Person, PersonRole, Unit
 
 # The current mentor and leader of the person in a query, for office views and exports.
 MENTOR = Person.__table__.alias("mentor")
@@ -41,6 +42,51 @@ async def person_by_id(session: AsyncSession, person_id: int) -> Person | None:
 
 async def unit_by_name(session: AsyncSession, name: str) -> Unit | None:
     return (await session.execute(select(Unit).where(Unit.name == name))).scalar_one_or_none()
+
+
+def _state_and_person_query(
+    lock: bool,
+) -> Select[ConversationState, ChannelAccount, Person]:
+    query = (
+        select(ConversationState, ChannelAccount, Person)
+        .outerjoin(
+            ChannelAccount,
+            and_(
+                ChannelAccount.channel == ConversationState.channel,
+                ChannelAccount.external_user_id == ConversationState.external_user_id,
+                ChannelAccount.unbound_at.is_(None),
+            ),
+        )
+        .outerjoin(Person, Person.id == ChannelAccount.person_id)
+        .where(
+            ConversationState.channel == bindparam("channel"),
+            ConversationState.external_user_id == bindparam("external_user_id"),
+        )
+        # the roles in the same round trip (the unit is joined by the mapping already)
+        .options(joinedload(Person.roles))
+    )
+    return query.with_for_update(of=ConversationState) if lock else query
+
+
+# built once: every turn of every conversation runs one of them (building a statement
+# costs more Python than running it)
+_STATE_AND_PERSON = {lock: _state_and_person_query(lock) for lock in (True, False)}
+
+
+async def state_and_person(
+    session: AsyncSession, channel: str, external_user_id: str, *, lock: bool = True
+) -> tuple[ConversationState | None, ChannelAccount | None, Person | None]:
+    """In one query: the conversation state of a channel user (locked until the commit,
+    FOR UPDATE OF the state row only), the active account and its person with unit and
+    roles. The state is None when the user never wrote; account and person None before
+    binding."""
+    result = await session.execute(
+        _STATE_AND_PERSON[lock], {"channel": channel, "external_user_id": external_user_id}
+    )
+    row = result.unique().first()
+    if row is None:
+        return None, None, None
+    return row[0], row[1], row[2]
 
 
 async def active_account(

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -59,6 +59,37 @@ MAX_TEXT = 3500  # escaped title + body: the message, with its header lines, sta
 MAX_TITLE = 60  # a first line longer than this is cut for the title and kept in the body
 MAX_FILENAME = 100
 UNIT_BUTTONS = 40  # units offered as audience buttons; others are typed as a spec
+
+# Built once, run on every 收到 press (building a statement costs more Python than running it)
+_MINE = select(
+    Notice, select(Outbox.id).where(Outbox.dedupe_key == bindparam("key")).exists()
+).where(Notice.id == bindparam("id"))
+_ACK_INSERT = {
+    name: mod.insert(NoticeAck)
+    .values(
+        notice_id=bindparam("b_notice"),
+        person_id=bindparam("b_person"),
+        acked_at=bindparam("b_at", type_=NoticeAck.acked_at.type),
+        channel=bindparam("b_channel"),
+    )
+    .on_conflict_do_nothing(index_elements=["notice_id", "person_id"])
+    .returning(NoticeAck.id)
+    for name, mod in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_CLOSE_TASK = (
+    update(Assignment)
+    .where(
+        Assignment.campaign_id == bindparam("b_campaign"),
+        Assignment.person_id == bindparam("b_person"),
+        Assignment.status == AssignmentStatus.OPEN,
+    )
+    .values(
+        status=AssignmentStatus.DONE,
+        done_at=bindparam("b_now", type_=Assignment.done_at.type),
+        next_action_at=None,
+    )
+    .execution_options(synchronize_session=False)
+)
 
 
 class EmptyText(DomainError, key="notice-error-empty"): ...
@@ -600,13 +631,6 @@ class NoticeService(KindService):
             raise NotFound("notice-error-not-found", id=notice_id)
         return notice
 
-    async def _is_targeted(self, notice_id: int, person_id: int) -> bool:
-        # the first delivery row exists for everyone targeted (unreachable ones included)
-        key = f"{ref_of(notice_id)}:{person_id}"
-        return (
-            await self.session.scalar(select(Outbox.id).where(Outbox.dedupe_key == key))
-        ) is not None
-
     async def _ack_of(self, notice_id: int, person_id: int) -> datetime | None:
         return await self.session.scalar(
             select(NoticeAck.acked_at).where(
@@ -615,10 +639,13 @@ class NoticeService(KindService):
         )
 
     async def _mine(self, person: Person, notice_id: int) -> Notice:
-        notice = await self.session.get(Notice, notice_id)
-        if notice is None or not await self._is_targeted(notice_id, person.id):
+        # the notice and whether it was sent to the person, in one round trip: the first
+        # delivery row exists for everyone targeted (unreachable ones included)
+        key = f"{ref_of(notice_id)}:{person.id}"
+        row = (await self.session.execute(_MINE, {"id": notice_id, "key": key})).first()
+        if row is None or not row[1]:
             raise NotTargeted()
-        return notice
+        return row[0]
 
     async def opened(self, person: Person, notice_id: int) -> Opened:
         """A notice sent to the person, with their acknowledgment if any."""
@@ -655,15 +682,12 @@ class NoticeService(KindService):
             if before is not None:
                 return AckResult(view, before, new=False)
         now = self.clock.now()
-        mod = postgresql if dialect == "postgresql" else sqlite
         # A second press, or two at once (two devices): the unique key keeps the first,
         # quietly, and the first time is read back only then (one statement less per press).
         ack = {"notice_id": notice_id, "person_id": person.id, "acked_at": now, "channel": channel}
         result = await self.session.execute(
-            mod.insert(NoticeAck)
-            .values(**ack)
-            .on_conflict_do_nothing(index_elements=["notice_id", "person_id"])
-            .returning(NoticeAck.id)
+            _ACK_INSERT[dialect if dialect == "postgresql" else "sqlite"],
+            {"b_notice": notice_id, "b_person": person.id, "b_at": now, "b_channel": channel},
         )
         ack_id = result.scalar_one_or_none()
         if ack_id is None:
@@ -671,14 +695,8 @@ class NoticeService(KindService):
             return AckResult(view, first or now, new=False)
         if notice.campaign_id is not None:
             await self.session.execute(
-                update(Assignment)
-                .where(
-                    Assignment.campaign_id == notice.campaign_id,
-                    Assignment.person_id == person.id,
-                    Assignment.status == AssignmentStatus.OPEN,
-                )
-                .values(status=AssignmentStatus.DONE, done_at=now, next_action_at=None)
-                .execution_options(synchronize_session=False)
+                _CLOSE_TASK,
+                {"b_campaign": notice.campaign_id, "b_person": person.id, "b_now": now},
             )
         await audit.append(
             self.session,

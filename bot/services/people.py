@@ -23,6 +23,21 @@ class PeopleService(Service):
         if acc is None:
             return None, None
         person = await repo.person_by_id(self.session, acc.person_id)
+        return self.acting(account, acc, person, used=used)
+
+    async def turn(
+        self, account: Account
+    ) -> tuple[ConversationState | None, ChannelAccount | None, Person | None]:
+        """A turn of the conversation engine in one round trip: the channel user's
+        conversation state (locked until the commit; None if they never wrote) with their
+        active account and its person, unchanged (`acting` marks the account used)."""
+        return await repo.state_and_person(self.session, account.channel, account.external_user_id)
+
+    def acting(
+        self, account: Account, acc: ChannelAccount, person: Person | None, *, used: bool
+    ) -> tuple[ChannelAccount, Person | None]:
+        """The account `acc` of `account`, loaded: its chat id kept current, and with
+        `used` it becomes the one the person's pushed messages go to."""
         if acc.chat_id != account.chat_id:
             acc.chat_id = account.chat_id
         if used:
