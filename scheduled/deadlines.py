@@ -499,7 +499,9 @@ class Renderer:
         memo_key = (locale, key, *sorted(others.items()), *sorted(texts))
         template = self._memo.get(memo_key)
         if template is None:
-            stand_ins = {k: f"\x01{k}\x01" for k in texts}
+            # markup, so the translator neither escapes nor cleans them (\x01 is a control
+            # character, which escaped text never keeps)
+            stand_ins = {k: Html(f"\x01{k}\x01") for k in texts}
             template = str(self.notifier.t(locale)(key, **others, **stand_ins))
             self._memo[memo_key] = template
         for k, v in texts.items():

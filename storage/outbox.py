@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, Unpack
+from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import (
@@ -310,7 +310,7 @@ def _account_lateral(person_id: Any) -> Any:
 
 async def enqueue_each(
     session: AsyncSession,
-    items: Select[Unpack[tuple[Any, ...]]],
+    items: Select[*tuple[Any, ...]],
     *,
     kind: str,
     ref: str | None,
