@@ -64,7 +64,7 @@ async def cb_team(event: Incoming, ctx: Context) -> list[Reply]:
                 flag=html(
                     "{}{}",
                     html(" · {}", away) if away else "",
-                    "" if m.reachable else ctx.t("digest-unreachable-flag"),
+                    "" if m.reachable else html(" · {}", ctx.t("digest-unreachable-flag")),
                 ),
             )
         )

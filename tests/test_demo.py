@@ -422,7 +422,7 @@ async def test_reminders_and_digests_arrive_as_time_passes(
     digest = terminal.answer(5)
     assert "📣 督办提醒：您联系的辅警中有 4 人有逾期未完成的任务" in digest
     assert "孙浩然：每周报到 2026-W49" in digest
-    assert "欧阳晨：每周报到 2026-W49（逾期 0 天）⚠️无法通过本助手联系" in digest
+    assert "欧阳晨：每周报到 2026-W49（逾期 1 小时） · ⚠️ 无法通过本助手联系" in digest
     assert "郑国栋：" not in digest  # he answered in time
     assert "周丽娟" not in digest  # another mentor's auxiliary
 

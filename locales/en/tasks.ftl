@@ -23,9 +23,17 @@ esc-person-left = ℹ️ { $name } has left; their open tasks are cancelled and 
 digest-mentor-title = 📣 Overdue: { $count } of your auxiliaries have overdue tasks:
 digest-leader-title = 📣 Overdue (level 2): these { $count } people are more than a day overdue:
 digest-office-title = 📣 Overdue (level 3): these { $count } people are more than three days overdue:
-digest-item = { $title } ({ $days } days overdue)
+digest-item = { $days ->
+        [0] { $hours ->
+                [0] { $title } (less than an hour overdue)
+                [one] { $title } (1 hour overdue)
+               *[other] { $title } ({ $hours } hours overdue)
+            }
+        [one] { $title } (1 day overdue)
+       *[other] { $title } ({ $days } days overdue)
+    }
 digest-line = • { $name }: { $items }{ $flag }
-digest-unreachable-flag =  ⚠️ cannot be reached through Muster
+digest-unreachable-flag = ⚠️ cannot be reached through Muster
 digest-unit = [{ $unit }] { $people } people, { $items } items
 digest-more = …and { $count } more
 btn-reminded = ✅ Reminded { $name } in person

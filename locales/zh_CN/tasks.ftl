@@ -23,9 +23,15 @@ esc-person-left = ℹ️ { $name } 已离职，其未完成任务已取消，不
 digest-mentor-title = 📣 督办提醒：您联系的辅警中有 { $count } 人有逾期未完成的任务：
 digest-leader-title = 📣 督办提醒（二级）：以下 { $count } 人的任务逾期已超过一天，请督促：
 digest-office-title = 📣 督办提醒（三级）：以下 { $count } 人的任务逾期已超过三天：
-digest-item = { $title }（逾期 { $days } 天）
+digest-item = { $days ->
+        [0] { $hours ->
+                [0] { $title }（逾期不到 1 小时）
+               *[other] { $title }（逾期 { $hours } 小时）
+            }
+       *[other] { $title }（逾期 { $days } 天）
+    }
 digest-line = • { $name }：{ $items }{ $flag }
-digest-unreachable-flag =  ⚠️无法通过本助手联系
+digest-unreachable-flag = ⚠️ 无法通过本助手联系
 digest-unit = 【{ $unit }】{ $people } 人，{ $items } 项
 digest-more = ……另有 { $count } 人
 btn-reminded = ✅ 已当面提醒 { $name }
