@@ -3,6 +3,7 @@ excused, and the list of open escalations."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,6 +35,25 @@ class NothingOverdue(DomainError, key="esc-nothing-open"): ...
 
 class AlreadyReminded(DomainError, key="esc-reminded-already"):
     """A second "reminded in person" in the same round (the same escalation level)."""
+
+
+class NothingChosen(DomainError, key="esc-excuse-none-chosen"):
+    """Excusing needs at least one of the person's escalated tasks chosen."""
+
+
+class AlreadyExcused(DomainError, key="esc-excuse-already"):
+    """The chosen tasks are closed already (excused by a first tap, done, or cancelled)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Excusable:
+    """One of a person's escalated open tasks, as the mentor chooses what to excuse."""
+
+    assignment_id: int
+    kind: str
+    title: str
+    due_at: datetime | None
+    level: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +103,7 @@ class EscalationService(TaskUser):
                 Assignment.status == AssignmentStatus.OPEN,
                 Assignment.level >= 1,
             )
+            .order_by(Assignment.due_at, Assignment.id)
         )
         return [(a, c) for a, c in rows.all()]
 
@@ -131,15 +152,47 @@ class EscalationService(TaskUser):
         await self.session.flush()
         return person
 
-    async def excuse(self, actor: Actor, person_id: int, reason: str) -> Person:
-        """Close the escalation of the person's overdue items, with a reason (audited)."""
+    async def excusable(
+        self, actor: Actor, person_id: int, *, locale: str = "zh_CN"
+    ) -> tuple[Person, list[Excusable]]:
+        """The person's escalated open tasks, oldest deadline first: what the mentor may
+        choose to excuse."""
+        person = await self._check_responsible(actor, person_id)
+        items = await self._overdue_items(person_id)
+        return person, [_excusable(a, c, locale) for a, c in items]
+
+    async def excuse(
+        self,
+        actor: Actor,
+        person_id: int,
+        reason: str,
+        *,
+        assignments: Sequence[int],
+        locale: str = "zh_CN",
+    ) -> tuple[Person, list[Excusable]]:
+        """Close the chosen escalated tasks of the person as excused, with a reason
+        (audited); the person's other tasks stay open. Tasks closed meanwhile are left
+        alone (a second tap excuses nothing); a task that is not one of the person's
+        escalated open ones is refused."""
         reason = " ".join(reason.split())
         if not reason:
             raise InvalidInput("esc-reason-empty")
+        chosen = set(assignments)
+        if not chosen:
+            raise NothingChosen()
         person = await self._check_responsible(actor, person_id)
-        items = await self._overdue_items(person_id)
+        theirs = (
+            await self.session.execute(
+                select(Assignment.id).where(
+                    Assignment.person_id == person_id, Assignment.id.in_(chosen)
+                )
+            )
+        ).scalars()
+        if set(theirs) != chosen:
+            raise NotFound()
+        items = [(a, c) for a, c in await self._overdue_items(person_id) if a.id in chosen]
         if not items:
-            raise NothingOverdue(name=person.name)
+            raise AlreadyExcused(name=person.name)
         await self.tasks.excuse([a for a, _ in items], reason)
         await audit.append(
             self.session,
@@ -150,7 +203,7 @@ class EscalationService(TaskUser):
             payload={"assignments": [a.id for a, _ in items], "reason": reason[:500]},
         )
         await self.session.flush()
-        return person
+        return person, [_excusable(a, c, locale) for a, c in items]
 
     async def person_name(self, actor: Actor, person_id: int) -> str:
         return (await self._check_responsible(actor, person_id)).name
@@ -260,3 +313,7 @@ class EscalationService(TaskUser):
                 )
             )
         return out
+
+
+def _excusable(a: Assignment, c: Campaign, locale: str) -> Excusable:
+    return Excusable(a.id, c.kind, campaign_title(c, locale), a.due_at, a.level)

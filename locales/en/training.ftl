@@ -97,6 +97,7 @@ training-col-passed = Passed
 training-col-pending = Not passed
 training-col-overdue = Overdue
 training-col-exhausted = No attempts left
+training-col-excused = Excused
 training-col-question-no = No.
 training-col-wrong-share = Wrong
 training-col-wrong = Wrong answers

@@ -39,8 +39,22 @@ btn-excuse = 📝 免除 { $name }
 esc-nothing-open = { $name } 目前没有逾期待办，无需处理。
 esc-reason-empty = 请输入免除理由。
 esc-reminded-done = 已记录：您已当面提醒 { $name }。系统已重新提醒本人，下一级督办推迟 24 小时。
-esc-ask-reason = 请输入免除 { $name } 本次任务的理由（例如：病假、外出培训）：
-esc-excused-done = 已免除 { $name } 的逾期任务，理由已记录。
+esc-ask-reason = 请输入免除 { $name } 以上 { $count } 项任务的理由（例如：病假、外出培训）：
+esc-excused-done = 已免除 { $name } 的 { $count } 项任务，理由已记录：
+    { $items }
+esc-choose = 请选择要免除的 { $name } 的逾期任务（共 { $count } 项，可多选），选好后点「下一步」：
+btn-excuse-item-on = ☑ { $title }（截止 { $due }）
+btn-excuse-item-off = ☐ { $title }（截止 { $due }）
+btn-excuse-next = 下一步（已选 { $count } 项）
+btn-excuse-cancel = 取消
+btn-excuse-confirm = ✅ 确认，填写理由
+btn-excuse-rechoose = « 重新选择
+esc-excuse-none-chosen = 请至少选择一项要免除的任务。
+esc-excuse-item = • { $title }（截止 { $due }）
+esc-confirm = 确认免除 { $name } 的以下 { $count } 项任务？其他任务不受影响。
+    { $items }
+esc-excuse-already = { $name } 的所选任务已经完成或已免除，无需重复。
+esc-excuse-cancelled = 已取消，没有免除任何任务。
 
 menu-my-team = 👥 我联系的辅警
 team-none = 目前没有与您绑定的辅警。

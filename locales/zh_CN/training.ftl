@@ -97,6 +97,7 @@ training-col-passed = 已通过
 training-col-pending = 未通过
 training-col-overdue = 逾期
 training-col-exhausted = 机会用完
+training-col-excused = 已免除
 training-col-question-no = 题号
 training-col-wrong-share = 错误率
 training-col-wrong = 答错
