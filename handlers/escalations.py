@@ -194,7 +194,12 @@ async def cb_team(event: Incoming, ctx: Context) -> list[Reply]:
     team = await ctx.services.escalations.team(ctx.actor)
     if not team:
         return [Reply(ctx.t("team-none"), buttons=[back_to_menu(ctx)], edit=True)]
-    lines = [ctx.t("team-title", count=len(team))]
+    late = sum(1 for m in team if m.joined_late is not None)
+    lines = [
+        ctx.t("team-title-late", count=len(team), late=late)
+        if late
+        else ctx.t("team-title", count=len(team))
+    ]
     rows: list[list[Button]] = []
     for m in team:
         away = note_of(ctx.t, m)  # on leave: said so, and nothing is overdue
@@ -206,8 +211,11 @@ async def cb_team(event: Incoming, ctx: Context) -> list[Reply]:
                 open=m.open,
                 overdue=m.overdue,
                 flag=html(
-                    "{}{}",
+                    "{}{}{}",
                     html(" · {}", away) if away else "",
+                    html(" · {}", ctx.t("team-joined-late-flag", joined=ctx.t.time(m.joined_late)))
+                    if m.joined_late is not None
+                    else "",
                     "" if m.reachable else html(" · {}", ctx.t("digest-unreachable-flag")),
                 ),
             )

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.actor import Actor
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.notify import PRIORITY_URGENT, campaign_title, open_button
+from bot.services.checkins import current_week, late_joiners
 from bot.services.tasks import TaskUser, is_overdue
 from storage import audit, leave
 from storage import people as repo
@@ -78,6 +79,7 @@ class MemberStatus:
     reachable: bool
     leave_until: datetime | None = None  # on leave until then: not overdue
     waiting: bool = False
+    joined_late: datetime | None = None  # came onto the list after this week's check-in opened
 
 
 class EscalationService(TaskUser):
@@ -253,25 +255,25 @@ class EscalationService(TaskUser):
         actor.require(Role.MENTOR, Role.LEADER)
         me = actor.person.id if actor.person else None
         now = self.clock.now()
-        bound = (
-            (
-                await self.session.execute(
-                    select(Person)
-                    .join(Binding, Binding.auxiliary_id == Person.id)
-                    .where(
-                        Binding.valid_to.is_(None),
-                        (Binding.mentor_id == me) | (Binding.leader_id == me),
-                        Person.status == "active",
-                    )
-                    .order_by(Person.name)
+        rows = (
+            await self.session.execute(
+                select(Person, Binding.valid_from)
+                .join(Binding, Binding.auxiliary_id == Person.id)
+                .where(
+                    Binding.valid_to.is_(None),
+                    (Binding.mentor_id == me) | (Binding.leader_id == me),
+                    Person.status == "active",
                 )
+                .order_by(Person.name)
             )
-            .scalars()
-            .all()
-        )
-        if not bound:
+        ).all()
+        if not rows:
             return []
+        bound = [p for p, _ in rows]
+        since = {p.id: max(p.created_at, valid_from) for p, valid_from in rows}
         ids = [p.id for p in bound]
+        # the same people as the mentor's check-in view, which lists these as joined late
+        late = await late_joiners(self.session, current_week(now, self.settings), ids)
         tasks = (
             await self.session.execute(
                 select(Assignment.person_id, Assignment.due_at).where(
@@ -310,6 +312,7 @@ class EscalationService(TaskUser):
                     overdue=sum(is_overdue(OPEN, due, now, away.get(p.id)) for due in mine),
                     reachable=acc is not None and acc.reachable,
                     leave_until=away.get(p.id),
+                    joined_late=since[p.id] if p.id in late else None,
                 )
             )
         return out

@@ -61,4 +61,6 @@ esc-excuse-cancelled = Cancelled: nothing was excused.
 menu-my-team = 👥 My auxiliaries
 team-none = No auxiliaries are bound to you right now.
 team-title = Auxiliaries bound to you ({ $count }):
+team-title-late = Auxiliaries bound to you ({ $count }; { $late } joined after this week's check-in opened):
+team-joined-late-flag = joined { $joined }, after this week's check-in opened
 team-line = • { $name } ({ $post }): { $open } open, { $overdue } overdue{ $flag }

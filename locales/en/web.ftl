@@ -219,6 +219,7 @@ web-checkin-answered = answered
 web-checkin-all_fine = all fine
 web-checkin-missing = not answered
 web-checkin-excused = excused
+web-checkin-joined_late = joined after the week opened
 # Training and signature receipts
 web-nav-training = Training
 web-training-per-unit = Version { $version } by unit

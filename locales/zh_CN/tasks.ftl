@@ -59,4 +59,6 @@ esc-excuse-cancelled = 已取消，没有免除任何任务。
 menu-my-team = 👥 我联系的辅警
 team-none = 目前没有与您绑定的辅警。
 team-title = 与您绑定的辅警（{ $count } 人）：
+team-title-late = 与您绑定的辅警（{ $count } 人，其中 { $late } 人在本周报到开始后加入）：
+team-joined-late-flag = { $joined } 加入，在本周报到开始之后
 team-line = • { $name }（{ $post }）：待办 { $open } 项，逾期 { $overdue } 项{ $flag }

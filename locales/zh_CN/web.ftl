@@ -219,6 +219,7 @@ web-checkin-answered = 已填写
 web-checkin-all_fine = 一切正常
 web-checkin-missing = 未填写
 web-checkin-excused = 已免除
+web-checkin-joined_late = 本周报到开始后加入
 # 培训与签署回执
 web-nav-training = 培训
 web-training-per-unit = 第 { $version } 版 各单位完成情况
