@@ -1,4 +1,4 @@
-## 通知：政治处发送、送达与确认统计、提醒未确认
+## 通知：政治处辅警办发送、送达与确认统计、提醒未确认
 
 ## 收件人看到的消息
 notice-message-title = 📢 <b>{ $title }</b>
@@ -28,7 +28,7 @@ notice-error-not-found = 没有编号为 { $id } 的通知。
 notice-error-no-attachment = 这条通知没有附件。
 notice-error-bad-time = 时间「{ $value }」无法识别。请按 { $example } 的格式输入（北京时间）。
 
-## 政治处：发送通知（/notice）
+## 政治处辅警办：发送通知（/notice）
 menu-notices = 📢 通知
 notice-menu = 📢 通知：发送新通知，或查看最近通知的送达与确认情况。
 notice-menu-empty = 📢 通知：还没有发送过通知。
