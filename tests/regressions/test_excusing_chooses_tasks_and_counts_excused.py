@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.actor import Actor
 from bot.app import App
+from bot.cli.notice import render_stats as notice_cli_stats
 from bot.cli.pledge import render_status as pledge_cli_status
 from bot.cli.training import render_status as training_cli_status
 from bot.clock import FrozenClock
@@ -170,3 +171,31 @@ async def test_status_views_show_excused_as_its_own_column(app: App, clock: Froz
         training = await svc.training.status(Actor.cli(), "confidentiality-daily")
     lines = training_cli_status(t, training, now=now)
     assert any("已免除" in line for line in lines)
+
+
+async def test_notice_stats_count_an_excused_acknowledgment(app: App, clock: FrozenClock) -> None:
+    await _setup(app)
+    async with app.unit_of_work() as svc:
+        sent = await svc.notices.send(
+            Actor.cli(), audience="role:auxiliary", text="请于周五前确认。", ack_by=DUE
+        )
+    clock.set(DUE + timedelta(hours=2))
+    await tick(app)
+    async with app.unit_of_work() as svc:
+        mentor = await svc.people.get(Actor.cli(), "M001")
+        a1 = await svc.people.get(Actor.cli(), "A001")
+        _, items = await svc.escalations.excusable(Actor.of(mentor), a1.id)
+        notice = [i for i in items if i.kind == "notice"]
+        assert len(notice) == 1 and len(items) == 2  # the notice and the pledge
+        await svc.escalations.excuse(
+            Actor.of(mentor), a1.id, "外出培训", assignments=[notice[0].assignment_id]
+        )
+    async with app.unit_of_work() as svc:
+        stats = await svc.notices.stats(Actor.cli(), sent.notice_id)
+        assert stats.total.excused == 1
+        assert (await _open_tasks(app, "A001"))["网络社交行为承诺书"] == AssignmentStatus.OPEN
+    lines = notice_cli_stats(app.translator(), stats)
+    header = next(line for line in lines if "已确认" in line)
+    column = header.split().index("已免除")
+    total = next(line for line in lines if line.startswith("合计"))
+    assert total.split()[column] == "1", lines
