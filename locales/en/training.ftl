@@ -72,6 +72,7 @@ training-cli-stats-title = Training "{ $title }" ({ $module }) version { $versio
 training-cli-stats-empty = Nobody has finished a quiz of this version yet.
 training-total = Total
 training-sheet = Training
+training-sheet-summary = By unit
 training-flag-exhausted = no attempts left
 training-flag-overdue = overdue
 training-status-passed = passed

@@ -72,6 +72,7 @@ training-cli-stats-title = 培训「{ $title }」（{ $module }）第 { $version
 training-cli-stats-empty = 还没有人完成过这一版本的测验。
 training-total = 合计
 training-sheet = 培训完成情况
+training-sheet-summary = 各单位汇总
 training-flag-exhausted = 机会用完
 training-flag-overdue = 已逾期
 training-status-passed = 已通过

@@ -7,7 +7,9 @@ only those close, and every status view shows 已免除 as its own column."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
+import openpyxl
 from sqlalchemy import select
 
 from bot.actor import Actor
@@ -16,6 +18,8 @@ from bot.cli.notice import render_stats as notice_cli_stats
 from bot.cli.pledge import render_status as pledge_cli_status
 from bot.cli.training import render_status as training_cli_status
 from bot.clock import FrozenClock
+from bot.reports.pledge_export import write_pledge_export
+from bot.reports.training_export import write_export as write_training_export
 from storage.models import Assignment, AssignmentStatus, AuditEvent, Campaign, Person
 from tests.chat import ChatUser
 from tests.helpers import outbox_for, tick
@@ -142,7 +146,9 @@ async def test_another_persons_task_is_refused(app: App, clock: FrozenClock) -> 
     assert (await _open_tasks(app, "A002"))["网络社交行为承诺书"] == AssignmentStatus.OPEN
 
 
-async def test_status_views_show_excused_as_its_own_column(app: App, clock: FrozenClock) -> None:
+async def test_status_views_show_excused_as_its_own_column(
+    app: App, clock: FrozenClock, tmp_path: Path
+) -> None:
     mentor = await _two_overdue(app, clock)
     await mentor.tap(_excuse_button((await outbox_for(app, "M001"))[-1], "张三"))
     await mentor.press("网络社交行为承诺书")
@@ -169,8 +175,23 @@ async def test_status_views_show_excused_as_its_own_column(app: App, clock: Froz
 
     async with app.unit_of_work() as svc:
         training = await svc.training.status(Actor.cli(), "confidentiality-daily")
+        pledge_rows = await svc.pledges.export_rows(Actor.cli(), "online-conduct")
+        training_rows = await svc.training.export_rows(Actor.cli(), "confidentiality-daily")
     lines = training_cli_status(t, training, now=now)
     assert any("已免除" in line for line in lines)
+
+    # the exports: the pledge's per-unit summary, the training's summary sheet
+    pledge_xlsx, training_xlsx = tmp_path / "pledge.xlsx", tmp_path / "training.xlsx"
+    write_pledge_export(pledge_xlsx, pledge_rows, t=t, version=1, now=now)
+    header, *units = _sheet(pledge_xlsx, "单位汇总")
+    assert units[-1][header.index("已免除")] == 1
+    write_training_export(training_xlsx, training_rows, t=t, now=now)
+    header, *units = _sheet(training_xlsx, "各单位汇总")
+    assert "已免除" in header and units[-1][0] == "合计"
+
+
+def _sheet(path: Path, name: str) -> list[list[object]]:
+    return [list(r) for r in openpyxl.load_workbook(path)[name].iter_rows(values_only=True)]
 
 
 async def test_notice_stats_count_an_excused_acknowledgment(app: App, clock: FrozenClock) -> None:
