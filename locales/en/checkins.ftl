@@ -136,11 +136,11 @@ register-row-added = Added.
 register-filed-done = ✅ The risk register for { $week } is filed ({ $rows } item(s)).
 register-filed-done-late = ✅ The risk register for { $week } is filed ({ $rows } item(s)); after the deadline, so marked late.
 register-reporter-current = Current reporter: { $name }.
-register-reporter-leaders = The unit's leaders file the register now.
+register-reporter-leaders = The unit leaders file the register now.
 register-ask-reporter = Pick the reporter from the unit's people, or type a name or employee number to search:
-btn-register-reporter-clear = ↩️ Leaders file again
+btn-register-reporter-clear = ↩️ Unit leaders file again
 register-reporter-set = { $name } now files this unit's risk register.
-register-reporter-cleared = The unit's leaders file the risk register again.
+register-reporter-cleared = The unit leaders file the risk register again.
 
 register-error-filed = The register for { $week } is filed and cannot change.
 register-error-not-open = The register for { $week } opens { $opens }.

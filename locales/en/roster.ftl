@@ -19,8 +19,8 @@ roster-ref-ambiguous = "{ $value }" matches several people (employee numbers { $
 roster-ref-name-mismatch = The name in "{ $value }" does not match the employee number, which belongs to { $name }.
 roster-ref-not-mentor = "{ $value }" is not a mentor officer (write 带辅民警 in the role column of their row).
 roster-ref-not-leader = "{ $value }" is not a unit leader (write 分管领导 in the role column of their row).
-roster-ref-self = A person cannot be their own mentor or leader.
-roster-ref-ignored = Only auxiliaries have a mentor and a leader; ignored.
+roster-ref-self = A person cannot be their own mentor officer or unit leader.
+roster-ref-ignored = Only auxiliaries have a mentor officer and a unit leader; ignored.
 
 roster-problem = row { $row }, column { $column }: { $message }
 roster-problem-row = row { $row }: { $message }

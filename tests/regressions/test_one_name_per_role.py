@@ -34,6 +34,11 @@ VARIANTS = re.compile(
 INTERFACE_ONLY = re.compile(
     r"带班民警|单位负责人|(?i:supervising officers?)|(?i:\bunit(?:'s)? heads?\b)"
 )
+# English short forms: "mentor officer" and "unit leader", never "mentor" or "leader" alone
+# (the audience keywords role:mentor, role:leader and placeables are not prose)
+EN_SHORT = re.compile(
+    r"(?i)(?<![/\w$-])mentors?\b(?! officers?)(?![/-])|(?<![/\w$-])(?<!unit )leaders?\b(?![/-])"
+)
 # The statistics table's headers, and the same words as accepted input of the role column
 HEADERS = ("责任民警", "责任领导")
 INPUT_WORDS = (*HEADERS, "政治处")
@@ -67,10 +72,26 @@ def _python_strings(path: Path) -> str:
     )
 
 
+def _english_values(text: str) -> list[tuple[int, str]]:
+    """The English text of each line of a .ftl file: its value, without the message id."""
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        entry = re.match(r"^-?[a-z0-9_-]+(?:\.[a-z_-]+)? =(.*)$", line)
+        out.append((n, entry.group(1) if entry else line))
+    return out
+
+
 def test_locales_use_one_name_per_role() -> None:
     problems = []
     for path in sorted((ROOT / "locales").glob("*/*.ftl")):
-        problems += _problems(str(path.relative_to(ROOT)), path.read_text("utf-8"), interface=True)
+        text = path.read_text("utf-8")
+        problems += _problems(str(path.relative_to(ROOT)), text, interface=True)
+        if path.parent.name == "en":
+            problems += [
+                f"{path.relative_to(ROOT)}:{n}: {m.group(0)!r} in {value.strip()[:120]}"
+                for n, value in _english_values(text)
+                for m in EN_SHORT.finditer(value)
+            ]
     glossary = ROOT / "locales" / "glossary.md"
     assert glossary.exists()
     assert problems == []
@@ -113,6 +134,8 @@ def test_the_glossary_names_every_role_in_both_languages() -> None:
 
 def test_the_scan_finds_the_old_names() -> None:
     """The patterns catch what they are for, and leave the exceptions alone."""
+    assert EN_SHORT.search("Your mentor was told") and EN_SHORT.search("leaders file it")
+    assert not EN_SHORT.search("mentor officers and unit leaders; role:ROLE (auxiliary/mentor)")
     for bad in (
         "带教民警",
         "请联系责任民警",
