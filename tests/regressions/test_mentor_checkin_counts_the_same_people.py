@@ -11,6 +11,7 @@ from bot.clock import FrozenClock
 from storage import people as repo
 from storage.models import Unit
 from tests.chat import ChatUser
+from tests.console_client import console_client, sign_in
 from tests.factories import add_person
 from tests.test_checkins import open_w49, setup_force
 
@@ -68,3 +69,14 @@ async def test_without_late_joiners_the_count_is_said_once(app: App, clock: Froz
     await mentor.send("/menu")
     await mentor.press("我联系的辅警")
     assert "与您绑定的辅警（2 人）" in mentor.text
+
+
+async def test_the_console_lists_the_late_joiner_too(app: App, clock: FrozenClock) -> None:
+    await _a_late_joiner(app, clock)
+    async with console_client(app) as client:
+        await sign_in(client, app, "M001")
+        page = await (await client.get("/console/checkins?week=2026-W49")).text()
+    mine = page[page.index("我联系的辅警") :]  # the section of the mentor's auxiliaries
+    for name in ("张三", "李四", "赵六"):
+        assert f"<td>{name}</td>" in mine, name
+    assert "<td>赵六</td><td>本周报到开始后加入</td>" in mine
