@@ -40,15 +40,18 @@ def _chosen(ctx: Context, person_id: int) -> list[int]:
     return []
 
 
-async def _choose(ctx: Context, person_id: int, chosen: list[int], *, edit: bool) -> Reply:
-    """The person's escalated tasks as toggle buttons, then next and cancel."""
+async def _choose(
+    ctx: Context, person_id: int, chosen: list[int], *, edit: bool, first: bool = False
+) -> Reply:
+    """The person's escalated tasks as toggle buttons, then next and cancel. `first`: the
+    list just opened (an only task is ticked already; it can still be unticked)."""
     person, items = await ctx.services.escalations.excusable(
         ctx.actor, person_id, locale=ctx.t.locale
     )
     if not items:
         ctx.state.clear()
         return Reply(ctx.t("esc-nothing-open", name=person.name), edit=edit)
-    if not chosen and len(items) == 1:
+    if first and len(items) == 1:
         chosen = [items[0].assignment_id]  # the only one: chosen already, still confirmed
     open_ids = {i.assignment_id for i in items}
     chosen = [i for i in chosen if i in open_ids]
@@ -80,7 +83,7 @@ async def _choose(ctx: Context, person_id: int, chosen: list[int], *, edit: bool
 @flow.button(Btn.TEAM_EXCUSE)
 async def cb_excuse(event: Incoming, ctx: Context) -> list[Reply]:
     """List the person's escalated tasks to choose which are excused."""
-    return [await _choose(ctx, ctx.action(event).int_arg(0), [], edit=False)]
+    return [await _choose(ctx, ctx.action(event).int_arg(0), [], edit=False, first=True)]
 
 
 @flow.button(Btn.TEAM_EXCUSE_TOGGLE)

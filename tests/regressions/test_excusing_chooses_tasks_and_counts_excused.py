@@ -220,3 +220,17 @@ async def test_notice_stats_count_an_excused_acknowledgment(app: App, clock: Fro
     column = header.split().index("已免除")
     total = next(line for line in lines if line.startswith("合计"))
     assert total.split()[column] == "1", lines
+
+
+async def test_an_only_task_is_ticked_and_can_be_unticked(app: App, clock: FrozenClock) -> None:
+    await _setup(app)
+    clock.set(DUE + timedelta(hours=2))
+    await tick(app)
+    mentor = ChatUser(app.conversation(), "M001")
+    await mentor.tap(_excuse_button((await outbox_for(app, "M001"))[-1], "张三"))
+    assert any(label.startswith("☑ 网络社交行为承诺书") for label in mentor.labels())
+    await mentor.press("网络社交行为承诺书")
+    assert any(label.startswith("☐ 网络社交行为承诺书") for label in mentor.labels())
+    await mentor.press("下一步")
+    assert "请至少选择一项" in mentor.text
+    assert (await _open_tasks(app, "A001"))["网络社交行为承诺书"] == AssignmentStatus.OPEN
