@@ -118,6 +118,10 @@ class Btn(StrEnum):
     TEAM_OVERVIEW = "esc:team"
     TEAM_REMINDED_IN_PERSON = "esc:rip"
     TEAM_EXCUSE = "esc:exc"
+    TEAM_EXCUSE_TOGGLE = "esc:ext"
+    TEAM_EXCUSE_NEXT = "esc:exn"
+    TEAM_EXCUSE_CONFIRM = "esc:exy"
+    TEAM_EXCUSE_CANCEL = "esc:exx"
     # policy hotline
     HOTLINE_ASK = "hl:ask"
     HOTLINE_SUGGESTION = "hl:f"

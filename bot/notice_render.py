@@ -51,6 +51,7 @@ def _counts_line(t: Translator, key: str, c: Counts) -> str:
         unreachable=c.unreachable,
         no_account=c.no_account,
         acknowledged=c.acknowledged,
+        excused=c.excused,
     )
 
 

@@ -2,7 +2,8 @@
 
 The file is the bureau's roster table. One sheet (the first) holds everyone: auxiliaries
 and the officers they are bound to, told apart by the role column 角色 (blank means
-辅警). 责任民警 and 责任领导 name a person of this file or of the database, by employee
+辅警). The columns 「责任民警」 and 「责任领导」 (the statistics table's headers: the 带辅民警
+and the 分管领导) name a person of this file or of the database, by employee
 number, by name, or as the export writes them, `王民警(M001)`.
 
 单位 is a unit path, parent first: `示例县公安局/城关派出所` (`/` or `>`). Unit names are
@@ -99,10 +100,14 @@ ROLE_WORDS: dict[str, Role] = {
     "辅警": Role.AUXILIARY,
     "auxiliary": Role.AUXILIARY,
     "aux": Role.AUXILIARY,
-    "责任民警": Role.MENTOR,
+    "责任民警": Role.MENTOR,  # the statistics table's column name
+    "带辅责任民警": Role.MENTOR,
+    "带辅民警": Role.MENTOR,
     "民警": Role.MENTOR,
     "mentor": Role.MENTOR,
-    "责任领导": Role.LEADER,
+    "责任领导": Role.LEADER,  # the statistics table's column name
+    "分管责任领导": Role.LEADER,
+    "分管领导": Role.LEADER,
     "领导": Role.LEADER,
     "leader": Role.LEADER,
     "政治处": Role.OFFICE,
@@ -110,11 +115,11 @@ ROLE_WORDS: dict[str, Role] = {
     "政治处辅警办": Role.OFFICE,
     "office": Role.OFFICE,
 }
-ROLE_LABELS = {
+ROLE_LABELS = {  # the glossary's short names (locales/glossary.md)
     Role.AUXILIARY: "辅警",
-    Role.MENTOR: "责任民警",
-    Role.LEADER: "责任领导",
-    Role.OFFICE: "政治处",
+    Role.MENTOR: "带辅民警",
+    Role.LEADER: "分管领导",
+    Role.OFFICE: "政治处辅警办",
 }
 ROLE_ORDER = (Role.AUXILIARY, Role.MENTOR, Role.LEADER, Role.OFFICE)
 GENDER_WORDS = {"男": "男", "女": "女", "male": "男", "female": "女", "m": "男", "f": "女"}
@@ -596,9 +601,9 @@ def _check_references(
     mark_missing_left: bool,
     allow_unbound: bool,
 ) -> list[Record]:
-    """Resolve 责任民警/责任领导 to employee numbers, checking roles. In a statistics table
-    (no 角色 column) a name nobody of the row's unit has becomes a new officer of that
-    unit, returned as a record to create (警号 missing)."""
+    """Resolve the 「责任民警」/「责任领导」 columns to employee numbers, checking roles. In a
+    statistics table (no 角色 column) a name nobody of the row's unit has becomes a new
+    officer of that unit, returned as a record to create (警号 missing)."""
     people: dict[str, _Who] = {}
     in_file = {record.employee_no for _, record, _ in rows}
     completed = {record.completes for _, record, _ in rows if record.completes}

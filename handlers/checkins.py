@@ -51,7 +51,8 @@ def people_lines(t: Translator, form: Form, people: Sequence[PersonCheckin]) -> 
     lines: list[str] = []
     for p in people[:MAX_PEOPLE]:
         late = t("checkin-late-flag") if p.late else ""
-        lines.append(t(f"checkin-person-{p.state}", name=p.name, late=late))
+        joined = t.time(p.joined_at) if p.joined_at is not None else ""
+        lines.append(t(f"checkin-person-{p.state}", name=p.name, late=late, joined=joined))
         lines.extend(answer_line(t, form, a.question_id, a.value, a.hazard) for a in p.answers)
     if len(people) > MAX_PEOPLE:
         lines.append(t("checkin-more", count=len(people) - MAX_PEOPLE))
@@ -60,10 +61,11 @@ def people_lines(t: Translator, form: Form, people: Sequence[PersonCheckin]) -> 
 
 def counts_line(t: Translator, people: Sequence[PersonCheckin]) -> str:
     answered = [p for p in people if p.state in ("answered", "all_fine")]
+    tasked = [p for p in people if p.state != "joined_late"]  # no task this week
     return t(
         "checkin-counts",
         answered=len(answered),
-        assigned=len(people),
+        assigned=len(tasked),
         all_fine=sum(1 for p in people if p.state == "all_fine"),
         hazards=sum(1 for p in people if p.hazards),
         missing=sum(1 for p in people if p.state == "missing"),
@@ -424,6 +426,15 @@ async def cb_team(event: Incoming, ctx: Context) -> list[Reply]:
     if not people:
         lines.append(ctx.t("checkin-team-none"))
     else:
+        # the same people as 我联系的辅警, and who of them joined after the week opened
+        late = [p.name for p in people if p.state == "joined_late"]
+        if late:
+            names = html_join(late, "、" if ctx.t.locale == "zh_CN" else ", ")
+            lines.append(
+                ctx.t("checkin-team-people-late", people=len(people), late=len(late), names=names)
+            )
+        else:
+            lines.append(ctx.t("checkin-team-people", people=len(people)))
         lines.append(counts_line(ctx.t, people))
         lines.extend(people_lines(ctx.t, form, people))
     rows = [

@@ -116,11 +116,14 @@ async def answer_question(text: str, ctx: Context, *, buttons: int = 0) -> list[
     return [await _render_lookup(ctx, lookup)]
 
 
-def prompt_question(ctx: Context, key: str = "hotline-ask-prompt") -> list[Reply]:
-    """Ask for a question; the next text goes to the knowledge base."""
+def prompt_question(
+    ctx: Context, key: str = "hotline-ask-prompt", *, cancel: str = Btn.HOTLINE_CANCEL
+) -> list[Reply]:
+    """Ask for a question; the next text goes to the knowledge base. `cancel`: where the
+    cancel button leads (the pledge page a question about the pledge came from)."""
     ctx.keep_private()
     ctx.state.go(STEP_QUESTION)
-    return [Reply(ctx.t(key), buttons=[[Button(ctx.t("hotline-btn-cancel"), Btn.HOTLINE_CANCEL)]])]
+    return [Reply(ctx.t(key), buttons=[[Button(ctx.t("hotline-btn-cancel"), cancel)]])]
 
 
 @flow.command("ask")

@@ -92,6 +92,7 @@ def render_status(ctx: Context, status: PledgeStatus, *, title: str) -> str:
             signed=sum(u.signed for u in units),
             pending=sum(u.pending for u in units),
             overdue=sum(u.overdue for u in units),
+            excused=sum(u.excused for u in units),
         )
     )
     waiting, away = sum(u.waiting for u in units), sum(u.on_leave for u in units)
@@ -105,6 +106,7 @@ def render_status(ctx: Context, status: PledgeStatus, *, title: str) -> str:
             signed=u.signed,
             pending=u.pending,
             overdue=u.overdue,
+            excused=u.excused,
         )
         for u in units[:MAX_UNITS]
     )

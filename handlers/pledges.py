@@ -16,6 +16,7 @@ from handlers.common import back_to_menu
 flow = Flow("pledges")
 
 STEP_NAME = "pledge.name"
+LAST_PAGE = 999  # a page past the end shows the last one
 
 
 def _superseded(ctx: Context, exc: Superseded) -> list[Reply]:
@@ -68,7 +69,7 @@ async def _page(ctx: Context, assignment_id: int, page: int, *, edit: bool) -> l
     if page + 1 == len(pages):
         rows.append([Button(ctx.t("btn-pledge-agree"), Btn.PLEDGE_AGREE.token(assignment_id))])
         rows.append(
-            [Button(ctx.t("btn-pledge-question"), Btn.PLEDGE_QUESTION.token(assignment_id))]
+            [Button(ctx.t("btn-pledge-question"), Btn.PLEDGE_QUESTION.token(assignment_id, page))]
         )
     return [Reply(html("{}\n\n{}", header, pages[page]), buttons=rows, edit=edit)]
 
@@ -82,17 +83,29 @@ async def cb_open(event: Incoming, ctx: Context) -> list[Reply]:
 
 @flow.button(Btn.PLEDGE_PAGE)
 async def cb_page(event: Incoming, ctx: Context) -> list[Reply]:
-    """Turn to another page, replacing the message."""
+    """Turn to another page, replacing the message (and leave a question or the signing
+    that was started: the person is reading again)."""
     action = ctx.action(event)
+    ctx.state.clear()
     return await _page(ctx, action.int_arg(0), action.int_arg(1), edit=True)
 
 
 @flow.button(Btn.PLEDGE_QUESTION)
 async def cb_question(event: Incoming, ctx: Context) -> list[Reply]:
-    """Open the hotline for a question about the pledge (or point to the office)."""
+    """Open the hotline for a question about the pledge (or point to the office); cancel
+    returns to the pledge page the question came from."""
+    action = ctx.action(event)
+    assignment_id = action.int_arg(0)
+    page = action.int_arg(1) if len(action.args) > 1 else LAST_PAGE
+    back = Btn.PLEDGE_PAGE.token(assignment_id, page)
     if hotline.can_use(ctx.me):
-        return hotline.prompt_question(ctx, "hotline-pledge-prompt")
-    return [Reply(ctx.t("pledge-question", contact=ctx.settings.office_contact))]
+        return hotline.prompt_question(ctx, "hotline-pledge-prompt", cancel=back)
+    return [
+        Reply(
+            ctx.t("pledge-question", contact=ctx.settings.office_contact),
+            buttons=[[Button(ctx.t("btn-pledge-back"), back)]],
+        )
+    ]
 
 
 @flow.button(Btn.PLEDGE_AGREE)

@@ -7,6 +7,7 @@ from bot.context import Context
 from bot.core import Button, Incoming, Kind, Reply
 from bot.i18n import LOCALES
 from bot.router import Flow
+from bot.text import html_join
 from handlers import hotline
 from handlers.common import main_menu
 
@@ -80,11 +81,37 @@ async def cb_help(event: Incoming, ctx: Context) -> list[Reply]:
     return [await _help(ctx)]
 
 
+# The commands /help lists, each for the roles that use it ("*": everyone), in this order.
+# tests/regressions/test_help_and_glued_warning_and_pledge_question_cancel.py checks that
+# every command a flow registers is here.
+HELP_COMMANDS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("menu", frozenset({"*"})),
+    ("tasks", frozenset({"*"})),
+    ("checkin", frozenset({"auxiliary"})),
+    ("records", frozenset({"*"})),
+    ("ask", frozenset({"auxiliary", "office"})),
+    ("register", frozenset({"leader", "office"})),
+    ("notice", frozenset({"office"})),
+    ("approvals", frozenset({"office"})),
+    ("queue", frozenset({"office"})),
+    ("status", frozenset({"office"})),
+    ("lang", frozenset({"*"})),
+    ("help", frozenset({"*"})),
+)
+
+
+def help_commands(ctx: Context) -> list[str]:
+    """The /help lines of the commands the person's roles use."""
+    roles = {r.role for r in ctx.me.roles} | {"*"}
+    return [ctx.t(f"help-cmd-{name}") for name, who in HELP_COMMANDS if who & roles]
+
+
 async def _help(ctx: Context) -> Reply:
     s = ctx.settings
     return Reply(
         ctx.t(
             "help-text",
+            commands=html_join(help_commands(ctx)),
             contact=s.office_contact,
             **await hotline.contact_args(ctx),  # the person's unit's, else the bureau's
         )

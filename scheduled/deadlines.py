@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, true, update
@@ -32,7 +32,7 @@ from bot.policy import REMIND, Policy, step_time
 from bot.services.leave import LeaveService, last_day
 from bot.services.mentor_alerts import MentorAlerts
 from bot.services.tasks import TaskService
-from bot.text import Html, html_join
+from bot.text import Html, html, html_join
 from storage import leave, outbox
 from storage import people as people_repo
 from storage.models import (
@@ -527,7 +527,7 @@ class Renderer:
                         locale,
                         "digest-item",
                         title=str(it.titles.get(loc) or it.titles.get("zh_CN") or it.ref_key),
-                        days=_days_over(it.due_at, self.now),
+                        **_overdue_by(it.due_at, self.now),
                     )
                     for it in group
                 ),
@@ -537,7 +537,7 @@ class Renderer:
             flag = (
                 ""
                 if acc is not None and acc.reachable
-                else self._t(locale, "digest-unreachable-flag")
+                else html(" · {}", self._t(locale, "digest-unreachable-flag"))
             )
             line = self._t(locale, "digest-line", name=first.name, items=titles, flag=flag)
             out.append((first, line))
@@ -593,7 +593,8 @@ class Renderer:
         return html_join(parts), self._buttons(locale, people)
 
 
-def _days_over(due_at: datetime | None, now: datetime) -> int:
-    if due_at is None:
-        return 0
-    return max(0, (now - due_at).days)
+def _overdue_by(due_at: datetime | None, now: datetime) -> dict[str, int]:
+    """Whole days overdue, and whole hours when it is less than a day ("逾期 5 小时",
+    not "逾期 0 天")."""
+    late = max(now - due_at, timedelta(0)) if due_at is not None else timedelta(0)
+    return {"days": late.days, "hours": late.seconds // 3600 if not late.days else 0}

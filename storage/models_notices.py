@@ -1,4 +1,4 @@
-"""Notices from the political office, and who acknowledged them.
+"""Notices from the auxiliary police office, and who acknowledged them.
 
 Delivery state is not stored here: every targeted person has one outbox row
 (ref "notice:<id>", kind "notice"), nudges are further rows (kind "notice.nudge").

@@ -225,7 +225,7 @@ async def test_question_by_question_with_care_item(app: App) -> None:
     await bob.send("随便")  # a button question: typing is refused, the question repeats
     assert "请点击按钮作答" in bob.text and "装备" in bob.text
     await bob.press("否")
-    assert "仅政治处可见" in bob.text
+    assert "仅政治处辅警办可见" in bob.text
     await bob.press("工资待遇")
     await bob.send(SECRET)
     assert "带辅民警" in bob.text

@@ -133,7 +133,7 @@ async def test_the_filings_page_lists_each_change_and_exports_them(
         await sign_in(client, app, "O001")
         page = await (await client.get("/console/roster/changes")).text()  # this month
         assert "变更备案 <small>(2)</small>" in page
-        assert "<td>责任民警变更</td><td>李卫东</td><td>赵红梅</td>" in page
+        assert "<td>带辅民警变更</td><td>李卫东</td><td>赵红梅</td>" in page
         assert "<td>岗位调整</td><td>社区辅警（协助社区民警走访群众）</td>" in page
         assert "教育管理责任书尚未发布" in page  # the successor's letter, for the mentor change
         later = await (await client.get("/console/roster/changes?since=2026-12-02")).text()
@@ -146,7 +146,7 @@ async def test_the_filings_page_lists_each_change_and_exports_them(
             )
         )
         assert rows[0][:7] == ("时间", "单位", "姓名", "工号", "变更事项", "变更前", "变更后")
-        assert [r[4] for r in rows[1:]] == ["责任民警变更", "岗位调整"]
+        assert [r[4] for r in rows[1:]] == ["带辅民警变更", "岗位调整"]
         english = await (await client.get("/console/roster/changes?lang=en")).text()
         assert "mentor officer changed" in english and "has not been published" in english
 

@@ -154,11 +154,16 @@ async def test_excused_closes_and_only_responsible_may_act(app: App, clock: Froz
     async with app.unit_of_work() as svc:
         other_mentor = await svc.people.get(Actor.cli(), "M002")
         a1 = await svc.people.get(Actor.cli(), "A001")
+        _, [item] = await svc.escalations.excusable(Actor.cli(), a1.id)
         with pytest.raises(NotAllowed):
-            await svc.escalations.excuse(Actor.of(other_mentor), a1.id, "病假")
+            await svc.escalations.excuse(
+                Actor.of(other_mentor), a1.id, "病假", assignments=[item.assignment_id]
+            )
     async with app.unit_of_work() as svc:
         mentor = await svc.people.get(Actor.cli(), "M001")
-        await svc.escalations.excuse(Actor.of(mentor), a1.id, "病假")
+        await svc.escalations.excuse(
+            Actor.of(mentor), a1.id, "病假", assignments=[item.assignment_id]
+        )
     clock.set(DUE + timedelta(hours=24))
     await tick(app)
     assert "张三" not in (await outbox_for(app, "L001"))[-1].text
@@ -243,6 +248,8 @@ async def test_mentor_sees_team_status_and_acts_from_the_bot(app: App, clock: Fr
     await mentor.send("/menu")
     await mentor.press("我联系的辅警")
     await mentor.press("免除 李四")
+    await mentor.press("下一步")
+    await mentor.press("确认")
     await mentor.send("病假")
     assert "已免除" in mentor.text
     aux = ChatUser(app.conversation(), "A001")

@@ -210,7 +210,7 @@ async def test_new_phone_registers_with_the_printed_invite_code(demo: App, tmp_p
         tmp_path,
     )
     first = terminal.answer(0)
-    assert "请输入政治处发给您的邀请码" in first
+    assert "请输入政治处辅警办发给您的邀请码" in first
     name, employee_no = re.findall(r"：(\S+)（工号 (\w+)）的邀请码", first)[-1]
     assert "您还没有完成绑定" in terminal.answer(1)  # nothing but registration works
     assert f"绑定成功，{name}" in terminal.answer(2)
@@ -257,8 +257,8 @@ def test_muster_demo_command_runs_from_the_cli(
     assert "已导入示例花名册：15 人。" in out
     assert "主菜单 · 刘晓燕" in out
     assert (tmp_path / "muster-demo.db").exists()
-    assert "政治处网页工作台：http://127.0.0.1:" in out  # the console runs beside the chat
-    assert "刘晓燕（政治处）的一次性登录链接" in out and "/console/login/link?token=" in out
+    assert "政治处辅警办网页工作台：http://127.0.0.1:" in out  # the console runs beside the chat
+    assert "刘晓燕（政治处辅警办）的一次性登录链接" in out and "/console/login/link?token=" in out
     # the web chat beside it: a link whose invite code binds a browser as an auxiliary
     assert re.search(r"网页聊天.*：http://127\.0\.0\.1:\d+/chat/\?code=\w{8} .*张明辉", out)
 
@@ -422,7 +422,7 @@ async def test_reminders_and_digests_arrive_as_time_passes(
     digest = terminal.answer(5)
     assert "📣 督办提醒：您联系的辅警中有 4 人有逾期未完成的任务" in digest
     assert "孙浩然：每周报到 2026-W49" in digest
-    assert "欧阳晨：每周报到 2026-W49（逾期 0 天）⚠️无法通过本助手联系" in digest
+    assert "欧阳晨：每周报到 2026-W49（逾期 1 小时） · ⚠️ 无法通过本助手联系" in digest
     assert "郑国栋：" not in digest  # he answered in time
     assert "周丽娟" not in digest  # another mentor's auxiliary
 

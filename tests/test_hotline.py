@@ -240,7 +240,7 @@ async def test_anonymous_ticket_shows_office_only_the_number(app: App) -> None:
     number = await _hand_to_person(
         alice, "带教民警经常让我一个人去处理纠纷，可以吗？", anonymous=True
     )
-    assert "政治处看不到您的姓名" in alice.text
+    assert "政治处辅警办看不到您的姓名" in alice.text
     [ticket] = await _tickets(app)
     assert ticket.anonymous and ticket.asker_person_id is None
 

@@ -117,8 +117,8 @@ async def test_export_one_row_per_person_with_status_and_unit_summary(
         "单位",
         "姓名",
         "工号",
-        "责任民警",
-        "责任领导",
+        "带辅民警",
+        "分管领导",
         "状态",
         "签署时间",
         "版本",
@@ -243,9 +243,9 @@ async def test_office_sees_status_in_the_bot_and_a_mentor_does_not(
     assert "选择要查看签署情况的承诺书" in office.text
     await office.press("网络社交行为承诺书")
     assert "《网络社交行为承诺书》第 1 版签署情况" in office.text
-    assert "合计：应签 4 · 已签 1 · 待签 3 · 逾期 0" in office.text
-    assert "【城关派出所】应签 3 · 已签 1 · 待签 2 · 逾期 0" in office.text
-    assert "【交警大队】应签 1 · 已签 0 · 待签 1 · 逾期 0" in office.text
+    assert "合计：应签 4 · 已签 1 · 待签 3 · 逾期 0 · 已免除 0" in office.text
+    assert "【城关派出所】应签 3 · 已签 1 · 待签 2 · 逾期 0 · 已免除 0" in office.text
+    assert "【交警大队】应签 1 · 已签 0 · 待签 1 · 逾期 0 · 已免除 0" in office.text
     assert "城关派出所 李四（A002）截止 2026-12-15 12:00" in office.text
     assert "张三" not in office.text  # signed: not pending
 
@@ -361,10 +361,10 @@ def test_cli_publish_status_export_receipt(
     )
     assert main(["pledge", "status", KEY]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[1].split() == ["单位", "应签", "已签", "待签", "逾期"]
-    assert _lines_starting(out, "城关派出所")[0] == ["城关派出所", "3", "1", "2", "1"]
-    assert _lines_starting(out, "交警大队")[0] == ["交警大队", "1", "0", "1", "0"]
-    assert _lines_starting(out, "合计")[0] == ["合计", "4", "1", "3", "1"]
+    assert out.splitlines()[1].split() == ["单位", "应签", "已签", "待签", "逾期", "已免除"]
+    assert _lines_starting(out, "城关派出所")[0] == ["城关派出所", "3", "1", "2", "1", "0"]
+    assert _lines_starting(out, "交警大队")[0] == ["交警大队", "1", "0", "1", "0", "0"]
+    assert _lines_starting(out, "合计")[0] == ["合计", "4", "1", "3", "1", "0"]
     assert "待签 3 人：" in out
     pending = {row[2]: row for row in _lines_starting(out, "城关派出所")[1:]}
     assert pending["A002"] == ["城关派出所", "李四", "A002", "2020-01-01", "08:00", "逾期"]

@@ -198,7 +198,7 @@ async def test_leader_designates_a_reporter_who_then_files(app: App) -> None:
     li, zhang = users["L001"], users["A001"]
     await li.send("/register")
     await li.press("指定填报人")
-    assert "由本单位领导填报" in li.text
+    assert "由本单位分管领导填报" in li.text
     # picked from the unit's people (officers first), never typed by hand
     assert li.labels()[:5] == [
         "李所长 · 所长",

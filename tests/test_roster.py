@@ -624,7 +624,7 @@ async def test_export_then_import_changes_nothing(app: App, tmp_path: Path) -> N
     assert by_no["FJ0001"][1] == STATION
     assert by_no["FJ0001"][9:11] == ["李卫东(MJ002)", "陈志强(MJ004)"]
     assert by_no["FJ0010"][12] == "离职" and by_no["FJ0001"][12] == "在职"
-    assert by_no["MJ004"][8] == "责任领导" and by_no["MJ004"][9] is None
+    assert by_no["MJ004"][8] == "分管领导" and by_no["MJ004"][9] is None
 
     before = await counts(app)
     report = await run_import(app, out)

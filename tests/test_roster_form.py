@@ -81,15 +81,15 @@ async def test_three_unit_table_imports_with_officers_created_per_unit(
     dry = await run_import(app, path, dry_run=True)
     assert not dry.errors, report_text(dry)
     assert await scalar(app, select(func.count()).select_from(Person)) == 0
-    assert "新建责任民警 9 人、责任领导 3 人，缺少警号" in report_text(dry)
+    assert "新建带辅民警 9 人、分管领导 3 人，缺少警号" in report_text(dry)
 
     report = await run_import(app, path)
     text = report_text(report)
     assert not report.errors, text
     assert len(report.created) == 36
-    assert "新建责任民警 9 人、责任领导 3 人，缺少警号" in text
-    assert "城关派出所：王建国（责任民警）" in text and "东城派出所：王建国（责任民警）" in text
-    assert "西城派出所：刘洋（责任民警）" in text and "西城派出所：郭静（责任民警）" in text
+    assert "新建带辅民警 9 人、分管领导 3 人，缺少警号" in text
+    assert "城关派出所：王建国（带辅民警）" in text and "东城派出所：王建国（带辅民警）" in text
+    assert "西城派出所：刘洋（带辅民警）" in text and "西城派出所：郭静（带辅民警）" in text
     assert sorted(report.units_created) == ["东城派出所", "城关派出所", "西城派出所"]
     assert await scalar(app, select(func.count()).select_from(Person)) == 48
     missing = select(func.count()).select_from(Person).where(Person.employee_no_missing)
@@ -302,7 +302,7 @@ def test_cli_imports_the_table_and_sets_quotas(
     capsys.readouterr()
     assert main(["roster", "import", str(form), "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "新建责任民警 9 人、责任领导 3 人，缺少警号" in out and "试运行" in out
+    assert "新建带辅民警 9 人、分管领导 3 人，缺少警号" in out and "试运行" in out
     assert main(["roster", "import", str(form)]) == 0
     out = capsys.readouterr().out
     assert "新增 36 人" in out and "已导入" in out
@@ -383,11 +383,11 @@ def test_cli_lists_and_exports_change_filings(
     text = capsys.readouterr().out
     assert (
         "2020-01-01 以来的变更备案 1 条" in text
-        and "城关派出所 王芳0(10002)：责任民警变更" in text
+        and "城关派出所 王芳0(10002)：带辅民警变更" in text
     )
     rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
     assert rows[0][:7] == ("时间", "单位", "姓名", "工号", "变更事项", "变更前", "变更后")
-    assert rows[1][1:5] == ("城关派出所", "王芳0", "10002", "责任民警变更")
+    assert rows[1][1:5] == ("城关派出所", "王芳0", "10002", "带辅民警变更")
     assert main(["roster", "changes", "--since", "昨天"]) == 1
     assert "无法识别" in capsys.readouterr().err
 

@@ -89,7 +89,7 @@ async def test_a_new_mentor_or_leader_is_given_the_letter_unless_he_signed_it(
     report = await run_import(app, path)
     text = report_text(report)
     assert not report.errors and report.letters_given == 2, text
-    assert "继任的责任民警、责任领导中有 2 人尚未签署教育管理责任书，已向其派发。" in text
+    assert "继任的带辅民警、分管领导中有 2 人尚未签署教育管理责任书，已向其派发。" in text
     sun, liu = await person(app, "孙立新", "东城派出所"), await person(app, "刘新", "东城派出所")
     assert await letter_tasks(app, sun) == ["open"]
     assert await letter_tasks(app, liu) == ["open"]

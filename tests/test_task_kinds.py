@@ -181,7 +181,7 @@ async def test_an_excused_person_gets_no_new_task(app: App, kind: Kind) -> None:
             update(Assignment).where(Assignment.id == task.id).values(level=1)
         )
         owner = await svc.people.get(Actor.cli(), kind.owner)
-        await svc.escalations.excuse(Actor.cli(), owner.id, "病假")
+        await svc.escalations.excuse(Actor.cli(), owner.id, "病假", assignments=[task.id])
     # handed out again: a wider audience (a second campaign of the same content), a new
     # deadline, and the 10-minute audience sync
     await _publish(app, kind, audience="all")

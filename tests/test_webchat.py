@@ -364,7 +364,7 @@ async def test_documents_download_from_the_log(app: App, chat: Chat) -> None:
 async def test_the_page_speaks_the_persons_language(app: App, chat: Chat) -> None:
     client, _, _ = chat
     html = await (await client.get("/chat/")).text()
-    assert 'lang="zh-CN"' in html and "请输入政治处发给您的邀请码" in html
+    assert 'lang="zh-CN"' in html and "请输入政治处辅警办发给您的邀请码" in html
     csrf = await registered(app, client)
     _, data = await post(
         client, csrf, "message", {"id": "l1", "text": "/lang en", "lang": "zh_CN"}

@@ -232,10 +232,12 @@ def render_stats(t: Translator, stats: NoticeStats) -> list[str]:
         t("notice-col-unreachable"),
         t("notice-col-no-account"),
         t("notice-col-acked"),
+        t("notice-col-excused"),
     ]
 
     def row(c: Counts, name: str) -> list[str]:
         acked = str(c.acknowledged) if n.requires_ack else "-"
+        excused = str(c.excused) if n.requires_ack else "-"
         return [
             name,
             *(
@@ -250,11 +252,12 @@ def render_stats(t: Translator, stats: NoticeStats) -> list[str]:
                 )
             ),
             acked,
+            excused,
         ]
 
     rows = [row(u, u.unit) for u in stats.units]
     rows.append(row(stats.total, t("notice-col-total")))
-    lines.extend(table(header, rows, numeric=set(range(1, 8))))
+    lines.extend(table(header, rows, numeric=set(range(1, 9))))
     if n.nudges:
         lines.append(t("notice-stats-nudged", rounds=n.nudges, count=stats.nudged))
     return lines

@@ -76,10 +76,12 @@ def render_status(t: Translator, status: PledgeStatus, *, now: datetime) -> list
             "report-col-signed",
             "report-col-pending",
             "report-col-overdue",
+            "report-col-excused",
             *more,
         ),
         units=[
-            (u.unit, u.assigned, u.signed, u.pending, u.overdue, *counts(u)) for u in status.units
+            (u.unit, u.assigned, u.signed, u.pending, u.overdue, u.excused, *counts(u))
+            for u in status.units
         ],
         total_key="report-total",
         pending_columns=(

@@ -239,7 +239,7 @@ def letter_text(t: Translator, letter: LetterState) -> str:
 
 
 def write_changes(t: Translator, path: Path, filings: Sequence[Filing]) -> None:
-    """The filings as an .xlsx for the 政治处, one row each."""
+    """The filings as an .xlsx for the 政治处辅警办, one row each."""
     wb = Workbook()
     sheet = wb.sheet(
         t("roster-changes-sheet"), [Column(t(f"roster-changes-col-{c}")) for c in FILING_COLUMNS]
@@ -334,7 +334,7 @@ def render_report(t: Translator, report: ImportReport) -> list[str]:
 
 
 def officer_lines(t: Translator, report: ImportReport) -> list[str]:
-    """新建责任民警 9 人、责任领导 3 人，缺少警号, then one line per officer."""
+    """新建带辅民警 9 人、分管领导 3 人，缺少警号, then one line per officer."""
     lines: list[str] = []
     sep = "、" if t.locale == "zh_CN" else ", "
     if report.officers_created:

@@ -70,10 +70,20 @@ def render_status(t: Translator, status: TrainingStatus, *, now: datetime) -> li
             "training-col-pending",
             "training-col-overdue",
             "training-col-exhausted",
+            "training-col-excused",
             *more,
         ),
         units=[
-            (u.unit, u.assigned, u.passed, u.pending, u.overdue, u.exhausted, *counts(u))
+            (
+                u.unit,
+                u.assigned,
+                u.passed,
+                u.pending,
+                u.overdue,
+                u.exhausted,
+                u.excused,
+                *counts(u),
+            )
             for u in status.units
         ],
         total_key="training-total",

@@ -66,12 +66,48 @@ def export_values(t: Translator, row: Mapping[str, Any], *, now: datetime) -> li
     ]
 
 
+# Header keys of the per-unit summary sheet, in the order of `summary_counts`.
+SUMMARY_COLUMNS = (
+    "training-col-unit",
+    "training-col-assigned",
+    "training-col-passed",
+    "training-col-pending",
+    "training-col-overdue",
+    "training-col-excused",
+)
+
+
+def summary_counts(rows: Sequence[Mapping[str, Any]], now: datetime) -> list[list[Any]]:
+    """Per unit (in the order units first appear): assigned, passed, not passed yet, of
+    those overdue, and excused (its own column: neither passed nor pending)."""
+    units: dict[str, list[int]] = {}
+    for row in rows:
+        c = units.setdefault(row["unit"], [0, 0, 0, 0, 0])
+        c[0] += 1
+        if row["status"] == AssignmentStatus.DONE:
+            c[1] += 1
+        elif row["status"] == AssignmentStatus.EXCUSED:
+            c[4] += 1
+        else:
+            c[2] += 1
+            c[3] += (
+                row["leave_until"] is None and row["due_at"] is not None and row["due_at"] < now
+            )
+    return [[unit, *counts] for unit, counts in units.items()]
+
+
 def write_export(
     path: Path, rows: Sequence[Mapping[str, Any]], *, t: Translator, now: datetime
 ) -> None:
-    """One sheet, one row per person."""
+    """One row per person, and a summary sheet per unit with a total."""
     wb = Workbook()
     sheet = wb.sheet(t("training-sheet"), [Column(t(k), FORMATS.get(k)) for k in EXPORT_COLUMNS])
     for row in rows:
         sheet.append(export_values(t, row, now=now))
+    summary = wb.sheet(t("training-sheet-summary"), [Column(t(k)) for k in SUMMARY_COLUMNS])
+    units = summary_counts(rows, now)
+    for unit in units:
+        summary.append(unit)
+    total = [t("training-total"), *(sum(u[i] for u in units) for i in range(1, 6))]
+    summary.append(total, bold=True)
     wb.save(path)

@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.actions import Btn
@@ -41,6 +42,7 @@ from storage.models import (
     Campaign,
     CampaignKind,
     Person,
+    PersonStatus,
     Role,
     Unit,
 )
@@ -224,11 +226,12 @@ class PersonCheckin:
     name: str
     employee_no: str
     unit: str
-    state: str  # answered | all_fine | missing | excused
+    state: str  # answered | all_fine | missing | excused | joined_late
     late: bool = False
     submitted_at: datetime | None = None
     hazards: int = 0
     answers: list[AnswerView] = field(default_factory=list)
+    joined_at: datetime | None = None  # joined_late: when they came onto the mentor's list
 
 
 @dataclass(slots=True)
@@ -792,7 +795,10 @@ class CheckinService(KindService):
     # --- views ------------------------------------------------------------------------
 
     async def mentor_view(self, actor: Actor, week: Week) -> list[PersonCheckin]:
-        """The mentor's auxiliaries: state and the answers a mentor may see."""
+        """The mentor's auxiliaries: state and the answers a mentor may see. The same
+        people as "我联系的辅警" (bot/services/escalations.py `team`): those who joined
+        after the week's check-in opened have no task that week and are listed as such
+        ("joined_late")."""
         actor.require(Role.MENTOR)
         if actor.person is None:
             raise NotAllowed()
@@ -801,7 +807,27 @@ class CheckinService(KindService):
             Binding.valid_to.is_(None),
             Binding.mentor_id == actor.person.id,
         )
-        return await self._people(week, bound, visible=(Visibility.MENTOR,))
+        people = await self._people(week, bound, visible=(Visibility.MENTOR,))
+        seen = {p.person_id for p in people}
+        rows = await self.session.execute(
+            select(
+                Person.id,
+                Person.name,
+                Person.employee_no,
+                Unit.name,
+                Person.created_at,
+                Binding.valid_from,
+            )
+            .join(Binding, bound)
+            .join(Unit, Unit.id == Person.unit_id)
+            .where(Person.status == PersonStatus.ACTIVE)
+        )
+        for pid, name, emp, unit, created, since in rows.all():
+            if pid not in seen:
+                joined = max(created, since)
+                people.append(PersonCheckin(pid, name, emp, unit, "joined_late", joined_at=joined))
+        people.sort(key=lambda p: (p.unit, p.name, p.person_id))
+        return people
 
     async def leader_view(
         self, actor: Actor, week: Week, unit_id: int | None = None
@@ -1001,3 +1027,19 @@ class CheckinService(KindService):
             )
             for c, name, emp, unit, text, status in rows.all()
         ]
+
+
+async def late_joiners(session: AsyncSession, week: Week, person_ids: Sequence[int]) -> set[int]:
+    """Of these people, those with no check-in task in the week although it has opened:
+    they came onto the list after it opened (the mentor's views say so)."""
+    opened = select(Campaign.id).where(Campaign.kind == KIND.name, Campaign.ref_key == week.key)
+    if not person_ids or await session.scalar(opened.limit(1)) is None:
+        return set()
+    tasked = await session.execute(
+        select(Assignment.person_id).where(
+            Assignment.campaign_id.in_(opened),
+            Assignment.person_id.in_(person_ids),
+            (Assignment.status != AssignmentStatus.CANCELLED) | (Assignment.note == MISSED),
+        )
+    )
+    return set(person_ids) - set(tasked.scalars())

@@ -46,6 +46,7 @@ class UnitBar:
     assigned: int
     done: int
     overdue: int
+    excused: int = 0  # closed as excused: neither done nor open
 
     @property
     def percent(self) -> int:
@@ -71,6 +72,10 @@ class CampaignStatus:
     @property
     def overdue(self) -> int:
         return sum(u.overdue for u in self.units)
+
+    @property
+    def excused(self) -> int:
+        return sum(u.excused for u in self.units)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +226,8 @@ class ConsoleService(Service):
             ).scalars()
         }
         is_open = Assignment.status == AssignmentStatus.OPEN
-        done = Assignment.status.in_((AssignmentStatus.DONE, AssignmentStatus.EXCUSED))
+        done = Assignment.status == AssignmentStatus.DONE
+        excused = Assignment.status == AssignmentStatus.EXCUSED  # its own count, not done
         overdue = and_(  # a person on leave is not overdue
             is_open,
             Assignment.due_at.is_not(None),
@@ -236,6 +242,7 @@ class ConsoleService(Service):
             func.count(),
             count(done),
             count(overdue),
+            count(excused),
             *(count(and_(is_open, Assignment.level == level)) for level in (1, 2, 3)),
             *(
                 count(and_(Assignment.done_at >= lo, Assignment.done_at < lo + timedelta(days=1)))
@@ -261,12 +268,14 @@ class ConsoleService(Service):
         per: dict[int, list[UnitBar]] = defaultdict(list)
         levels: dict[int, int] = defaultdict(int)
         per_day = [0] * len(starts)
-        for cid, uid, n, d, o, l1, l2, l3, *days in groups:
+        for cid, uid, n, d, o, e, l1, l2, l3, *days in groups:
             for i, k in enumerate(days):
                 per_day[i] += int(k or 0)
             if cid not in campaigns:
                 continue  # a closed campaign: only its recent completions count
-            per[cid].append(UnitBar(uid, names.get(uid, "?"), int(n), int(d or 0), int(o or 0)))
+            per[cid].append(
+                UnitBar(uid, names.get(uid, "?"), int(n), int(d or 0), int(o or 0), int(e or 0))
+            )
             for level, k in ((1, l1), (2, l2), (3, l3)):
                 if k:
                     levels[level] += int(k)

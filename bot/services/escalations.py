@@ -3,6 +3,7 @@ excused, and the list of open escalations."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from bot.actor import Actor
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.notify import PRIORITY_URGENT, campaign_title, open_button
+from bot.services.checkins import current_week, late_joiners
 from bot.services.tasks import TaskUser, is_overdue
 from storage import audit, leave
 from storage import people as repo
@@ -36,6 +38,25 @@ class AlreadyReminded(DomainError, key="esc-reminded-already"):
     """A second "reminded in person" in the same round (the same escalation level)."""
 
 
+class NothingChosen(DomainError, key="esc-excuse-none-chosen"):
+    """Excusing needs at least one of the person's escalated tasks chosen."""
+
+
+class AlreadyExcused(DomainError, key="esc-excuse-already"):
+    """The chosen tasks are closed already (excused by a first tap, done, or cancelled)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Excusable:
+    """One of a person's escalated open tasks, as the mentor chooses what to excuse."""
+
+    assignment_id: int
+    kind: str
+    title: str
+    due_at: datetime | None
+    level: int
+
+
 @dataclass(frozen=True, slots=True)
 class OpenEscalation:
     unit: str
@@ -58,6 +79,7 @@ class MemberStatus:
     reachable: bool
     leave_until: datetime | None = None  # on leave until then: not overdue
     waiting: bool = False
+    joined_late: datetime | None = None  # came onto the list after this week's check-in opened
 
 
 class EscalationService(TaskUser):
@@ -83,6 +105,7 @@ class EscalationService(TaskUser):
                 Assignment.status == AssignmentStatus.OPEN,
                 Assignment.level >= 1,
             )
+            .order_by(Assignment.due_at, Assignment.id)
         )
         return [(a, c) for a, c in rows.all()]
 
@@ -131,15 +154,47 @@ class EscalationService(TaskUser):
         await self.session.flush()
         return person
 
-    async def excuse(self, actor: Actor, person_id: int, reason: str) -> Person:
-        """Close the escalation of the person's overdue items, with a reason (audited)."""
+    async def excusable(
+        self, actor: Actor, person_id: int, *, locale: str = "zh_CN"
+    ) -> tuple[Person, list[Excusable]]:
+        """The person's escalated open tasks, oldest deadline first: what the mentor may
+        choose to excuse."""
+        person = await self._check_responsible(actor, person_id)
+        items = await self._overdue_items(person_id)
+        return person, [_excusable(a, c, locale) for a, c in items]
+
+    async def excuse(
+        self,
+        actor: Actor,
+        person_id: int,
+        reason: str,
+        *,
+        assignments: Sequence[int],
+        locale: str = "zh_CN",
+    ) -> tuple[Person, list[Excusable]]:
+        """Close the chosen escalated tasks of the person as excused, with a reason
+        (audited); the person's other tasks stay open. Tasks closed meanwhile are left
+        alone (a second tap excuses nothing); a task that is not one of the person's
+        escalated open ones is refused."""
         reason = " ".join(reason.split())
         if not reason:
             raise InvalidInput("esc-reason-empty")
+        chosen = set(assignments)
+        if not chosen:
+            raise NothingChosen()
         person = await self._check_responsible(actor, person_id)
-        items = await self._overdue_items(person_id)
+        theirs = (
+            await self.session.execute(
+                select(Assignment.id).where(
+                    Assignment.person_id == person_id, Assignment.id.in_(chosen)
+                )
+            )
+        ).scalars()
+        if set(theirs) != chosen:
+            raise NotFound()
+        items = [(a, c) for a, c in await self._overdue_items(person_id) if a.id in chosen]
         if not items:
-            raise NothingOverdue(name=person.name)
+            raise AlreadyExcused(name=person.name)
         await self.tasks.excuse([a for a, _ in items], reason)
         await audit.append(
             self.session,
@@ -150,7 +205,7 @@ class EscalationService(TaskUser):
             payload={"assignments": [a.id for a, _ in items], "reason": reason[:500]},
         )
         await self.session.flush()
-        return person
+        return person, [_excusable(a, c, locale) for a, c in items]
 
     async def person_name(self, actor: Actor, person_id: int) -> str:
         return (await self._check_responsible(actor, person_id)).name
@@ -200,25 +255,25 @@ class EscalationService(TaskUser):
         actor.require(Role.MENTOR, Role.LEADER)
         me = actor.person.id if actor.person else None
         now = self.clock.now()
-        bound = (
-            (
-                await self.session.execute(
-                    select(Person)
-                    .join(Binding, Binding.auxiliary_id == Person.id)
-                    .where(
-                        Binding.valid_to.is_(None),
-                        (Binding.mentor_id == me) | (Binding.leader_id == me),
-                        Person.status == "active",
-                    )
-                    .order_by(Person.name)
+        rows = (
+            await self.session.execute(
+                select(Person, Binding.valid_from)
+                .join(Binding, Binding.auxiliary_id == Person.id)
+                .where(
+                    Binding.valid_to.is_(None),
+                    (Binding.mentor_id == me) | (Binding.leader_id == me),
+                    Person.status == "active",
                 )
+                .order_by(Person.name)
             )
-            .scalars()
-            .all()
-        )
-        if not bound:
+        ).all()
+        if not rows:
             return []
+        bound = [p for p, _ in rows]
+        since = {p.id: max(p.created_at, valid_from) for p, valid_from in rows}
         ids = [p.id for p in bound]
+        # the same people as the mentor's check-in view, which lists these as joined late
+        late = await late_joiners(self.session, current_week(now, self.settings), ids)
         tasks = (
             await self.session.execute(
                 select(Assignment.person_id, Assignment.due_at).where(
@@ -257,6 +312,11 @@ class EscalationService(TaskUser):
                     overdue=sum(is_overdue(OPEN, due, now, away.get(p.id)) for due in mine),
                     reachable=acc is not None and acc.reachable,
                     leave_until=away.get(p.id),
+                    joined_late=since[p.id] if p.id in late else None,
                 )
             )
         return out
+
+
+def _excusable(a: Assignment, c: Campaign, locale: str) -> Excusable:
+    return Excusable(a.id, c.kind, campaign_title(c, locale), a.due_at, a.level)

@@ -210,6 +210,7 @@ class Counts:
     unreachable: int = 0  # no account, or the bot was blocked
     no_account: int = 0  # of `unreachable`: never bound
     acknowledged: int = 0
+    excused: int = 0  # the acknowledgment task excused (by a mentor, with a reason)
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(
@@ -226,6 +227,7 @@ _COUNT_FIELDS = (
     "unreachable",
     "no_account",
     "acknowledged",
+    "excused",
 )
 
 
@@ -852,6 +854,20 @@ class NoticeService(KindService):
         )
         for unit, n in acks.all():
             counts.setdefault(unit, dict.fromkeys(_COUNT_FIELDS, 0))["acknowledged"] += n
+        if notice.campaign_id is not None:
+            excused = await self.session.execute(
+                select(Unit.name, func.count())
+                .select_from(Assignment)
+                .join(Person, Person.id == Assignment.person_id)
+                .join(Unit, Unit.id == Person.unit_id)
+                .where(
+                    Assignment.campaign_id == notice.campaign_id,
+                    Assignment.status == AssignmentStatus.EXCUSED,
+                )
+                .group_by(Unit.name)
+            )
+            for unit, n in excused.all():
+                counts.setdefault(unit, dict.fromkeys(_COUNT_FIELDS, 0))["excused"] += n
         units = [Counts(unit, **c) for unit, c in counts.items()]
         if notice.requires_ack:
             units.sort(key=lambda u: (-(u.targeted - u.acknowledged), u.unit))

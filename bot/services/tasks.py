@@ -309,6 +309,7 @@ class UnitCounts:
     overdue: int = 0  # open, past the deadline, not on leave
     waiting: int = 0  # open, waiting for training
     on_leave: int = 0  # open, the person on leave
+    excused: int = 0  # closed as excused: neither done nor pending
 
 
 @dataclass(slots=True)
@@ -319,6 +320,7 @@ class _Tally:
     overdue: int = 0
     waiting: int = 0
     on_leave: int = 0
+    excused: int = 0
     people: list[StatusRow] = field(default_factory=list)
 
 
@@ -326,14 +328,16 @@ U = TypeVar("U", bound=UnitCounts)
 
 
 def unit_counts(rows: Sequence[StatusRow], now: datetime, cls: type[U]) -> list[U]:
-    """Assigned, done, pending, overdue, waiting and on leave per unit, in the order the
-    rows come."""
+    """Assigned, done, pending, overdue, waiting, on leave and excused per unit, in the
+    order the rows come (assigned = done + pending + excused)."""
     tallies: dict[str, _Tally] = {}
     for r in rows:
         c = tallies.setdefault(r.unit, _Tally())
         c.assigned += 1
         if r.status == AssignmentStatus.DONE:
             c.done += 1
+        elif r.status == AssignmentStatus.EXCUSED:
+            c.excused += 1
         elif r.status == AssignmentStatus.OPEN:
             c.pending += 1
             c.overdue += r.overdue(now)
@@ -348,6 +352,7 @@ def unit_counts(rows: Sequence[StatusRow], now: datetime, cls: type[U]) -> list[
             overdue=c.overdue,
             waiting=c.waiting,
             on_leave=c.on_leave,
+            excused=c.excused,
         )
         for u, c in tallies.items()
     ]

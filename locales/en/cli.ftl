@@ -57,7 +57,7 @@ cli-help-unbind-reason = why, for the audit log
 cli-help-unbind-channel = only the account on this channel (web, ...)
 cli-help-doctor = check that each configured chat channel can authenticate
 cli-help-login-link = print a one-time login URL for the office web console (10 minutes, single use)
-cli-help-roster = import or export the roster (people, units, mentor bindings)
+cli-help-roster = import or export the roster (people, units, mentor officer bindings)
 cli-help-roster-import = check and apply a roster .xlsx or .csv (UTF-8 or GBK); nothing is written if any row is bad
 cli-help-roster-import-file = the roster file
 cli-help-roster-mark-missing-left = mark active people who are not in the file as left
@@ -126,7 +126,7 @@ cli-help-register-file = the register .xlsx file
 cli-help-register-unit = the unit the register belongs to
 cli-help-register-reporter = designate who files a unit's register
 cli-help-register-reporter-who = the reporter's employee number
-cli-help-register-reporter-clear = the unit's leaders file it again
+cli-help-register-reporter-clear = the unit leaders file it again
 cli-help-kb = the hotline knowledge base (content/kb)
 cli-help-kb-check = validate FAQ entries and policy documents; non-zero exit on errors
 cli-help-kb-reload = validate, then make every running bot load the content (no restart)
@@ -169,7 +169,7 @@ cli-unbound = { $count ->
 
 ## muster tick | escalations (bot/cli/tasks.py)
 cli-tick-bad-now = "{ $value }" is not a time: use local time, e.g. 2026-12-01T12:00 (time zone { $tz }).
-cli-tick-done = Tick at { $at }: { $due } due, { $reminders } reminders; escalated to mentor officers { $mentors }, unit leaders { $leaders }, the office { $office }; { $digests } digests; { $left } cancelled (left); { $unreachable } cannot-reach notes.
+cli-tick-done = Tick at { $at }: { $due } due, { $reminders } reminders; escalated to mentor officers { $mentors }, unit leaders { $leaders }, the auxiliary police office { $office }; { $digests } digests; { $left } cancelled (left); { $unreachable } cannot-reach notes.
 cli-escalations-none = No open escalations.
 cli-escalations-count = { $count ->
         [one] 1 open escalation.

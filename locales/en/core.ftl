@@ -35,13 +35,22 @@ btn-back-menu = « Back to menu
 
 help-text = Muster delivers notices, pledges to read and sign, training and the weekly check-in.
     Commands:
-    /menu main menu
-    /lang switch language
-    /ask ask a policy question (or just type it)
-    /help this help
+    { $commands }
     Office contact: { $contact }
     Auxiliary policy hotline: phone { $phone }, mailbox { $email }, weekdays { $hours }
     Muster never reads your private chats or social media.
+help-cmd-menu = /menu main menu
+help-cmd-tasks = /tasks my open tasks
+help-cmd-checkin = /checkin this week's check-in
+help-cmd-records = /records my records (completed tasks, receipts, training results)
+help-cmd-ask = /ask ask a policy question (or just type it)
+help-cmd-register = /register my unit's weekly risk register
+help-cmd-notice = /notice send a notice
+help-cmd-approvals = /approvals notices waiting for approval
+help-cmd-queue = /queue hotline questions waiting for a reply
+help-cmd-status = /status pledge signing status
+help-cmd-lang = /lang switch language
+help-cmd-help = /help this help
 
 lang-choose = 请选择语言 / Choose a language:
 lang-name-zh_CN = 中文

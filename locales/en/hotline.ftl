@@ -23,7 +23,7 @@ hotline-confirm = Your question:
     It goes to the auxiliary office. How do you want to ask?
     · With my name: the office sees your name and unit;
     · Anonymously: the office sees only a ticket number and can still reply here.
-    Mentors and unit leaders never see hotline questions.
+    Mentor officers and unit leaders never see hotline questions.
 hotline-btn-named = 👤 Ask with my name
 hotline-btn-anonymous = 🕶 Ask anonymously
 hotline-btn-cancel = Cancel

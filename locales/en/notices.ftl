@@ -79,8 +79,8 @@ notice-stats-title = 📊 Notice #{ $id }: { $title }
     Sent { $sent }
 notice-stats-due = Confirm by { $due }
 notice-stats-progress = Sending: { $done }/{ $total } (delivered { $delivered }, failed { $failed }, not reachable { $unreachable })
-notice-stats-total = Total: targeted { $targeted } · delivered { $delivered } · sending { $pending } · failed { $failed } · not reachable { $unreachable } (not registered { $no_account }) · confirmed { $acknowledged }
-notice-stats-unit = [{ $unit }] targeted { $targeted } · delivered { $delivered } · failed { $failed } · not reachable { $unreachable } · confirmed { $acknowledged }
+notice-stats-total = Total: targeted { $targeted } · delivered { $delivered } · sending { $pending } · failed { $failed } · not reachable { $unreachable } (not registered { $no_account }) · confirmed { $acknowledged } · excused { $excused }
+notice-stats-unit = [{ $unit }] targeted { $targeted } · delivered { $delivered } · failed { $failed } · not reachable { $unreachable } · confirmed { $acknowledged } · excused { $excused }
 notice-stats-unit-noack = [{ $unit }] targeted { $targeted } · delivered { $delivered } · failed { $failed } · not reachable { $unreachable }
 notice-stats-units-more = …and { $count } more units; see them all with muster notice stats { $id }.
 notice-stats-nudged = Reminders: { $rounds } rounds, { $count } delivered.
@@ -120,4 +120,5 @@ notice-col-failed = Failed
 notice-col-unreachable = Not reachable
 notice-col-no-account = Not registered
 notice-col-acked = Confirmed
+notice-col-excused = Excused
 notice-col-total = Total

@@ -7,6 +7,7 @@ btn-next = Next ▶
 btn-pledge-agree = ✅ I have read and agree
 btn-pledge-question = ❓ I have a question
 btn-cancel = Cancel
+btn-pledge-back = « Back to the pledge
 pledge-page-header = <b>{ $title }</b> (version { $version }) · page { $page }/{ $pages } · due { $due }
 pledge-question = If you have a question about the pledge, contact the auxiliary police office: { $contact }
     You can come back to sign it under "My tasks".

@@ -1,4 +1,4 @@
-## My records (everyone sees their own), corrections of the weekly check-in, mentors told
+## My records (everyone sees their own), corrections of the weekly check-in, mentor officers told
 ## of hazards and requests for help, amendments of the risk register, and picking its
 ## owner and reporter from the unit's people
 
@@ -51,9 +51,9 @@ records-checkin-detail = 📝 My weekly check-in { $week }:
 records-corrected-flag = (corrected; the earlier answer is kept)
 btn-records-checkin = 📝 My answers for { $week }
 records-correctable = You can correct it until { $due }; your earlier answer stays on record.
-records-alert-pending = Your mentor will see what you reported in their next digest.
-records-alert-digest = Your mentor was told in their digest.
-records-alert-urgent = Your mentor was told at once (urgent).
+records-alert-pending = Your mentor officer will see what you reported in their next digest.
+records-alert-digest = Your mentor officer was told in their digest.
+records-alert-urgent = Your mentor officer was told at once (urgent).
 records-alert-superseded = (This answer was corrected.)
 records-alert-no_mentor = You have no mentor officer bound now; please contact your unit.
 
@@ -87,10 +87,10 @@ checkin-correct-closed = The check-in for { $week } was due { $due }; it can no 
 checkin-correct-no-change = Those are the answers already submitted: nothing to correct.
 
 # --- telling the mentor officer ---
-checkin-done-alert = Your mentor will see the hazard or request for help you reported in their next digest (at the latest { $at }). If it is urgent, tell them now with the button below.
-btn-checkin-urgent = 🚨 Urgent: tell my mentor now
-checkin-urgent-sent = 🚨 Your mentor { $mentor } has been told at once.
-alert-already-urgent = Your mentor was already told urgently at { $at }.
+checkin-done-alert = Your mentor officer will see the hazard or request for help you reported in their next digest (at the latest { $at }). If it is urgent, tell them now with the button below.
+btn-checkin-urgent = 🚨 Urgent: tell my mentor officer now
+checkin-urgent-sent = 🚨 Your mentor officer { $mentor } has been told at once.
+alert-already-urgent = Your mentor officer was already told urgently at { $at }.
 alert-no-mentor = You have no mentor officer bound now; please contact your unit leader directly.
 alert-gone = This answer was corrected; see the corrected check-in.
 alert-urgent-title = 🚨 Urgent: one of your auxiliaries asks for your attention now (weekly check-in):

@@ -55,11 +55,14 @@ checkin-person-all_fine = ✅ { $name }：一切正常{ $late }
 checkin-person-answered = 📝 { $name }：已填写{ $late }
 checkin-person-missing = ⏳ { $name }：未报
 checkin-person-excused = ➖ { $name }：已免除
+checkin-team-people = 您联系的辅警共 { $people } 人。
+checkin-team-people-late = 您联系的辅警共 { $people } 人，其中 { $late } 人在本周报到开始后加入（{ $names }），本周无需报到。
+checkin-person-joined_late = ➕ { $name }：{ $joined } 加入，在本周报到开始之后，本周无需报到
 checkin-late-flag = （迟交）
 checkin-more = ……另有 { $count } 条
 btn-checkin-prev-week = « 上一周
 
-# --- 困难反映：转政治处热线问题单 ---
+# --- 困难反映：转政治处辅警办热线问题单 ---
 checkin-care-new = 💬 { $unit } { $name } 在 { $week } 每周报到中反映了困难（未能转为热线问题单），请在每周报到明细中查看并跟进。
 checkin-care-ticket = 【每周报到 { $week } · { $topic }】{ $text }
 checkin-care-ticket-plain = 【每周报到 { $week }】{ $text }
@@ -133,11 +136,11 @@ register-row-added = 已登记。
 register-filed-done = ✅ 已报送 { $week } 风险排查登记（共 { $rows } 项）。
 register-filed-done-late = ✅ 已报送 { $week } 风险排查登记（共 { $rows } 项），已过截止时间，记为迟报。
 register-reporter-current = 当前填报人：{ $name }。
-register-reporter-leaders = 当前由本单位领导填报。
+register-reporter-leaders = 当前由本单位分管领导填报。
 register-ask-reporter = 请从本单位人员中选择填报人，或输入姓名、工号搜索：
 btn-register-reporter-clear = ↩️ 取消指定，由领导填报
 register-reporter-set = 已指定 { $name } 为本单位风险排查填报人。
-register-reporter-cleared = 已取消指定，风险排查由本单位领导填报。
+register-reporter-cleared = 已取消指定，风险排查由本单位分管领导填报。
 
 register-error-filed = { $week } 的登记表已报送，不能再修改。
 register-error-not-open = { $week } 的登记还没有开始（{ $opens } 开始）。
@@ -197,7 +200,7 @@ register-cli-imported = 已报送：共 { $rows } 项（其中上周延续 { $ca
 register-cli-imported-late = 已报送（迟报）：共 { $rows } 项（其中上周延续 { $carried } 项）。
 register-cli-reporter-usage = 请给出工号，或用 --clear 取消指定（二者选一）。
 
-# --- 政治处汇总 ---
+# --- 政治处辅警办汇总 ---
 register-summary-title = 📊 每周报送汇总 { $week }（截止 { $due }，截至 { $now }）
 register-summary-filings = 风险排查：按时报送 { $on_time } 个单位，迟报 { $late } 个，未报送 { $missing } 个
 register-summary-missing = 未报送单位：{ $units }

@@ -56,7 +56,7 @@ cli-help-unbind = 解除一名人员的聊天账号绑定（例如手机丢失�
 cli-help-unbind-reason = 解绑原因，记入审计
 cli-help-unbind-channel = 只解绑这个渠道的账号（如 web）
 cli-help-doctor = 检查每个已配置的聊天渠道能否通过认证
-cli-help-login-link = 打印政治处网页工作台的一次性登录链接（10 分钟内有效，只能用一次）
+cli-help-login-link = 打印政治处辅警办网页工作台的一次性登录链接（10 分钟内有效，只能用一次）
 cli-help-roster = 导入或导出花名册（人员、单位、带辅关系）
 cli-help-roster-import = 检查并导入花名册 .xlsx 或 .csv（UTF-8 或 GBK）；有一行出错就什么也不写入
 cli-help-roster-import-file = 花名册文件
@@ -163,7 +163,7 @@ cli-unbound = 已为 { $employee_no } 解除 { $count } 个聊天账号的绑定
 
 ## muster tick | escalations（bot/cli/tasks.py）
 cli-tick-bad-now = 时间“{ $value }”看不懂：请用本地时间，例如 2026-12-01T12:00（时区 { $tz }）。
-cli-tick-done = { $at } 执行完毕：到期 { $due } 项，提醒本人 { $reminders } 条；升级到带辅民警 { $mentors } 项、分管领导 { $leaders } 项、政治处 { $office } 项；汇总 { $digests } 份；因离职取消 { $left } 项；“无法联系”提示 { $unreachable } 条。
+cli-tick-done = { $at } 执行完毕：到期 { $due } 项，提醒本人 { $reminders } 条；升级到带辅民警 { $mentors } 项、分管领导 { $leaders } 项、政治处辅警办 { $office } 项；汇总 { $digests } 份；因离职取消 { $left } 项；“无法联系”提示 { $unreachable } 条。
 cli-escalations-none = 没有未办结的逐级上报。
 cli-escalations-count = 共 { $count } 项逐级上报未办结。
 cli-escalations-office = 政治处辅警办
@@ -177,7 +177,7 @@ cli-escalations-col-notified = 已告知
 cli-escalations-col-task = 任务
 cli-escalations-level-1 = 带辅民警
 cli-escalations-level-2 = 分管领导
-cli-escalations-level-3 = 政治处
+cli-escalations-level-3 = 政治处辅警办
 
 ## muster kb | hotline（bot/cli/hotline.py）
 cli-kb-error = 错误：{ $path }：{ $message }
@@ -224,7 +224,7 @@ cli-run-no-audit-key = 没有设置 MUSTER_AUDIT_KEY（审计链的密钥，须�
 cli-run-no-hotline-key = 没有设置 MUSTER_HOTLINE_KEY（封存匿名提问人的密钥，须保密）。
 cli-run-second-process = 这个 SQLite 数据库上已经有一个 Muster 进程在运行。SQLite 只支持一个进程；要运行多个，请使用 PostgreSQL。
 cli-run-cannot-listen = 无法在 { $where } 上监听：{ $why }
-cli-run-console-at = 政治处网页工作台：{ $url }
+cli-run-console-at = 政治处辅警办网页工作台：{ $url }
 cli-run-wecom-at = 企业微信回调地址：{ $url }
 cli-run-webhook = 在 { $where } 上接收 { $url } 的网络回调（{ $library }）；按 Ctrl+C 停止。
 cli-run-polling = 长轮询接收消息（{ $library }）；按 Ctrl+C 停止。

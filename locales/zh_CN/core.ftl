@@ -15,7 +15,7 @@ error-no-such-unit = 没有名为「{ $unit }」的单位。
 reg-how-to = 您好！这里是「辅警履职助手」。您还没有完成绑定，暂时只能进行注册。
     请向政治处辅警办领取一次性邀请码，然后发送 /start 并输入邀请码。
     联系方式：{ $contact }
-reg-ask-code = 欢迎使用「辅警履职助手」！请输入政治处发给您的邀请码（例如 ABCD-2345）。
+reg-ask-code = 欢迎使用「辅警履职助手」！请输入政治处辅警办发给您的邀请码（例如 ABCD-2345）。
     没有邀请码？请联系：{ $contact }
 reg-success = 绑定成功，{ $name }，欢迎您！以后通知、承诺书和学习任务都会在这里推送。
 reg-code-wrong = 邀请码不正确，请核对后重新输入（还可尝试 { $left } 次）。
@@ -35,13 +35,22 @@ btn-back-menu = « 返回主菜单
 
 help-text = 「辅警履职助手」用于接收通知、阅读签署承诺书、参加学习培训和每周报送。
     常用命令：
-    /menu 主菜单
-    /lang 切换语言
-    /ask 政策咨询（也可以直接输入问题）
-    /help 帮助
+    { $commands }
     政治处辅警办联系方式：{ $contact }
     辅警政策热线：电话 { $phone }，邮箱 { $email }，工作日 { $hours }
     本助手不会读取您的私人聊天或社交媒体。
+help-cmd-menu = /menu 主菜单
+help-cmd-tasks = /tasks 我的待办任务
+help-cmd-checkin = /checkin 本周报送
+help-cmd-records = /records 我的记录（已完成任务、签署回执、培训成绩）
+help-cmd-ask = /ask 政策咨询（也可以直接输入问题）
+help-cmd-register = /register 本单位每周风险隐患台账
+help-cmd-notice = /notice 发布通知
+help-cmd-approvals = /approvals 待审批的通知
+help-cmd-queue = /queue 待回复的热线问题
+help-cmd-status = /status 承诺书签署情况
+help-cmd-lang = /lang 切换语言
+help-cmd-help = /help 帮助
 
 lang-choose = 请选择语言 / Choose a language:
 lang-name-zh_CN = 中文

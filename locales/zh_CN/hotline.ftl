@@ -21,16 +21,16 @@ hotline-confirm = 您的问题：
     「{ $question }」
 
     将转交政治处辅警办。请选择提问方式：
-    · 署名提问：政治处能看到您的姓名和单位；
-    · 匿名提问：政治处只看到问题编号，仍然可以在这里回复您。
-    带教民警和单位领导看不到任何热线问题。
+    · 署名提问：政治处辅警办能看到您的姓名和单位；
+    · 匿名提问：政治处辅警办只看到问题编号，仍然可以在这里回复您。
+    带辅民警和分管领导看不到任何热线问题。
 hotline-btn-named = 👤 署名提问
 hotline-btn-anonymous = 🕶 匿名提问
 hotline-btn-cancel = 取消
 hotline-cancelled = 已取消。
 hotline-stale-question = 没有找到要转交的问题，请重新输入您的问题：
 hotline-ticket-created = 已转交政治处辅警办，问题编号 { $number }。您的姓名只有政治处辅警办说明事由后才能查看，查看时会通知您。回复会发到这里，一般在一个工作日内答复（办公时间：工作日 { $hours }）。
-hotline-ticket-created-anonymous = 已匿名转交政治处辅警办，问题编号 { $number }。政治处看不到您的姓名，回复仍会发到这里，一般在一个工作日内答复（办公时间：工作日 { $hours }）。
+hotline-ticket-created-anonymous = 已匿名转交政治处辅警办，问题编号 { $number }。政治处辅警办看不到您的姓名，回复仍会发到这里，一般在一个工作日内答复（办公时间：工作日 { $hours }）。
 
 hotline-followup-prompt = 请输入您对问题 { $number } 的补充或回复：
 hotline-followup-sent = 已发送给政治处辅警办（{ $number }），回复会发到这里。
@@ -62,7 +62,7 @@ hotline-ticket-title = 问题单 { $number } · { $status }
     提交时间：{ $time }
 hotline-thread-asker = [{ $time }] 提问人：
     { $text }
-hotline-thread-office = [{ $time }] 政治处（{ $name }）：
+hotline-thread-office = [{ $time }] 政治处辅警办（{ $name }）：
     { $text }
 hotline-btn-reply = ✍️ 回复
 hotline-btn-close = ✔️ 办结

@@ -1,4 +1,4 @@
-## 通知：政治处发送、送达与确认统计、提醒未确认
+## 通知：政治处辅警办发送、送达与确认统计、提醒未确认
 
 ## 收件人看到的消息
 notice-message-title = 📢 <b>{ $title }</b>
@@ -28,7 +28,7 @@ notice-error-not-found = 没有编号为 { $id } 的通知。
 notice-error-no-attachment = 这条通知没有附件。
 notice-error-bad-time = 时间「{ $value }」无法识别。请按 { $example } 的格式输入（北京时间）。
 
-## 政治处：发送通知（/notice）
+## 政治处辅警办：发送通知（/notice）
 menu-notices = 📢 通知
 notice-menu = 📢 通知：发送新通知，或查看最近通知的送达与确认情况。
 notice-menu-empty = 📢 通知：还没有发送过通知。
@@ -79,8 +79,8 @@ notice-stats-title = 📊 通知 #{ $id }：{ $title }
     发送于 { $sent }
 notice-stats-due = 确认截止 { $due }
 notice-stats-progress = 发送进度：{ $done }/{ $total }（送达 { $delivered }，失败 { $failed }，无法送达 { $unreachable }）
-notice-stats-total = 合计：目标 { $targeted } · 送达 { $delivered } · 发送中 { $pending } · 失败 { $failed } · 无法送达 { $unreachable }（未绑定 { $no_account }）· 已确认 { $acknowledged }
-notice-stats-unit = 【{ $unit }】目标 { $targeted } · 送达 { $delivered } · 失败 { $failed } · 无法送达 { $unreachable } · 已确认 { $acknowledged }
+notice-stats-total = 合计：目标 { $targeted } · 送达 { $delivered } · 发送中 { $pending } · 失败 { $failed } · 无法送达 { $unreachable }（未绑定 { $no_account }）· 已确认 { $acknowledged } · 已免除 { $excused }
+notice-stats-unit = 【{ $unit }】目标 { $targeted } · 送达 { $delivered } · 失败 { $failed } · 无法送达 { $unreachable } · 已确认 { $acknowledged } · 已免除 { $excused }
 notice-stats-unit-noack = 【{ $unit }】目标 { $targeted } · 送达 { $delivered } · 失败 { $failed } · 无法送达 { $unreachable }
 notice-stats-units-more = ……另有 { $count } 个单位，完整统计请用命令 muster notice stats { $id }。
 notice-stats-nudged = 已发送提醒 { $rounds } 轮，送达 { $count } 条。
@@ -120,4 +120,5 @@ notice-col-failed = 失败
 notice-col-unreachable = 无法送达
 notice-col-no-account = 未绑定
 notice-col-acked = 已确认
+notice-col-excused = 已免除
 notice-col-total = 合计

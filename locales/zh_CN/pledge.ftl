@@ -7,6 +7,7 @@ btn-next = 下一页 ▶
 btn-pledge-agree = ✅ 我已阅读并同意
 btn-pledge-question = ❓ 我有疑问
 btn-cancel = 取消
+btn-pledge-back = « 返回承诺书
 pledge-page-header = <b>{ $title }</b>（第 { $version } 版）· 第 { $page }/{ $pages } 页 · 截止 { $due }
 pledge-question = 如对承诺书内容有疑问，请联系政治处辅警办：{ $contact }
     问题解决后可在「我的任务」中继续签署。

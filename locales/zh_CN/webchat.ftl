@@ -1,5 +1,5 @@
 webchat-title = 辅警履职助手
-webchat-code-prompt = 请输入政治处发给您的邀请码（例如 ABCD-2345）
+webchat-code-prompt = 请输入政治处辅警办发给您的邀请码（例如 ABCD-2345）
 webchat-code-button = 绑定
 webchat-placeholder = 输入消息…
 webchat-send = 发送

@@ -34,7 +34,7 @@ async def test_the_table_imports_then_quota_and_change_filings(
     page = await _page(browser)
     await log_in(page, console, "O001")
     report = await _upload(page, console, write_form(tmp_path / "统计表.xlsx"))
-    assert "新建责任民警 9 人、责任领导 3 人，缺少警号" in report and "已导入" in report
+    assert "新建带辅民警 9 人、分管领导 3 人，缺少警号" in report and "已导入" in report
 
     await page.goto(f"{console.url}/people")
     await page.select_option("#quota-form select[name=unit]", "东城派出所")
@@ -60,5 +60,5 @@ async def test_the_table_imports_then_quota_and_change_filings(
     assert download.suggested_filename.endswith(".xlsx")
     content = await asyncio.to_thread(Path(await download.path()).read_bytes)
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
-    assert [r[4] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["责任民警变更"]
+    assert [r[4] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["带辅民警变更"]
     await page.screenshot(path=str(console.shots / "roster-changes.png"), full_page=True)

@@ -204,7 +204,7 @@ async def assert_fits_the_screen(page: Any, width: int) -> None:
 async def test_register_with_a_code_on_a_phone(web: Web, browser: Any) -> None:
     page = await new_phone(browser)
     await page.goto(f"{web.url}/chat/")
-    assert "请输入政治处发给您的邀请码" in await page.inner_text("#codeform")
+    assert "请输入政治处辅警办发给您的邀请码" in await page.inner_text("#codeform")
     await page.fill("#code", "ZZZZ-9999")
     await page.click("#codeform button")
     await bubble(page, "邀请码不正确").wait_for(timeout=WITHIN)

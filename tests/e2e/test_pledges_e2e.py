@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.actor import Actor
 from bot.config import ROOT
 from bot.training_content import load_modules
-from storage.models import Signature
+from storage.models import Assignment, AssignmentStatus, Person, Signature
 from storage.models_training import TrainingAttempt
 from tests.e2e.client import TIMEOUT, BotMessage, EmulatorUser
 from tests.e2e.conftest import RunningBot
@@ -117,6 +117,48 @@ async def test_overdue_pledge_reaches_mentor_who_reminds_in_person(bot: RunningB
     reminder = await alice.read_one()
     assert "带辅民警已当面提醒您" in reminder.text and "网络社交行为承诺书" in reminder.text
     assert "阅读" in " ".join(reminder.labels)
+
+
+async def test_mentor_chooses_what_to_excuse(bot: RunningBot) -> None:
+    """Issue 19, defect 1 over every channel: the list of the person's overdue tasks, a
+    confirmation naming the chosen ones, the reason; only those close."""
+    mentor = await _register(bot, "M001", "王民警")
+    await _publish(bot, hours=1)
+    bot.clock.advance(timedelta(hours=1))
+    await bot.tick()
+    assert "督办提醒" in (await mentor.read_one()).text
+    await mentor.press("免除 张三")
+    listing = await _on_screen(mentor, "请选择要免除的 张三 的逾期任务")
+    assert any(label.startswith("☑ 网络社交行为承诺书") for label in listing.labels)
+    await mentor.press("下一步")
+    await _on_screen(mentor, "确认免除 张三 的以下 1 项任务")
+    await mentor.press("确认")
+    await _on_screen(mentor, "以上 1 项任务的理由")
+    await mentor.send("病假")
+    await _on_screen(mentor, "已免除 张三 的 1 项任务")
+    async with bot.app.sessionmaker() as session:
+        statuses = dict(
+            (
+                await session.execute(
+                    select(Person.employee_no, Assignment.status).join(
+                        Person, Person.id == Assignment.person_id
+                    )
+                )
+            ).all()
+        )
+    assert statuses["A001"] == AssignmentStatus.EXCUSED
+    assert statuses["A002"] == AssignmentStatus.OPEN  # 李四: not chosen, not his
+
+
+async def _on_screen(user: EmulatorUser, text: str) -> BotMessage:
+    """The newest message showing `text`, sent or edited in place, once one does."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        for message in reversed(await user.history()):
+            if text in message.text:
+                return message
+        await asyncio.sleep(0.05)  # polling the chat, as EmulatorUser.read does
+    raise AssertionError(f"{text!r} never on screen")
 
 
 async def _arrives(user: EmulatorUser, text: str) -> BotMessage:

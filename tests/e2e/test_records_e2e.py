@@ -70,7 +70,7 @@ async def test_a_corrected_check_in_reaches_the_mentor_and_shows_in_my_records(
     await zhang.send(HAZARD_NOTE)
     await _shown(zhang, "装备")
     await zhang.press("否")
-    await _shown(zhang, "仅政治处可见")
+    await _shown(zhang, "仅政治处辅警办可见")
     await zhang.press("没有")
     await _shown(zhang, "带辅民警帮助")
     await zhang.press("跳过")

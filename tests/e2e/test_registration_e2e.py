@@ -16,7 +16,7 @@ async def test_code_registers_and_greets_by_name(bot: RunningBot) -> None:
     alice = bot.user("张三")
     await alice.send("/start")
     ask = await alice.read_one()
-    assert "请输入政治处发给您的邀请码" in ask.text
+    assert "请输入政治处辅警办发给您的邀请码" in ask.text
     assert ask.parse_mode == bot.markup
     await alice.send(code)
     welcome, menu = await alice.read(2)

@@ -72,7 +72,7 @@ async def test_muster_run_answers_and_stops_on_sigterm(
             await stranger.send("/start")
             # the process imports its library first (30 s seen on a loaded machine)
             reply = await stranger.read_one(timeout=60)
-            assert "请输入政治处发给您的邀请码" in reply.text
+            assert "请输入政治处辅警办发给您的邀请码" in reply.text
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)

@@ -80,7 +80,7 @@ async def test_muster_run_over_wecom_answers_a_member_and_stops_on_sigterm(tmp_p
             while not fake.messages["lu"]:
                 assert time.monotonic() < deadline, "no reply from muster run over WeCom"
                 await asyncio.sleep(0.05)
-            assert "请输入政治处发给您的邀请码" in fake.messages["lu"][0].text
+            assert "请输入政治处辅警办发给您的邀请码" in fake.messages["lu"][0].text
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)

@@ -36,4 +36,4 @@ async def test_a_follow_up_that_applies_takes_the_next_number(app: App) -> None:
     await bob.send("北门路灯坏了")
     assert "第 3 题" in bob.text and "装备" in bob.text
     await bob.press("否")
-    assert "第 4 题" in bob.text and "仅政治处可见" in bob.text
+    assert "第 4 题" in bob.text and "仅政治处辅警办可见" in bob.text

@@ -33,13 +33,13 @@ async def test_start_during_a_lockout_says_when_to_try_again(app: App, clock: Fr
     clock.advance(timedelta(minutes=5))
     await user.send("/start")
     assert "10:15" in user.text and "10 分钟后再试" in user.text
-    assert "请输入政治处发给您的邀请码" not in user.text
+    assert "请输入政治处辅警办发给您的邀请码" not in user.text
     await user.send(code)
     assert "10:15" in user.text  # still refused, and still says when
 
     clock.advance(timedelta(minutes=10, seconds=1))
     await user.send("/start")
-    assert "请输入政治处发给您的邀请码" in user.text
+    assert "请输入政治处辅警办发给您的邀请码" in user.text
     await user.send(code)
     assert "张三" in user.text
 

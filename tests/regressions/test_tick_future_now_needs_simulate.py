@@ -79,7 +79,7 @@ def test_a_future_now_is_refused_and_simulate_writes_nothing(
     assert main(["tick", "--now", when, "--simulate"]) == 0
     out = capsys.readouterr().out
     assert "模拟执行" in out and "未写入任何数据" in out
-    assert "政治处 4 项" in out  # eight days late: all four would reach the office
+    assert "政治处辅警办 4 项" in out  # eight days late: all four would reach the office
     assert asyncio.run(_state(cli_db)) == before
 
     assert main(["tick"]) == 0  # a tick at the real now still runs

@@ -58,7 +58,10 @@ async def test_the_audience_sync_leaves_an_excused_person_excused(app: App) -> N
         await svc.session.execute(
             update(Assignment).where(Assignment.person_id == force["A001"].id).values(level=1)
         )
-        await svc.escalations.excuse(Actor.cli(), force["A001"].id, "病假")
+        _, [item] = await svc.escalations.excusable(Actor.cli(), force["A001"].id)
+        await svc.escalations.excuse(
+            Actor.cli(), force["A001"].id, "病假", assignments=[item.assignment_id]
+        )
     await _publish(app, LATER)
     async with app.unit_of_work() as svc:
         await svc.training.sync_new_people()
