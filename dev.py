@@ -139,8 +139,14 @@ def cmd_test(args: list[str]) -> int:
             done = subprocess.run([str(python), "-m", *check], check=False)  # noqa: S603
             if done.returncode != 0:
                 return done.returncode
+    # The whole suite in worker processes (pytest-xdist): most of its time is waiting on
+    # the emulator, the databases and subprocesses, so more workers than the 2 cores
+    # still help (MUSTER_TEST_WORKERS; 0 runs it in this process). Each worker has its
+    # own databases (named after its pid) and its own emulator.
+    workers = os.environ.get("MUSTER_TEST_WORKERS", "3")
+    parallel = ["-n", workers] if not args and workers != "0" else []
     # tests.ci_strict turns skipped tests into a failing exit status when CI=true.
-    cmd = [str(python), "-m", "pytest", "-p", "tests.ci_strict", *args]
+    cmd = [str(python), "-m", "pytest", "-p", "tests.ci_strict", *parallel, *args]
     os.chdir(ROOT)
     os.execv(python, cmd)
     return 0  # not reached

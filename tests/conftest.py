@@ -82,13 +82,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 # Measured numbers a test wants in the output of every run (e.g. the hotline's held-out
-# score): `measured(line)` adds a line to a "measured" section at the end of the run.
+# score): `measured(line)` adds a line to a "measured" section at the end of the run. The
+# line travels in the test's report (user_properties), so it reaches the summary from a
+# pytest-xdist worker too.
 _MEASURED: list[str] = []
 
 
-@pytest.fixture(scope="session")
-def measured() -> object:
-    return _MEASURED.append
+@pytest.fixture
+def measured(request: pytest.FixtureRequest) -> object:
+    def add(line: str) -> None:
+        request.node.user_properties.append(("measured", line))
+
+    return add
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        _MEASURED.extend(str(v) for k, v in report.user_properties if k == "measured")
 
 
 def pytest_terminal_summary(terminalreporter: object) -> None:
