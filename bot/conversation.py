@@ -110,10 +110,11 @@ class Conversation:
                 session, clock=self.clock, settings=self.settings, catalog=self.catalog
             )
             # one round trip: the state (locked until the commit), account, person, roles
-            row, acc, person = await services.people.turn(event.account)
+            now = self.clock.now()
+            row, acc, person = await services.people.turn(event.account, used_at=now)
             if row is None:
                 await self._create_state(session, event.account)
-                row, acc, person = await services.people.turn(event.account)
+                row, acc, person = await services.people.turn(event.account, used_at=now)
                 assert row is not None
             if event.event_id is not None and not await ledger.record(
                 session, event.account.channel, event.event_id, self.clock.now()
@@ -122,7 +123,7 @@ class Conversation:
                 await session.rollback()
                 return []
             if acc is not None:
-                acc, person = services.people.acting(event.account, acc, person, used=True)
+                acc, person = services.people.acting(event.account, acc, person, used=True, at=now)
             loaded, was_sealed = self._open_state(row)
             ctx = self._context(services, event, row, loaded, acc, person)
             try:
@@ -146,9 +147,11 @@ class Conversation:
                 log.exception("handler failed for event %s", event.event_id)
                 await self._undo(session, event)
                 return [Reply(ctx.t("error-generic"))]
-            ctx.state_row.step = ctx.state.step
-            ctx.state_row.data = data
-            ctx.state_row.updated_at = self.clock.now()
+            if ctx.state_row.step != ctx.state.step or ctx.state_row.data != data:
+                # a turn that leaves the state as it was (a button press) writes no row
+                ctx.state_row.step = ctx.state.step
+                ctx.state_row.data = data
+                ctx.state_row.updated_at = self.clock.now()
             await session.commit()
             return _marked(ctx, replies)
 

@@ -160,6 +160,31 @@ def link(key: bytes, prev_chain: str, seq: int, event_hash: str) -> str:
     return hmac.new(key, msg, hashlib.sha256).hexdigest()
 
 
+def event_values(
+    *,
+    at: datetime,
+    actor: str,
+    kind: str,
+    subject: str,
+    payload: dict[str, Any] | None = None,
+    evidence: Iterable[Evidence] = (),
+) -> dict[str, Any]:
+    """The columns of a new event: its payload (with the evidence records) as stored, and
+    its content hash. It has no place in the chain yet (seq and chain_hash NULL)."""
+    payload = json.loads(json.dumps(payload or {}, ensure_ascii=False, default=str))
+    records = [e.to_json() for e in evidence]
+    if records:
+        payload["evidence"] = records
+    return {
+        "at": at,
+        "actor": actor,
+        "kind": kind,
+        "subject": subject,
+        "payload": payload,
+        "hash": content_hash(at=at, actor=actor, kind=kind, subject=subject, payload=payload),
+    }
+
+
 async def append(
     session: AsyncSession,
     *,
@@ -172,21 +197,26 @@ async def append(
 ) -> AuditEvent:
     """Append one event: one INSERT, no lock. Its id and `hash` are known on return; its
     `seq` and chain hash come from the sequencer after the transaction commits."""
-    payload = json.loads(json.dumps(payload or {}, ensure_ascii=False, default=str))
-    records = [e.to_json() for e in evidence]
-    if records:
-        payload["evidence"] = records
     event = AuditEvent(
-        at=at,
-        actor=actor,
-        kind=kind,
-        subject=subject,
-        payload=payload,
-        hash=content_hash(at=at, actor=actor, kind=kind, subject=subject, payload=payload),
+        **event_values(
+            at=at, actor=actor, kind=kind, subject=subject, payload=payload, evidence=evidence
+        )
     )
     session.add(event)
     await session.flush()
     return event
+
+
+def append_when(rows: Any) -> Any:
+    """An INSERT of one event that is written only if the data-modifying CTE `rows`
+    (PostgreSQL) returned a row: the event goes in the same statement as the evidence row
+    it records. Bind the columns of `event_values(...)` as `ev_<column>`."""
+    t = _table("audit_event")
+    columns = ("at", "actor", "kind", "subject", "payload", "hash")
+    values = select(*(bindparam(f"ev_{c}", type_=t.c[c].type) for c in columns)).where(
+        select(rows).exists()
+    )
+    return t.insert().from_select(list(columns), values)
 
 
 # --- The sequencer ----------------------------------------------------------------------

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import Select, Table, and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Binding, ChannelAccount, ConversationState, Person, PersonRole, Unit
 
@@ -45,7 +46,7 @@ async def unit_by_name(session: AsyncSession, name: str) -> Unit | None:
 
 
 def _state_and_person_query(
-    lock: bool,
+    lock: bool, touch: bool
 ) -> Select[ConversationState, ChannelAccount, Person]:
     query = (
         select(ConversationState, ChannelAccount, Person)
@@ -59,33 +60,60 @@ def _state_and_person_query(
         )
         .outerjoin(Person, Person.id == ChannelAccount.person_id)
         .where(
-            ConversationState.channel == bindparam("channel"),
-            ConversationState.external_user_id == bindparam("external_user_id"),
+            ConversationState.channel == bindparam("b_channel"),
+            ConversationState.external_user_id == bindparam("b_user"),
         )
         # the roles in the same round trip (the unit is joined by the mapping already)
         .options(joinedload(Person.roles))
     )
+    if touch:  # PostgreSQL: the account's last use written in the same round trip
+        accounts = cast(Table, ChannelAccount.__table__)
+        touched = (
+            update(accounts)
+            .where(
+                accounts.c.channel == bindparam("b_channel"),
+                accounts.c.external_user_id == bindparam("b_user"),
+                accounts.c.unbound_at.is_(None),
+            )
+            .values(last_used_at=bindparam("b_used_at", type_=ChannelAccount.last_used_at.type))
+            .cte("touched")
+        )
+        query = query.add_cte(touched)
     return query.with_for_update(of=ConversationState) if lock else query
 
 
 # built once: every turn of every conversation runs one of them (building a statement
 # costs more Python than running it)
-_STATE_AND_PERSON = {lock: _state_and_person_query(lock) for lock in (True, False)}
+_STATE_AND_PERSON = {
+    (lock, touch): _state_and_person_query(lock, touch)
+    for lock in (True, False)
+    for touch in (True, False)
+}
 
 
 async def state_and_person(
-    session: AsyncSession, channel: str, external_user_id: str, *, lock: bool = True
+    session: AsyncSession,
+    channel: str,
+    external_user_id: str,
+    *,
+    lock: bool = True,
+    used_at: datetime | None = None,
 ) -> tuple[ConversationState | None, ChannelAccount | None, Person | None]:
     """In one query: the conversation state of a channel user (locked until the commit,
     FOR UPDATE OF the state row only), the active account and its person with unit and
     roles. The state is None when the user never wrote; account and person None before
-    binding."""
-    result = await session.execute(
-        _STATE_AND_PERSON[lock], {"channel": channel, "external_user_id": external_user_id}
-    )
+    binding. With `used_at`, on PostgreSQL, the same statement sets the account's
+    `last_used_at` to it (the object shows it as stored)."""
+    touch = used_at is not None and session.get_bind().dialect.name == "postgresql"
+    params: dict[str, Any] = {"b_channel": channel, "b_user": external_user_id}
+    if touch:
+        params["b_used_at"] = used_at
+    result = await session.execute(_STATE_AND_PERSON[lock, touch], params)
     row = result.unique().first()
     if row is None:
         return None, None, None
+    if touch and row[1] is not None:
+        set_committed_value(row[1], "last_used_at", used_at)
     return row[0], row[1], row[2]
 
 

@@ -569,3 +569,29 @@ async def test_dropped_connections_during_a_notice_lose_and_double_nothing(
     rows = {r.chat_id: r.id for r in await all_rows(app)}
     for chat in twice:
         assert str(rows[chat]) in logged, (chat, logged)
+
+
+@pytest.mark.pg_only
+async def test_a_connection_dropped_while_it_rested_is_replaced_before_use(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pooled connections are pinged at checkout once they have rested (not on every
+    checkout: that is a round trip per turn). One the server dropped while it rested in
+    the pool is found by the ping and replaced: the next query just works."""
+    from storage import db as db_mod
+
+    async def my_pid() -> int:
+        async with app.engine.connect() as conn:
+            return int(await conn.scalar(text("SELECT pg_backend_pid()")) or 0)
+
+    first = await my_pid()
+    assert await my_pid() == first  # just back in the pool: the same connection, no ping
+    other = make_engine(app.engine.url.render_as_string(False))
+    try:
+        async with other.connect() as conn:
+            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+    finally:
+        await other.dispose()
+    monkeypatch.setattr(db_mod, "PING_AFTER_IDLE", 0.0)  # it has rested long enough now
+    second = await my_pid()
+    assert second not in (0, first)

@@ -33,9 +33,12 @@ from bot.services.notices import (
 from bot.timeparse import parse_local
 from scheduled.notices import refresh_progress
 from scheduled.sender import OutboxSender
+from scheduled.sequencer import seal_pending
+from storage import audit
 from storage.models import (
     Assignment,
     AssignmentStatus,
+    AuditEvent,
     ChannelAccount,
     Outbox,
     Person,
@@ -43,7 +46,7 @@ from storage.models import (
 from storage.models_notices import Notice, NoticeAck
 from tests.chat import ChatUser
 from tests.factories import bind_account, make_force
-from tests.helpers import SHANGHAI, local, outbox_for, tick
+from tests.helpers import AUDIT_KEY_BYTES, SHANGHAI, local, outbox_for, tick
 
 ACK_BY = local(2026, 12, 2, 18, 0)  # the clock starts at 2026-12-01 10:00 local
 TEXT = "关于加强<夜间>值班的通知\n请各位辅警 12 月 2 日前完成值班登记 & 签到。"
@@ -277,6 +280,54 @@ async def test_ack_records_time_closes_the_task_and_edits_the_button(
     assert alice.last[0].edit and alice.last[0].text == row.text
     async with app.sessionmaker() as s:
         assert (await s.execute(select(func.count()).select_from(NoticeAck))).scalar_one() == 1
+
+
+async def test_two_devices_pressing_at_the_same_moment_acknowledge_once(
+    app: App, clock: FrozenClock
+) -> None:
+    """A person on Telegram and in the web chat presses 收到 on both at once (two
+    processes): one acknowledgment, one closed task, one audit event recording it; both
+    buttons show the same time, and the evidence cross-check stays intact."""
+    users = await _setup(app)
+    async with app.unit_of_work() as svc:
+        person = (
+            await svc.session.execute(select(Person).where(Person.employee_no == "A001"))
+        ).scalar_one()
+        await bind_account(svc.session, app.clock, person, channel="web", user_id="A001-web")
+    notice_id = await _send(app)
+    [row] = await _notice_rows(app, "A001")
+    clock.set(local(2026, 12, 1, 10, 32))
+    phone = users["A001"]
+    web = ChatUser(app.conversation(), "A001-web", channel="web")
+    await asyncio.gather(phone.tap(_action(row, "收到")), web.tap(_action(row, "收到")))
+    for device in (phone, web):
+        assert device.last[0].buttons[0][0].label == "☑️ 已确认 10:32", device.last
+    async with app.sessionmaker() as s:
+        assert (await s.execute(select(func.count()).select_from(NoticeAck))).scalar_one() == 1
+        events = (
+            await s.execute(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(
+                    AuditEvent.kind == "notice.acked", AuditEvent.subject == f"notice:{notice_id}"
+                )
+            )
+        ).scalar_one()
+        assert events == 1
+        done = (
+            await s.execute(
+                select(func.count())
+                .select_from(Assignment)
+                .where(
+                    Assignment.person_id == person.id, Assignment.status == AssignmentStatus.DONE
+                )
+            )
+        ).scalar_one()
+        assert done == 1
+    await seal_pending(app)
+    async with app.sessionmaker() as s:
+        report = await audit.check(s, AUDIT_KEY_BYTES)
+    assert report.intact and report.evidence >= 1, report
 
 
 async def test_ack_in_english_and_from_my_tasks(app: App, clock: FrozenClock) -> None:

@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import PurePath
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, bindparam, case, exists, func, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -64,6 +64,11 @@ UNIT_BUTTONS = 40  # units offered as audience buttons; others are typed as a sp
 _MINE = select(
     Notice, select(Outbox.id).where(Outbox.dedupe_key == bindparam("key")).exists()
 ).where(Notice.id == bindparam("id"))
+# PostgreSQL: the same and the id the acknowledgment will have, so that the audit event
+# recording it can go into the one statement that writes it (_ACK_ALL)
+_MINE_ACK_ID = _MINE.add_columns(
+    func.nextval(func.pg_get_serial_sequence("notice_ack", "id")).label("ack_id")
+)
 _ACK_INSERT = {
     name: mod.insert(NoticeAck)
     .values(
@@ -76,20 +81,33 @@ _ACK_INSERT = {
     .returning(NoticeAck.id)
     for name, mod in (("postgresql", postgresql), ("sqlite", sqlite))
 }
+_ASSIGNMENT = cast(Table, Assignment.__table__)
 _CLOSE_TASK = (
-    update(Assignment)
+    update(_ASSIGNMENT)
     .where(
-        Assignment.campaign_id == bindparam("b_campaign"),
-        Assignment.person_id == bindparam("b_person"),
-        Assignment.status == AssignmentStatus.OPEN,
+        _ASSIGNMENT.c.campaign_id == bindparam("b_campaign"),
+        _ASSIGNMENT.c.person_id == bindparam("b_person"),
+        _ASSIGNMENT.c.status == AssignmentStatus.OPEN,
     )
     .values(
         status=AssignmentStatus.DONE,
-        done_at=bindparam("b_now", type_=Assignment.done_at.type),
+        done_at=bindparam("b_at", type_=Assignment.done_at.type),
         next_action_at=None,
     )
-    .execution_options(synchronize_session=False)
 )
+
+
+def _ack_all() -> Any:
+    """PostgreSQL: a press in one statement. The acknowledgment (its id chosen by _MINE_ACK_ID)
+    unless the person acknowledged before, and only if it went in: the task closed and the
+    audit event that records it. Returns the acknowledgment's id, or no row."""
+    inserted = _ACK_INSERT["postgresql"].values(id=bindparam("b_id")).cte("inserted")
+    closed = _CLOSE_TASK.where(select(inserted).exists()).cte("closed")
+    event = audit.append_when(inserted).cte("event")
+    return select(inserted.c.id).add_cte(closed, event)
+
+
+_ACK_ALL = _ack_all()
 
 
 class EmptyText(DomainError, key="notice-error-empty"): ...
@@ -672,45 +690,80 @@ class NoticeService(KindService):
     async def acknowledge(self, person: Person, notice_id: int, *, channel: str) -> AckResult:
         """Record that the person got the notice and close their task; a second press
         changes nothing and returns the first time."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            return await self._acknowledge_pg(person, notice_id, channel=channel)
         notice = await self._mine(person, notice_id)
         view = NoticeView.of(notice)
         if not notice.requires_ack:
             raise NoAckNeeded()
-        dialect = self.session.get_bind().dialect.name
-        if dialect != "postgresql":
-            # SQLite's evidence trigger refuses any insert colliding with a row (it stops
-            # INSERT OR REPLACE), so look first; on PostgreSQL the upsert below tells.
-            before = await self._ack_of(notice_id, person.id)
-            if before is not None:
-                return AckResult(view, before, new=False)
+        # SQLite's evidence trigger refuses any insert colliding with a row (it stops
+        # INSERT OR REPLACE), so look first
+        before = await self._ack_of(notice_id, person.id)
+        if before is not None:
+            return AckResult(view, before, new=False)
         now = self.clock.now()
-        # A second press, or two at once (two devices): the unique key keeps the first,
-        # quietly, and the first time is read back only then (one statement less per press).
         ack = {"notice_id": notice_id, "person_id": person.id, "acked_at": now, "channel": channel}
         result = await self.session.execute(
-            _ACK_INSERT[dialect if dialect == "postgresql" else "sqlite"],
+            _ACK_INSERT["sqlite"],
             {"b_notice": notice_id, "b_person": person.id, "b_at": now, "b_channel": channel},
         )
         ack_id = result.scalar_one_or_none()
-        if ack_id is None:
+        if ack_id is None:  # two presses at once (two devices): the first one's time
             first = await self._ack_of(notice_id, person.id)
             return AckResult(view, first or now, new=False)
         if notice.campaign_id is not None:
             await self.session.execute(
                 _CLOSE_TASK,
-                {"b_campaign": notice.campaign_id, "b_person": person.id, "b_now": now},
+                {"b_campaign": notice.campaign_id, "b_person": person.id, "b_at": now},
             )
-        await audit.append(
-            self.session,
-            at=now,
-            actor=f"person:{person.employee_no}",
-            kind="notice.acked",
-            subject=ref_of(notice_id),
-            payload={"employee_no": person.employee_no, "channel": channel},
-            evidence=[audit.Evidence.row("notice_ack", {"id": ack_id, **ack})],
-        )
-        await self.session.flush()
+        await audit.append(self.session, **self._ack_event(person, notice_id, ack_id, ack))
         return AckResult(view, now, new=True)
+
+    async def _acknowledge_pg(self, person: Person, notice_id: int, *, channel: str) -> AckResult:
+        """The press on PostgreSQL in two statements: the notice (and the acknowledgment's
+        id to be), then _ACK_ALL. A second press, or two at once (two devices): the unique
+        key keeps the first, quietly, and only then is the first time read back."""
+        key = f"{ref_of(notice_id)}:{person.id}"
+        row = (await self.session.execute(_MINE_ACK_ID, {"id": notice_id, "key": key})).first()
+        if row is None or not row[1]:
+            raise NotTargeted()
+        notice, ack_id = row[0], row[2]
+        view = NoticeView.of(notice)
+        if not notice.requires_ack:
+            raise NoAckNeeded()
+        now = self.clock.now()
+        ack = {"notice_id": notice_id, "person_id": person.id, "acked_at": now, "channel": channel}
+        event = audit.event_values(**self._ack_event(person, notice_id, ack_id, ack))
+        written = await self.session.scalar(
+            _ACK_ALL,
+            {
+                "b_id": ack_id,
+                "b_notice": notice_id,
+                "b_person": person.id,
+                "b_at": now,
+                "b_channel": channel,
+                "b_campaign": notice.campaign_id,
+                **{f"ev_{k}": v for k, v in event.items()},
+            },
+        )
+        if written is None:
+            first = await self._ack_of(notice_id, person.id)
+            return AckResult(view, first or now, new=False)
+        return AckResult(view, now, new=True)
+
+    @staticmethod
+    def _ack_event(
+        person: Person, notice_id: int, ack_id: int, ack: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The audit event of an acknowledgment (the arguments of audit.append)."""
+        return {
+            "at": ack["acked_at"],
+            "actor": f"person:{person.employee_no}",
+            "kind": "notice.acked",
+            "subject": ref_of(notice_id),
+            "payload": {"employee_no": person.employee_no, "channel": ack["channel"]},
+            "evidence": [audit.Evidence.row("notice_ack", {"id": ack_id, **ack})],
+        }
 
     async def attachment(self, person: Person, notice_id: int) -> tuple[str, str, bytes]:
         """(notice title, file name, content), for a recipient of the notice or office staff."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from bot.actor import Actor
@@ -26,22 +28,34 @@ class PeopleService(Service):
         return self.acting(account, acc, person, used=used)
 
     async def turn(
-        self, account: Account
+        self, account: Account, *, used_at: datetime | None = None
     ) -> tuple[ConversationState | None, ChannelAccount | None, Person | None]:
         """A turn of the conversation engine in one round trip: the channel user's
         conversation state (locked until the commit; None if they never wrote) with their
-        active account and its person, unchanged (`acting` marks the account used)."""
-        return await repo.state_and_person(self.session, account.channel, account.external_user_id)
+        active account and its person (`acting` marks the account used; with `used_at`,
+        on PostgreSQL, this round trip already wrote that)."""
+        return await repo.state_and_person(
+            self.session, account.channel, account.external_user_id, used_at=used_at
+        )
 
     def acting(
-        self, account: Account, acc: ChannelAccount, person: Person | None, *, used: bool
+        self,
+        account: Account,
+        acc: ChannelAccount,
+        person: Person | None,
+        *,
+        used: bool,
+        at: datetime | None = None,
     ) -> tuple[ChannelAccount, Person | None]:
         """The account `acc` of `account`, loaded: its chat id kept current, and with
-        `used` it becomes the one the person's pushed messages go to."""
+        `used` it becomes the one the person's pushed messages go to (last used `at`,
+        default now; not written again when `turn` wrote it)."""
         if acc.chat_id != account.chat_id:
             acc.chat_id = account.chat_id
         if used:
-            acc.last_used_at = self.clock.now()
+            at = at or self.clock.now()
+            if acc.last_used_at != at:
+                acc.last_used_at = at
             if not acc.reachable:  # they wrote from it: it reaches them again
                 acc.reachable, acc.unreachable_reason = True, None
         return acc, person
