@@ -60,9 +60,8 @@ async def _signed(app: App) -> tuple[ChatUser, ChatUser, Signature, PledgeVersio
 
 
 async def test_the_signer_gets_a_pdf_with_the_signed_text_its_hash_and_number(
-    app: App,
+    app: App, cjk_font: None
 ) -> None:
-    assert receipt_pdf.system_font() is not None, "CI installs fonts-wqy-microhei"
     alice, _, sig, text = await _signed(app)
     assert "📄 签署回执（PDF）" in alice.labels()
     await alice.press("签署回执（PDF）")
@@ -93,7 +92,9 @@ async def test_the_signer_gets_a_pdf_with_the_signed_text_its_hash_and_number(
     assert hashlib.sha256(attached).hexdigest() == sig.document_sha256 == text.sha256
 
 
-async def test_pdf_and_html_receipts_carry_the_same_number_hash_and_text(app: App) -> None:
+async def test_pdf_and_html_receipts_carry_the_same_number_hash_and_text(
+    app: App, cjk_font: None
+) -> None:
     _, _, sig, text = await _signed(app)
     async with app.unit_of_work() as svc:
         _, _, person = await svc.pledges.receipt(Actor.cli(), sig.signature_no)
@@ -132,6 +133,7 @@ def test_cli_writes_the_pdf_and_names_the_font_package_when_there_is_none(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    cjk_font: None,
 ) -> None:
     from tests.test_pledge_reports import _sign_directly, signed_text  # noqa: PLC0415
 

@@ -74,7 +74,7 @@ async def test_the_office_gets_an_export_as_a_file(bot: RunningBot) -> None:
 
 
 @pytest.mark.telegram_only("a pledge page is longer than a WeCom card holds: text, then the card")
-async def test_the_signer_gets_his_receipt_as_a_pdf(bot: RunningBot) -> None:
+async def test_the_signer_gets_his_receipt_as_a_pdf(bot: RunningBot, cjk_font: None) -> None:
     # online-conduct: signed without a training first (confidentiality presupposes one)
     alice = await _registered_and_published(bot, "张三", "A001", "online-conduct")
     await alice.read_one(timeout=TIMEOUT)  # the task message
