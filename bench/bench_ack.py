@@ -47,6 +47,7 @@ from bot.app import App  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.core import Account, Incoming, Kind  # noqa: E402
+from bot.services.notices import _ACK_ALL, _MINE_ACK_ID, ref_of  # noqa: E402
 from scheduled.sequencer import seal_pending  # noqa: E402
 from storage import audit  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
@@ -58,6 +59,7 @@ from storage.models import (  # noqa: E402
     Unit,
 )
 from storage.models_notices import NoticeAck  # noqa: E402
+from storage.people import _STATE_AND_PERSON  # noqa: E402
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 DB = "muster_bench_ack"
@@ -175,7 +177,7 @@ async def load(url: str, people: int) -> list[int]:
     app = open_app(url)
     ids = []
     try:
-        for _ in range(3):
+        for _ in range(4):
             async with app.unit_of_work() as svc:
                 sent = await svc.notices.send(
                     Actor.cli(), audience="all", text=TEXT, ack_by=now + timedelta(days=2)
@@ -234,6 +236,38 @@ async def baseline(engine: AsyncEngine, n: int) -> tuple[float, list[float]]:
             await conn.commit()
 
     return await run_pool(n, insert)
+
+
+async def floor(app: App, notice_id: int, people: range) -> tuple[float, list[float]]:
+    """The database part of a press alone: the press's own statements (the turn's query,
+    the notice's, the one write; the same statement objects) in one transaction on a plain
+    connection, 50 at a time, with no conversation engine, ORM objects or reply. What the
+    engine adds to a press is the difference."""
+    ids = list(people)
+
+    async def press(i: int) -> None:
+        pid, now = ids[i], datetime.now(UTC)
+        user = {"b_channel": CHANNEL, "b_user": f"u{pid}", "b_used_at": now}
+        async with app.engine.connect() as conn:
+            await conn.execute(_STATE_AND_PERSON[True, True], user)
+            key = f"{ref_of(notice_id)}:{pid}"
+            notice = (await conn.execute(_MINE_ACK_ID, {"id": notice_id, "key": key})).one()
+            ack = {"notice_id": notice_id, "person_id": pid, "acked_at": now, "channel": CHANNEL}
+            event = audit.event_values(
+                at=now,
+                actor=f"person:E{pid:07d}",
+                kind="notice.acked",
+                subject=ref_of(notice_id),
+                payload={"employee_no": f"E{pid:07d}", "channel": CHANNEL},
+                evidence=[audit.Evidence.row("notice_ack", {"id": notice.ack_id, **ack})],
+            )
+            params = {f"ev_{k}": v for k, v in event.items()}
+            params |= {"b_id": notice.ack_id, "b_notice": notice_id, "b_person": pid}
+            params |= {"b_at": now, "b_channel": CHANNEL, "b_campaign": notice.campaign_id}
+            await conn.execute(_ACK_ALL, params)
+            await conn.commit()
+
+    return await run_pool(len(ids), press)
 
 
 REST_OF_TURN = 0.005  # seconds a turn spends in the database after its audit append
@@ -394,7 +428,7 @@ async def main_async(args: argparse.Namespace) -> None:
     try:
         t0 = time.perf_counter()
         notices = await load(url, n)
-        print(f"setup: {n} people, 3 notices to all of them ({time.perf_counter() - t0:.1f} s)")
+        print(f"setup: {n} people, 4 notices to all of them ({time.perf_counter() - t0:.1f} s)")
         app = open_app(url)
         stop = asyncio.Event()
         seq_task = asyncio.create_task(sequencer(app, stop))
@@ -418,6 +452,8 @@ async def main_async(args: argparse.Namespace) -> None:
             rate = presses / wall
             base_wall, base_lat = await baseline(app.engine, presses)
             base_rate = presses / base_wall
+            floor_wall, floor_lat = await floor(app, notices[3], range(1, n + 1))
+            floor_rate = n / floor_wall
             print(
                 f"in process, {presses} presses, {CONCURRENCY} at a time: {rate:.0f} presses/s, "
                 f"p50 {pct(lat, 0.5) * 1000:.0f} ms, p99 {pct(lat, 0.99) * 1000:.0f} ms"
@@ -427,6 +463,13 @@ async def main_async(args: argparse.Namespace) -> None:
                 f"p50 {pct(base_lat, 0.5) * 1000:.0f} ms, p99 {pct(base_lat, 0.99) * 1000:.0f} ms"
             )
             print(f"ratio presses/s / baseline: {rate / base_rate:.2f}  (goal >= 0.8)")
+            print(
+                f"floor (the press's statements alone, no engine): {floor_rate:.0f}/s, "
+                f"p50 {pct(floor_lat, 0.5) * 1000:.0f} ms, "
+                f"p99 {pct(floor_lat, 0.99) * 1000:.0f} ms; "
+                f"floor / baseline {floor_rate / base_rate:.2f}, "
+                f"presses / floor {rate / floor_rate:.2f}"
+            )
             print(
                 f"per press: {stmts:.1f} statements, {commits:.2f} commits "
                 f"(sequencer included), {cpu / presses * 1000:.1f} ms of this process's CPU "
@@ -458,7 +501,7 @@ async def main_async(args: argparse.Namespace) -> None:
                     select(NoticeAck.notice_id, func.count()).group_by(NoticeAck.notice_id)
                 )
             ).all()
-            assert sorted(c for _, c in acks) == [n, n, n], acks
+            assert sorted(c for _, c in acks) == [n, n, n, n], acks
             report = await audit.check(s, KEY.encode())
         print(
             f"check: {n} acknowledgments per notice; audit chain "
