@@ -78,26 +78,20 @@ ASKERS = (Role.AUXILIARY,)
 LOOKERS = (Role.AUXILIARY, Role.OFFICE)
 
 
-class NoSuchEntry(NotFound):
-    key = "hotline-error-no-entry"
+class NoSuchEntry(NotFound, key="hotline-error-no-entry"): ...
 
 
-class NoSuchTicket(NotFound):
-    key = "hotline-error-no-ticket"
+class NoSuchTicket(NotFound, key="hotline-error-no-ticket"): ...
 
 
-class EmptyQuestion(InvalidInput):
-    key = "hotline-error-empty"
+class EmptyQuestion(InvalidInput, key="hotline-error-empty"): ...
 
 
-class KbInvalid(DomainError):
-    key = "hotline-error-kb-invalid"
+class KbInvalid(DomainError, key="hotline-error-kb-invalid"): ...
 
 
-class NotAQuestion(InvalidInput):
+class NotAQuestion(InvalidInput, key="hotline-noise"):
     """Nothing meaningful typed (digits alone, punctuation, emoji, one character)."""
-
-    key = "hotline-noise"
 
     def __init__(self, text: str) -> None:
         super().__init__(text=text)
@@ -105,25 +99,19 @@ class NotAQuestion(InvalidInput):
         self.number = kb.is_number(text)
 
 
-class NoSuchUnit(NotFound):
-    key = "hotline-error-no-unit"
+class NoSuchUnit(NotFound, key="hotline-error-no-unit"): ...
 
 
-class BadContact(InvalidInput):
-    key = "hotline-error-contact"
+class BadContact(InvalidInput, key="hotline-error-contact"): ...
 
 
-class AnonymousAsker(DomainError):
+class AnonymousAsker(DomainError, key="hotline-error-anonymous-asker"):
     """An anonymous ticket has no name to show, to anyone."""
 
-    key = "hotline-error-anonymous-asker"
 
-
-class RouteSealed(DomainError):
+class RouteSealed(DomainError, key="hotline-error-route"):
     """The asker's route does not open: MUSTER_HOTLINE_KEY is not the key it was sealed
     with (or the row was altered). Nothing is sent and nothing changes."""
-
-    key = "hotline-error-route"
 
 
 @dataclass(frozen=True, slots=True)
