@@ -21,6 +21,7 @@ from sqlalchemy import Table, bindparam, select
 
 from bot.actor import Actor
 from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.i18n import title_in
 from bot.notify import PRIORITY_URGENT, open_button
 from bot.policy import Policy
 from bot.services.tasks import TaskUser
@@ -509,7 +510,7 @@ class Moved:
     new: datetime
 
     def title(self, locale: str) -> str:
-        return str(self.titles.get(locale) or self.titles.get("zh_CN") or self.ref_key)
+        return title_in(self.titles, locale, self.ref_key)
 
 
 def category_of(text: str) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from bot.actor import Actor
 from bot.errors import NotAllowed, NotFound
+from bot.i18n import title_in
 from bot.services.base import Service
 from storage.models import (
     Assignment,
@@ -43,7 +44,7 @@ class DoneTask:
     note: str | None  # the reason of an excuse
 
     def title(self, locale: str) -> str:
-        return str(self.titles.get(locale) or self.titles.get("zh_CN") or self.ref_key)
+        return title_in(self.titles, locale, self.ref_key)
 
     @property
     def late(self) -> bool:
@@ -80,7 +81,7 @@ class TrainingRecord:
     sha256: str
 
     def title(self, locale: str) -> str:
-        return str(self.titles.get(locale) or self.titles.get("zh_CN") or self.key)
+        return title_in(self.titles, locale, self.key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from bot.actor import Actor
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import DomainError, InvalidInput
+from bot.i18n import title_in
 from bot.kinds import KINDS, TaskKind
 from bot.notify import Notifier
 from bot.policy import Policy, step_time
@@ -121,6 +122,17 @@ class Audience:
         return ",".join(bits) or "all"
 
 
+class Titled:
+    """Content with a title per locale, and its key when no title is there."""
+
+    __slots__ = ()
+    key: str
+    titles: dict[str, str]
+
+    def title(self, locale: str) -> str:
+        return title_in(self.titles, locale, self.key)
+
+
 @dataclass(frozen=True, slots=True)
 class TaskView:
     assignment_id: int
@@ -133,7 +145,7 @@ class TaskView:
     level: int
 
     def title(self, locale: str) -> str:
-        return self.titles.get(locale) or self.titles.get("zh_CN") or self.ref_key
+        return title_in(self.titles, locale, self.ref_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +160,7 @@ class Publication:
 
 
 @dataclass(frozen=True, slots=True)
-class PublishResult:
+class PublishResult(Titled):
     """A published version, as the office sees it."""
 
     key: str
@@ -187,9 +199,6 @@ class PublishResult:
             rescheduled=pub.rescheduled,
             restarted=pub.restarted,
         )
-
-    def title(self, locale: str) -> str:
-        return self.titles.get(locale) or self.titles.get("zh_CN") or self.key
 
     @property
     def sha256(self) -> str:
@@ -262,17 +271,6 @@ class StatusRow:
         return task_state(
             self.status, self.due_at, now, leave_until=self.leave_until, waiting=self.waiting
         )
-
-
-class Titled:
-    """An office view of a version that has a title per locale (status, statistics)."""
-
-    __slots__ = ()
-    key: str
-    titles: dict[str, str]
-
-    def title(self, locale: str) -> str:
-        return self.titles.get(locale) or self.titles.get("zh_CN") or self.key
 
 
 @dataclass(frozen=True, slots=True)
