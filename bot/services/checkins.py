@@ -307,16 +307,12 @@ class CheckinService(KindService):
     @cached_property
     def hotline(self) -> HotlineService:
         """Care items become hotline tickets."""
-        return HotlineService(
-            self.session, clock=self.clock, settings=self.settings, notifier=self.notifier
-        )
+        return self.sibling(HotlineService, notifier=self.notifier)
 
     @cached_property
     def alerts(self) -> MentorAlerts:
         """Hazards and requests for help, for the mentor."""
-        return MentorAlerts(
-            self.session, clock=self.clock, settings=self.settings, notifier=self.notifier
-        )
+        return self.sibling(MentorAlerts, notifier=self.notifier)
 
     def form(self) -> Form:
         try:
@@ -349,31 +345,68 @@ class CheckinService(KindService):
         """Create the week's check-in for every active auxiliary and send it to them.
         Idempotent: a second run only adds auxiliaries who have none yet."""
         actor.require(Role.OFFICE)
-        _, due = week_window(week, self.settings)
         campaign = await self.campaign(week)
         created = campaign is None
         if campaign is None:
-            campaign = await self.tasks.create_campaign(
-                kind=KIND.name,
-                ref_key=week.key,
-                ref_id=None,
-                titles=self.titles("checkin-title", week),
+            campaign = await self.create_week(
+                KIND,
+                week,
+                actor,
+                title_key="checkin-title",
                 audience=Audience(roles=(Role.AUXILIARY.value,)),
-                due_at=due,
                 policy=self.policy,
-                created_by=actor.label,
             )
         missed = await self.close_earlier(week, KIND)
         # the check-in message has its own two buttons (all fine / step by step)
         ids = [a for a, _ in await self.tasks.give(KIND, campaign, announce=False)]
         await self._send_opened(campaign, week, ids)
+        return await self.opened(
+            KIND, week, actor, campaign, created=created, ids=ids, missed=missed
+        )
+
+    async def create_week(
+        self,
+        kind: TaskKind,
+        week: Week,
+        actor: Actor,
+        *,
+        title_key: str,
+        audience: Audience,
+        policy: Policy,
+    ) -> Campaign:
+        """The week's campaign of a weekly kind (check-in, register), due at the week's
+        deadline."""
+        _, due = week_window(week, self.settings)
+        return await self.tasks.create_campaign(
+            kind=kind.name,
+            ref_key=week.key,
+            ref_id=None,
+            titles=self.titles(title_key, week),
+            audience=audience,
+            due_at=due,
+            policy=policy,
+            created_by=actor.label,
+        )
+
+    async def opened(
+        self,
+        kind: TaskKind,
+        week: Week,
+        actor: Actor,
+        campaign: Campaign,
+        *,
+        created: bool,
+        ids: Sequence[int],
+        missed: int,
+    ) -> OpenResult:
+        """What opening a weekly kind's week did, audited when it created or gave anything."""
         if created or ids:
             await audit.append(
                 self.session,
                 at=self.clock.now(),
                 actor=actor.label,
-                kind="checkin.opened",
-                subject=f"checkin:{week.key}",
+                kind=f"{kind.name}.opened",
+                subject=f"{kind.name}:{week.key}",
                 payload={"campaign": campaign.id, "assigned": len(ids), "missed": missed},
             )
         return OpenResult(week, campaign.id, created, len(ids), missed)

@@ -255,13 +255,7 @@ class PledgeService(KindService):
         return replace(result, prerequisite=first)
 
     def _training(self) -> TrainingService:
-        return TrainingService(
-            self.session,
-            clock=self.clock,
-            settings=self.settings,
-            notifier=self.notifier,
-            tasks=self.tasks,
-        )
+        return self.sibling(TrainingService, notifier=self.notifier, tasks=self.tasks)
 
     async def _freeze(
         self, actor: Actor, key: str, docs: dict[str, PledgeDoc], now: datetime
