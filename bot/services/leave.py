@@ -21,10 +21,9 @@ from sqlalchemy import Table, bindparam, select
 
 from bot.actor import Actor
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.i18n import title_in
 from bot.notify import PRIORITY_URGENT, open_button
 from bot.policy import Policy
-from bot.services.tasks import TaskUser
+from bot.services.tasks import CampaignTitled, TaskUser
 from bot.sheets.reader import Problem
 from bot.text import html_join
 from storage import audit, outbox
@@ -499,7 +498,7 @@ class LeaveService(TaskUser):
 
 
 @dataclass(frozen=True, slots=True)
-class Moved:
+class Moved(CampaignTitled):
     """An open task whose deadline a return from leave moved."""
 
     id: int
@@ -508,9 +507,6 @@ class Moved:
     ref_key: str
     old: datetime
     new: datetime
-
-    def title(self, locale: str) -> str:
-        return title_in(self.titles, locale, self.ref_key)
 
 
 def category_of(text: str) -> str:

@@ -127,14 +127,25 @@ class Titled:
 
     __slots__ = ()
     key: str
-    titles: dict[str, str]
+    titles: dict[str, Any]
 
     def title(self, locale: str) -> str:
         return title_in(self.titles, locale, self.key)
 
 
+class CampaignTitled:
+    """A task of a campaign, titled by the campaign's titles, else its content key."""
+
+    __slots__ = ()
+    ref_key: str
+    titles: dict[str, Any]
+
+    def title(self, locale: str) -> str:
+        return title_in(self.titles, locale, self.ref_key)
+
+
 @dataclass(frozen=True, slots=True)
-class TaskView:
+class TaskView(CampaignTitled):
     assignment_id: int
     campaign_id: int
     kind: str
@@ -143,9 +154,6 @@ class TaskView:
     due_at: datetime | None
     status: str
     level: int
-
-    def title(self, locale: str) -> str:
-        return title_in(self.titles, locale, self.ref_key)
 
 
 @dataclass(frozen=True, slots=True)
