@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVarTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select, true
@@ -154,8 +154,24 @@ class CorrectionClosed(DomainError, key="checkin-correct-closed"): ...
 class NoChange(DomainError, key="checkin-correct-no-change"): ...
 
 
+Ts = TypeVarTuple("Ts")
+
+
 def _current_of_assignment() -> ColumnElement[bool]:
     return and_(CheckinResponse.assignment_id == Assignment.id, is_current())
+
+
+def _of_week(query: Select[*Ts], week: Week) -> Select[*Ts]:
+    """`query` over the week's check-in tasks, each with its person, the person's unit and
+    the current response (if answered)."""
+    return (
+        query.select_from(Assignment)
+        .join(Campaign, Campaign.id == Assignment.campaign_id)
+        .join(Person, Person.id == Assignment.person_id)
+        .join(Unit, Unit.id == Person.unit_id)
+        .join(CheckinResponse, _current_of_assignment(), isouter=True)
+        .where(Campaign.kind == KIND.name, Campaign.ref_key == week.key)
+    )
 
 
 def is_current() -> ColumnElement[bool]:
@@ -469,13 +485,20 @@ class CheckinService(KindService):
 
     async def task(self, person: Person, assignment_id: int) -> CheckinTask:
         """An open check-in of the person (refuses one answered or closed)."""
+        assignment, _, week = await self._answerable(person, assignment_id)
+        return CheckinTask(assignment.id, week, assignment.due_at, assignment.status)
+
+    async def _answerable(
+        self, person: Person, assignment_id: int
+    ) -> tuple[Assignment, Campaign, Week]:
+        """The person's check-in task, its campaign and week; refused unless still open."""
         assignment, campaign = await self.mine(person, assignment_id)
         week = Week.parse(campaign.ref_key)
         if assignment.status == AssignmentStatus.DONE:
             raise AlreadyAnswered(week=week.key)
         if assignment.status != AssignmentStatus.OPEN:
             raise CheckinClosed(week=week.key)
-        return CheckinTask(assignment.id, week, assignment.due_at, assignment.status)
+        return assignment, campaign, week
 
     async def open_task_of(self, person: Person) -> CheckinTask | None:
         """The person's newest open check-in, if any."""
@@ -523,12 +546,7 @@ class CheckinService(KindService):
     ) -> Submitted:
         """Record the check-in and close the task, in one transaction. After the due time
         it is still accepted, and marked late."""
-        assignment, campaign = await self.mine(person, assignment_id)
-        week = Week.parse(campaign.ref_key)
-        if assignment.status == AssignmentStatus.DONE:
-            raise AlreadyAnswered(week=week.key)
-        if assignment.status != AssignmentStatus.OPEN:
-            raise CheckinClosed(week=week.key)
+        assignment, campaign, week = await self._answerable(person, assignment_id)
         result = await self._record(
             person,
             assignment,
@@ -891,25 +909,23 @@ class CheckinService(KindService):
         self, week: Week, where: ColumnElement[bool], *, visible: Sequence[Visibility]
     ) -> list[PersonCheckin]:
         query = (
-            select(
-                Person.id,
-                Person.name,
-                Person.employee_no,
-                Unit.name,
-                Assignment.status,
-                Assignment.note,
-                CheckinResponse.id,
-                CheckinResponse.late,
-                CheckinResponse.all_fine,
-                CheckinResponse.submitted_at,
-                CheckinResponse.hazards,
+            _of_week(
+                select(
+                    Person.id,
+                    Person.name,
+                    Person.employee_no,
+                    Unit.name,
+                    Assignment.status,
+                    Assignment.note,
+                    CheckinResponse.id,
+                    CheckinResponse.late,
+                    CheckinResponse.all_fine,
+                    CheckinResponse.submitted_at,
+                    CheckinResponse.hazards,
+                ),
+                week,
             )
-            .select_from(Assignment)
-            .join(Campaign, Campaign.id == Assignment.campaign_id)
-            .join(Person, Person.id == Assignment.person_id)
-            .join(Unit, Unit.id == Person.unit_id)
-            .join(CheckinResponse, _current_of_assignment(), isouter=True)
-            .where(Campaign.kind == KIND.name, Campaign.ref_key == week.key, where)
+            .where(where)
             .order_by(Unit.name, Person.name, Person.id)
         )
         out: list[PersonCheckin] = []
@@ -951,27 +967,25 @@ class CheckinService(KindService):
         answered = CheckinResponse.id.is_not(None)
         counted = (Assignment.status != AssignmentStatus.CANCELLED) | (Assignment.note == MISSED)
         query = (
-            select(
-                Unit.id,
-                Unit.name,
-                func.count(Assignment.id),
-                func.count(CheckinResponse.id),
-                func.sum(case((CheckinResponse.all_fine.is_(True), 1), else_=0)),
-                func.sum(case((CheckinResponse.hazards > 0, 1), else_=0)),
-                func.sum(case((CheckinResponse.late.is_(True), 1), else_=0)),
-                func.sum(
-                    case(
-                        (and_(~answered, Assignment.status != AssignmentStatus.EXCUSED), 1),
-                        else_=0,
-                    )
+            _of_week(
+                select(
+                    Unit.id,
+                    Unit.name,
+                    func.count(Assignment.id),
+                    func.count(CheckinResponse.id),
+                    func.sum(case((CheckinResponse.all_fine.is_(True), 1), else_=0)),
+                    func.sum(case((CheckinResponse.hazards > 0, 1), else_=0)),
+                    func.sum(case((CheckinResponse.late.is_(True), 1), else_=0)),
+                    func.sum(
+                        case(
+                            (and_(~answered, Assignment.status != AssignmentStatus.EXCUSED), 1),
+                            else_=0,
+                        )
+                    ),
                 ),
+                week,
             )
-            .select_from(Assignment)
-            .join(Campaign, Campaign.id == Assignment.campaign_id)
-            .join(Person, Person.id == Assignment.person_id)
-            .join(Unit, Unit.id == Person.unit_id)
-            .join(CheckinResponse, _current_of_assignment(), isouter=True)
-            .where(Campaign.kind == KIND.name, Campaign.ref_key == week.key, counted)
+            .where(counted)
             .group_by(Unit.id, Unit.name)
             .order_by(Unit.name)
         )
