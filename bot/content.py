@@ -161,7 +161,7 @@ def _load_one(path: Path) -> PledgeDoc:
     try:
         header = yaml.safe_load(match.group(1))
     except yaml.YAMLError as exc:
-        raise ContentError(path, f"invalid YAML header: {_one_line(exc)}") from exc
+        raise ContentError(path, f"invalid YAML header: {one_line(exc)}") from exc
     if not isinstance(header, dict):
         raise ContentError(path, "invalid header: expected 'field: value' lines")
     fields = _check_header(path, header)
@@ -181,22 +181,11 @@ def _check_header(path: Path, header: dict[Any, Any]) -> dict[str, Any]:
 
     key, title, version = header["key"], header["title"], header["version"]
     audience, locale = header["audience"], header["locale"]
-    if not isinstance(key, str) or not _KEY.fullmatch(key):
-        raise ContentError(
-            path, f"invalid key {key!r}: use 1-32 lower-case letters, digits and '-'"
-        )
+    check_key(path, key)
     if not isinstance(title, str) or not title.strip() or len(title) > _TITLE_MAX:
         raise ContentError(path, f"invalid title: text of at most {_TITLE_MAX} characters")
-    # bool is an int in Python; "version: yes" must not pass as 1
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ContentError(path, f"version must be a positive integer, got {version!r}")
-    if not isinstance(audience, list) or not audience:
-        raise ContentError(path, "audience must be a list of roles, e.g. [auxiliary]")
-    for role in audience:
-        if role not in _ROLE_ORDER:
-            raise ContentError(
-                path, f"unknown role {role!r} in audience; known: {', '.join(_ROLE_ORDER)}"
-            )
+    check_version(path, version)
+    roles = audience_of(path, audience)
     if locale not in LOCALES:
         raise ContentError(path, f"unknown locale {locale!r}; known: {', '.join(LOCALES)}")
     training = header.get("training")
@@ -209,10 +198,42 @@ def _check_header(path: Path, header: dict[Any, Any]) -> dict[str, Any]:
         "key": key,
         "title": title.strip(),
         "version": version,
-        "audience": tuple(role for role in _ROLE_ORDER if role in audience),
+        "audience": roles,
         "locale": locale,
     }
 
 
-def _one_line(exc: Exception) -> str:
+# --- checks shared by the content loaders (pledges here, training modules) ---------------
+
+
+def positive_int(value: Any) -> bool:
+    # bool is an int in Python; "version: yes" must not pass as 1
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def check_key(path: Path, key: Any) -> None:
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
+        raise ContentError(
+            path, f"invalid key {key!r}: use 1-32 lower-case letters, digits and '-'"
+        )
+
+
+def check_version(path: Path, version: Any) -> None:
+    if not positive_int(version):
+        raise ContentError(path, f"version must be a positive integer, got {version!r}")
+
+
+def audience_of(path: Path, audience: Any) -> tuple[str, ...]:
+    """The audience's roles, checked, in the roles' own order."""
+    if not isinstance(audience, list) or not audience:
+        raise ContentError(path, "audience must be a list of roles, e.g. [auxiliary]")
+    for role in audience:
+        if role not in _ROLE_ORDER:
+            raise ContentError(
+                path, f"unknown role {role!r} in audience; known: {', '.join(_ROLE_ORDER)}"
+            )
+    return tuple(role for role in _ROLE_ORDER if role in audience)
+
+
+def one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())

@@ -32,13 +32,10 @@ class DomainError(Exception):
         return t(self.key, **self.args_)
 
 
-class NotAllowed(DomainError):
-    key = "error-not-allowed"
+class NotAllowed(DomainError, key="error-not-allowed"): ...
 
 
-class NotFound(DomainError):
-    key = "error-not-found"
+class NotFound(DomainError, key="error-not-found"): ...
 
 
-class InvalidInput(DomainError):
-    key = "error-invalid-input"
+class InvalidInput(DomainError, key="error-invalid-input"): ...

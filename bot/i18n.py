@@ -17,6 +17,12 @@ log = logging.getLogger(__name__)
 LOCALES = ("zh_CN", "en")
 
 
+def title_in(titles: dict[str, Any], locale: str, fallback: str) -> str:
+    """A title from its translations: in `locale`, else in Chinese, else `fallback` (the
+    content's key)."""
+    return str(titles.get(locale) or titles.get("zh_CN") or fallback)
+
+
 class Catalog:
     """All locales loaded once at start; hands out a Translator per person."""
 

@@ -185,19 +185,7 @@ def split_plain(text: str, limit: int, measure: Callable[[str], int] = len) -> l
     markup rules apply here), UTF-8 bytes for WeCom (`measure=nbytes`)."""
     if measure(text) <= limit:
         return [text]
-    parts: list[str] = []
-    current = ""
-    for piece in _pieces(text, limit, measure):
-        candidate = f"{current}\n\n{piece}" if current else piece
-        if measure(candidate) <= limit:
-            current = candidate
-        else:
-            if current:
-                parts.append(current)
-            current = piece
-    if current:
-        parts.append(current)
-    return parts
+    return _pack(_pieces(text, limit, measure), "\n\n", limit, measure)
 
 
 def nbytes(text: str) -> int:
@@ -211,19 +199,26 @@ def _pieces(text: str, limit: int, measure: Callable[[str], int]) -> list[str]:
         if measure(para) <= limit:
             out.append(para)
             continue
-        line_buf = ""
-        for line in para.split("\n"):
-            for chunk in _hard_cut(line, limit, measure):
-                candidate = f"{line_buf}\n{chunk}" if line_buf else chunk
-                if measure(candidate) <= limit:
-                    line_buf = candidate
-                else:
-                    if line_buf:
-                        out.append(line_buf)
-                    line_buf = chunk
-        if line_buf:
-            out.append(line_buf)
+        chunks = (c for line in para.split("\n") for c in _hard_cut(line, limit, measure))
+        out.extend(_pack(chunks, "\n", limit, measure))
     return out
+
+
+def _pack(pieces: Iterable[str], sep: str, limit: int, measure: Callable[[str], int]) -> list[str]:
+    """Consecutive pieces joined by `sep` as long as the joined text fits `limit`."""
+    parts: list[str] = []
+    current = ""
+    for piece in pieces:
+        candidate = f"{current}{sep}{piece}" if current else piece
+        if measure(candidate) <= limit:
+            current = candidate
+        else:
+            if current:
+                parts.append(current)
+            current = piece
+    if current:
+        parts.append(current)
+    return parts
 
 
 def _hard_cut(line: str, limit: int, measure: Callable[[str], int]) -> list[str]:

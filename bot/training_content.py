@@ -26,9 +26,16 @@ from typing import Any
 import yaml
 from markupsafe import Markup
 
-from bot.content import ContentError, canonical_body
+from bot.content import (
+    ContentError,
+    audience_of,
+    canonical_body,
+    check_key,
+    check_version,
+    one_line,
+    positive_int,
+)
 from bot.i18n import LOCALES
-from storage.models import Role
 
 BASE_LOCALE = "zh_CN"
 PAGE_LIMIT = 3500  # one Telegram message with room for the header
@@ -45,13 +52,11 @@ MODULE_FIELDS = ("key", "version", "title", "audience", "pass_mark", "attempts")
 QUESTION_FIELDS = ("id", "type", "topic", "text", "options", "correct", "explanation")
 
 # Keys travel inside campaign.ref_key (String(64)) and CLI arguments: keep them short.
-_KEY = re.compile(r"[a-z][a-z0-9-]{0,31}")
 _QID = re.compile(r"[A-Za-z0-9_-]{1,16}")
 _LESSON_FILE = re.compile(r"(\d{2})\.([A-Za-z_]+)\.md")
 _QUIZ_FILE = re.compile(r"quiz\.([A-Za-z_]+)\.yaml")
 _IMAGE = re.compile(r"^!\[([^\]]*)\]\(([^)\s]+)\)\s*$", re.MULTILINE)
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
-_ROLE_ORDER = [role.value for role in Role]
 _TITLE_MAX = 200
 _TEXT_MAX = 1000
 _OPTION_MAX = 300
@@ -328,7 +333,7 @@ def _yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ContentError(path, f"invalid YAML: {_one_line(exc)}") from exc
+        raise ContentError(path, f"invalid YAML: {one_line(exc)}") from exc
 
 
 def _check_module(path: Path, meta: dict[Any, Any]) -> dict[str, Any]:
@@ -339,12 +344,8 @@ def _check_module(path: Path, meta: dict[Any, Any]) -> dict[str, Any]:
     if unknown:
         raise ContentError(path, f"unknown field(s): {', '.join(unknown)}")
     key, version, title = meta["key"], meta["version"], meta["title"]
-    if not isinstance(key, str) or not _KEY.fullmatch(key):
-        raise ContentError(
-            path, f"invalid key {key!r}: use 1-32 lower-case letters, digits and '-'"
-        )
-    if not _positive_int(version):
-        raise ContentError(path, f"version must be a positive integer, got {version!r}")
+    check_key(path, key)
+    check_version(path, version)
     if not isinstance(title, dict) or BASE_LOCALE not in title:
         raise ContentError(path, f"title must be a mapping of locale to text with {BASE_LOCALE}")
     titles: dict[str, str] = {}
@@ -358,33 +359,21 @@ def _check_module(path: Path, meta: dict[Any, Any]) -> dict[str, Any]:
                 path, f"invalid {loc} title: text of at most {_TITLE_MAX} characters"
             )
         titles[loc] = text.strip()
-    audience = meta["audience"]
-    if not isinstance(audience, list) or not audience:
-        raise ContentError(path, "audience must be a list of roles, e.g. [auxiliary]")
-    for role in audience:
-        if role not in _ROLE_ORDER:
-            raise ContentError(
-                path, f"unknown role {role!r} in audience; known: {', '.join(_ROLE_ORDER)}"
-            )
+    roles = audience_of(path, meta["audience"])
     pass_mark = meta.get("pass_mark", DEFAULT_PASS_MARK)
-    if not _positive_int(pass_mark) or pass_mark > 100:
+    if not positive_int(pass_mark) or pass_mark > 100:
         raise ContentError(path, f"pass_mark must be a percentage 1-100, got {pass_mark!r}")
     attempts = meta.get("attempts", DEFAULT_ATTEMPTS)
-    if not _positive_int(attempts) or attempts > 10:
+    if not positive_int(attempts) or attempts > 10:
         raise ContentError(path, f"attempts must be an integer 1-10, got {attempts!r}")
     return {
         "key": key,
         "version": version,
         "title": titles,
-        "audience": tuple(r for r in _ROLE_ORDER if r in audience),
+        "audience": roles,
         "pass_mark": pass_mark,
         "attempts": attempts,
     }
-
-
-def _positive_int(value: Any) -> bool:
-    # bool is an int in Python; "version: yes" must not pass as 1
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def _load_lessons(folder: Path) -> dict[str, list[Lesson]]:
@@ -572,7 +561,3 @@ def _letters(path: Path, where: str, value: Any, count: int) -> tuple[int, ...]:
     if not out:
         raise ContentError(path, f"{where}: no correct answer given")
     return tuple(sorted(out))
-
-
-def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())

@@ -390,6 +390,11 @@ def _ask_about(ctx: Context, detail: TicketDetail, step: str, key: str) -> list[
     return [Reply(ctx.t(key, number=detail.summary.number), buttons=[[cancel]])]
 
 
+def _asked_about(ctx: Context) -> int:
+    """The ticket `_ask_about` asked about."""
+    return int(ctx.state.data["ticket"])
+
+
 def _onwards(ctx: Context) -> list[list[Button]]:
     """After acting on a ticket: back to the queue, or the menu."""
     return [[Button(ctx.t("hotline-btn-queue"), Btn.HOTLINE_QUEUE)], back_to_menu(ctx)]
@@ -405,10 +410,8 @@ async def cb_reply(event: Incoming, ctx: Context) -> list[Reply]:
 @flow.text(STEP_REPLY)
 async def on_text_reply(event: Incoming, ctx: Context) -> list[Reply]:
     """Send the reply to the asker."""
-    summary = await ctx.services.hotline.reply(
-        ctx.actor, int(ctx.state.data["ticket"]), event.text
-    )
-    ctx.state.clear()
+    summary = await ctx.services.hotline.reply(ctx.actor, _asked_about(ctx), event.text)
+    ctx.state.clear()  # after the reply: a refused one may be typed again
     return [Reply(ctx.t("hotline-reply-sent", number=summary.number), buttons=_onwards(ctx))]
 
 
@@ -432,9 +435,7 @@ async def cb_show_asker(event: Incoming, ctx: Context) -> list[Reply]:
 @flow.text(STEP_WHY)
 async def on_text_why(event: Incoming, ctx: Context) -> list[Reply]:
     """Show who asked, for the reason typed; the view is audited and the asker told."""
-    shown = await ctx.services.hotline.show_asker(
-        ctx.actor, int(ctx.state.data["ticket"]), event.text
-    )
+    shown = await ctx.services.hotline.show_asker(ctx.actor, _asked_about(ctx), event.text)
     ctx.state.clear()
     return [
         Reply(

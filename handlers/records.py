@@ -5,6 +5,9 @@ office's replies and a button to answer back or reopen one."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
 from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Document, Incoming, Reply
@@ -26,6 +29,8 @@ flow.menu_entry("menu-records", Btn.RECORDS_HOME, roles={"*"}, order=12)
 MAX_BUTTONS = 8  # items with their own button in one list; the text lists more
 MAX_LINES = 20
 
+T = TypeVar("T")
+
 
 def _records_button(ctx: Context) -> list[Button]:
     return [Button(ctx.t("btn-records-back"), Btn.RECORDS_HOME)]
@@ -38,6 +43,25 @@ def _listing(ctx: Context, lines: list[str], rows: list[list[Button]]) -> list[R
 
 def _none(ctx: Context, key: str) -> list[Reply]:
     return _listing(ctx, [ctx.t(key)], [])
+
+
+def _record_list(
+    ctx: Context,
+    items: Sequence[T],
+    *,
+    none_key: str,
+    title_key: str,
+    line: Callable[[T], str],
+    button: Callable[[T], Button | None] = lambda _: None,
+) -> list[Reply]:
+    """My records of one kind: the count, a line for each of the first MAX_LINES, and a
+    button for each of the first MAX_BUTTONS that have one."""
+    if not items:
+        return _none(ctx, none_key)
+    lines = [ctx.t(title_key, count=len(items))]
+    lines.extend(line(item) for item in items[:MAX_LINES])
+    rows = [[b] for item in items if (b := button(item)) is not None][:MAX_BUTTONS]
+    return _listing(ctx, lines, rows)
 
 
 def _asks(ctx: Context) -> bool:
@@ -120,25 +144,22 @@ async def cb_done(event: Incoming, ctx: Context) -> list[Reply]:
 @flow.button(Btn.RECORDS_PLEDGES)
 async def cb_pledges(event: Incoming, ctx: Context) -> list[Reply]:
     """List the pledges I signed, each with a button for its receipt."""
-    signed = await ctx.services.records.signatures(ctx.actor)
-    if not signed:
-        return _none(ctx, "records-pledges-none")
-    lines = [ctx.t("records-pledges-title", count=len(signed))]
-    rows: list[list[Button]] = []
-    for s in signed[:MAX_LINES]:
-        lines.append(
-            ctx.t(
-                "records-pledge-line",
-                title=s.title,
-                version=s.version,
-                number=s.number,
-                at=ctx.t.time(s.signed_at),
-            )
-        )
-        if len(rows) < MAX_BUTTONS:
-            label = ctx.t("btn-records-receipt", number=s.number)
-            rows.append([Button(label, Btn.RECORDS_RECEIPT.token(s.id))])
-    return _listing(ctx, lines, rows)
+    return _record_list(
+        ctx,
+        await ctx.services.records.signatures(ctx.actor),
+        none_key="records-pledges-none",
+        title_key="records-pledges-title",
+        line=lambda s: ctx.t(
+            "records-pledge-line",
+            title=s.title,
+            version=s.version,
+            number=s.number,
+            at=ctx.t.time(s.signed_at),
+        ),
+        button=lambda s: Button(
+            ctx.t("btn-records-receipt", number=s.number), Btn.RECORDS_RECEIPT.token(s.id)
+        ),
+    )
 
 
 @flow.button(Btn.RECORDS_RECEIPT)
@@ -181,12 +202,12 @@ async def cb_receipt_file(event: Incoming, ctx: Context) -> list[Reply]:
 @flow.button(Btn.RECORDS_TRAINING)
 async def cb_training(event: Incoming, ctx: Context) -> list[Reply]:
     """List my training attempts with their scores."""
-    attempts = await ctx.services.records.training(ctx.actor)
-    if not attempts:
-        return _none(ctx, "records-training-none")
-    lines = [ctx.t("records-training-title", count=len(attempts))]
-    lines.extend(
-        ctx.t(
+    return _record_list(
+        ctx,
+        await ctx.services.records.training(ctx.actor),
+        none_key="records-training-none",
+        title_key="records-training-title",
+        line=lambda a: ctx.t(
             "records-training-passed" if a.passed else "records-training-failed",
             title=a.title(ctx.t.locale),
             version=a.version,
@@ -196,10 +217,8 @@ async def cb_training(event: Incoming, ctx: Context) -> list[Reply]:
             pass_mark=a.pass_mark,
             at=ctx.t.time(a.finished_at),
             hash=a.sha256[:12],
-        )
-        for a in attempts[:MAX_LINES]
+        ),
     )
-    return _listing(ctx, lines, [])
 
 
 # --- past check-ins ---------------------------------------------------------------------------
@@ -220,22 +239,21 @@ def _checkin_line(ctx: Context, c: MyCheckin) -> str:
 @flow.button(Btn.RECORDS_CHECKINS)
 async def cb_checkins(event: Incoming, ctx: Context) -> list[Reply]:
     """List my past check-ins, newest week first."""
-    weeks = await ctx.services.checkins.history(ctx.me)
-    if not weeks:
-        return _none(ctx, "records-checkins-none")
-    lines = [ctx.t("records-checkins-title", count=len(weeks))]
-    lines.extend(_checkin_line(ctx, c) for c in weeks[:MAX_LINES])
-    rows = [
-        [
-            Button(
+    return _record_list(
+        ctx,
+        await ctx.services.checkins.history(ctx.me),
+        none_key="records-checkins-none",
+        title_key="records-checkins-title",
+        line=lambda c: _checkin_line(ctx, c),
+        button=lambda c: (
+            None  # nothing answered that week: nothing to show
+            if c.response_id is None
+            else Button(
                 ctx.t("btn-records-checkin", week=c.week.key),
                 Btn.RECORDS_CHECKIN.token(c.assignment_id),
             )
-        ]
-        for c in weeks
-        if c.response_id is not None
-    ][:MAX_BUTTONS]
-    return _listing(ctx, lines, rows)
+        ),
+    )
 
 
 @flow.button(Btn.RECORDS_CHECKIN)
@@ -271,28 +289,25 @@ async def cb_checkin(event: Incoming, ctx: Context) -> list[Reply]:
 @flow.button(Btn.RECORDS_QUESTIONS)
 async def cb_questions(event: Incoming, ctx: Context) -> list[Reply]:
     """List my hotline questions with their status."""
-    tickets = await ctx.services.hotline.my_tickets(ctx.actor)
-    if not tickets:
-        return _none(ctx, "records-questions-none")
-    lines = [ctx.t("records-questions-title", count=len(tickets))]
-    rows: list[list[Button]] = []
-    for tk in tickets[:MAX_LINES]:
-        status = status_label(ctx, tk.status)
-        lines.append(
-            ctx.t(
-                "records-question-line",
-                number=tk.number,
-                status=status,
-                time=ctx.t.time(tk.last_activity_at),
-                replies=tk.replies,
-                anonymous=ctx.t("records-anonymous-flag") if tk.anonymous else "",
-                preview=tk.preview,
-            )
-        )
-        if len(rows) < MAX_BUTTONS:
-            label = ctx.t("hotline-queue-button", number=tk.number, status=status)
-            rows.append([Button(label, Btn.RECORDS_QUESTION.token(tk.id))])
-    return _listing(ctx, lines, rows)
+    return _record_list(
+        ctx,
+        await ctx.services.hotline.my_tickets(ctx.actor),
+        none_key="records-questions-none",
+        title_key="records-questions-title",
+        line=lambda tk: ctx.t(
+            "records-question-line",
+            number=tk.number,
+            status=status_label(ctx, tk.status),
+            time=ctx.t.time(tk.last_activity_at),
+            replies=tk.replies,
+            anonymous=ctx.t("records-anonymous-flag") if tk.anonymous else "",
+            preview=tk.preview,
+        ),
+        button=lambda tk: Button(
+            ctx.t("hotline-queue-button", number=tk.number, status=status_label(ctx, tk.status)),
+            Btn.RECORDS_QUESTION.token(tk.id),
+        ),
+    )
 
 
 @flow.button(Btn.RECORDS_QUESTION)

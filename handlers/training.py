@@ -160,10 +160,8 @@ async def cb_next(event: Incoming, ctx: Context) -> list[Reply]:
 @refusals
 async def cb_toggle(event: Incoming, ctx: Context) -> list[Reply]:
     """Tick or untick an option of a multiple-choice question."""
-    a = ctx.action(event)
-    view = await ctx.services.training.toggle(
-        ctx.me, a.int_arg(0), a.int_arg(1), a.int_arg(2), a.int_arg(3)
-    )
+    aid, attempt, index, option = _turn(ctx, event, 4)
+    view = await ctx.services.training.toggle(ctx.me, aid, attempt, index, option)
     return [_question(ctx, view, edit=True)]
 
 
@@ -171,10 +169,8 @@ async def cb_toggle(event: Incoming, ctx: Context) -> list[Reply]:
 @refusals
 async def cb_answer(event: Incoming, ctx: Context) -> list[Reply]:
     """Answer a single-choice or true/false question and show the explanation."""
-    a = ctx.action(event)
-    result = await ctx.services.training.answer(
-        ctx.me, a.int_arg(0), a.int_arg(1), a.int_arg(2), a.int_arg(3)
-    )
+    aid, attempt, index, option = _turn(ctx, event, 4)
+    result = await ctx.services.training.answer(ctx.me, aid, attempt, index, option)
     return [_explained(ctx, result)]
 
 
@@ -182,9 +178,16 @@ async def cb_answer(event: Incoming, ctx: Context) -> list[Reply]:
 @refusals
 async def cb_submit(event: Incoming, ctx: Context) -> list[Reply]:
     """Submit the ticked options of a multiple-choice question and show the explanation."""
-    a = ctx.action(event)
-    result = await ctx.services.training.answer(ctx.me, a.int_arg(0), a.int_arg(1), a.int_arg(2))
+    aid, attempt, index = _turn(ctx, event, 3)
+    result = await ctx.services.training.answer(ctx.me, aid, attempt, index)
     return [_explained(ctx, result)]
+
+
+def _turn(ctx: Context, event: Incoming, n: int) -> list[int]:
+    """What a quiz button carries: the assignment, the attempt number, the question's
+    index and (for an option) the option."""
+    action = ctx.action(event)
+    return [action.int_arg(i) for i in range(n)]
 
 
 def _letter(view: QuestionView, original: int) -> str:

@@ -35,6 +35,13 @@ NAMING = {
 }
 
 
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index over the rows matching `where`, the same on SQLite and PostgreSQL."""
+    return Index(
+        name, *columns, unique=unique, sqlite_where=text(where), postgresql_where=text(where)
+    )
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
@@ -110,13 +117,7 @@ class Binding(Base):
 
     __tablename__ = "binding"
     __table_args__ = (
-        Index(
-            "uq_binding_current",
-            "auxiliary_id",
-            unique=True,
-            sqlite_where=text("valid_to IS NULL"),
-            postgresql_where=text("valid_to IS NULL"),
-        ),
+        partial_index("uq_binding_current", "auxiliary_id", where="valid_to IS NULL", unique=True),
         Index("ix_binding_mentor_current", "mentor_id", "valid_to"),
         Index("ix_binding_leader_current", "leader_id", "valid_to"),
     )
@@ -136,21 +137,19 @@ class ChannelAccount(Base):
 
     __tablename__ = "channel_account"
     __table_args__ = (
-        Index(
+        partial_index(
             "uq_channel_account_active_user",
             "channel",
             "external_user_id",
+            where="unbound_at IS NULL",
             unique=True,
-            sqlite_where=text("unbound_at IS NULL"),
-            postgresql_where=text("unbound_at IS NULL"),
         ),
-        Index(
+        partial_index(
             "uq_channel_account_active_person",
             "person_id",
             "channel",
+            where="unbound_at IS NULL",
             unique=True,
-            sqlite_where=text("unbound_at IS NULL"),
-            postgresql_where=text("unbound_at IS NULL"),
         ),
     )
 
@@ -240,14 +239,7 @@ class AuditEvent(Base):
     sequencer. `prev_hash` is kept only by events from before the keyed chain."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (
-        Index(
-            "ix_audit_event_unchained",
-            "id",
-            sqlite_where=text("chain_hash IS NULL"),
-            postgresql_where=text("chain_hash IS NULL"),
-        ),
-    )
+    __table_args__ = (partial_index("ix_audit_event_unchained", "id", where="chain_hash IS NULL"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
@@ -285,13 +277,12 @@ class Campaign(Base):
     __tablename__ = "campaign"
     __table_args__ = (
         # One check-in and one register per week, even if two processes open the week.
-        Index(
+        partial_index(
             "uq_campaign_week",
             "kind",
             "ref_key",
+            where="kind IN ('checkin', 'register')",
             unique=True,
-            sqlite_where=text("kind IN ('checkin', 'register')"),
-            postgresql_where=text("kind IN ('checkin', 'register')"),
         ),
     )
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base
+from storage.models import Base, partial_index
 
 
 class LeaveCategory(enum.StrEnum):
@@ -35,19 +35,10 @@ class PersonLeave(Base):
     __table_args__ = (
         Index("ix_person_leave_person", "person_id", "starts_at"),
         # the tick's condition: a leave that has started and whose time is not given back
-        Index(
-            "ix_person_leave_waiting",
-            "person_id",
-            "starts_at",
-            sqlite_where=text("restored_at IS NULL"),
-            postgresql_where=text("restored_at IS NULL"),
+        partial_index(
+            "ix_person_leave_waiting", "person_id", "starts_at", where="restored_at IS NULL"
         ),
-        Index(
-            "ix_person_leave_returns",
-            "ends_at",
-            sqlite_where=text("restored_at IS NULL"),
-            postgresql_where=text("restored_at IS NULL"),
-        ),
+        partial_index("ix_person_leave_returns", "ends_at", where="restored_at IS NULL"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

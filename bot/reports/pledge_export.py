@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -98,15 +98,10 @@ def summarize(rows: Iterable[Mapping[str, Any]], now: datetime) -> list[UnitSumm
 
 
 def total(units: Sequence[UnitSummary], label: str) -> UnitSummary:
+    """The units' counts added up, under `label`."""
     out = UnitSummary(label)
-    for u in units:
-        out.assigned += u.assigned
-        out.signed += u.signed
-        out.pending += u.pending
-        out.overdue += u.overdue
-        out.excused += u.excused
-        out.waiting += u.waiting
-        out.on_leave += u.on_leave
+    for name in (f.name for f in fields(UnitSummary) if f.name != "unit"):
+        setattr(out, name, sum(getattr(u, name) for u in units))
     return out
 
 

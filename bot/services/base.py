@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
+
+S = TypeVar("S", bound="Service")
 
 
 class Service:
@@ -17,3 +21,7 @@ class Service:
         self.session = session
         self.clock = clock
         self.settings = settings
+
+    def sibling(self, cls: type[S], **deps: Any) -> S:
+        """Another service in this unit of work: the same session, clock and settings."""
+        return cls(self.session, clock=self.clock, settings=self.settings, **deps)

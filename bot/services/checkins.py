@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVarTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select, true
@@ -154,8 +154,24 @@ class CorrectionClosed(DomainError, key="checkin-correct-closed"): ...
 class NoChange(DomainError, key="checkin-correct-no-change"): ...
 
 
+Ts = TypeVarTuple("Ts")
+
+
 def _current_of_assignment() -> ColumnElement[bool]:
     return and_(CheckinResponse.assignment_id == Assignment.id, is_current())
+
+
+def _of_week(query: Select[*Ts], week: Week) -> Select[*Ts]:
+    """`query` over the week's check-in tasks, each with its person, the person's unit and
+    the current response (if answered)."""
+    return (
+        query.select_from(Assignment)
+        .join(Campaign, Campaign.id == Assignment.campaign_id)
+        .join(Person, Person.id == Assignment.person_id)
+        .join(Unit, Unit.id == Person.unit_id)
+        .join(CheckinResponse, _current_of_assignment(), isouter=True)
+        .where(Campaign.kind == KIND.name, Campaign.ref_key == week.key)
+    )
 
 
 def is_current() -> ColumnElement[bool]:
@@ -307,16 +323,12 @@ class CheckinService(KindService):
     @cached_property
     def hotline(self) -> HotlineService:
         """Care items become hotline tickets."""
-        return HotlineService(
-            self.session, clock=self.clock, settings=self.settings, notifier=self.notifier
-        )
+        return self.sibling(HotlineService, notifier=self.notifier)
 
     @cached_property
     def alerts(self) -> MentorAlerts:
         """Hazards and requests for help, for the mentor."""
-        return MentorAlerts(
-            self.session, clock=self.clock, settings=self.settings, notifier=self.notifier
-        )
+        return self.sibling(MentorAlerts, notifier=self.notifier)
 
     def form(self) -> Form:
         try:
@@ -349,31 +361,68 @@ class CheckinService(KindService):
         """Create the week's check-in for every active auxiliary and send it to them.
         Idempotent: a second run only adds auxiliaries who have none yet."""
         actor.require(Role.OFFICE)
-        _, due = week_window(week, self.settings)
         campaign = await self.campaign(week)
         created = campaign is None
         if campaign is None:
-            campaign = await self.tasks.create_campaign(
-                kind=KIND.name,
-                ref_key=week.key,
-                ref_id=None,
-                titles=self.titles("checkin-title", week),
+            campaign = await self.create_week(
+                KIND,
+                week,
+                actor,
+                title_key="checkin-title",
                 audience=Audience(roles=(Role.AUXILIARY.value,)),
-                due_at=due,
                 policy=self.policy,
-                created_by=actor.label,
             )
         missed = await self.close_earlier(week, KIND)
         # the check-in message has its own two buttons (all fine / step by step)
         ids = [a for a, _ in await self.tasks.give(KIND, campaign, announce=False)]
         await self._send_opened(campaign, week, ids)
+        return await self.opened(
+            KIND, week, actor, campaign, created=created, ids=ids, missed=missed
+        )
+
+    async def create_week(
+        self,
+        kind: TaskKind,
+        week: Week,
+        actor: Actor,
+        *,
+        title_key: str,
+        audience: Audience,
+        policy: Policy,
+    ) -> Campaign:
+        """The week's campaign of a weekly kind (check-in, register), due at the week's
+        deadline."""
+        _, due = week_window(week, self.settings)
+        return await self.tasks.create_campaign(
+            kind=kind.name,
+            ref_key=week.key,
+            ref_id=None,
+            titles=self.titles(title_key, week),
+            audience=audience,
+            due_at=due,
+            policy=policy,
+            created_by=actor.label,
+        )
+
+    async def opened(
+        self,
+        kind: TaskKind,
+        week: Week,
+        actor: Actor,
+        campaign: Campaign,
+        *,
+        created: bool,
+        ids: Sequence[int],
+        missed: int,
+    ) -> OpenResult:
+        """What opening a weekly kind's week did, audited when it created or gave anything."""
         if created or ids:
             await audit.append(
                 self.session,
                 at=self.clock.now(),
                 actor=actor.label,
-                kind="checkin.opened",
-                subject=f"checkin:{week.key}",
+                kind=f"{kind.name}.opened",
+                subject=f"{kind.name}:{week.key}",
                 payload={"campaign": campaign.id, "assigned": len(ids), "missed": missed},
             )
         return OpenResult(week, campaign.id, created, len(ids), missed)
@@ -436,13 +485,20 @@ class CheckinService(KindService):
 
     async def task(self, person: Person, assignment_id: int) -> CheckinTask:
         """An open check-in of the person (refuses one answered or closed)."""
+        assignment, _, week = await self._answerable(person, assignment_id)
+        return CheckinTask(assignment.id, week, assignment.due_at, assignment.status)
+
+    async def _answerable(
+        self, person: Person, assignment_id: int
+    ) -> tuple[Assignment, Campaign, Week]:
+        """The person's check-in task, its campaign and week; refused unless still open."""
         assignment, campaign = await self.mine(person, assignment_id)
         week = Week.parse(campaign.ref_key)
         if assignment.status == AssignmentStatus.DONE:
             raise AlreadyAnswered(week=week.key)
         if assignment.status != AssignmentStatus.OPEN:
             raise CheckinClosed(week=week.key)
-        return CheckinTask(assignment.id, week, assignment.due_at, assignment.status)
+        return assignment, campaign, week
 
     async def open_task_of(self, person: Person) -> CheckinTask | None:
         """The person's newest open check-in, if any."""
@@ -490,12 +546,7 @@ class CheckinService(KindService):
     ) -> Submitted:
         """Record the check-in and close the task, in one transaction. After the due time
         it is still accepted, and marked late."""
-        assignment, campaign = await self.mine(person, assignment_id)
-        week = Week.parse(campaign.ref_key)
-        if assignment.status == AssignmentStatus.DONE:
-            raise AlreadyAnswered(week=week.key)
-        if assignment.status != AssignmentStatus.OPEN:
-            raise CheckinClosed(week=week.key)
+        assignment, campaign, week = await self._answerable(person, assignment_id)
         result = await self._record(
             person,
             assignment,
@@ -858,25 +909,23 @@ class CheckinService(KindService):
         self, week: Week, where: ColumnElement[bool], *, visible: Sequence[Visibility]
     ) -> list[PersonCheckin]:
         query = (
-            select(
-                Person.id,
-                Person.name,
-                Person.employee_no,
-                Unit.name,
-                Assignment.status,
-                Assignment.note,
-                CheckinResponse.id,
-                CheckinResponse.late,
-                CheckinResponse.all_fine,
-                CheckinResponse.submitted_at,
-                CheckinResponse.hazards,
+            _of_week(
+                select(
+                    Person.id,
+                    Person.name,
+                    Person.employee_no,
+                    Unit.name,
+                    Assignment.status,
+                    Assignment.note,
+                    CheckinResponse.id,
+                    CheckinResponse.late,
+                    CheckinResponse.all_fine,
+                    CheckinResponse.submitted_at,
+                    CheckinResponse.hazards,
+                ),
+                week,
             )
-            .select_from(Assignment)
-            .join(Campaign, Campaign.id == Assignment.campaign_id)
-            .join(Person, Person.id == Assignment.person_id)
-            .join(Unit, Unit.id == Person.unit_id)
-            .join(CheckinResponse, _current_of_assignment(), isouter=True)
-            .where(Campaign.kind == KIND.name, Campaign.ref_key == week.key, where)
+            .where(where)
             .order_by(Unit.name, Person.name, Person.id)
         )
         out: list[PersonCheckin] = []
@@ -918,27 +967,25 @@ class CheckinService(KindService):
         answered = CheckinResponse.id.is_not(None)
         counted = (Assignment.status != AssignmentStatus.CANCELLED) | (Assignment.note == MISSED)
         query = (
-            select(
-                Unit.id,
-                Unit.name,
-                func.count(Assignment.id),
-                func.count(CheckinResponse.id),
-                func.sum(case((CheckinResponse.all_fine.is_(True), 1), else_=0)),
-                func.sum(case((CheckinResponse.hazards > 0, 1), else_=0)),
-                func.sum(case((CheckinResponse.late.is_(True), 1), else_=0)),
-                func.sum(
-                    case(
-                        (and_(~answered, Assignment.status != AssignmentStatus.EXCUSED), 1),
-                        else_=0,
-                    )
+            _of_week(
+                select(
+                    Unit.id,
+                    Unit.name,
+                    func.count(Assignment.id),
+                    func.count(CheckinResponse.id),
+                    func.sum(case((CheckinResponse.all_fine.is_(True), 1), else_=0)),
+                    func.sum(case((CheckinResponse.hazards > 0, 1), else_=0)),
+                    func.sum(case((CheckinResponse.late.is_(True), 1), else_=0)),
+                    func.sum(
+                        case(
+                            (and_(~answered, Assignment.status != AssignmentStatus.EXCUSED), 1),
+                            else_=0,
+                        )
+                    ),
                 ),
+                week,
             )
-            .select_from(Assignment)
-            .join(Campaign, Campaign.id == Assignment.campaign_id)
-            .join(Person, Person.id == Assignment.person_id)
-            .join(Unit, Unit.id == Person.unit_id)
-            .join(CheckinResponse, _current_of_assignment(), isouter=True)
-            .where(Campaign.kind == KIND.name, Campaign.ref_key == week.key, counted)
+            .where(counted)
             .group_by(Unit.id, Unit.name)
             .order_by(Unit.name)
         )

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from bot.core import Account
 from bot.services.base import Service
-from storage import audit
+from bot.services.registration import bind_account
 from storage import people as repo
-from storage.models import ChannelAccount, Person, PersonStatus
+from storage.models import Person, PersonStatus
 
 
 class DirectoryService(Service):
@@ -33,28 +33,5 @@ class DirectoryService(Service):
             for a in await repo.active_accounts_of(self.session, person.id)
         ):
             return None  # bound to another userid (unbind first): never take it over
-        now = self.clock.now()
-        self.session.add(
-            ChannelAccount(
-                person_id=person.id,
-                channel=account.channel,
-                external_user_id=account.external_user_id,
-                chat_id=account.chat_id,
-                bound_at=now,
-                reachable=True,
-            )
-        )
-        await self.session.flush()
-        await audit.append(
-            self.session,
-            at=now,
-            actor=f"person:{person.employee_no}",
-            kind="account.bound",
-            subject=f"person:{person.employee_no}",
-            payload={
-                "channel": account.channel,
-                "external_user_id": account.external_user_id,
-                "via": "directory",
-            },
-        )
+        await bind_account(self.session, person, account, self.clock.now(), via="directory")
         return person

@@ -78,26 +78,20 @@ ASKERS = (Role.AUXILIARY,)
 LOOKERS = (Role.AUXILIARY, Role.OFFICE)
 
 
-class NoSuchEntry(NotFound):
-    key = "hotline-error-no-entry"
+class NoSuchEntry(NotFound, key="hotline-error-no-entry"): ...
 
 
-class NoSuchTicket(NotFound):
-    key = "hotline-error-no-ticket"
+class NoSuchTicket(NotFound, key="hotline-error-no-ticket"): ...
 
 
-class EmptyQuestion(InvalidInput):
-    key = "hotline-error-empty"
+class EmptyQuestion(InvalidInput, key="hotline-error-empty"): ...
 
 
-class KbInvalid(DomainError):
-    key = "hotline-error-kb-invalid"
+class KbInvalid(DomainError, key="hotline-error-kb-invalid"): ...
 
 
-class NotAQuestion(InvalidInput):
+class NotAQuestion(InvalidInput, key="hotline-noise"):
     """Nothing meaningful typed (digits alone, punctuation, emoji, one character)."""
-
-    key = "hotline-noise"
 
     def __init__(self, text: str) -> None:
         super().__init__(text=text)
@@ -105,25 +99,19 @@ class NotAQuestion(InvalidInput):
         self.number = kb.is_number(text)
 
 
-class NoSuchUnit(NotFound):
-    key = "hotline-error-no-unit"
+class NoSuchUnit(NotFound, key="hotline-error-no-unit"): ...
 
 
-class BadContact(InvalidInput):
-    key = "hotline-error-contact"
+class BadContact(InvalidInput, key="hotline-error-contact"): ...
 
 
-class AnonymousAsker(DomainError):
+class AnonymousAsker(DomainError, key="hotline-error-anonymous-asker"):
     """An anonymous ticket has no name to show, to anyone."""
 
-    key = "hotline-error-anonymous-asker"
 
-
-class RouteSealed(DomainError):
+class RouteSealed(DomainError, key="hotline-error-route"):
     """The asker's route does not open: MUSTER_HOTLINE_KEY is not the key it was sealed
     with (or the row was altered). Nothing is sent and nothing changes."""
-
-    key = "hotline-error-route"
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,15 +197,17 @@ class TicketRef:
 
 
 @dataclass(frozen=True, slots=True)
-class MyTicket:
-    """One of the asker's own tickets, as "my questions" lists it."""
+class ListedTicket(TicketRef):
+    """A ticket in a list: when it was asked and when its thread last moved."""
 
-    id: int
-    number: str
-    status: str
-    anonymous: bool
     created_at: datetime
     last_activity_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MyTicket(ListedTicket):
+    """One of the asker's own tickets, as "my questions" lists it."""
+
     preview: str  # the start of the question
     replies: int  # the office's messages in the thread
 
@@ -230,15 +220,9 @@ class MyThread:
 
 
 @dataclass(frozen=True, slots=True)
-class TicketSummary:
+class TicketSummary(ListedTicket):
     """A ticket as office staff see it: never who asked (`show_asker` for a named one)."""
 
-    id: int
-    number: str
-    status: str
-    anonymous: bool
-    created_at: datetime
-    last_activity_at: datetime
     reply_due_at: datetime | None
     overdue: bool
     preview: str  # the start of the first question
@@ -294,6 +278,15 @@ def next_working_day(at: datetime, tz: ZoneInfo) -> datetime:
         day += timedelta(days=1)
     due = datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=tz)
     return due.astimezone(at.tzinfo)
+
+
+def _office_moved(ticket: Ticket, status: TicketStatus, now: datetime) -> None:
+    """The office answered or closed the ticket: nobody waits for the office any more."""
+    ticket.status = status
+    ticket.closed_at = now if status == TicketStatus.CLOSED else None
+    ticket.last_activity_at = now
+    ticket.waiting_since = None
+    ticket.reply_due_at = None
 
 
 def _preview(text: str) -> str:
@@ -741,13 +734,18 @@ class HotlineService(Service):
         ]
         return TicketDetail(self._summary(row), thread, row[0].faq_hint)
 
+    async def _ticket(self, ticket_id: int, *, lock: bool = False) -> Ticket:
+        """The ticket (locked for an update with `lock`), or NoSuchTicket."""
+        ticket = await self.session.get(Ticket, ticket_id, with_for_update=lock)
+        if ticket is None:
+            raise NoSuchTicket()
+        return ticket
+
     async def reply(self, actor: Actor, ticket_id: int, text: str) -> TicketSummary:
         """Answer the asker in the thread; the reply reaches them through the outbox."""
         actor.require(Role.OFFICE)
         body = self._clean(text)
-        ticket = await self.session.get(Ticket, ticket_id, with_for_update=True)
-        if ticket is None:
-            raise NoSuchTicket()
+        ticket = await self._ticket(ticket_id, lock=True)
         now = self.clock.now()
         message = TicketMessage(
             ticket_id=ticket.id,
@@ -757,11 +755,7 @@ class HotlineService(Service):
             at=now,
         )
         self.session.add(message)
-        ticket.status = TicketStatus.ANSWERED
-        ticket.closed_at = None
-        ticket.last_activity_at = now
-        ticket.waiting_since = None
-        ticket.reply_due_at = None
+        _office_moved(ticket, TicketStatus.ANSWERED, now)
         await self.session.flush()
         await self._audit_message(actor, ticket, message)
         await self._to_asker(
@@ -777,16 +771,10 @@ class HotlineService(Service):
     async def close(self, actor: Actor, ticket_id: int) -> TicketSummary:
         """Close the ticket and tell the asker; answering back opens it again."""
         actor.require(Role.OFFICE)
-        ticket = await self.session.get(Ticket, ticket_id, with_for_update=True)
-        if ticket is None:
-            raise NoSuchTicket()
+        ticket = await self._ticket(ticket_id, lock=True)
         if ticket.status != TicketStatus.CLOSED:
             now = self.clock.now()
-            ticket.status = TicketStatus.CLOSED
-            ticket.closed_at = now
-            ticket.last_activity_at = now
-            ticket.waiting_since = None
-            ticket.reply_due_at = None
+            _office_moved(ticket, TicketStatus.CLOSED, now)
             await self.session.flush()
             await self._to_asker(
                 ticket,
@@ -807,9 +795,7 @@ class HotlineService(Service):
             raise InvalidInput("hotline-error-reason-empty")
         if len(why) > MAX_REASON:
             raise InvalidInput("error-too-long", limit=MAX_REASON)
-        ticket = await self.session.get(Ticket, ticket_id)
-        if ticket is None:
-            raise NoSuchTicket()
+        ticket = await self._ticket(ticket_id)
         if ticket.anonymous or ticket.asker_person_id is None:
             raise AnonymousAsker(number=ticket.number)
         asker = await people_repo.person_by_id(self.session, ticket.asker_person_id)

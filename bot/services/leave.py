@@ -23,7 +23,7 @@ from bot.actor import Actor
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.notify import PRIORITY_URGENT, open_button
 from bot.policy import Policy
-from bot.services.tasks import TaskUser
+from bot.services.tasks import CampaignTitled, TaskUser
 from bot.sheets.reader import Problem
 from bot.text import html_join
 from storage import audit, outbox
@@ -498,7 +498,7 @@ class LeaveService(TaskUser):
 
 
 @dataclass(frozen=True, slots=True)
-class Moved:
+class Moved(CampaignTitled):
     """An open task whose deadline a return from leave moved."""
 
     id: int
@@ -507,9 +507,6 @@ class Moved:
     ref_key: str
     old: datetime
     new: datetime
-
-    def title(self, locale: str) -> str:
-        return str(self.titles.get(locale) or self.titles.get("zh_CN") or self.ref_key)
 
 
 def category_of(text: str) -> str:

@@ -76,7 +76,7 @@ class TrainingFirst(DomainError, key="pledge-training-first"):
 
 
 @dataclass(frozen=True, slots=True)
-class QualifyingAttempt:
+class QualifyingAttempt(Titled):
     """The passed training attempt a signature rests on."""
 
     attempt_id: int
@@ -98,9 +98,6 @@ class QualifyingAttempt:
             attempt.sha256,
             {k: str(v) for k, v in titles.items()},
         )
-
-    def title(self, locale: str) -> str:
-        return self.titles.get(locale) or self.titles.get("zh_CN") or self.key
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,13 +131,10 @@ class PledgeStatus(Titled):
 
 
 @dataclass(frozen=True, slots=True)
-class PublishedPledge:
+class PublishedPledge(Titled):
     key: str
     version: int  # the latest published version
     titles: dict[str, str]  # locale -> title of that version
-
-    def title(self, locale: str) -> str:
-        return self.titles.get(locale) or self.titles.get("zh_CN") or self.key
 
 
 def normalize_name(value: str) -> str:
@@ -199,7 +193,7 @@ KIND = TaskKind(
 
 
 @dataclass(frozen=True, slots=True)
-class LetterState:
+class LetterState(Titled):
     """Where a person stands with the responsibility letter's newest published version."""
 
     key: str
@@ -208,9 +202,6 @@ class LetterState:
     signed_at: datetime | None = None
     due_at: datetime | None = None  # of an open task for it
     assigned: bool = False  # holds an open task for it
-
-    def title(self, locale: str) -> str:
-        return self.titles.get(locale) or self.titles.get("zh_CN") or self.key
 
 
 class PledgeService(KindService):
@@ -264,13 +255,7 @@ class PledgeService(KindService):
         return replace(result, prerequisite=first)
 
     def _training(self) -> TrainingService:
-        return TrainingService(
-            self.session,
-            clock=self.clock,
-            settings=self.settings,
-            notifier=self.notifier,
-            tasks=self.tasks,
-        )
+        return self.sibling(TrainingService, notifier=self.notifier, tasks=self.tasks)
 
     async def _freeze(
         self, actor: Actor, key: str, docs: dict[str, PledgeDoc], now: datetime

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from bot.actor import Actor
 from bot.errors import NotAllowed, NotFound
 from bot.services.base import Service
+from bot.services.tasks import CampaignTitled, Titled
 from storage.models import (
     Assignment,
     AssignmentStatus,
@@ -32,7 +33,7 @@ PAGE = 10  # completed tasks per page
 
 
 @dataclass(frozen=True, slots=True)
-class DoneTask:
+class DoneTask(CampaignTitled):
     assignment_id: int
     kind: str
     titles: dict[str, Any]
@@ -41,9 +42,6 @@ class DoneTask:
     done_at: datetime | None
     due_at: datetime | None
     note: str | None  # the reason of an excuse
-
-    def title(self, locale: str) -> str:
-        return str(self.titles.get(locale) or self.titles.get("zh_CN") or self.ref_key)
 
     @property
     def late(self) -> bool:
@@ -67,7 +65,7 @@ class SignatureRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class TrainingRecord:
+class TrainingRecord(Titled):
     key: str
     version: int
     titles: dict[str, Any]
@@ -78,9 +76,6 @@ class TrainingRecord:
     passed: bool
     finished_at: datetime
     sha256: str
-
-    def title(self, locale: str) -> str:
-        return str(self.titles.get(locale) or self.titles.get("zh_CN") or self.key)
 
 
 @dataclass(frozen=True, slots=True)

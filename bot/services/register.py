@@ -28,6 +28,7 @@ from bot.kinds import TaskKind
 from bot.policy import Policy
 from bot.register_sheets import check_sheet, read_sheet, words, write_export
 from bot.services.checkins import MISSED, CheckinService, Numbers, Week, week_window
+from bot.services.checkins import OpenResult as OpenResult  # one for both weekly kinds
 from bot.services.tasks import Audience, KindService
 from bot.sheets.reader import Problem
 from bot.text import normalize_input
@@ -163,15 +164,6 @@ class RegisterWeek:
     @property
     def carry_pending(self) -> int:
         return sum(1 for c in self.carried if c.update is None)
-
-
-@dataclass(frozen=True, slots=True)
-class OpenResult:
-    week: Week
-    campaign_id: int
-    created: bool
-    assigned: int
-    missed: int
 
 
 @dataclass(slots=True)
@@ -310,13 +302,7 @@ class RegisterService(KindService):
     @cached_property
     def checkins(self) -> CheckinService:
         """The week's check-in: its campaign, week window and numbers."""
-        return CheckinService(
-            self.session,
-            clock=self.clock,
-            settings=self.settings,
-            notifier=self.notifier,
-            tasks=self.tasks,
-        )
+        return self.sibling(CheckinService, notifier=self.notifier, tasks=self.tasks)
 
     def categories(self) -> tuple[Category, ...]:
         try:
@@ -497,22 +483,19 @@ class RegisterService(KindService):
     async def open_week(self, actor: Actor, week: Week) -> OpenResult:
         """One register task per unit: to its reporter, else to each of its leaders."""
         actor.require(Role.OFFICE)
-        _, due = week_window(week, self.settings)
         campaign = await self.checkins.campaign(week, KIND)
         created = campaign is None
         people = sorted(
             p.employee_no for group in (await self.responsibles()).values() for p in group
         )
         if campaign is None:
-            campaign = await self.tasks.create_campaign(
-                kind=KIND.name,
-                ref_key=week.key,
-                ref_id=None,
-                titles=self.checkins.titles("register-title", week),
+            campaign = await self.checkins.create_week(
+                KIND,
+                week,
+                actor,
+                title_key="register-title",
                 audience=Audience(people=tuple(people)),
-                due_at=due,
                 policy=self.policy,
-                created_by=actor.label,
             )
         else:
             known = Audience.from_json(campaign.audience).people
@@ -525,16 +508,9 @@ class RegisterService(KindService):
         # an empty audience means everyone: with nobody to file, nobody is asked
         if Audience.from_json(campaign.audience).people:
             ids = await self.assign(campaign)
-        if created or ids:
-            await audit.append(
-                self.session,
-                at=self.clock.now(),
-                actor=actor.label,
-                kind="register.opened",
-                subject=f"register:{week.key}",
-                payload={"campaign": campaign.id, "assigned": len(ids), "missed": missed},
-            )
-        return OpenResult(week, campaign.id, created, len(ids), missed)
+        return await self.checkins.opened(
+            KIND, week, actor, campaign, created=created, ids=ids, missed=missed
+        )
 
     # --- the week's register ------------------------------------------------------------
 

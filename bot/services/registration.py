@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actor import Actor
 from bot.core import Account
@@ -30,6 +31,42 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 CODE_LENGTH = 8
 MAX_WRONG = 5
 LOCKOUT = timedelta(minutes=15)
+
+
+async def bind_account(
+    session: AsyncSession,
+    person: Person,
+    account: Account,
+    now: datetime,
+    *,
+    last_used_at: datetime | None = None,
+    via: str | None = None,
+) -> ChannelAccount:
+    """Bind the channel account to the person from `now`, audited. `via`: how, when it
+    is not an invite code."""
+    acc = ChannelAccount(
+        person_id=person.id,
+        channel=account.channel,
+        external_user_id=account.external_user_id,
+        chat_id=account.chat_id,
+        bound_at=now,
+        last_used_at=last_used_at,
+        reachable=True,
+    )
+    session.add(acc)
+    await session.flush()
+    payload = {"channel": account.channel, "external_user_id": account.external_user_id}
+    if via is not None:
+        payload["via"] = via
+    await audit.append(
+        session,
+        at=now,
+        actor=f"person:{person.employee_no}",
+        kind="account.bound",
+        subject=f"person:{person.employee_no}",
+        payload=payload,
+    )
+    return acc
 
 
 class CodeRejected(DomainError):
@@ -200,27 +237,9 @@ class RegistrationService(Service):
             .values(failures=0, locked_until=None, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        acc = ChannelAccount(
-            person_id=person.id,
-            channel=account.channel,
-            external_user_id=account.external_user_id,
-            chat_id=account.chat_id,
-            bound_at=now,
-            last_used_at=now,
-            reachable=True,
-        )
-        self.session.add(acc)
-        await self.session.flush()
+        acc = await bind_account(self.session, person, account, now, last_used_at=now)
         # Used last: what waits to be pushed to the person's other accounts comes here.
         await outbox.move_pending(self.session, to=acc, now=now, person_id=person.id, error=None)
-        await audit.append(
-            self.session,
-            at=now,
-            actor=f"person:{person.employee_no}",
-            kind="account.bound",
-            subject=f"person:{person.employee_no}",
-            payload={"channel": account.channel, "external_user_id": account.external_user_id},
-        )
         return person
 
     async def locked_until(self, account: Account) -> datetime | None:

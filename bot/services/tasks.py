@@ -34,6 +34,7 @@ from bot.actor import Actor
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import DomainError, InvalidInput
+from bot.i18n import title_in
 from bot.kinds import KINDS, TaskKind
 from bot.notify import Notifier
 from bot.policy import Policy, step_time
@@ -121,8 +122,30 @@ class Audience:
         return ",".join(bits) or "all"
 
 
+class Titled:
+    """Content with a title per locale, and its key when no title is there."""
+
+    __slots__ = ()
+    key: str
+    titles: dict[str, Any]
+
+    def title(self, locale: str) -> str:
+        return title_in(self.titles, locale, self.key)
+
+
+class CampaignTitled:
+    """A task of a campaign, titled by the campaign's titles, else its content key."""
+
+    __slots__ = ()
+    ref_key: str
+    titles: dict[str, Any]
+
+    def title(self, locale: str) -> str:
+        return title_in(self.titles, locale, self.ref_key)
+
+
 @dataclass(frozen=True, slots=True)
-class TaskView:
+class TaskView(CampaignTitled):
     assignment_id: int
     campaign_id: int
     kind: str
@@ -131,9 +154,6 @@ class TaskView:
     due_at: datetime | None
     status: str
     level: int
-
-    def title(self, locale: str) -> str:
-        return self.titles.get(locale) or self.titles.get("zh_CN") or self.ref_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +168,7 @@ class Publication:
 
 
 @dataclass(frozen=True, slots=True)
-class PublishResult:
+class PublishResult(Titled):
     """A published version, as the office sees it."""
 
     key: str
@@ -187,9 +207,6 @@ class PublishResult:
             rescheduled=pub.rescheduled,
             restarted=pub.restarted,
         )
-
-    def title(self, locale: str) -> str:
-        return self.titles.get(locale) or self.titles.get("zh_CN") or self.key
 
     @property
     def sha256(self) -> str:
@@ -262,17 +279,6 @@ class StatusRow:
         return task_state(
             self.status, self.due_at, now, leave_until=self.leave_until, waiting=self.waiting
         )
-
-
-class Titled:
-    """An office view of a version that has a title per locale (status, statistics)."""
-
-    __slots__ = ()
-    key: str
-    titles: dict[str, str]
-
-    def title(self, locale: str) -> str:
-        return self.titles.get(locale) or self.titles.get("zh_CN") or self.key
 
 
 @dataclass(frozen=True, slots=True)
