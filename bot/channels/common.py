@@ -9,6 +9,17 @@ here through the Protocols below. Each adapter (aiogram, python-telegram-bot) su
 TelegramAdapter and supplies its library's bot, keyboard and upload types, and `_call`,
 which turns the library's errors into those of bot.channels.base. So both adapters make
 the same calls for the same conversation, and a user cannot tell which one runs.
+
+Bot API methods a Telegram adapter calls, whichever library runs:
+- getMe: when polling or the webhook server starts (PTB: Application.initialize)
+- deleteWebhook: before long polling (a webhook left set makes getUpdates fail)
+- getUpdates: long polling (`muster run`, `muster run --channel ptb`); PTB calls it once
+  more with timeout 0 on stopping, which marks the updates already taken as read
+- setWebhook: with the secret token, when the webhook server starts (`muster run --webhook`)
+- sendMessage: every reply, HTML parse mode, inline keyboard on the last part of a long text
+- editMessageText: a reply with `edit` replaces the message whose button was pressed
+- answerCallbackQuery: every button press, with the reply's toast if it has one
+- sendDocument: a reply with a document
 """
 
 from __future__ import annotations
@@ -52,53 +63,46 @@ T = TypeVar("T")
 
 
 class TgUser(Protocol):
-    @property
-    def id(self) -> int: ...
+    id: int
+    language_code: str | None
+
     @property
     def full_name(self) -> str: ...
-    @property
-    def language_code(self) -> str | None: ...
 
 
 class TgChat(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def type(self) -> str: ...
+    id: int
+    type: str
 
 
-class TgPressed(Protocol):
+class TgSent(Protocol):
+    message_id: int
+
+
+class TgPressed(TgSent, Protocol):
     """The message under a pressed button (possibly one the bot can no longer access)."""
 
     @property
     def chat(self) -> TgChat: ...
-    @property
-    def message_id(self) -> int: ...
 
 
 class TgMessage(Protocol):
+    text: str | None
+
     @property
     def chat(self) -> TgChat: ...
     @property
     def from_user(self) -> TgUser | None: ...
-    @property
-    def text(self) -> str | None: ...
 
 
 class TgCallback(Protocol):
-    @property
-    def id(self) -> str: ...
+    id: str
+    data: str | None
+
     @property
     def from_user(self) -> TgUser: ...
     @property
-    def data(self) -> str | None: ...
-    @property
     def message(self) -> TgPressed | None: ...
-
-
-class TgSent(Protocol):
-    @property
-    def message_id(self) -> int: ...
 
 
 class TgBot(Protocol):

@@ -3,15 +3,7 @@
 The turn's flow and the plan of calls for a Reply are bot.channels.common's, shared with
 the python-telegram-bot adapter; this module makes the calls with aiogram.
 
-Bot API methods this adapter calls (the python-telegram-bot adapter calls the same):
-- getMe: when polling or the webhook server starts
-- deleteWebhook: before long polling (a webhook left set makes getUpdates fail)
-- getUpdates: long polling (`muster run`)
-- setWebhook: with the secret token, when the webhook server starts (`muster run --webhook`)
-- sendMessage: every reply, HTML parse mode, inline keyboard on the last part of a long text
-- editMessageText: a reply with `edit` replaces the message whose button was pressed
-- answerCallbackQuery: every button press, with the reply's toast if it has one
-- sendDocument: a reply with a document
+The Bot API methods it calls are listed in bot.channels.common.
 """
 
 from __future__ import annotations

@@ -3,16 +3,7 @@
 The turn's flow and the plan of calls for a Reply are bot.channels.common's, shared with
 the aiogram adapter; this module makes the calls with python-telegram-bot's Application.
 
-Bot API methods this adapter calls (the aiogram adapter calls the same):
-- getMe: Application.initialize, when polling or the webhook server starts
-- deleteWebhook: before long polling (the Updater's bootstrap)
-- getUpdates: long polling (`muster run --channel ptb`); once more with timeout 0 on
-  stopping, which marks the updates already taken as read
-- setWebhook: with the secret token, when the webhook server starts (`muster run --webhook`)
-- sendMessage: every reply, HTML parse mode, inline keyboard on the last part of a long text
-- editMessageText: a reply with `edit` replaces the message whose button was pressed
-- answerCallbackQuery: every button press, with the reply's toast if it has one
-- sendDocument: a reply with a document
+The Bot API methods it calls are listed in bot.channels.common.
 """
 
 from __future__ import annotations
