@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -241,24 +242,32 @@ async def _leave_form(
 ) -> web.StreamResponse:
     """A leave form acts once (its one-time id) after the person page's own checks (404,
     403); bad input is said next to the form and changes nothing."""
-    view = who(request)
     no = request.match_info["no"]
     try:
-        async with uow(request) as svc:
-            await svc.console.person(view.actor, no, locale="zh_CN")
-            await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, "leave")
+        async with _about_person(request) as svc:
+            await svc.web_auth.claim_form(
+                field(request, "form_id"), who(request).person.id, "leave"
+            )
             await act(svc, no)
     except InvalidInput as exc:
         return await _person_page(request, status=400, error=refusal(request, exc))
     raise see_other(f"/people/{no}?done={done}")
 
 
+@asynccontextmanager
+async def _about_person(request: web.Request) -> AsyncIterator[Services]:
+    """A transaction about the person of the URL, after the person page's own checks
+    (404, 403)."""
+    async with uow(request) as svc:
+        await svc.console.person(who(request).actor, request.match_info["no"], locale="zh_CN")
+        yield svc
+
+
 @PAGES.post("/people/{no}/unbind")
 async def person_unbind(request: web.Request) -> web.StreamResponse:
     view = who(request)
     no = request.match_info["no"]
-    async with uow(request) as svc:
-        await svc.console.person(view.actor, no, locale="zh_CN")  # 404 / 403 first
+    async with _about_person(request) as svc:
         await svc.registration.unbind(view.actor, no, reason=field(request, "reason") or None)
     raise see_other(f"/people/{no}?done=unbound")
 
@@ -267,8 +276,7 @@ async def person_unbind(request: web.Request) -> web.StreamResponse:
 async def person_invite(request: web.Request) -> web.StreamResponse:
     view = who(request)
     no = request.match_info["no"]
-    async with uow(request) as svc:
-        await svc.console.person(view.actor, no, locale="zh_CN")
+    async with _about_person(request) as svc:
         # a bound person's code binds another channel (the web chat beside Telegram)
         issued = await svc.registration.issue_codes(view.actor, employee_no=no, also_bound=True)
     return page(request, "invite.html", issued=issued, no=no)
@@ -280,16 +288,14 @@ async def person_invite(request: web.Request) -> web.StreamResponse:
 @PAGES.get("/roster/import")
 async def roster_import_form(request: web.Request) -> web.StreamResponse:
     require_office(who(request))
-    return page(
-        request,
-        "roster_import.html",
-        report=None,
-        problems=[],
-        lines=[],
-        upload="",
-        error=None,
-        form_id="",
-    )
+    return _import_page(request)
+
+
+def _import_page(request: web.Request, status: int = 200, **ctx: Any) -> web.Response:
+    """The roster import page: the upload form, and what `ctx` adds (a check's report)."""
+    blank: dict[str, Any] = {"report": None, "problems": [], "lines": [], "upload": ""}
+    blank |= {"error": None, "form_id": ""}
+    return page(request, "roster_import.html", status=status, **(blank | ctx))
 
 
 @PAGES.post("/roster/import")
@@ -308,17 +314,7 @@ async def roster_import_check(request: web.Request) -> web.StreamResponse:
         elif suffix not in ROSTER_TYPES:
             error = t("web-error-file-type", types=", ".join(ROSTER_TYPES))
     if error is not None:
-        return page(
-            request,
-            "roster_import.html",
-            status=400,
-            report=None,
-            problems=[],
-            lines=[],
-            upload="",
-            error=error,
-            form_id="",
-        )
+        return _import_page(request, 400, error=error)
     assert isinstance(upload, web.FileField)
     path = scratch(request, suffix)
     path.write_bytes(content)
@@ -328,10 +324,9 @@ async def roster_import_check(request: web.Request) -> web.StreamResponse:
     problems = [(p.row, p.column, problem_line(t, p).strip(), p.warning) for p in report.problems]
     if report.errors:
         path.unlink(missing_ok=True)
-    return page(
+    return _import_page(
         request,
-        "roster_import.html",
-        status=200 if not report.errors else 422,
+        200 if not report.errors else 422,
         report=report,
         problems=problems,
         lines=render_report(t, report),
@@ -359,16 +354,7 @@ async def roster_import_apply(request: web.Request) -> web.StreamResponse:
         return refused(request, exc)
     finally:
         path.unlink(missing_ok=True)
-    return page(
-        request,
-        "roster_import.html",
-        report=report,
-        problems=[],
-        lines=render_report(t, report),
-        upload="",
-        error=None,
-        form_id="",
-    )
+    return _import_page(request, report=report, lines=render_report(t, report))
 
 
 # --- notices -------------------------------------------------------------------------------
