@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event, func, select, text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
+from bench.common import DEFAULT_PG, add_auxiliaries, drop_pg, scratch_pg  # noqa: E402
 from bot.actor import Actor  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
@@ -51,17 +52,10 @@ from bot.services.notices import _ACK_ALL, _MINE_ACK_ID, ref_of  # noqa: E402
 from scheduled.sequencer import seal_pending  # noqa: E402
 from storage import audit  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
-from storage.models import (  # noqa: E402
-    ChannelAccount,
-    ConversationState,
-    Person,
-    PersonRole,
-    Unit,
-)
+from storage.models import ConversationState  # noqa: E402
 from storage.models_notices import NoticeAck  # noqa: E402
 from storage.people import _STATE_AND_PERSON  # noqa: E402
 
-DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 DB = "muster_bench_ack"
 CONCURRENCY = 50
 POOL = 20  # connections per process
@@ -80,25 +74,6 @@ def settings_for(url: str) -> Settings:
     )
 
 
-async def scratch_pg(base: str, db: str = DB) -> str:
-    """A fresh database `db` on the server of `base`; its URL."""
-    import asyncpg  # noqa: PLC0415
-
-    conn = await asyncpg.connect(base.replace("postgresql+asyncpg", "postgresql"))
-    await conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
-    await conn.execute(f"CREATE DATABASE {db}")
-    await conn.close()
-    return base.rsplit("/", 1)[0] + f"/{db}"
-
-
-async def drop_pg(base: str, db: str = DB) -> None:
-    import asyncpg  # noqa: PLC0415
-
-    conn = await asyncpg.connect(base.replace("postgresql+asyncpg", "postgresql"))
-    await conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
-    await conn.close()
-
-
 def open_app(url: str) -> App:
     engine = make_engine(url, pool_size=POOL, max_overflow=0)
     return App(settings_for(url), engine, SystemClock())
@@ -112,43 +87,15 @@ async def load(url: str, people: int) -> list[int]:
     await upgrade(engine)
     now = datetime.now(UTC)
     async with engine.begin() as conn:
-        await conn.execute(
-            Unit.__table__.insert(), [{"id": 1, "name": "示例县公安局", "created_at": now}]
-        )
-        await conn.execute(
-            Person.__table__.insert(),
-            [
-                {
-                    "id": i,
-                    "employee_no": f"E{i:07d}",
-                    "name": f"人员{i}",
-                    "gender": "男",
-                    "age": 30,
-                    "unit_id": 1,
-                    "status": "active",
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for i in range(1, people + 1)
-            ],
-        )
-        await conn.execute(
-            PersonRole.__table__.insert(),
-            [{"person_id": i, "role": "auxiliary"} for i in range(1, people + 1)],
-        )
-        await conn.execute(
-            ChannelAccount.__table__.insert(),
-            [
-                {
-                    "person_id": i,
-                    "channel": CHANNEL,
-                    "external_user_id": f"u{i}",
-                    "chat_id": f"u{i}",
-                    "bound_at": now,
-                    "reachable": True,
-                }
-                for i in range(1, people + 1)
-            ],
+        await add_auxiliaries(
+            conn,
+            people,
+            now,
+            unit="示例县公安局",
+            channel=CHANNEL,
+            employee_no=lambda i: f"E{i:07d}",
+            name=lambda i: f"人员{i}",
+            external_id=lambda i: f"u{i}",
         )
         # people bound through the chat (a registration code) have written to it before:
         # their conversation state exists
@@ -165,8 +112,6 @@ async def load(url: str, people: int) -> list[int]:
                 for i in range(1, people + 1)
             ],
         )
-        await conn.execute(text("SELECT setval('person_id_seq', :n)"), {"n": people})
-        await conn.execute(text("SELECT setval('unit_id_seq', 1)"))
         await conn.execute(
             text(
                 "CREATE TABLE bench_press (id serial PRIMARY KEY, "
@@ -424,7 +369,7 @@ def spawn(
 
 async def main_async(args: argparse.Namespace) -> None:
     n = args.people
-    url = await scratch_pg(args.pg)
+    url = await scratch_pg(args.pg, DB)
     try:
         t0 = time.perf_counter()
         notices = await load(url, n)
@@ -511,7 +456,7 @@ async def main_async(args: argparse.Namespace) -> None:
         await app.close()
     finally:
         if not args.keep:
-            await drop_pg(args.pg)
+            await drop_pg(args.pg, DB)
 
 
 def main() -> None:

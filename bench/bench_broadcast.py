@@ -168,6 +168,25 @@ def tally(standin: BotApiStandIn, marker: str, chats: int) -> dict[str, Any]:
     }
 
 
+def outcome(
+    standin: BotApiStandIn,
+    marker: str,
+    chats: int,
+    started: float,
+    throttled: int,
+    **more: Any,
+) -> dict[str, Any]:
+    """A run's result: the tally, the time since `started`, the 429s since the stand-in
+    had answered `throttled`, then `more`."""
+    result = tally(standin, marker, chats)
+    result |= {
+        "wall": time.perf_counter() - started,
+        "throttled": standin.throttled - throttled,
+        **more,
+    }
+    return result
+
+
 async def report_while(
     standin: BotApiStandIn, marker: str, chats: int, done: asyncio.Event
 ) -> None:
@@ -200,14 +219,9 @@ async def straight_run(app: App, standin: BotApiStandIn, chats: int) -> dict[str
         done.set()
         await reporter
         await channel.bot.session.close()
-    result = tally(standin, "基准通知一", chats)
-    result |= {
-        "wall": time.perf_counter() - started,
-        "throttled": standin.throttled - throttled,
-        "sender": report,
-        "created": created,
-    }
-    return result
+    return outcome(
+        standin, "基准通知一", chats, started, throttled, sender=report, created=created
+    )
 
 
 async def kill_restart_run(
@@ -248,15 +262,16 @@ async def kill_restart_run(
             except TimeoutError:
                 second.kill()
                 await second.wait()
-    result = tally(standin, "基准通知二", chats)
-    result |= {
-        "wall": time.perf_counter() - started,
-        "throttled": standin.throttled - throttled,
-        "at_kill": at_kill,
-        "progress": progress,
-        "created": created,
-    }
-    return result
+    return outcome(
+        standin,
+        "基准通知二",
+        chats,
+        started,
+        throttled,
+        at_kill=at_kill,
+        progress=progress,
+        created=created,
+    )
 
 
 async def spawn_worker(db_url: str, api_url: str) -> asyncio.subprocess.Process:

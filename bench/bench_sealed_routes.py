@@ -38,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select, text  # noqa: E402
 
-from bench.bench_ack import drop_pg, scratch_pg  # noqa: E402  (its scratch database)
+from bench.bench_ack import DB  # noqa: E402  (its scratch database)
+from bench.common import drop_pg, scratch_pg  # noqa: E402
 from bot.actor import Actor  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
@@ -182,11 +183,11 @@ def main() -> None:
     parser.add_argument("--pg", help="a PostgreSQL server URL (a scratch database is made)")
     args = parser.parse_args()
     if args.pg:
-        url = asyncio.run(scratch_pg(args.pg))
+        url = asyncio.run(scratch_pg(args.pg, DB))
         try:
             asyncio.run(run(url, tickets=args.tickets, askers=args.askers))
         finally:
-            asyncio.run(drop_pg(args.pg))
+            asyncio.run(drop_pg(args.pg, DB))
         return
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"

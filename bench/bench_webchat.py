@@ -54,9 +54,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
-from bench_ack import drop_pg, scratch_pg  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
+from bench.common import DEFAULT_PG, add_auxiliaries, drop_pg, scratch_pg  # noqa: E402
 from bot.actor import Actor  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.channels.webchat import LogWatcher, WebChannel  # noqa: E402
@@ -66,17 +66,9 @@ from bot.web.chat import COOKIE, chat_routes  # noqa: E402
 from bot.web.server import WebServer  # noqa: E402
 from scheduled.sender import OutboxSender  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
-from storage.models import (  # noqa: E402
-    ChannelAccount,
-    Outbox,
-    OutboxStatus,
-    Person,
-    PersonRole,
-    Unit,
-)
+from storage.models import Outbox, OutboxStatus  # noqa: E402
 from storage.models_webchat import WebchatMessage, WebchatSession  # noqa: E402
 
-DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 DB = "muster_bench_webchat"
 MODES = ("notify", "redis", "poll", "stream-poll")
@@ -123,53 +115,35 @@ async def load(url: str, people: int) -> list[str]:
     returns their session cookies."""
     engine = make_engine(url)
     await upgrade(engine)
-    await engine.dispose()
-    app = open_app(url)
     now = datetime.now(UTC)
-    tokens: list[str] = []
-    async with app.unit_of_work() as svc:
-        unit = Unit(name="城关派出所", created_at=now)
-        svc.session.add(unit)
-        await svc.session.flush()
-        for i in range(people):
-            person = Person(
-                employee_no=f"W{i:05d}",
-                name=f"辅警{i:05d}",
-                gender="男",
-                age=30,
-                unit_id=unit.id,
-                post="巡逻辅警",
-                post_duties="协助民警开展巡逻防控",
-                status="active",
-                created_at=now,
-                updated_at=now,
-                roles=[PersonRole(role="auxiliary")],
-            )
-            svc.session.add(person)
-            await svc.session.flush()
-            external = f"wbench{i:05d}"
-            token = secrets.token_urlsafe(32)
-            tokens.append(token)
-            svc.session.add_all(
-                [
-                    ChannelAccount(
-                        person_id=person.id,
-                        channel="web",
-                        external_user_id=external,
-                        chat_id=external,
-                        bound_at=now,
-                        reachable=True,
-                    ),
-                    WebchatSession(
-                        token_hash=hashlib.sha256(token.encode()).hexdigest(),
-                        external_id=external,
-                        csrf="x",
-                        created_at=now,
-                        expires_at=now + timedelta(days=30),
-                    ),
-                ]
-            )
-    await app.close()
+    tokens = [secrets.token_urlsafe(32) for _ in range(people)]
+    async with engine.begin() as conn:
+        await add_auxiliaries(
+            conn,
+            people,
+            now,
+            unit="城关派出所",
+            channel="web",
+            employee_no=lambda i: f"W{i - 1:05d}",
+            name=lambda i: f"辅警{i - 1:05d}",
+            external_id=lambda i: f"wbench{i - 1:05d}",
+            post="巡逻辅警",
+            post_duties="协助民警开展巡逻防控",
+        )
+        await conn.execute(
+            WebchatSession.__table__.insert(),
+            [
+                {
+                    "token_hash": hashlib.sha256(token.encode()).hexdigest(),
+                    "external_id": f"wbench{i:05d}",
+                    "csrf": "x",
+                    "created_at": now,
+                    "expires_at": now + timedelta(days=30),
+                }
+                for i, token in enumerate(tokens)
+            ],
+        )
+    await engine.dispose()
     return tokens
 
 

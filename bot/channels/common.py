@@ -3,10 +3,23 @@
 The flow of one turn (a typed message or a button press -> Conversation -> replies), the
 plan that turns a Reply into Bot API calls (split at 4096 characters at paragraph
 boundaries, buttons under the last part, a caption when it fits, edit or send anew, one
-wait after a 429) and the webhook server's life. Each adapter (aiogram, python-telegram-bot)
-subclasses TelegramAdapter and makes the four Bot API calls with its own library, turning
-the library's errors into those of bot.channels.base. So both adapters make the same calls
-for the same conversation, and a user cannot tell which one runs.
+wait after a 429), the four Bot API calls themselves and the webhook server's life. Both
+libraries mirror the Bot API, so their Bot, Message and CallbackQuery objects are read
+here through the Protocols below. Each adapter (aiogram, python-telegram-bot) subclasses
+TelegramAdapter and supplies its library's bot, keyboard and upload types, and `_call`,
+which turns the library's errors into those of bot.channels.base. So both adapters make
+the same calls for the same conversation, and a user cannot tell which one runs.
+
+Bot API methods a Telegram adapter calls, whichever library runs:
+- getMe: when polling or the webhook server starts (PTB: Application.initialize)
+- deleteWebhook: before long polling (a webhook left set makes getUpdates fail)
+- getUpdates: long polling (`muster run`, `muster run --channel ptb`); PTB calls it once
+  more with timeout 0 on stopping, which marks the updates already taken as read
+- setWebhook: with the secret token, when the webhook server starts (`muster run --webhook`)
+- sendMessage: every reply, HTML parse mode, inline keyboard on the last part of a long text
+- editMessageText: a reply with `edit` replaces the message whose button was pressed
+- answerCallbackQuery: every button press, with the reply's toast if it has one
+- sendDocument: a reply with a document
 """
 
 from __future__ import annotations
@@ -15,8 +28,9 @@ import asyncio
 import logging
 import signal
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -40,6 +54,75 @@ MAX_RETRY_WAIT = 30.0  # longest pause before retrying a direct reply after a 42
 DRAIN_TIMEOUT = 10.0  # how long a stopping bot lets running updates finish
 ALLOWED_UPDATES = ("message", "callback_query")  # the only updates Muster handles
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+PRIVATE_CHAT = "private"  # the chat type of a one-to-one chat with the bot
+
+T = TypeVar("T")
+
+
+# --- the Bot API objects, as both libraries model them -------------------------------------
+
+
+class TgUser(Protocol):
+    id: int
+    language_code: str | None
+
+    @property
+    def full_name(self) -> str: ...
+
+
+class TgChat(Protocol):
+    id: int
+    type: str
+
+
+class TgSent(Protocol):
+    message_id: int
+
+
+class TgPressed(TgSent, Protocol):
+    """The message under a pressed button (possibly one the bot can no longer access)."""
+
+    @property
+    def chat(self) -> TgChat: ...
+
+
+class TgMessage(Protocol):
+    text: str | None
+
+    @property
+    def chat(self) -> TgChat: ...
+    @property
+    def from_user(self) -> TgUser | None: ...
+
+
+class TgCallback(Protocol):
+    id: str
+    data: str | None
+
+    @property
+    def from_user(self) -> TgUser: ...
+    @property
+    def message(self) -> TgPressed | None: ...
+
+
+class TgBot(Protocol):
+    """The four Bot API methods Muster calls, with the arguments it passes."""
+
+    def send_message(
+        self, *, chat_id: int | str, text: str, reply_markup: Any
+    ) -> Awaitable[TgSent]: ...
+
+    def send_document(
+        self, *, chat_id: int | str, document: Any, caption: str | None, reply_markup: Any
+    ) -> Awaitable[TgSent]: ...
+
+    def edit_message_text(
+        self, *, text: str, chat_id: int | str, message_id: int, reply_markup: Any
+    ) -> Awaitable[object]: ...
+
+    def answer_callback_query(
+        self, callback_query_id: str, *, text: str | None
+    ) -> Awaitable[object]: ...
 
 
 def account(
@@ -74,6 +157,7 @@ class TelegramAdapter(ABC):
     """One Telegram adapter: long polling or a webhook server in front of a Conversation."""
 
     name = CHANNEL
+    bot: TgBot  # the library's Bot, set by the subclass
 
     def __init__(self, settings: Settings, conversation: Conversation) -> None:
         if settings.telegram_token is None:
@@ -103,24 +187,17 @@ class TelegramAdapter(ABC):
         """Close the HTTP client; a later send opens it again."""
 
     @abstractmethod
-    async def _send_text(self, chat_id: str, text: str, buttons: list[list[Button]]) -> str:
-        """sendMessage in HTML parse mode; returns the new message's id."""
+    async def _call(self, request: Awaitable[T]) -> T:
+        """Make one Bot API call, turning the library's errors into those of
+        bot.channels.base."""
 
     @abstractmethod
-    async def _send_document(
-        self, chat_id: str, document: Document, caption: str | None, buttons: list[list[Button]]
-    ) -> str:
-        """sendDocument; returns the new message's id."""
+    def _keyboard(self, rows: list[list[Button]]) -> object:
+        """The library's inline keyboard of these (non-empty) rows of buttons."""
 
     @abstractmethod
-    async def _edit_text(
-        self, chat_id: str, message_id: int, text: str, buttons: list[list[Button]]
-    ) -> None:
-        """editMessageText; no buttons removes the keyboard."""
-
-    @abstractmethod
-    async def _answer_button(self, callback_id: str, toast: str | None) -> None:
-        """answerCallbackQuery, with a toast or none."""
+    def _upload(self, document: Document) -> object:
+        """The library's file to upload with sendDocument."""
 
     # --- running ---------------------------------------------------------------------------
 
@@ -178,6 +255,28 @@ class TelegramAdapter(ABC):
                 self._inflight.discard(task)
 
     # --- one turn ----------------------------------------------------------------------------
+
+    async def _message_turn(self, message: TgMessage, update_id: int) -> None:
+        """A message update: a turn when it was written to the bot in a private chat."""
+        user = message.from_user
+        if user is None or message.chat.type != PRIVATE_CHAT:
+            return  # Muster talks to one person at a time, never in groups or channels
+        who = account(user.id, message.chat.id, user.full_name, user.language_code)
+        await self._text_turn(who, message.text, update_id)
+
+    async def _callback_turn(self, callback: TgCallback, update_id: int) -> None:
+        """A callback query update: the press of a button under one of the bot's messages."""
+        pressed = callback.message
+        user = callback.from_user
+        chat_id = pressed.chat.id if pressed is not None else user.id
+        who = account(user.id, chat_id, user.full_name, user.language_code)
+        await self._button_turn(
+            who,
+            callback.id,
+            callback.data,
+            pressed.message_id if pressed is not None else None,
+            update_id,
+        )
 
     async def _text_turn(self, account: Account, text: str | None, update_id: int) -> None:
         """A message in a private chat: the Conversation's replies, or "send text please"."""
@@ -249,6 +348,51 @@ class TelegramAdapter(ABC):
 
         locale = await retrying(look_up, what="the language of an account")
         return conv.catalog.translator(locale, self.settings.tz)
+
+    # --- Bot API calls ---------------------------------------------------------------------
+
+    def _markup(self, rows: list[list[Button]]) -> object | None:
+        return self._keyboard(rows) if rows else None
+
+    async def _send_text(self, chat_id: str, text: str, buttons: list[list[Button]]) -> str:
+        """sendMessage in HTML parse mode; returns the new message's id."""
+        sent = await self._call(
+            self.bot.send_message(
+                chat_id=chat_ref(chat_id), text=text, reply_markup=self._markup(buttons)
+            )
+        )
+        return str(sent.message_id)
+
+    async def _send_document(
+        self, chat_id: str, document: Document, caption: str | None, buttons: list[list[Button]]
+    ) -> str:
+        """sendDocument; returns the new message's id."""
+        sent = await self._call(
+            self.bot.send_document(
+                chat_id=chat_ref(chat_id),
+                document=self._upload(document),
+                caption=caption,
+                reply_markup=self._markup(buttons),
+            )
+        )
+        return str(sent.message_id)
+
+    async def _edit_text(
+        self, chat_id: str, message_id: int, text: str, buttons: list[list[Button]]
+    ) -> None:
+        """editMessageText; no buttons removes the keyboard."""
+        await self._call(
+            self.bot.edit_message_text(
+                text=text,
+                chat_id=chat_ref(chat_id),
+                message_id=message_id,
+                reply_markup=self._markup(buttons),
+            )
+        )
+
+    async def _answer_button(self, callback_id: str, toast: str | None) -> None:
+        """answerCallbackQuery, with a toast or none."""
+        await self._call(self.bot.answer_callback_query(callback_id, text=toast))
 
     # --- Reply -> Bot API ------------------------------------------------------------------
 

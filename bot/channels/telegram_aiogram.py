@@ -3,15 +3,7 @@
 The turn's flow and the plan of calls for a Reply are bot.channels.common's, shared with
 the python-telegram-bot adapter; this module makes the calls with aiogram.
 
-Bot API methods this adapter calls (the python-telegram-bot adapter calls the same):
-- getMe: when polling or the webhook server starts
-- deleteWebhook: before long polling (a webhook left set makes getUpdates fail)
-- getUpdates: long polling (`muster run`)
-- setWebhook: with the secret token, when the webhook server starts (`muster run --webhook`)
-- sendMessage: every reply, HTML parse mode, inline keyboard on the last part of a long text
-- editMessageText: a reply with `edit` replaces the message whose button was pressed
-- answerCallbackQuery: every button press, with the reply's toast if it has one
-- sendDocument: a reply with a document
+The Bot API methods it calls are listed in bot.channels.common.
 """
 
 from __future__ import annotations
@@ -24,7 +16,7 @@ from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
-from aiogram.enums import ChatType, ParseMode
+from aiogram.enums import ParseMode
 from aiogram.exceptions import (
     ClientDecodeError,
     TelegramAPIError,
@@ -51,7 +43,7 @@ from bot.channels.base import (
     TransientError,
     Unreachable,
 )
-from bot.channels.common import TelegramAdapter, account, chat_ref
+from bot.channels.common import TelegramAdapter
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.core import Button, Document
@@ -63,6 +55,8 @@ T = TypeVar("T")
 
 class AiogramChannel(TelegramAdapter):
     """The Telegram adapter on aiogram; the turn and the reply plan are TelegramAdapter's."""
+
+    bot: Bot
 
     def __init__(self, settings: Settings, conversation: Conversation) -> None:
         super().__init__(settings, conversation)
@@ -151,63 +145,23 @@ class AiogramChannel(TelegramAdapter):
     # --- Update -> Incoming ----------------------------------------------------------------
 
     async def _on_message(self, message: Message, event_update: Update) -> None:
-        user = message.from_user
-        if user is None or message.chat.type != ChatType.PRIVATE:
-            return  # Muster talks to one person at a time, never in groups or channels
-        who = account(user.id, message.chat.id, user.full_name, user.language_code)
-        await self._text_turn(who, message.text, event_update.update_id)
+        await self._message_turn(message, event_update.update_id)
 
     async def _on_callback(self, callback: CallbackQuery, event_update: Update) -> None:
-        pressed = callback.message
-        user = callback.from_user
-        chat_id = pressed.chat.id if pressed is not None else user.id
-        who = account(user.id, chat_id, user.full_name, user.language_code)
-        await self._button_turn(
-            who,
-            callback.id,
-            callback.data,
-            pressed.message_id if pressed is not None else None,
-            event_update.update_id,
-        )
+        await self._callback_turn(callback, event_update.update_id)
 
     # --- Bot API calls ---------------------------------------------------------------------
 
-    async def _send_text(self, chat_id: str, text: str, buttons: list[list[Button]]) -> str:
-        sent = await self._call(
-            self.bot.send_message(
-                chat_id=chat_ref(chat_id), text=text, reply_markup=_markup(buttons)
-            )
-        )
-        return str(sent.message_id)
-
-    async def _send_document(
-        self, chat_id: str, document: Document, caption: str | None, buttons: list[list[Button]]
-    ) -> str:
-        doc = BufferedInputFile(document.content, filename=document.filename)
-        sent = await self._call(
-            self.bot.send_document(
-                chat_id=chat_ref(chat_id),
-                document=doc,
-                caption=caption,
-                reply_markup=_markup(buttons),
-            )
-        )
-        return str(sent.message_id)
-
-    async def _edit_text(
-        self, chat_id: str, message_id: int, text: str, buttons: list[list[Button]]
-    ) -> None:
-        await self._call(
-            self.bot.edit_message_text(
-                text=text,
-                chat_id=chat_ref(chat_id),
-                message_id=message_id,
-                reply_markup=_markup(buttons),
-            )
+    def _keyboard(self, rows: list[list[Button]]) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(
+            inline_keyboard=[
+                [InlineKeyboardButton(text=b.label, callback_data=b.action) for b in row]
+                for row in rows
+            ]
         )
 
-    async def _answer_button(self, callback_id: str, toast: str | None) -> None:
-        await self._call(self.bot.answer_callback_query(callback_id, text=toast))
+    def _upload(self, document: Document) -> BufferedInputFile:
+        return BufferedInputFile(document.content, filename=document.filename)
 
     async def _call(self, request: Awaitable[T]) -> T:
         """Make one Bot API call, turning aiogram's errors into channel-neutral ones."""
@@ -225,14 +179,3 @@ class AiogramChannel(TelegramAdapter):
             raise TransientError(str(exc)) from exc
         except TelegramAPIError as exc:
             raise Rejected(exc.message) from exc
-
-
-def _markup(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=b.label, callback_data=b.action) for b in row]
-            for row in rows
-        ]
-    )

@@ -3,16 +3,7 @@
 The turn's flow and the plan of calls for a Reply are bot.channels.common's, shared with
 the aiogram adapter; this module makes the calls with python-telegram-bot's Application.
 
-Bot API methods this adapter calls (the aiogram adapter calls the same):
-- getMe: Application.initialize, when polling or the webhook server starts
-- deleteWebhook: before long polling (the Updater's bootstrap)
-- getUpdates: long polling (`muster run --channel ptb`); once more with timeout 0 on
-  stopping, which marks the updates already taken as read
-- setWebhook: with the secret token, when the webhook server starts (`muster run --webhook`)
-- sendMessage: every reply, HTML parse mode, inline keyboard on the last part of a long text
-- editMessageText: a reply with `edit` replaces the message whose button was pressed
-- answerCallbackQuery: every button press, with the reply's toast if it has one
-- sendDocument: a reply with a document
+The Bot API methods it calls are listed in bot.channels.common.
 """
 
 from __future__ import annotations
@@ -34,12 +25,13 @@ from telegram import (
     Update,
 )
 from telegram import error as tg
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     ContextTypes,
     Defaults,
+    ExtBot,
     MessageHandler,
     filters,
 )
@@ -55,8 +47,6 @@ from bot.channels.common import (
     ALLOWED_UPDATES,
     SECRET_HEADER,
     TelegramAdapter,
-    account,
-    chat_ref,
 )
 from bot.config import Settings
 from bot.conversation import Conversation, NotHandled
@@ -77,6 +67,8 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 class PtbChannel(TelegramAdapter):
     """The Telegram adapter on python-telegram-bot; the turn and the reply plan are
     TelegramAdapter's."""
+
+    bot: ExtBot[None]
 
     def __init__(self, settings: Settings, conversation: Conversation) -> None:
         super().__init__(settings, conversation)
@@ -201,71 +193,27 @@ class PtbChannel(TelegramAdapter):
     async def _take_update(self, update: Update) -> None:
         """One webhook update, as the Application's handlers would route it."""
         if update.message is not None:
-            await self._on_message(update, None)  # type: ignore[arg-type]
+            await self._message_turn(update.message, update.update_id)
         elif update.callback_query is not None:
-            await self._on_callback(update, None)  # type: ignore[arg-type]
+            await self._callback_turn(update.callback_query, update.update_id)
 
     async def _on_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.message
-        user = message.from_user if message is not None else None
-        if message is None or user is None or message.chat.type != ChatType.PRIVATE:
-            return  # Muster talks to one person at a time, never in groups or channels
-        who = account(user.id, message.chat.id, user.full_name, user.language_code)
-        await self._text_turn(who, message.text, update.update_id)
+        if update.message is not None:
+            await self._message_turn(update.message, update.update_id)
 
     async def _on_callback(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        callback = update.callback_query
-        if callback is None:
-            return
-        pressed = callback.message
-        user = callback.from_user
-        chat_id = pressed.chat.id if pressed is not None else user.id
-        who = account(user.id, chat_id, user.full_name, user.language_code)
-        await self._button_turn(
-            who,
-            callback.id,
-            callback.data,
-            pressed.message_id if pressed is not None else None,
-            update.update_id,
-        )
+        if update.callback_query is not None:
+            await self._callback_turn(update.callback_query, update.update_id)
 
     # --- Bot API calls ---------------------------------------------------------------------
 
-    async def _send_text(self, chat_id: str, text: str, buttons: list[list[Button]]) -> str:
-        sent = await self._call(
-            self.bot.send_message(
-                chat_id=chat_ref(chat_id), text=text, reply_markup=_markup(buttons)
-            )
-        )
-        return str(sent.message_id)
-
-    async def _send_document(
-        self, chat_id: str, document: Document, caption: str | None, buttons: list[list[Button]]
-    ) -> str:
-        sent = await self._call(
-            self.bot.send_document(
-                chat_id=chat_ref(chat_id),
-                document=InputFile(document.content, filename=document.filename),
-                caption=caption,
-                reply_markup=_markup(buttons),
-            )
-        )
-        return str(sent.message_id)
-
-    async def _edit_text(
-        self, chat_id: str, message_id: int, text: str, buttons: list[list[Button]]
-    ) -> None:
-        await self._call(
-            self.bot.edit_message_text(
-                text=text,
-                chat_id=chat_ref(chat_id),
-                message_id=message_id,
-                reply_markup=_markup(buttons),
-            )
+    def _keyboard(self, rows: list[list[Button]]) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(b.label, callback_data=b.action) for b in row] for row in rows]
         )
 
-    async def _answer_button(self, callback_id: str, toast: str | None) -> None:
-        await self._call(self.bot.answer_callback_query(callback_id, text=toast))
+    def _upload(self, document: Document) -> InputFile:
+        return InputFile(document.content, filename=document.filename)
 
     async def _call(self, request: Awaitable[T]) -> T:
         """Make one Bot API call, turning PTB's errors into channel-neutral ones."""
@@ -301,11 +249,3 @@ def _retry_after(exc: tg.RetryAfter) -> float:
 def _polling_failed(exc: tg.TelegramError) -> None:
     # PTB retries getUpdates with a growing pause; say why without a traceback each time.
     log.warning("getUpdates failed, retrying: %s", exc)
-
-
-def _markup(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.action) for b in row] for row in rows]
-    )

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from bot.actor import Actor
 from bot.app import App
-from bot.cli.common import fail as _fail
 from bot.cli.common import refuse, say, table
 from bot.cli.common import translator as _translator
 from bot.cli.office import add_out, command, in_unit_of_work
@@ -173,36 +172,31 @@ async def cmd_checkins_care(args: argparse.Namespace, settings: Settings) -> int
     return 0
 
 
+@command
 async def cmd_register_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write all units' registers of a week to an .xlsx file."""
     t = _translator(settings, args.lang)
-    app = await App.open(settings)
-    try:
-        week = _week(args, app)
-        async with app.unit_of_work() as svc:
-            units = await svc.register.export(Actor.cli("cli:register-export"), week, args.out, t)
-    except DomainError as exc:
-        return _fail(t, exc)
-    finally:
-        await app.close()
+
+    async def work(svc: Services) -> tuple[Week, int]:
+        week = _week(args, svc)
+        return week, await svc.register.export(Actor.cli("cli:register-export"), week, args.out, t)
+
+    (week, units), _ = await in_unit_of_work(settings, t, work)
     say(t("register-cli-exported", week=week.key, units=units, path=str(args.out)))
     return 0
 
 
+@command
 async def cmd_register_import(args: argparse.Namespace, settings: Settings) -> int:
     """Check a unit's register sheet; file it when every row is good."""
     t = _translator(settings, args.lang)
-    app = await App.open(settings)
-    try:
-        week = _week(args, app)
-        async with app.unit_of_work() as svc:
-            report = await svc.register.import_file(
-                Actor.cli("cli:register-import"), args.file, unit=args.unit, week=week
-            )
-    except DomainError as exc:
-        return _fail(t, exc)
-    finally:
-        await app.close()
+    report, _ = await in_unit_of_work(
+        settings,
+        t,
+        lambda svc: svc.register.import_file(
+            Actor.cli("cli:register-import"), args.file, unit=args.unit, week=_week(args, svc)
+        ),
+    )
     say(*render_import(t, report))
     return 1 if report.errors else 0
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from bot.actor import Actor
 from bot.app import App
-from bot.cli.common import fail, refuse, say, translator
+from bot.cli.common import refuse, say, translator
+from bot.cli.office import command, in_unit_of_work
 from bot.config import Settings
-from bot.errors import DomainError
 from bot.i18n import Translator
 from bot.sheets.writer import write_csv
 from storage import audit
@@ -117,22 +117,20 @@ async def cmd_audit_head(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@command
 async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
     """Issue invite codes and write them to a CSV file."""
     t = translator(settings, args.lang)
-    app = await App.open(settings)
-    try:
-        async with app.unit_of_work() as svc:
-            issued = await svc.registration.issue_codes(
-                Actor.cli("cli:invite"),
-                unit=args.unit,
-                employee_no=args.person,
-                also_bound=args.also_bound,
-            )
-    except DomainError as exc:
-        return fail(t, exc)
-    finally:
-        await app.close()
+    issued, _ = await in_unit_of_work(
+        settings,
+        t,
+        lambda svc: svc.registration.issue_codes(
+            Actor.cli("cli:invite"),
+            unit=args.unit,
+            employee_no=args.person,
+            also_bound=args.also_bound,
+        ),
+    )
     write_csv(
         args.out,
         [t(f"cli-invite-col-{c}") for c in INVITE_COLUMNS],
@@ -153,18 +151,16 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@command
 async def cmd_unbind(args: argparse.Namespace, settings: Settings) -> int:
     """Unbind a person's chat accounts."""
     t = translator(settings, args.lang)
-    app = await App.open(settings)
-    try:
-        async with app.unit_of_work() as svc:
-            count = await svc.registration.unbind(
-                Actor.cli("cli:unbind"), args.employee_no, reason=args.reason, channel=args.channel
-            )
-    except DomainError as exc:
-        return fail(t, exc)
-    finally:
-        await app.close()
+    count, _ = await in_unit_of_work(
+        settings,
+        t,
+        lambda svc: svc.registration.unbind(
+            Actor.cli("cli:unbind"), args.employee_no, reason=args.reason, channel=args.channel
+        ),
+    )
     say(t("cli-unbound", count=count, employee_no=args.employee_no))
     return 0

@@ -73,16 +73,8 @@ async def _wecom(settings: Settings, t: Translator) -> tuple[str | None, str | N
     missing = missing_settings(settings)
     if missing:
         return None, t("doctor-wecom-missing", vars=", ".join(missing))
-    assert settings.wecom_corp_id and settings.wecom_agent_id and settings.wecom_secret  # noqa: S101
     app = await App.open(settings, check_schema=False)  # the check uses no table
-    api = WecomApi(
-        api_url=settings.wecom_api_url,
-        corp_id=settings.wecom_corp_id,
-        agent_id=settings.wecom_agent_id,
-        secret=settings.wecom_secret.get_secret_value(),
-        sessionmaker=app.sessionmaker,
-        clock=app.clock,
-    )
+    api = WecomApi.from_settings(settings, app.sessionmaker, app.clock)
     try:
         name = await api.check()
     except WecomUntrustedIp:

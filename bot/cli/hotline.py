@@ -11,12 +11,13 @@ from typing import Any
 
 from bot import kb
 from bot.actor import Actor
-from bot.app import App
-from bot.cli.common import fail, refuse, say, table, translator
+from bot.cli.common import refuse, say, table, translator
+from bot.cli.office import command, in_unit_of_work
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import LOCALES, Translator
 from bot.reports.hotline_gaps import write_gaps_xlsx
+from bot.services import Services
 from bot.services.hotline import TicketSummary, UnitContactRow
 from storage.models_hotline import parse_ticket_number
 
@@ -88,17 +89,13 @@ def kb_problem(t: Translator, problem: kb.Problem) -> str:
     return t(key, path=problem.path, message=problem.message)
 
 
+@command
 async def cmd_kb_reload(args: argparse.Namespace, settings: Settings) -> int:
     """Make every running bot load the knowledge base files with its next question."""
     t = translator(settings, args.lang)
-    app = await App.open(settings)
-    try:
-        async with app.unit_of_work() as svc:
-            result = await svc.hotline.reload_kb(Actor.cli("cli:kb-reload"))
-    except DomainError as exc:
-        return fail(t, exc)
-    finally:
-        await app.close()
+    result, _ = await in_unit_of_work(
+        settings, t, lambda svc: svc.hotline.reload_kb(Actor.cli("cli:kb-reload"))
+    )
     key = "cli-kb-reloaded" if result.changed else "cli-kb-reloaded-unchanged"
     say(t(key, generation=result.generation, entries=result.entries))
     return 0
@@ -138,19 +135,17 @@ def _asker(t: Translator, s: TicketSummary) -> str:
     return t("hotline-who-anonymous") if s.anonymous else t("cli-hotline-who-named")
 
 
+@command
 async def cmd_hotline_queue(args: argparse.Namespace, settings: Settings) -> int:
     """List the tickets not closed (or all), waiting ones first."""
     t = translator(settings, args.lang)
-    app = await App.open(settings)
-    try:
-        async with app.unit_of_work() as svc:
-            tickets = await svc.hotline.queue(
-                Actor.cli("cli:hotline"), include_closed=args.all, limit=10_000
-            )
-    except DomainError as exc:
-        return fail(t, exc)
-    finally:
-        await app.close()
+    tickets, _ = await in_unit_of_work(
+        settings,
+        t,
+        lambda svc: svc.hotline.queue(
+            Actor.cli("cli:hotline"), include_closed=args.all, limit=10_000
+        ),
+    )
     if not tickets:
         say(t("cli-hotline-queue-none"))
         return 0
@@ -172,20 +167,16 @@ async def cmd_hotline_queue(args: argparse.Namespace, settings: Settings) -> int
     return 0
 
 
+@command
 async def cmd_hotline_show(args: argparse.Namespace, settings: Settings) -> int:
     """Print one ticket with its whole thread."""
     t = translator(settings, args.lang)
     ticket_id = parse_ticket_number(args.number)
     if ticket_id is None:
         return refuse(t("cli-hotline-bad-number", value=args.number))
-    app = await App.open(settings)
-    try:
-        async with app.unit_of_work() as svc:
-            detail = await svc.hotline.ticket(Actor.cli("cli:hotline"), ticket_id)
-    except DomainError as exc:
-        return fail(t, exc)
-    finally:
-        await app.close()
+    detail, _ = await in_unit_of_work(
+        settings, t, lambda svc: svc.hotline.ticket(Actor.cli("cli:hotline"), ticket_id)
+    )
     s = detail.summary
     say(
         t(
@@ -210,6 +201,7 @@ async def cmd_hotline_show(args: argparse.Namespace, settings: Settings) -> int:
 # --- gaps ---------------------------------------------------------------------------------
 
 
+@command
 async def cmd_kb_gaps(args: argparse.Namespace, settings: Settings) -> int:
     """List the questions the knowledge base did not answer, grouped, largest group first."""
     t = translator(settings, args.lang)
@@ -219,14 +211,9 @@ async def cmd_kb_gaps(args: argparse.Namespace, settings: Settings) -> int:
             since = datetime.fromisoformat(args.since).replace(tzinfo=settings.tz)
         except ValueError:
             return refuse(t("cli-kb-gaps-bad-since", value=args.since))
-    app = await App.open(settings)
-    try:
-        async with app.unit_of_work() as svc:
-            groups = await svc.hotline.gaps(Actor.cli("cli:kb-gaps"), since=since)
-    except DomainError as exc:
-        return fail(t, exc)
-    finally:
-        await app.close()
+    groups, _ = await in_unit_of_work(
+        settings, t, lambda svc: svc.hotline.gaps(Actor.cli("cli:kb-gaps"), since=since)
+    )
     if not groups:
         say(t("kb-gaps-none"))
         return 0
@@ -274,25 +261,23 @@ def _contact_line(t: Translator, row: UnitContactRow) -> str:
     )
 
 
+@command
 async def cmd_hotline_contact(args: argparse.Namespace, settings: Settings) -> int:
     """Set a unit's own policy phone, mailbox and hours."""
     t = translator(settings, args.lang)
     if args.phone is None and args.email is None and args.hours is None:
         return refuse(t("hotline-contact-nothing"))
-    app = await App.open(settings)
-    try:
-        async with app.unit_of_work() as svc:
-            row = await svc.hotline.set_unit_contact(
-                Actor.cli("cli:hotline-contact"),
-                args.unit,
-                phone=args.phone,
-                email=args.email,
-                hours=args.hours,
-            )
-    except DomainError as exc:
-        return fail(t, exc)
-    finally:
-        await app.close()
+    row, _ = await in_unit_of_work(
+        settings,
+        t,
+        lambda svc: svc.hotline.set_unit_contact(
+            Actor.cli("cli:hotline-contact"),
+            args.unit,
+            phone=args.phone,
+            email=args.email,
+            hours=args.hours,
+        ),
+    )
     say(t("hotline-contact-set", unit=row.unit), _contact_line(t, row))
     return 0
 
@@ -364,6 +349,7 @@ class _Refused(Exception):
     """A row of the sheet is wrong: nothing of the sheet is written."""
 
 
+@command
 async def cmd_hotline_contacts(args: argparse.Namespace, settings: Settings) -> int:
     """Print every unit's policy contacts; with --import, set them from a sheet first."""
     t = translator(settings, args.lang)
@@ -373,36 +359,32 @@ async def cmd_hotline_contacts(args: argparse.Namespace, settings: Settings) -> 
             sheet = read_contact_sheet(args.import_file)
         except (OSError, ValueError, UnicodeDecodeError):
             return refuse(t("hotline-contact-import-header", path=str(args.import_file)), code=1)
-    app = await App.open(settings)
     actor = Actor.cli("cli:hotline-contacts")
     problems: list[str] = []
+
+    async def work(svc: Services) -> list[UnitContactRow]:
+        for n, values in sheet:
+            try:  # each row is checked before anything of it is written
+                await svc.hotline.set_unit_contact(
+                    actor,
+                    values.get("unit") or "",
+                    phone=values.get("phone"),
+                    email=values.get("email"),
+                    hours=values.get("hours"),
+                )
+            except DomainError as exc:
+                problem = t(exc.key, **exc.args_)
+                path = str(args.import_file)
+                problems.append(t("hotline-contact-import-bad", path=path, row=n, problem=problem))
+        if problems:
+            raise _Refused()  # all rows or none: roll the good ones back
+        return await svc.hotline.unit_contacts(actor)
+
     try:
-        async with app.unit_of_work() as svc:
-            for n, values in sheet:
-                try:  # each row is checked before anything of it is written
-                    await svc.hotline.set_unit_contact(
-                        actor,
-                        values.get("unit") or "",
-                        phone=values.get("phone"),
-                        email=values.get("email"),
-                        hours=values.get("hours"),
-                    )
-                except DomainError as exc:
-                    problem = t(exc.key, **exc.args_)
-                    path = str(args.import_file)
-                    problems.append(
-                        t("hotline-contact-import-bad", path=path, row=n, problem=problem)
-                    )
-            if problems:
-                raise _Refused()  # all rows or none: roll the good ones back
-            rows = await svc.hotline.unit_contacts(actor)
+        rows, _ = await in_unit_of_work(settings, t, work)
     except _Refused:
         say(*problems, err=True)
         return 1
-    except DomainError as exc:
-        return fail(t, exc)
-    finally:
-        await app.close()
     if sheet:
         say(t("hotline-contact-import-done", path=str(args.import_file), count=len(sheet)))
     say(*(_contact_line(t, row) for row in rows))

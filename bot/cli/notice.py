@@ -10,8 +10,9 @@ import argparse
 import asyncio
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypedDict
 
 from bot.actor import Actor
 from bot.app import App
@@ -82,6 +83,16 @@ def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: i
     ng.set_defaults(func=cmd_notice_nudge)
 
 
+class Draft(TypedDict):
+    """The notice as previewed, and then sent: the same arguments to both services."""
+
+    audience: str
+    text: str
+    title: str | None
+    ack_by: datetime | None
+    attachment: tuple[str, bytes] | None
+
+
 def read_text(path: Path) -> str:
     """A text file in UTF-8 (with or without BOM) or, as Chinese Windows saves it, GBK;
     another encoding is refused (bot.sheets.reader.decode), naming it where it can."""
@@ -111,16 +122,12 @@ async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
         return refuse(t("notice-cli-file", path=str(path), error=exc.strerror or str(exc)))
     app = await App.open(settings)
     actor = Actor.cli(ACTOR)
+    notice = Draft(
+        audience=args.audience, text=text, title=args.title, ack_by=ack_by, attachment=attachment
+    )
     try:
         async with app.unit_of_work() as svc:
-            preview = await svc.notices.preview(
-                actor,
-                audience=args.audience,
-                text=text,
-                title=args.title,
-                ack_by=ack_by,
-                attachment=attachment,
-            )
+            preview = await svc.notices.preview(actor, **notice)
         say(t("notice-cli-preview"), _indent(plain(render_message(t, preview.notice))))
         say(
             t(
@@ -137,15 +144,7 @@ async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
             say(t("notice-cli-dry-run"))
             return 0
         async with app.unit_of_work() as svc:
-            result = await svc.notice_approvals.send(
-                actor,
-                audience=args.audience,
-                text=text,
-                title=args.title,
-                ack_by=ack_by,
-                attachment=attachment,
-                sensitive=args.sensitive,
-            )
+            result = await svc.notice_approvals.send(actor, **notice, sensitive=args.sensitive)
         if isinstance(result, Submitted):  # waits for a second office staffer (issue 21)
             say(
                 t(

@@ -20,7 +20,7 @@ from bot.cli.office import (
 )
 from bot.config import Settings
 from bot.i18n import Translator
-from bot.reports.pledge_export import write_pledge_export
+from bot.reports.pledge_export import UNIT_COLUMNS, write_pledge_export
 from bot.reports.receipt import render_receipt
 from bot.reports.receipt_pdf import render_receipt_pdf, system_font
 from bot.reports.task_states import state_columns, with_note
@@ -70,15 +70,7 @@ def render_status(t: Translator, status: PledgeStatus, *, now: datetime) -> list
         status,
         now,
         key_arg="pledge",
-        columns=(
-            "report-col-unit",
-            "report-col-assigned",
-            "report-col-signed",
-            "report-col-pending",
-            "report-col-overdue",
-            "report-col-excused",
-            *more,
-        ),
+        columns=(*UNIT_COLUMNS, *more),
         units=[
             (u.unit, u.assigned, u.signed, u.pending, u.overdue, u.excused, *counts(u))
             for u in status.units

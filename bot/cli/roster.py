@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 
 from bot.actor import Actor
 from bot.app import App
 from bot.cli.common import fail, say, translator
+from bot.cli.office import command, in_unit_of_work
 from bot.config import Settings
 from bot.errors import DomainError, InvalidInput
 from bot.i18n import Translator
+from bot.services import Services
 from bot.services.pledges import LetterState
 from bot.services.roster import BindingChange, Filing, Headcount, ImportReport, parse_quota
 from bot.sheets.reader import Problem
@@ -97,46 +99,38 @@ async def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int
     return 1 if report.errors else 0
 
 
+@command
 async def cmd_roster_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write the roster table with current mentors and leaders to an .xlsx file."""
     t = translator(settings, args.lang)
-    app = await App.open(settings)
     actor = Actor.cli("cli:roster-export")
-    try:
-        async with app.unit_of_work() as svc:
-            if args.form:
-                form = await svc.roster.export_form(
-                    actor, args.file, one_sheet=args.one_sheet, unit=args.unit
-                )
-                done = t(
-                    "roster-form-exported",
-                    count=form.people,
-                    sheets=form.sheets,
-                    path=str(args.file),
-                )
-            else:
-                count = await svc.roster.export(actor, args.file)
-                done = t("roster-exported", count=count, path=str(args.file))
-    except DomainError as exc:
-        return fail(t, exc)
-    finally:
-        await app.close()
+
+    async def work(svc: Services) -> str:
+        if args.form:
+            form = await svc.roster.export_form(
+                actor, args.file, one_sheet=args.one_sheet, unit=args.unit
+            )
+            return t(
+                "roster-form-exported", count=form.people, sheets=form.sheets, path=str(args.file)
+            )
+        count = await svc.roster.export(actor, args.file)
+        return t("roster-exported", count=count, path=str(args.file))
+
+    done, _ = await in_unit_of_work(settings, t, work)
     say(done)
     return 0
 
 
+@command
 async def cmd_unit_quota(args: argparse.Namespace, settings: Settings) -> int:
     """Set or clear a unit's 员额 and show its headcount against it."""
     t = translator(settings, args.lang)
-    app = await App.open(settings)
-    try:
+
+    async def work(svc: Services) -> Headcount:
         quota = parse_quota(str(args.quota))
-        async with app.unit_of_work() as svc:
-            count = await svc.roster.set_quota(Actor.cli("cli:unit-quota"), args.unit, quota)
-    except DomainError as exc:
-        return fail(t, exc)
-    finally:
-        await app.close()
+        return await svc.roster.set_quota(Actor.cli("cli:unit-quota"), args.unit, quota)
+
+    count, _ = await in_unit_of_work(settings, t, work)
     if count.quota is None:
         say(t("roster-quota-cleared", unit=count.unit, count=count.headcount))
     else:
@@ -144,38 +138,32 @@ async def cmd_unit_quota(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@command
 async def cmd_roster_status(args: argparse.Namespace, settings: Settings) -> int:
     """Active auxiliaries against 员额, unit by unit."""
     t = translator(settings, args.lang)
-    app = await App.open(settings)
-    try:
-        async with app.unit_of_work() as svc:
-            counts = await svc.roster.headcounts(Actor.cli("cli:roster-status"))
-    except DomainError as exc:
-        return fail(t, exc)
-    finally:
-        await app.close()
+    counts, _ = await in_unit_of_work(
+        settings, t, lambda svc: svc.roster.headcounts(Actor.cli("cli:roster-status"))
+    )
     say(*headcount_lines(t, counts))
     return 0
 
 
+@command
 async def cmd_roster_changes(args: argparse.Namespace, settings: Settings) -> int:
     """List (and optionally export) the change filings since a date."""
     t = translator(settings, args.lang)
-    app = await App.open(settings)
-    try:
+
+    async def work(svc: Services) -> tuple[date, list[Filing]]:
         day = parse_date(str(args.since))
         if day is None:
             raise InvalidInput("roster-changes-bad-date", value=str(args.since))
         if args.out is not None and args.out.suffix.lower() != ".xlsx":
             raise InvalidInput("roster-changes-xlsx-only")
         since = datetime.combine(day, time(), tzinfo=settings.tz)
-        async with app.unit_of_work() as svc:
-            filings = await svc.roster.changes(Actor.cli("cli:roster-changes"), since)
-    except DomainError as exc:
-        return fail(t, exc)
-    finally:
-        await app.close()
+        return day, await svc.roster.changes(Actor.cli("cli:roster-changes"), since)
+
+    (day, filings), _ = await in_unit_of_work(settings, t, work)
     say(*change_lines(t, day.isoformat(), filings))
     if args.out is not None:
         write_changes(t, args.out, filings)

@@ -36,13 +36,16 @@ DETAIL_COLUMNS = (
     "report-col-due",
     "report-col-note",
 )
-SUMMARY_COLUMNS = (
+UNIT_COLUMNS = (  # a pledge's counts per unit, here and in `muster pledge status`
     "report-col-unit",
     "report-col-assigned",
     "report-col-signed",
     "report-col-pending",
     "report-col-overdue",
     "report-col-excused",
+)
+SUMMARY_COLUMNS = (
+    *UNIT_COLUMNS,
     "report-col-signed-pct",
     "report-col-waiting-training",
     "report-col-on-leave",

@@ -39,7 +39,7 @@ from aiohttp import web
 from bot.app import App
 from bot.channels.webchat import SESSION, WebChannel, account, entry_json, opened
 from bot.conversation import MAX_TEXT, NotHandled
-from bot.web.server import RouteProvider
+from bot.web.server import RouteProvider, add_under
 from storage import webchat as repo
 from storage.models_webchat import WebchatSession
 
@@ -125,12 +125,7 @@ def chat_routes(
         sub.router.add_get("/api/doc/{pos:\\d{1,18}}", document)
         sub.cleanup_ctx.append(_housekeeping)
         sub.on_shutdown.append(_end_streams)
-        root.add_subapp(PREFIX, sub)
-
-        async def to_chat(request: web.Request) -> web.StreamResponse:
-            raise web.HTTPFound(f"{PREFIX}/?{request.query_string}")
-
-        root.router.add_get(PREFIX, to_chat)
+        add_under(root, PREFIX, sub, keep_query=True)
 
     return provide
 

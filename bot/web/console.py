@@ -32,7 +32,7 @@ from bot.reports.task_states import note_of
 from bot.services import Services
 from bot.services.web_auth import SessionView
 from bot.text import visible
-from bot.web.server import RouteProvider
+from bot.web.server import RouteProvider, add_under
 from storage.models import Role
 
 log = logging.getLogger(__name__)
@@ -97,12 +97,7 @@ def console_routes(app: App) -> RouteProvider:
         sub.router.add_routes(PAGES)
         sub.router.add_routes(ROSTER_PAGES)
         sub.router.add_routes(APPROVAL_PAGES)
-        root.add_subapp(PREFIX, sub)
-
-        async def to_console(_request: web.Request) -> web.StreamResponse:
-            raise web.HTTPFound(f"{PREFIX}/")
-
-        root.router.add_get(PREFIX, to_console)
+        add_under(root, PREFIX, sub)
 
     return provide
 
@@ -174,8 +169,29 @@ def refusal(request: web.Request, exc: DomainError) -> str:
     return tr(request)(exc.key, **exc.args_)
 
 
+def refused(request: web.Request, exc: DomainError, status: int = 409) -> web.Response:
+    """The error page saying a refusal (409: the form cannot act; 400: bad input)."""
+    return page(request, "error.html", status=status, message=refusal(request, exc))
+
+
 def see_other(path: str) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(f"{PREFIX}{path}")
+
+
+async def act_once(
+    request: web.Request, kind: str, act: Callable[[Services], Awaitable[str]]
+) -> web.StreamResponse:
+    """A confirm form that acts once: its one-time id is claimed in the transaction `act`
+    runs in, then on to the page `act` returns; a refusal (the form sent again, too) is a
+    409 page and changes nothing."""
+    view = who(request)
+    try:
+        async with uow(request) as svc:
+            await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, kind)
+            target = await act(svc)
+    except DomainError as exc:
+        return refused(request, exc)
+    raise see_other(target)
 
 
 def _locale(request: web.Request, view: SessionView | None) -> str | None:
@@ -249,11 +265,11 @@ async def _guarded(
     except NotAllowed:
         return error_page(request, 403, "web-error-forbidden")
     except NotFound as exc:
-        return page(request, "error.html", status=404, message=refusal(request, exc))
+        return refused(request, exc, 404)
     except web.HTTPException:
         raise
     except DomainError as exc:  # an expected refusal no handler caught: say it, change nothing
-        return page(request, "error.html", status=400, message=refusal(request, exc))
+        return refused(request, exc, 400)
 
 
 def set_session_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from bot.actor import Actor
 from bot.cli.roster import problem_line, render_report
 from bot.core import Document
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from bot.i18n import Translator
 from bot.reports import files
 from bot.services import Services
 from bot.services.console import Filters
@@ -27,12 +31,15 @@ from bot.web.console import (
     EXPORT_DIR_KEY,
     MAX_UPLOAD,
     PREFIX,
+    act_once,
     default_deadline,
+    error_page,
     field,
     form,
     local_deadline,
     page,
     refusal,
+    refused,
     require_office,
     see_other,
     tr,
@@ -69,6 +76,16 @@ def send_file(doc: Document) -> web.Response:
         charset="utf-8" if csv else None,
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(doc.filename)}"},
     )
+
+
+async def _export(
+    request: web.Request,
+    make: Callable[[Services, Actor, Translator, datetime], Awaitable[Document]],
+) -> web.Response:
+    """An export file made by `make` (the service checks who may have it) as a download."""
+    view, t = who(request), tr(request)
+    async with uow(request) as svc:
+        return send_file(await make(svc, view.actor, t, request.config_dict[APP_KEY].clock.now()))
 
 
 def _quote(name: str) -> str:
@@ -154,9 +171,7 @@ async def people(request: web.Request) -> web.StreamResponse:
 
 @PAGES.get("/people/export")
 async def people_export(request: web.Request) -> web.StreamResponse:
-    view = who(request)
-    async with uow(request) as svc:
-        return send_file(await files.roster(svc, view.actor))
+    return await _export(request, lambda svc, actor, _t, _now: files.roster(svc, actor))
 
 
 @PAGES.get("/people/{no}")
@@ -227,24 +242,32 @@ async def _leave_form(
 ) -> web.StreamResponse:
     """A leave form acts once (its one-time id) after the person page's own checks (404,
     403); bad input is said next to the form and changes nothing."""
-    view = who(request)
     no = request.match_info["no"]
     try:
-        async with uow(request) as svc:
-            await svc.console.person(view.actor, no, locale="zh_CN")
-            await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, "leave")
+        async with _about_person(request) as svc:
+            await svc.web_auth.claim_form(
+                field(request, "form_id"), who(request).person.id, "leave"
+            )
             await act(svc, no)
     except InvalidInput as exc:
         return await _person_page(request, status=400, error=refusal(request, exc))
     raise see_other(f"/people/{no}?done={done}")
 
 
+@asynccontextmanager
+async def _about_person(request: web.Request) -> AsyncIterator[Services]:
+    """A transaction about the person of the URL, after the person page's own checks
+    (404, 403)."""
+    async with uow(request) as svc:
+        await svc.console.person(who(request).actor, request.match_info["no"], locale="zh_CN")
+        yield svc
+
+
 @PAGES.post("/people/{no}/unbind")
 async def person_unbind(request: web.Request) -> web.StreamResponse:
     view = who(request)
     no = request.match_info["no"]
-    async with uow(request) as svc:
-        await svc.console.person(view.actor, no, locale="zh_CN")  # 404 / 403 first
+    async with _about_person(request) as svc:
         await svc.registration.unbind(view.actor, no, reason=field(request, "reason") or None)
     raise see_other(f"/people/{no}?done=unbound")
 
@@ -253,8 +276,7 @@ async def person_unbind(request: web.Request) -> web.StreamResponse:
 async def person_invite(request: web.Request) -> web.StreamResponse:
     view = who(request)
     no = request.match_info["no"]
-    async with uow(request) as svc:
-        await svc.console.person(view.actor, no, locale="zh_CN")
+    async with _about_person(request) as svc:
         # a bound person's code binds another channel (the web chat beside Telegram)
         issued = await svc.registration.issue_codes(view.actor, employee_no=no, also_bound=True)
     return page(request, "invite.html", issued=issued, no=no)
@@ -266,16 +288,14 @@ async def person_invite(request: web.Request) -> web.StreamResponse:
 @PAGES.get("/roster/import")
 async def roster_import_form(request: web.Request) -> web.StreamResponse:
     require_office(who(request))
-    return page(
-        request,
-        "roster_import.html",
-        report=None,
-        problems=[],
-        lines=[],
-        upload="",
-        error=None,
-        form_id="",
-    )
+    return _import_page(request)
+
+
+def _import_page(request: web.Request, status: int = 200, **ctx: Any) -> web.Response:
+    """The roster import page: the upload form, and what `ctx` adds (a check's report)."""
+    blank: dict[str, Any] = {"report": None, "problems": [], "lines": [], "upload": ""}
+    blank |= {"error": None, "form_id": ""}
+    return page(request, "roster_import.html", status=status, **(blank | ctx))
 
 
 @PAGES.post("/roster/import")
@@ -294,17 +314,7 @@ async def roster_import_check(request: web.Request) -> web.StreamResponse:
         elif suffix not in ROSTER_TYPES:
             error = t("web-error-file-type", types=", ".join(ROSTER_TYPES))
     if error is not None:
-        return page(
-            request,
-            "roster_import.html",
-            status=400,
-            report=None,
-            problems=[],
-            lines=[],
-            upload="",
-            error=error,
-            form_id="",
-        )
+        return _import_page(request, 400, error=error)
     assert isinstance(upload, web.FileField)
     path = scratch(request, suffix)
     path.write_bytes(content)
@@ -314,10 +324,9 @@ async def roster_import_check(request: web.Request) -> web.StreamResponse:
     problems = [(p.row, p.column, problem_line(t, p).strip(), p.warning) for p in report.problems]
     if report.errors:
         path.unlink(missing_ok=True)
-    return page(
+    return _import_page(
         request,
-        "roster_import.html",
-        status=200 if not report.errors else 422,
+        200 if not report.errors else 422,
         report=report,
         problems=problems,
         lines=render_report(t, report),
@@ -334,7 +343,7 @@ async def roster_import_apply(request: web.Request) -> web.StreamResponse:
     name = field(request, "upload")
     path = request.config_dict[EXPORT_DIR_KEY] / Path(name).name
     if not name or not path.is_file():
-        return page(request, "error.html", status=409, message=t("web-error-stale-form"))
+        return error_page(request, 409, "web-error-stale-form")
     try:
         async with uow(request) as svc:
             await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, "roster")
@@ -342,19 +351,10 @@ async def roster_import_apply(request: web.Request) -> web.StreamResponse:
                 view.actor, path, name=field(request, "filename") or None
             )
     except DomainError as exc:
-        return page(request, "error.html", status=409, message=refusal(request, exc))
+        return refused(request, exc)
     finally:
         path.unlink(missing_ok=True)
-    return page(
-        request,
-        "roster_import.html",
-        report=report,
-        problems=[],
-        lines=render_report(t, report),
-        upload="",
-        error=None,
-        form_id="",
-    )
+    return _import_page(request, report=report, lines=render_report(t, report))
 
 
 # --- notices -------------------------------------------------------------------------------
@@ -507,23 +507,22 @@ async def notice_send(request: web.Request) -> web.StreamResponse:
     view = who(request)
     require_office(view)
     v = _notice_fields(request)
-    try:
-        async with uow(request) as svc:
-            await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, "notice")
-            result = await svc.notice_approvals.send(
-                view.actor,
-                audience=field(request, "audience"),
-                text=v["body"],
-                title=v["title"] or None,
-                ack_by=v["ack_at"],
-                attachment=_attachment(request),
-                sensitive=v["sensitive"],
-            )
-    except DomainError as exc:
-        return page(request, "error.html", status=409, message=refusal(request, exc))
-    if isinstance(result, Submitted):  # waits for a second office staffer (issue 21)
-        raise see_other(f"/approvals/{result.draft_id}?done=submitted")
-    raise see_other(f"/notices/{result.notice_id}")
+
+    async def send(svc: Services) -> str:
+        result = await svc.notice_approvals.send(
+            view.actor,
+            audience=field(request, "audience"),
+            text=v["body"],
+            title=v["title"] or None,
+            ack_by=v["ack_at"],
+            attachment=_attachment(request),
+            sensitive=v["sensitive"],
+        )
+        if isinstance(result, Submitted):  # waits for a second office staffer (issue 21)
+            return f"/approvals/{result.draft_id}?done=submitted"
+        return f"/notices/{result.notice_id}"
+
+    return await act_once(request, "notice", send)
 
 
 def _int_id(request: web.Request, name: str = "id") -> int:
@@ -572,15 +571,13 @@ async def notice_progress(request: web.Request) -> web.StreamResponse:
 
 @PAGES.post("/notices/{id}/nudge")
 async def notice_nudge(request: web.Request) -> web.StreamResponse:
-    view = who(request)
     nid = _int_id(request)
-    try:
-        async with uow(request) as svc:
-            await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, "nudge")
-            await svc.notices.nudge(view.actor, nid)
-    except DomainError as exc:
-        return page(request, "error.html", status=409, message=refusal(request, exc))
-    raise see_other(f"/notices/{nid}?done=nudged")
+
+    async def nudge(svc: Services) -> str:
+        await svc.notices.nudge(who(request).actor, nid)
+        return f"/notices/{nid}?done=nudged"
+
+    return await act_once(request, "nudge", nudge)
 
 
 @PAGES.post("/audience/count")
@@ -667,7 +664,7 @@ async def pledge_preview(request: web.Request) -> web.StreamResponse:
             aud = Audience.parse(spec).narrowed_to_roles(docs[key]["zh_CN"].audience)
             reach = await svc.notices.reach(aud)
     except DomainError as exc:
-        return page(request, "error.html", status=400, message=refusal(request, exc))
+        return refused(request, exc, 400)
     return page(
         request,
         "pledge_preview.html",
@@ -686,31 +683,24 @@ async def pledge_preview(request: web.Request) -> web.StreamResponse:
 async def pledge_publish(request: web.Request) -> web.StreamResponse:
     view, t = who(request), tr(request)
     key = request.match_info["key"]
-    try:
+
+    async def publish(svc: Services) -> str:
         due = local_deadline(t, field(request, "due_at"))
-        async with uow(request) as svc:
-            docs = svc.console.pledge_documents(view.actor)
-            if key not in docs:
-                raise web.HTTPNotFound()
-            if docs[key]["zh_CN"].sha256 != field(request, "sha"):
-                raise AlreadySubmitted()  # the text changed since the preview: look again
-            await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, "pledge")
-            await svc.pledges.publish(
-                view.actor, key, audience=field(request, "audience"), due_at=due
-            )
-    except DomainError as exc:
-        return page(request, "error.html", status=409, message=refusal(request, exc))
-    raise see_other(f"/pledges/{key}?done=published")
+        docs = svc.console.pledge_documents(view.actor)
+        if key not in docs:
+            raise web.HTTPNotFound()
+        if docs[key]["zh_CN"].sha256 != field(request, "sha"):
+            raise AlreadySubmitted()  # the text changed since the preview: look again
+        await svc.pledges.publish(view.actor, key, audience=field(request, "audience"), due_at=due)
+        return f"/pledges/{key}?done=published"
+
+    return await act_once(request, "pledge", publish)
 
 
 @PAGES.get("/pledges/{key}/export")
 async def pledge_export(request: web.Request) -> web.StreamResponse:
-    view, t = who(request), tr(request)
-    app = request.config_dict[APP_KEY]
-    async with uow(request) as svc:
-        return send_file(
-            await files.pledge(svc, view.actor, request.match_info["key"], t, app.clock.now())
-        )
+    key = request.match_info["key"]
+    return await _export(request, lambda svc, actor, t, now: files.pledge(svc, actor, key, t, now))
 
 
 # --- escalations ---------------------------------------------------------------------------
@@ -899,9 +889,8 @@ async def checkins(request: web.Request) -> web.StreamResponse:
 @PAGES.get("/checkins/register.xlsx")
 async def register_export(request: web.Request) -> web.StreamResponse:
     """The register of all units in the layout of the paper form (the CLI's file)."""
-    view, t = who(request), tr(request)
-    async with uow(request) as svc:
-        return send_file(await files.register(svc, view.actor, _week(request), t))
+    week = _week(request)
+    return await _export(request, lambda svc, actor, t, _now: files.register(svc, actor, week, t))
 
 
 # --- pledge signatures and receipts ------------------------------------------------------
@@ -999,12 +988,10 @@ async def training(request: web.Request) -> web.StreamResponse:
 
 @PAGES.get("/training/{key}/export")
 async def training_export(request: web.Request) -> web.StreamResponse:
-    view, t = who(request), tr(request)
-    app = request.config_dict[APP_KEY]
-    async with uow(request) as svc:
-        return send_file(
-            await files.training(svc, view.actor, request.match_info["key"], t, app.clock.now())
-        )
+    key = request.match_info["key"]
+    return await _export(
+        request, lambda svc, actor, t, now: files.training(svc, actor, key, t, now)
+    )
 
 
 @PAGES.get("/hotline-gaps")
@@ -1021,15 +1008,13 @@ async def faq_gaps(request: web.Request) -> web.StreamResponse:
 @PAGES.get("/hotline-gaps/export")
 async def faq_gaps_export(request: web.Request) -> web.StreamResponse:
     """The same groups as a workbook, the file `muster kb gaps --out` writes."""
-    view, t = who(request), tr(request)
-    app = request.config_dict[APP_KEY]
-    async with uow(request) as svc:
-        return send_file(await files.hotline_gaps(svc, view.actor, t, app.clock.now()))
+    return await _export(request, files.hotline_gaps)
 
 
 @PAGES.get("/notices/{id}/readers.csv")
 async def notice_readers_export(request: web.Request) -> web.StreamResponse:
     """Read / unread per person, for Excel (UTF-8 with BOM)."""
-    view, t = who(request), tr(request)
-    async with uow(request) as svc:
-        return send_file(await files.notice_readers(svc, view.actor, _int_id(request), t))
+    nid = _int_id(request)
+    return await _export(
+        request, lambda svc, actor, t, _now: files.notice_readers(svc, actor, nid, t)
+    )

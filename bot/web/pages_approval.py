@@ -8,21 +8,10 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.actor import Actor
-from bot.errors import DomainError
 from bot.services import Services
 from bot.services.notice_approval import why
 from bot.services.notices import render_message
-from bot.web.console import (
-    APP_KEY,
-    field,
-    page,
-    refusal,
-    require_office,
-    see_other,
-    tr,
-    uow,
-    who,
-)
+from bot.web.console import APP_KEY, act_once, field, page, require_office, tr, uow, who
 from bot.web.pages import _int_id, form_id
 
 APPROVAL_PAGES = web.RouteTableDef()
@@ -67,13 +56,7 @@ async def _decided(
     view = who(request)
     require_office(view)
     draft_id = _int_id(request)
-    try:
-        async with uow(request) as svc:
-            await svc.web_auth.claim_form(field(request, "form_id"), view.person.id, "approval")
-            target = await decide(svc, view.actor, draft_id)
-    except DomainError as exc:
-        return page(request, "error.html", status=409, message=refusal(request, exc))
-    raise see_other(target)
+    return await act_once(request, "approval", lambda svc: decide(svc, view.actor, draft_id))
 
 
 @APPROVAL_PAGES.post("/approvals/{id}/approve")

@@ -60,6 +60,19 @@ class WebServer:
             self._runner = None
 
 
+def add_under(
+    root: web.Application, prefix: str, sub: web.Application, *, keep_query: bool = False
+) -> None:
+    """Mount `sub` at `prefix`; a request for the bare prefix is sent on to `prefix/`
+    (with its query string when `keep_query`: a link's parameters)."""
+    root.add_subapp(prefix, sub)
+
+    async def to_index(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound(f"{prefix}/?{request.query_string}" if keep_query else f"{prefix}/")
+
+    root.router.add_get(prefix, to_index)
+
+
 def sub_app(sub: web.Application) -> RouteProvider:
     """A provider that moves a ready-made application's routes and hooks onto the root
     (the Telegram adapters build their webhook as a whole aiohttp app)."""

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import ChannelError, Rejected, RetryAfter, TransientError, Unreachable
 from bot.clock import Clock
+from bot.config import Settings
 from storage.models_wecom import WecomToken
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,21 @@ class WecomApi:
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"[:64]
         self._http: aiohttp.ClientSession | None = None
         self._token: tuple[str, datetime] | None = None  # this process's copy of the row
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
+    ) -> WecomApi:
+        """The configured app's client; the caller checked `missing_settings` first."""
+        assert settings.wecom_corp_id and settings.wecom_agent_id and settings.wecom_secret  # noqa: S101
+        return cls(
+            api_url=settings.wecom_api_url,
+            corp_id=settings.wecom_corp_id,
+            agent_id=settings.wecom_agent_id,
+            secret=settings.wecom_secret.get_secret_value(),
+            sessionmaker=sessionmaker,
+            clock=clock,
+        )
 
     async def close(self) -> None:
         if self._http is not None:

@@ -93,14 +93,7 @@ class WecomChannel:
             settings.wecom_aes_key.get_secret_value(),
             settings.wecom_corp_id,
         )
-        self.api = WecomApi(
-            api_url=settings.wecom_api_url,
-            corp_id=settings.wecom_corp_id,
-            agent_id=settings.wecom_agent_id,
-            secret=settings.wecom_secret.get_secret_value(),
-            sessionmaker=self.sessionmaker,
-            clock=self.clock,
-        )
+        self.api = WecomApi.from_settings(settings, self.sessionmaker, self.clock)
         if limits is None:
             limits = (
                 RedisMemberLimits(settings.redis_url)
