@@ -111,11 +111,12 @@ class Notifier:
         text, buttons = rendered[self.t(None).locale]
         queued = 0
         ids = sorted(a for a, _ in assignments)
+        dialect = outbox.dialect_of(self.session)
         for i in range(0, len(ids), EACH_CHUNK):
             queued += await outbox.enqueue_each(
                 self.session,
                 select(Assignment.id, Assignment.person_id).where(
-                    outbox.id_in(Assignment.id, ids[i : i + EACH_CHUNK])
+                    outbox.id_in(Assignment.id, ids[i : i + EACH_CHUNK], dialect)
                 ),
                 kind=f"task.{template}",
                 ref="assignment:" + outbox.EACH,
