@@ -32,7 +32,7 @@ from bot.policy import REMIND, Policy, step_time
 from bot.services.leave import LeaveService, last_day
 from bot.services.mentor_alerts import MentorAlerts
 from bot.services.tasks import TaskService
-from bot.text import Html, html, html_join
+from bot.text import Html, html, html_join, visible
 from storage import leave, outbox
 from storage import people as people_repo
 from storage.models import (
@@ -109,12 +109,13 @@ class DeadlineEngine:
         reminders: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
         escalated: dict[int, list[DueRow]] = defaultdict(list)
         left: list[DueRow] = []
+        steps_of = {cid: Policy.from_json(c.policy).steps() for cid, c in campaigns.items()}
         for row in due:
             person = people[row.person_id]
             if person.status != PersonStatus.ACTIVE:
                 left.append(row)
                 continue
-            steps = Policy.from_json(campaigns[row.campaign_id].policy).steps()
+            steps = steps_of[row.campaign_id]
             i = row.stage
             if i >= len(steps):
                 updates[(row.stage, None, None, None)].append(row.id)
@@ -330,14 +331,12 @@ class DeadlineEngine:
                 Person.id.label("pid"),
                 Person.name,
                 Person.unit_id,
-                Campaign.titles,
-                Campaign.ref_key,
+                Assignment.campaign_id,
                 Binding.mentor_id,
                 Binding.leader_id,
                 leave.until(Person.id, now),
             )
             .join(Person, Person.id == Assignment.person_id)
-            .join(Campaign, Campaign.id == Assignment.campaign_id)
             .join(
                 Binding,
                 and_(Binding.auxiliary_id == Person.id, Binding.valid_to.is_(None)),
@@ -351,7 +350,33 @@ class DeadlineEngine:
             )
             .order_by(Person.unit_id, Person.name, Person.id, Assignment.due_at)
         )
-        return [Item(*r) for r in (await self.session.execute(query)).all()]
+        rows = (await self.session.execute(query)).all()
+        if not rows:
+            return []
+        # titles once per campaign, not a JSON document decoded per row
+        titles = {
+            c.id: (c.titles, c.ref_key)
+            for c in await self.session.execute(
+                select(Campaign.id, Campaign.titles, Campaign.ref_key).where(
+                    Campaign.id.in_(sorted({r.campaign_id for r in rows}))
+                )
+            )
+        }
+        return [
+            Item(
+                r.id,
+                r.level,
+                r.due_at,
+                r.pid,
+                r.name,
+                r.unit_id,
+                *titles[r.campaign_id],
+                r.mentor_id,
+                r.leader_id,
+                r.leave_until,
+            )
+            for r in rows
+        ]
 
     async def _mentor_digests(self, mentors: set[int], round_: Round) -> int:
         sent = 0
@@ -488,7 +513,32 @@ class Renderer:
         self.now = now
         self.accounts = accounts
         self.units = units or {}
-        self._memo: dict[tuple[Any, ...], str] = {}
+        self._memo: dict[tuple[Any, ...], list[str]] = {}
+        self._escaped: dict[str, str] = {}  # a name or title as escaped text
+        self._whole: dict[tuple[Any, ...], str] = {}  # `_t_repeated`'s results
+
+    def _template(self, locale: str | None, key: str, args: dict[str, Any]) -> list[str]:
+        """The message formatted once per locale and non-text arguments, split at its
+        text arguments' stand-ins: [text, name, text, name, ..., text]."""
+        texts = [k for k, v in args.items() if isinstance(v, str)]
+        others = {k: v for k, v in args.items() if not isinstance(v, str)}
+        memo_key = (locale, key, *sorted(others.items()), *sorted(texts))
+        parts = self._memo.get(memo_key)
+        if parts is None:
+            # markup, so the translator neither escapes nor cleans them (\x01 is a control
+            # character, which escaped text never keeps)
+            stand_ins = {k: Html(f"\x01{k}\x01") for k in texts}
+            parts = str(self.notifier.t(locale)(key, **others, **stand_ins)).split("\x01")
+            self._memo[memo_key] = parts
+        return parts
+
+    def _escape(self, value: str) -> str:
+        if type(value) is not str:  # markup: kept as it is
+            return str(safe_arg(value))
+        escaped = self._escaped.get(value)
+        if escaped is None:
+            escaped = self._escaped[value] = str(safe_arg(value))
+        return escaped
 
     def _t(self, locale: str | None, key: str, **args: Any) -> str:
         """`t(key, **args)`, with Fluent run once per message, locale and non-text
@@ -496,19 +546,32 @@ class Renderer:
         by the escaped text afterwards (digest messages use them as plain placeables), so
         a digest of a thousand names formats each line's message once, not a thousand
         times."""
-        texts = {k: v for k, v in args.items() if isinstance(v, str)}
-        others = {k: v for k, v in args.items() if not isinstance(v, str)}
-        memo_key = (locale, key, *sorted(others.items()), *sorted(texts))
-        template = self._memo.get(memo_key)
-        if template is None:
-            # markup, so the translator neither escapes nor cleans them (\x01 is a control
-            # character, which escaped text never keeps)
-            stand_ins = {k: Html(f"\x01{k}\x01") for k in texts}
-            template = str(self.notifier.t(locale)(key, **others, **stand_ins))
-            self._memo[memo_key] = template
-        for k, v in texts.items():
-            template = template.replace(f"\x01{k}\x01", str(safe_arg(v)))
-        return Html(template)
+        parts = self._template(locale, key, args)
+        out = parts.copy()
+        for i in range(1, len(out), 2):
+            out[i] = self._escape(args[out[i]])
+        return Html("".join(out))
+
+    def _t_repeated(self, locale: str | None, key: str, **args: Any) -> str:
+        """`_t` for a message repeated with the same arguments (a task's title and how
+        late it is): each distinct one is put together once."""
+        whole_key = (locale, key, *sorted(args.items()))
+        text = self._whole.get(whole_key)
+        if text is None:
+            text = self._whole[whole_key] = self._t(locale, key, **args)
+        return text
+
+    def _label(self, locale: str | None, key: str, name: str) -> str:
+        """A button label with a name: the plain text `outbox.row_for` makes of the markup
+        `_t` gives (Markup.striptags: tags dropped, whitespace collapsed, entities
+        decoded), put together directly when the message has no tag or entity itself."""
+        parts = self._template(locale, key, {"name": name})
+        if any("<" in p or "&" in p for p in parts[::2]):
+            return self._t(locale, key, name=name)  # row_for strips it
+        out = parts.copy()
+        for i in range(1, len(out), 2):
+            out[i] = visible(name)  # what escaping keeps of it, unescaped
+        return " ".join("".join(out).split())
 
     def _lines(self, locale: str | None, entries: list[Item]) -> list[tuple[Item, str]]:
         by_person: dict[int, list[Item]] = defaultdict(list)
@@ -525,7 +588,7 @@ class Renderer:
                 continue
             titles = html_join(
                 (
-                    self._t(
+                    self._t_repeated(
                         locale,
                         "digest-item",
                         title=str(it.titles.get(loc) or it.titles.get("zh_CN") or it.ref_key),
@@ -549,11 +612,11 @@ class Renderer:
         return [
             [
                 {
-                    "label": self._t(locale, "btn-reminded", name=p.name),
+                    "label": self._label(locale, "btn-reminded", p.name),
                     "action": Btn.TEAM_REMINDED_IN_PERSON.token(p.pid),
                 },
                 {
-                    "label": self._t(locale, "btn-excuse", name=p.name),
+                    "label": self._label(locale, "btn-excuse", p.name),
                     "action": Btn.TEAM_EXCUSE.token(p.pid),
                 },
             ]
