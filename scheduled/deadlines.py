@@ -14,8 +14,10 @@ time back to the people whose leave ended (bot/services/leave.py), in the same t
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,6 +49,23 @@ from storage.models import (
 )
 
 MAX_PEOPLE_BUTTONS = 30
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cycle collector paused for one tick. A tick holds tens of thousands of rows at
+    once (10,000 due items, their people, the digests' items), so the collector's young
+    generations keep promoting them and it soon runs a full collection, which walks every
+    object the process holds (the ORM's registry, the catalogs, the web server's state):
+    one took 100-270 ms, a sixth of the bench tick. Reference counting still frees what
+    the tick drops; whatever cycles it leaves are collected after it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass
@@ -90,6 +109,10 @@ class DeadlineEngine:
 
     async def tick(self) -> TickReport:
         """Decide and record every action due now. The caller commits."""
+        with _no_cycle_collection():
+            return await self._tick()
+
+    async def _tick(self) -> TickReport:
         now = self.clock.now()
         report = TickReport()
         if outbox.dialect_of(self.session) == "postgresql":
