@@ -539,6 +539,7 @@ class Renderer:
         self._memo: dict[tuple[Any, ...], list[str]] = {}
         self._escaped: dict[str, str] = {}  # a name or title as escaped text
         self._whole: dict[tuple[Any, ...], str] = {}  # `_t_repeated`'s results
+        self._plain: dict[tuple[str | None, str], list[str] | None] = {}  # `_label`'s
 
     def _template(self, locale: str | None, key: str, args: dict[str, Any]) -> list[str]:
         """The message formatted once per locale and non-text arguments, split at its
@@ -588,12 +589,17 @@ class Renderer:
         """A button label with a name: the plain text `outbox.row_for` makes of the markup
         `_t` gives (Markup.striptags: tags dropped, whitespace collapsed, entities
         decoded), put together directly when the message has no tag or entity itself."""
-        parts = self._template(locale, key, {"name": name})
-        if any("<" in p or "&" in p for p in parts[::2]):
+        if (locale, key) not in self._plain:
+            parts = self._template(locale, key, {"name": name})
+            has_markup = any("<" in p or "&" in p for p in parts[::2])
+            self._plain[(locale, key)] = None if has_markup else parts
+        plain = self._plain[(locale, key)]
+        if plain is None:
             return self._t(locale, key, name=name)  # row_for strips it
-        out = parts.copy()
+        out = plain.copy()
+        shown = visible(name)  # what escaping keeps of it, unescaped
         for i in range(1, len(out), 2):
-            out[i] = visible(name)  # what escaping keeps of it, unescaped
+            out[i] = shown
         return " ".join("".join(out).split())
 
     def _lines(self, locale: str | None, entries: list[Item]) -> list[tuple[Item, str]]:
