@@ -417,6 +417,13 @@ class DeadlineEngine:
             for r in rows
         ]
 
+    async def _reachable(self, items: list[Item]) -> dict[int, Any]:
+        """The accounts of the people with overdue items: a digest flags those it cannot
+        reach (people on leave are shown as such, without the flag)."""
+        return await outbox.accounts_for(
+            self.session, [it.pid for it in items if it.leave_until is None]
+        )
+
     async def _mentor_digests(self, mentors: set[int], round_: Round) -> int:
         sent = 0
         mentor_list = sorted(mentors)
@@ -429,7 +436,7 @@ class DeadlineEngine:
             key = round_.key_for(1)
             alerts = await self.alerts.for_digest(chunk, key)
             recipients = await self._people(set(by_mentor) | set(alerts))
-            accounts = await outbox.accounts_for(self.session, [it.pid for it in items])
+            accounts = await self._reachable(items)
             render = Renderer(self.notifier, round_.now, accounts)
             rows = []
             for mentor_id in sorted(set(by_mentor) | set(alerts)):
@@ -453,7 +460,7 @@ class DeadlineEngine:
             if item.level >= 2 or item.mentor_id is None:
                 by_leader[item.leader_id].append(item)  # type: ignore[index]
         recipients = await self._people(by_leader)
-        accounts = await outbox.accounts_for(self.session, [it.pid for it in items])
+        accounts = await self._reachable(items)
         render = Renderer(self.notifier, round_.now, accounts, await self._unit_names())
         rows = []
         for leader_id, entries in by_leader.items():
@@ -467,7 +474,7 @@ class DeadlineEngine:
         # nobody bound at all: those reach the office directly
         items += [it for it in await self._overdue(1, Binding.id.is_(None)) if it.level < 3]
         staff = await people_repo.people_with_role(self.session, Role.OFFICE)
-        accounts = await outbox.accounts_for(self.session, [it.pid for it in items])
+        accounts = await self._reachable(items)
         render = Renderer(self.notifier, round_.now, accounts, await self._unit_names())
         rows = []
         for member in staff:
