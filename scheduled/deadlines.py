@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, or_, select, text, true, update
+from sqlalchemy import and_, any_, func, literal, select, text, true, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import Btn
@@ -359,9 +359,6 @@ class DeadlineEngine:
         `away`: also the items past their deadline of people on leave (shown as on leave
         where they would have been overdue)."""
         now = self.clock.now()
-        shown = Assignment.level >= min_level
-        if away:
-            shown = or_(shown, and_(Assignment.due_at <= now, leave.waiting(Person.id, now)))
         query = (
             select(
                 Assignment.id,
@@ -382,8 +379,7 @@ class DeadlineEngine:
                 isouter=True,
             )
             .where(
-                Assignment.status == AssignmentStatus.OPEN,
-                shown,
+                Assignment.id.in_(self._shown(min_level, now, away=away)),
                 Person.status == PersonStatus.ACTIVE,
                 where,
             )
@@ -416,6 +412,37 @@ class DeadlineEngine:
             )
             for r in rows
         ]
+
+    def _shown(self, min_level: int, now: datetime, *, away: bool) -> Any:
+        """The ids of the open items at `min_level` or above and, with `away`, of the open
+        items below it past their deadline whose person is on leave: found through
+        indexes, not by a scan of every assignment. The escalated ones through
+        ix_assignment_escalated (its condition written out with the values in the SQL, so
+        the planner matches it); the people on leave's through (person_id, status), with
+        their ids as one array on PostgreSQL (`IN (SELECT ...)` is a scan there)."""
+        esc = Assignment.__table__.alias("escalated")
+        ids: Any = select(esc.c.id).where(
+            esc.c.status == literal(AssignmentStatus.OPEN.value, literal_execute=True),
+            esc.c.level > literal(0, literal_execute=True),
+            esc.c.level >= min_level,
+        )
+        if not away:
+            return ids
+        late = Assignment.__table__.alias("late")
+        on_leave: Any = leave.away(now)
+        if outbox.dialect_of(self.session) == "postgresql":
+            person_away = late.c.person_id == any_(func.array(on_leave.scalar_subquery()))
+        else:
+            person_away = late.c.person_id.in_(on_leave)
+        return union_all(
+            ids,
+            select(late.c.id).where(
+                person_away,
+                late.c.status == AssignmentStatus.OPEN,
+                late.c.level < min_level,
+                late.c.due_at <= now,
+            ),
+        )
 
     async def _reachable(self, items: list[Item]) -> dict[int, Any]:
         """The accounts of the people with overdue items: a digest flags those it cannot
