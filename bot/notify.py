@@ -111,11 +111,12 @@ class Notifier:
         text, buttons = rendered[self.t(None).locale]
         queued = 0
         ids = sorted(a for a, _ in assignments)
+        dialect = outbox.dialect_of(self.session)
         for i in range(0, len(ids), EACH_CHUNK):
             queued += await outbox.enqueue_each(
                 self.session,
                 select(Assignment.id, Assignment.person_id).where(
-                    outbox.id_in(Assignment.id, ids[i : i + EACH_CHUNK])
+                    outbox.id_in(Assignment.id, ids[i : i + EACH_CHUNK], dialect)
                 ),
                 kind=f"task.{template}",
                 ref="assignment:" + outbox.EACH,
@@ -170,14 +171,15 @@ class Notifier:
         return await outbox.enqueue(self.session, [row])
 
     async def unreachable_note(
-        self, person: Person, account: ChannelAccount | None, binding: Any
+        self, person: Any, account: ChannelAccount | None, binding: Any
     ) -> int:
         """Tell the person's mentor (or leader) once that the bot cannot reach them.
 
         Once per person and account: the deadline engine (no account, or a blocked one)
         and the sender (a 403) share the dedupe key, so the mentor hears it one time.
-        `binding`: the person's current Binding, or a light row with its mentor_id and
-        leader_id (the deadline engine's).
+        `person`: a Person, or a light row with its id and name; `binding`: the person's
+        current Binding, or a light row with its mentor_id and leader_id (the deadline
+        engine's).
         """
         boss_id = (binding.mentor_id or binding.leader_id) if binding else None
         if boss_id is None:

@@ -14,13 +14,15 @@ time back to the people whose leave ended (bot/services/leave.py), in the same t
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, or_, select, true, update
+from sqlalchemy import and_, any_, func, literal, select, text, true, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import Btn
@@ -32,7 +34,7 @@ from bot.policy import REMIND, Policy, step_time
 from bot.services.leave import LeaveService, last_day
 from bot.services.mentor_alerts import MentorAlerts
 from bot.services.tasks import TaskService
-from bot.text import Html, html, html_join
+from bot.text import Html, html, html_join, visible
 from storage import leave, outbox
 from storage import people as people_repo
 from storage.models import (
@@ -47,6 +49,23 @@ from storage.models import (
 )
 
 MAX_PEOPLE_BUTTONS = 30
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cycle collector paused for one tick. A tick holds tens of thousands of rows at
+    once (10,000 due items, their people, the digests' items), so the collector's young
+    generations keep promoting them and it soon runs a full collection, which walks every
+    object the process holds (the ORM's registry, the catalogs, the web server's state):
+    one took 100-270 ms, a sixth of the bench tick. Reference counting still frees what
+    the tick drops; whatever cycles it leaves are collected after it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass
@@ -70,6 +89,16 @@ class DueRow:
     delay_s: int
 
 
+class PersonRow(NamedTuple):
+    """A person as the tick needs them: no ORM object on the hot path."""
+
+    id: int
+    name: str
+    status: str
+    locale: str | None
+    unit_id: int
+
+
 class DeadlineEngine:
     def __init__(
         self,
@@ -90,27 +119,35 @@ class DeadlineEngine:
 
     async def tick(self) -> TickReport:
         """Decide and record every action due now. The caller commits."""
+        with _no_cycle_collection():
+            return await self._tick()
+
+    async def _tick(self) -> TickReport:
         now = self.clock.now()
         report = TickReport()
+        if outbox.dialect_of(self.session) == "postgresql":
+            # The digests' and the reminders' queries are estimated dear (a subquery per
+            # row) and run in tens of milliseconds; JIT compiling them took 100-250 ms each.
+            await self.session.execute(text("SET LOCAL jit = off"))
         report.back_from_leave = await self._leave().give_back_time()
-        due = await self._claim(now)
+        due, people = await self._claim(now)
         report.claimed = len(due)
         if not due:
             report.digests = await self._digests({}, now)  # check-in alerts may be due
             return report
         campaigns = await self._campaigns({r.campaign_id for r in due})
-        people = await self._people({r.person_id for r in due})
 
         updates: dict[tuple[Any, ...], list[int]] = defaultdict(list)
         reminders: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
         escalated: dict[int, list[DueRow]] = defaultdict(list)
         left: list[DueRow] = []
+        steps_of = {cid: Policy.from_json(c.policy).steps() for cid, c in campaigns.items()}
         for row in due:
             person = people[row.person_id]
             if person.status != PersonStatus.ACTIVE:
                 left.append(row)
                 continue
-            steps = Policy.from_json(campaigns[row.campaign_id].policy).steps()
+            steps = steps_of[row.campaign_id]
             i = row.stage
             if i >= len(steps):
                 updates[(row.stage, None, None, None)].append(row.id)
@@ -156,7 +193,8 @@ class DeadlineEngine:
             tasks=tasks,
         )
 
-    async def _claim(self, now: datetime) -> list[DueRow]:
+    async def _claim(self, now: datetime) -> tuple[list[DueRow], dict[int, PersonRow]]:
+        """The due rows, and their people as light rows (read in the same statement)."""
         query = (
             select(
                 Assignment.id,
@@ -165,7 +203,12 @@ class DeadlineEngine:
                 Assignment.due_at,
                 Assignment.stage,
                 Assignment.delay_s,
+                Person.name,
+                Person.status,
+                Person.locale,
+                Person.unit_id,
             )
+            .join(Person, Person.id == Assignment.person_id)
             .where(
                 Assignment.status == AssignmentStatus.OPEN,
                 Assignment.next_action_at <= now,
@@ -175,13 +218,14 @@ class DeadlineEngine:
             .limit(self.batch)
         )
         if self.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        # the index holds undated rows too; they never act
-        return [
-            DueRow(r.id, r.campaign_id, r.person_id, r.due_at, r.stage, r.delay_s)
-            for r in (await self.session.execute(query)).all()
-            if r.due_at is not None
-        ]
+            query = query.with_for_update(of=Assignment, skip_locked=True)
+        due, people = [], {}
+        for r in (await self.session.execute(query)).all():
+            if r.due_at is None:
+                continue  # the index holds undated rows too; they never act
+            due.append(DueRow(r.id, r.campaign_id, r.person_id, r.due_at, r.stage, r.delay_s))
+            people[r.person_id] = PersonRow(r.person_id, r.name, r.status, r.locale, r.unit_id)
+        return due, people
 
     async def _campaigns(self, ids: Iterable[int]) -> dict[int, Campaign]:
         rows = await self.session.execute(select(Campaign).where(Campaign.id.in_(list(ids))))
@@ -190,11 +234,10 @@ class DeadlineEngine:
     async def _people(self, ids: Iterable[int]) -> dict[int, Any]:
         """Light rows (id, name, status, locale, unit_id): no ORM objects on the hot path."""
         out: dict[int, Any] = {}
-        id_list = list(ids)
-        for i in range(0, len(id_list), outbox.CHUNK):
+        for where in outbox.ids_in(self.session, Person.id, list(ids)):
             rows = await self.session.execute(
                 select(Person.id, Person.name, Person.status, Person.locale, Person.unit_id).where(
-                    Person.id.in_(id_list[i : i + outbox.CHUNK])
+                    where
                 )
             )
             out.update({r.id: r for r in rows.all()})
@@ -208,10 +251,10 @@ class DeadlineEngine:
                 values |= {"last_action": action, "last_action_at": now}
             if level is not None:
                 values["level"] = level
-            for i in range(0, len(ids), outbox.CHUNK):
+            for where in outbox.ids_in(self.session, Assignment.id, ids):
                 await self.session.execute(
                     update(Assignment)
-                    .where(Assignment.id.in_(ids[i : i + outbox.CHUNK]))
+                    .where(where)
                     .values(**values)
                     .execution_options(synchronize_session=False)
                 )
@@ -219,18 +262,17 @@ class DeadlineEngine:
     async def _bindings(self, person_ids: Iterable[int]) -> dict[int, Any]:
         """The current bindings as light rows (auxiliary_id, mentor_id, leader_id)."""
         out: dict[int, Any] = {}
-        ids = list(set(person_ids))
-        for i in range(0, len(ids), outbox.CHUNK):
+        for where in outbox.ids_in(self.session, Binding.auxiliary_id, list(set(person_ids))):
             rows = await self.session.execute(
                 select(Binding.auxiliary_id, Binding.mentor_id, Binding.leader_id).where(
-                    Binding.auxiliary_id.in_(ids[i : i + outbox.CHUNK]), Binding.valid_to.is_(None)
+                    where, Binding.valid_to.is_(None)
                 )
             )
             out.update({b.auxiliary_id: b for b in rows.all()})
         return out
 
     async def _unreachable_notes(
-        self, person_ids: Sequence[int], people: dict[int, Person]
+        self, person_ids: Sequence[int], people: dict[int, PersonRow]
     ) -> int:
         """Tell the mentor once that a person cannot be reached through the bot."""
         if not person_ids:
@@ -249,13 +291,13 @@ class DeadlineEngine:
             )
         return sent
 
-    async def _cancel_left(self, rows: list[DueRow], people: dict[int, Person]) -> int:
+    async def _cancel_left(self, rows: list[DueRow], people: dict[int, PersonRow]) -> int:
         """A person who left: cancel their tasks and tell the mentor once."""
         ids = [r.id for r in rows]
-        for i in range(0, len(ids), outbox.CHUNK):
+        for where in outbox.ids_in(self.session, Assignment.id, ids):
             await self.session.execute(
                 update(Assignment)
-                .where(Assignment.id.in_(ids[i : i + outbox.CHUNK]))
+                .where(where)
                 .values(status=AssignmentStatus.CANCELLED, next_action_at=None, note="left")
                 .execution_options(synchronize_session=False)
             )
@@ -317,9 +359,6 @@ class DeadlineEngine:
         `away`: also the items past their deadline of people on leave (shown as on leave
         where they would have been overdue)."""
         now = self.clock.now()
-        shown = Assignment.level >= min_level
-        if away:
-            shown = or_(shown, and_(Assignment.due_at <= now, leave.waiting(Person.id, now)))
         query = (
             select(
                 Assignment.id,
@@ -328,28 +367,89 @@ class DeadlineEngine:
                 Person.id.label("pid"),
                 Person.name,
                 Person.unit_id,
-                Campaign.titles,
-                Campaign.ref_key,
+                Assignment.campaign_id,
                 Binding.mentor_id,
                 Binding.leader_id,
                 leave.until(Person.id, now),
             )
             .join(Person, Person.id == Assignment.person_id)
-            .join(Campaign, Campaign.id == Assignment.campaign_id)
             .join(
                 Binding,
                 and_(Binding.auxiliary_id == Person.id, Binding.valid_to.is_(None)),
                 isouter=True,
             )
             .where(
-                Assignment.status == AssignmentStatus.OPEN,
-                shown,
+                Assignment.id.in_(self._shown(min_level, now, away=away)),
                 Person.status == PersonStatus.ACTIVE,
                 where,
             )
             .order_by(Person.unit_id, Person.name, Person.id, Assignment.due_at)
         )
-        return [Item(*r) for r in (await self.session.execute(query)).all()]
+        rows = (await self.session.execute(query)).all()
+        if not rows:
+            return []
+        # titles once per campaign, not a JSON document decoded per row
+        titles = {
+            c.id: (c.titles, c.ref_key)
+            for c in await self.session.execute(
+                select(Campaign.id, Campaign.titles, Campaign.ref_key).where(
+                    Campaign.id.in_(sorted({r.campaign_id for r in rows}))
+                )
+            )
+        }
+        return [
+            Item(
+                r.id,
+                r.level,
+                r.due_at,
+                r.pid,
+                r.name,
+                r.unit_id,
+                *titles[r.campaign_id],
+                r.mentor_id,
+                r.leader_id,
+                r.leave_until,
+            )
+            for r in rows
+        ]
+
+    def _shown(self, min_level: int, now: datetime, *, away: bool) -> Any:
+        """The ids of the open items at `min_level` or above and, with `away`, of the open
+        items below it past their deadline whose person is on leave: found through
+        indexes, not by a scan of every assignment. The escalated ones through
+        ix_assignment_escalated (its condition written out with the values in the SQL, so
+        the planner matches it); the people on leave's through (person_id, status), with
+        their ids as one array on PostgreSQL (`IN (SELECT ...)` is a scan there)."""
+        esc = Assignment.__table__.alias("escalated")
+        ids: Any = select(esc.c.id).where(
+            esc.c.status == literal(AssignmentStatus.OPEN.value, literal_execute=True),
+            esc.c.level > literal(0, literal_execute=True),
+            esc.c.level >= min_level,
+        )
+        if not away:
+            return ids
+        late = Assignment.__table__.alias("late")
+        on_leave: Any = leave.away(now)
+        if outbox.dialect_of(self.session) == "postgresql":
+            person_away = late.c.person_id == any_(func.array(on_leave.scalar_subquery()))
+        else:
+            person_away = late.c.person_id.in_(on_leave)
+        return union_all(
+            ids,
+            select(late.c.id).where(
+                person_away,
+                late.c.status == AssignmentStatus.OPEN,
+                late.c.level < min_level,
+                late.c.due_at <= now,
+            ),
+        )
+
+    async def _reachable(self, items: list[Item]) -> dict[int, Any]:
+        """The accounts of the people with overdue items: a digest flags those it cannot
+        reach (people on leave are shown as such, without the flag)."""
+        return await outbox.accounts_for(
+            self.session, [it.pid for it in items if it.leave_until is None]
+        )
 
     async def _mentor_digests(self, mentors: set[int], round_: Round) -> int:
         sent = 0
@@ -363,7 +463,7 @@ class DeadlineEngine:
             key = round_.key_for(1)
             alerts = await self.alerts.for_digest(chunk, key)
             recipients = await self._people(set(by_mentor) | set(alerts))
-            accounts = await outbox.accounts_for(self.session, [it.pid for it in items])
+            accounts = await self._reachable(items)
             render = Renderer(self.notifier, round_.now, accounts)
             rows = []
             for mentor_id in sorted(set(by_mentor) | set(alerts)):
@@ -387,7 +487,7 @@ class DeadlineEngine:
             if item.level >= 2 or item.mentor_id is None:
                 by_leader[item.leader_id].append(item)  # type: ignore[index]
         recipients = await self._people(by_leader)
-        accounts = await outbox.accounts_for(self.session, [it.pid for it in items])
+        accounts = await self._reachable(items)
         render = Renderer(self.notifier, round_.now, accounts, await self._unit_names())
         rows = []
         for leader_id, entries in by_leader.items():
@@ -401,7 +501,7 @@ class DeadlineEngine:
         # nobody bound at all: those reach the office directly
         items += [it for it in await self._overdue(1, Binding.id.is_(None)) if it.level < 3]
         staff = await people_repo.people_with_role(self.session, Role.OFFICE)
-        accounts = await outbox.accounts_for(self.session, [it.pid for it in items])
+        accounts = await self._reachable(items)
         render = Renderer(self.notifier, round_.now, accounts, await self._unit_names())
         rows = []
         for member in staff:
@@ -486,7 +586,33 @@ class Renderer:
         self.now = now
         self.accounts = accounts
         self.units = units or {}
-        self._memo: dict[tuple[Any, ...], str] = {}
+        self._memo: dict[tuple[Any, ...], list[str]] = {}
+        self._escaped: dict[str, str] = {}  # a name or title as escaped text
+        self._whole: dict[tuple[Any, ...], str] = {}  # `_t_repeated`'s results
+        self._plain: dict[tuple[str | None, str], list[str] | None] = {}  # `_label`'s
+
+    def _template(self, locale: str | None, key: str, args: dict[str, Any]) -> list[str]:
+        """The message formatted once per locale and non-text arguments, split at its
+        text arguments' stand-ins: [text, name, text, name, ..., text]."""
+        texts = [k for k, v in args.items() if isinstance(v, str)]
+        others = {k: v for k, v in args.items() if not isinstance(v, str)}
+        memo_key = (locale, key, *sorted(others.items()), *sorted(texts))
+        parts = self._memo.get(memo_key)
+        if parts is None:
+            # markup, so the translator neither escapes nor cleans them (\x01 is a control
+            # character, which escaped text never keeps)
+            stand_ins = {k: Html(f"\x01{k}\x01") for k in texts}
+            parts = str(self.notifier.t(locale)(key, **others, **stand_ins)).split("\x01")
+            self._memo[memo_key] = parts
+        return parts
+
+    def _escape(self, value: str) -> str:
+        if type(value) is not str:  # markup: kept as it is
+            return str(safe_arg(value))
+        escaped = self._escaped.get(value)
+        if escaped is None:
+            escaped = self._escaped[value] = str(safe_arg(value))
+        return escaped
 
     def _t(self, locale: str | None, key: str, **args: Any) -> str:
         """`t(key, **args)`, with Fluent run once per message, locale and non-text
@@ -494,19 +620,37 @@ class Renderer:
         by the escaped text afterwards (digest messages use them as plain placeables), so
         a digest of a thousand names formats each line's message once, not a thousand
         times."""
-        texts = {k: v for k, v in args.items() if isinstance(v, str)}
-        others = {k: v for k, v in args.items() if not isinstance(v, str)}
-        memo_key = (locale, key, *sorted(others.items()), *sorted(texts))
-        template = self._memo.get(memo_key)
-        if template is None:
-            # markup, so the translator neither escapes nor cleans them (\x01 is a control
-            # character, which escaped text never keeps)
-            stand_ins = {k: Html(f"\x01{k}\x01") for k in texts}
-            template = str(self.notifier.t(locale)(key, **others, **stand_ins))
-            self._memo[memo_key] = template
-        for k, v in texts.items():
-            template = template.replace(f"\x01{k}\x01", str(safe_arg(v)))
-        return Html(template)
+        parts = self._template(locale, key, args)
+        out = parts.copy()
+        for i in range(1, len(out), 2):
+            out[i] = self._escape(args[out[i]])
+        return Html("".join(out))
+
+    def _t_repeated(self, locale: str | None, key: str, **args: Any) -> str:
+        """`_t` for a message repeated with the same arguments (a task's title and how
+        late it is): each distinct one is put together once."""
+        whole_key = (locale, key, *sorted(args.items()))
+        text = self._whole.get(whole_key)
+        if text is None:
+            text = self._whole[whole_key] = self._t(locale, key, **args)
+        return text
+
+    def _label(self, locale: str | None, key: str, name: str) -> str:
+        """A button label with a name: the plain text `outbox.row_for` makes of the markup
+        `_t` gives (Markup.striptags: tags dropped, whitespace collapsed, entities
+        decoded), put together directly when the message has no tag or entity itself."""
+        if (locale, key) not in self._plain:
+            parts = self._template(locale, key, {"name": name})
+            has_markup = any("<" in p or "&" in p for p in parts[::2])
+            self._plain[(locale, key)] = None if has_markup else parts
+        plain = self._plain[(locale, key)]
+        if plain is None:
+            return self._t(locale, key, name=name)  # row_for strips it
+        out = plain.copy()
+        shown = visible(name)  # what escaping keeps of it, unescaped
+        for i in range(1, len(out), 2):
+            out[i] = shown
+        return " ".join("".join(out).split())
 
     def _lines(self, locale: str | None, entries: list[Item]) -> list[tuple[Item, str]]:
         by_person: dict[int, list[Item]] = defaultdict(list)
@@ -523,7 +667,7 @@ class Renderer:
                 continue
             titles = html_join(
                 (
-                    self._t(
+                    self._t_repeated(
                         locale,
                         "digest-item",
                         title=str(it.titles.get(loc) or it.titles.get("zh_CN") or it.ref_key),
@@ -547,11 +691,11 @@ class Renderer:
         return [
             [
                 {
-                    "label": self._t(locale, "btn-reminded", name=p.name),
+                    "label": self._label(locale, "btn-reminded", p.name),
                     "action": Btn.TEAM_REMINDED_IN_PERSON.token(p.pid),
                 },
                 {
-                    "label": self._t(locale, "btn-excuse", name=p.name),
+                    "label": self._label(locale, "btn-excuse", p.name),
                     "action": Btn.TEAM_EXCUSE.token(p.pid),
                 },
             ]

@@ -300,6 +300,9 @@ class Campaign(Base):
     closed_at: Mapped[datetime | None]
 
 
+ASSIGNMENT_ESCALATED = "status = 'open' AND level > 0"  # ix_assignment_escalated's rows
+
+
 class Assignment(Base):
     """One person's task. The deadline engine reads only (status, next_action_at)."""
 
@@ -308,6 +311,13 @@ class Assignment(Base):
         UniqueConstraint("campaign_id", "person_id"),
         Index("ix_assignment_due", "status", "next_action_at"),
         Index("ix_assignment_person_status", "person_id", "status"),
+        # the digests' open escalated items (scheduled/deadlines.py, `_overdue`)
+        Index(
+            "ix_assignment_escalated",
+            "person_id",
+            sqlite_where=text(ASSIGNMENT_ESCALATED),
+            postgresql_where=text(ASSIGNMENT_ESCALATED),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

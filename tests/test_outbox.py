@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import delete, select, update
 
 from bot.app import App
+from bot.text import Html
 from storage import outbox
-from storage.models import ChannelAccount, Outbox, Person, Unit
+from storage.models import ChannelAccount, Outbox, OutboxStatus, Person, Unit
 from tests.factories import add_person
 
 
@@ -222,3 +224,60 @@ async def test_enqueue_each_picks_the_text_of_each_persons_locale(app: App) -> N
         assert rows[people[name]].text == "通知", name
     assert rows[tie].buttons == [[{"label": "收到", "action": f"nt:ack:{tie}"}]]
     assert rows[one].ref is None
+
+
+async def test_enqueue_as_arrays_writes_what_executemany_writes(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL `enqueue` sends ARRAY_ROWS rows or more as arrays (one INSERT ...
+    SELECT FROM unnest): the rows, their order, the counts, the keys left alone and the
+    pending rows a rebuild replaces are those of the row-by-row executemany. (On SQLite
+    both runs take executemany.)"""
+    people = list((await _people_with_accounts(app)).values())
+    now = app.clock.now()
+    fields = ("person_id", "account_id", "channel", "chat_id", "priority", "kind", "ref")
+    fields += ("text", "buttons", "dedupe_key", "status", "attempts", "not_before")
+    fields += ("created_at", "error", "edit_message_id")
+
+    def rows(accounts: dict[int, object], version: str) -> list[dict[str, object]]:
+        return [
+            outbox.row_for(
+                person_id=pid,
+                account=accounts.get(pid),
+                kind="digest.L1",
+                ref=None if i % 7 == 0 else f"digest:{i}",
+                text=f"<b>{version}</b> 人员 A&amp;B {i}",
+                buttons=[[{"label": Html("✅ 已当面提醒 A&amp;B"), "action": f"t:r:{i}"}]]
+                if i % 2
+                else None,
+                dedupe_key=f"digest:{i}",
+                not_before=now + timedelta(minutes=i),
+                now=now,
+                priority=1 + i % 3,
+                edit_message_id="m1" if i % 5 == 0 else None,
+            )
+            for i, pid in enumerate(people * 20)
+        ]
+
+    async def run(array_rows: int) -> tuple[list[int], list[tuple[object, ...]]]:
+        monkeypatch.setattr(outbox, "ARRAY_ROWS", array_rows)
+        async with app.unit_of_work() as svc:
+            accounts = await outbox.accounts_for(svc.session, people)
+            first = await outbox.enqueue(svc.session, rows(accounts, "v1"))
+            again = await outbox.enqueue(svc.session, rows(accounts, "v2"))
+            await svc.session.execute(  # some went out: a rebuild leaves them alone
+                update(Outbox).where(Outbox.id % 3 == 0).values(status=OutboxStatus.SENT)
+            )
+            rebuilt = await outbox.enqueue(svc.session, rows(accounts, "v3"), replace_pending=True)
+        async with app.unit_of_work() as svc:
+            written = (await svc.session.execute(select(Outbox).order_by(Outbox.id))).scalars()
+            out = [tuple(getattr(r, f) for f in fields) for r in written]
+            await svc.session.execute(delete(Outbox))
+        return [first, again, rebuilt], out
+
+    as_arrays = await run(100)
+    row_by_row = await run(10**9)
+    assert as_arrays == row_by_row
+    counts, written = as_arrays
+    assert counts[:2] == [160, 0] and 0 < counts[2] < 160
+    assert {w[7].split("</b>")[0] for w in written} == {"<b>v1", "<b>v3"}
