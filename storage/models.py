@@ -312,12 +312,7 @@ class Assignment(Base):
         Index("ix_assignment_due", "status", "next_action_at"),
         Index("ix_assignment_person_status", "person_id", "status"),
         # the digests' open escalated items (scheduled/deadlines.py, `_overdue`)
-        Index(
-            "ix_assignment_escalated",
-            "person_id",
-            sqlite_where=text(ASSIGNMENT_ESCALATED),
-            postgresql_where=text(ASSIGNMENT_ESCALATED),
-        ),
+        partial_index("ix_assignment_escalated", "person_id", where=ASSIGNMENT_ESCALATED),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
