@@ -4,6 +4,7 @@ and the app refuses to start on an outdated schema."""
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,24 +20,34 @@ from storage.models import Base
 PG_URL = os.environ.get("MUSTER_TEST_PG_URL")
 
 
-async def _fresh_url(kind: str, tmp_path: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+@pytest.fixture
+async def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database of the kind `request.param`; a PostgreSQL one is dropped after."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+        return
     if not PG_URL:
         pytest.skip("MUSTER_TEST_PG_URL not set")
     import asyncpg  # noqa: PLC0415
 
     name = f"muster_mig_{os.getpid()}"
-    conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg", "postgresql"))
+    server = PG_URL.replace("postgresql+asyncpg", "postgresql")
+    conn = await asyncpg.connect(server)
     await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     await conn.execute(f"CREATE DATABASE {name}")
     await conn.close()
-    return PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        conn = await asyncpg.connect(server)
+        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await conn.close()
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "pg"])
-async def test_migrations_match_models(kind: str, tmp_path: Path) -> None:
-    url = await _fresh_url(kind, tmp_path)
+@pytest.mark.parametrize("fresh_url", ["sqlite", "pg"], indirect=True)
+async def test_migrations_match_models(fresh_url: str) -> None:
+    url = fresh_url
+    kind = "sqlite" if url.startswith("sqlite") else "pg"
     engine = make_engine(url)
     try:
         await upgrade(engine)
