@@ -36,10 +36,10 @@ from bot.errors import DomainError
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.checkins import current_week
+from bot.services.registration import bind_account
 from bot.web.demo_console import DemoConsole
 from scheduled.checkins import open_week
 from scheduled.sequencer import seal_pending
-from storage import audit
 from storage import people as repo
 from storage.db import make_engine, upgrade
 from storage.models import ChannelAccount, ConversationState, Person, PersonStatus, Role
@@ -372,25 +372,8 @@ class DemoDirectory:
 async def _bind(session: AsyncSession, person: Person, now: datetime) -> str:
     """Give the person a console account (it is the demo: no invite code); its user id."""
     user_id = f"{CHANNEL}:{person.employee_no}"
-    session.add(
-        ChannelAccount(
-            person_id=person.id,
-            channel=CHANNEL,
-            external_user_id=user_id,
-            chat_id=user_id,
-            bound_at=now,
-            reachable=True,
-        )
-    )
-    await session.flush()
-    await audit.append(
-        session,
-        at=now,
-        actor=ACTOR,
-        kind="account.bound",
-        subject=f"person:{person.employee_no}",
-        payload={"channel": CHANNEL, "external_user_id": user_id, "demo": True},
-    )
+    account = Account(channel=CHANNEL, external_user_id=user_id, chat_id=user_id)
+    await bind_account(session, person, account, now, via="demo")
     return user_id
 
 
