@@ -395,10 +395,14 @@ async def main_async(args: argparse.Namespace) -> None:
             stmts = (counter.statements - before[0]) / presses
             commits = (counter.commits - before[1]) / presses
             rate = presses / wall
+            cpu_b = time.process_time()
             base_wall, base_lat = await baseline(app.engine, presses)
             base_rate = presses / base_wall
+            base_cpu = time.process_time() - cpu_b
+            cpu1 = time.process_time()
             floor_wall, floor_lat = await floor(app, notices[3], range(1, n + 1))
             floor_rate = n / floor_wall
+            floor_cpu = time.process_time() - cpu1
             print(
                 f"in process, {presses} presses, {CONCURRENCY} at a time: {rate:.0f} presses/s, "
                 f"p50 {pct(lat, 0.5) * 1000:.0f} ms, p99 {pct(lat, 0.99) * 1000:.0f} ms"
@@ -414,6 +418,11 @@ async def main_async(args: argparse.Namespace) -> None:
                 f"p99 {pct(floor_lat, 0.99) * 1000:.0f} ms; "
                 f"floor / baseline {floor_rate / base_rate:.2f}, "
                 f"presses / floor {rate / floor_rate:.2f}"
+            )
+            print(
+                f"this process's CPU per press: {cpu / presses * 1000:.1f} ms through the engine, "
+                f"{floor_cpu / n * 1000:.1f} ms for the floor, "
+                f"{base_cpu / presses * 1000:.1f} ms for the baseline's INSERT + COMMIT"
             )
             print(
                 f"per press: {stmts:.1f} statements, {commits:.2f} commits "
