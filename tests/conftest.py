@@ -149,6 +149,36 @@ async def engine(db_kind: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
+async def empty_db_url(db_kind: str, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database of `db_kind`, for tests of the migrations themselves; a
+    PostgreSQL one (muster_mig_<pid>) is dropped afterwards."""
+    if db_kind == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+        return
+    if not PG_URL:
+        pytest.skip("MUSTER_TEST_PG_URL not set")
+    import asyncpg  # noqa: PLC0415
+
+    name = f"muster_mig_{os.getpid()}"
+    server = PG_URL.replace("postgresql+asyncpg", "postgresql")
+
+    async def fresh(create: bool) -> None:
+        conn = await asyncpg.connect(server)
+        try:
+            await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            if create:
+                await conn.execute(f"CREATE DATABASE {name}")
+        finally:
+            await conn.close()
+
+    await fresh(create=True)
+    try:
+        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        await fresh(create=False)
+
+
+@pytest.fixture
 def cjk_font() -> None:
     """A test of the PDF receipt needs a CJK font on the machine. Without one the bot sends
     the HTML receipt (tested on its own); such a test is skipped here, and in CI, where

@@ -542,15 +542,12 @@ async def test_second_press_records_no_second_acknowledgment(app: App) -> None:
     assert kinds.count("notice.acked") == 2
 
 
-async def test_upgrade_keeps_old_events_and_evidence(db_kind: str, tmp_path: Path) -> None:
+async def test_upgrade_keeps_old_events_and_evidence(empty_db_url: str) -> None:
     """Events chained the old way (sha256, no key) and evidence rows written before the
     keyed chain verify after `muster db upgrade` and one run of the sequencer."""
     from types import SimpleNamespace  # noqa: PLC0415
 
-    from tests.test_migrations import _fresh_url  # noqa: PLC0415
-
-    url = await _fresh_url(db_kind, tmp_path)
-    engine = make_engine(url)
+    engine = make_engine(empty_db_url)
     try:
         await upgrade(engine, "1368afe3f9f2")
         at = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)

@@ -5,7 +5,6 @@ foreign keys), evidence recorded before it still verifies, and the guards hold a
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +15,6 @@ from storage import audit
 from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.models import Base
 from tests.helpers import AUDIT_KEY_BYTES
-from tests.test_migrations import _fresh_url
 
 BEFORE = "e5c4a7b3d901"
 AT = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -136,9 +134,9 @@ def _old_data(conn: sa.Connection) -> None:
 
 
 async def test_upgrade_with_data_keeps_answers_evidence_and_guards(
-    db_kind: str, tmp_path: Path
+    db_kind: str, empty_db_url: str
 ) -> None:
-    engine = make_engine(await _fresh_url(db_kind, tmp_path))
+    engine = make_engine(empty_db_url)
     try:
         await upgrade(engine, BEFORE)
         async with engine.begin() as conn:

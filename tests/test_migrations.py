@@ -4,7 +4,6 @@ and the app refuses to start on an outdated schema."""
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,35 +19,9 @@ from storage.models import Base
 PG_URL = os.environ.get("MUSTER_TEST_PG_URL")
 
 
-@pytest.fixture
-async def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database of the kind `request.param`; a PostgreSQL one is dropped after."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
-        return
-    if not PG_URL:
-        pytest.skip("MUSTER_TEST_PG_URL not set")
-    import asyncpg  # noqa: PLC0415
-
-    name = f"muster_mig_{os.getpid()}"
-    server = PG_URL.replace("postgresql+asyncpg", "postgresql")
-    conn = await asyncpg.connect(server)
-    await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    await conn.execute(f"CREATE DATABASE {name}")
-    await conn.close()
-    try:
-        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        conn = await asyncpg.connect(server)
-        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await conn.close()
-
-
-@pytest.mark.parametrize("fresh_url", ["sqlite", "pg"], indirect=True)
-async def test_migrations_match_models(fresh_url: str) -> None:
-    url = fresh_url
-    kind = "sqlite" if url.startswith("sqlite") else "pg"
-    engine = make_engine(url)
+async def test_migrations_match_models(db_kind: str, empty_db_url: str) -> None:
+    kind = db_kind
+    engine = make_engine(empty_db_url)
     try:
         await upgrade(engine)
         await upgrade(engine)  # idempotent
