@@ -659,13 +659,18 @@ class NoticeService(KindService):
         )
 
     async def _mine(self, person: Person, notice_id: int) -> Notice:
+        notice: Notice = (await self._mine_row(person, notice_id, _MINE))[0]
+        return notice
+
+    async def _mine_row(self, person: Person, notice_id: int, query: Any) -> Any:
         # the notice and whether it was sent to the person, in one round trip: the first
-        # delivery row exists for everyone targeted (unreachable ones included)
+        # delivery row exists for everyone targeted (unreachable ones included); `query`
+        # is _MINE or _MINE_ACK_ID (which adds the acknowledgment's id to be)
         key = f"{ref_of(notice_id)}:{person.id}"
-        row = (await self.session.execute(_MINE, {"id": notice_id, "key": key})).first()
+        row = (await self.session.execute(query, {"id": notice_id, "key": key})).first()
         if row is None or not row[1]:
             raise NotTargeted()
-        return row[0]
+        return row
 
     async def opened(self, person: Person, notice_id: int) -> Opened:
         """A notice sent to the person, with their acknowledgment if any."""
@@ -688,65 +693,42 @@ class NoticeService(KindService):
         return await self.opened(person, notice_id)
 
     async def acknowledge(self, person: Person, notice_id: int, *, channel: str) -> AckResult:
-        """Record that the person got the notice and close their task; a second press
-        changes nothing and returns the first time."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            return await self._acknowledge_pg(person, notice_id, channel=channel)
-        notice = await self._mine(person, notice_id)
+        """Record that the person got the notice and close their task; a second press, or
+        two at once (two devices), changes nothing and returns the first time.
+
+        PostgreSQL: two statements, the notice (with the acknowledgment's id to be) and
+        _ACK_ALL; the unique key keeps the first press, quietly. SQLite: its evidence
+        trigger refuses any insert colliding with a row (it stops INSERT OR REPLACE), so it
+        looks first, then writes the acknowledgment, the task and the event one by one."""
+        pg = self.session.get_bind().dialect.name == "postgresql"
+        row = await self._mine_row(person, notice_id, _MINE_ACK_ID if pg else _MINE)
+        notice = row[0]
         view = NoticeView.of(notice)
         if not notice.requires_ack:
             raise NoAckNeeded()
-        # SQLite's evidence trigger refuses any insert colliding with a row (it stops
-        # INSERT OR REPLACE), so look first
-        before = await self._ack_of(notice_id, person.id)
-        if before is not None:
+        if not pg and (before := await self._ack_of(notice_id, person.id)) is not None:
             return AckResult(view, before, new=False)
         now = self.clock.now()
         ack = {"notice_id": notice_id, "person_id": person.id, "acked_at": now, "channel": channel}
-        result = await self.session.execute(
-            _ACK_INSERT["sqlite"],
-            {"b_notice": notice_id, "b_person": person.id, "b_at": now, "b_channel": channel},
-        )
-        ack_id = result.scalar_one_or_none()
-        if ack_id is None:  # two presses at once (two devices): the first one's time
-            first = await self._ack_of(notice_id, person.id)
-            return AckResult(view, first or now, new=False)
-        if notice.campaign_id is not None:
-            await self.session.execute(
-                _CLOSE_TASK,
-                {"b_campaign": notice.campaign_id, "b_person": person.id, "b_at": now},
-            )
-        await audit.append(self.session, **self._ack_event(person, notice_id, ack_id, ack))
-        return AckResult(view, now, new=True)
-
-    async def _acknowledge_pg(self, person: Person, notice_id: int, *, channel: str) -> AckResult:
-        """The press on PostgreSQL in two statements: the notice (and the acknowledgment's
-        id to be), then _ACK_ALL. A second press, or two at once (two devices): the unique
-        key keeps the first, quietly, and only then is the first time read back."""
-        key = f"{ref_of(notice_id)}:{person.id}"
-        row = (await self.session.execute(_MINE_ACK_ID, {"id": notice_id, "key": key})).first()
-        if row is None or not row[1]:
-            raise NotTargeted()
-        notice, ack_id = row[0], row[2]
-        view = NoticeView.of(notice)
-        if not notice.requires_ack:
-            raise NoAckNeeded()
-        now = self.clock.now()
-        ack = {"notice_id": notice_id, "person_id": person.id, "acked_at": now, "channel": channel}
-        event = audit.event_values(**self._ack_event(person, notice_id, ack_id, ack))
-        written = await self.session.scalar(
-            _ACK_ALL,
-            {
-                "b_id": ack_id,
-                "b_notice": notice_id,
-                "b_person": person.id,
-                "b_at": now,
-                "b_channel": channel,
-                "b_campaign": notice.campaign_id,
-                **{f"ev_{k}": v for k, v in event.items()},
-            },
-        )
-        if written is None:
+        params = {
+            "b_notice": notice_id,
+            "b_person": person.id,
+            "b_at": now,
+            "b_channel": channel,
+            "b_campaign": notice.campaign_id,
+        }
+        if pg:
+            event = audit.event_values(**self._ack_event(person, notice_id, row.ack_id, ack))
+            params |= {"b_id": row.ack_id, **{f"ev_{k}": v for k, v in event.items()}}
+            written = await self.session.scalar(_ACK_ALL, params)
+        else:
+            written = await self.session.scalar(_ACK_INSERT["sqlite"], params)
+            if written is not None:
+                await self.session.execute(_CLOSE_TASK, params)
+                await audit.append(
+                    self.session, **self._ack_event(person, notice_id, written, ack)
+                )
+        if written is None:  # pressed before, or at the same moment elsewhere
             first = await self._ack_of(notice_id, person.id)
             return AckResult(view, first or now, new=False)
         return AckResult(view, now, new=True)
