@@ -43,22 +43,28 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 _pg_session_url: str | None = None
 
 
+async def _pg_database(name: str, *, create: bool) -> str:
+    """Drop the database `name` on the test server and, with `create`, make it anew,
+    empty; its URL."""
+    import asyncpg  # noqa: PLC0415
+
+    assert PG_URL is not None
+    conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if create:
+            await conn.execute(f"CREATE DATABASE {name}")
+    finally:
+        await conn.close()
+    return PG_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
 async def _session_pg_url() -> str:
     """A database of this test session's own (muster_test_<pid>), so parallel runs on one
     server (developers, CI) never truncate each other's tables. Dropped at exit."""
     global _pg_session_url  # noqa: PLW0603
     if _pg_session_url is None:
-        import asyncpg  # noqa: PLC0415
-
-        assert PG_URL is not None
-        name = f"muster_test_{os.getpid()}"
-        conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg", "postgresql"))
-        try:
-            await conn.execute(f"DROP DATABASE IF EXISTS {name}")
-            await conn.execute(f"CREATE DATABASE {name}")
-        finally:
-            await conn.close()
-        _pg_session_url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
+        _pg_session_url = await _pg_database(f"muster_test_{os.getpid()}", create=True)
     return _pg_session_url
 
 
@@ -67,18 +73,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     import asyncio  # noqa: PLC0415
 
-    import asyncpg  # noqa: PLC0415
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg", "postgresql"))
-        try:
-            await conn.execute(
-                f"DROP DATABASE IF EXISTS {_pg_session_url.rsplit('/', 1)[1]} WITH (FORCE)"
-            )
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
+    asyncio.run(_pg_database(_pg_session_url.rsplit("/", 1)[1], create=False))
 
 
 # Measured numbers a test wants in the output of every run (e.g. the hotline's held-out
@@ -157,25 +152,12 @@ async def empty_db_url(db_kind: str, tmp_path: Path) -> AsyncIterator[str]:
         return
     if not PG_URL:
         pytest.skip("MUSTER_TEST_PG_URL not set")
-    import asyncpg  # noqa: PLC0415
-
     name = f"muster_mig_{os.getpid()}"
-    server = PG_URL.replace("postgresql+asyncpg", "postgresql")
-
-    async def fresh(create: bool) -> None:
-        conn = await asyncpg.connect(server)
-        try:
-            await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            if create:
-                await conn.execute(f"CREATE DATABASE {name}")
-        finally:
-            await conn.close()
-
-    await fresh(create=True)
+    url = await _pg_database(name, create=True)
     try:
-        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield url
     finally:
-        await fresh(create=False)
+        await _pg_database(name, create=False)
 
 
 @pytest.fixture
