@@ -71,13 +71,18 @@ def ids_in(session: AsyncSession, column: Any, ids: Sequence[int]) -> list[Colum
     """`column IN ids` as conditions to run one statement each. PostgreSQL: one
     `column = ANY($1::INTEGER[])`, the ids sent as one array (one compiled statement
     whatever their number, no round trip per thousand); SQLite: `IN` lists of CHUNK ids
-    (its parameter cap). None when `ids` is empty."""
+    (its parameter cap). No condition at all when `ids` is empty."""
     if not ids:
         return []
     if dialect_of(session) == "postgresql":
-        array = bindparam(None, list(ids), type_=postgresql.ARRAY(Integer))
-        return [column == any_(array)]
+        return [_any_of(column, ids)]
     return [column.in_(ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)]
+
+
+def _any_of(column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """PostgreSQL: `column = ANY($1::INTEGER[])`, the ids sent as one array parameter."""
+    array = bindparam(None, list(ids), type_=postgresql.ARRAY(Integer))
+    return column == any_(array)  # type: ignore[no-any-return]
 
 
 async def accounts_for(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, Any]:
@@ -488,8 +493,7 @@ def id_in(column: Any, ids: Sequence[int], dialect: str = "sqlite") -> ColumnEle
             ranges.append((i, i))
     if len(ranges) > 20:
         if dialect == "postgresql":
-            array = bindparam(None, list(ids), type_=postgresql.ARRAY(Integer))
-            return column == any_(array)  # type: ignore[no-any-return]
+            return _any_of(column, ids)
         listed: ColumnElement[bool] = column.in_(list(ids))
         return listed
     return or_(*[column.between(lo, hi) if lo != hi else column == lo for lo, hi in ranges])
