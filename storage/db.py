@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import JSON, Select, Table, Text, bindparam, cast, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.types import TypeEngine
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -230,3 +231,42 @@ def upsert(session: AsyncSession, model: Any) -> Any:
     if bind.dialect.name == "postgresql":
         return postgresql.insert(model)
     return sqlite.insert(model)
+
+
+def unnest_rows(
+    session: AsyncSession,
+    table: Any,
+    rows: Sequence[dict[str, Any]],
+    **extra: TypeEngine[Any],
+) -> Select[Any]:
+    """PostgreSQL: the rows as `SELECT ... FROM unnest($1::INTEGER[], $2::VARCHAR[], ...)
+    WITH ORDINALITY ORDER BY ordinality`, one array per column of `table` (or of type
+    `extra[name]` for a value that is no column of it): a few parameters instead of one
+    per value, in the rows' order, for `INSERT ... SELECT`. JSON goes in as text,
+    serialized as the column would, and is cast back."""
+    columns = cast_table(table).c
+    dialect = session.get_bind().dialect
+    names = list(rows[0])
+    arrays = []
+    for name in names:
+        column_type: Any = extra[name] if name in extra else columns[name].type
+        values = [r[name] for r in rows]
+        if isinstance(column_type, JSON):
+            serialize = column_type.dialect_impl(dialect).bind_processor(dialect)
+            values = [serialize(v) if serialize else v for v in values]
+            column_type = Text()
+        arrays.append(bindparam(None, values, type_=postgresql.ARRAY(column_type)))
+    src = func.unnest(*arrays).table_valued(*names, with_ordinality="n").render_derived("u")
+    return select(
+        *[
+            cast(src.c[name], JSON)
+            if name not in extra and isinstance(columns[name].type, JSON)
+            else src.c[name]
+            for name in names
+        ]
+    ).order_by(src.c.n)
+
+
+def cast_table(table: Any) -> Table:
+    """A mapped class's table, or the table itself."""
+    return table if isinstance(table, Table) else table.__table__

@@ -8,12 +8,10 @@ from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import (
-    JSON,
     ColumnElement,
     Integer,
     Select,
     String,
-    Text,
     any_,
     bindparam,
     case,
@@ -28,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import unnest_rows
 from storage.models import ChannelAccount, Outbox, OutboxStatus, Person
 from storage.sealed import Sealer
 
@@ -260,7 +259,7 @@ async def enqueue(
     mod = postgresql if dialect == "postgresql" else sqlite
     stmt: Any
     if dialect == "postgresql" and len(rows) >= ARRAY_ROWS:
-        stmt = mod.insert(Outbox).from_select(list(rows[0]), _unnest(session, rows))
+        stmt = mod.insert(Outbox).from_select(list(rows[0]), unnest_rows(session, Outbox, rows))
     else:
         stmt = mod.insert(Outbox)
     if replace_pending:
@@ -279,32 +278,6 @@ async def enqueue(
         result = await session.execute(stmt.returning(Outbox.id), list(rows[i : i + CHUNK * 5]))
         total += len(result.all())
     return total
-
-
-def _unnest(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> Select[Any]:
-    """PostgreSQL: the rows as `SELECT ... FROM unnest($1::INTEGER[], $2::VARCHAR[], ...)
-    WITH ORDINALITY ORDER BY ordinality`, one array per column: a few parameters instead
-    of 16 per row, in the rows' order. JSON goes in as text, serialized as the column
-    would, and is cast back."""
-    table = Outbox.__table__
-    dialect = session.get_bind().dialect
-    names = list(rows[0])
-    arrays = []
-    for name in names:
-        column_type: Any = table.c[name].type
-        values = [r[name] for r in rows]
-        if isinstance(column_type, JSON):
-            serialize = column_type.dialect_impl(dialect).bind_processor(dialect)
-            values = [serialize(v) if serialize else v for v in values]
-            column_type = Text()
-        arrays.append(bindparam(None, values, type_=postgresql.ARRAY(column_type)))
-    src = func.unnest(*arrays).table_valued(*names, with_ordinality="n").render_derived("u")
-    return select(
-        *[
-            cast(src.c[name], JSON) if isinstance(table.c[name].type, JSON) else src.c[name]
-            for name in names
-        ]
-    ).order_by(src.c.n)
 
 
 async def not_after(
