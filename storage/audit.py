@@ -33,6 +33,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import unnest_rows
 from storage.models import AuditEvent, AuditHead, Base
 
 GENESIS = "0" * 64
@@ -250,14 +251,23 @@ async def seal(session: AsyncSession, key: bytes, *, batch: int = 2000) -> int:
     for event_id, legacy_seq, event_hash in rows:
         seq = legacy_seq if legacy_seq is not None else seq + 1
         prev = link(key, prev, seq, event_hash)
-        params.append({"b_id": event_id, "b_seq": seq, "b_chain": prev})
+        params.append({"id": event_id, "seq": seq, "chain_hash": prev})
     t = _table("audit_event")
-    stmt = (
-        t.update()
-        .where(t.c.id == bindparam("b_id"), t.c.chain_hash.is_(None))
-        .values(seq=bindparam("b_seq"), chain_hash=bindparam("b_chain"))
-    )
-    await session.execute(stmt, params)
+    if session.get_bind().dialect.name == "postgresql":
+        # one UPDATE from three arrays, not one statement's parameters per event
+        chained = unnest_rows(session, t, params).subquery("chained")
+        await session.execute(
+            t.update()
+            .where(t.c.id == chained.c.id, t.c.chain_hash.is_(None))
+            .values(seq=chained.c.seq, chain_hash=chained.c.chain_hash)
+        )
+    else:
+        await session.execute(
+            t.update()
+            .where(t.c.id == bindparam("b_id"), t.c.chain_hash.is_(None))
+            .values(seq=bindparam("b_seq"), chain_hash=bindparam("b_chain")),
+            [{"b_id": p["id"], "b_seq": p["seq"], "b_chain": p["chain_hash"]} for p in params],
+        )
     head.last_seq = seq
     head.last_hash = prev
     await session.flush()
