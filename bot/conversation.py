@@ -5,13 +5,19 @@ account, loads the conversation state from the database (locked: one event of a 
 a time), records the event in the processed-update ledger, runs the handler, stores the
 new state and commits, all in one transaction, so any process can take the next message
 and none handles one twice.
+
+On PostgreSQL, presses of a button whose route has a batch handler (收到 under a notice)
+are committed in groups: while one group is in the database, the presses arriving meanwhile
+wait and then go together, in one transaction of a few statements (`GroupCommit`). A lone
+press goes at once; a burst of thousands costs a few round trips per group, not per press.
+Each press's reply still waits for its group's commit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -21,10 +27,10 @@ from bot.actions import BadAction
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context
-from bot.core import Account, Incoming, Reply, State, in_parts
+from bot.core import Account, Incoming, Kind, Reply, State, in_parts
 from bot.errors import DomainError
 from bot.i18n import Catalog
-from bot.router import Dispatcher
+from bot.router import Dispatcher, Route
 from bot.sealing import HotlineKeyMissing, sealer_for
 from bot.services import Services
 from storage import ledger
@@ -35,6 +41,7 @@ from storage.sealed import SEALED_KEY, SealBroken, sealed_dict
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000  # longest free text accepted from a user
+MAX_GROUP = 100  # presses committed together at most
 
 
 class NotHandled(Exception):
@@ -65,6 +72,64 @@ class KeyedLocks:
                 self._locks[key] = (lock, users - 1)
 
 
+Replies = list[Reply] | None  # a group's answer to one press: None, "handle it alone"
+
+
+class GroupCommit:
+    """Events waiting to be handled together, per key. Up to `parallel` groups of a key are
+    handled at once: an event arriving while that many are in the database waits, and the
+    first of them to finish takes every waiting event (at most MAX_GROUP) as its next
+    group. There is no timer: an event arriving when fewer are running goes at once. An
+    error of the group's run is each of its events' error."""
+
+    def __init__(
+        self,
+        run: Callable[[Any, list[Incoming]], Awaitable[list[Replies]]],
+        *,
+        parallel: int = 3,
+    ) -> None:
+        self._run = run
+        self.parallel = parallel
+        self._waiting: dict[Hashable, list[tuple[Incoming, asyncio.Future[Replies]]]] = {}
+        self._running: dict[Hashable, int] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def submit(self, key: Hashable, event: Incoming) -> Replies:
+        future: asyncio.Future[Replies] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(key, []).append((event, future))
+        if self._running.get(key, 0) < self.parallel:
+            self._running[key] = self._running.get(key, 0) + 1
+            task = asyncio.create_task(self._drain(key))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await future
+
+    async def _drain(self, key: Hashable) -> None:
+        try:
+            while waiting := self._waiting.pop(key, None):
+                group, rest = waiting[:MAX_GROUP], waiting[MAX_GROUP:]
+                if rest:
+                    self._waiting[key] = rest
+                try:
+                    results = await self._run(key, [event for event, _ in group])
+                except Exception as exc:
+                    for _, future in group:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), result in zip(group, results, strict=True):
+                    if not future.done():  # its caller may have been cancelled
+                        future.set_result(result)
+        finally:
+            if running := self._running[key] - 1:
+                self._running[key] = running
+            else:  # the last one: events left waiting only if it was cancelled
+                del self._running[key]
+                for _, future in self._waiting.pop(key, []):
+                    if not future.done():
+                        future.set_exception(NotHandled("the process is stopping"))
+
+
 class Conversation:
     def __init__(
         self,
@@ -82,6 +147,10 @@ class Conversation:
         self.dispatcher = dispatcher
         self._locks = KeyedLocks()  # per account, in this process
         self.retry_delays: tuple[float, ...] = RETRY_DELAYS  # after a transient DB fault
+        bind = sessionmaker.kw.get("bind")
+        # presses committed in groups (PostgreSQL: its statements take arrays)
+        self.grouping = bind is not None and bind.dialect.name == "postgresql"
+        self._groups = GroupCommit(self._group)
 
     async def handle(self, event: Incoming) -> list[Reply]:
         """Handle one event, one at a time per account: an asyncio lock in this process
@@ -91,6 +160,10 @@ class Conversation:
         database faults are retried; when they last, NotHandled."""
         async with self._account_lock(event.account):
             try:
+                if (route := self._grouped_route(event)) is not None:
+                    replies = await self._groups.submit((event.account.channel, route), event)
+                    if replies is not None:
+                        return replies
                 return await retrying(
                     lambda: self._handle_once(event),
                     what=f"event {event.event_id}",
@@ -100,6 +173,78 @@ class Conversation:
                 if is_transient(exc):
                     raise NotHandled(str(exc)) from exc
                 raise
+
+    def _grouped_route(self, event: Incoming) -> Route | None:
+        """The route of a button press that may be committed with others, or None."""
+        if not self.grouping or event.kind is not Kind.BUTTON or len(event.arg) > MAX_TEXT:
+            return None
+        route = self.dispatcher.route_for(event, None)
+        if route is None or route.batch is None or route.private or route.public:
+            return None
+        return route
+
+    async def _group(self, key: Any, events: list[Incoming]) -> list[Replies]:
+        """Handle a group of presses of one route and channel in one transaction, retried
+        on a transient fault (when that lasts, each press's NotHandled). Presses the route's
+        batch handler leaves alone, of people not bound or not active, get None: each is
+        handled alone afterwards, as is the whole group if it fails otherwise."""
+        channel, route = key
+        try:
+            return await retrying(
+                lambda: self._group_once(channel, route, events),
+                what=f"a group of {len(events)} presses",
+                delays=self.retry_delays,
+            )
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            log.exception("a group of %d presses failed: each is handled alone", len(events))
+            return [None] * len(events)
+
+    async def _group_once(
+        self, channel: str, route: Route, events: list[Incoming]
+    ) -> list[Replies]:
+        assert route.batch is not None
+        results: list[Replies] = [None] * len(events)
+        async with self.sessionmaker() as session:
+            services = Services(
+                session, clock=self.clock, settings=self.settings, catalog=self.catalog
+            )
+            now = self.clock.now()
+            users = [event.account.external_user_id for event in events]
+            turns = await services.people.turns(channel, users, used_at=now)
+            if missing := [user for user in users if user not in turns]:  # never wrote
+                await self._create_states(session, channel, missing)
+                turns |= await services.people.turns(channel, missing, used_at=now)
+            ready: list[int] = []
+            contexts: list[Context] = []
+            for i, event in enumerate(events):
+                row, acc, person = turns.get(event.account.external_user_id, (None, None, None))
+                if row is None or acc is None or person is None:
+                    continue
+                if person.status != PersonStatus.ACTIVE:
+                    continue
+                acc, person = services.people.acting(event.account, acc, person, used=True, at=now)
+                loaded, _ = self._open_state(row)
+                contexts.append(self._context(services, event, row, loaded, acc, person))
+                ready.append(i)
+            if ready:
+                answers = await route.batch([events[i] for i in ready], contexts)
+                answered = [
+                    (i, ctx, replies)
+                    for i, ctx, replies in zip(ready, contexts, answers, strict=True)
+                    if replies is not None
+                ]
+                ids = [events[i].event_id for i, _, _ in answered]
+                keys = [key for key in ids if key is not None]
+                if len(await ledger.record_many(session, channel, keys, now)) < len(keys):
+                    # an event handled before (it had failed): none of this group is written
+                    await session.rollback()
+                    return [None] * len(events)
+                for i, ctx, replies in answered:
+                    results[i] = _marked(ctx, replies)
+            await session.commit()
+        return results
 
     def _account_lock(self, account: Account) -> AbstractAsyncContextManager[None]:
         return self._locks.hold((account.channel, account.external_user_id))
@@ -190,15 +335,23 @@ class Conversation:
     async def _create_state(self, session: AsyncSession, account: Account) -> None:
         """The conversation state of a user writing for the first time (two first
         messages at once: one row)."""
+        await self._create_states(session, account.channel, [account.external_user_id])
+
+    async def _create_states(self, session: AsyncSession, channel: str, users: list[str]) -> None:
+        now = self.clock.now()
+        rows: list[dict[str, Any]] = [
+            {
+                "channel": channel,
+                "external_user_id": u,
+                "step": None,
+                "data": {},
+                "updated_at": now,
+            }
+            for u in users
+        ]
         await session.execute(
             upsert(session, ConversationState)
-            .values(
-                channel=account.channel,
-                external_user_id=account.external_user_id,
-                step=None,
-                data={},
-                updated_at=self.clock.now(),
-            )
+            .values(rows)
             .on_conflict_do_nothing(index_elements=["channel", "external_user_id"])
         )
 

@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from bot.context import Context
 
 Handler = Callable[[Incoming, "Context"], Awaitable[list[Reply]]]
+# A route's handler for many presses at once (group commit, see bot.conversation): the
+# events and their contexts, all in one transaction; per event its replies, or None for an
+# event it left untouched (it then goes through `handler` alone).
+BatchHandler = Callable[[list[Incoming], list["Context"]], Awaitable[list[list[Reply] | None]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +24,7 @@ class Route:
     handler: Handler
     public: bool  # reachable by an account that is not bound to a person
     private: bool = False  # a sealed conversation: replies and state kept sealed
+    batch: BatchHandler | None = None  # presses of many people handled together
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +56,14 @@ class Flow:
 
         return deco
 
-    def button(self, route: str, *, public: bool = False) -> Callable[[Handler], Handler]:
-        """Handle presses of buttons whose token starts with `route` ("feature:verb")."""
+    def button(
+        self, route: str, *, public: bool = False, batch: BatchHandler | None = None
+    ) -> Callable[[Handler], Handler]:
+        """Handle presses of buttons whose token starts with `route` ("feature:verb");
+        `batch` handles many people's presses in one transaction (PostgreSQL)."""
 
         def deco(fn: Handler) -> Handler:
-            self.buttons[route] = Route(fn, public, self.private)
+            self.buttons[route] = Route(fn, public, self.private, batch)
             return fn
 
         return deco

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -14,6 +15,7 @@ from bot.router import Flow
 from bot.services.notice_approval import Submitted, reason_for
 from bot.services.notices import (
     MAX_TEXT,
+    AckResult,
     EmptyAudience,
     Opened,
     message_buttons,
@@ -70,18 +72,45 @@ def _hhmm(ctx: Context, at: datetime) -> str:
     return at.astimezone(ctx.t.tz).strftime("%H:%M")
 
 
-@flow.button(Btn.NOTICE_ACK)
-async def cb_ack(event: Incoming, ctx: Context) -> list[Reply]:
-    """Record that I received the notice; the button turns into "acknowledged at"."""
-    action = ctx.action(event)
-    nudge = len(action.args) > 1
-    result = await ctx.services.notices.acknowledge(
-        ctx.me, action.int_arg(0), channel=event.account.channel
-    )
+def _acked(ctx: Context, event: Incoming, result: AckResult) -> Reply:
+    """The notice as it now reads, its button turned into "acknowledged at", and a toast."""
+    nudge = len(ctx.action(event).args) > 1
     reply = _recipient_view(ctx, Opened(result.notice, result.acked_at), nudge=nudge, edit=True)
     key = "notice-acked-toast" if result.new else "notice-acked-already-toast"
     reply.toast = ctx.t(key, time=_hhmm(ctx, result.acked_at))
-    return [reply]
+    return reply
+
+
+async def cb_ack_many(events: list[Incoming], ctxs: list[Context]) -> list[list[Reply] | None]:
+    """Many people's presses of "Received" at once (the burst after a notice): written
+    together; a press the service leaves alone goes through `cb_ack`. Presses of the same
+    button in the same language read the same (one time for the group): rendered once."""
+    results = await ctxs[0].services.notices.acknowledge_many(
+        [
+            (ctx.me, ctx.action(event).int_arg(0), event.account.channel)
+            for event, ctx in zip(events, ctxs, strict=True)
+        ]
+    )
+    rendered: dict[tuple[str, str, datetime, bool], Reply] = {}
+    answers: list[list[Reply] | None] = []
+    for event, ctx, result in zip(events, ctxs, results, strict=True):
+        if result is None:
+            answers.append(None)
+            continue
+        key = (ctx.t.locale, event.name, result.acked_at, result.new)
+        if key not in rendered:
+            rendered[key] = _acked(ctx, event, result)
+        answers.append([dataclasses.replace(rendered[key], buttons=list(rendered[key].buttons))])
+    return answers
+
+
+@flow.button(Btn.NOTICE_ACK, batch=cb_ack_many)
+async def cb_ack(event: Incoming, ctx: Context) -> list[Reply]:
+    """Record that I received the notice; the button turns into "acknowledged at"."""
+    result = await ctx.services.notices.acknowledge(
+        ctx.me, ctx.action(event).int_arg(0), channel=event.account.channel
+    )
+    return [_acked(ctx, event, result)]
 
 
 @flow.button(Btn.NOTICE_ACKED)

@@ -6,6 +6,7 @@ with `update_key` so every channel spells them the same way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete
@@ -38,6 +39,21 @@ async def record(session: AsyncSession, channel: str, key: str, now: datetime) -
         .returning(ProcessedUpdate.update_key)
     )
     return (await session.execute(stmt)).first() is not None
+
+
+async def record_many(
+    session: AsyncSession, channel: str, keys: Sequence[str], now: datetime
+) -> set[str]:
+    """`record` for many keys of one channel in one statement: the keys that were new."""
+    if not keys:
+        return set()
+    stmt = (
+        upsert(session, ProcessedUpdate)
+        .values([{"channel": channel, "update_key": k, "handled_at": now} for k in keys])
+        .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+        .returning(ProcessedUpdate.update_key)
+    )
+    return set((await session.execute(stmt)).scalars())
 
 
 async def prune(session: AsyncSession, before: datetime) -> int:

@@ -186,6 +186,38 @@ async def test_a_database_that_stays_down_leaves_the_update_unacknowledged(app: 
     assert await _count(app, Ticket) == 1
 
 
+async def test_a_group_of_presses_cut_off_at_its_commit_is_retried_and_acts_once(
+    app: App,
+) -> None:
+    """Twenty people press 收到 at once on one process (on PostgreSQL one group commit,
+    see bot.conversation.GroupCommit) and the connection drops at the commit, twice: the
+    group is retried, each press is answered and acknowledged once, and the channel's
+    redelivery of every update afterwards acts on none."""
+    users = await _crowd(app)
+    async with app.unit_of_work() as svc:
+        sent = await svc.notices.send(
+            Actor.cli(), audience="role:auxiliary", text="通知", ack_by=local(2026, 12, 2, 18)
+        )
+    conversation = _flaky(app, failures=2)
+    events = [
+        _event(
+            ChatUser(conversation, u.account.external_user_id),
+            f"nt:ack:{sent.notice_id}",
+            f"upd-{i}",
+        )
+        for i, u in enumerate(users)
+    ]
+    answers = await asyncio.gather(*(conversation.handle(e) for e in events))
+    assert conversation.sessionmaker.failures == 0  # type: ignore[attr-defined]
+    assert all(a and "已确认收到" in (a[0].toast or "") for a in answers), answers
+    again = await asyncio.gather(*(app.conversation().handle(e) for e in events))
+    assert again == [[]] * CROWD
+    assert await _count(app, NoticeAck) == CROWD
+    async with app.sessionmaker() as s:
+        _, broken = await audit.verify(s, AUDIT_KEY_BYTES)
+    assert broken is None
+
+
 # --- many people at the same instant ---------------------------------------------------
 
 CROWD = 20

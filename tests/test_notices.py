@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from bot.actor import Actor
 from bot.app import App
@@ -45,7 +45,7 @@ from storage.models import (
 )
 from storage.models_notices import Notice, NoticeAck
 from tests.chat import ChatUser
-from tests.factories import bind_account, make_force
+from tests.factories import add_person, bind_account, make_force
 from tests.helpers import AUDIT_KEY_BYTES, SHANGHAI, local, outbox_for, tick
 
 ACK_BY = local(2026, 12, 2, 18, 0)  # the clock starts at 2026-12-01 10:00 local
@@ -328,6 +328,83 @@ async def test_two_devices_pressing_at_the_same_moment_acknowledge_once(
     async with app.sessionmaker() as s:
         report = await audit.check(s, AUDIT_KEY_BYTES)
     assert report.intact and report.evidence >= 1, report
+
+
+async def test_a_burst_of_presses_is_answered_like_presses_one_by_one(
+    app: App, clock: FrozenClock
+) -> None:
+    """Many people press 收到 at the same moment on one process. On PostgreSQL the presses
+    are committed in groups (bot.conversation.GroupCommit); every press still gets the reply
+    it would get alone: new ones the acknowledged button, one who acknowledged before that
+    time, a mentor outside the audience a refusal, one who left a notice of it, a
+    redelivered update nothing. Each acknowledgment is written once, with its closed task
+    and its audit event, and the chain's evidence cross-check holds."""
+    async with app.unit_of_work() as svc:
+        force = await make_force(svc.session, app.clock)
+        station = force.units["城关派出所"]
+        crowd = [f"B{i:03d}" for i in range(1, 13)]
+        for no in crowd:
+            person = await add_person(
+                svc.session, app.clock, employee_no=no, name=f"辅警{no}", unit=station
+            )
+            await bind_account(svc.session, app.clock, person, user_id=no)
+        for no in ("A001", "A002", "A003", "M001"):
+            await bind_account(svc.session, app.clock, force[no], user_id=no)
+    notice_id = await _send(app)
+    ack = f"nt:ack:{notice_id}"
+    conversation = app.conversation()  # one process: its presses can be grouped
+    users = {no: ChatUser(conversation, no) for no in (*crowd, "A001", "A002", "A003", "M001")}
+    clock.set(local(2026, 12, 1, 10, 5))
+    await users["A001"].tap(ack)  # acknowledged before the burst
+    redelivered = Incoming(users["A002"].account, Kind.BUTTON, name=ack, event_id="u-77")
+    await conversation.handle(redelivered)  # A002 pressed; the channel will send it again
+    async with app.unit_of_work() as svc:
+        await svc.session.execute(
+            update(Person).where(Person.employee_no == "A003").values(status="left")
+        )
+    clock.set(local(2026, 12, 1, 10, 32))
+    commits = [0]
+    event.listen(
+        app.engine.sync_engine, "commit", lambda _conn: commits.__setitem__(0, commits[0] + 1)
+    )
+
+    presses = [users[no].tap(ack) for no in (*crowd, "A001", "A003", "M001")]
+    *replies, again = await asyncio.gather(*presses, conversation.handle(redelivered))
+
+    for no, [reply] in zip(crowd, replies, strict=False):
+        assert reply.edit and reply.toast == "已确认收到（10:32）。", no
+        assert [[b.label for b in r] for r in reply.buttons] == [["☑️ 已确认 10:32"]]
+    first, left, mentor = (r[0] for r in replies[len(crowd) :])
+    assert first.buttons[0][0].label == "☑️ 已确认 10:05" and "无需重复" in (first.toast or "")
+    assert "账号已停用" in left.text
+    assert "不是发给您的" in mentor.text
+    assert again == []
+    if app.engine.dialect.name == "postgresql":  # the crowd went in one group
+        assert commits[0] < len(presses), commits
+    async with app.sessionmaker() as s:
+        acks = (await s.execute(select(NoticeAck.person_id, NoticeAck.acked_at))).all()
+        assert len(acks) == len(crowd) + 2 and len({a.person_id for a in acks}) == len(acks)
+        events = (
+            await s.execute(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(
+                    AuditEvent.kind == "notice.acked", AuditEvent.subject == f"notice:{notice_id}"
+                )
+            )
+        ).scalar_one()
+        assert events == len(acks)
+        open_crowd = await s.scalar(
+            select(func.count())
+            .select_from(Assignment)
+            .join(Person, Person.id == Assignment.person_id)
+            .where(Person.employee_no.in_(crowd), Assignment.status == AssignmentStatus.OPEN)
+        )
+        assert open_crowd == 0
+    await seal_pending(app)
+    async with app.sessionmaker() as s:
+        report = await audit.check(s, AUDIT_KEY_BYTES)
+    assert report.intact and report.evidence >= len(acks), report
 
 
 async def test_ack_in_english_and_from_my_tasks(app: App, clock: FrozenClock) -> None:

@@ -20,7 +20,21 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, case, exists, func, or_, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    Table,
+    and_,
+    bindparam,
+    case,
+    column,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -34,9 +48,11 @@ from bot.policy import Policy
 from bot.services.tasks import Audience, KindService
 from bot.text import Markup, html, html_join, html_length
 from storage import audit, outbox
+from storage.db import unnest_rows
 from storage.models import (
     Assignment,
     AssignmentStatus,
+    AuditEvent,
     Campaign,
     CampaignKind,
     ChannelAccount,
@@ -108,6 +124,68 @@ def _ack_all() -> Any:
 
 
 _ACK_ALL = _ack_all()
+
+# PostgreSQL, many presses at once (acknowledge_many): per press (notice id, outbox dedupe
+# key), in the presses' order, the notice, whether it was sent to the person and the id
+# their acknowledgment would have
+_PRESSES = (
+    func.unnest(
+        bindparam("ids", type_=postgresql.ARRAY(Integer)),
+        bindparam("keys", type_=postgresql.ARRAY(String)),
+    )
+    .table_valued(column("notice_id", Integer), column("key", String), with_ordinality="n")
+    .render_derived("p")
+)
+_MINE_MANY = (
+    select(
+        _PRESSES.c.n,
+        Notice,
+        select(Outbox.id).where(Outbox.dedupe_key == _PRESSES.c.key).exists(),
+        func.nextval(func.pg_get_serial_sequence("notice_ack", "id")),
+    )
+    .select_from(_PRESSES)
+    .join(Notice, Notice.id == _PRESSES.c.notice_id)
+)
+
+
+def _ack_many(session: Any, acks: list[dict[str, Any]], events: list[dict[str, Any]]) -> Any:
+    """PostgreSQL: many presses in one statement, as _ACK_ALL does one: the acknowledgments
+    (a person who acknowledged before is skipped), their tasks closed, and the audit event
+    of each one that went in. Returns the ids that went in."""
+    acks_table = cast(Table, NoticeAck.__table__)
+    inserted = (
+        postgresql.insert(acks_table)
+        .from_select(list(acks[0]), unnest_rows(session, acks_table, acks))
+        .on_conflict_do_nothing(index_elements=["notice_id", "person_id"])
+        .returning(acks_table.c.id, acks_table.c.notice_id, acks_table.c.person_id)
+        .cte("inserted")
+    )
+    notices = cast(Table, Notice.__table__)
+    closed = (
+        update(_ASSIGNMENT)
+        .where(
+            notices.c.id == inserted.c.notice_id,
+            _ASSIGNMENT.c.campaign_id == notices.c.campaign_id,
+            _ASSIGNMENT.c.person_id == inserted.c.person_id,
+            _ASSIGNMENT.c.status == AssignmentStatus.OPEN,
+        )
+        .values(status=AssignmentStatus.DONE, done_at=events[0]["at"], next_action_at=None)
+        .cte("closed")
+    )
+    event_table = cast(Table, AuditEvent.__table__)
+    src = unnest_rows(session, event_table, events, ack_id=Integer()).subquery("e")
+    columns = [name for name in events[0] if name != "ack_id"]
+    event = (
+        event_table.insert()
+        .from_select(
+            columns,
+            select(*(src.c[name] for name in columns)).where(
+                src.c.ack_id.in_(select(inserted.c.id))
+            ),
+        )
+        .cte("event")
+    )
+    return select(inserted.c.id).add_cte(closed, event)
 
 
 class EmptyText(DomainError, key="notice-error-empty"): ...
@@ -732,6 +810,41 @@ class NoticeService(KindService):
             first = await self._ack_of(notice_id, person.id)
             return AckResult(view, first or now, new=False)
         return AckResult(view, now, new=True)
+
+    async def acknowledge_many(
+        self, presses: Sequence[tuple[Person, int, str]]
+    ) -> list[AckResult | None]:
+        """PostgreSQL: many people's first presses at once (a group commit of 收到 presses,
+        see bot.conversation), each (person, notice id, channel). Per press its result, or
+        None where nothing was written and `acknowledge` must answer it alone: the notice
+        was not sent to the person or needs no acknowledgment, or they had acknowledged it.
+        Three round trips whatever their number: the notices, the write, and the caller's
+        commit."""
+        keys = [f"{ref_of(notice_id)}:{person.id}" for person, notice_id, _ in presses]
+        found = await self.session.execute(
+            _MINE_MANY, {"ids": [notice_id for _, notice_id, _ in presses], "keys": keys}
+        )
+        now = self.clock.now()
+        acks: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        views: dict[int, tuple[int, NoticeView]] = {}  # ack id -> (press, notice)
+        for n, notice, targeted, ack_id in found:
+            person, notice_id, channel = presses[n - 1]
+            if not targeted or not notice.requires_ack:
+                continue
+            ack = {"notice_id": notice_id, "person_id": person.id, "acked_at": now}
+            ack["channel"] = channel
+            acks.append({"id": ack_id, **ack})
+            event = self._ack_event(person, notice_id, ack_id, ack)
+            events.append({"ack_id": ack_id, **audit.event_values(**event)})
+            views[ack_id] = (n - 1, NoticeView.of(notice))
+        results: list[AckResult | None] = [None] * len(presses)
+        if acks:
+            written = await self.session.scalars(_ack_many(self.session, acks, events))
+            for ack_id in written:
+                i, view = views[ack_id]
+                results[i] = AckResult(view, now, new=True)
+        return results
 
     @staticmethod
     def _ack_event(

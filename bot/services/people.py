@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -37,6 +38,13 @@ class PeopleService(Service):
         return await repo.state_and_person(
             self.session, account.channel, account.external_user_id, used_at=used_at
         )
+
+    async def turns(
+        self, channel: str, users: Sequence[str], *, used_at: datetime
+    ) -> dict[str, repo.Turn]:
+        """PostgreSQL: `turn` for many users of one channel in one round trip (a group
+        commit of button presses), by user; one who never wrote is missing."""
+        return await repo.states_and_people(self.session, channel, users, used_at=used_at)
 
     def acting(
         self,
