@@ -14,7 +14,7 @@ import re
 import signal
 from typing import TYPE_CHECKING, Any
 
-from bot.app import App
+from bot.app import App, settle_heap
 from bot.channels.base import ChannelError
 from bot.cli.common import refuse, say, translator
 from bot.config import Settings
@@ -169,6 +169,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         sender = asyncio.create_task(run_sender(app, senders), name="outbox-sender")
     if role != "all":
         say(t("run-role-started", role=role))
+    settle_heap()
     try:
         if server is not None:
             try:
