@@ -191,10 +191,11 @@ async def baseline(engine: AsyncEngine, n: int) -> tuple[float, list[float]]:
 
 
 async def floor(app: App, notice_id: int, people: range) -> tuple[float, list[float]]:
-    """The database part of a press alone: the press's own statements (the turn's query,
-    the notice's, the one write; the same statement objects) in one transaction on a plain
-    connection, 50 at a time, with no conversation engine, ORM objects or reply. What the
-    engine adds to a press is the difference."""
+    """A press taken alone, as the database sees it: the one-press path's statements (the
+    turn's query, the notice's, the one write; the same statement objects that a press
+    arriving alone, or on SQLite, runs) in one transaction per press on a plain connection,
+    50 at a time, with no conversation engine, ORM objects or reply. Presses / floor is
+    what committing them in groups gains over the best one transaction a press could do."""
     ids = list(people)
 
     async def press(i: int) -> None:
@@ -423,7 +424,7 @@ async def main_async(args: argparse.Namespace) -> None:
             )
             print(f"ratio presses/s / baseline: {rate / base_rate:.2f}  (goal >= 0.8)")
             print(
-                f"floor (the press's statements alone, no engine): {floor_rate:.0f}/s, "
+                f"floor (one transaction a press, its statements alone): {floor_rate:.0f}/s, "
                 f"p50 {pct(floor_lat, 0.5) * 1000:.0f} ms, "
                 f"p99 {pct(floor_lat, 0.99) * 1000:.0f} ms; "
                 f"floor / baseline {floor_rate / base_rate:.2f}, "

@@ -121,6 +121,13 @@ async def _notice_rows(app: App, employee_no: str) -> list[Outbox]:
     return [r for r in await outbox_for(app, employee_no) if r.ref and r.ref.startswith("notice:")]
 
 
+async def _ack_events(session: Any, notice_id: int) -> int:
+    """Audit events recording an acknowledgment of the notice."""
+    kind = AuditEvent.kind == "notice.acked"
+    subject = AuditEvent.subject == f"notice:{notice_id}"
+    return int(await session.scalar(select(func.count()).where(kind, subject)))
+
+
 # --- audience and preview ------------------------------------------------------------
 
 
@@ -304,15 +311,7 @@ async def test_two_devices_pressing_at_the_same_moment_acknowledge_once(
         assert device.last[0].buttons[0][0].label == "☑️ 已确认 10:32", device.last
     async with app.sessionmaker() as s:
         assert (await s.execute(select(func.count()).select_from(NoticeAck))).scalar_one() == 1
-        events = (
-            await s.execute(
-                select(func.count())
-                .select_from(AuditEvent)
-                .where(
-                    AuditEvent.kind == "notice.acked", AuditEvent.subject == f"notice:{notice_id}"
-                )
-            )
-        ).scalar_one()
+        events = await _ack_events(s, notice_id)
         assert events == 1
         done = (
             await s.execute(
@@ -384,15 +383,7 @@ async def test_a_burst_of_presses_is_answered_like_presses_one_by_one(
     async with app.sessionmaker() as s:
         acks = (await s.execute(select(NoticeAck.person_id, NoticeAck.acked_at))).all()
         assert len(acks) == len(crowd) + 2 and len({a.person_id for a in acks}) == len(acks)
-        events = (
-            await s.execute(
-                select(func.count())
-                .select_from(AuditEvent)
-                .where(
-                    AuditEvent.kind == "notice.acked", AuditEvent.subject == f"notice:{notice_id}"
-                )
-            )
-        ).scalar_one()
+        events = await _ack_events(s, notice_id)
         assert events == len(acks)
         open_crowd = await s.scalar(
             select(func.count())
