@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,7 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import JSON, Select, Table, Text, bindparam, cast, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -72,9 +71,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     IMMEDIATE, so a writer holds the write lock from its first read: two people acting at
     once queue for milliseconds instead of one failing on a stale snapshot (the "begin"
     event pattern of SQLAlchemy's aiosqlite docs). Other sessions begin as the driver does.
-    PostgreSQL: pooled connections that rested in the pool over a second are pinged
-    before use, so one dropped by the server (a restart, pg_terminate_backend) is replaced
-    instead of failing the next update (`_ping_when_idle`).
+    PostgreSQL: pooled connections are pinged before use (`pool_pre_ping`), so one dropped
+    by the server (a restart, pg_terminate_backend) is replaced instead of failing the next
+    update or page. (A burst of 收到 presses pays that round trip once per group commit,
+    bot.conversation, not once per press.)
     """
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT})
@@ -97,37 +97,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    engine = create_async_engine(url, **kwargs)
-    if not kwargs.get("pool_pre_ping"):
-        _ping_when_idle(engine)
-    return engine
-
-
-PING_AFTER_IDLE = 1.0  # seconds a pooled connection rests before it is pinged at checkout
-
-
-def _ping_when_idle(engine: AsyncEngine) -> None:
-    """Ping a pooled connection before use only when it has rested in the pool a while.
-
-    SQLAlchemy's `pool_pre_ping` pings at every checkout: one more round trip for every
-    turn of a conversation (a tenth of a 收到 press). A connection the server dropped while
-    it rested (a restart, pg_terminate_backend) is still found and replaced before use; one
-    dropped in the second since it was last used fails like one dropped mid-transaction:
-    the conversation engine retries the turn (`retrying`) and the pool renews itself."""
-
-    @event.listens_for(engine.sync_engine, "checkin")
-    def _rested_from(_dbapi_conn: Any, record: Any) -> None:
-        record.info["muster_checkin"] = time.monotonic()
-
-    @event.listens_for(engine.sync_engine, "checkout")
-    def _ping(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
-        since = record.info.get("muster_checkin")
-        if since is not None and time.monotonic() - since < PING_AFTER_IDLE:
-            return
-        try:
-            engine.dialect.do_ping(dbapi_conn)
-        except Exception as exc:  # the pool discards it and connects anew
-            raise DisconnectionError(str(exc)) from exc
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kwargs)
 
 
 def is_transient(exc: BaseException) -> bool:
