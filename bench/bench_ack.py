@@ -190,7 +190,7 @@ async def baseline(engine: AsyncEngine, n: int) -> tuple[float, list[float]]:
     return await run_pool(n, insert)
 
 
-async def floor(app: App, notice_id: int, people: range) -> tuple[float, list[float]]:
+async def floor(engine: AsyncEngine, notice_id: int, people: range) -> tuple[float, list[float]]:
     """A press taken alone, as the database sees it: the one-press path's statements (the
     turn's query, the notice's, the one write; the same statement objects that a press
     arriving alone, or on SQLite, runs) in one transaction per press on a plain connection,
@@ -201,7 +201,7 @@ async def floor(app: App, notice_id: int, people: range) -> tuple[float, list[fl
     async def press(i: int) -> None:
         pid, now = ids[i], datetime.now(UTC)
         user = {"b_channel": CHANNEL, "b_user": f"u{pid}", "b_used_at": now}
-        async with app.engine.connect() as conn:
+        async with engine.connect() as conn:
             await conn.execute(_STATE_AND_PERSON[True, True], user)
             key = f"{ref_of(notice_id)}:{pid}"
             notice = (await conn.execute(_MINE_ACK_ID, {"id": notice_id, "key": key})).one()
@@ -385,6 +385,9 @@ async def main_async(args: argparse.Namespace) -> None:
         notices = await load(url, n)
         print(f"setup: {n} people, 4 notices to all of them ({time.perf_counter() - t0:.1f} s)")
         app = open_app(url)
+        # the baseline and the floor: plain statements on a pool that does not ping at
+        # checkout (the app's pool does, pool_pre_ping: a round trip per group of presses)
+        plain = make_engine(url, pool_size=POOL, max_overflow=0, pool_pre_ping=False)
         stop = asyncio.Event()
         seq_task = asyncio.create_task(sequencer(app, stop))
         try:
@@ -406,12 +409,13 @@ async def main_async(args: argparse.Namespace) -> None:
             stmts = (counter.statements - before[0]) / presses
             commits = (counter.commits - before[1]) / presses
             rate = presses / wall
+            await baseline(plain, CONCURRENCY)  # its pool's connections opened
             cpu_b = time.process_time()
-            base_wall, base_lat = await baseline(app.engine, presses)
+            base_wall, base_lat = await baseline(plain, presses)
             base_rate = presses / base_wall
             base_cpu = time.process_time() - cpu_b
             cpu1 = time.process_time()
-            floor_wall, floor_lat = await floor(app, notices[3], range(1, n + 1))
+            floor_wall, floor_lat = await floor(plain, notices[3], range(1, n + 1))
             floor_rate = n / floor_wall
             floor_cpu = time.process_time() - cpu1
             print(
@@ -459,6 +463,7 @@ async def main_async(args: argparse.Namespace) -> None:
         finally:
             stop.set()
             await seq_task
+            await plain.dispose()
         await seal_pending(app)
         async with app.sessionmaker() as s:
             acks = (
@@ -486,8 +491,8 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pg", default=os.environ.get("MUSTER_BENCH_PG", DEFAULT_PG))
-    # 2,000 presses took about a second a phase: too short to measure steadily
-    parser.add_argument("--people", type=int, default=5000)
+    # phases of a second or two (2,000 or 5,000 people) were too short to measure steadily
+    parser.add_argument("--people", type=int, default=10000)
     parser.add_argument("--appends", type=int, default=1000, help="transactions per variant")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the in-process presses")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
