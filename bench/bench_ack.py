@@ -18,7 +18,7 @@ commits concurrent presses in groups (bot.conversation.GroupCommit); each proces
 At the end every acknowledgment is checked to be there once, and `audit.check` must find
 the keyed chain and the evidence intact.
 
-    .venv/bin/python bench/bench_ack.py                 # PostgreSQL at 127.0.0.1, N=5000
+    .venv/bin/python bench/bench_ack.py                 # PostgreSQL at 127.0.0.1, N=10000
     .venv/bin/python bench/bench_ack.py --people 20000 --profile /tmp/ack.prof
 Goals (issue 20): presses/s >= 0.8 x baseline, p99 < 200 ms, two processes >= 1.7 x one.
 """
