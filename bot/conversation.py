@@ -117,6 +117,11 @@ class GroupCommit:
                         if not future.done():
                             future.set_exception(exc)
                     continue
+                except BaseException:  # cancelled: the process is stopping
+                    for _, future in group:
+                        if not future.done():
+                            future.set_exception(NotHandled("the process is stopping"))
+                    raise
                 for (_, future), result in zip(group, results, strict=True):
                     if not future.done():  # its caller may have been cancelled
                         future.set_result(result)

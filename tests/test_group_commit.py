@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from bot.conversation import MAX_GROUP, GroupCommit, Replies
+from bot.conversation import MAX_GROUP, GroupCommit, NotHandled, Replies
 from bot.core import Account, Incoming, Kind, Reply
 
 
@@ -68,3 +68,26 @@ async def test_a_failed_group_fails_its_own_presses_only() -> None:
         await first
     assert await asyncio.gather(*later) == [None, None, None]
     assert calls == 2
+
+
+async def test_presses_of_a_group_cut_short_by_a_stop_are_not_handled() -> None:
+    """The process stops (its tasks are cancelled) while a group is in the database: each
+    of its presses, and each still waiting, is NotHandled, so the channel delivers it
+    again; none waits forever."""
+    in_database = asyncio.Event()
+
+    async def run(key: object, events: list[Incoming]) -> list[Replies]:
+        in_database.set()
+        await asyncio.Event().wait()  # never answers
+        return []
+
+    group = GroupCommit(run, parallel=1)
+    first = asyncio.create_task(group.submit("k", _press(0)))
+    await asyncio.wait_for(in_database.wait(), 10)
+    waiting = asyncio.create_task(group.submit("k", _press(1)))
+    await asyncio.sleep(0)  # queued behind the running group
+    for task in list(group._tasks):
+        task.cancel()
+    for press in (first, waiting):
+        with pytest.raises(NotHandled):
+            await asyncio.wait_for(press, 10)
