@@ -19,6 +19,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -113,14 +114,10 @@ class GroupCommit:
                 try:
                     results = await self._run(key, [event for event, _ in group])
                 except Exception as exc:
-                    for _, future in group:
-                        if not future.done():
-                            future.set_exception(exc)
+                    _fail(group, exc)
                     continue
                 except BaseException:  # cancelled: the process is stopping
-                    for _, future in group:
-                        if not future.done():
-                            future.set_exception(NotHandled("the process is stopping"))
+                    _fail(group, NotHandled("the process is stopping"))
                     raise
                 for (_, future), result in zip(group, results, strict=True):
                     if not future.done():  # its caller may have been cancelled
@@ -130,9 +127,14 @@ class GroupCommit:
                 self._running[key] = running
             else:  # the last one: events left waiting only if it was cancelled
                 del self._running[key]
-                for _, future in self._waiting.pop(key, []):
-                    if not future.done():
-                        future.set_exception(NotHandled("the process is stopping"))
+                _fail(self._waiting.pop(key, []), NotHandled("the process is stopping"))
+
+
+def _fail(group: list[tuple[Incoming, asyncio.Future[Replies]]], exc: BaseException) -> None:
+    """Each event of `group` gets `exc` (one whose caller was cancelled already is done)."""
+    for _, future in group:
+        if not future.done():
+            future.set_exception(exc)
 
 
 class Conversation:
@@ -229,9 +231,7 @@ class Conversation:
                     continue
                 if person.status != PersonStatus.ACTIVE:
                     continue
-                acc, person = services.people.acting(event.account, acc, person, used=True, at=now)
-                loaded, _ = self._open_state(row)
-                contexts.append(self._context(services, event, row, loaded, acc, person))
+                contexts.append(self._turn(services, event, row, acc, person, now)[0])
                 ready.append(i)
             if ready:
                 answers = await route.batch([events[i] for i in ready], contexts)
@@ -272,10 +272,7 @@ class Conversation:
                 log.info("event %s was handled before: ignored", event.event_id)
                 await session.rollback()
                 return []
-            if acc is not None:
-                acc, person = services.people.acting(event.account, acc, person, used=True, at=now)
-            loaded, was_sealed = self._open_state(row)
-            ctx = self._context(services, event, row, loaded, acc, person)
+            ctx, loaded, was_sealed = self._turn(services, event, row, acc, person, now)
             try:
                 replies = await self._dispatch(event, ctx)
                 data = self._state_data(ctx, loaded, was_sealed)
@@ -359,6 +356,24 @@ class Conversation:
             .values(rows)
             .on_conflict_do_nothing(index_elements=["channel", "external_user_id"])
         )
+
+    def _turn(
+        self,
+        services: Services,
+        event: Incoming,
+        row: ConversationState,
+        account: ChannelAccount | None,
+        person: Person | None,
+        now: datetime,
+    ) -> tuple[Context, dict[str, Any], bool]:
+        """A turn's context, with the state's data as loaded and whether it was sealed: the
+        account (if bound) marked used from this chat, the state opened."""
+        if account is not None:
+            account, person = services.people.acting(
+                event.account, account, person, used=True, at=now
+            )
+        loaded, was_sealed = self._open_state(row)
+        return self._context(services, event, row, loaded, account, person), loaded, was_sealed
 
     def _context(
         self,

@@ -832,8 +832,12 @@ class NoticeService(KindService):
             person, notice_id, channel = presses[n - 1]
             if not targeted or not notice.requires_ack:
                 continue
-            ack = {"notice_id": notice_id, "person_id": person.id, "acked_at": now}
-            ack["channel"] = channel
+            ack = {
+                "notice_id": notice_id,
+                "person_id": person.id,
+                "acked_at": now,
+                "channel": channel,
+            }
             acks.append({"id": ack_id, **ack})
             event = self._ack_event(person, notice_id, ack_id, ack)
             events.append({"ack_id": ack_id, **audit.event_values(**event)})
