@@ -16,8 +16,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.util import undefined
 
 from bot.app import App
 from scheduled import checkins, hotline, lease, notices, sequencer
@@ -141,60 +145,33 @@ async def start_jobs(app: App) -> Jobs:
                 f"another Muster process already runs on this SQLite database ({exc}). "
                 "SQLite supports one process; use PostgreSQL to run several."
             ) from None
-    sched = jobs.scheduler
-    sched.add_job(
-        jobs._guarded,
-        "interval",
-        seconds=app.settings.tick_seconds,
-        args=["tick", run_tick],  # noqa: SLF001
-        coalesce=True,
-        max_instances=1,
-        id="tick",
-    )
-    sched.add_job(
-        jobs._guarded,
-        "interval",
-        minutes=10,
-        args=["sync", sync_audiences],  # noqa: SLF001
-        coalesce=True,
-        max_instances=1,
-        id="sync",
-    )
-    sched.add_job(
-        jobs._guarded,
-        checkins.opening_trigger(app.settings),
-        args=["checkins", checkins.open_current_week],  # noqa: SLF001
-        coalesce=True,
-        max_instances=1,
-        id="checkins",
-        next_run_time=app.clock.now(),  # on start: catch up a week opened while down
-    )
-    sched.add_job(
-        jobs._guarded,
-        "interval",
-        hours=1,
-        args=["hotline", hotline.remind_overdue_tickets],  # noqa: SLF001
-        coalesce=True,
-        max_instances=1,
-        id="hotline",
-    )
-    sched.add_job(
-        jobs._guarded,
-        "interval",
-        seconds=5,
-        args=["notices", notices.refresh_progress],  # noqa: SLF001
-        coalesce=True,
-        max_instances=1,
-        id="notices",
-    )
-    sched.add_job(
-        jobs._guarded,
-        "interval",
-        seconds=sequencer.INTERVAL_SECONDS,
-        args=["audit", sequencer.run_sequencer],  # noqa: SLF001
-        coalesce=True,
-        max_instances=1,
-        id="audit",
-    )
-    sched.start()
+    # name, trigger, job, first run (`undefined`: when the trigger says). Each runs guarded
+    # (in the process holding the lease), one at a time, missed runs coalesced.
+    now = app.clock.now()
+    interval = partial(IntervalTrigger, timezone=app.settings.tz)
+    every: list[tuple[str, Any, Callable[[App], Awaitable[Any]], Any]] = [
+        ("tick", interval(seconds=app.settings.tick_seconds), run_tick, undefined),
+        ("sync", interval(minutes=10), sync_audiences, undefined),
+        # on start: catch up a week opened while down
+        ("checkins", checkins.opening_trigger(app.settings), checkins.open_current_week, now),
+        ("hotline", interval(hours=1), hotline.remind_overdue_tickets, undefined),
+        ("notices", interval(seconds=5), notices.refresh_progress, undefined),
+        (
+            "audit",
+            interval(seconds=sequencer.INTERVAL_SECONDS),
+            sequencer.run_sequencer,
+            undefined,
+        ),
+    ]
+    for name, trigger, job, first in every:
+        jobs.scheduler.add_job(
+            jobs._guarded,  # noqa: SLF001
+            trigger,
+            args=[name, job],
+            coalesce=True,
+            max_instances=1,
+            id=name,
+            next_run_time=first,
+        )
+    jobs.scheduler.start()
     return jobs

@@ -372,7 +372,15 @@ async def test_sqlite_restart_after_kill_9_starts_at_once(sqlite_app: App) -> No
     # the killed process's lease is still fresh, but its PID is gone
     await _lease_held_by(app, f"{socket.gethostname()}:{await _dead_pid()}")
     jobs = await jobs_mod.start_jobs(app)
-    await jobs.stop()
+    try:
+        due = {job.id: job.next_run_time for job in jobs.scheduler.get_jobs()}
+        assert set(due) == {"tick", "sync", "checkins", "hotline", "notices", "audit"}
+        # the check-in job runs at once (a week opened while down is caught up); the
+        # interval jobs after their first interval
+        assert due["checkins"] <= app.clock.now()
+        assert due["tick"] > app.clock.now()
+    finally:
+        await jobs.stop()
 
 
 async def test_sqlite_second_live_process_is_refused(sqlite_app: App) -> None:
