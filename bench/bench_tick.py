@@ -33,7 +33,7 @@ from bot.clock import FrozenClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.i18n import Catalog  # noqa: E402
 from bot.policy import Policy  # noqa: E402
-from scheduled.deadlines import DeadlineEngine  # noqa: E402
+from scheduled.deadlines import DeadlineEngine, due_columns  # noqa: E402
 from storage import leave  # noqa: E402
 from storage.db import make_engine, make_sessionmaker, upgrade  # noqa: E402
 from storage.models import Assignment  # noqa: E402
@@ -243,14 +243,7 @@ async def _select_due(sm: Any, *, away: bool) -> tuple[float, int]:
     """(best of 3 seconds, rows) of the SELECT of the due rows; `away`: with the tick's
     leave condition (people on leave left out)."""
     query = (
-        select(
-            Assignment.id,
-            Assignment.campaign_id,
-            Assignment.person_id,
-            Assignment.due_at,
-            Assignment.stage,
-            Assignment.delay_s,
-        )
+        select(*due_columns())  # the columns the tick claims
         .where(Assignment.status == "open", Assignment.next_action_at <= NOW)
         .order_by(Assignment.next_action_at, Assignment.id)
     )

@@ -18,7 +18,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -87,6 +87,11 @@ class DueRow:
     due_at: datetime
     stage: int
     delay_s: int
+
+
+def due_columns() -> tuple[Any, ...]:
+    """The assignment columns a due row holds (DueRow's fields, in order)."""
+    return tuple(getattr(Assignment, f.name) for f in fields(DueRow))
 
 
 class PersonRow(NamedTuple):
@@ -196,18 +201,7 @@ class DeadlineEngine:
     async def _claim(self, now: datetime) -> tuple[list[DueRow], dict[int, PersonRow]]:
         """The due rows, and their people as light rows (read in the same statement)."""
         query = (
-            select(
-                Assignment.id,
-                Assignment.campaign_id,
-                Assignment.person_id,
-                Assignment.due_at,
-                Assignment.stage,
-                Assignment.delay_s,
-                Person.name,
-                Person.status,
-                Person.locale,
-                Person.unit_id,
-            )
+            select(*due_columns(), Person.name, Person.status, Person.locale, Person.unit_id)
             .join(Person, Person.id == Assignment.person_id)
             .where(
                 Assignment.status == AssignmentStatus.OPEN,
