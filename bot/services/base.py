@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
+from storage import audit
+from storage.models import AuditEvent
+
+if TYPE_CHECKING:
+    from bot.actor import Actor
 
 S = TypeVar("S", bound="Service")
 
@@ -25,3 +32,25 @@ class Service:
     def sibling(self, cls: type[S], **deps: Any) -> S:
         """Another service in this unit of work: the same session, clock and settings."""
         return cls(self.session, clock=self.clock, settings=self.settings, **deps)
+
+    async def audit_event(
+        self,
+        actor: Actor | str,
+        kind: str,
+        subject: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        at: datetime | None = None,
+        evidence: Iterable[audit.Evidence] = (),
+    ) -> AuditEvent:
+        """Append an audit event in this unit of work (`storage.audit.append`): done by
+        `actor` (an Actor, or a label such as "engine:leave"), at `at`, or now."""
+        return await audit.append(
+            self.session,
+            at=self.clock.now() if at is None else at,
+            actor=actor if isinstance(actor, str) else actor.label,
+            kind=kind,
+            subject=subject,
+            payload=payload,
+            evidence=evidence,
+        )

@@ -417,13 +417,11 @@ class CheckinService(KindService):
     ) -> OpenResult:
         """What opening a weekly kind's week did, audited when it created or gave anything."""
         if created or ids:
-            await audit.append(
-                self.session,
-                at=self.clock.now(),
-                actor=actor.label,
-                kind=f"{kind.name}.opened",
-                subject=f"{kind.name}:{week.key}",
-                payload={"campaign": campaign.id, "assigned": len(ids), "missed": missed},
+            await self.audit_event(
+                actor,
+                f"{kind.name}.opened",
+                f"{kind.name}:{week.key}",
+                {"campaign": campaign.id, "assigned": len(ids), "missed": missed},
             )
         return OpenResult(week, campaign.id, created, len(ids), missed)
 
@@ -752,14 +750,12 @@ class CheckinService(KindService):
                     )
                 )
         await self.session.flush()
-        await audit.append(
-            self.session,
-            at=now,
-            actor=f"person:{person.employee_no}",
-            kind="checkin.submitted" if previous is None else "checkin.corrected",
-            subject=f"checkin:{week.key}",
+        await self.audit_event(
+            Actor.of(person),
+            "checkin.submitted" if previous is None else "checkin.corrected",
+            f"checkin:{week.key}",
             # no answer texts here: office-only answers stay in their table
-            payload={
+            {
                 "response": response.id,
                 "assignment": assignment.id,
                 "late": late,
@@ -769,6 +765,7 @@ class CheckinService(KindService):
                 "care_items": care,
                 **({"supersedes": previous.id} if previous is not None else {}),
             },
+            at=now,
             evidence=[audit.Evidence.of(row) for row in evidence],
         )
         alert = await self.alerts.record(

@@ -14,7 +14,7 @@ from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.notify import PRIORITY_URGENT, campaign_title, open_button
 from bot.services.checkins import current_week, late_joiners
 from bot.services.tasks import TaskUser, is_overdue
-from storage import audit, leave
+from storage import leave
 from storage import people as repo
 from storage.models import (
     Assignment,
@@ -143,13 +143,12 @@ class EscalationService(TaskUser):
         if not reminded:
             raise AlreadyReminded(name=person.name)
         items = [(a, c) for a, c in items if a in reminded]
-        await audit.append(
-            self.session,
+        await self.audit_event(
+            actor,
+            "escalation.reminded_in_person",
+            f"person:{person.employee_no}",
+            {"assignments": [a.id for a, _ in items]},
             at=now,
-            actor=actor.label,
-            kind="escalation.reminded_in_person",
-            subject=f"person:{person.employee_no}",
-            payload={"assignments": [a.id for a, _ in items]},
         )
         await self.session.flush()
         return person
@@ -196,13 +195,11 @@ class EscalationService(TaskUser):
         if not items:
             raise AlreadyExcused(name=person.name)
         await self.tasks.excuse([a for a, _ in items], reason)
-        await audit.append(
-            self.session,
-            at=self.clock.now(),
-            actor=actor.label,
-            kind="escalation.excused",
-            subject=f"person:{person.employee_no}",
-            payload={"assignments": [a.id for a, _ in items], "reason": reason[:500]},
+        await self.audit_event(
+            actor,
+            "escalation.excused",
+            f"person:{person.employee_no}",
+            {"assignments": [a.id for a, _ in items], "reason": reason[:500]},
         )
         await self.session.flush()
         return person, [_excusable(a, c, locale) for a, c in items]

@@ -534,13 +534,12 @@ class HotlineService(Service):
         """Record a thread message (evidence) in the audit log; an anonymous asker stays
         anonymous there too."""
         anonymous = ticket.anonymous and message.sender == Sender.ASKER
-        await audit.append(
-            self.session,
+        await self.audit_event(
+            "asker:anonymous" if anonymous else actor,
+            "hotline.message",
+            f"ticket:{ticket.number}",
+            {"sender": message.sender, "message": message.id},
             at=message.at,
-            actor="asker:anonymous" if anonymous else actor.label,
-            kind="hotline.message",
-            subject=f"ticket:{ticket.number}",
-            payload={"sender": message.sender, "message": message.id},
             evidence=[audit.Evidence.of(message)],
         )
 
@@ -802,13 +801,8 @@ class HotlineService(Service):
         if asker is None:
             raise NoSuchTicket()
         now = self.clock.now()
-        event = await audit.append(
-            self.session,
-            at=now,
-            actor=actor.label,
-            kind="hotline.asker_shown",
-            subject=f"ticket:{ticket.number}",
-            payload={"reason": why},
+        event = await self.audit_event(
+            actor, "hotline.asker_shown", f"ticket:{ticket.number}", {"reason": why}, at=now
         )
         await self._to_asker(
             ticket,

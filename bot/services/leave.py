@@ -26,7 +26,7 @@ from bot.policy import Policy
 from bot.services.tasks import CampaignTitled, TaskUser
 from bot.sheets.reader import Problem
 from bot.text import html_join
-from storage import audit, outbox
+from storage import outbox
 from storage import people as repo
 from storage.models import (
     Assignment,
@@ -214,19 +214,18 @@ class LeaveService(TaskUser):
         )
         self.session.add(leave)
         await self.session.flush()
-        await audit.append(
-            self.session,
-            at=now,
-            actor=actor.label,
-            kind="leave.set",
-            subject=f"person:{person.employee_no}",
-            payload={
+        await self.audit_event(
+            actor,
+            "leave.set",
+            f"person:{person.employee_no}",
+            {
                 "leave": leave.id,
                 "category": category,
                 "first_day": first.isoformat(),
                 "last_day": last.isoformat(),
                 "note": note,
             },
+            at=now,
         )
         return _view(leave, person)
 
@@ -262,13 +261,12 @@ class LeaveService(TaskUser):
             if leave.starts_at > now:
                 leave.restored_at = now  # cancelled before it began: nothing to give back
         await self.session.flush()
-        await audit.append(
-            self.session,
+        await self.audit_event(
+            actor,
+            "leave.ended" if running else "leave.cancelled",
+            f"person:{person.employee_no}",
+            {"leaves": [r.id for r in ended]},
             at=now,
-            actor=actor.label,
-            kind="leave.ended" if running else "leave.cancelled",
-            subject=f"person:{person.employee_no}",
-            payload={"leaves": [r.id for r in ended]},
         )
         return [_view(r, person) for r in ended]
 
@@ -440,13 +438,11 @@ class LeaveService(TaskUser):
             )
         }
         numbers = ",".join(sorted(people[pid].employee_no for pid in absences))
-        await audit.append(
-            self.session,
-            at=now,
-            actor="engine:leave",
-            kind="leave.returned",
-            subject=f"people:{numbers}"[:200],
-            payload={
+        await self.audit_event(
+            "engine:leave",
+            "leave.returned",
+            f"people:{numbers}"[:200],
+            {
                 people[pid].employee_no: {
                     "leaves": leave_ids[pid],
                     "absences": [[s.isoformat(), e.isoformat()] for s, e in spans],
@@ -454,6 +450,7 @@ class LeaveService(TaskUser):
                 }
                 for pid, spans in absences.items()
             },
+            at=now,
         )
         told = [pid for pid in moved if people[pid].status == PersonStatus.ACTIVE]
         await self._tell([people[pid] for pid in told], moved, leave_ids)

@@ -32,7 +32,7 @@ from bot.i18n import Translator
 from bot.notify import PRIORITY_URGENT, Notifier
 from bot.services.base import Service
 from bot.text import html_join
-from storage import audit, outbox
+from storage import outbox
 from storage import people as people_repo
 from storage.models import Binding, Person
 from storage.models_checkin import CheckinAnswer, CheckinResponse, MentorAlert, Visibility
@@ -202,13 +202,12 @@ class MentorAlerts(Service):
         alert.urgent_at, alert.queued_at, alert.queued_key = now, now, key
         alert.sent_to_id, alert.outcome = mentor.id, Outcome.URGENT
         await self.session.flush()
-        await audit.append(
-            self.session,
+        await self.audit_event(
+            actor,
+            "checkin.alert_urgent",
+            f"checkin:{alert.week}",
+            {"response": response_id, "mentor": mentor.employee_no},
             at=now,
-            actor=actor.label,
-            kind="checkin.alert_urgent",
-            subject=f"checkin:{alert.week}",
-            payload={"response": response_id, "mentor": mentor.employee_no},
         )
         return mentor
 

@@ -34,7 +34,6 @@ from bot.i18n import Translator
 from bot.notify import Notifier
 from bot.services.base import Service
 from bot.services.notices import NoticeService, NoticeView, SendResult, render_message
-from storage import audit
 from storage.models import Person, PersonRole, PersonStatus, Role
 from storage.models_approvals import DraftStatus, NoticeDraft
 
@@ -158,13 +157,11 @@ class NoticeApprovalService(Service):
         )
         self.session.add(draft)
         await self.session.flush()
-        await audit.append(
-            self.session,
-            at=now,
-            actor=actor.label,
-            kind="notice.submitted",
-            subject=f"notice-draft:{draft.id}",
-            payload={
+        await self.audit_event(
+            actor,
+            "notice.submitted",
+            f"notice-draft:{draft.id}",
+            {
                 "title": preview.notice.title,
                 "sha256": _sha256(preview.notice),
                 "audience": preview.audience,
@@ -172,6 +169,7 @@ class NoticeApprovalService(Service):
                 "sensitive": sensitive,
                 "limit": self.settings.notice_approval_over,
             },
+            at=now,
         )
         approvers = await self._approvers(exclude=draft.created_by_id)
         view = await self._view(draft)
@@ -289,18 +287,17 @@ class NoticeApprovalService(Service):
             view = await self._view(draft)
             raise AlreadyDecided(status=draft.status, by=view.decided_by or "")
         await self.session.refresh(draft)
-        await audit.append(
-            self.session,
-            at=now,
-            actor=actor.label,
-            kind=f"notice.{status.value}",
-            subject=f"notice-draft:{draft.id}",
-            payload={
+        await self.audit_event(
+            actor,
+            f"notice.{status.value}",
+            f"notice-draft:{draft.id}",
+            {
                 "submitted_by": draft.created_by,
                 "targeted": draft.targeted,
                 "sensitive": draft.sensitive,
                 **({"reason": reason} if reason else {}),
             },
+            at=now,
         )
         return draft
 

@@ -663,13 +663,11 @@ class NoticeService(KindService):
         queued, unreachable = await self._enqueue(
             replace(view, id=notice.id), [(p.id, p.locale) for p in people], nudge=0
         )
-        await audit.append(
-            self.session,
-            at=now,
-            actor=actor.label,
-            kind="notice.sent",
-            subject=ref_of(notice.id),
-            payload={
+        await self.audit_event(
+            actor,
+            "notice.sent",
+            ref_of(notice.id),
+            {
                 "title": view.title,
                 "sha256": hashlib.sha256(f"{view.title}\n{view.body}".encode()).hexdigest(),
                 "audience": aud.describe(),
@@ -681,6 +679,7 @@ class NoticeService(KindService):
                 ),
                 **({"draft": approved.id, "approved_by": approved.decided_by} if approved else {}),
             },
+            at=now,
         )
         await self.session.flush()
         return SendResult(notice.id, len(people), queued, unreachable, assigned)
@@ -1170,13 +1169,11 @@ class NoticeService(KindService):
         if reachable:
             notice.nudges = round_
             queued, _ = await self._enqueue(NoticeView.of(notice), reachable, nudge=round_)
-        await audit.append(
-            self.session,
-            at=self.clock.now(),
-            actor=actor.label,
-            kind="notice.nudged",
-            subject=ref_of(notice_id),
-            payload={"round": round_, "queued": queued, "unreachable": len(unreachable)},
+        await self.audit_event(
+            actor,
+            "notice.nudged",
+            ref_of(notice_id),
+            {"round": round_, "queued": queued, "unreachable": len(unreachable)},
         )
         await self.session.flush()
         return NudgeResult(

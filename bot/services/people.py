@@ -11,7 +11,6 @@ from bot.actor import Actor
 from bot.core import Account
 from bot.errors import NotFound
 from bot.services.base import Service
-from storage import audit
 from storage import people as repo
 from storage.models import ChannelAccount, ConversationState, Person, Role
 
@@ -96,13 +95,11 @@ class PeopleService(Service):
         state.locale = locale
         if person is not None and person.locale != locale:
             person.locale = locale
-            await audit.append(
-                self.session,
-                at=self.clock.now(),
-                actor=f"person:{person.employee_no}",
-                kind="person.locale",
-                subject=f"person:{person.employee_no}",
-                payload={"locale": locale},
+            await self.audit_event(
+                Actor.of(person),
+                "person.locale",
+                f"person:{person.employee_no}",
+                {"locale": locale},
             )
         await self.session.flush()
 

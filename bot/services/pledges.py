@@ -456,13 +456,11 @@ class PledgeService(KindService):
                 "passed_at": trained.finished_at.isoformat(),
                 "sha256": trained.sha256,
             }
-        event = await audit.append(
-            self.session,
-            at=now,
-            actor=f"person:{person.employee_no}",
-            kind="pledge.signed",
-            subject=f"pledge:{campaign.ref_key}:v{text.version}",
-            payload={
+        event = await self.audit_event(
+            Actor.of(person),
+            "pledge.signed",
+            f"pledge:{campaign.ref_key}:v{text.version}",
+            {
                 "employee_no": person.employee_no,
                 "name": person.name,
                 "typed_name": typed_name,
@@ -475,6 +473,7 @@ class PledgeService(KindService):
                 "message_id": message_id,
                 **payload,
             },
+            at=now,
             # the row takes its number and audit hash from the event, so it is found by hash
             evidence=[audit.Evidence.of(signature, linked_by_hash=True)],
         )
@@ -514,13 +513,11 @@ class PledgeService(KindService):
 
     async def record_refused_name(self, person: Person, assignment_id: int, tries: int) -> None:
         """After the last wrong name: record the attempt (the person may try again later)."""
-        await audit.append(
-            self.session,
-            at=self.clock.now(),
-            actor=f"person:{person.employee_no}",
-            kind="pledge.name_refused",
-            subject=f"assignment:{assignment_id}",
-            payload={"tries": tries},
+        await self.audit_event(
+            Actor.of(person),
+            "pledge.name_refused",
+            f"assignment:{assignment_id}",
+            {"tries": tries},
         )
 
     async def current_assignment_for(self, person: Person, key: str) -> int | None:
@@ -625,13 +622,11 @@ class PledgeService(KindService):
             numbers = await self.session.execute(
                 select(Person.employee_no).where(Person.id.in_([p for _, p in pairs]))
             )
-            await audit.append(
-                self.session,
-                at=self.clock.now(),
-                actor=actor.label,
-                kind="pledge.successor_assigned",
-                subject=f"pledge:{key}:v{campaign.ref_id}",
-                payload={"campaign": campaign.id, "people": sorted(numbers.scalars())},
+            await self.audit_event(
+                actor,
+                "pledge.successor_assigned",
+                f"pledge:{key}:v{campaign.ref_id}",
+                {"campaign": campaign.id, "people": sorted(numbers.scalars())},
             )
         return [p for _, p in pairs]
 

@@ -452,13 +452,12 @@ class RegisterService(KindService):
         elif row is not None:
             await self.session.delete(row)
         await self.session.flush()
-        await audit.append(
-            self.session,
+        await self.audit_event(
+            actor,
+            "register.reporter_set",
+            f"unit:{unit_id}",
+            {"employee_no": person.employee_no if person else None},
             at=now,
-            actor=actor.label,
-            kind="register.reporter_set",
-            subject=f"unit:{unit_id}",
-            payload={"employee_no": person.employee_no if person else None},
         )
         if person is not None:
             await self._assign_reporter(person)
@@ -761,13 +760,12 @@ class RegisterService(KindService):
             row.replaces_id = replaces.id
         self.session.add(row)
         await self.session.flush()
-        await audit.append(
-            self.session,
+        await self.audit_event(
+            actor,
+            f"register.row_{change}",
+            f"register:{row.unit_id}:{row.week}",
+            {"row": row.id, "replaces": row.replaces_id, "removed": row.removed},
             at=row.created_at,
-            actor=actor.label,
-            kind=f"register.row_{change}",
-            subject=f"register:{row.unit_id}:{row.week}",
-            payload={"row": row.id, "replaces": row.replaces_id, "removed": row.removed},
         )
         return next(
             v for v in _versions(await self._rows(row.unit_id, row.week)) if v.id == row.id
@@ -996,13 +994,11 @@ class RegisterService(KindService):
                 .execution_options(synchronize_session=False)
             )
         await self.session.flush()
-        await audit.append(
-            self.session,
-            at=now,
-            actor=actor.label,
-            kind="register.filed" if previous is None else "register.amended",
-            subject=f"register:{unit_id}:{week.key}",
-            payload={
+        await self.audit_event(
+            actor,
+            "register.filed" if previous is None else "register.amended",
+            f"register:{unit_id}:{week.key}",
+            {
                 "filing": filing.id,
                 "version": filing.version,
                 "late": filing.late,
@@ -1012,6 +1008,7 @@ class RegisterService(KindService):
                 "source": source,
                 **({"amends": previous.id} if previous is not None else {}),
             },
+            at=now,
             evidence=[audit.Evidence.of(filing)],
         )
         return _filing_view(filing)

@@ -172,15 +172,12 @@ class RegistrationService(Service):
             )
         await self.session.flush()
         if issued:
-            await audit.append(
-                self.session,
+            await self.audit_event(
+                actor,
+                "invite.issued",
+                f"unit:{unit}" if unit else (f"person:{employee_no}" if employee_no else "all"),
+                {"employee_nos": [i.person.employee_no for i in issued]},
                 at=now,
-                actor=actor.label,
-                kind="invite.issued",
-                subject=f"unit:{unit}"
-                if unit
-                else (f"person:{employee_no}" if employee_no else "all"),
-                payload={"employee_nos": [i.person.employee_no for i in issued]},
             )
         return issued
 
@@ -299,16 +296,15 @@ class RegistrationService(Service):
             acc.unbound_at = now
         await self.session.flush()
         if accounts:
-            await audit.append(
-                self.session,
-                at=now,
-                actor=actor,
-                kind="account.unbound",
-                subject=f"person:{person.employee_no}",
-                payload={
+            await self.audit_event(
+                actor,
+                "account.unbound",
+                f"person:{person.employee_no}",
+                {
                     "accounts": [f"{a.channel}:{a.external_user_id}" for a in accounts],
                     "reason": reason,
                 },
+                at=now,
             )
         return len(accounts)
 

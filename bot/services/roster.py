@@ -31,7 +31,6 @@ from bot.services.base import Service
 from bot.services.pledges import LetterState, PledgeService
 from bot.sheets.reader import Problem
 from bot.text import normalize_input
-from storage import audit
 from storage.db import IMMEDIATE
 from storage.models import Binding, Person, PersonRole, PersonStatus, Role, Unit
 from storage.models_roster import RosterFiling, RosterPost
@@ -322,11 +321,11 @@ class RosterService(Service):
             return next(h for h in await self.headcounts(actor) if h.unit == row.name)
         row.quota = quota
         await self.session.flush()
-        await self._event(
+        await self.audit_event(
             actor,
-            kind="unit.quota_set",
-            subject=f"unit:{row.name}",
-            payload={"quota": [before, quota]},
+            "unit.quota_set",
+            f"unit:{row.name}",
+            {"quota": [before, quota]},
         )
         return next(h for h in await self.headcounts(actor) if h.unit == row.name)
 
@@ -435,11 +434,11 @@ class RosterService(Service):
         person.employee_no_missing = False
         person.updated_at = self.clock.now()
         await self.session.flush()
-        await self._event(
+        await self.audit_event(
             actor,
-            kind="person.updated",
-            subject=f"person:{employee_no}",
-            payload={"changes": {"employee_no": [before, employee_no]}},
+            "person.updated",
+            f"person:{employee_no}",
+            {"changes": {"employee_no": [before, employee_no]}},
         )
 
     async def export(self, actor: Actor, path: Path | str) -> int:
@@ -476,11 +475,11 @@ class RosterService(Service):
             )
         counts = [(h.unit, h.quota, h.headcount) for h in await self.headcounts(actor)]
         await asyncio.to_thread(roster_io.write_xlsx, path, rows, counts)
-        await self._event(
+        await self.audit_event(
             actor,
-            kind="roster.exported",
-            subject=f"file:{path.name}",
-            payload={"people": len(rows)},
+            "roster.exported",
+            f"file:{path.name}",
+            {"people": len(rows)},
         )
         return len(rows)
 
@@ -564,11 +563,11 @@ class RosterService(Service):
             units=one_sheet,
         )
         people = sum(len(s.rows) for s in sheets)
-        await self._event(
+        await self.audit_event(
             actor,
-            kind="roster.exported",
-            subject=f"file:{path.name}",
-            payload={"people": people, "form": True, "sheets": len(sheets)},
+            "roster.exported",
+            f"file:{path.name}",
+            {"people": people, "form": True, "sheets": len(sheets)},
         )
         return FormExport(people=people, sheets=len(sheets))
 
@@ -937,18 +936,6 @@ class RosterService(Service):
         )
         return {f"person:{no}": roster_io.person_ref(name, no) for no, name in rows}
 
-    async def _event(
-        self, actor: Actor, *, kind: str, subject: str, payload: dict[str, Any]
-    ) -> None:
-        await audit.append(
-            self.session,
-            at=self.clock.now(),
-            actor=actor.label,
-            kind=kind,
-            subject=subject,
-            payload=payload,
-        )
-
     async def _add_roles(self, pairs: Sequence[tuple[int, Role]]) -> None:
         if pairs:
             await self.session.execute(
@@ -961,14 +948,7 @@ class RosterService(Service):
         now = self.clock.now()
 
         async def event(kind: str, employee_no: str, payload: dict[str, Any]) -> None:
-            await audit.append(
-                self.session,
-                at=now,
-                actor=actor.label,
-                kind=kind,
-                subject=f"person:{employee_no}",
-                payload=payload,
-            )
+            await self.audit_event(actor, kind, f"person:{employee_no}", payload, at=now)
 
         for change in report.updated:
             await event(
@@ -991,13 +971,11 @@ class RosterService(Service):
                     "leader": [before[1], after[1] if after else None],
                 },
             )
-        await audit.append(
-            self.session,
-            at=now,
-            actor=actor.label,
-            kind="roster.imported",
-            subject=f"file:{Path(report.path).name}",
-            payload={
+        await self.audit_event(
+            actor,
+            "roster.imported",
+            f"file:{Path(report.path).name}",
+            {
                 "sha256": sha256,
                 "rows": report.rows,
                 "created": report.created,
@@ -1010,6 +988,7 @@ class RosterService(Service):
                 "missing": len(report.missing),
                 "marked_left": report.marked_left,
             },
+            at=now,
         )
 
 

@@ -39,7 +39,7 @@ from bot.kinds import KINDS, TaskKind
 from bot.notify import Notifier
 from bot.policy import Policy, step_time
 from bot.services.base import Service
-from storage import audit, leave
+from storage import leave
 from storage.models import (
     Assignment,
     AssignmentStatus,
@@ -660,13 +660,12 @@ class TaskService(Service):
         }
         if kind.started_people is not None:
             payload["restarted"] = len(restarted)
-        await audit.append(
-            self.session,
+        await self.audit_event(
+            actor,
+            f"{kind.name}.published",
+            f"{kind.name}:{key}:v{version}",
+            {**payload, **evidence},
             at=now,
-            actor=actor.label,
-            kind=f"{kind.name}.published",
-            subject=f"{kind.name}:{key}:v{version}",
-            payload={**payload, **evidence},
         )
         return Publication(campaign, ids, replaced, len(restarted), rescheduled)
 

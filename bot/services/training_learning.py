@@ -14,6 +14,7 @@ from functools import cached_property
 
 from sqlalchemy import func, select
 
+from bot.actor import Actor
 from bot.errors import DomainError, InvalidInput, NotFound
 from bot.policy import Policy
 from bot.services import tasks as tasks_service
@@ -452,13 +453,11 @@ class TrainingLearning(KindService):
             started_at=progress.attempt_started_at or now,
             finished_at=now,
         )
-        event = await audit.append(
-            self.session,
-            at=now,
-            actor=f"person:{person.employee_no}",
-            kind="training.attempt",
-            subject=f"training:{module.key}:v{version.version}",
-            payload={
+        event = await self.audit_event(
+            Actor.of(person),
+            "training.attempt",
+            f"training:{module.key}:v{version.version}",
+            {
                 "employee_no": person.employee_no,
                 "assignment": a.id,
                 "attempt": progress.attempt_no,
@@ -468,6 +467,7 @@ class TrainingLearning(KindService):
                 "exhausted": exhausted,
                 "sha256": version.sha256,
             },
+            at=now,
             evidence=[audit.Evidence.of(attempt, linked_by_hash=True)],
         )
         attempt.audit_hash = event.hash

@@ -17,7 +17,6 @@ from bot.actor import Actor
 from bot.errors import DomainError, NotFound
 from bot.notify import Notifier
 from bot.services.base import Service
-from storage import audit
 from storage import people as repo
 from storage.models import ChannelAccount, Person, PersonStatus, Role
 from storage.models_console import ConsoleLock, ConsoleLogin, ConsoleSession, ConsoleSubmission
@@ -176,13 +175,8 @@ class WebAuthService(Service):
             code=code,
             minutes=int(CODE_TTL.total_seconds() // 60),
         )
-        await audit.append(
-            self.session,
-            at=now,
-            actor=f"person:{person.employee_no}",
-            kind="console.code_sent",
-            subject=f"person:{person.employee_no}",
-            payload={},
+        await self.audit_event(
+            Actor.of(person), "console.code_sent", f"person:{person.employee_no}", at=now
         )
         return True
 
@@ -239,13 +233,8 @@ class WebAuthService(Service):
                 expires_at=now + LINK_TTL,
             )
         )
-        await audit.append(
-            self.session,
-            at=now,
-            actor=actor.label,
-            kind="console.link_issued",
-            subject=f"person:{person.employee_no}",
-            payload={},
+        await self.audit_event(
+            actor, "console.link_issued", f"person:{person.employee_no}", at=now
         )
         await self.session.flush()
         return token
@@ -294,13 +283,8 @@ class WebAuthService(Service):
                 last_seen_at=now,
             )
         )
-        await audit.append(
-            self.session,
-            at=now,
-            actor=f"person:{person.employee_no}",
-            kind="console.login",
-            subject=f"person:{person.employee_no}",
-            payload={"via": via},
+        await self.audit_event(
+            Actor.of(person), "console.login", f"person:{person.employee_no}", {"via": via}, at=now
         )
         await self.session.flush()
         return NewSession(token=token, csrf=csrf, person=person)
@@ -361,14 +345,7 @@ class WebAuthService(Service):
         row = await self.session.get(ConsoleSession, view.id)
         assert row is not None
         row.ended_at, row.end_reason = self.clock.now(), "logout"
-        await audit.append(
-            self.session,
-            at=self.clock.now(),
-            actor=view.actor.label,
-            kind="console.logout",
-            subject=view.actor.label,
-            payload={},
-        )
+        await self.audit_event(view.actor, "console.logout", view.actor.label)
         await self.session.flush()
 
     async def claim_form(self, token: str, person_id: int, what: str) -> None:
