@@ -898,22 +898,12 @@ class RegisterService(KindService):
     def _carried(
         self, previous: RegisterRow, week: Week, status: str, note: str | None, actor: Actor
     ) -> RegisterRow:
-        return RegisterRow(
-            unit_id=previous.unit_id,
-            week=week.key,
-            category=previous.category,
-            risk=previous.risk,
-            measure=previous.measure,
-            owner=previous.owner,
-            owner_person_id=previous.owner_person_id,
-            deadline=previous.deadline,
-            status=status,
-            note=note,
-            carried_from_id=previous.id,
-            first_week=previous.first_week,
-            created_by=actor.label,
-            created_at=self.clock.now(),
-        )
+        """A row carried over from last week's `previous`: its content with this week's
+        status and note, linked to it."""
+        row = _copy(previous, actor=actor, now=self.clock.now())
+        row.week, row.status, row.note = week.key, status, note
+        row.carried_from_id = previous.id
+        return row
 
     async def file(
         self,
