@@ -34,7 +34,31 @@ S = TypeVar("S", bound=Service)
 K = TypeVar("K", bound=KindService)
 
 
-class kind(Generic[K]):
+class service(Generic[S]):
+    """A service of the unit of work, built on first use over its session, clock and
+    settings, with the named services of the unit of work as its dependencies."""
+
+    def __init__(self, cls: type[S], *deps: str) -> None:
+        self.cls = cls
+        self.deps = deps
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> service[S]: ...
+    @overload
+    def __get__(self, obj: Services, owner: type) -> S: ...
+    def __get__(self, obj: Services | None, owner: type) -> Any:
+        if obj is None:
+            return self
+        built = obj._build(self.cls, **{dep: getattr(obj, dep) for dep in self.deps})
+        obj.__dict__[self.name] = built  # the instance attribute wins from now on
+        return built
+
+
+class kind(service[K]):
     """Register a task kind and expose its service, built once per unit of work.
 
     A new kind of task touches these files, and nothing else is needed for it to publish,
@@ -53,27 +77,13 @@ class kind(Generic[K]):
     bot/cli/office.py) and its entry in bot/cli/__init__.py."""
 
     def __init__(self, cls: type[K]) -> None:
-        self.cls = cls
-        self.name = ""
+        super().__init__(cls, "notifier", "tasks")
         register_kind(cls.kind)
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, obj: None, owner: type) -> kind[K]: ...
-    @overload
-    def __get__(self, obj: Services, owner: type) -> K: ...
-    def __get__(self, obj: Services | None, owner: type) -> Any:
-        if obj is None:
-            return self
-        built = self.cls.built(obj)
-        obj.__dict__[self.name] = built  # the instance attribute wins from now on
-        return built
 
 
 class Services:
-    """Every service over one session. Feature services are added as properties."""
+    """Every service over one session. Feature services are declared below (`kind`,
+    `service`), each built on first use."""
 
     def __init__(
         self,
@@ -111,48 +121,14 @@ class Services:
     checkins = kind(CheckinService)
     register = kind(RegisterService)
 
-    @cached_property
-    def notice_approvals(self) -> NoticeApprovalService:
-        return self._build(NoticeApprovalService, notifier=self.notifier, notices=self.notices)
-
-    @cached_property
-    def hotline(self) -> HotlineService:
-        return self._build(HotlineService, notifier=self.notifier)
-
-    @cached_property
-    def escalations(self) -> EscalationService:
-        return EscalationService.built(self)
-
-    @cached_property
-    def leave(self) -> LeaveService:
-        return LeaveService.built(self)
-
-    @cached_property
-    def tasks(self) -> TaskService:
-        return TaskService(
-            self.session, clock=self.clock, settings=self.settings, notifier=self.notifier
-        )
-
-    @cached_property
-    def people(self) -> PeopleService:
-        return self._build(PeopleService)
-
-    @cached_property
-    def records(self) -> RecordsService:
-        return self._build(RecordsService)
-
-    @cached_property
-    def registration(self) -> RegistrationService:
-        return self._build(RegistrationService)
-
-    @cached_property
-    def roster(self) -> RosterService:
-        return self._build(RosterService, pledges=self.pledges)
-
-    @cached_property
-    def console(self) -> ConsoleService:
-        return self._build(ConsoleService)
-
-    @cached_property
-    def web_auth(self) -> WebAuthService:
-        return self._build(WebAuthService, notifier=self.notifier)
+    notice_approvals = service(NoticeApprovalService, "notifier", "notices")
+    hotline = service(HotlineService, "notifier")
+    escalations = service(EscalationService, "notifier", "tasks")
+    leave = service(LeaveService, "notifier", "tasks")
+    tasks = service(TaskService, "notifier")
+    people = service(PeopleService)
+    records = service(RecordsService)
+    registration = service(RegistrationService)
+    roster = service(RosterService, "pledges")
+    console = service(ConsoleService)
+    web_auth = service(WebAuthService, "notifier")

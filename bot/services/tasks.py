@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from sqlalchemy import (
     CursorResult,
@@ -51,9 +51,6 @@ from storage.models import (
     Unit,
 )
 from storage.people import LEADER, MENTOR, join_responsibles
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 LATE_JOINER_GRACE = timedelta(days=3)
 AUDIENCE_KINDS = {"unit": "units", "role": "roles", "post": "posts", "emp": "people"}
@@ -897,17 +894,6 @@ class TaskUser(Service):
         super().__init__(session, clock=clock, settings=settings)
         self.notifier = notifier
         self.tasks = tasks
-
-    @classmethod
-    def built(cls, services: Services) -> Self:
-        """The service over a unit of work's services."""
-        return cls(
-            services.session,
-            clock=services.clock,
-            settings=services.settings,
-            notifier=services.notifier,
-            tasks=services.tasks,
-        )
 
 
 class KindService(TaskUser):
