@@ -28,7 +28,7 @@ import json
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, cast
+from typing import Any, NotRequired, TypedDict, Unpack, cast
 
 from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -161,51 +161,41 @@ def link(key: bytes, prev_chain: str, seq: int, event_hash: str) -> str:
     return hmac.new(key, msg, hashlib.sha256).hexdigest()
 
 
-def event_values(
-    *,
-    at: datetime,
-    actor: str,
-    kind: str,
-    subject: str,
-    payload: dict[str, Any] | None = None,
-    evidence: Iterable[Evidence] = (),
-) -> dict[str, Any]:
+class NewEvent(TypedDict):
+    """A new event: the keyword arguments of `append` and `event_values`."""
+
+    at: datetime
+    actor: str
+    kind: str
+    subject: str
+    payload: NotRequired[dict[str, Any] | None]
+    evidence: NotRequired[Iterable[Evidence]]
+
+
+def event_values(**event: Unpack[NewEvent]) -> dict[str, Any]:
     """The columns of a new event: its payload (with the evidence records) as stored, and
     its content hash. It has no place in the chain yet (seq and chain_hash NULL)."""
-    payload = json.loads(json.dumps(payload or {}, ensure_ascii=False, default=str))
-    records = [e.to_json() for e in evidence]
+    payload = json.loads(json.dumps(event.get("payload") or {}, ensure_ascii=False, default=str))
+    records = [e.to_json() for e in event.get("evidence", ())]
     if records:
         payload["evidence"] = records
-    return {
-        "at": at,
-        "actor": actor,
-        "kind": kind,
-        "subject": subject,
+    content: dict[str, Any] = {
+        "at": event["at"],
+        "actor": event["actor"],
+        "kind": event["kind"],
+        "subject": event["subject"],
         "payload": payload,
-        "hash": content_hash(at=at, actor=actor, kind=kind, subject=subject, payload=payload),
     }
+    return {**content, "hash": content_hash(**content)}
 
 
-async def append(
-    session: AsyncSession,
-    *,
-    at: datetime,
-    actor: str,
-    kind: str,
-    subject: str,
-    payload: dict[str, Any] | None = None,
-    evidence: Iterable[Evidence] = (),
-) -> AuditEvent:
+async def append(session: AsyncSession, **event: Unpack[NewEvent]) -> AuditEvent:
     """Append one event: one INSERT, no lock. Its id and `hash` are known on return; its
     `seq` and chain hash come from the sequencer after the transaction commits."""
-    event = AuditEvent(
-        **event_values(
-            at=at, actor=actor, kind=kind, subject=subject, payload=payload, evidence=evidence
-        )
-    )
-    session.add(event)
+    row = AuditEvent(**event_values(**event))
+    session.add(row)
     await session.flush()
-    return event
+    return row
 
 
 def append_when(rows: Any) -> Any:

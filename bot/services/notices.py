@@ -852,7 +852,7 @@ class NoticeService(KindService):
     @staticmethod
     def _ack_event(
         person: Person, notice_id: int, ack_id: int, ack: dict[str, Any]
-    ) -> dict[str, Any]:
+    ) -> audit.NewEvent:
         """The audit event of an acknowledgment (the arguments of audit.append)."""
         return {
             "at": ack["acked_at"],
