@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.notify import Notifier
 from storage import audit
 from storage.models import AuditEvent
 
@@ -54,3 +55,13 @@ class Service:
             payload=payload,
             evidence=evidence,
         )
+
+
+class NotifyingService(Service):
+    """A service that sends its messages through the notifier."""
+
+    def __init__(
+        self, session: AsyncSession, *, clock: Clock, settings: Settings, notifier: Notifier
+    ) -> None:
+        super().__init__(session, clock=clock, settings=settings)
+        self.notifier = notifier

@@ -46,9 +46,9 @@ from bot import kb
 from bot.actions import Btn
 from bot.actor import Actor
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
-from bot.notify import PRIORITY_TASK, PRIORITY_URGENT, Notifier
+from bot.notify import PRIORITY_TASK, PRIORITY_URGENT
 from bot.sealing import sealer_for
-from bot.services.base import Service
+from bot.services.base import NotifyingService
 from bot.text import normalize_input
 from storage import audit, outbox
 from storage import people as people_repo
@@ -336,11 +336,7 @@ def check_question(text: str) -> None:
         raise InvalidInput("error-too-long", limit=MAX_QUESTION)
 
 
-class HotlineService(Service):
-    def __init__(self, *args: Any, notifier: Notifier, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self.notifier = notifier
-
+class HotlineService(NotifyingService):
     @property
     def sealer(self) -> Sealer:
         """MUSTER_HOTLINE_KEY's sealer (HotlineKeyMissing without the key)."""

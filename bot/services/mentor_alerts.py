@@ -29,8 +29,8 @@ from bot.checkin_render import answer_line
 from bot.config import Settings
 from bot.errors import DomainError, NotFound
 from bot.i18n import Translator
-from bot.notify import PRIORITY_URGENT, Notifier
-from bot.services.base import Service
+from bot.notify import PRIORITY_URGENT
+from bot.services.base import NotifyingService
 from bot.text import html_join
 from storage import outbox
 from storage import people as people_repo
@@ -100,11 +100,7 @@ def _mentor_of(person: Any) -> Any:
     return and_(Binding.auxiliary_id == person, Binding.valid_to.is_(None))
 
 
-class MentorAlerts(Service):
-    def __init__(self, *args: Any, notifier: Notifier, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self.notifier = notifier
-
+class MentorAlerts(NotifyingService):
     def _form(self) -> Form | None:
         try:
             return cached_form(self.settings.content_dir)

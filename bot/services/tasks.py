@@ -26,19 +26,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import FromClause
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.actor import Actor
-from bot.clock import Clock
-from bot.config import Settings
 from bot.errors import DomainError, InvalidInput
 from bot.i18n import title_in
 from bot.kinds import KINDS, TaskKind
-from bot.notify import Notifier
 from bot.policy import Policy, step_time
-from bot.services.base import Service
+from bot.services.base import NotifyingService
 from storage import leave
 from storage.models import (
     Assignment,
@@ -361,13 +357,7 @@ def unit_counts(rows: Sequence[StatusRow], now: datetime, cls: type[U]) -> list[
     ]
 
 
-class TaskService(Service):
-    def __init__(
-        self, session: AsyncSession, *, clock: Clock, settings: Settings, notifier: Notifier
-    ) -> None:
-        super().__init__(session, clock=clock, settings=settings)
-        self.notifier = notifier
-
+class TaskService(NotifyingService):
     async def audience_filter(self, audience: Audience) -> ColumnElement[bool]:
         """A WHERE clause over Person for the audience (active people only)."""
         clauses: list[ColumnElement[bool]] = [Person.status == PersonStatus.ACTIVE]
@@ -879,20 +869,11 @@ def _view(a: Assignment, c: Campaign) -> TaskView:
     )
 
 
-class TaskUser(Service):
+class TaskUser(NotifyingService):
     """A service over the task service, which sends its messages through the notifier."""
 
-    def __init__(
-        self,
-        session: AsyncSession,
-        *,
-        clock: Clock,
-        settings: Settings,
-        notifier: Notifier,
-        tasks: TaskService,
-    ) -> None:
-        super().__init__(session, clock=clock, settings=settings)
-        self.notifier = notifier
+    def __init__(self, *args: Any, tasks: TaskService, **kw: Any) -> None:
+        super().__init__(*args, **kw)
         self.tasks = tasks
 
 

@@ -7,7 +7,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import case, exists, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -15,8 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.actor import Actor
 from bot.errors import DomainError, NotFound
-from bot.notify import Notifier
-from bot.services.base import Service
+from bot.services.base import NotifyingService, Service
 from storage import people as repo
 from storage.models import ChannelAccount, Person, PersonStatus, Role
 from storage.models_console import ConsoleLock, ConsoleLogin, ConsoleSession, ConsoleSubmission
@@ -79,11 +77,7 @@ def may_use_console(person: Person | None) -> bool:
     )
 
 
-class WebAuthService(Service):
-    def __init__(self, *args: Any, notifier: Notifier, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self.notifier = notifier
-
+class WebAuthService(NotifyingService):
     # --- lockout ---------------------------------------------------------------------------
 
     async def _check_lock(self, employee_no: str) -> None:
