@@ -49,33 +49,30 @@ class Flow:
     steps: dict[str, Route] = field(default_factory=dict)
     menu: list[MenuEntry] = field(default_factory=list)
 
-    def command(self, name: str, *, public: bool = False) -> Callable[[Handler], Handler]:
+    def _route(
+        self, table: dict[str, Route], key: str, public: bool, batch: BatchHandler | None = None
+    ) -> Callable[[Handler], Handler]:
+        """A decorator that files its handler in `table` under `key`."""
+
         def deco(fn: Handler) -> Handler:
-            self.commands[name] = Route(fn, public, self.private)
+            table[key] = Route(fn, public, self.private, batch)
             return fn
 
         return deco
+
+    def command(self, name: str, *, public: bool = False) -> Callable[[Handler], Handler]:
+        return self._route(self.commands, name, public)
 
     def button(
         self, route: str, *, public: bool = False, batch: BatchHandler | None = None
     ) -> Callable[[Handler], Handler]:
         """Handle presses of buttons whose token starts with `route` ("feature:verb");
         `batch` handles many people's presses in one transaction (PostgreSQL)."""
-
-        def deco(fn: Handler) -> Handler:
-            self.buttons[route] = Route(fn, public, self.private, batch)
-            return fn
-
-        return deco
+        return self._route(self.buttons, route, public, batch)
 
     def text(self, step: str, *, public: bool = False) -> Callable[[Handler], Handler]:
         """Handle free text while the conversation is at `step`."""
-
-        def deco(fn: Handler) -> Handler:
-            self.steps[step] = Route(fn, public, self.private)
-            return fn
-
-        return deco
+        return self._route(self.steps, step, public)
 
     def menu_entry(
         self, label_key: str, action: str, *, roles: Iterable[str], order: int = 50

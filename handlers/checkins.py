@@ -25,7 +25,7 @@ from bot.services.checkins import (
 )
 from bot.services.mentor_alerts import next_digest_at
 from bot.text import html_join
-from handlers.common import back_to_menu
+from handlers.common import back_to_menu, cancel_button
 
 flow = Flow("checkins")
 flow.menu_entry("menu-checkin", Btn.CHECKIN_MINE, roles={"auxiliary"}, order=15)
@@ -356,11 +356,8 @@ async def cb_submit(event: Incoming, ctx: Context) -> list[Reply]:
     return [_done(ctx, result, aid)]
 
 
-@flow.button(Btn.CHECKIN_CANCEL)
-async def cb_cancel(event: Incoming, ctx: Context) -> list[Reply]:
-    """Stop answering for now; nothing is saved."""
-    ctx.state.clear()
-    return [Reply(ctx.t("checkin-cancelled"), buttons=[back_to_menu(ctx)], edit=True)]
+# Stop answering for now; nothing is saved.
+cancel_button(flow, Btn.CHECKIN_CANCEL, "checkin-cancelled")
 
 
 # --- corrections until the deadline, and telling the mentor at once ------------------------

@@ -11,7 +11,7 @@ from bot.reports.task_states import note_of
 from bot.router import Flow
 from bot.services.escalations import AlreadyExcused, Excusable
 from bot.text import html, html_join
-from handlers.common import back_to_menu
+from handlers.common import back_to_menu, cancel_button
 
 flow = Flow("escalations")
 flow.menu_entry("menu-my-team", Btn.TEAM_OVERVIEW, roles={"mentor", "leader"}, order=20)
@@ -151,11 +151,8 @@ async def cb_excuse_confirm(event: Incoming, ctx: Context) -> list[Reply]:
     ]
 
 
-@flow.button(Btn.TEAM_EXCUSE_CANCEL)
-async def cb_excuse_cancel(event: Incoming, ctx: Context) -> list[Reply]:
-    """Stop excusing: nothing is excused."""
-    ctx.state.clear()
-    return [Reply(ctx.t("esc-excuse-cancelled"), buttons=[back_to_menu(ctx)], edit=True)]
+# Stop excusing: nothing is excused.
+cancel_button(flow, Btn.TEAM_EXCUSE_CANCEL, "esc-excuse-cancelled")
 
 
 def _items(ctx: Context, items: list[Excusable]) -> Markup:

@@ -23,7 +23,7 @@ from bot.services.hotline import (
     check_question,
 )
 from bot.text import html_join
-from handlers.common import back_to_menu
+from handlers.common import back_to_menu, cancel_button, command_and_button
 from storage.models import Person, Role
 
 flow = Flow("hotline", private=True)  # an asker's conversation is sealed
@@ -240,11 +240,8 @@ async def cb_send_anonymous(event: Incoming, ctx: Context) -> list[Reply]:
     return await _send(ctx, anonymous=True)
 
 
-@flow.button(Btn.HOTLINE_CANCEL)
-async def cb_cancel(event: Incoming, ctx: Context) -> list[Reply]:
-    """Stop asking."""
-    ctx.state.clear()
-    return [Reply(ctx.t("hotline-cancelled"), buttons=[back_to_menu(ctx)], edit=True)]
+# Stop asking.
+cancel_button(flow, Btn.HOTLINE_CANCEL, "hotline-cancelled")
 
 
 # --- the asker answers back ------------------------------------------------------------
@@ -326,18 +323,8 @@ async def _queue(ctx: Context, *, edit: bool) -> Reply:
     return Reply(html_join(lines), buttons=rows, edit=edit)
 
 
-@flow.command("queue")
-async def cmd_queue(event: Incoming, ctx: Context) -> list[Reply]:
-    """List the hotline tickets waiting for the office."""
-    ctx.state.clear()
-    return [await _queue(ctx, edit=False)]
-
-
-@flow.button(Btn.HOTLINE_QUEUE)
-async def cb_queue(event: Incoming, ctx: Context) -> list[Reply]:
-    """List the hotline tickets from the menu."""
-    ctx.state.clear()
-    return [await _queue(ctx, edit=True)]
+# List the hotline tickets waiting for the office (from the menu in place of its message).
+command_and_button(flow, "queue", Btn.HOTLINE_QUEUE, _queue, drop_state=True)
 
 
 def render_ticket(ctx: Context, detail: TicketDetail) -> Reply:

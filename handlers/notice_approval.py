@@ -15,6 +15,7 @@ from bot.services.notice_approval import (
     why,
 )
 from bot.services.notices import render_message
+from handlers.common import command_and_button
 
 flow = Flow("notice_approval")
 
@@ -46,18 +47,6 @@ def _request(ctx: Context, draft: Draft, *, edit: bool) -> Reply:
     return Reply(text, buttons=rows, edit=edit)
 
 
-@flow.command("approvals")
-async def cmd_approvals(event: Incoming, ctx: Context) -> list[Reply]:
-    """List the notices waiting for approval."""
-    return [await _list(ctx, edit=False)]
-
-
-@flow.button(Btn.APPROVAL_LIST)
-async def cb_list(event: Incoming, ctx: Context) -> list[Reply]:
-    """List the notices waiting for approval, from the notices menu."""
-    return [await _list(ctx, edit=True)]
-
-
 async def _list(ctx: Context, *, edit: bool) -> Reply:
     waiting = await ctx.services.notice_approvals.waiting(ctx.actor)  # office staff only
     if not waiting:
@@ -82,6 +71,10 @@ async def _list(ctx: Context, *, edit: bool) -> Reply:
         for d in waiting
     ]
     return Reply(ctx.t("approval-list"), buttons=rows, edit=edit)
+
+
+# List the notices waiting for approval (from the notices menu in place of its message).
+command_and_button(flow, "approvals", Btn.APPROVAL_LIST, _list)
 
 
 @flow.button(Btn.APPROVAL_OPEN)

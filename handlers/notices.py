@@ -23,7 +23,7 @@ from bot.services.notices import (
 )
 from bot.text import html_join
 from bot.timeparse import parse_local, parse_quick_token, quick_deadlines, quick_token
-from handlers.common import back_to_menu
+from handlers.common import back_to_menu, cancel_button, command_and_button
 from handlers.notice_approval import submitted_reply
 from handlers.office import export_button
 from storage.models import Role
@@ -146,21 +146,13 @@ async def cb_file(event: Incoming, ctx: Context) -> list[Reply]:
 # --- office: composing --------------------------------------------------------------
 
 
-@flow.command("notice")
-async def cmd_notice(event: Incoming, ctx: Context) -> list[Reply]:
-    """Start a new notice: ask for the audience."""
-    return [await _ask_audience(ctx, edit=False)]
-
-
-@flow.button(Btn.NOTICE_NEW)
-async def cb_new(event: Incoming, ctx: Context) -> list[Reply]:
-    """Start a new notice from the notices menu."""
-    return [await _ask_audience(ctx, edit=True)]
-
-
 async def _ask_audience(ctx: Context, *, edit: bool) -> Reply:
     ctx.state.go(STEP_PICK, units=[], roles=[], page=0)
     return await _picker(ctx, edit=edit)
+
+
+# Start a new notice (from the notices menu in place of its message): ask for the audience.
+command_and_button(flow, "notice", Btn.NOTICE_NEW, _ask_audience)
 
 
 async def _picker(ctx: Context, *, edit: bool = True) -> Reply:
@@ -443,11 +435,8 @@ async def cb_send(event: Incoming, ctx: Context) -> list[Reply]:
     ]
 
 
-@flow.button(Btn.NOTICE_CANCEL)
-async def cb_cancel(event: Incoming, ctx: Context) -> list[Reply]:
-    """Drop the notice being composed."""
-    ctx.state.clear()
-    return [Reply(ctx.t("notice-cancelled"), buttons=[back_to_menu(ctx)], edit=True)]
+# Drop the notice being composed.
+cancel_button(flow, Btn.NOTICE_CANCEL, "notice-cancelled")
 
 
 # --- office: watching and nudging --------------------------------------------------

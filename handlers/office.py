@@ -15,7 +15,7 @@ from bot.services.checkins import Week
 from bot.services.escalations import OpenEscalation
 from bot.services.pledges import PledgeStatus
 from bot.text import html, html_join
-from handlers.common import back_to_menu
+from handlers.common import back_to_menu, command_and_button
 
 flow = Flow("office")
 flow.menu_entry("menu-office-status", Btn.OFFICE_PLEDGES, roles={"office"}, order=80)
@@ -26,18 +26,6 @@ MAX_UNITS = 40  # a county has ~200 units: show those with the most pending, exp
 MAX_PENDING = 30
 MAX_ESCALATIONS = 30  # lines in the chat; the export has them all
 RECENT_NOTICES = 5  # notices offered for a read/unread export
-
-
-@flow.command("status")
-async def cmd_status(event: Incoming, ctx: Context) -> list[Reply]:
-    """List the published pledges to pick one."""
-    return [await _pledge_list(ctx, edit=False)]
-
-
-@flow.button(Btn.OFFICE_PLEDGES)
-async def cb_status(event: Incoming, ctx: Context) -> list[Reply]:
-    """List the published pledges from the menu, replacing the message."""
-    return [await _pledge_list(ctx, edit=True)]
 
 
 @flow.button(Btn.OFFICE_PLEDGE_STATUS)
@@ -71,6 +59,10 @@ async def _pledge_list(ctx: Context, *, edit: bool) -> Reply:
     ]
     rows.append(back_to_menu(ctx))
     return Reply(ctx.t("office-status-choose"), buttons=rows, edit=edit)
+
+
+# List the published pledges to pick one (from the menu in place of its message).
+command_and_button(flow, "status", Btn.OFFICE_PLEDGES, _pledge_list)
 
 
 def render_status(ctx: Context, status: PledgeStatus, *, title: str) -> str:

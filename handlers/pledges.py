@@ -11,7 +11,7 @@ from bot.router import Flow
 from bot.services.pledges import MAX_NAME_TRIES, Superseded, TrainingFirst, WrongName
 from bot.text import html
 from handlers import hotline
-from handlers.common import back_to_menu
+from handlers.common import back_to_menu, cancel_button
 
 flow = Flow("pledges")
 
@@ -128,11 +128,8 @@ async def cb_agree(event: Incoming, ctx: Context) -> list[Reply]:
     ]
 
 
-@flow.button(Btn.PLEDGE_CANCEL)
-async def cb_cancel(event: Incoming, ctx: Context) -> list[Reply]:
-    """Stop signing for now."""
-    ctx.state.clear()
-    return [Reply(ctx.t("pledge-cancelled"), buttons=[back_to_menu(ctx)], edit=True)]
+# Stop signing for now.
+cancel_button(flow, Btn.PLEDGE_CANCEL, "pledge-cancelled")
 
 
 @flow.text(STEP_NAME)

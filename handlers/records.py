@@ -5,7 +5,7 @@ office's replies and a button to answer back or reopen one."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from bot.actions import Btn
@@ -15,11 +15,11 @@ from bot.kinds import KINDS
 from bot.reports.receipt import render_receipt
 from bot.router import Flow
 from bot.services.checkins import MyCheckin
-from bot.services.hotline import ASKERS
-from bot.services.records import PAGE
+from bot.services.hotline import ASKERS, MyTicket
+from bot.services.records import PAGE, SignatureRecord, TrainingRecord
 from bot.text import html_join
 from handlers.checkins import answers_lines, correct_button, urgent_button
-from handlers.common import back_to_menu
+from handlers.common import back_to_menu, command_and_button
 from handlers.hotline import status_label
 from storage.models import Role
 
@@ -45,23 +45,33 @@ def _none(ctx: Context, key: str) -> list[Reply]:
     return _listing(ctx, [ctx.t(key)], [])
 
 
+Records = Callable[[Context], Awaitable[Sequence[T]]]
+
+
 def _record_list(
-    ctx: Context,
-    items: Sequence[T],
-    *,
-    none_key: str,
-    title_key: str,
-    line: Callable[[T], str],
-    button: Callable[[T], Button | None] = lambda _: None,
-) -> list[Reply]:
-    """My records of one kind: the count, a line for each of the first MAX_LINES, and a
-    button for each of the first MAX_BUTTONS that have one."""
-    if not items:
-        return _none(ctx, none_key)
-    lines = [ctx.t(title_key, count=len(items))]
-    lines.extend(line(item) for item in items[:MAX_LINES])
-    rows = [[b] for item in items if (b := button(item)) is not None][:MAX_BUTTONS]
-    return _listing(ctx, lines, rows)
+    route: str,
+    kind: str,
+    line: Callable[[Context, T], str],
+    button: Callable[[Context, T], Button | None] = lambda ctx, _: None,
+) -> Callable[[Records[T]], Records[T]]:
+    """Decorates what reads my records of one `kind`: a press of `route` lists them, with
+    the count (`records-KIND-title`, or `records-KIND-none`), a line for each of the first
+    MAX_LINES, and a button for each of the first MAX_BUTTONS that have one."""
+
+    def deco(records: Records[T]) -> Records[T]:
+        @flow.button(route)
+        async def show(event: Incoming, ctx: Context) -> list[Reply]:
+            items = await records(ctx)
+            if not items:
+                return _none(ctx, f"records-{kind}-none")
+            lines = [ctx.t(f"records-{kind}-title", count=len(items))]
+            lines.extend(line(ctx, item) for item in items[:MAX_LINES])
+            rows = [[b] for item in items if (b := button(ctx, item)) is not None]
+            return _listing(ctx, lines, rows[:MAX_BUTTONS])
+
+        return records
+
+    return deco
 
 
 def _asks(ctx: Context) -> bool:
@@ -93,18 +103,8 @@ async def render_home(ctx: Context, *, edit: bool) -> Reply:
     return Reply(html_join(lines), buttons=rows, edit=edit)
 
 
-@flow.button(Btn.RECORDS_HOME)
-async def cb_home(event: Incoming, ctx: Context) -> list[Reply]:
-    """Show my records from the menu."""
-    ctx.state.clear()
-    return [await render_home(ctx, edit=True)]
-
-
-@flow.command("records")
-async def cmd_records(event: Incoming, ctx: Context) -> list[Reply]:
-    """Show my records."""
-    ctx.state.clear()
-    return [await render_home(ctx, edit=False)]
+# Show my records (from the menu in place of its message).
+command_and_button(flow, "records", Btn.RECORDS_HOME, render_home, drop_state=True)
 
 
 # --- completed tasks, signatures, training ----------------------------------------------------
@@ -141,25 +141,24 @@ async def cb_done(event: Incoming, ctx: Context) -> list[Reply]:
     return _listing(ctx, lines, rows)
 
 
-@flow.button(Btn.RECORDS_PLEDGES)
-async def cb_pledges(event: Incoming, ctx: Context) -> list[Reply]:
-    """List the pledges I signed, each with a button for its receipt."""
-    return _record_list(
-        ctx,
-        await ctx.services.records.signatures(ctx.actor),
-        none_key="records-pledges-none",
-        title_key="records-pledges-title",
-        line=lambda s: ctx.t(
-            "records-pledge-line",
-            title=s.title,
-            version=s.version,
-            number=s.number,
-            at=ctx.t.time(s.signed_at),
-        ),
-        button=lambda s: Button(
-            ctx.t("btn-records-receipt", number=s.number), Btn.RECORDS_RECEIPT.token(s.id)
-        ),
+def _signature_line(ctx: Context, s: SignatureRecord) -> str:
+    return ctx.t(
+        "records-pledge-line",
+        title=s.title,
+        version=s.version,
+        number=s.number,
+        at=ctx.t.time(s.signed_at),
     )
+
+
+def _receipt_button(ctx: Context, s: SignatureRecord) -> Button:
+    return Button(ctx.t("btn-records-receipt", number=s.number), Btn.RECORDS_RECEIPT.token(s.id))
+
+
+@_record_list(Btn.RECORDS_PLEDGES, "pledges", _signature_line, _receipt_button)
+async def _signatures(ctx: Context) -> list[SignatureRecord]:
+    """The pledges I signed, each with a button for its receipt."""
+    return await ctx.services.records.signatures(ctx.actor)
 
 
 @flow.button(Btn.RECORDS_RECEIPT)
@@ -199,26 +198,24 @@ async def cb_receipt_file(event: Incoming, ctx: Context) -> list[Reply]:
     ]
 
 
-@flow.button(Btn.RECORDS_TRAINING)
-async def cb_training(event: Incoming, ctx: Context) -> list[Reply]:
-    """List my training attempts with their scores."""
-    return _record_list(
-        ctx,
-        await ctx.services.records.training(ctx.actor),
-        none_key="records-training-none",
-        title_key="records-training-title",
-        line=lambda a: ctx.t(
-            "records-training-passed" if a.passed else "records-training-failed",
-            title=a.title(ctx.t.locale),
-            version=a.version,
-            attempt=a.attempt_no,
-            attempts=a.attempts,
-            score=a.score,
-            pass_mark=a.pass_mark,
-            at=ctx.t.time(a.finished_at),
-            hash=a.sha256[:12],
-        ),
+def _attempt_line(ctx: Context, a: TrainingRecord) -> str:
+    return ctx.t(
+        "records-training-passed" if a.passed else "records-training-failed",
+        title=a.title(ctx.t.locale),
+        version=a.version,
+        attempt=a.attempt_no,
+        attempts=a.attempts,
+        score=a.score,
+        pass_mark=a.pass_mark,
+        at=ctx.t.time(a.finished_at),
+        hash=a.sha256[:12],
     )
+
+
+@_record_list(Btn.RECORDS_TRAINING, "training", _attempt_line)
+async def _attempts(ctx: Context) -> list[TrainingRecord]:
+    """My training attempts with their scores."""
+    return await ctx.services.records.training(ctx.actor)
 
 
 # --- past check-ins ---------------------------------------------------------------------------
@@ -233,26 +230,6 @@ def _checkin_line(ctx: Context, c: MyCheckin) -> str:
         late=ctx.t("checkin-late-flag") if c.late else "",
         corrected=ctx.t("records-corrected-flag") if c.corrected else "",
         hazards=c.hazards,
-    )
-
-
-@flow.button(Btn.RECORDS_CHECKINS)
-async def cb_checkins(event: Incoming, ctx: Context) -> list[Reply]:
-    """List my past check-ins, newest week first."""
-    return _record_list(
-        ctx,
-        await ctx.services.checkins.history(ctx.me),
-        none_key="records-checkins-none",
-        title_key="records-checkins-title",
-        line=lambda c: _checkin_line(ctx, c),
-        button=lambda c: (
-            None  # nothing answered that week: nothing to show
-            if c.response_id is None
-            else Button(
-                ctx.t("btn-records-checkin", week=c.week.key),
-                Btn.RECORDS_CHECKIN.token(c.assignment_id),
-            )
-        ),
     )
 
 
@@ -283,31 +260,46 @@ async def cb_checkin(event: Incoming, ctx: Context) -> list[Reply]:
     return [Reply(html_join(lines), buttons=rows)]
 
 
+def _checkin_button(ctx: Context, c: MyCheckin) -> Button | None:
+    if c.response_id is None:  # nothing answered that week: nothing to show
+        return None
+    return Button(
+        ctx.t("btn-records-checkin", week=c.week.key), Btn.RECORDS_CHECKIN.token(c.assignment_id)
+    )
+
+
+@_record_list(Btn.RECORDS_CHECKINS, "checkins", _checkin_line, _checkin_button)
+async def _checkins(ctx: Context) -> list[MyCheckin]:
+    """My past check-ins, newest week first."""
+    return await ctx.services.checkins.history(ctx.me)
+
+
 # --- my questions -------------------------------------------------------------------------------
 
 
-@flow.button(Btn.RECORDS_QUESTIONS)
-async def cb_questions(event: Incoming, ctx: Context) -> list[Reply]:
-    """List my hotline questions with their status."""
-    return _record_list(
-        ctx,
-        await ctx.services.hotline.my_tickets(ctx.actor),
-        none_key="records-questions-none",
-        title_key="records-questions-title",
-        line=lambda tk: ctx.t(
-            "records-question-line",
-            number=tk.number,
-            status=status_label(ctx, tk.status),
-            time=ctx.t.time(tk.last_activity_at),
-            replies=tk.replies,
-            anonymous=ctx.t("records-anonymous-flag") if tk.anonymous else "",
-            preview=tk.preview,
-        ),
-        button=lambda tk: Button(
-            ctx.t("hotline-queue-button", number=tk.number, status=status_label(ctx, tk.status)),
-            Btn.RECORDS_QUESTION.token(tk.id),
-        ),
+def _question_line(ctx: Context, tk: MyTicket) -> str:
+    return ctx.t(
+        "records-question-line",
+        number=tk.number,
+        status=status_label(ctx, tk.status),
+        time=ctx.t.time(tk.last_activity_at),
+        replies=tk.replies,
+        anonymous=ctx.t("records-anonymous-flag") if tk.anonymous else "",
+        preview=tk.preview,
     )
+
+
+def _question_button(ctx: Context, tk: MyTicket) -> Button:
+    return Button(
+        ctx.t("hotline-queue-button", number=tk.number, status=status_label(ctx, tk.status)),
+        Btn.RECORDS_QUESTION.token(tk.id),
+    )
+
+
+@_record_list(Btn.RECORDS_QUESTIONS, "questions", _question_line, _question_button)
+async def _questions(ctx: Context) -> list[MyTicket]:
+    """My hotline questions with their status."""
+    return await ctx.services.hotline.my_tickets(ctx.actor)
 
 
 @flow.button(Btn.RECORDS_QUESTION)

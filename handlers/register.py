@@ -13,7 +13,7 @@ from bot.context import Context
 from bot.core import Button, Incoming, Reply
 from bot.i18n import Translator
 from bot.router import Flow
-from bot.services.checkins import Week
+from bot.services.checkins import Numbers, Week
 from bot.services.register import (
     AGED_WEEKS,
     LIMITS,
@@ -26,7 +26,7 @@ from bot.services.register import (
 from bot.text import html_join, normalize_input
 from bot.timeparse import parse_date
 from handlers.checkins import counts_line, people_lines
-from handlers.common import back_to_menu
+from handlers.common import back_to_menu, command_and_button
 from storage.models import Role
 
 flow = Flow("register")
@@ -71,6 +71,18 @@ def _update_line(t: Translator, row: RowView | None) -> str:
     return t("register-carry-open", note=row.note or "")
 
 
+def _numbers_line(t: Translator, n: Numbers) -> str:
+    """The week's check-in numbers, of a unit or of all."""
+    return t(
+        "register-checkin-numbers",
+        answered=n.answered,
+        assigned=n.assigned,
+        all_fine=n.all_fine,
+        hazards=n.hazards,
+        missing=n.missing,
+    )
+
+
 def render_week(ctx: Context, view: RegisterWeek) -> Reply:
     """The unit's register of the week with what can be done next."""
     t = ctx.t
@@ -89,17 +101,7 @@ def render_week(ctx: Context, view: RegisterWeek) -> Reply:
             lines.append(t("register-unfiled-changes"))
     else:
         lines.append(t("register-not-filed"))
-    n = view.numbers
-    lines.append(
-        t(
-            "register-checkin-numbers",
-            answered=n.answered,
-            assigned=n.assigned,
-            all_fine=n.all_fine,
-            hazards=n.hazards,
-            missing=n.missing,
-        )
-    )
+    lines.append(_numbers_line(t, view.numbers))
     rows: list[list[Button]] = []
     editable = view.filing is None or view.amending
     if view.carried:
@@ -175,18 +177,12 @@ def _week_arg(ctx: Context, event: Incoming, i: int = 0) -> Week:
 # --- the leader's screens -------------------------------------------------------------------
 
 
-@flow.button(Btn.REGISTER_HOME)
-async def cb_home(event: Incoming, ctx: Context) -> list[Reply]:
-    """Show my unit's register of the current week."""
-    ctx.state.clear()
-    return [await _week_reply(ctx, ctx.services.checkins.current_week(), edit=True)]
+async def _this_week(ctx: Context, *, edit: bool) -> Reply:
+    return await _week_reply(ctx, ctx.services.checkins.current_week(), edit=edit)
 
 
-@flow.command("register")
-async def cmd_register(event: Incoming, ctx: Context) -> list[Reply]:
-    """Show my unit's register of the current week."""
-    ctx.state.clear()
-    return [await _week_reply(ctx, ctx.services.checkins.current_week())]
+# Show my unit's register of the current week (from the menu in place of its message).
+command_and_button(flow, "register", Btn.REGISTER_HOME, _this_week, drop_state=True)
 
 
 @flow.button(Btn.REGISTER_OPEN)
@@ -756,7 +752,6 @@ def render_summary(
     now: datetime,
 ) -> str:
     """Check-in totals, filing counts, missing units, open risks, aged risks, difficulties."""
-    n = summary.checkins
     lines = [
         t(
             "register-summary-title",
@@ -764,14 +759,7 @@ def render_summary(
             due=t.time(summary.due_at),
             now=t.time(now),
         ),
-        t(
-            "register-checkin-numbers",
-            answered=n.answered,
-            assigned=n.assigned,
-            all_fine=n.all_fine,
-            hazards=n.hazards,
-            missing=n.missing,
-        ),
+        _numbers_line(t, summary.checkins),
         t(
             "register-summary-filings",
             on_time=summary.count("on_time"),
