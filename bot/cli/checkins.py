@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.actor import Actor
 from bot.app import App
-from bot.cli.common import refuse, say, table
+from bot.cli.common import refuse, say, subcommands, table
 from bot.cli.common import translator as _translator
 from bot.cli.office import add_out, command, in_unit_of_work
 from bot.config import Settings
@@ -28,32 +28,23 @@ def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: i
     week = argparse.ArgumentParser(add_help=False)
     week.add_argument("--week", metavar="YYYY-Www", help=t("cli-help-week"))
 
-    ci = sub.add_parser("checkins", help=t("cli-help-checkins"))
-    ci_sub = ci.add_subparsers(dest="checkins_command", required=True)
-    op = ci_sub.add_parser("open", parents=[week], help=t("cli-help-checkins-open"))
-    op.set_defaults(func=cmd_checkins_open)
-    st = ci_sub.add_parser("status", parents=[week], help=t("cli-help-checkins-status"))
+    checkins = subcommands(sub, t, "checkins")
+    checkins("open", cmd_checkins_open, parents=[week])
+    st = checkins("status", cmd_checkins_status, parents=[week])
     st.add_argument("--unit", metavar="UNIT", help=t("cli-help-unit-and-below"))
-    st.set_defaults(func=cmd_checkins_status)
-    care = ci_sub.add_parser("care", parents=[week], help=t("cli-help-checkins-care"))
-    care.set_defaults(func=cmd_checkins_care)
+    checkins("care", cmd_checkins_care, parents=[week])
 
-    rg = sub.add_parser("register", help=t("cli-help-register"))
-    rg_sub = rg.add_subparsers(dest="register_command", required=True)
-    exp = rg_sub.add_parser("export", parents=[week], help=t("cli-help-register-export"))
-    add_out(exp, t)
-    exp.set_defaults(func=cmd_register_export)
-    imp = rg_sub.add_parser("import", parents=[week], help=t("cli-help-register-import"))
+    register_cmd = subcommands(sub, t, "register")
+    add_out(register_cmd("export", cmd_register_export, parents=[week]), t)
+    imp = register_cmd("import", cmd_register_import, parents=[week])
     imp.add_argument("file", type=Path, metavar="FILE.xlsx", help=t("cli-help-register-file"))
     imp.add_argument("--unit", required=True, metavar="UNIT", help=t("cli-help-register-unit"))
-    imp.set_defaults(func=cmd_register_import)
-    rep = rg_sub.add_parser("reporter", help=t("cli-help-register-reporter"))
+    rep = register_cmd("reporter", cmd_register_reporter)
     rep.add_argument("unit", metavar="UNIT", help=t("cli-help-unit-name"))
     rep.add_argument(
         "employee_no", nargs="?", metavar="EMPLOYEE_NO", help=t("cli-help-register-reporter-who")
     )
     rep.add_argument("--clear", action="store_true", help=t("cli-help-register-reporter-clear"))
-    rep.set_defaults(func=cmd_register_reporter)
 
 
 def _week(args: argparse.Namespace, app: App | Services) -> Week:

@@ -29,11 +29,13 @@ call in both languages and fails on an English sentence in zh_CN (its docstring 
 
 from __future__ import annotations
 
+import argparse
 import functools
 import sys
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import wcwidth
 
@@ -44,7 +46,16 @@ from bot.i18n import LOCALES, Catalog, TextTranslator, Translator
 from bot.text import plain, visible
 from bot.timeparse import parse_local
 
-__all__ = ["fail", "help_translator", "plain", "refuse", "say", "table", "translator"]
+__all__ = [
+    "fail",
+    "help_translator",
+    "plain",
+    "refuse",
+    "say",
+    "subcommands",
+    "table",
+    "translator",
+]
 
 
 def translator(settings: Settings, lang: str | None) -> TextTranslator:
@@ -68,6 +79,28 @@ HELP_FILES = "cli*.ftl"
 def catalog(locales_dir: Path, locale: str, files: str = "*.ftl") -> Catalog:
     """One language's locale files, read once per process."""
     return Catalog(locales_dir, only=locale, files=files)
+
+
+def subcommands(
+    sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+    t: Translator,
+    name: str,
+) -> Callable[..., argparse.ArgumentParser]:
+    """Adds `muster NAME` (its help `cli-help-NAME`) and returns what adds a command
+    `muster NAME VERB` to it: `verb("show", cmd_show, parents=[...])`, its help
+    `cli-help-NAME-VERB`, run by the function given; it returns the command's parser."""
+    parser = sub.add_parser(name, help=t(f"cli-help-{name}"))
+    verbs = parser.add_subparsers(dest=f"{name}_command", required=True)
+
+    def verb(
+        verb_name: str, func: Callable[..., Awaitable[int]], **options: Any
+    ) -> argparse.ArgumentParser:
+        help_ = t(f"cli-help-{name}-{verb_name}")
+        cmd: argparse.ArgumentParser = verbs.add_parser(verb_name, help=help_, **options)
+        cmd.set_defaults(func=func)
+        return cmd
+
+    return verb
 
 
 def say(*lines: str, err: bool = False) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.actor import Actor
 from bot.app import App
-from bot.cli.common import refuse, say, translator
+from bot.cli.common import refuse, say, subcommands, translator
 from bot.cli.office import command, in_unit_of_work
 from bot.config import Settings
 from bot.i18n import Translator
@@ -19,18 +19,12 @@ INVITE_COLUMNS = ("employee-no", "name", "unit", "code", "expires", "link", "web
 
 
 def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: ignore[type-arg]
-    db = sub.add_parser("db", help=t("cli-help-db"))
-    db_sub = db.add_subparsers(dest="db_command", required=True)
-    up = db_sub.add_parser("upgrade", help=t("cli-help-db-upgrade"))
-    up.set_defaults(func=cmd_db_upgrade)
+    subcommands(sub, t, "db")("upgrade", cmd_db_upgrade)
 
-    au = sub.add_parser("audit", help=t("cli-help-audit"))
-    au_sub = au.add_subparsers(dest="audit_command", required=True)
-    ver = au_sub.add_parser("verify", help=t("cli-help-audit-verify"))
+    audit_cmd = subcommands(sub, t, "audit")
+    ver = audit_cmd("verify", cmd_audit_verify)
     ver.add_argument("--head", metavar="N:HASH", help=t("cli-help-audit-verify-head"))
-    ver.set_defaults(func=cmd_audit_verify)
-    hd = au_sub.add_parser("head", help=t("cli-help-audit-head"))
-    hd.set_defaults(func=cmd_audit_head)
+    audit_cmd("head", cmd_audit_head)
 
     inv = sub.add_parser("invite", help=t("cli-help-invite"))
     inv.add_argument("--unit", metavar="UNIT", help=t("cli-help-invite-unit"))

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot import kb
 from bot.actor import Actor
-from bot.cli.common import refuse, say, table, translator
+from bot.cli.common import refuse, say, subcommands, table, translator
 from bot.cli.office import command, in_unit_of_work
 from bot.config import Settings
 from bot.errors import DomainError
@@ -23,40 +23,31 @@ from storage.models_hotline import parse_ticket_number
 
 
 def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: ignore[type-arg]
-    kb_cmd = sub.add_parser("kb", help=t("cli-help-kb"))
-    kb_sub = kb_cmd.add_subparsers(dest="kb_command", required=True)
-    chk = kb_sub.add_parser("check", help=t("cli-help-kb-check"))
-    chk.set_defaults(func=cmd_kb_check)
-    rel = kb_sub.add_parser("reload", help=t("cli-help-kb-reload"))
-    rel.set_defaults(func=cmd_kb_reload)
-    srch = kb_sub.add_parser("search", help=t("cli-help-kb-search"))
+    kb_cmd = subcommands(sub, t, "kb")
+    kb_cmd("check", cmd_kb_check)
+    kb_cmd("reload", cmd_kb_reload)
+    srch = kb_cmd("search", cmd_kb_search)
     srch.add_argument("question", metavar="QUESTION")
     srch.add_argument("--locale", choices=LOCALES, help=t("cli-help-kb-search-locale"))
-    srch.set_defaults(func=cmd_kb_search)
 
-    gaps = kb_sub.add_parser("gaps", help=t("cli-help-kb-gaps"))
+    gaps = kb_cmd("gaps", cmd_kb_gaps)
     gaps.add_argument("--since", metavar="YYYY-MM-DD", help=t("cli-help-kb-gaps-since"))
     gaps.add_argument("--out", type=Path, metavar="FILE.xlsx", help=t("cli-help-kb-gaps-out"))
     gaps.add_argument(
         "--limit", type=int, default=20, metavar="N", help=t("cli-help-kb-gaps-limit")
     )
-    gaps.set_defaults(func=cmd_kb_gaps)
 
-    hl = sub.add_parser("hotline", help=t("cli-help-hotline"))
-    hl_sub = hl.add_subparsers(dest="hotline_command", required=True)
-    que = hl_sub.add_parser("queue", help=t("cli-help-hotline-queue"))
+    hotline = subcommands(sub, t, "hotline")
+    que = hotline("queue", cmd_hotline_queue)
     que.add_argument("--all", action="store_true", help=t("cli-help-hotline-queue-all"))
-    que.set_defaults(func=cmd_hotline_queue)
-    show = hl_sub.add_parser("show", help=t("cli-help-hotline-show"))
+    show = hotline("show", cmd_hotline_show)
     show.add_argument("number", metavar="NUMBER", help=t("cli-help-hotline-show-number"))
-    show.set_defaults(func=cmd_hotline_show)
-    con = hl_sub.add_parser("contact", help=t("cli-help-hotline-contact"))
+    con = hotline("contact", cmd_hotline_contact)
     con.add_argument("unit", metavar="UNIT", help=t("cli-help-hotline-contact-unit"))
     con.add_argument("--phone", help=t("cli-help-hotline-contact-phone"))
     con.add_argument("--email", help=t("cli-help-hotline-contact-email"))
     con.add_argument("--hours", help=t("cli-help-hotline-contact-hours"))
-    con.set_defaults(func=cmd_hotline_contact)
-    cons = hl_sub.add_parser("contacts", help=t("cli-help-hotline-contacts"))
+    cons = hotline("contacts", cmd_hotline_contacts)
     cons.add_argument(
         "--import",
         dest="import_file",
@@ -64,7 +55,6 @@ def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: i
         metavar="FILE",
         help=t("cli-help-hotline-contacts-import"),
     )
-    cons.set_defaults(func=cmd_hotline_contacts)
 
 
 async def cmd_kb_check(args: argparse.Namespace, settings: Settings) -> int:

@@ -8,8 +8,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.actor import Actor
-from bot.cli.common import translator
-from bot.cli.office import command, in_unit_of_work, table
+from bot.cli.common import subcommands, translator
+from bot.cli.office import Command, command, in_unit_of_work, table
 from bot.cli.roster import problem_line
 from bot.config import ROOT, Settings
 from bot.i18n import LOCALES, Catalog, Translator
@@ -25,15 +25,14 @@ ACTOR = "cli:leave"
 def register(sub: argparse._SubParsersAction, t: Translator | None = None) -> None:  # type: ignore[type-arg]
     """`muster leave ...`, its help from locales/*/cli_leave.ftl (in `t`'s language)."""
     t = t or Catalog(ROOT / "locales").text_translator(None, ZoneInfo("Asia/Shanghai"))
-    parser = sub.add_parser("leave", help=t("cli-help-leave"))
-    leave_sub = parser.add_subparsers(dest="leave_command", required=True)
+    leave = subcommands(sub, t, "leave")
 
-    def command_parser(name: str) -> argparse.ArgumentParser:
-        cmd: argparse.ArgumentParser = leave_sub.add_parser(name, help=t(f"cli-help-leave-{name}"))
+    def command_parser(name: str, func: Command) -> argparse.ArgumentParser:
+        cmd = leave(name, func)
         cmd.add_argument("--lang", choices=LOCALES, help=t("cli-help-leave-lang"))
         return cmd
 
-    st = command_parser("set")
+    st = command_parser("set", cmd_leave_set)
     st.add_argument("employee_no", metavar="EMPLOYEE_NO", help=t("cli-help-leave-employee-no"))
     st.add_argument(
         "--from", dest="first", required=True, metavar="YYYY-MM-DD", help=t("cli-help-leave-from")
@@ -48,17 +47,13 @@ def register(sub: argparse._SubParsersAction, t: Translator | None = None) -> No
         help=t("cli-help-leave-category", categories="/".join(CATEGORIES)),
     )
     st.add_argument("--note", metavar="TEXT", help=t("cli-help-leave-note"))
-    st.set_defaults(func=cmd_leave_set)
-    end = command_parser("end")
+    end = command_parser("end", cmd_leave_end)
     end.add_argument("employee_no", metavar="EMPLOYEE_NO", help=t("cli-help-leave-employee-no"))
-    end.set_defaults(func=cmd_leave_end)
-    ls = command_parser("list")
+    ls = command_parser("list", cmd_leave_list)
     ls.add_argument("--unit", metavar="UNIT", help=t("cli-help-leave-unit"))
     ls.add_argument("--all", action="store_true", help=t("cli-help-leave-all"))
-    ls.set_defaults(func=cmd_leave_list)
-    imp = command_parser("import")
+    imp = command_parser("import", cmd_leave_import)
     imp.add_argument("file", metavar="FILE", type=Path, help=t("cli-help-leave-file"))
-    imp.set_defaults(func=cmd_leave_import)
 
 
 def leave_line(t: Translator, v: LeaveView) -> str:

@@ -16,7 +16,7 @@ from typing import TextIO, TypedDict
 
 from bot.actor import Actor
 from bot.app import App
-from bot.cli.common import bad_time, local_time, plain, refuse, say, table
+from bot.cli.common import bad_time, local_time, plain, refuse, say, subcommands, table
 from bot.cli.common import fail as _fail
 from bot.cli.common import translator as _translator
 from bot.cli.office import add_audience, command, in_unit_of_work
@@ -43,14 +43,13 @@ BAR = 30
 
 
 def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: ignore[type-arg]
-    notice = sub.add_parser("notice", help=t("cli-help-notice"))
-    notice_sub = notice.add_subparsers(dest="notice_command", required=True)
+    notice = subcommands(sub, t, "notice")
     wait = argparse.ArgumentParser(add_help=False)
     wait.add_argument("--wait", action="store_true", help=t("cli-help-notice-wait"))
     notice_id = argparse.ArgumentParser(add_help=False)
     notice_id.add_argument("notice_id", type=int, metavar="ID", help=t("cli-help-notice-id"))
 
-    send = notice_sub.add_parser("send", parents=[wait], help=t("cli-help-notice-send"))
+    send = notice("send", cmd_notice_send, parents=[wait])
     add_audience(send, t)
     send.add_argument(
         "--text-file",
@@ -69,18 +68,14 @@ def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: i
     send.add_argument("--ack-by", metavar="YYYY-MM-DDTHH:MM", help=t("cli-help-notice-ack-by"))
     send.add_argument("--dry-run", action="store_true", help=t("cli-help-notice-dry-run"))
     send.add_argument("--sensitive", action="store_true", help=t("cli-help-notice-sensitive"))
-    send.set_defaults(func=cmd_notice_send)
 
-    ls = notice_sub.add_parser("list", help=t("cli-help-notice-list"))
+    ls = notice("list", cmd_notice_list)
     ls.add_argument("--limit", type=int, default=20, metavar="N", help=t("cli-help-notice-limit"))
-    ls.set_defaults(func=cmd_notice_list)
 
-    st = notice_sub.add_parser("stats", parents=[notice_id], help=t("cli-help-notice-stats"))
-    st.set_defaults(func=cmd_notice_stats)
+    notice("stats", cmd_notice_stats, parents=[notice_id])
 
-    ng = notice_sub.add_parser("nudge", parents=[notice_id, wait], help=t("cli-help-notice-nudge"))
+    ng = notice("nudge", cmd_notice_nudge, parents=[notice_id, wait])
     ng.add_argument("--dry-run", action="store_true", help=t("cli-help-notice-nudge-dry-run"))
-    ng.set_defaults(func=cmd_notice_nudge)
 
 
 class Draft(TypedDict):

@@ -6,13 +6,14 @@ from __future__ import annotations
 import argparse
 import functools
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.actor import Actor
 from bot.app import App
-from bot.cli.common import bad_time, fail, local_time, say, table, translator
+from bot.cli.common import bad_time, fail, local_time, say, subcommands, table, translator
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import Translator
@@ -59,34 +60,42 @@ async def in_unit_of_work(
         await app.close()
 
 
+@dataclass(frozen=True, slots=True)
+class TaskKind:
+    """What `muster NAME publish|status` of a task kind need to know of it."""
+
+    name: str  # pledge, training: the command, and its messages `NAME-cli-...`
+    key_arg: str  # what the messages call the key ($pledge, $module)
+    service: Callable[[Services], Any]  # the kind's service (publish, status)
+    hashes: Callable[[Translator, Any], list[str]]  # printed after publishing
+    render_status: Callable[..., list[str]]  # (t, status, *, now) -> the status's lines
+
+
 def add_kind_commands(
     sub: argparse._SubParsersAction,  # type: ignore[type-arg]
     t: Translator,
-    name: str,
+    task_kind: TaskKind,
     *,
-    publish: Command,
-    status: Command,
     export: Command,
-) -> argparse._SubParsersAction:  # type: ignore[type-arg]
+) -> Callable[..., argparse.ArgumentParser]:
     """`muster NAME publish|status|export`, their help from `cli-help-NAME[-COMMAND]`
-    and `cli-help-NAME-key`; returns the subparsers, for the kind's own commands."""
-    parser: argparse.ArgumentParser = sub.add_parser(name, help=t(f"cli-help-{name}"))
-    kind_sub = parser.add_subparsers(dest=f"{name}_command", required=True)
+    and `cli-help-NAME-key`; returns what adds the kind's own commands (`subcommands`)."""
+    name = task_kind.name
+    kind = subcommands(sub, t, name)
     key_help = t(f"cli-help-{name}-key")
-    pub = kind_sub.add_parser("publish", help=t(f"cli-help-{name}-publish"))
+    publish = publish_command(name, task_kind.key_arg, task_kind.service, task_kind.hashes)
+    status = status_command(name, task_kind.service, task_kind.render_status)
+    pub = kind("publish", publish)
     pub.add_argument("key", metavar="KEY", help=key_help)
     add_audience(pub, t)
     pub.add_argument("--due", metavar="YYYY-MM-DDTHH:MM", help=t("cli-help-due"))
-    pub.set_defaults(func=publish)
-    st = kind_sub.add_parser("status", help=t(f"cli-help-{name}-status"))
+    st = kind("status", status)
     st.add_argument("key", metavar="KEY", help=key_help)
     st.add_argument("--unit", metavar="UNIT", help=t("cli-help-unit-and-below"))
-    st.set_defaults(func=status)
-    exp = kind_sub.add_parser("export", help=t(f"cli-help-{name}-export"))
+    exp = kind("export", export)
     exp.add_argument("key", metavar="KEY", help=key_help)
     add_out(exp, t)
-    exp.set_defaults(func=export)
-    return kind_sub
+    return kind
 
 
 def add_out(parser: argparse.ArgumentParser, t: Translator, metavar: str = "FILE.xlsx") -> None:
@@ -145,6 +154,25 @@ async def publish(
     if due_at is not None:
         say(t(f"{kind}-cli-due", due=t.time(due_at), tz=settings.timezone))
     return t, result
+
+
+def publish_command(
+    kind: str,
+    key_arg: str,
+    service: Callable[[Services], Any],
+    hashes: Callable[[Translator, Any], list[str]],
+) -> Command:
+    """`muster KIND publish KEY --audience SPEC [--due TIME]`: `publish`, then the lines
+    `hashes` makes of the result (the hashes of what was published)."""
+
+    @command
+    async def run(args: argparse.Namespace, settings: Settings) -> int:
+        t, result = await publish(args, settings, kind=kind, key_arg=key_arg, service=service)
+        say(*hashes(t, result))
+        return 0
+
+    run.__doc__ = f"Publish a {kind} to an audience and print the version, counts and hashes."
+    return run
 
 
 def status_command(
@@ -212,6 +240,7 @@ def status_lines(
 
 __all__ = [
     "Refused",
+    "TaskKind",
     "add_audience",
     "add_kind_commands",
     "add_out",
@@ -219,6 +248,7 @@ __all__ = [
     "due_of",
     "in_unit_of_work",
     "publish",
+    "publish_command",
     "status_command",
     "status_lines",
     "table",

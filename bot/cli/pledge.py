@@ -9,12 +9,11 @@ from bot.actor import Actor
 from bot.cli.common import say
 from bot.cli.common import translator as _translator
 from bot.cli.office import (
+    TaskKind,
     add_kind_commands,
     add_out,
     command,
     in_unit_of_work,
-    publish,
-    status_command,
     status_lines,
     table,
 )
@@ -26,38 +25,31 @@ from bot.reports.receipt_pdf import render_receipt_pdf, system_font
 from bot.reports.task_states import state_columns, with_note
 from bot.services import Services
 from bot.services.pledges import PledgeStatus
+from bot.services.tasks import PublishResult
 
 ACTOR = "cli:pledge"
 
 
 def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: ignore[type-arg]
-    pledge_sub = add_kind_commands(
-        sub,
-        t,
-        "pledge",
-        publish=cmd_pledge_publish,
-        status=cmd_pledge_status,
-        export=cmd_pledge_export,
-    )
-    rec = pledge_sub.add_parser("receipt", help=t("cli-help-pledge-receipt"))
+    pledge = add_kind_commands(sub, t, PLEDGE, export=cmd_pledge_export)
+    rec = pledge("receipt", cmd_pledge_receipt)
     rec.add_argument(
         "signature_no", metavar="SIGNATURE_NO", help=t("cli-help-pledge-receipt-number")
     )
     add_out(rec, t, "FILE.pdf|FILE.html")
-    rec.set_defaults(func=cmd_pledge_receipt)
 
 
-@command
-async def cmd_pledge_publish(args: argparse.Namespace, settings: Settings) -> int:
-    """Publish a pledge to an audience and print the version, counts and hashes."""
-    t, result = await publish(
-        args, settings, kind="pledge", key_arg="pledge", service=lambda svc: svc.pledges
-    )
-    say(*(t("pledge-cli-sha", locale=loc, sha=sha) for loc, sha in sorted(result.hashes.items())))
+def _published(t: Translator, result: PublishResult) -> list[str]:
+    """The hash of each language's text, and the training the pledge needs first."""
+    lines = [
+        t("pledge-cli-sha", locale=loc, sha=sha) for loc, sha in sorted(result.hashes.items())
+    ]
     if result.prerequisite is not None:
         first = result.prerequisite
-        say(t("pledge-cli-training", module=first.title(t.locale), assigned=first.assigned))
-    return 0
+        lines.append(
+            t("pledge-cli-training", module=first.title(t.locale), assigned=first.assigned)
+        )
+    return lines
 
 
 def render_status(t: Translator, status: PledgeStatus, *, now: datetime) -> list[str]:
@@ -96,7 +88,7 @@ def render_status(t: Translator, status: PledgeStatus, *, now: datetime) -> list
     )
 
 
-cmd_pledge_status = status_command("pledge", lambda svc: svc.pledges, render_status)
+PLEDGE = TaskKind("pledge", "pledge", lambda svc: svc.pledges, _published, render_status)
 
 
 @command

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.actor import Actor
 from bot.app import App
-from bot.cli.common import fail, say, translator
+from bot.cli.common import fail, say, subcommands, translator
 from bot.cli.office import command, in_unit_of_work
 from bot.config import Settings
 from bot.errors import DomainError, InvalidInput
@@ -27,10 +27,9 @@ SHOW_AT_MOST = 200  # lines per list; a broken 60k-row file should not flood the
 
 
 def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: ignore[type-arg]
-    roster = sub.add_parser("roster", help=t("cli-help-roster"))
-    roster_sub = roster.add_subparsers(dest="roster_command", required=True)
+    roster = subcommands(sub, t, "roster")
 
-    imp = roster_sub.add_parser("import", help=t("cli-help-roster-import"))
+    imp = roster("import", cmd_roster_import)
     imp.add_argument("file", type=Path, metavar="FILE", help=t("cli-help-roster-import-file"))
     imp.add_argument("--dry-run", action="store_true", help=t("cli-help-dry-run"))
     imp.add_argument(
@@ -43,33 +42,26 @@ def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: i
         "--allow-unbound", action="store_true", help=t("cli-help-roster-allow-unbound")
     )
     imp.add_argument("--new-posts", action="store_true", help=t("cli-help-roster-new-posts"))
-    imp.set_defaults(func=cmd_roster_import)
 
-    exp = roster_sub.add_parser("export", help=t("cli-help-roster-export"))
+    exp = roster("export", cmd_roster_export)
     exp.add_argument("file", type=Path, metavar="FILE.xlsx", help=t("cli-help-out"))
     exp.add_argument("--form", action="store_true", help=t("cli-help-roster-export-form"))
     exp.add_argument(
         "--one-sheet", action="store_true", help=t("cli-help-roster-export-one-sheet")
     )
     exp.add_argument("--unit", metavar="UNIT", help=t("cli-help-roster-export-unit"))
-    exp.set_defaults(func=cmd_roster_export)
 
-    st = roster_sub.add_parser("status", help=t("cli-help-roster-status"))
-    st.set_defaults(func=cmd_roster_status)
+    roster("status", cmd_roster_status)
 
-    ch = roster_sub.add_parser("changes", help=t("cli-help-roster-changes"))
+    ch = roster("changes", cmd_roster_changes)
     ch.add_argument(
         "--since", required=True, metavar="YYYY-MM-DD", help=t("cli-help-roster-changes-since")
     )
     ch.add_argument("--out", type=Path, metavar="FILE.xlsx", help=t("cli-help-roster-changes-out"))
-    ch.set_defaults(func=cmd_roster_changes)
 
-    unit = sub.add_parser("unit", help=t("cli-help-unit"))
-    unit_sub = unit.add_subparsers(dest="unit_command", required=True)
-    quota = unit_sub.add_parser("quota", help=t("cli-help-unit-quota"))
+    quota = subcommands(sub, t, "unit")("quota", cmd_unit_quota)
     quota.add_argument("unit", metavar="UNIT", help=t("cli-help-unit-name"))
     quota.add_argument("quota", metavar="N", help=t("cli-help-unit-quota-n"))
-    quota.set_defaults(func=cmd_unit_quota)
 
 
 async def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int:

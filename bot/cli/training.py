@@ -11,11 +11,10 @@ from bot.actor import Actor
 from bot.cli.common import say
 from bot.cli.common import translator as _translator
 from bot.cli.office import (
+    TaskKind,
     add_kind_commands,
     command,
     in_unit_of_work,
-    publish,
-    status_command,
     status_lines,
     table,
 )
@@ -23,6 +22,7 @@ from bot.config import Settings
 from bot.i18n import Translator
 from bot.reports.task_states import state_columns, with_note
 from bot.reports.training_export import write_export
+from bot.services.tasks import PublishResult
 from bot.services.training import TrainingStats, TrainingStatus
 
 ACTOR = "cli:training"
@@ -30,28 +30,15 @@ QUESTION_WIDTH = 60  # terminal columns of the question text shown in `stats`
 
 
 def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: ignore[type-arg]
-    training_sub = add_kind_commands(
-        sub,
-        t,
-        "training",
-        publish=cmd_training_publish,
-        status=cmd_training_status,
-        export=cmd_training_export,
-    )
-    sta = training_sub.add_parser("stats", help=t("cli-help-training-stats"))
+    training = add_kind_commands(sub, t, TRAINING, export=cmd_training_export)
+    sta = training("stats", cmd_training_stats)
     sta.add_argument("key", metavar="KEY", help=t("cli-help-training-key"))
     sta.add_argument("--version", type=int, metavar="N", help=t("cli-help-training-stats-version"))
-    sta.set_defaults(func=cmd_training_stats)
 
 
-@command
-async def cmd_training_publish(args: argparse.Namespace, settings: Settings) -> int:
-    """Publish a training module to an audience and print the version, counts and hash."""
-    t, result = await publish(
-        args, settings, kind="training", key_arg="module", service=lambda svc: svc.training
-    )
-    say(t("training-cli-sha", sha=result.sha256))
-    return 0
+def _published(t: Translator, result: PublishResult) -> list[str]:
+    """The hash of the module's content."""
+    return [t("training-cli-sha", sha=result.sha256)]
 
 
 def render_status(t: Translator, status: TrainingStatus, *, now: datetime) -> list[str]:
@@ -111,7 +98,7 @@ def render_status(t: Translator, status: TrainingStatus, *, now: datetime) -> li
     )
 
 
-cmd_training_status = status_command("training", lambda svc: svc.training, render_status)
+TRAINING = TaskKind("training", "module", lambda svc: svc.training, _published, render_status)
 
 
 def _flags(t: Translator, *, overdue: bool, exhausted: bool) -> str:
