@@ -53,6 +53,11 @@ KEY = "bench-hotline-key-not-a-secret-0123"
 ROUNDS = 7
 
 
+async def _inserted(s: Any, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert `rows` of `model` in one statement; their ids, in order."""
+    return list((await s.execute(insert(model).returning(model.id), rows)).scalars())
+
+
 async def fill(app: App, *, tickets: int, askers: int) -> dict[int, list[int]]:
     """`askers` auxiliaries and `tickets` tickets, each with a sealed route to a random
     asker and the same route in the clear in route_plain; {person id: ticket ids}."""
@@ -65,31 +70,32 @@ async def fill(app: App, *, tickets: int, askers: int) -> dict[int, list[int]]:
         unit = Unit(name="示例县公安局", created_at=now)
         s.add(unit)
         await s.flush()
-        people = [
-            {
-                "employee_no": f"A{i:05d}",
-                "name": f"辅警{i}",
-                "unit_id": unit.id,
-                "status": "active",
-                "created_at": now,
-                "updated_at": now,
-            }
-            for i in range(askers)
-        ]
-        ids = list((await s.execute(insert(Person).returning(Person.id), people)).scalars())
+        ids = await _inserted(
+            s,
+            Person,
+            [
+                {
+                    "employee_no": f"A{i:05d}",
+                    "name": f"辅警{i}",
+                    "unit_id": unit.id,
+                    "status": "active",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in range(askers)
+            ],
+        )
         await s.execute(
             insert(PersonRole), [{"person_id": pid, "role": "auxiliary"} for pid in ids]
         )
-        rows = [
-            {
-                "anonymous": True,
-                "status": "open",
-                "created_at": now,
-                "last_activity_at": now,
-            }
-            for _ in range(tickets)
-        ]
-        ticket_ids = list((await s.execute(insert(Ticket).returning(Ticket.id), rows)).scalars())
+        ticket_ids = await _inserted(
+            s,
+            Ticket,
+            [
+                {"anonymous": True, "status": "open", "created_at": now, "last_activity_at": now}
+                for _ in range(tickets)
+            ],
+        )
         await s.execute(
             text("CREATE TABLE route_plain (ticket_id INTEGER PRIMARY KEY, person_id INTEGER)")
         )

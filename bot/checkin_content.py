@@ -11,10 +11,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
+from bot.content import known_fields, locale_texts
 from bot.i18n import LOCALES
 
 BASE_LOCALE = "zh_CN"
@@ -54,12 +55,19 @@ class CheckinContentError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Option:
+class Labelled:
+    """An id with its text in each language: an option of a choice question, a register
+    category."""
+
     id: str
     text: Mapping[str, str]
 
     def label(self, locale: str | None) -> str:
         return _pick(self.text, locale)
+
+
+Option = Labelled
+Category = Labelled
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,15 +125,6 @@ class Form:
             if self.questions[i].asked(answers):
                 return i
         return None
-
-
-@dataclass(frozen=True, slots=True)
-class Category:
-    id: str
-    text: Mapping[str, str]
-
-    def label(self, locale: str | None) -> str:
-        return _pick(self.text, locale)
 
 
 def _pick(texts: Mapping[str, str], locale: str | None) -> str:
@@ -205,20 +204,17 @@ def _read(path: Path) -> Any:
 
 
 def _texts(path: Path, where: str, value: Any) -> dict[str, str]:
-    if not isinstance(value, dict) or BASE_LOCALE not in value:
-        raise CheckinContentError(path, f"{where}: text needs at least {BASE_LOCALE}")
-    out: dict[str, str] = {}
-    for locale, text in value.items():
-        if locale not in LOCALES:
-            raise CheckinContentError(
-                path, f"{where}: unknown locale {locale!r}; known: {', '.join(LOCALES)}"
-            )
-        if not isinstance(text, str) or not text.strip() or len(text) > _TEXT_MAX:
-            raise CheckinContentError(
-                path, f"{where}: text in {locale} must be 1-{_TEXT_MAX} characters"
-            )
-        out[locale] = text.strip()
-    return out
+    def fail(problem: str, locale: str) -> NoReturn:
+        if problem == "base":
+            raise CheckinContentError(path, f"{where}: text needs at least {BASE_LOCALE}")
+        if problem == "unknown":
+            known = ", ".join(LOCALES)
+            raise CheckinContentError(path, f"{where}: unknown locale {locale!r}; known: {known}")
+        raise CheckinContentError(
+            path, f"{where}: text in {locale} must be 1-{_TEXT_MAX} characters"
+        )
+
+    return locale_texts(value, _TEXT_MAX, fail)
 
 
 def _answer_words(value: Any) -> str:
@@ -232,11 +228,7 @@ def _answer_words(value: Any) -> str:
 
 def _question(path: Path, number: int, item: Any, before: Sequence[Question]) -> Question:
     where = f"question {number}"
-    if not isinstance(item, dict):
-        raise CheckinContentError(path, f"{where}: expected 'field: value' lines")
-    unknown = sorted(str(k) for k in item if k not in _QUESTION_FIELDS)
-    if unknown:
-        raise CheckinContentError(path, f"{where}: unknown field(s): {', '.join(unknown)}")
+    item = known_fields(path, where, item, _QUESTION_FIELDS, CheckinContentError)
     qid = item.get("id")
     if not isinstance(qid, str) or not _QUESTION_ID.fullmatch(qid):
         raise CheckinContentError(

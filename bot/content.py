@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -233,6 +234,39 @@ def audience_of(path: Path, audience: Any) -> tuple[str, ...]:
                 path, f"unknown role {role!r} in audience; known: {', '.join(_ROLE_ORDER)}"
             )
     return tuple(role for role in _ROLE_ORDER if role in audience)
+
+
+def locale_texts(value: Any, max_len: int, fail: Callable[[str, str], NoReturn]) -> dict[str, str]:
+    """A mapping of locale to text, each text stripped: BASE_LOCALE among the locales, every
+    locale known, every text a string of 1 to `max_len` characters. What is wrong calls
+    `fail(problem, locale)`, `problem` one of "base", "unknown" and "text"."""
+    if not isinstance(value, dict) or BASE_LOCALE not in value:
+        fail("base", BASE_LOCALE)
+    out: dict[str, str] = {}
+    for locale, text in value.items():
+        if locale not in LOCALES:
+            fail("unknown", locale)
+        if not isinstance(text, str) or not text.strip() or len(text) > max_len:
+            fail("text", locale)
+        out[locale] = text.strip()
+    return out
+
+
+def known_fields(
+    path: Path,
+    where: str,
+    item: Any,
+    known: Collection[str],
+    error: Callable[[Path, str], Exception],
+) -> dict[Any, Any]:
+    """`item` (the part of `path` named by `where`) as a mapping of fields, all `known`;
+    else `error(path, problem)` is raised."""
+    if not isinstance(item, dict):
+        raise error(path, f"{where}: expected 'field: value' lines")
+    unknown = sorted(str(n) for n in item if n not in known)
+    if unknown:
+        raise error(path, f"{where}: unknown field(s): {', '.join(unknown)}")
+    return item
 
 
 def one_line(exc: Exception) -> str:

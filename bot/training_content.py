@@ -21,7 +21,7 @@ import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from markupsafe import Markup
@@ -32,6 +32,8 @@ from bot.content import (
     canonical_body,
     check_key,
     check_version,
+    known_fields,
+    locale_texts,
     one_line,
     positive_int,
 )
@@ -336,6 +338,14 @@ def _yaml(path: Path) -> Any:
         raise ContentError(path, f"invalid YAML: {one_line(exc)}") from exc
 
 
+def _bad_title(path: Path, problem: str, loc: str) -> NoReturn:
+    if problem == "base":
+        raise ContentError(path, f"title must be a mapping of locale to text with {BASE_LOCALE}")
+    if problem == "unknown":
+        raise ContentError(path, f"unknown locale {loc!r} in title; known: {', '.join(LOCALES)}")
+    raise ContentError(path, f"invalid {loc} title: text of at most {_TITLE_MAX} characters")
+
+
 def _check_module(path: Path, meta: dict[Any, Any]) -> dict[str, Any]:
     missing = [n for n in ("key", "version", "title", "audience") if meta.get(n) in (None, "")]
     if missing:
@@ -346,19 +356,7 @@ def _check_module(path: Path, meta: dict[Any, Any]) -> dict[str, Any]:
     key, version, title = meta["key"], meta["version"], meta["title"]
     check_key(path, key)
     check_version(path, version)
-    if not isinstance(title, dict) or BASE_LOCALE not in title:
-        raise ContentError(path, f"title must be a mapping of locale to text with {BASE_LOCALE}")
-    titles: dict[str, str] = {}
-    for loc, text in title.items():
-        if loc not in LOCALES:
-            raise ContentError(
-                path, f"unknown locale {loc!r} in title; known: {', '.join(LOCALES)}"
-            )
-        if not isinstance(text, str) or not text.strip() or len(text) > _TITLE_MAX:
-            raise ContentError(
-                path, f"invalid {loc} title: text of at most {_TITLE_MAX} characters"
-            )
-        titles[loc] = text.strip()
+    titles = locale_texts(title, _TITLE_MAX, lambda problem, loc: _bad_title(path, problem, loc))
     roles = audience_of(path, meta["audience"])
     pass_mark = meta.get("pass_mark", DEFAULT_PASS_MARK)
     if not positive_int(pass_mark) or pass_mark > 100:
@@ -488,11 +486,7 @@ def _load_quiz(path: Path) -> list[Question]:
 
 def _question(path: Path, number: int, item: Any) -> Question:
     where = f"question {number}"
-    if not isinstance(item, dict):
-        raise ContentError(path, f"{where}: expected 'field: value' lines")
-    unknown = sorted(str(n) for n in item if n not in QUESTION_FIELDS)
-    if unknown:
-        raise ContentError(path, f"{where}: unknown field(s): {', '.join(unknown)}")
+    item = known_fields(path, where, item, QUESTION_FIELDS, ContentError)
     qid = item.get("id")
     if not isinstance(qid, str) or not _QID.fullmatch(qid):
         raise ContentError(path, f"{where}: id must be 1-16 letters, digits, '-' or '_'")
