@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from markupsafe import Markup
-
 from bot.actions import Btn
 from bot.context import Context
 from bot.core import Button, Incoming, Reply
@@ -114,12 +112,7 @@ async def cb_excuse_next(event: Incoming, ctx: Context) -> list[Reply]:
     ctx.state.go(STEP_CHOOSE, person=person_id, chosen=[i.assignment_id for i in picked])
     return [
         Reply(
-            ctx.t(
-                "esc-confirm",
-                name=person.name,
-                count=len(picked),
-                items=_items(ctx, picked),
-            ),
+            _tasks_message(ctx, "esc-confirm", person.name, picked),
             buttons=[
                 [Button(ctx.t("btn-excuse-confirm"), Btn.TEAM_EXCUSE_CONFIRM.token(person_id))],
                 [
@@ -155,10 +148,12 @@ async def cb_excuse_confirm(event: Incoming, ctx: Context) -> list[Reply]:
 cancel_button(flow, Btn.TEAM_EXCUSE_CANCEL, "esc-excuse-cancelled")
 
 
-def _items(ctx: Context, items: list[Excusable]) -> Markup:
-    return html_join(
+def _tasks_message(ctx: Context, key: str, name: str, items: list[Excusable]) -> str:
+    """The message `key` naming the person and listing the tasks, one a line."""
+    lines = html_join(
         ctx.t("esc-excuse-item", title=i.title, due=ctx.t.time(i.due_at)) for i in items
     )
+    return ctx.t(key, name=name, count=len(items), items=lines)
 
 
 @flow.text(STEP_REASON)
@@ -176,16 +171,7 @@ async def on_text_reason(event: Incoming, ctx: Context) -> list[Reply]:
         ctx.state.clear()
         return [Reply(exc.render(ctx.t), buttons=[back_to_menu(ctx)])]
     ctx.state.clear()
-    return [
-        Reply(
-            ctx.t(
-                "esc-excused-done",
-                name=person.name,
-                count=len(excused),
-                items=_items(ctx, excused),
-            )
-        )
-    ]
+    return [Reply(_tasks_message(ctx, "esc-excused-done", person.name, excused))]
 
 
 @flow.button(Btn.TEAM_OVERVIEW)

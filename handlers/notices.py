@@ -459,21 +459,10 @@ async def cb_menu(event: Incoming, ctx: Context) -> list[Reply]:
     for notice, progress in recent:
         title = notice.title[:24]
         if notice.requires_ack:
-            label = ctx.t(
-                "btn-notice-recent-ack",
-                id=notice.id,
-                title=title,
-                acked=progress.acknowledged,
-                total=progress.total,
-            )
+            key, done = "btn-notice-recent-ack", {"acked": progress.acknowledged}
         else:
-            label = ctx.t(
-                "btn-notice-recent-sent",
-                id=notice.id,
-                title=title,
-                sent=progress.sent,
-                total=progress.total,
-            )
+            key, done = "btn-notice-recent-sent", {"sent": progress.sent}
+        label = ctx.t(key, id=notice.id, title=title, total=progress.total, **done)
         rows.append([Button(label, Btn.NOTICE_STATS.token(notice.id))])
     rows.append(back_to_menu(ctx))
     key = "notice-menu" if recent else "notice-menu-empty"
