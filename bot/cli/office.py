@@ -195,6 +195,9 @@ def status_command(
     return run
 
 
+PERSON_COLUMNS = ("unit", "name", "employee-no", "due")  # a pending person's first columns
+
+
 def status_lines(
     t: Translator,
     kind: str,
@@ -205,11 +208,12 @@ def status_lines(
     columns: Sequence[str],  # header keys of the per-unit table; the first is the unit
     units: Sequence[Sequence[Any]],
     total_key: str,
-    pending_columns: Sequence[str],
-    pending: Sequence[Sequence[str]],
+    pending_columns: Sequence[str],  # header keys: PERSON_COLUMNS, then the kind's own
+    pending: Sequence[Sequence[str]],  # the kind's own cells of each of status.pending
 ) -> list[str]:
     """A status as terminal lines: the title (`KIND-cli-status-title`), a table per unit
-    with a total row, then the pending people (`KIND-cli-pending-title`)."""
+    with a total row, then the pending people (`KIND-cli-pending-title`): their unit,
+    name, employee number and deadline, then the kind's own cells."""
     names = {key_arg: status.key, "title": status.title(t.locale)}
     version, at = str(status.version), t.time(now)
     title = t(f"{kind}-cli-status-title", version=version, now=at, **names)
@@ -234,11 +238,16 @@ def status_lines(
         lines.append(t(none_key))
         return lines
     lines.append(t(pending_title_key, count=len(pending)))
-    lines.extend(table([t(k) for k in pending_columns], pending))
+    rows = [
+        [p.unit, p.name, p.employee_no, t.time(p.due_at), *own]
+        for p, own in zip(status.pending, pending, strict=True)
+    ]
+    lines.extend(table([t(k) for k in pending_columns], rows))
     return lines
 
 
 __all__ = [
+    "PERSON_COLUMNS",
     "Refused",
     "TaskKind",
     "add_audience",

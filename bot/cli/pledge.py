@@ -9,6 +9,7 @@ from bot.actor import Actor
 from bot.cli.common import say
 from bot.cli.common import translator as _translator
 from bot.cli.office import (
+    PERSON_COLUMNS,
     TaskKind,
     add_kind_commands,
     add_out,
@@ -68,23 +69,8 @@ def render_status(t: Translator, status: PledgeStatus, *, now: datetime) -> list
             for u in status.units
         ],
         total_key="report-total",
-        pending_columns=(
-            "report-col-unit",
-            "report-col-name",
-            "report-col-employee-no",
-            "report-col-due",
-            "report-col-status",
-        ),
-        pending=[
-            [
-                p.unit,
-                p.name,
-                p.employee_no,
-                t.time(p.due_at),
-                with_note(t, p, flag if p.overdue else ""),
-            ]
-            for p in status.pending
-        ],
+        pending_columns=[f"report-col-{c}" for c in (*PERSON_COLUMNS, "status")],
+        pending=[[with_note(t, p, flag if p.overdue else "")] for p in status.pending],
     )
 
 

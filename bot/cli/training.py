@@ -11,6 +11,7 @@ from bot.actor import Actor
 from bot.cli.common import say
 from bot.cli.common import translator as _translator
 from bot.cli.office import (
+    PERSON_COLUMNS,
     TaskKind,
     add_kind_commands,
     command,
@@ -74,21 +75,11 @@ def render_status(t: Translator, status: TrainingStatus, *, now: datetime) -> li
             for u in status.units
         ],
         total_key="training-total",
-        pending_columns=(
-            "training-col-unit",
-            "training-col-name",
-            "training-col-employee-no",
-            "training-col-due",
-            "training-col-attempts",
-            "training-col-best-score",
-            "training-col-status",
-        ),
+        pending_columns=[
+            f"training-col-{c}" for c in (*PERSON_COLUMNS, "attempts", "best-score", "status")
+        ],
         pending=[
             [
-                p.unit,
-                p.name,
-                p.employee_no,
-                t.time(p.due_at),
                 f"{p.attempts}/{status.attempts_allowed}",
                 "-" if p.best_score is None else f"{p.best_score}%",
                 with_note(t, p, _flags(t, overdue=p.overdue, exhausted=p.exhausted)),
