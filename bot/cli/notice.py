@@ -19,7 +19,7 @@ from bot.app import App
 from bot.cli.common import bad_time, local_time, plain, refuse, say, subcommands, table
 from bot.cli.common import fail as _fail
 from bot.cli.common import translator as _translator
-from bot.cli.office import add_audience, command, in_unit_of_work
+from bot.cli.office import add_audience, command, in_unit_of_work, opened_app
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import Translator
@@ -94,6 +94,7 @@ def read_text(path: Path) -> str:
     return decode(path.read_bytes())
 
 
+@command
 async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
     """Preview a notice, then create it and queue it for everyone in the audience."""
     t = _translator(settings, args.lang)
@@ -115,12 +116,11 @@ async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as exc:
         path = exc.filename or args.text_file
         return refuse(t("notice-cli-file", path=str(path), error=exc.strerror or str(exc)))
-    app = await App.open(settings)
     actor = Actor.cli(ACTOR)
     notice = Draft(
         audience=args.audience, text=text, title=args.title, ack_by=ack_by, attachment=attachment
     )
-    try:
+    async with opened_app(settings, t) as app:
         async with app.unit_of_work() as svc:
             preview = await svc.notices.preview(actor, **notice)
         say(t("notice-cli-preview"), _indent(plain(render_message(t, preview.notice))))
@@ -164,10 +164,6 @@ async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
             say(t("notice-cli-hint", id=result.notice_id))
             return 0
         await wait_for_delivery(app, t, result.notice_id)
-    except DomainError as exc:
-        return _fail(t, exc)
-    finally:
-        await app.close()
     return 0
 
 
@@ -257,12 +253,12 @@ def render_stats(t: Translator, stats: NoticeStats) -> list[str]:
     return lines
 
 
+@command
 async def cmd_notice_nudge(args: argparse.Namespace, settings: Settings) -> int:
     """Send the notice again to those who have not confirmed and can be reached."""
     t = _translator(settings, args.lang)
-    app = await App.open(settings)
     actor = Actor.cli(ACTOR)
-    try:
+    async with opened_app(settings, t) as app:
         async with app.unit_of_work() as svc:
             plan = await svc.notices.nudge_plan(actor, args.notice_id)
         say(
@@ -281,10 +277,6 @@ async def cmd_notice_nudge(args: argparse.Namespace, settings: Settings) -> int:
         say(t("notice-cli-nudged", round=result.round, queued=result.queued))
         if args.wait and result.queued:
             await wait_for_delivery(app, t, args.notice_id, nudge_round=result.round)
-    except DomainError as exc:
-        return _fail(t, exc)
-    finally:
-        await app.close()
     return 0
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 import functools
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -45,19 +46,26 @@ def command(fn: Command) -> Command:
     return run
 
 
+@asynccontextmanager
+async def opened_app(settings: Settings, t: Translator, **options: Any) -> AsyncIterator[App]:
+    """The app (`App.open(settings, **options)`), closed at the end; a domain error is
+    printed and refuses the command (exit code 1)."""
+    app = await App.open(settings, **options)
+    try:
+        yield app
+    except DomainError as exc:
+        raise Refused(fail(t, exc)) from None
+    finally:
+        await app.close()
+
+
 async def in_unit_of_work(
     settings: Settings, t: Translator, work: Callable[[Services], Awaitable[T]]
 ) -> tuple[T, datetime]:
     """`work` in one unit of work, and the time it ran at; a domain error is printed and
     refuses the command (exit code 1)."""
-    app = await App.open(settings)
-    try:
-        async with app.unit_of_work() as svc:
-            return await work(svc), app.clock.now()
-    except DomainError as exc:
-        raise Refused(fail(t, exc)) from None
-    finally:
-        await app.close()
+    async with opened_app(settings, t) as app, app.unit_of_work() as svc:
+        return await work(svc), app.clock.now()
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +264,7 @@ __all__ = [
     "command",
     "due_of",
     "in_unit_of_work",
+    "opened_app",
     "publish",
     "publish_command",
     "status_command",

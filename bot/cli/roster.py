@@ -8,11 +8,10 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from bot.actor import Actor
-from bot.app import App
-from bot.cli.common import fail, say, subcommands, translator
-from bot.cli.office import command, in_unit_of_work
+from bot.cli.common import say, subcommands, translator
+from bot.cli.office import command, in_unit_of_work, opened_app
 from bot.config import Settings
-from bot.errors import DomainError, InvalidInput
+from bot.errors import InvalidInput
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.pledges import LetterState
@@ -64,11 +63,11 @@ def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: i
     quota.add_argument("quota", metavar="N", help=t("cli-help-unit-quota-n"))
 
 
+@command
 async def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int:
     """Import a roster file and print what changed and every problem found."""
     t = translator(settings, args.lang)
-    app = await App.open(settings)
-    try:
+    async with opened_app(settings, t) as app:
         async with app.unit_of_work() as svc:
             report = await svc.roster.import_file(
                 Actor.cli("cli:roster-import"),
@@ -81,10 +80,6 @@ async def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int
             )
         # newcomers get the tasks already published to their audience
         added = 0 if report.errors or args.dry_run else await sync_audiences(app)
-    except DomainError as exc:
-        return fail(t, exc)
-    finally:
-        await app.close()
     say(*render_report(t, report))
     if added:
         say(t("roster-tasks-assigned", count=added))

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from bot.actor import Actor
 from bot.app import App
-from bot.cli.common import bad_time, fail, local_time, refuse, say, table, translator
+from bot.cli.common import bad_time, local_time, refuse, say, table, translator
+from bot.cli.office import command, opened_app
 from bot.clock import FrozenClock, SystemClock
 from bot.config import Settings
-from bot.errors import DomainError
 from bot.i18n import Translator
 from scheduled.jobs import run_tick, simulate_tick
 
@@ -68,19 +68,14 @@ async def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
 ESCALATION_COLUMNS = ("unit", "name", "employee-no", "level", "due", "since", "notified", "task")
 
 
+@command
 async def cmd_escalations(args: argparse.Namespace, settings: Settings) -> int:
     """List the open escalations: who, which task, which level and who was told."""
     t = translator(settings, args.lang)
-    app = await App.open(settings)
-    try:
-        async with app.unit_of_work() as svc:
-            items = await svc.escalations.open_escalations(
-                Actor.cli("cli:escalations"), unit=args.unit, locale=t.locale
-            )
-    except DomainError as exc:
-        return fail(t, exc)
-    finally:
-        await app.close()
+    async with opened_app(settings, t) as app, app.unit_of_work() as svc:
+        items = await svc.escalations.open_escalations(
+            Actor.cli("cli:escalations"), unit=args.unit, locale=t.locale
+        )
     if not items:
         say(t("cli-escalations-none"))
         return 0

@@ -6,9 +6,9 @@ import argparse
 
 from bot.actor import Actor
 from bot.app import App
-from bot.cli.common import fail, say, translator
+from bot.cli.common import say, translator
+from bot.cli.office import command, opened_app
 from bot.config import Settings
-from bot.errors import DomainError
 from bot.i18n import Translator
 from bot.services.web_auth import LINK_TTL
 
@@ -31,15 +31,11 @@ async def login_link(app: App, employee_no: str, *, actor: Actor) -> str:
     return f"{console_url(app.settings)}/login/link?token={token}"
 
 
+@command
 async def cmd_login_link(args: argparse.Namespace, settings: Settings) -> int:
     """Print a one-time console login URL for a person with a console role."""
     t = translator(settings, args.lang)
-    app = await App.open(settings)
-    try:
+    async with opened_app(settings, t) as app:
         url = await login_link(app, args.employee_no, actor=Actor.cli("cli:login-link"))
-    except DomainError as exc:
-        return fail(t, exc)
-    finally:
-        await app.close()
     say(t("web-cli-login-link", minutes=int(LINK_TTL.total_seconds() // 60)), url)
     return 0
