@@ -47,10 +47,10 @@ def command(fn: Command) -> Command:
 
 
 @asynccontextmanager
-async def opened_app(settings: Settings, t: Translator, **options: Any) -> AsyncIterator[App]:
-    """The app (`App.open(settings, **options)`), closed at the end; a domain error is
-    printed and refuses the command (exit code 1)."""
-    app = await App.open(settings, **options)
+async def opened_app(settings: Settings, t: Translator) -> AsyncIterator[App]:
+    """The app, closed at the end; a domain error is printed and refuses the command
+    (exit code 1)."""
+    app = await App.open(settings)
     try:
         yield app
     except DomainError as exc:
