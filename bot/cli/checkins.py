@@ -9,7 +9,7 @@ from bot.actor import Actor
 from bot.app import App
 from bot.cli.common import refuse, say, subcommands, table
 from bot.cli.common import translator as _translator
-from bot.cli.office import add_out, command, in_unit_of_work
+from bot.cli.office import add_out, command, in_unit_of_work, service_command
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import Translator
@@ -73,21 +73,6 @@ async def cmd_checkins_open(args: argparse.Namespace, settings: Settings) -> int
     return 0
 
 
-@command
-async def cmd_checkins_status(args: argparse.Namespace, settings: Settings) -> int:
-    """Print the week's check-in counts per unit and who has not answered."""
-    t = _translator(settings, args.lang)
-    status, _ = await in_unit_of_work(
-        settings,
-        t,
-        lambda svc: svc.checkins.status(
-            Actor.cli("cli:checkins-status"), _week(args, svc), unit=args.unit
-        ),
-    )
-    say(*render_status(t, status))
-    return 0
-
-
 def render_status(t: Translator, status: CheckinStatus) -> list[str]:
     """Per-unit table, totals, the people who have not answered, open care items."""
     lines = [t("checkin-cli-status-title", week=status.week.key, due=t.time(status.due_at))]
@@ -124,6 +109,15 @@ def render_status(t: Translator, status: CheckinStatus) -> list[str]:
         lines.append(t("checkin-cli-missing-none"))
     lines.append(t("register-summary-care", count=status.care))
     return lines
+
+
+cmd_checkins_status = service_command(
+    "Print the week's check-in counts per unit and who has not answered.",
+    lambda args, t, svc: svc.checkins.status(
+        Actor.cli("cli:checkins-status"), _week(args, svc), unit=args.unit
+    ),
+    render_status,
+)
 
 
 def _nums(n: Numbers) -> list[str]:
@@ -177,21 +171,6 @@ async def cmd_register_export(args: argparse.Namespace, settings: Settings) -> i
     return 0
 
 
-@command
-async def cmd_register_import(args: argparse.Namespace, settings: Settings) -> int:
-    """Check a unit's register sheet; file it when every row is good."""
-    t = _translator(settings, args.lang)
-    report, _ = await in_unit_of_work(
-        settings,
-        t,
-        lambda svc: svc.register.import_file(
-            Actor.cli("cli:register-import"), args.file, unit=args.unit, week=_week(args, svc)
-        ),
-    )
-    say(*render_import(t, report))
-    return 1 if report.errors else 0
-
-
 def render_import(t: Translator, report: ImportReport) -> list[str]:
     lines = [
         t("register-cli-import-title", path=report.path, unit=report.unit, week=report.week.key)
@@ -207,6 +186,16 @@ def render_import(t: Translator, report: ImportReport) -> list[str]:
     key = "register-cli-imported-late" if report.filing.late else "register-cli-imported"
     lines.append(t(key, rows=report.rows, carried=report.carried))
     return lines
+
+
+cmd_register_import = service_command(
+    "Check a unit's register sheet; file it when every row is good.",
+    lambda args, t, svc: svc.register.import_file(
+        Actor.cli("cli:register-import"), args.file, unit=args.unit, week=_week(args, svc)
+    ),
+    render_import,
+    failed=lambda report: bool(report.errors),
+)
 
 
 def problem_line(t: Translator, problem: Problem) -> str:

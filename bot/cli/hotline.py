@@ -12,7 +12,7 @@ from typing import Any
 from bot import kb
 from bot.actor import Actor
 from bot.cli.common import refuse, say, subcommands, table, translator
-from bot.cli.office import command, in_unit_of_work
+from bot.cli.office import command, in_unit_of_work, service_command
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import LOCALES, Translator
@@ -125,20 +125,10 @@ def _asker(t: Translator, s: TicketSummary) -> str:
     return t("hotline-who-anonymous") if s.anonymous else t("cli-hotline-who-named")
 
 
-@command
-async def cmd_hotline_queue(args: argparse.Namespace, settings: Settings) -> int:
-    """List the tickets not closed (or all), waiting ones first."""
-    t = translator(settings, args.lang)
-    tickets, _ = await in_unit_of_work(
-        settings,
-        t,
-        lambda svc: svc.hotline.queue(
-            Actor.cli("cli:hotline"), include_closed=args.all, limit=10_000
-        ),
-    )
+def render_queue(t: Translator, tickets: list[TicketSummary]) -> list[str]:
+    """The tickets as a table, and how many are waiting and late."""
     if not tickets:
-        say(t("cli-hotline-queue-none"))
-        return 0
+        return [t("cli-hotline-queue-none")]
     rows = [
         [
             s.number,
@@ -150,11 +140,21 @@ async def cmd_hotline_queue(args: argparse.Namespace, settings: Settings) -> int
         ]
         for s in tickets
     ]
-    say(*table([t(f"cli-hotline-col-{c}") for c in QUEUE_COLUMNS], rows))
     waiting = sum(1 for s in tickets if s.status == "open")
     late = sum(1 for s in tickets if s.overdue)
-    say(t("cli-hotline-queue-count", count=len(tickets), waiting=waiting, late=late))
-    return 0
+    return [
+        *table([t(f"cli-hotline-col-{c}") for c in QUEUE_COLUMNS], rows),
+        t("cli-hotline-queue-count", count=len(tickets), waiting=waiting, late=late),
+    ]
+
+
+cmd_hotline_queue = service_command(
+    "List the tickets not closed (or all), waiting ones first.",
+    lambda args, t, svc: svc.hotline.queue(
+        Actor.cli("cli:hotline"), include_closed=args.all, limit=10_000
+    ),
+    render_queue,
+)
 
 
 @command

@@ -19,7 +19,7 @@ from bot.app import App
 from bot.cli.common import bad_time, local_time, plain, refuse, say, subcommands, table
 from bot.cli.common import fail as _fail
 from bot.cli.common import translator as _translator
-from bot.cli.office import add_audience, command, in_unit_of_work, opened_app
+from bot.cli.office import add_audience, command, in_unit_of_work, opened_app, service_command
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import Translator
@@ -197,17 +197,6 @@ async def cmd_notice_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-@command
-async def cmd_notice_stats(args: argparse.Namespace, settings: Settings) -> int:
-    """Print a notice's counts per unit."""
-    t = _translator(settings, args.lang)
-    stats, _ = await in_unit_of_work(
-        settings, t, lambda svc: svc.notices.stats(Actor.cli(ACTOR), args.notice_id)
-    )
-    say(*render_stats(t, stats))
-    return 0
-
-
 def render_stats(t: Translator, stats: NoticeStats) -> list[str]:
     n = stats.notice
     lines = [plain(t("notice-stats-title", id=n.id, title=n.title, sent=t.time(n.created_at)))]
@@ -251,6 +240,13 @@ def render_stats(t: Translator, stats: NoticeStats) -> list[str]:
     if n.nudges:
         lines.append(t("notice-stats-nudged", rounds=n.nudges, count=stats.nudged))
     return lines
+
+
+cmd_notice_stats = service_command(
+    "Print a notice's counts per unit.",
+    lambda args, t, svc: svc.notices.stats(Actor.cli(ACTOR), args.notice_id),
+    render_stats,
+)
 
 
 @command

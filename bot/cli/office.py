@@ -79,6 +79,28 @@ class TaskKind:
     render_status: Callable[..., list[str]]  # (t, status, *, now) -> the status's lines
 
 
+def service_command(
+    doc: str,
+    work: Callable[[argparse.Namespace, Translator, Services], Awaitable[T]],
+    render: Callable[[Translator, T], list[str]],
+    *,
+    failed: Callable[[T], bool] = lambda _: False,
+) -> Command:
+    """A command that calls the services once in a unit of work, `work(args, t, svc)`,
+    and prints the lines `render` makes of the result; it exits with 1 where the result
+    `failed`, else 0. `doc` says what it does."""
+
+    @command
+    async def run(args: argparse.Namespace, settings: Settings) -> int:
+        t = translator(settings, args.lang)
+        result, _ = await in_unit_of_work(settings, t, lambda svc: work(args, t, svc))
+        say(*render(t, result))
+        return 1 if failed(result) else 0
+
+    run.__doc__ = doc
+    return run
+
+
 def add_kind_commands(
     sub: argparse._SubParsersAction,  # type: ignore[type-arg]
     t: Translator,
@@ -267,6 +289,7 @@ __all__ = [
     "opened_app",
     "publish",
     "publish_command",
+    "service_command",
     "status_command",
     "status_lines",
     "table",

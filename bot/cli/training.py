@@ -16,6 +16,7 @@ from bot.cli.office import (
     add_kind_commands,
     command,
     in_unit_of_work,
+    service_command,
     status_lines,
     table,
 )
@@ -113,21 +114,6 @@ async def cmd_training_export(args: argparse.Namespace, settings: Settings) -> i
     return 0
 
 
-@command
-async def cmd_training_stats(args: argparse.Namespace, settings: Settings) -> int:
-    """Print, for each question, how many answers were wrong: what the force has not got."""
-    t = _translator(settings, args.lang)
-    stats, _ = await in_unit_of_work(
-        settings,
-        t,
-        lambda svc: svc.training.stats(
-            Actor.cli(ACTOR), args.key, version=args.version, locale=t.locale
-        ),
-    )
-    say(*render_stats(t, stats))
-    return 0
-
-
 def render_stats(t: Translator, stats: TrainingStats) -> list[str]:
     """Questions with the most wrong answers first."""
     lines = [
@@ -172,6 +158,15 @@ def render_stats(t: Translator, stats: TrainingStats) -> list[str]:
         )
     )
     return lines
+
+
+cmd_training_stats = service_command(
+    "Print, for each question, how many answers were wrong: what the force has not got.",
+    lambda args, t, svc: svc.training.stats(
+        Actor.cli(ACTOR), args.key, version=args.version, locale=t.locale
+    ),
+    render_stats,
+)
 
 
 def _short(text: str) -> str:
