@@ -45,7 +45,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import Index, MetaData, Table, UniqueConstraint, func, insert, select  # noqa: E402
+from sqlalchemy import (  # noqa: E402
+    Index,
+    MetaData,
+    Table,
+    UniqueConstraint,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
@@ -343,6 +352,20 @@ async def publish(app: App, people: int, trace: bool, profile: Path | None) -> M
 # --- main --------------------------------------------------------------------------------
 
 
+async def settle(engine: AsyncEngine) -> None:
+    """Before a timed phase: the tables analyzed (a deployment's are, by autovacuum, which
+    could otherwise start in the middle of a phase) and, on PostgreSQL, what the previous
+    writes left to checkpoint written out, as `pgbench -i` leaves its tables; so neither
+    the baseline nor publish pays for the load or for each other."""
+    async with engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text("VACUUM ANALYZE"))
+            await conn.execute(text("CHECKPOINT"))
+        else:
+            await conn.execute(text("ANALYZE"))
+
+
 def _mem(m: Measure) -> str:
     heap = f", Python heap peak {m.heap_peak_mb:7.1f} MB" if m.heap_peak_mb is not None else ""
     return f"peak RSS +{m.rss_delta_mb:7.1f} MB{heap}"
@@ -363,9 +386,11 @@ async def run(args: argparse.Namespace) -> int:
         t0 = time.perf_counter()
         await upgrade(engine)
         await load_people(engine, args.people, args.units)
+        await settle(engine)
         print(f"  setup (schema + people + roles + accounts): {time.perf_counter() - t0:6.2f} s")
 
         base = await baseline(engine, args.people, args.tracemalloc)
+        await settle(engine)
         print(
             f"  baseline bulk insert of {args.people:,} rows: {base.seconds:6.2f} s  "
             f"({args.people / base.seconds:,.0f} rows/s)  {_mem(base)}"
