@@ -90,8 +90,11 @@ class Notifier:
         template: str,
         dedupe: str,
         priority: int = PRIORITY_TASK,
+        new_tasks: bool = False,
     ) -> int:
-        """One message per assignment (publish notice or reminder), rendered per locale."""
+        """One message per assignment (publish notice or reminder), rendered per locale.
+        `new_tasks`: the assignments were created in this transaction, so no message about
+        them can be queued yet (their dedupe keys are new)."""
         if not assignments:
             return 0
         if template == PUBLISHED and not Policy.from_json(campaign.policy).remind_at_publish:
@@ -127,6 +130,7 @@ class Notifier:
                 not_before=send_at,
                 now=now,
                 priority=priority,
+                new_keys=new_tasks,
             )
         return queued
 

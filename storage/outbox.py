@@ -352,6 +352,7 @@ async def enqueue_each(
     now: Any,
     priority: int = 5,
     by_locale: dict[str, Content] | None = None,
+    new_keys: bool = False,
 ) -> int:
     """One outbox row per item of `items` (a SELECT of item id, person id), written by
     the database in one INSERT ... SELECT instead of rows built in Python. `text` and
@@ -360,7 +361,9 @@ async def enqueue_each(
     `EACH` in `ref`, `dedupe_key` and the buttons' actions stands for the item's id. The
     account is the one `accounts_for` picks (`newest_account_id`); no account or an
     unreachable one makes the row unreachable, as `row_for` does. An existing dedupe_key
-    is left alone. Returns how many rows were written."""
+    is left alone; with `new_keys` the caller knows none exists (the keys name rows its
+    transaction just created), and the rows go in without that check. Returns how many
+    rows were written."""
     src = items.subquery("each_src")
     item_id, person_id = src.c[0], src.c[1]
     dialect = session.bind.dialect.name if session.bind else "sqlite"
@@ -426,30 +429,28 @@ async def enqueue_each(
         .order_by(item_id)
     )
     mod = postgresql if dialect == "postgresql" else sqlite
-    stmt = (
-        mod.insert(Outbox)
-        .from_select(
-            [
-                "person_id",
-                "account_id",
-                "channel",
-                "chat_id",
-                "priority",
-                "kind",
-                "ref",
-                "text",
-                "buttons",
-                "dedupe_key",
-                "status",
-                "attempts",
-                "not_before",
-                "created_at",
-                "error",
-            ],
-            query,
-        )
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    stmt = mod.insert(Outbox).from_select(
+        [
+            "person_id",
+            "account_id",
+            "channel",
+            "chat_id",
+            "priority",
+            "kind",
+            "ref",
+            "text",
+            "buttons",
+            "dedupe_key",
+            "status",
+            "attempts",
+            "not_before",
+            "created_at",
+            "error",
+        ],
+        query,
     )
+    if not new_keys:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
     result = await session.execute(stmt)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

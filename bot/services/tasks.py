@@ -452,6 +452,7 @@ class TaskService(NotifyingService):
         *,
         exclude_people: Any = None,
         people: Sequence[int] | None = None,
+        new_campaign: bool = False,
     ) -> list[tuple[int, int]]:
         """Create the missing assignments of a campaign in one INSERT ... SELECT and return
         (assignment id, person id) of the new ones. People who join late get a grace period.
@@ -459,7 +460,9 @@ class TaskService(NotifyingService):
 
         Existing rows are skipped by the unique (campaign, person) constraint (ON CONFLICT
         DO NOTHING): a NOT EXISTS over the table being filled made PostgreSQL scan it once
-        per person on a fresh deployment."""
+        per person on a fresh deployment. `new_campaign`: the campaign was created in this
+        transaction, so no other can have given it to anyone, and the rows go in without
+        that check (a fifth of a 100,000-person publish's time on PostgreSQL)."""
         now = self.clock.now()
         if people is None:
             where = await self.audience_filter(Audience.from_json(campaign.audience))
@@ -488,26 +491,25 @@ class TaskService(NotifyingService):
             query = query.where(Person.id.not_in(exclude_people))
         dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
         mod = pg_dialect if dialect == "postgresql" else sqlite_dialect
-        stmt = (
-            mod.insert(Assignment)
-            .from_select(
-                [
-                    "campaign_id",
-                    "person_id",
-                    "status",
-                    "created_at",
-                    "due_at",
-                    "stage",
-                    "level",
-                    "next_action_at",
-                    "delay_s",
-                ],
-                query,
-            )
-            .on_conflict_do_nothing(index_elements=["campaign_id", "person_id"])
-            .returning(Assignment.id, Assignment.person_id)
+        stmt = mod.insert(Assignment).from_select(
+            [
+                "campaign_id",
+                "person_id",
+                "status",
+                "created_at",
+                "due_at",
+                "stage",
+                "level",
+                "next_action_at",
+                "delay_s",
+            ],
+            query,
         )
-        rows = (await self.session.execute(stmt)).all()
+        if not new_campaign:
+            stmt = stmt.on_conflict_do_nothing(index_elements=["campaign_id", "person_id"])
+        rows = (
+            await self.session.execute(stmt.returning(Assignment.id, Assignment.person_id))
+        ).all()
         return sorted((int(a), int(p)) for a, p in rows)
 
     async def _has_assignments(self, campaign: Campaign) -> bool:
@@ -623,6 +625,7 @@ class TaskService(NotifyingService):
                 restarted |= set(started.scalars())
             replaced += await self.cancel_open(old, reason=f"replaced by v{version}")
         rescheduled = 0
+        created = campaign is None
         if campaign is None:
             campaign = await self.create_campaign(
                 kind=kind.name,
@@ -636,7 +639,10 @@ class TaskService(NotifyingService):
             )
         elif campaign.due_at != due_at:
             rescheduled = await self.reschedule(campaign, due_at)
-        ids = [a for a, _ in await self.give(kind, campaign, restarted=restarted)]
+        ids = [
+            a
+            for a, _ in await self.give(kind, campaign, restarted=restarted, new_campaign=created)
+        ]
         payload: dict[str, Any] = {
             "campaign": campaign.id,
             "audience": audience.describe(),
@@ -664,11 +670,12 @@ class TaskService(NotifyingService):
         restarted: set[int] | None = None,
         announce: bool = True,
         people: Sequence[int] | None = None,
+        new_campaign: bool = False,
     ) -> list[tuple[int, int]]:
         """Assign the campaign to everyone in its audience (or to `people`) who has neither
         done its content (the kind's completion record) nor holds an open or excused task
         for it in another campaign, and tell them. (assignment id, person id) of the new
-        tasks."""
+        tasks. `new_campaign`: created in this transaction (`assign_pairs`)."""
         holders = (
             select(Assignment.person_id)
             .join(Campaign, Campaign.id == Assignment.campaign_id)
@@ -683,12 +690,18 @@ class TaskService(NotifyingService):
         exclude = (
             holders if kind.done_people is None else union(holders, kind.done_people(campaign))
         )
-        pairs = await self.assign_pairs(campaign, exclude_people=exclude, people=people)
+        pairs = await self.assign_pairs(
+            campaign, exclude_people=exclude, people=people, new_campaign=new_campaign
+        )
         if announce:
             again = restarted or set()
             first = [p for p in pairs if p[1] not in again]
             await self.notifier.task_messages(
-                campaign, first, template=kind.published_template, dedupe="published"
+                campaign,
+                first,
+                template=kind.published_template,
+                dedupe="published",
+                new_tasks=True,
             )
             if kind.restart_template is not None:
                 await self.notifier.task_messages(
@@ -696,6 +709,7 @@ class TaskService(NotifyingService):
                     [p for p in pairs if p[1] in again],
                     template=kind.restart_template,
                     dedupe="published",
+                    new_tasks=True,
                 )
         return pairs
 
