@@ -22,12 +22,16 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from bot.actions import Btn
 from bot.actor import Actor
+from bot.clock import Clock
+from bot.config import Settings
 from bot.errors import DomainError, InvalidInput, NotFound
 from bot.i18n import Translator
+from bot.notify import Notifier
 from bot.services.base import NotifyingService
 from bot.services.notices import NoticeService, NoticeView, SendResult, render_message
 from storage.models import Person, PersonRole, PersonStatus, Role
@@ -92,8 +96,16 @@ class Approved:
 
 
 class NoticeApprovalService(NotifyingService):
-    def __init__(self, *args: Any, notices: NoticeService, **kw: Any) -> None:
-        super().__init__(*args, **kw)
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        settings: Settings,
+        notifier: Notifier,
+        notices: NoticeService,
+    ) -> None:
+        super().__init__(session, clock=clock, settings=settings, notifier=notifier)
         self.notices = notices
 
     def needs_approval(self, targeted: int, sensitive: bool) -> bool:
