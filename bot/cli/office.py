@@ -69,7 +69,7 @@ async def in_unit_of_work(
 
 
 @dataclass(frozen=True, slots=True)
-class TaskKind:
+class KindCommands:
     """What `muster NAME publish|status` of a task kind need to know of it."""
 
     name: str  # pledge, training: the command, and its messages `NAME-cli-...`
@@ -104,17 +104,19 @@ def service_command(
 def add_kind_commands(
     sub: argparse._SubParsersAction,  # type: ignore[type-arg]
     t: Translator,
-    task_kind: TaskKind,
+    kind_commands: KindCommands,
     *,
     export: Command,
 ) -> Callable[..., argparse.ArgumentParser]:
     """`muster NAME publish|status|export`, their help from `cli-help-NAME[-COMMAND]`
     and `cli-help-NAME-key`; returns what adds the kind's own commands (`subcommands`)."""
-    name = task_kind.name
+    name = kind_commands.name
     kind = subcommands(sub, t, name)
     key_help = t(f"cli-help-{name}-key")
-    publish = publish_command(name, task_kind.key_arg, task_kind.service, task_kind.hashes)
-    status = status_command(name, task_kind.service, task_kind.render_status)
+    publish = publish_command(
+        name, kind_commands.key_arg, kind_commands.service, kind_commands.hashes
+    )
+    status = status_command(name, kind_commands.service, kind_commands.render_status)
     pub = kind("publish", publish)
     pub.add_argument("key", metavar="KEY", help=key_help)
     add_audience(pub, t)
@@ -279,7 +281,7 @@ def status_lines(
 __all__ = [
     "PERSON_COLUMNS",
     "Refused",
-    "TaskKind",
+    "KindCommands",
     "add_audience",
     "add_kind_commands",
     "add_out",

@@ -10,7 +10,7 @@ from bot.cli.common import say
 from bot.cli.common import translator as _translator
 from bot.cli.office import (
     PERSON_COLUMNS,
-    TaskKind,
+    KindCommands,
     add_kind_commands,
     add_out,
     command,
@@ -74,7 +74,7 @@ def render_status(t: Translator, status: PledgeStatus, *, now: datetime) -> list
     )
 
 
-PLEDGE = TaskKind("pledge", "pledge", lambda svc: svc.pledges, _published, render_status)
+PLEDGE = KindCommands("pledge", "pledge", lambda svc: svc.pledges, _published, render_status)
 
 
 @command

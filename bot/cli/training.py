@@ -12,7 +12,7 @@ from bot.cli.common import say
 from bot.cli.common import translator as _translator
 from bot.cli.office import (
     PERSON_COLUMNS,
-    TaskKind,
+    KindCommands,
     add_kind_commands,
     command,
     in_unit_of_work,
@@ -90,7 +90,7 @@ def render_status(t: Translator, status: TrainingStatus, *, now: datetime) -> li
     )
 
 
-TRAINING = TaskKind("training", "module", lambda svc: svc.training, _published, render_status)
+TRAINING = KindCommands("training", "module", lambda svc: svc.training, _published, render_status)
 
 
 def _flags(t: Translator, *, overdue: bool, exhausted: bool) -> str:
