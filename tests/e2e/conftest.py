@@ -152,14 +152,12 @@ class RunningBot:
 PG_URL = os.environ.get("MUSTER_TEST_PG_URL")
 # (adapter, database): both Telegram adapters, WeCom (against the fake WeCom server,
 # tests/e2e/wecom_harness.py) and the web chat (its HTTP API driven like the page,
-# tests/e2e/web_harness.py) on SQLite; with MUSTER_TEST_PG_URL the whole suite once more
-# on PostgreSQL with aiogram and with the web chat, whose message logs, advisory locks and
-# NOTIFY wake-ups live in the database (the Telegram adapters do not touch the database
-# differently, so ptb on PostgreSQL would add minutes and no coverage).
-BOTS = (
-    [(name, "sqlite") for name in ADAPTERS]
-    + [("wecom", "sqlite"), ("web", "sqlite")]
-    + ([("aiogram", "pg"), ("web", "pg")] if PG_URL else [])
+# tests/e2e/web_harness.py), on SQLite and, with MUSTER_TEST_PG_URL, on PostgreSQL: there
+# every adapter's concurrent presses are committed in groups (bot.conversation), and the
+# web chat's message logs, advisory locks and NOTIFY wake-ups live in the database.
+CHANNELS = [*ADAPTERS, "wecom", "web"]
+BOTS = [(name, "sqlite") for name in CHANNELS] + (
+    [(name, "pg") for name in CHANNELS] if PG_URL else []
 )
 # Channels a marked scenario is not collected over (deselected, never skipped: a skip
 # fails CI): `telegram_only` asserts what only Telegram shows; `not_over("wecom", ...)`
@@ -263,7 +261,7 @@ async def bot(
 ) -> AsyncIterator[RunningBot]:
     """The real bot, long polling the emulator, on a freshly migrated database: SQLite
     once on each adapter (MUSTER_CHANNEL=aiogram, then ptb), over WeCom and over the web
-    chat, and with MUSTER_TEST_PG_URL PostgreSQL with aiogram and the web chat."""
+    chat, and with MUSTER_TEST_PG_URL the same four on PostgreSQL."""
     adapter, db = request.param
     if db == "pg":
         url = await _fresh_pg_database()
