@@ -7,6 +7,7 @@ carry the right button without the engine knowing any feature.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,6 +31,22 @@ PRIORITY_BULK = 5  # broadcasts
 EACH_CHUNK = 5000  # assignments per INSERT ... SELECT of their messages
 
 PUBLISHED = "task-published"  # the template of the message at publish time
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A kind of message to one person, declared once beside the code that sends it: its
+    text (the locale key), its outbox kind, its priority, and whether quiet hours hold it
+    (a message the person is waiting for, such as a login code, goes at once)."""
+
+    key: str
+    kind: str
+    priority: int = PRIORITY_URGENT
+    respect_quiet: bool = True
+
+
+# to a person's mentor (or leader): the bot cannot reach him
+UNREACHABLE = Message("esc-unreachable", "esc.unreachable")
 
 
 def open_button(t: Translator, kind: str, assignment_id: int | str) -> dict[str, str] | None:
@@ -137,25 +154,24 @@ class Notifier:
     async def to_person(
         self,
         person: Person,
+        message: Message,
+        /,
         *,
-        key: str,
-        kind: str,
         ref: str | None,
         dedupe_key: str,
-        priority: int = PRIORITY_URGENT,
         buttons: list[list[dict[str, str]]] | None = None,
-        respect_quiet: bool = True,
         task_due: datetime | None = None,
         **args: Any,
     ) -> int:
-        """One message to one person, rendered in their language. About a task (`ref`
+        """`message` to one person, rendered in their language. About a task (`ref`
         "assignment:<id>"), `task_due` is its deadline: quiet hours never hold it past that,
         and an earlier message about the task still waiting goes no later than this one
         (`outbox.not_after`): the task is told before its reminder."""
         now = self.clock.now()
         t = self.t(person.locale)
         accounts = await outbox.accounts_for(self.session, [person.id])
-        send_at = self.hold_until(now, task_due) if respect_quiet else now
+        send_at = self.hold_until(now, task_due) if message.respect_quiet else now
+        priority = message.priority
         if ref is not None and ref.startswith("assignment:"):
             await outbox.not_after(
                 self.session, person_id=person.id, ref=ref, at=send_at, priority=priority
@@ -163,9 +179,9 @@ class Notifier:
         row = outbox.row_for(
             person_id=person.id,
             account=accounts.get(person.id),
-            kind=kind,
+            kind=message.kind,
             ref=ref,
-            text=t(key, **args),
+            text=t(message.key, **args),
             buttons=buttons,
             dedupe_key=dedupe_key,
             not_before=send_at,
@@ -194,8 +210,7 @@ class Notifier:
         reason = "reason-blocked" if account is not None else "reason-not-registered"
         return await self.to_person(
             boss,
-            key="esc-unreachable",
-            kind="esc.unreachable",
+            UNREACHABLE,
             ref=f"person:{person.id}",
             dedupe_key=f"unreachable:{person.id}:{account.id if account else 0}",
             name=person.name,

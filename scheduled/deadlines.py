@@ -29,7 +29,7 @@ from bot.actions import Btn
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalog, safe_arg
-from bot.notify import PRIORITY_TASK, PRIORITY_URGENT, Notifier
+from bot.notify import PRIORITY_TASK, PRIORITY_URGENT, Message, Notifier
 from bot.policy import REMIND, Policy, step_time
 from bot.services.leave import LeaveService, last_day
 from bot.services.mentor_alerts import MentorAlerts
@@ -49,6 +49,8 @@ from storage.models import (
 )
 
 MAX_PEOPLE_BUTTONS = 30
+# to the mentor, when one of his auxiliaries left with tasks open
+PERSON_LEFT = Message("esc-person-left", "esc.left")
 
 
 @contextmanager
@@ -304,8 +306,7 @@ class DeadlineEngine:
             if mentor is not None and mentor.status == PersonStatus.ACTIVE:
                 await self.notifier.to_person(
                     mentor,
-                    key="esc-person-left",
-                    kind="esc.left",
+                    PERSON_LEFT,
                     ref=f"person:{pid}",
                     dedupe_key=f"left:{pid}",
                     name=people[pid].name,

@@ -16,6 +16,7 @@ from bot.app import App
 from bot.channels.common import incoming
 from bot.clock import FrozenClock
 from bot.core import Account
+from bot.notify import Message
 from bot.services.registration import CodeRejected
 from scheduled.sender import OutboxSender
 from storage import people as repo
@@ -63,7 +64,7 @@ async def push(app: App, key: str) -> Outbox:
         person = await repo.person_by_employee_no(svc.session, "A001")
         assert person is not None
         await svc.notifier.to_person(
-            person, key="menu-title", kind="test", ref=None, dedupe_key=key, name="x"
+            person, Message("menu-title", "test"), ref=None, dedupe_key=key, name="x"
         )
     async with app.sessionmaker() as session:
         return (await session.execute(select(Outbox).where(Outbox.dedupe_key == key))).scalar_one()

@@ -27,7 +27,7 @@ from bot.channels.telegram_aiogram import AiogramChannel
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.core import Button, Incoming, Reply
-from bot.notify import PRIORITY_BULK, PRIORITY_URGENT
+from bot.notify import PRIORITY_BULK, PRIORITY_URGENT, Message
 from scheduled.sender import HEARTBEAT_TTL, OutboxSender, claim_statement
 from storage import outbox
 from storage import people as people_repo
@@ -679,11 +679,9 @@ async def test_over_http_every_row_is_delivered_or_accounted_for(
         for person in people:
             await svc.notifier.to_person(
                 person,
-                key="esc-person-left",
-                kind="notice",
+                Message("esc-person-left", "notice", PRIORITY_BULK),
                 ref="notice:1",
                 dedupe_key=f"n:{person.id}",
-                priority=PRIORITY_BULK,
                 name=person.name,
             )
     adapter = AiogramChannel(

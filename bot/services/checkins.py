@@ -28,7 +28,7 @@ from bot.config import Settings, weekly_time
 from bot.errors import DomainError, InvalidInput, NotAllowed
 from bot.i18n import LOCALES
 from bot.kinds import TaskKind
-from bot.notify import PRIORITY_TASK, PRIORITY_URGENT
+from bot.notify import PRIORITY_TASK, Message
 from bot.policy import Policy
 from bot.services.hotline import HotlineService
 from bot.services.mentor_alerts import MentorAlerts, tells_mentor
@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 
 MISSED = "missed"  # note of an assignment closed unanswered when the next week opened
 MAX_TEXT = 1000  # one free-text answer
+
+CARE_NEW = Message("checkin-care-new", "checkin.care")  # to the office: someone asked for care
 
 _WEEK = re.compile(r"(\d{4})-?[Ww](\d{1,2})")
 
@@ -830,11 +832,9 @@ class CheckinService(KindService):
         for member in staff:
             await self.notifier.to_person(
                 member,
-                key="checkin-care-new",
-                kind="checkin.care",
+                CARE_NEW,
                 ref=f"person:{person.id}",
                 dedupe_key=f"care:{week.key}:{person.id}:{member.id}",
-                priority=PRIORITY_URGENT,
                 name=person.name,
                 unit=person.unit.name,
                 week=week.key,

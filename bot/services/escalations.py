@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.actor import Actor
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
-from bot.notify import PRIORITY_URGENT, campaign_title, open_button
+from bot.notify import Message, campaign_title, open_button
 from bot.services.checkins import current_week, late_joiners
 from bot.services.tasks import TaskUser, is_overdue
 from storage import leave
@@ -29,6 +29,8 @@ from storage.models import (
 
 POSTPONE = timedelta(hours=24)
 OPEN = AssignmentStatus.OPEN
+# the assignee, when his mentor reminds him in person: at once, whatever the hour
+REMINDED_IN_PERSON = Message("task-reminder-in-person", "task.reminder", respect_quiet=False)
 
 
 class NothingOverdue(DomainError, key="esc-nothing-open"): ...
@@ -124,13 +126,10 @@ class EscalationService(TaskUser):
             # waits on the unique key) inserts nothing and postpones nothing.
             queued = await self.notifier.to_person(
                 person,
-                key="task-reminder-in-person",
-                kind="task.reminder",
+                REMINDED_IN_PERSON,
                 ref=f"assignment:{a.id}",
                 dedupe_key=f"rip:{a.id}:L{a.level}",
-                priority=PRIORITY_URGENT,
                 buttons=[[button]] if button else None,
-                respect_quiet=False,
                 title=campaign_title(c, t.locale),
                 due=t.time(a.due_at),
             )

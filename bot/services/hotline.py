@@ -46,7 +46,7 @@ from bot import kb
 from bot.actions import Btn
 from bot.actor import Actor
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
-from bot.notify import PRIORITY_TASK, PRIORITY_URGENT
+from bot.notify import PRIORITY_TASK, Message
 from bot.sealing import sealer_for
 from bot.services.base import NotifyingService
 from bot.text import normalize_input
@@ -76,6 +76,15 @@ PREVIEW = 120  # characters of a question shown in lists and notifications
 QUEUE_LIMIT = 50
 ASKERS = (Role.AUXILIARY,)
 LOOKERS = (Role.AUXILIARY, Role.OFFICE)
+
+# to the office staff
+OFFICE_NEW = Message("hotline-office-new", "hotline.office", PRIORITY_TASK)
+OFFICE_FOLLOWUP = Message("hotline-office-followup", "hotline.office", PRIORITY_TASK)
+OFFICE_OVERDUE = Message("hotline-office-overdue", "hotline.overdue", PRIORITY_TASK)
+# to the asker, through the sealed route (never held by quiet hours: his own question)
+TO_ASKER_REPLY = Message("hotline-reply-to-asker", "hotline.reply")
+TO_ASKER_CLOSED = Message("hotline-closed-notice", "hotline.closed")
+TO_ASKER_SHOWN = Message("hotline-asker-viewed", "hotline.asker_shown")
 
 
 class NoSuchEntry(NotFound, key="hotline-error-no-entry"): ...
@@ -507,10 +516,7 @@ class HotlineService(NotifyingService):
         if gap is not False:
             await self._hand_gap(actor, body, gap, ticket, faq_hint)
         await self._tell_office(
-            ticket,
-            key="hotline-office-new",
-            dedupe=f"hotline-new:{ticket.id}",
-            text=body,
+            ticket, OFFICE_NEW, f"hotline-new:{ticket.id}", preview=_preview(body)
         )
         return TicketRef(ticket.id, ticket.number, ticket.status, anonymous)
 
@@ -648,10 +654,7 @@ class HotlineService(NotifyingService):
         await self.session.flush()
         await self._audit_message(actor, ticket, message)
         await self._tell_office(
-            ticket,
-            key="hotline-office-followup",
-            dedupe=f"hotline-followup:{message.id}",
-            text=body,
+            ticket, OFFICE_FOLLOWUP, f"hotline-followup:{message.id}", preview=_preview(body)
         )
         return TicketRef(ticket.id, ticket.number, ticket.status, ticket.anonymous)
 
@@ -755,9 +758,8 @@ class HotlineService(NotifyingService):
         await self._audit_message(actor, ticket, message)
         await self._to_asker(
             ticket,
-            key="hotline-reply-to-asker",
-            kind="hotline.reply",
-            dedupe=f"hotline-reply:{message.id}",
+            TO_ASKER_REPLY,
+            f"hotline-reply:{message.id}",
             button=("hotline-btn-answer-back", Btn.HOTLINE_FOLLOW_UP.token(ticket.id)),
             text=body,
         )
@@ -772,11 +774,7 @@ class HotlineService(NotifyingService):
             _office_moved(ticket, TicketStatus.CLOSED, now)
             await self.session.flush()
             await self._to_asker(
-                ticket,
-                key="hotline-closed-notice",
-                kind="hotline.closed",
-                dedupe=f"hotline-closed:{ticket.id}:{int(now.timestamp())}",
-                button=None,
+                ticket, TO_ASKER_CLOSED, f"hotline-closed:{ticket.id}:{int(now.timestamp())}"
             )
         return self._summary(await self._ticket_row(ticket.id))
 
@@ -802,10 +800,8 @@ class HotlineService(NotifyingService):
         )
         await self._to_asker(
             ticket,
-            key="hotline-asker-viewed",
-            kind="hotline.asker_shown",
-            dedupe=f"audit:{event.id}",
-            button=None,
+            TO_ASKER_SHOWN,
+            f"audit:{event.id}",
             when=now,
             viewer=actor.person.name if actor.person is not None else actor.label,
             reason=why,
@@ -835,21 +831,10 @@ class HotlineService(NotifyingService):
         )
         if not overdue:
             return 0
-        staff = await people_repo.people_with_role(self.session, Role.OFFICE.value)
         queued = 0
         for ticket in overdue:
-            for person in staff:
-                queued += await self.notifier.to_person(
-                    person,
-                    key="hotline-office-overdue",
-                    kind="hotline.overdue",
-                    ref=f"ticket:{ticket.id}",
-                    dedupe_key=f"hotline-sla:{ticket.id}:{today.isoformat()}:{person.id}",
-                    priority=PRIORITY_TASK,
-                    buttons=[[self._open_button(person, ticket.id)]],
-                    number=ticket.number,
-                    since=self.notifier.t(person.locale).time(ticket.waiting_since),
-                )
+            dedupe = f"hotline-sla:{ticket.id}:{today.isoformat()}"
+            queued += await self._tell_office(ticket, OFFICE_OVERDUE, dedupe)
         return queued
 
     # --- per-unit contacts --------------------------------------------------------------
@@ -1019,34 +1004,37 @@ class HotlineService(NotifyingService):
             "action": Btn.HOTLINE_TICKET.token(ticket_id),
         }
 
-    async def _tell_office(self, ticket: Ticket, *, key: str, dedupe: str, text: str) -> int:
+    async def _tell_office(
+        self, ticket: Ticket, message: Message, dedupe: str, /, **args: Any
+    ) -> int:
+        """`message` about `ticket` to every office staffer, with the ticket's number, who
+        asked as the office may see it (named or anonymous, never the name) and since when
+        it waits for an answer."""
         staff = await people_repo.people_with_role(self.session, Role.OFFICE.value)
         queued = 0
         for person in staff:
             t = self.notifier.t(person.locale)
-            label = t("hotline-who-anonymous" if ticket.anonymous else "hotline-who-named-hidden")
             queued += await self.notifier.to_person(
                 person,
-                key=key,
-                kind="hotline.office",
+                message,
                 ref=f"ticket:{ticket.id}",
                 dedupe_key=f"{dedupe}:{person.id}",
-                priority=PRIORITY_TASK,
                 buttons=[[self._open_button(person, ticket.id)]],
                 number=ticket.number,
-                who=label,
-                preview=_preview(text),
+                who=t("hotline-who-anonymous" if ticket.anonymous else "hotline-who-named-hidden"),
+                since=t.time(ticket.waiting_since),
+                **args,
             )
         return queued
 
     async def _to_asker(
         self,
         ticket: Ticket,
-        *,
-        key: str,
-        kind: str,
+        message: Message,
         dedupe: str,
-        button: tuple[str, str] | None,
+        /,
+        *,
+        button: tuple[str, str] | None = None,
         when: datetime | None = None,
         **args: Any,
     ) -> int:
@@ -1063,12 +1051,12 @@ class HotlineService(NotifyingService):
         row = outbox.sealed_row(
             self.sealer,
             account=await self.notifier.account_of(person.id),
-            text=t(key, number=ticket_number(ticket.id), **args),
+            text=t(message.key, number=ticket_number(ticket.id), **args),
             buttons=[[{"label": t(button[0]), "action": button[1]}]] if button else [],
-            dedupe_key=f"{kind}:{dedupe}",
+            dedupe_key=f"{message.kind}:{dedupe}",
             # an answer to the person's own question: not held back by quiet hours
             not_before=now,
             now=now,
-            priority=PRIORITY_URGENT,
+            priority=message.priority,
         )
         return await outbox.enqueue(self.session, [row])

@@ -31,13 +31,18 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import DomainError, InvalidInput, NotFound
 from bot.i18n import Translator
-from bot.notify import Notifier
+from bot.notify import Message, Notifier
 from bot.services.base import NotifyingService
 from bot.services.notices import NoticeService, NoticeView, SendResult, render_message
 from storage.models import Person, PersonRole, PersonStatus, Role
 from storage.models_approvals import DraftStatus, NoticeDraft
 
 MAX_REASON = 500
+
+# at once, whatever the hour: the sender and the approvers are at work on the notice
+APPROVAL_REQUEST = Message("approval-request", "notice.approval", respect_quiet=False)
+TOLD_APPROVED = Message("approval-told-approved", "notice.decided", respect_quiet=False)
+TOLD_RETURNED = Message("approval-told-returned", "notice.decided", respect_quiet=False)
 
 
 class OwnNotice(DomainError, key="approval-error-own"): ...
@@ -234,7 +239,7 @@ class NoticeApprovalService(NotifyingService):
         view = await self._view(draft)
         await self._tell_sender(
             view,
-            "approval-told-approved",
+            TOLD_APPROVED,
             approver=view.decided_by or "",
             id=sent.notice_id,
             count=sent.targeted,
@@ -252,7 +257,7 @@ class NoticeApprovalService(NotifyingService):
         view = await self._view(draft)
         await self._tell_sender(
             view,
-            "approval-told-returned",
+            TOLD_RETURNED,
             buttons=[("btn-approval-write-again", Btn.NOTICE_NEW)],
             approver=view.decided_by or "",
             reason=reason,
@@ -361,7 +366,13 @@ class NoticeApprovalService(NotifyingService):
         )
 
     async def _tell_sender(
-        self, draft: Draft, key: str, *, buttons: Sequence[tuple[str, str]] = (), **args: Any
+        self,
+        draft: Draft,
+        message: Message,
+        /,
+        *,
+        buttons: Sequence[tuple[str, str]] = (),
+        **args: Any,
     ) -> None:
         """The decision, in the sender's chat (a notice from the CLI has nobody to tell)."""
         sender = (
@@ -372,11 +383,9 @@ class NoticeApprovalService(NotifyingService):
         t = self.notifier.t(sender.locale)
         await self.notifier.to_person(
             sender,
-            key=key,
-            kind="notice.decided",
+            message,
             ref=f"notice-draft:{draft.id}",
             dedupe_key=f"notice-draft:{draft.id}:decided",
-            respect_quiet=False,
             buttons=[[{"label": t(label), "action": action}] for label, action in buttons],
             title=draft.notice.title,
             **args,
@@ -386,12 +395,10 @@ class NoticeApprovalService(NotifyingService):
         t = self.notifier.t(person.locale)
         await self.notifier.to_person(
             person,
-            key="approval-request",
-            kind="notice.approval",
+            APPROVAL_REQUEST,
             ref=f"notice-draft:{draft.id}",
             dedupe_key=f"notice-draft:{draft.id}:ask:{person.id}",
             buttons=approval_buttons(t, draft.id),
-            respect_quiet=False,
             who=draft.created_by,
             count=draft.targeted,
             audience=draft.audience,

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.actor import Actor
 from bot.errors import DomainError, NotFound
+from bot.notify import Message
 from bot.services.base import NotifyingService, Service
 from storage import people as repo
 from storage.models import ChannelAccount, Person, PersonStatus, Role
@@ -25,6 +26,8 @@ CODE_TTL = timedelta(minutes=5)
 LINK_TTL = timedelta(minutes=10)
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)
+# the person is waiting for it at the login page: quiet hours do not hold it
+LOGIN_CODE = Message("web-login-code-message", "web.login", respect_quiet=False)
 IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=12)
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most once a minute
@@ -161,11 +164,9 @@ class WebAuthService(NotifyingService):
         await self.session.flush()
         await self.notifier.to_person(
             person,
-            key="web-login-code-message",
-            kind="web.login",
+            LOGIN_CODE,
             ref=f"console_login:{login.id}",
             dedupe_key=f"weblogin:{login.id}",
-            respect_quiet=False,
             code=code,
             minutes=int(CODE_TTL.total_seconds() // 60),
         )

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.actor import Actor
 from bot.app import App
 from bot.clock import FrozenClock
-from bot.notify import PRIORITY_URGENT
+from bot.services.escalations import REMINDED_IN_PERSON
 from storage.models import Assignment, Campaign, Person
 from tests.helpers import local, outbox_for
 from tests.test_deadlines import _setup
@@ -84,12 +84,9 @@ async def test_an_earlier_message_about_a_task_goes_before_a_later_one(
         ).scalar_one()
         await svc.escalations.notifier.to_person(
             person,
-            key="task-reminder-in-person",
-            kind="task.reminder",
+            REMINDED_IN_PERSON,
             ref=f"assignment:{aid}",
             dedupe_key="rip-test",
-            priority=PRIORITY_URGENT,
-            respect_quiet=False,
             title="教育管理责任书",
             due="2026-12-12 18:00",
         )
