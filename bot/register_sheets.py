@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 from zoneinfo import ZoneInfo
 
 from bot.checkin_content import Category
@@ -56,7 +56,7 @@ COLUMNS = (
 REQUIRED = ("category", "risk", "measure", "owner", "deadline", "status")
 
 # RegisterService.check_draft: every problem of a new row as (field, locale key, args)
-CheckDraft = Callable[..., list[tuple[str, str, dict[str, Any]]]]
+CheckDraft: TypeAlias = "Callable[[RowDraft, Week], list[tuple[str, str, dict[str, Any]]]]"
 
 
 class Carried(Protocol):
@@ -77,12 +77,23 @@ class Words:
 
 
 @dataclass(frozen=True, slots=True)
-class ImportedRow:
+class RowDraft:
+    """A new row as entered in the chat or read from a sheet, checked by
+    `RegisterService.check_draft` (a deadline that is not a date is None until then)."""
+
     category: str
     risk: str
     measure: str
     owner: str
-    deadline: date
+    deadline: date | None
+    owner_person_id: int | None = None  # picked from the unit's people; None when typed
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedRow:
+    """A new row of the sheet, checked, with the status and note it was filed with."""
+
+    draft: RowDraft
     status: str
     note: str | None
 
@@ -180,15 +191,14 @@ def check_sheet(
                     out.carried[carried_from] = (status, note)
         else:
             category_text = text(values["category"])
-            deadline = day(values["deadline"])
-            for col, problem, args in check_draft(
+            draft = RowDraft(
                 category=vocabulary.categories.get(key(category_text), ""),
                 risk=text(values["risk"]),
                 measure=text(values["measure"]),
                 owner=text(values["owner"]),
-                deadline=deadline,
-                week=week,
-            ):
+                deadline=day(values["deadline"]),
+            )
+            for col, problem, args in check_draft(draft, week):
                 if col == "category":
                     problem = (
                         "register-error-category" if category_text else "register-error-required"
@@ -198,18 +208,8 @@ def check_sheet(
                     args = {"value": text(values["deadline"])}
                 if not any(f[0] == col for f in found):  # a formula said it already
                     found.append((col, problem, args))
-            if not found and status is not None and deadline is not None:
-                out.new.append(
-                    ImportedRow(
-                        category=vocabulary.categories[key(category_text)],
-                        risk=text(values["risk"]),
-                        measure=text(values["measure"]),
-                        owner=text(values["owner"]),
-                        deadline=deadline,
-                        status=status,
-                        note=note,
-                    )
-                )
+            if not found and status is not None:
+                out.new.append(ImportedRow(draft, status, note))
         out.problems.extend(
             Problem(number, labels.get(col, col), problem, args) for col, problem, args in found
         )

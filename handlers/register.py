@@ -609,7 +609,7 @@ async def cb_confirm(event: Incoming, ctx: Context) -> list[Reply]:
             risk=draft["risk"],
             measure=draft["measure"],
             owner=draft["owner"],
-            deadline=parse_date(draft["deadline"]),  # type: ignore[arg-type]
+            deadline=parse_date(draft["deadline"]),
             owner_person_id=draft.get("owner_id"),
         ),
     )

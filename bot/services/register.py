@@ -26,6 +26,7 @@ from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.i18n import Translator
 from bot.kinds import TaskKind
 from bot.policy import Policy
+from bot.register_sheets import RowDraft as RowDraft  # the chat's and the sheet's new row
 from bot.register_sheets import check_sheet, read_sheet, words, write_export
 from bot.services.checkins import MISSED, CheckinService, Numbers, Week, week_window
 from bot.services.checkins import OpenResult as OpenResult  # one for both weekly kinds
@@ -80,18 +81,6 @@ class RowUnchanged(DomainError, key="register-error-unchanged"): ...
 
 
 EDITABLE = ("category", "risk", "measure", "owner", "deadline", "note")  # a row's fields
-
-
-@dataclass(frozen=True, slots=True)
-class RowDraft:
-    """A row as entered, checked by `check_draft`."""
-
-    category: str
-    risk: str
-    measure: str
-    owner: str
-    deadline: date
-    owner_person_id: int | None = None  # picked from the unit's people; None when typed
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +239,36 @@ def _current_views(rows: Sequence[RegisterRow]) -> list[RowView]:
     replaced = {r.replaces_id for r in rows if r.replaces_id is not None}
     removed = {r.id for r in rows if r.removed}
     return [v for v in _versions(rows) if v.id not in replaced and v.id not in removed]
+
+
+def _new_row(
+    draft: RowDraft,
+    *,
+    unit_id: int,
+    week: Week,
+    actor: Actor,
+    now: datetime,
+    status: str = RiskStatus.OPEN,
+    note: str | None = None,
+) -> RegisterRow:
+    """The first version of a new risk found this week, from its checked draft."""
+    assert draft.deadline is not None  # check_draft said so otherwise
+    return RegisterRow(
+        unit_id=unit_id,
+        week=week.key,
+        category=draft.category,
+        risk=draft.risk.strip(),
+        measure=draft.measure.strip(),
+        owner=draft.owner.strip(),
+        owner_person_id=draft.owner_person_id,
+        deadline=draft.deadline,
+        status=status,
+        note=note,
+        carried_from_id=None,
+        first_week=week.key,
+        created_by=actor.label,
+        created_at=now,
+    )
 
 
 def _copy(row: RegisterRow, *, actor: Actor, now: datetime) -> RegisterRow:
@@ -667,28 +686,23 @@ class RegisterService(KindService):
                 t = self.notifier.t(self.settings.default_locale)
                 raise AmendClosed(week=week.key, due=t.time(due))
 
-    def check_draft(
-        self,
-        *,
-        category: str,
-        risk: str,
-        measure: str,
-        owner: str,
-        deadline: date | None,
-        week: Week,
-    ) -> list[tuple[str, str, dict[str, Any]]]:
+    def check_draft(self, draft: RowDraft, week: Week) -> list[tuple[str, str, dict[str, Any]]]:
         """Every problem of a new row as (field, locale key, args); empty when good."""
         problems: list[tuple[str, str, dict[str, Any]]] = []
-        if category not in {c.id for c in self.categories()}:
-            problems.append(("category", "register-error-category", {"value": category}))
-        for name, value in (("risk", risk), ("measure", measure), ("owner", owner)):
+        if draft.category not in {c.id for c in self.categories()}:
+            problems.append(("category", "register-error-category", {"value": draft.category}))
+        for name, value in (
+            ("risk", draft.risk),
+            ("measure", draft.measure),
+            ("owner", draft.owner),
+        ):
             if not value.strip():
                 problems.append((name, "register-error-required", {}))
             elif len(value) > LIMITS[name]:
                 problems.append((name, "register-error-too-long", {"limit": LIMITS[name]}))
-        if deadline is None:
+        if draft.deadline is None:
             problems.append(("deadline", "register-error-deadline", {"value": ""}))
-        elif deadline < week.monday:
+        elif draft.deadline < week.monday:
             problems.append(
                 ("deadline", "register-error-deadline-past", {"monday": week.monday.isoformat()})
             )
@@ -706,14 +720,7 @@ class RegisterService(KindService):
         return "register-error-too-long" if len(value) > LIMITS[name] else None
 
     def _checked(self, draft: RowDraft, week: Week) -> None:
-        problems = self.check_draft(
-            category=draft.category,
-            risk=draft.risk,
-            measure=draft.measure,
-            owner=draft.owner,
-            deadline=draft.deadline,
-            week=week,
-        )
+        problems = self.check_draft(draft, week)
         if problems:
             _, key, args = problems[0]
             raise InvalidInput(key, **args)
@@ -734,22 +741,8 @@ class RegisterService(KindService):
         await self._check_can_file(actor, unit_id)
         await self._editable(unit_id, week)
         self._checked(draft, week)
-        row = RegisterRow(
-            unit_id=unit_id,
-            week=week.key,
-            category=draft.category,
-            risk=draft.risk.strip(),
-            measure=draft.measure.strip(),
-            owner=draft.owner.strip(),
-            owner_person_id=await self._owner_person(unit_id, draft.owner_person_id),
-            deadline=draft.deadline,
-            status=RiskStatus.OPEN,
-            note=None,
-            carried_from_id=None,
-            first_week=week.key,
-            created_by=actor.label,
-            created_at=self.clock.now(),
-        )
+        await self._owner_person(unit_id, draft.owner_person_id)
+        row = _new_row(draft, unit_id=unit_id, week=week, actor=actor, now=self.clock.now())
         return await self._write(actor, row, change="added")
 
     async def _write(
@@ -1159,22 +1152,16 @@ class RegisterService(KindService):
             return report
         now = self.clock.now()
         written = [
-            RegisterRow(
+            _new_row(
+                new.draft,
                 unit_id=target.id,
-                week=week.key,
-                category=draft.category,
-                risk=draft.risk,
-                measure=draft.measure,
-                owner=draft.owner,
-                deadline=draft.deadline,
-                status=draft.status,
-                note=draft.note,
-                carried_from_id=None,
-                first_week=week.key,
-                created_by=actor.label,
-                created_at=now,
+                week=week,
+                actor=actor,
+                now=now,
+                status=new.status,
+                note=new.note,
             )
-            for draft in checked.new
+            for new in checked.new
         ]
         for previous_id, (status, note) in checked.carried.items():
             source = await self.session.get(RegisterRow, candidates[previous_id].id)
