@@ -298,6 +298,10 @@ def _office_moved(ticket: Ticket, status: TicketStatus, now: datetime) -> None:
     ticket.reply_due_at = None
 
 
+def _ticket_ref(ticket: Ticket) -> TicketRef:
+    return TicketRef(ticket.id, ticket.number, ticket.status, ticket.anonymous)
+
+
 def _preview(text: str) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= PREVIEW else flat[: PREVIEW - 1] + "…"
@@ -518,7 +522,7 @@ class HotlineService(NotifyingService):
         await self._tell_office(
             ticket, OFFICE_NEW, f"hotline-new:{ticket.id}", preview=_preview(body)
         )
-        return TicketRef(ticket.id, ticket.number, ticket.status, anonymous)
+        return _ticket_ref(ticket)
 
     async def _hand_gap(
         self, actor: Actor, body: str, gap: int | bool, ticket: Ticket, hint: str | None
@@ -583,7 +587,7 @@ class HotlineService(NotifyingService):
     async def my_ticket(self, actor: Actor, ticket_id: int) -> TicketRef:
         """The asker's own ticket (to answer back in its thread)."""
         ticket = await self._own(actor, ticket_id)
-        return TicketRef(ticket.id, ticket.number, ticket.status, ticket.anonymous)
+        return _ticket_ref(ticket)
 
     async def my_tickets(self, actor: Actor) -> list[MyTicket]:
         """ "My questions": the asker's own tickets, latest activity first, with their
@@ -631,7 +635,7 @@ class HotlineService(NotifyingService):
             .order_by(TicketMessage.id)
         )
         return MyThread(
-            TicketRef(ticket.id, ticket.number, ticket.status, ticket.anonymous),
+            _ticket_ref(ticket),
             ticket.created_at,
             [ThreadMessage(sender, None, text, at) for sender, text, at in messages.all()],
         )
@@ -656,7 +660,7 @@ class HotlineService(NotifyingService):
         await self._tell_office(
             ticket, OFFICE_FOLLOWUP, f"hotline-followup:{message.id}", preview=_preview(body)
         )
-        return TicketRef(ticket.id, ticket.number, ticket.status, ticket.anonymous)
+        return _ticket_ref(ticket)
 
     # --- the office --------------------------------------------------------------------
 
