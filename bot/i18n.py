@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -100,6 +101,13 @@ class Translator:
         for token, value in long.items():
             text = text.replace(token, str(value))
         return Html(text)
+
+    def of(self, key: str, record: Any, /, **args: Any) -> str:
+        """`key` with the fields of `record` (a dataclass) as its arguments, and `args`
+        beside them or in their place: a message that shows one record names its
+        variables after the record's fields, and nobody copies them one by one."""
+        fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+        return self(key, **(fields | args))
 
     def text_only(self) -> TextTranslator:
         """The same language and zone, plain text out."""

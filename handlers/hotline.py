@@ -64,12 +64,8 @@ def _person_row(ctx: Context) -> list[list[Button]]:
 
 
 async def render_answer(ctx: Context, answer: Answer) -> Reply:
-    text = ctx.t(
-        "hotline-answer",
-        question=answer.question,
-        answer=answer.answer,
-        title=answer.source_title,
-        heading=answer.source_heading,
+    text = ctx.t.of(
+        "hotline-answer", answer, title=answer.source_title, heading=answer.source_heading
     )
     if answer.sample:
         text += "\n" + ctx.t("hotline-sample-footer")
@@ -426,15 +422,7 @@ async def on_text_why(event: Incoming, ctx: Context) -> list[Reply]:
     ctx.state.clear()
     return [
         Reply(
-            ctx.t(
-                "hotline-asker-shown",
-                number=shown.number,
-                name=shown.name,
-                employee_no=shown.employee_no,
-                unit=shown.unit,
-                post=shown.post or "-",
-                reason=shown.reason,
-            ),
+            ctx.t.of("hotline-asker-shown", shown, post=shown.post or "-"),
             buttons=_onwards(ctx),
         )
     ]

@@ -90,18 +90,7 @@ def render_status(ctx: Context, status: PledgeStatus, *, title: str) -> str:
     waiting, away = sum(u.waiting for u in units), sum(u.on_leave for u in units)
     if waiting or away:
         lines.append(t("status-waiting-and-leave", waiting=waiting, on_leave=away))
-    lines.extend(
-        t(
-            "office-status-unit",
-            unit=u.unit,
-            assigned=u.assigned,
-            signed=u.signed,
-            pending=u.pending,
-            overdue=u.overdue,
-            excused=u.excused,
-        )
-        for u in units[:MAX_UNITS]
-    )
+    lines.extend(t.of("office-status-unit", u, signed=u.signed) for u in units[:MAX_UNITS])
     if len(units) > MAX_UNITS:
         lines.append(t("office-status-units-more", count=len(units) - MAX_UNITS))
     lines.append("")

@@ -73,14 +73,7 @@ def _update_line(t: Translator, row: RowView | None) -> str:
 
 def _numbers_line(t: Translator, n: Numbers) -> str:
     """The week's check-in numbers, of a unit or of all."""
-    return t(
-        "register-checkin-numbers",
-        answered=n.answered,
-        assigned=n.assigned,
-        all_fine=n.all_fine,
-        hazards=n.hazards,
-        missing=n.missing,
-    )
+    return t.of("register-checkin-numbers", n)
 
 
 def render_week(ctx: Context, view: RegisterWeek) -> Reply:

@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.core import Button, Reply
 from bot.errors import DomainError
 from bot.i18n import LOCALES, Catalog
+from bot.services.hotline import ShownAsker
 from bot.text import Html, html, html_join, html_length, link, plain, split_message
 from storage.db import make_engine
 from storage.models import Campaign, Outbox, Person, Unit
@@ -134,6 +135,22 @@ def test_arguments_are_escaped_once_and_markup_passes_through() -> None:
     bold = html("<b>{}</b>", NASTY)
     assert t("menu-title", name=bold).count(f"<b>{SHOWN}</b>") == 1
     assert "&amp;amp;" not in t("menu-title", name=t("menu-title", name="&"))
+
+
+def test_a_record_s_fields_are_a_message_s_arguments_escaped_like_any() -> None:
+    t = catalog().translator("zh_CN", UTC)
+    shown = ShownAsker("H000007", NASTY, "J123", "城关派出所", None, "核实")
+    text = t.of("hotline-asker-shown", shown, post="-")  # `post` given in place of the field
+    assert text == t(
+        "hotline-asker-shown",
+        number="H000007",
+        name=NASTY,
+        employee_no="J123",
+        unit="城关派出所",
+        post="-",
+        reason="核实",
+    )
+    assert SHOWN in text and "岗位：-" in text and problems(text) == []
 
 
 def test_a_domain_error_shows_what_was_typed_escaped_once() -> None:

@@ -138,10 +138,13 @@ def _template(node: ast.JoinedStr) -> str:
 
 
 def _is_translation_call(call: ast.Call) -> bool:
-    """`t("k")`, `ctx.t("k")`, `self.t("k")`, `translator(...)("k")`, `menu_entry("k", ...)`."""
+    """`t("k")`, `ctx.t("k")`, `self.t("k")`, `translator(...)("k")`, `menu_entry("k", ...)`,
+    `t.of("k", record)`."""
     name = _callee_name(call.func)
     if name in {"t", "menu_entry"}:
         return True
+    if name == "of" and isinstance(call.func, ast.Attribute):
+        return _callee_name(call.func.value) == "t"
     return isinstance(call.func, ast.Call) and _callee_name(call.func.func) == "translator"
 
 
@@ -187,6 +190,7 @@ def test_scan_finds_keys_in_handlers() -> None:
     assert "reg-already-bound" in literal  # class AlreadyBound: key = "..."
     assert "error-no-such-person" in literal  # raise NotFound("...", who=...)
     assert "menu-help" in literal  # flow.menu_entry("...", ...)
+    assert "register-checkin-numbers" in literal  # t.of("...", record)
     assert "lang-name-{}" in templates
 
 

@@ -240,15 +240,7 @@ def _contact_line(t: Translator, row: UnitContactRow) -> str:
         origin = t("hotline-contact-from-unit", unit=source)
     else:
         origin = t("hotline-contact-from-bureau")
-    e = row.effective
-    return t(
-        "hotline-contact-line",
-        unit=row.unit,
-        phone=e.phone,
-        email=e.email,
-        hours=e.hours,
-        **{"from": origin},
-    )
+    return t.of("hotline-contact-line", row.effective, unit=row.unit, **{"from": origin})
 
 
 @command
