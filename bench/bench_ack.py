@@ -50,7 +50,7 @@ from bot.app import App, settle_heap  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.core import Account, Incoming, Kind  # noqa: E402
-from bot.services.notices import _ACK_ALL, _MINE_ACK_ID, ref_of  # noqa: E402
+from bot.services.notices import _ACK_ALL, _MINE_ACK_ID, Composed, ref_of  # noqa: E402
 from scheduled.sequencer import seal_pending  # noqa: E402
 from storage import audit  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
@@ -127,7 +127,8 @@ async def load(url: str, people: int) -> list[int]:
         for _ in range(4):
             async with app.unit_of_work() as svc:
                 sent = await svc.notices.send(
-                    Actor.cli(), audience="all", text=TEXT, ack_by=now + timedelta(days=2)
+                    Actor.cli(),
+                    Composed(audience="all", text=TEXT, ack_by=now + timedelta(days=2)),
                 )
             ids.append(sent.notice_id)
         await seal_pending(app)

@@ -52,6 +52,7 @@ from bot.actor import Actor  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.core import Incoming, Reply  # noqa: E402
+from bot.services.notices import Composed  # noqa: E402
 from scheduled.sender import OutboxSender  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
 from storage.models import Base, ChannelAccount, Person, PersonRole, Unit  # noqa: E402
@@ -139,9 +140,11 @@ async def create_notice(app: App, title: str, *, ack: bool = False) -> tuple[int
     async with app.unit_of_work() as svc:
         result = await svc.notices.send(
             Actor.cli("bench"),
-            audience="role:auxiliary",
-            text=f"{title}\n基准测试：请忽略本消息。",
-            ack_by=app.clock.now() + timedelta(days=2) if ack else None,
+            Composed(
+                audience="role:auxiliary",
+                text=f"{title}\n基准测试：请忽略本消息。",
+                ack_by=app.clock.now() + timedelta(days=2) if ack else None,
+            ),
         )
     return result.notice_id, time.perf_counter() - started
 

@@ -62,6 +62,7 @@ from bot.app import App  # noqa: E402
 from bot.channels.webchat import LogWatcher, WebChannel  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.services.notices import Composed  # noqa: E402
 from bot.web.chat import COOKIE, chat_routes  # noqa: E402
 from bot.web.server import WebServer  # noqa: E402
 from scheduled.sender import OutboxSender  # noqa: E402
@@ -275,7 +276,9 @@ async def send_notice(app: App, title: str, redis_url: str | None) -> tuple[floa
     sender = OutboxSender.for_app(app, [channel])
     start = time.time()
     async with app.unit_of_work() as svc:
-        await svc.notices.send(Actor.cli(), audience="all", text=f"通知 {title}\n{title} 请查收。")
+        await svc.notices.send(
+            Actor.cli(), Composed(audience="all", text=f"通知 {title}\n{title} 请查收。")
+        )
     await sender.run_until_idle()
     end = time.time()
     async with app.sessionmaker() as session:

@@ -16,6 +16,7 @@ from bot.services.notice_approval import Submitted, reason_for
 from bot.services.notices import (
     MAX_TEXT,
     AckResult,
+    Composed,
     EmptyAudience,
     Opened,
     message_buttons,
@@ -357,7 +358,7 @@ async def cb_ack_no(event: Incoming, ctx: Context) -> list[Reply]:
 async def _preview(ctx: Context, ack_by: datetime | None) -> list[Reply]:
     data = ctx.state.data
     preview = await ctx.services.notices.preview(
-        ctx.actor, audience=data["audience"], text=data["text"], ack_by=ack_by
+        ctx.actor, Composed(audience=data["audience"], text=data["text"], ack_by=ack_by)
     )
     ctx.state.go(
         STEP_CONFIRM,
@@ -413,9 +414,7 @@ async def cb_send(event: Incoming, ctx: Context) -> list[Reply]:
     shown = (ctx.me, event.message_ref) if event.message_ref else None
     result = await ctx.services.notice_approvals.send(
         ctx.actor,
-        audience=data["audience"],
-        text=data["text"],
-        ack_by=ack_by,
+        Composed(audience=data["audience"], text=data["text"], ack_by=ack_by),
         progress_at=shown,
         sensitive=ctx.action(event).args[:1] == ("s",),
     )

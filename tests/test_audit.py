@@ -20,6 +20,7 @@ from bot.actor import Actor
 from bot.app import App
 from bot.cli import main
 from bot.clock import FrozenClock
+from bot.services.notices import Composed
 from scheduled.sequencer import seal_pending
 from storage import audit
 from storage.db import make_engine, make_sessionmaker, upgrade
@@ -290,9 +291,11 @@ async def _evidence(app: App) -> dict[str, ChatUser]:
     async with app.unit_of_work() as svc:
         sent = await svc.notices.send(
             Actor.cli(),
-            audience="role:auxiliary",
-            text="值班通知\n请确认。",
-            ack_by=local(2026, 12, 2, 18, 0),
+            Composed(
+                audience="role:auxiliary",
+                text="值班通知\n请确认。",
+                ack_by=local(2026, 12, 2, 18, 0),
+            ),
         )
     for emp in ("A001", "A002"):
         await users[emp].tap(f"nt:ack:{sent.notice_id}")

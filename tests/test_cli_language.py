@@ -55,6 +55,7 @@ from bot.cli.demo import open_demo
 from bot.clock import FrozenClock, SystemClock
 from bot.config import Settings
 from bot.services.checkins import current_week
+from bot.services.notices import Composed
 from tests.helpers import sign_pledge, tick
 
 LANGS = ("zh_CN", "en")
@@ -226,10 +227,7 @@ async def _build_template(db: Path) -> Template:
             await svc.hotline.reply(office, ticket.id, REPLIED)
             await svc.hotline.ask(Actor.of(asker), ASKED_ANONYMOUSLY, anonymous=True)
             sent = await svc.notices.send(
-                office,
-                audience="all",
-                text=NOTICE,
-                ack_by=now + timedelta(days=3),
+                office, Composed(audience="all", text=NOTICE, ack_by=now + timedelta(days=3))
             )
         clock.set(now)  # the deadlines of the pledges have passed: escalate them
         await tick(app)

@@ -11,6 +11,7 @@ import pytest
 from bot.actor import Actor
 from bot.app import App
 from bot.services.notice_approval import Submitted
+from bot.services.notices import Composed
 from storage.models import Role
 from tests.console_client import FORM_ID, console_client, sign_in
 from tests.factories import Force, add_person, bind_account, make_force
@@ -36,7 +37,7 @@ async def _setup(app: App) -> tuple[Force, int]:
         for no in ("O001", "O002", "L001", "M001"):
             await bind_account(svc.session, app.clock, f[no])
         draft = await svc.notice_approvals.send(
-            Actor.of(f["O002"]), audience="all", text="全局通知\n机密XYZZY内容"
+            Actor.of(f["O002"]), Composed(audience="all", text="全局通知\n机密XYZZY内容")
         )
     assert isinstance(draft, Submitted)
     return f, draft.draft_id

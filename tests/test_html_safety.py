@@ -23,6 +23,7 @@ from bot.core import Button, Reply
 from bot.errors import DomainError
 from bot.i18n import LOCALES, Catalog
 from bot.services.hotline import ShownAsker
+from bot.services.notices import Composed
 from bot.text import Html, html, html_join, html_length, link, plain, split_message
 from storage.db import make_engine
 from storage.models import Campaign, Outbox, Person, Unit
@@ -310,7 +311,7 @@ async def test_markup_in_names_and_texts_is_shown_escaped_everywhere(
         for campaign in (await svc.session.execute(select(Campaign))).scalars():
             campaign.titles = dict.fromkeys(LOCALES, f"保密承诺{NASTY}")  # as if typed
         await svc.notices.send(
-            Actor.cli(), audience="all", text=f"停电通知 {NASTY}\n正文 a<b & c>d {NASTY}"
+            Actor.cli(), Composed(audience="all", text=f"停电通知 {NASTY}\n正文 a<b & c>d {NASTY}")
         )
     for emp, user in users.items():
         for command in ("/start", "/menu", "/help", "/tasks"):

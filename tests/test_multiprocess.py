@@ -35,6 +35,7 @@ from bot.config import Settings
 from bot.conversation import Conversation, NotHandled
 from bot.core import Incoming, Kind, Reply
 from bot.services.checkins import Week
+from bot.services.notices import Composed
 from scheduled import jobs as jobs_mod
 from scheduled.checkins import open_week
 from storage import audit
@@ -197,7 +198,8 @@ async def test_a_group_of_presses_cut_off_at_its_commit_is_retried_and_acts_once
     users = await _crowd(app)
     async with app.unit_of_work() as svc:
         sent = await svc.notices.send(
-            Actor.cli(), audience="role:auxiliary", text="通知", ack_by=local(2026, 12, 2, 18)
+            Actor.cli(),
+            Composed(audience="role:auxiliary", text="通知", ack_by=local(2026, 12, 2, 18)),
         )
     conversation = _flaky(app, failures=2)
     events = [
@@ -266,7 +268,8 @@ async def test_twenty_people_signing_and_pressing_at_the_same_instant_all_succee
 
     async with app.unit_of_work() as svc:
         await svc.notices.send(
-            Actor.cli(), audience="role:auxiliary", text="通知", ack_by=local(2026, 12, 2, 18)
+            Actor.cli(),
+            Composed(audience="role:auxiliary", text="通知", ack_by=local(2026, 12, 2, 18)),
         )
     actions = []
     for i in range(CROWD):

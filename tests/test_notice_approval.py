@@ -25,7 +25,7 @@ from bot.services.notice_approval import (
     OwnNotice,
     Submitted,
 )
-from bot.services.notices import ApprovalRequired, SendResult
+from bot.services.notices import ApprovalRequired, Composed, SendResult
 from storage.models import AuditEvent, Outbox, Role
 from storage.models_approvals import DraftStatus, NoticeDraft
 from storage.models_notices import Notice
@@ -71,7 +71,7 @@ async def submit(
 ) -> Submitted:
     async with app.unit_of_work() as svc:
         result = await svc.notice_approvals.send(
-            Actor.of(f["O001"]), audience=audience, text=TEXT, sensitive=sensitive
+            Actor.of(f["O001"]), Composed(audience=audience, text=TEXT), sensitive=sensitive
         )
     assert isinstance(result, Submitted)
     return result
@@ -166,7 +166,7 @@ async def test_a_small_notice_goes_at_once_and_the_gate_holds_in_the_service(app
     f = await force(app)
     async with app.unit_of_work() as svc:
         result = await svc.notice_approvals.send(
-            Actor.of(f["O001"]), audience="role:auxiliary", text=TEXT
+            Actor.of(f["O001"]), Composed(audience="role:auxiliary", text=TEXT)
         )
     assert isinstance(result, SendResult) and result.targeted == 4  # not over 5
     # nobody reaches the sending without the approval step: the service refuses
@@ -174,7 +174,7 @@ async def test_a_small_notice_goes_at_once_and_the_gate_holds_in_the_service(app
         async with app.unit_of_work() as svc:
             with pytest.raises(ApprovalRequired):
                 await svc.notices.send(
-                    Actor.cli(), audience=audience, text=TEXT, sensitive=sensitive
+                    Actor.cli(), Composed(audience=audience, text=TEXT), sensitive=sensitive
                 )
     assert await count(app, Notice) == 1 and await count(app, NoticeDraft) == 0
 

@@ -25,6 +25,7 @@ from bot.services.notices import (
     MAX_ATTACHMENT,
     AckByPast,
     AttachmentTooLarge,
+    Composed,
     EmptyAudience,
     NoAckNeeded,
     TextTooLong,
@@ -61,10 +62,12 @@ async def _setup(app: App, bound: tuple[str, ...] = BOUND) -> dict[str, ChatUser
     return {emp: ChatUser(app.conversation(), emp) for emp in bound}
 
 
-async def _send(app: App, audience: str = "role:auxiliary", **kwargs: object) -> int:
-    kwargs.setdefault("ack_by", ACK_BY)
+async def _send(
+    app: App, audience: str = "role:auxiliary", *, attachment: tuple[str, bytes] | None = None
+) -> int:
+    notice = Composed(audience=audience, text=TEXT, ack_by=ACK_BY, attachment=attachment)
     async with app.unit_of_work() as svc:
-        result = await svc.notices.send(Actor.cli(), audience=audience, text=TEXT, **kwargs)  # type: ignore[arg-type]
+        result = await svc.notices.send(Actor.cli(), notice)
     return result.notice_id
 
 
@@ -141,14 +144,16 @@ async def test_preview_counts_the_audience_and_who_cannot_be_reached(app: App) -
         ).scalar_one()
         acc.reachable = False  # A003 blocked the bot
     async with app.unit_of_work() as svc:
-        preview = await svc.notices.preview(Actor.cli(), audience="role:auxiliary", text=TEXT)
+        preview = await svc.notices.preview(
+            Actor.cli(), Composed(audience="role:auxiliary", text=TEXT)
+        )
         assert (preview.reach.targeted, preview.reach.no_account, preview.reach.blocked) == (
             4,
             1,
             1,
         )
         assert preview.notice.title == "关于加强<夜间>值班的通知"
-        everyone = await svc.notices.preview(Actor.cli(), audience="all", text=TEXT)
+        everyone = await svc.notices.preview(Actor.cli(), Composed(audience="all", text=TEXT))
         assert everyone.reach.targeted == 8 and everyone.reach.no_account == 1
         station, _ = await svc.notices.audience(Actor.cli(), "unit:城关派出所")
         assert station == "unit:城关派出所"
@@ -603,8 +608,8 @@ async def test_a_mentor_can_neither_send_nor_see_stats(app: App) -> None:
     async with app.unit_of_work() as svc:
         mentor = Actor.of(await svc.people.get(Actor.cli(), "M001"))
         for call in (
-            svc.notices.send(mentor, audience="all", text=TEXT),
-            svc.notices.preview(mentor, audience="all", text=TEXT),
+            svc.notices.send(mentor, Composed(audience="all", text=TEXT)),
+            svc.notices.preview(mentor, Composed(audience="all", text=TEXT)),
             svc.notices.stats(mentor, notice_id),
             svc.notices.nudge(mentor, notice_id),
             svc.notices.recent(mentor),

@@ -16,6 +16,7 @@ from bot.actor import Actor
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.core import Document
+from bot.services.notices import Composed
 from bot.timeparse import parse_quick_token, quick_deadlines, quick_token
 from storage.models import Unit
 from storage.models_notices import Notice
@@ -203,7 +204,9 @@ async def test_every_export_is_sent_as_a_file_the_same_as_the_consoles(app: App)
     async with app.unit_of_work() as svc:
         await svc.pledges.publish(Actor.cli(), "confidentiality", audience="all")
         await svc.training.publish(Actor.cli(), "duties-limits", audience="all")
-        sent = await svc.notices.send(Actor.cli(), audience="all", text=TEXT, ack_by=None)
+        sent = await svc.notices.send(
+            Actor.cli(), Composed(audience="all", text=TEXT, ack_by=None)
+        )
     await office.send("/menu")
     await office.press("导出文件")
     labels = " ".join(office.labels())
@@ -249,7 +252,9 @@ async def test_the_pledge_status_and_notice_views_offer_their_file(app: App) -> 
     office = (await chat_users(app, "O001"))["O001"]
     async with app.unit_of_work() as svc:
         await svc.pledges.publish(Actor.cli(), "confidentiality", audience="all")
-        sent = await svc.notices.send(Actor.cli(), audience="all", text=TEXT, ack_by=None)
+        sent = await svc.notices.send(
+            Actor.cli(), Composed(audience="all", text=TEXT, ack_by=None)
+        )
     await office.send("/status")
     await office.press("保密承诺书")
     await office.press("签署情况（Excel）")

@@ -19,6 +19,7 @@ from bot.app import App
 from bot.core import Account
 from bot.kinds import KINDS
 from bot.services import Services
+from bot.services.notices import Composed
 from bot.training_content import MULTIPLE
 from storage import people as repo
 from storage.models import Assignment, AssignmentStatus, Campaign, Person
@@ -48,7 +49,7 @@ async def _open_register(svc: Services, audience: str, due: object = DUE) -> obj
 
 async def _send_notice(svc: Services, audience: str, due: object = DUE) -> object:
     return await svc.notices.send(
-        Actor.cli(), audience=audience, text="周五停电\n请提前保存工作。", ack_by=DUE
+        Actor.cli(), Composed(audience=audience, text="周五停电\n请提前保存工作。", ack_by=DUE)
     )
 
 

@@ -10,9 +10,8 @@ import argparse
 import asyncio
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
-from typing import TextIO, TypedDict
+from typing import TextIO
 
 from bot.actor import Actor
 from bot.app import App
@@ -27,6 +26,7 @@ from bot.services.notice_approval import Submitted, why
 from bot.services.notices import (
     MAX_ATTACHMENT,
     AttachmentTooLarge,
+    Composed,
     Counts,
     NoticeStats,
     Progress,
@@ -78,16 +78,6 @@ def register(sub: argparse._SubParsersAction, t: Translator) -> None:  # type: i
     ng.add_argument("--dry-run", action="store_true", help=t("cli-help-notice-nudge-dry-run"))
 
 
-class Draft(TypedDict):
-    """The notice as previewed, and then sent: the same arguments to both services."""
-
-    audience: str
-    text: str
-    title: str | None
-    ack_by: datetime | None
-    attachment: tuple[str, bytes] | None
-
-
 def read_text(path: Path) -> str:
     """A text file in UTF-8 (with or without BOM) or, as Chinese Windows saves it, GBK;
     another encoding is refused (bot.sheets.reader.decode), naming it where it can."""
@@ -117,12 +107,12 @@ async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
         path = exc.filename or args.text_file
         return refuse(t("notice-cli-file", path=str(path), error=exc.strerror or str(exc)))
     actor = Actor.cli(ACTOR)
-    notice = Draft(
+    notice = Composed(
         audience=args.audience, text=text, title=args.title, ack_by=ack_by, attachment=attachment
     )
     async with opened_app(settings, t) as app:
         async with app.unit_of_work() as svc:
-            preview = await svc.notices.preview(actor, **notice)
+            preview = await svc.notices.preview(actor, notice)
         say(t("notice-cli-preview"), _indent(plain(render_message(t, preview.notice))))
         say(
             t(
@@ -139,7 +129,7 @@ async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
             say(t("notice-cli-dry-run"))
             return 0
         async with app.unit_of_work() as svc:
-            result = await svc.notice_approvals.send(actor, **notice, sensitive=args.sensitive)
+            result = await svc.notice_approvals.send(actor, notice, sensitive=args.sensitive)
         if isinstance(result, Submitted):  # waits for a second office staffer (issue 21)
             say(
                 t(

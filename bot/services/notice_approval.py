@@ -33,7 +33,13 @@ from bot.errors import DomainError, InvalidInput, NotFound
 from bot.i18n import Translator
 from bot.notify import Message, Notifier
 from bot.services.base import NotifyingService
-from bot.services.notices import NoticeService, NoticeView, SendResult, render_message
+from bot.services.notices import (
+    Composed,
+    NoticeService,
+    NoticeView,
+    SendResult,
+    render_message,
+)
 from storage.models import Person, PersonRole, PersonStatus, Role
 from storage.models_approvals import DraftStatus, NoticeDraft
 
@@ -119,37 +125,24 @@ class NoticeApprovalService(NotifyingService):
     async def send(
         self,
         actor: Actor,
+        notice: Composed,
         *,
-        audience: str,
-        text: str,
-        title: str | None = None,
-        ack_by: datetime | None = None,
-        attachment: tuple[str, bytes] | None = None,
         sensitive: bool = False,
         progress_at: tuple[Person, str] | None = None,
     ) -> SendResult | Submitted:
         """Send a notice now, or, when it needs approval, keep it as a draft and ask the
         other office staff to approve it."""
-        preview = await self.notices.preview(
-            actor, audience=audience, text=text, title=title, ack_by=ack_by, attachment=attachment
-        )
+        preview = await self.notices.preview(actor, notice)
         if not self.needs_approval(preview.reach.targeted, sensitive):
-            return await self.notices.send(
-                actor,
-                audience=audience,
-                text=text,
-                title=title,
-                ack_by=ack_by,
-                attachment=attachment,
-                progress_at=progress_at,
-            )
+            return await self.notices.send(actor, notice, progress_at=progress_at)
         now = self.clock.now()
+        attachment = notice.attachment
         draft = NoticeDraft(
             status=DraftStatus.WAITING,
             audience=preview.audience,
-            text=text,
-            title=title,
-            ack_by=ack_by,
+            text=notice.text,
+            title=notice.title,
+            ack_by=notice.ack_by,
             attachment_name=attachment[0] if attachment else None,
             attachment=attachment[1] if attachment else None,
             sensitive=sensitive,
@@ -221,8 +214,7 @@ class NoticeApprovalService(NotifyingService):
         content = await self.session.scalar(
             select(NoticeDraft.attachment).where(NoticeDraft.id == draft.id)
         )
-        sent = await self.notices.send(
-            actor,
+        notice = Composed(
             audience=draft.audience,
             text=draft.text,
             title=draft.title,
@@ -230,6 +222,10 @@ class NoticeApprovalService(NotifyingService):
             attachment=(draft.attachment_name, content)
             if draft.attachment_name and content is not None
             else None,
+        )
+        sent = await self.notices.send(
+            actor,
+            notice,
             progress_at=progress_at,
             sensitive=draft.sensitive,
             approved=draft,

@@ -218,6 +218,18 @@ class ApprovalRequired(DomainError, key="approval-required"):
 
 
 @dataclass(frozen=True, slots=True)
+class Composed:
+    """A notice as the office composed it: what is previewed, then sent or kept for
+    approval (not yet checked: NoticeService.draft says what is wrong with it)."""
+
+    audience: str  # an audience spec (bot.services.tasks.Audience.parse)
+    text: str  # the first line is the title unless `title` is given
+    title: str | None = None
+    ack_by: datetime | None = None  # to be acknowledged by then; None: no acknowledgment
+    attachment: tuple[str, bytes] | None = None  # (file name, content)
+
+
+@dataclass(frozen=True, slots=True)
 class NoticeView:
     """What a recipient's message is rendered from (id 0: a draft not yet sent)."""
 
@@ -573,20 +585,13 @@ class NoticeService(KindService):
             raise EmptyAudience(spec=aud.describe())
         return aud.describe(), reach
 
-    async def preview(
-        self,
-        actor: Actor,
-        *,
-        audience: str,
-        text: str,
-        title: str | None = None,
-        ack_by: datetime | None = None,
-        attachment: tuple[str, bytes] | None = None,
-    ) -> Preview:
+    async def preview(self, actor: Actor, notice: Composed) -> Preview:
         """The notice as recipients will see it, with the audience and unbound counts."""
         actor.require(Role.OFFICE)
-        aud = Audience.parse(audience)
-        view = self.draft(text, title=title, ack_by=ack_by, attachment=attachment)
+        aud = Audience.parse(notice.audience)
+        view = self.draft(
+            notice.text, title=notice.title, ack_by=notice.ack_by, attachment=notice.attachment
+        )
         reach = await self.reach(aud)
         if reach.targeted == 0:
             raise EmptyAudience(spec=aud.describe())
@@ -595,12 +600,8 @@ class NoticeService(KindService):
     async def send(
         self,
         actor: Actor,
+        notice: Composed,
         *,
-        audience: str,
-        text: str,
-        title: str | None = None,
-        ack_by: datetime | None = None,
-        attachment: tuple[str, bytes] | None = None,
         progress_at: tuple[Person, str] | None = None,
         sensitive: bool = False,
         approved: NoticeDraft | None = None,
@@ -611,8 +612,11 @@ class NoticeService(KindService):
         A notice that needs approval (sensitive, or over the limit) is refused unless
         `approved` is its draft, approved by another office staffer."""
         actor.require(Role.OFFICE)
-        aud = Audience.parse(audience)
-        view = self.draft(text, title=title, ack_by=ack_by, attachment=attachment)
+        aud = Audience.parse(notice.audience)
+        view = self.draft(
+            notice.text, title=notice.title, ack_by=notice.ack_by, attachment=notice.attachment
+        )
+        ack_by, attachment = notice.ack_by, notice.attachment
         now = self.clock.now()
         where = await self.tasks.audience_filter(aud)
         people = (
@@ -627,7 +631,7 @@ class NoticeService(KindService):
             raise ApprovalRequired(count=len(people), limit=limit)
         if approved is not None and approved.status != DraftStatus.APPROVED:
             raise ApprovalRequired(count=len(people), limit=limit)
-        notice = Notice(
+        created = Notice(
             title=view.title,
             body=view.body,
             attachment_name=view.attachment_name,
@@ -643,30 +647,30 @@ class NoticeService(KindService):
             status_person_id=progress_at[0].id if progress_at else None,
             status_message_id=progress_at[1] if progress_at else None,
         )
-        self.session.add(notice)
+        self.session.add(created)
         await self.session.flush()
         assigned = 0
         if view.requires_ack:
             campaign = await self.tasks.create_campaign(
                 kind=KIND.name,
-                ref_key=ref_of(notice.id),
-                ref_id=notice.id,
+                ref_key=ref_of(created.id),
+                ref_id=created.id,
                 titles=dict.fromkeys(LOCALES, task_title(view.title)),
                 audience=aud,
                 due_at=ack_by,
                 policy=self.policy,
                 created_by=actor.label,
             )
-            notice.campaign_id = campaign.id
+            created.campaign_id = campaign.id
             # the notice is its own message: the task is given quietly
             assigned = len(await self.tasks.give(KIND, campaign, announce=False))
         queued, unreachable = await self._enqueue(
-            replace(view, id=notice.id), [(p.id, p.locale) for p in people], nudge=0
+            replace(view, id=created.id), [(p.id, p.locale) for p in people], nudge=0
         )
         await self.audit_event(
             actor,
             "notice.sent",
-            ref_of(notice.id),
+            ref_of(created.id),
             {
                 "title": view.title,
                 "sha256": hashlib.sha256(f"{view.title}\n{view.body}".encode()).hexdigest(),
@@ -682,7 +686,7 @@ class NoticeService(KindService):
             at=now,
         )
         await self.session.flush()
-        return SendResult(notice.id, len(people), queued, unreachable, assigned)
+        return SendResult(created.id, len(people), queued, unreachable, assigned)
 
     async def _enqueue(
         self, notice: NoticeView, people: Sequence[tuple[int, str | None]], *, nudge: int

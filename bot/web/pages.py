@@ -22,7 +22,7 @@ from bot.services import Services
 from bot.services.console import Filters
 from bot.services.leave import CATEGORIES, last_day
 from bot.services.notice_approval import Submitted, reason_for
-from bot.services.notices import EmptyAudience
+from bot.services.notices import Composed, EmptyAudience
 from bot.services.tasks import Audience
 from bot.services.web_auth import AlreadySubmitted
 from bot.timeparse import parse_date
@@ -444,11 +444,13 @@ async def notice_preview(request: web.Request) -> web.StreamResponse:
         async with uow(request) as svc:
             preview = await svc.notices.preview(
                 view.actor,
-                audience=spec,
-                text=v["body"],
-                title=v["title"] or None,
-                ack_by=v["ack_at"],
-                attachment=attachment,
+                Composed(
+                    audience=spec,
+                    text=v["body"],
+                    title=v["title"] or None,
+                    ack_by=v["ack_at"],
+                    attachment=attachment,
+                ),
             )
     except DomainError as exc:
         return page(
@@ -511,11 +513,13 @@ async def notice_send(request: web.Request) -> web.StreamResponse:
     async def send(svc: Services) -> str:
         result = await svc.notice_approvals.send(
             view.actor,
-            audience=field(request, "audience"),
-            text=v["body"],
-            title=v["title"] or None,
-            ack_by=v["ack_at"],
-            attachment=_attachment(request),
+            Composed(
+                audience=field(request, "audience"),
+                text=v["body"],
+                title=v["title"] or None,
+                ack_by=v["ack_at"],
+                attachment=_attachment(request),
+            ),
             sensitive=v["sensitive"],
         )
         if isinstance(result, Submitted):  # waits for a second office staffer (issue 21)

@@ -33,6 +33,7 @@ from bot.actor import Actor
 from bot.app import App
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.services.notices import Composed
 from storage.models import Assignment, Campaign, ChannelAccount, Outbox, ProcessedUpdate
 from tests.e2e.botapi_stub import BotApiStub
 from tests.e2e.conftest import PG_URL, TOKEN, _fresh_pg_database
@@ -274,7 +275,9 @@ async def test_two_web_processes_and_a_worker_handle_everything_exactly_once(
         # --- a notice to everyone; the worker is killed half-way and started again ----------
         before = len(api.of("sendMessage"))
         async with app.unit_of_work() as svc:
-            await svc.notices.send(Actor.cli(), audience="unit:城关派出所", text="部署测试通知")
+            await svc.notices.send(
+                Actor.cli(), Composed(audience="unit:城关派出所", text="部署测试通知")
+            )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 120
         while len(api.of("sendMessage")) - before < PEOPLE // 2:

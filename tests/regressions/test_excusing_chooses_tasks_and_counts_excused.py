@@ -20,6 +20,7 @@ from bot.cli.training import render_status as training_cli_status
 from bot.clock import FrozenClock
 from bot.reports.pledge_export import write_pledge_export
 from bot.reports.training_export import write_export as write_training_export
+from bot.services.notices import Composed
 from storage.models import Assignment, AssignmentStatus, AuditEvent, Campaign, Person
 from tests.chat import ChatUser
 from tests.helpers import outbox_for, tick
@@ -198,7 +199,7 @@ async def test_notice_stats_count_an_excused_acknowledgment(app: App, clock: Fro
     await _setup(app)
     async with app.unit_of_work() as svc:
         sent = await svc.notices.send(
-            Actor.cli(), audience="role:auxiliary", text="请于周五前确认。", ack_by=DUE
+            Actor.cli(), Composed(audience="role:auxiliary", text="请于周五前确认。", ack_by=DUE)
         )
     clock.set(DUE + timedelta(hours=2))
     await tick(app)

@@ -8,7 +8,7 @@ import pytest
 
 from bot.actor import Actor
 from bot.app import App
-from bot.services.notices import MAX_TEXT, TextTooLong, render_message
+from bot.services.notices import MAX_TEXT, Composed, TextTooLong, render_message
 from tests.test_notices import Channel, _deliver, _setup
 
 LINE = (
@@ -21,7 +21,7 @@ async def test_a_one_line_notice_shows_its_text_once(app: App) -> None:
     assert len(LINE) > 60
     await _setup(app)
     async with app.unit_of_work() as svc:
-        await svc.notices.send(Actor.cli(), audience="emp:A001", text=LINE, ack_by=None)
+        await svc.notices.send(Actor.cli(), Composed(audience="emp:A001", text=LINE, ack_by=None))
     channel = Channel()
     await _deliver(app, channel)
     (got,) = channel.to("A001")
