@@ -29,12 +29,13 @@ PeopleQuery = Callable[[Campaign], Select[Any]]
 
 @dataclass(frozen=True, slots=True)
 class TaskKind:
-    name: str  # Campaign.kind
-    open_label_key: str  # button label, e.g. "btn-pledge-read"
+    # Campaign.kind; the kind's locale files say what it is called (`kind-NAME`) and
+    # label the button that opens a task (`btn-NAME-open`)
+    name: str
     open_route: str  # action prefix, e.g. "pl:o" -> "pl:o:<assignment id>"
-    name_key: str  # what the task kind is called, e.g. "kind-pledge"
-    policy: Policy  # default reminders and escalation (MUSTER_POLICIES overrides it)
     not_yours: type[DomainError]  # an assignment of another person, or of another kind
+    # default reminders and escalation (MUSTER_POLICIES overrides it)
+    policy: Policy = Policy()
     published_template: str = "task-published"  # the message of a new task
     # the people whose completion record for the campaign's content exists: never re-tasked
     done_people: PeopleQuery | None = None
@@ -49,6 +50,14 @@ class TaskKind:
     # for something they must do first (a pledge: the training it presupposes); the status
     # views and exports show "waiting for training" instead of "not signed"
     waiting: Callable[[], ColumnElement[bool]] | None = None
+
+    @property
+    def name_key(self) -> str:
+        return f"kind-{self.name}"
+
+    @property
+    def open_label_key(self) -> str:
+        return f"btn-{self.name}-open"
 
     def policy_with(self, overrides: dict[str, dict[str, Any]] | None) -> Policy:
         """The default policy with a deployment's MUSTER_POLICIES entry for this kind."""

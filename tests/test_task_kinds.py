@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, update
@@ -17,6 +18,7 @@ from sqlalchemy import func, select, update
 from bot.actor import Actor
 from bot.app import App
 from bot.core import Account
+from bot.i18n import LOCALES, Catalog
 from bot.kinds import KINDS
 from bot.services import Services
 from bot.services.notices import Composed
@@ -145,6 +147,18 @@ def test_every_kind_is_registered_once() -> None:
     assert sorted(KINDS) == sorted(ids(EVERY))
     routes = [k.open_route for k in KINDS.values()]
     assert len(set(routes)) == len(routes)
+
+
+def test_every_kind_is_named_and_its_button_labelled_in_every_language() -> None:
+    import bot.services  # noqa: F401, PLC0415 - registers the kinds
+
+    catalog = Catalog(Path(__file__).resolve().parents[1] / "locales")
+    for locale in LOCALES:
+        t = catalog.translator(locale, ZoneInfo("UTC"))
+        for kind in KINDS.values():
+            for key in (kind.name_key, kind.open_label_key):
+                assert catalog.bundles[locale].has_message(key), (locale, key)
+                assert t(key).strip() not in {"", key}
 
 
 @pytest.mark.parametrize("kind", EVERY, ids=ids(EVERY))

@@ -310,9 +310,7 @@ def _answered(campaign: Campaign) -> Select[Any]:
 
 KIND = TaskKind(
     CampaignKind.CHECKIN.value,
-    open_label_key="btn-checkin-open",
     open_route=Btn.CHECKIN_OPEN,
-    name_key="kind-checkin",
     policy=Policy(remind_before_h=(26, 2)),
     not_yours=NotYours,
     done_people=_answered,

@@ -504,9 +504,7 @@ def _acknowledged(campaign: Campaign) -> Select[Any]:
 
 KIND = TaskKind(
     CampaignKind.NOTICE.value,
-    open_label_key="btn-notice-open",
     open_route=Btn.NOTICE_OPEN,
-    name_key="kind-notice",
     # the notice itself is the message at publish time
     policy=Policy(remind_at_publish=False, remind_before_h=(2,)),
     not_yours=NotTargeted,

@@ -17,7 +17,6 @@ from bot.content import ContentError, PledgeDoc, load_pledges, paginate
 from bot.core import Account
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.kinds import TaskKind
-from bot.policy import Policy
 from bot.services import tasks as tasks_service
 from bot.services.tasks import (
     Audience,
@@ -181,10 +180,7 @@ def _waiting_for_training() -> ColumnElement[bool]:
 
 KIND = TaskKind(
     CampaignKind.PLEDGE.value,
-    open_label_key="btn-pledge-read",
     open_route=Btn.PLEDGE_OPEN,
-    name_key="kind-pledge",
-    policy=Policy(),
     not_yours=NotYours,
     done_people=_signed,
     syncs_audience=True,

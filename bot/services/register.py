@@ -305,9 +305,7 @@ def _filed(campaign: Campaign) -> Select[Any]:
 
 KIND = TaskKind(
     CampaignKind.REGISTER.value,
-    open_label_key="btn-register-open",
     open_route=Btn.REGISTER_OPEN,
-    name_key="kind-register",
     policy=Policy(remind_before_h=(24, 2)),
     not_yours=NotAllowed,
     published_template="register-published",

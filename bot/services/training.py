@@ -14,7 +14,6 @@ from bot.actor import Actor
 from bot.content import ContentError
 from bot.errors import DomainError, InvalidInput, NotFound
 from bot.kinds import TaskKind
-from bot.policy import Policy
 from bot.services import tasks as tasks_service
 from bot.services.tasks import Audience, PublishResult, Titled, UnitCounts, unit_counts
 from bot.services.training_learning import NotYours, TrainingLearning
@@ -113,10 +112,7 @@ def _started(campaign: Campaign) -> Select[Any]:
 
 KIND = TaskKind(
     CampaignKind.TRAINING.value,
-    open_label_key="btn-training-open",
     open_route=Btn.TRAINING_OPEN,
-    name_key="kind-training",
-    policy=Policy(),
     not_yours=NotYours,
     done_people=_passed,
     started_people=_started,

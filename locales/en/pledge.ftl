@@ -1,6 +1,6 @@
 ## Pledges
 
-btn-pledge-read = 📄 Read
+btn-pledge-open = 📄 Read
 btn-pledge-read-current = 📄 Read the current version
 btn-prev = ◀ Previous
 btn-next = Next ▶

@@ -1,6 +1,6 @@
 ## 承诺书
 
-btn-pledge-read = 📄 阅读
+btn-pledge-open = 📄 阅读
 btn-pledge-read-current = 📄 阅读最新版本
 btn-prev = ◀ 上一页
 btn-next = 下一页 ▶
