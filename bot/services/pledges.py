@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from bot.services.tasks import (
     PublishResult,
     Titled,
     UnitCounts,
+    VersionStatus,
     unit_counts,
 )
 from bot.services.training import TrainingService
@@ -120,13 +121,9 @@ class UnitStatus(UnitCounts):
         return self.done
 
 
-@dataclass(frozen=True, slots=True)
-class PledgeStatus(Titled):
-    key: str
-    version: int
-    units: list[UnitStatus]
-    pending: list[PendingPerson]
-    titles: dict[str, str] = field(default_factory=dict)  # locale -> title of the version
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PledgeStatus(VersionStatus[UnitStatus, PendingPerson]):
+    """A pledge's latest version: who signed it per unit, and who has not yet."""
 
 
 @dataclass(frozen=True, slots=True)

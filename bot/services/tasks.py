@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from sqlalchemy import (
     CursorResult,
@@ -328,6 +328,19 @@ class _Tally:
 
 
 U = TypeVar("U", bound=UnitCounts)
+P = TypeVar("P", bound=PendingPerson)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VersionStatus(Titled, Generic[U, P]):
+    """A versioned kind's status (pledge, training): the latest version of one content,
+    its counts per unit and the people whose task is still open."""
+
+    key: str
+    version: int
+    units: list[U]
+    pending: list[P]
+    titles: dict[str, str] = field(default_factory=dict)  # locale -> title of the version
 
 
 def unit_counts(rows: Sequence[StatusRow], now: datetime, cls: type[U]) -> list[U]:

@@ -55,14 +55,9 @@ class PendingPerson(tasks_service.PendingPerson):
     exhausted: bool
 
 
-@dataclass(frozen=True, slots=True)
-class TrainingStatus(Titled):
-    key: str
-    version: int
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrainingStatus(tasks_service.VersionStatus[UnitStatus, PendingPerson]):
     attempts_allowed: int
-    units: list[UnitStatus]
-    pending: list[PendingPerson]
-    titles: dict[str, str] = field(default_factory=dict)  # locale -> title of the version
 
 
 @dataclass(frozen=True, slots=True)
