@@ -64,12 +64,13 @@ class kind(service[K]):
     A new kind of task touches these files, and nothing else is needed for it to publish,
     republish, sync its audience, be excused, remind and escalate, show in "My tasks" and
     count per unit:
-      1. bot/services/<kind>.py: its `TaskKind` (button, name, default policy, what done
-         means) and its `KindService` (how content is loaded and frozen, its title, the
+      1. bot/services/<kind>.py: its `TaskKind` (the button's route, what done means, a
+         default policy where the standard one does not fit) and its `KindService` (how content is loaded and frozen, its title, the
          completion record); a content loader of its own may sit beside it;
       2. handlers/<kind>.py, and its flow's line in handlers/__init__.py;
-      3. locales/zh_CN/<kind>.ftl and locales/en/<kind>.ftl (with `kind-<kind>`, its button
-         label and its error keys);
+      3. locales/zh_CN/<kind>.ftl and locales/en/<kind>.ftl (with `kind-<kind>`, what it
+         is called, `btn-<kind>-open`, the label of the button that opens a task, and its
+         error keys);
       4. storage/models_<kind>.py (the completion record), imported at the end of
          storage/models.py, and its one Alembic migration;
       5. one line below.
