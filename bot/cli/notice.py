@@ -114,15 +114,7 @@ async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
         async with app.unit_of_work() as svc:
             preview = await svc.notices.preview(actor, notice)
         say(t("notice-cli-preview"), _indent(plain(render_message(t, preview.notice))))
-        say(
-            t(
-                "notice-cli-reach",
-                audience=preview.audience,
-                targeted=preview.reach.targeted,
-                no_account=preview.reach.no_account,
-                blocked=preview.reach.blocked,
-            )
-        )
+        say(t.of("notice-cli-reach", preview.reach, audience=preview.audience))
         if ack_by is not None:
             say(t("notice-cli-ack", due=t.time(ack_by), tz=settings.timezone))
         if args.dry_run:
@@ -140,16 +132,7 @@ async def cmd_notice_send(args: argparse.Namespace, settings: Settings) -> int:
                 )
             )
             return 0
-        say(
-            t(
-                "notice-cli-sent",
-                id=result.notice_id,
-                targeted=result.targeted,
-                queued=result.queued,
-                unreachable=result.unreachable,
-                assigned=result.assigned,
-            )
-        )
+        say(t.of("notice-cli-sent", result, id=result.notice_id))
         if not args.wait:
             say(t("notice-cli-hint", id=result.notice_id))
             return 0
@@ -247,15 +230,7 @@ async def cmd_notice_nudge(args: argparse.Namespace, settings: Settings) -> int:
     async with opened_app(settings, t) as app:
         async with app.unit_of_work() as svc:
             plan = await svc.notices.nudge_plan(actor, args.notice_id)
-        say(
-            t(
-                "notice-cli-nudge-plan",
-                id=args.notice_id,
-                count=plan.reachable,
-                unreachable=plan.unreachable,
-                in_delivery=plan.in_delivery,
-            )
-        )
+        say(t.of("notice-cli-nudge-plan", plan, id=args.notice_id))
         if args.dry_run or plan.reachable == 0:
             return 0
         async with app.unit_of_work() as svc:
