@@ -142,18 +142,9 @@ async def cmd_checkins_care(args: argparse.Namespace, settings: Settings) -> int
         return 0
     say(t("checkin-care-title", week=week.key, count=len(items)))
     for item in items:
-        say(
-            t(
-                "checkin-cli-care-line",
-                ticket=item.ticket or "-",
-                status=t(f"hotline-status-{item.ticket_status}") if item.ticket_status else "-",
-                unit=item.unit,
-                name=item.name,
-                employee_no=item.employee_no,
-                at=t.time(item.created_at),
-                text=item.text,
-            )
-        )
+        status = t(f"hotline-status-{item.ticket_status}") if item.ticket_status else "-"
+        at = t.time(item.created_at)
+        say(t.of("checkin-cli-care-line", item, ticket=item.ticket or "-", status=status, at=at))
     return 0
 
 

@@ -211,18 +211,8 @@ async def cmd_kb_gaps(args: argparse.Namespace, settings: Settings) -> int:
     say(t("kb-gaps-title", questions=questions, groups=len(groups)))
     for g in groups[: max(args.limit, 0)]:
         now = t("kb-gaps-now", faq=g.answered_now) if g.answered_now else ""
-        say(
-            t(
-                "kb-gaps-group",
-                number=g.number,
-                count=g.count,
-                last=t.time(g.last_at),
-                tickets=g.tickets,
-                hint=g.faq_hint or t("kb-gaps-no-hint"),
-                now=now,
-                example=g.example,
-            )
-        )
+        hint = g.faq_hint or t("kb-gaps-no-hint")
+        say(t.of("kb-gaps-group", g, last=t.time(g.last_at), hint=hint, now=now))
     if args.out:
         write_gaps_xlsx(args.out, groups, t=t)
         say(t("kb-gaps-exported", path=str(args.out), groups=len(groups), questions=questions))

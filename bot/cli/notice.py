@@ -235,7 +235,7 @@ async def cmd_notice_nudge(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         async with app.unit_of_work() as svc:
             result = await svc.notices.nudge(actor, args.notice_id)
-        say(t("notice-cli-nudged", round=result.round, queued=result.queued))
+        say(t.of("notice-cli-nudged", result))
         if args.wait and result.queued:
             await wait_for_delivery(app, t, args.notice_id, nudge_round=result.round)
     return 0
@@ -317,15 +317,6 @@ async def wait_for_delivery(
         await asyncio.sleep(POLL)
     if tty:
         out.write("\n")
-    print(
-        t(
-            "notice-cli-done",
-            sent=p.sent,
-            failed=p.failed,
-            unreachable=p.unreachable,
-            elapsed=duration(time.monotonic() - started),
-        ),
-        file=out,
-        flush=True,
-    )
+    took = duration(time.monotonic() - started)
+    print(t.of("notice-cli-done", p, elapsed=took), file=out, flush=True)
     return p
