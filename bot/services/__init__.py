@@ -65,8 +65,9 @@ class kind(service[K]):
     republish, sync its audience, be excused, remind and escalate, show in "My tasks" and
     count per unit:
       1. bot/services/<kind>.py: its `TaskKind` (the button's route, what done means, a
-         default policy where the standard one does not fit) and its `KindService` (how content is loaded and frozen, its title, the
-         completion record); a content loader of its own may sit beside it;
+         default policy where the standard one does not fit) and its `KindService` (how
+         content is loaded and frozen, its title, the completion record); a content
+         loader of its own may sit beside it;
       2. handlers/<kind>.py, and its flow's line in handlers/__init__.py;
       3. locales/zh_CN/<kind>.ftl and locales/en/<kind>.ftl (with `kind-<kind>`, what it
          is called, `btn-<kind>-open`, the label of the button that opens a task, and its
