@@ -422,13 +422,7 @@ async def cb_send(event: Incoming, ctx: Context) -> list[Reply]:
         ctx.state.go(None, submitted=result.draft_id)
         return [submitted_reply(ctx, result)]
     ctx.state.go(None, sent=result.notice_id)  # a second press answers "already sent"
-    text = ctx.t(
-        "notice-sent",
-        id=result.notice_id,
-        targeted=result.targeted,
-        queued=result.queued,
-        unreachable=result.unreachable,
-    )
+    text = ctx.t.of("notice-sent", result, id=result.notice_id)
     return [
         Reply(text, buttons=_office_buttons(ctx, result.notice_id, ack_by is not None), edit=True)
     ]
