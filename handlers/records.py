@@ -142,13 +142,7 @@ async def cb_done(event: Incoming, ctx: Context) -> list[Reply]:
 
 
 def _signature_line(ctx: Context, s: SignatureRecord) -> str:
-    return ctx.t(
-        "records-pledge-line",
-        title=s.title,
-        version=s.version,
-        number=s.number,
-        at=ctx.t.time(s.signed_at),
-    )
+    return ctx.t.of("records-pledge-line", s, at=ctx.t.time(s.signed_at))
 
 
 def _receipt_button(ctx: Context, s: SignatureRecord) -> Button:
@@ -199,14 +193,10 @@ async def cb_receipt_file(event: Incoming, ctx: Context) -> list[Reply]:
 
 
 def _attempt_line(ctx: Context, a: TrainingRecord) -> str:
-    return ctx.t(
+    return ctx.t.of(
         "records-training-passed" if a.passed else "records-training-failed",
+        a,
         title=a.title(ctx.t.locale),
-        version=a.version,
-        attempt=a.attempt_no,
-        attempts=a.attempts,
-        score=a.score,
-        pass_mark=a.pass_mark,
         at=ctx.t.time(a.finished_at),
         hash=a.sha256[:12],
     )

@@ -37,8 +37,8 @@ records-error-no-receipt = No such signature receipt.
 
 records-training-none = You have not taken a training quiz yet.
 records-training-title = 🎓 My training results ({ $count } quizzes, latest first):
-records-training-passed = • ✅ { $title } (version { $version }) attempt { $attempt }/{ $attempts }: { $score } (pass mark { $pass_mark }) passed · { $at } · fingerprint { $hash }
-records-training-failed = • ❌ { $title } (version { $version }) attempt { $attempt }/{ $attempts }: { $score } (pass mark { $pass_mark }) not passed · { $at }
+records-training-passed = • ✅ { $title } (version { $version }) attempt { $attempt_no }/{ $attempts }: { $score } (pass mark { $pass_mark }) passed · { $at } · fingerprint { $hash }
+records-training-failed = • ❌ { $title } (version { $version }) attempt { $attempt_no }/{ $attempts }: { $score } (pass mark { $pass_mark }) not passed · { $at }
 
 records-checkins-none = No weekly check-ins yet.
 records-checkins-title = 📝 My weekly check-ins ({ $count } weeks, latest first):

@@ -36,8 +36,8 @@ records-error-no-receipt = 没有找到这份签署回执。
 
 records-training-none = 您还没有参加过培训测试。
 records-training-title = 🎓 我的培训成绩（{ $count } 次测试，最近的在前）：
-records-training-passed = • ✅ { $title }（第 { $version } 版）第 { $attempt }/{ $attempts } 次：{ $score } 分（及格 { $pass_mark }）通过 · { $at } · 指纹 { $hash }
-records-training-failed = • ❌ { $title }（第 { $version } 版）第 { $attempt }/{ $attempts } 次：{ $score } 分（及格 { $pass_mark }）未通过 · { $at }
+records-training-passed = • ✅ { $title }（第 { $version } 版）第 { $attempt_no }/{ $attempts } 次：{ $score } 分（及格 { $pass_mark }）通过 · { $at } · 指纹 { $hash }
+records-training-failed = • ❌ { $title }（第 { $version } 版）第 { $attempt_no }/{ $attempts } 次：{ $score } 分（及格 { $pass_mark }）未通过 · { $at }
 
 records-checkins-none = 还没有每周报到记录。
 records-checkins-title = 📝 我的每周报到（{ $count } 周，最近的在前）：
