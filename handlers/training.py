@@ -203,14 +203,7 @@ def _option_label(ctx: Context, view: QuestionView, original: int) -> str:
 def _question_text(ctx: Context, view: QuestionView) -> str:
     q = view.question
     lines = [
-        ctx.t(
-            "training-question-header",
-            title=view.title,
-            attempt=view.attempt_no,
-            attempts=view.attempts_allowed,
-            number=view.index + 1,
-            total=view.total,
-        ),
+        ctx.t.of("training-question-header", view, number=view.index + 1),
         ctx.t(TYPE_KEYS[q.type]),
         "",
         html("<b>{}</b>", q.text),

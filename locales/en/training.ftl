@@ -18,7 +18,7 @@ btn-training-review = 📖 Review the lessons
 training-restart-published = 📚 "{ $title }" has a new version; the old version you were working on is withdrawn.
     Please start again from the first lesson of the new version and take its quiz by { $due }.
 training-lesson-header = <b>{ $title }</b> (version { $version }) · lesson { $lesson }/{ $lessons } · due { $due }
-training-question-header = 📝 { $title } · attempt { $attempt }/{ $attempts } · question { $number }/{ $total }
+training-question-header = 📝 { $title } · attempt { $attempt_no }/{ $attempts_allowed } · question { $number }/{ $total }
 training-type-single = Single choice: pick one answer.
 training-type-multiple = Multiple choice: pick every correct option (tap the letters, then "Submit answer"). Missing or extra options score nothing.
 training-type-truefalse = True or false?

@@ -18,7 +18,7 @@ btn-training-review = 📖 复习课程
 training-restart-published = 📚 「{ $title }」已更新为新版本，您正在学习的旧版本已停用。
     请从新版本的第一课开始学习并完成测验，截止时间：{ $due }。
 training-lesson-header = <b>{ $title }</b>（第 { $version } 版）· 第 { $lesson }/{ $lessons } 课 · 截止 { $due }
-training-question-header = 📝 { $title } · 第 { $attempt }/{ $attempts } 次测验 · 第 { $number }/{ $total } 题
+training-question-header = 📝 { $title } · 第 { $attempt_no }/{ $attempts_allowed } 次测验 · 第 { $number }/{ $total } 题
 training-type-single = 单选题：请选择一个答案。
 training-type-multiple = 多选题：选出全部正确选项（点字母勾选，再点「提交答案」）。少选、多选都不得分。
 training-type-truefalse = 判断题：这句话对吗？
