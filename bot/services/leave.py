@@ -413,7 +413,9 @@ class LeaveService(TaskUser):
         for r in rows:
             due = given_back(r.due_at, r.created_at, absences[r.person_id], minimum)
             stage, next_at = self.tasks.first_action(Policy.from_json(r.policy), due, now)
-            moved[r.person_id].append(Moved(r.id, r.kind, r.titles, r.ref_key, r.due_at, due))
+            moved[r.person_id].append(
+                Moved(r.id, r.due_at, due, kind=r.kind, ref_key=r.ref_key, titles=r.titles)
+            )
             updates.append({"b_id": r.id, "b_due": due, "b_stage": stage, "b_next": next_at})
         if updates:
             table = cast(Table, Assignment.__table__)
@@ -499,9 +501,6 @@ class Moved(CampaignTitled):
     """An open task whose deadline a return from leave moved."""
 
     id: int
-    kind: str
-    titles: dict[str, Any]
-    ref_key: str
     old: datetime
     new: datetime
 

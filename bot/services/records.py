@@ -35,9 +35,6 @@ PAGE = 10  # completed tasks per page
 @dataclass(frozen=True, slots=True)
 class DoneTask(CampaignTitled):
     assignment_id: int
-    kind: str
-    titles: dict[str, Any]
-    ref_key: str
     status: str  # done | excused
     done_at: datetime | None
     due_at: datetime | None
@@ -130,13 +127,13 @@ class RecordsService(Service):
         return [
             DoneTask(
                 a.id,
-                c.kind,
-                dict(c.titles or {}),
-                c.ref_key,
                 a.status,
                 a.done_at,
                 a.due_at,
                 a.note if a.status == AssignmentStatus.EXCUSED else None,
+                kind=c.kind,
+                ref_key=c.ref_key,
+                titles=dict(c.titles or {}),
             )
             for a, c in rows.all()
         ], total

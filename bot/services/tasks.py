@@ -130,10 +130,11 @@ class Titled:
         return title_in(self.titles, locale, self.key)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CampaignTitled:
     """A task of a campaign, titled by the campaign's titles, else its content key."""
 
-    __slots__ = ()
+    kind: str
     ref_key: str
     titles: dict[str, Any]
 
@@ -145,9 +146,6 @@ class CampaignTitled:
 class TaskView(CampaignTitled):
     assignment_id: int
     campaign_id: int
-    kind: str
-    ref_key: str
-    titles: dict[str, str]
     due_at: datetime | None
     status: str
     level: int
