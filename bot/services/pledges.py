@@ -80,23 +80,21 @@ class QualifyingAttempt(Titled):
     """The passed training attempt a signature rests on."""
 
     attempt_id: int
-    key: str
     version: int
     score: int
     finished_at: datetime
     sha256: str
-    titles: dict[str, str]  # the module's, by locale
 
     @classmethod
     def of(cls, attempt: TrainingAttempt, titles: dict[str, Any]) -> QualifyingAttempt:
         return cls(
             attempt.id,
-            attempt.key,
             attempt.version,
             attempt.score,
             attempt.finished_at,
             attempt.sha256,
-            {k: str(v) for k, v in titles.items()},
+            key=attempt.key,
+            titles={k: str(v) for k, v in titles.items()},  # the module's, by locale
         )
 
 
@@ -128,9 +126,7 @@ class PledgeStatus(VersionStatus[UnitStatus, PendingPerson]):
 
 @dataclass(frozen=True, slots=True)
 class PublishedPledge(Titled):
-    key: str
     version: int  # the latest published version
-    titles: dict[str, str]  # locale -> title of that version
 
 
 def normalize_name(value: str) -> str:
@@ -189,9 +185,7 @@ KIND = TaskKind(
 class LetterState(Titled):
     """Where a person stands with the responsibility letter's newest published version."""
 
-    key: str
     version: int | None  # None: the letter was never published
-    titles: dict[str, str]
     signed_at: datetime | None = None
     due_at: datetime | None = None  # of an open task for it
     assigned: bool = False  # holds an open task for it
@@ -639,7 +633,7 @@ class PledgeService(KindService):
         titles = {loc: title for v, loc, title in rows if v == version}
         ids = sorted(set(people))
         if version is None or not ids:
-            return {pid: LetterState(key, version, titles) for pid in ids}
+            return {pid: LetterState(version, key=key, titles=titles) for pid in ids}
         signed = dict(
             (
                 await self.session.execute(
@@ -671,9 +665,9 @@ class PledgeService(KindService):
         )
         return {
             pid: LetterState(
-                key,
                 version,
-                titles,
+                key=key,
+                titles=titles,
                 signed_at=signed.get(pid),
                 due_at=waiting.get(pid),
                 assigned=pid in waiting,
@@ -693,7 +687,7 @@ class PledgeService(KindService):
         for key, version, locale, title in rows.all():
             have = latest.get(key)
             if have is None or version > have.version:
-                latest[key] = have = PublishedPledge(key, version, {})
+                latest[key] = have = PublishedPledge(version, key=key, titles={})
             if version == have.version:
                 have.titles[locale] = title
         return [latest[k] for k in sorted(latest)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 
@@ -63,9 +62,7 @@ class SignatureRecord:
 
 @dataclass(frozen=True, slots=True)
 class TrainingRecord(Titled):
-    key: str
     version: int
-    titles: dict[str, Any]
     attempt_no: int
     attempts: int  # allowed
     score: int
@@ -183,9 +180,7 @@ class RecordsService(Service):
         )
         return [
             TrainingRecord(
-                a.key,
                 a.version,
-                dict(v.titles or {}),
                 a.attempt_no,
                 v.attempts,
                 a.score,
@@ -193,6 +188,8 @@ class RecordsService(Service):
                 a.passed,
                 a.finished_at,
                 a.sha256,
+                key=a.key,
+                titles=dict(v.titles or {}),
             )
             for a, v in rows.all()
         ]

@@ -119,10 +119,10 @@ class Audience:
         return ",".join(bits) or "all"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Titled:
     """Content with a title per locale, and its key when no title is there."""
 
-    __slots__ = ()
     key: str
     titles: dict[str, Any]
 
@@ -166,13 +166,11 @@ class Publication:
 class PublishResult(Titled):
     """A published version, as the office sees it."""
 
-    key: str
     version: int
     new_version: bool
     campaign_id: int
     assigned: int
     replaced: int  # open assignments of older versions cancelled
-    titles: dict[str, str]
     hashes: dict[str, str]  # locale (or "" for a version with one hash) -> content hash
     rescheduled: int = 0  # open assignments whose deadline a republish moved
     restarted: int = 0  # of the replaced, people who had started the old version
@@ -334,11 +332,9 @@ class VersionStatus(Titled, Generic[U, P]):
     """A versioned kind's status (pledge, training): the latest version of one content,
     its counts per unit and the people whose task is still open."""
 
-    key: str
     version: int
     units: list[U]
     pending: list[P]
-    titles: dict[str, str] = field(default_factory=dict)  # locale -> title of the version
 
 
 def unit_counts(rows: Sequence[StatusRow], now: datetime, cls: type[U]) -> list[U]:

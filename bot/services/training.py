@@ -3,7 +3,7 @@ question statistics. The learner's side (lessons, quiz, attempts) is `training_l
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -76,12 +76,10 @@ class QuestionStat:
 
 @dataclass(frozen=True, slots=True)
 class TrainingStats(Titled):
-    key: str
     version: int
     attempts: int
     people: int
     questions: list[QuestionStat]
-    titles: dict[str, str] = field(default_factory=dict)  # locale -> title of the version
 
 
 def _passed(campaign: Campaign) -> Select[Any]:
