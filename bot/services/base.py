@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -15,9 +16,21 @@ from storage import audit
 from storage.models import AuditEvent
 
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
     from bot.actor import Actor
 
 S = TypeVar("S", bound="Service")
+V = TypeVar("V", bound="DataclassInstance")
+
+
+def project(view: type[V], row: object, /, **values: Any) -> V:
+    """A `view` (a dataclass) of `row`'s attributes by the names of its fields, with
+    `values` in place of the fields the row has no attribute for or that are computed: a
+    view that shows a row's columns names its fields after them, and nobody copies them
+    one by one."""
+    names = [f.name for f in fields(view) if f.init and f.name not in values]
+    return view(**{name: getattr(row, name) for name in names}, **values)
 
 
 class Service:

@@ -48,7 +48,7 @@ from bot.actor import Actor
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.notify import PRIORITY_TASK, Message
 from bot.sealing import sealer_for
-from bot.services.base import NotifyingService
+from bot.services.base import NotifyingService, project
 from bot.text import normalize_input
 from storage import audit, outbox
 from storage import people as people_repo
@@ -299,7 +299,7 @@ def _office_moved(ticket: Ticket, status: TicketStatus, now: datetime) -> None:
 
 
 def _ticket_ref(ticket: Ticket) -> TicketRef:
-    return TicketRef(ticket.id, ticket.number, ticket.status, ticket.anonymous)
+    return project(TicketRef, ticket)
 
 
 def _preview(text: str) -> str:
@@ -612,16 +612,7 @@ class HotlineService(NotifyingService):
             .order_by(Ticket.last_activity_at.desc(), Ticket.id.desc())
         )
         return [
-            MyTicket(
-                t.id,
-                t.number,
-                t.status,
-                t.anonymous,
-                t.created_at,
-                t.last_activity_at,
-                _preview(text or ""),
-                int(n or 0),
-            )
+            project(MyTicket, t, preview=_preview(text or ""), replies=int(n or 0))
             for t, text, n in rows.all()
         ]
 
@@ -672,19 +663,12 @@ class HotlineService(NotifyingService):
     def _summary(self, row: Any) -> TicketSummary:
         ticket, first = row
         now = self.clock.now()
-        return TicketSummary(
-            id=ticket.id,
-            number=ticket.number,
-            status=ticket.status,
-            anonymous=ticket.anonymous,
-            created_at=ticket.created_at,
-            last_activity_at=ticket.last_activity_at,
-            reply_due_at=ticket.reply_due_at,
-            overdue=ticket.status == TicketStatus.OPEN
+        overdue = (
+            ticket.status == TicketStatus.OPEN
             and ticket.reply_due_at is not None
-            and ticket.reply_due_at <= now,
-            preview=_preview(first or ""),
+            and ticket.reply_due_at <= now
         )
+        return project(TicketSummary, ticket, overdue=overdue, preview=_preview(first or ""))
 
     async def queue(
         self, actor: Actor, *, include_closed: bool = False, limit: int = QUEUE_LIMIT

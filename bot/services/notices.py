@@ -45,6 +45,7 @@ from bot.i18n import LOCALES, Translator
 from bot.kinds import TaskKind
 from bot.notify import PRIORITY_BULK, PRIORITY_URGENT
 from bot.policy import Policy
+from bot.services.base import project
 from bot.services.tasks import Audience, KindService
 from bot.text import Markup, html, html_join, html_length
 from storage import audit, outbox
@@ -247,19 +248,7 @@ class NoticeView:
 
     @classmethod
     def of(cls, n: Notice) -> NoticeView:
-        return cls(
-            id=n.id,
-            title=n.title,
-            body=n.body,
-            requires_ack=n.requires_ack,
-            ack_by=n.ack_by,
-            attachment_name=n.attachment_name,
-            attachment_size=n.attachment_size,
-            created_at=n.created_at,
-            created_by=n.created_by,
-            targeted=n.targeted,
-            nudges=n.nudges,
-        )
+        return project(cls, n)
 
 
 @dataclass(frozen=True, slots=True)
