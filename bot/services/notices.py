@@ -572,13 +572,19 @@ class NoticeService(KindService):
             raise EmptyAudience(spec=aud.describe())
         return aud.describe(), reach
 
-    async def preview(self, actor: Actor, notice: Composed) -> Preview:
-        """The notice as recipients will see it, with the audience and unbound counts."""
-        actor.require(Role.OFFICE)
-        aud = Audience.parse(notice.audience)
+    def _checked(self, notice: Composed) -> tuple[Audience, NoticeView]:
+        """The composed notice's audience and the notice as recipients will see it; raise
+        what is wrong with either."""
+        audience = Audience.parse(notice.audience)
         view = self.draft(
             notice.text, title=notice.title, ack_by=notice.ack_by, attachment=notice.attachment
         )
+        return audience, view
+
+    async def preview(self, actor: Actor, notice: Composed) -> Preview:
+        """The notice as recipients will see it, with the audience and unbound counts."""
+        actor.require(Role.OFFICE)
+        aud, view = self._checked(notice)
         reach = await self.reach(aud)
         if reach.targeted == 0:
             raise EmptyAudience(spec=aud.describe())
@@ -599,10 +605,7 @@ class NoticeService(KindService):
         A notice that needs approval (sensitive, or over the limit) is refused unless
         `approved` is its draft, approved by another office staffer."""
         actor.require(Role.OFFICE)
-        aud = Audience.parse(notice.audience)
-        view = self.draft(
-            notice.text, title=notice.title, ack_by=notice.ack_by, attachment=notice.attachment
-        )
+        aud, view = self._checked(notice)
         ack_by, attachment = notice.ack_by, notice.attachment
         now = self.clock.now()
         where = await self.tasks.audience_filter(aud)
