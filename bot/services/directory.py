@@ -18,14 +18,12 @@ class DirectoryService(Service):
         bound yet and that person has no account on this channel. The person, or None."""
         if await repo.active_account(self.session, account.channel, account.external_user_id):
             return None
-        person = (
-            await self.session.execute(
-                select(Person).where(
-                    Person.wecom_userid == account.external_user_id,
-                    Person.status == PersonStatus.ACTIVE,
-                )
+        person = await self.session.scalar(
+            select(Person).where(
+                Person.wecom_userid == account.external_user_id,
+                Person.status == PersonStatus.ACTIVE,
             )
-        ).scalar_one_or_none()
+        )
         if person is None:
             return None
         if any(

@@ -321,14 +321,12 @@ class TrainingLearning(KindService):
         raise Closed(title=title)
 
     async def _version(self, campaign: Campaign) -> TrainingVersion:
-        row = (
-            await self.session.execute(
-                select(TrainingVersion).where(
-                    TrainingVersion.key == campaign.ref_key,
-                    TrainingVersion.version == campaign.ref_id,
-                )
+        row = await self.session.scalar(
+            select(TrainingVersion).where(
+                TrainingVersion.key == campaign.ref_key,
+                TrainingVersion.version == campaign.ref_id,
             )
-        ).scalar_one_or_none()
+        )
         if row is None:
             raise NotFound("training-error-not-published", module=campaign.ref_key)
         return row
