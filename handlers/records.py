@@ -146,7 +146,9 @@ def _signature_line(ctx: Context, s: SignatureRecord) -> str:
 
 
 def _receipt_button(ctx: Context, s: SignatureRecord) -> Button:
-    return Button(ctx.t("btn-records-receipt", number=s.number), Btn.RECORDS_RECEIPT.token(s.id))
+    return Button(
+        ctx.t("btn-records-receipt", number=s.signature_no), Btn.RECORDS_RECEIPT.token(s.id)
+    )
 
 
 @_record_list(Btn.RECORDS_PLEDGES, "pledges", _signature_line, _receipt_button)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from bot.actor import Actor
 from bot.errors import NotAllowed, NotFound
-from bot.services.base import Service
+from bot.services.base import Service, project
 from bot.services.tasks import CampaignTitled, Titled
 from storage.models import (
     Assignment,
@@ -52,12 +52,12 @@ class DoneTask(CampaignTitled):
 @dataclass(frozen=True, slots=True)
 class SignatureRecord:
     id: int
-    number: str
-    key: str
+    signature_no: str
+    pledge_key: str
     version: int
     title: str
     signed_at: datetime
-    sha256: str
+    document_sha256: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,18 +144,7 @@ class RecordsService(Service):
             .where(Signature.person_id == me.id)
             .order_by(Signature.signed_at.desc(), Signature.id.desc())
         )
-        return [
-            SignatureRecord(
-                s.id,
-                s.signature_no,
-                s.pledge_key,
-                s.version,
-                title,
-                s.signed_at,
-                s.document_sha256,
-            )
-            for s, title in rows.all()
-        ]
+        return [project(SignatureRecord, s, title=title) for s, title in rows.all()]
 
     async def receipt(
         self, actor: Actor, signature_id: int
@@ -179,16 +168,11 @@ class RecordsService(Service):
             .order_by(TrainingAttempt.finished_at.desc(), TrainingAttempt.id.desc())
         )
         return [
-            TrainingRecord(
-                a.version,
-                a.attempt_no,
-                v.attempts,
-                a.score,
-                v.pass_mark,
-                a.passed,
-                a.finished_at,
-                a.sha256,
-                key=a.key,
+            project(
+                TrainingRecord,
+                a,
+                attempts=v.attempts,
+                pass_mark=v.pass_mark,
                 titles=dict(v.titles or {}),
             )
             for a, v in rows.all()

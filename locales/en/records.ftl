@@ -22,7 +22,7 @@ records-late-flag = (late)
 
 records-pledges-none = You have not signed a pledge yet.
 records-pledges-title = 🖊 Pledges I signed ({ $count }):
-records-pledge-line = • "{ $title }" version { $version } · { $number } · { $at }
+records-pledge-line = • "{ $title }" version { $version } · { $signature_no } · { $at }
 btn-records-receipt = 🧾 Receipt { $number }
 records-receipt = 🧾 Signature receipt: "{ $title }"
     Signature no.: { $number }

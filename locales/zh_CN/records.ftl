@@ -21,7 +21,7 @@ records-late-flag = （逾期完成）
 
 records-pledges-none = 您还没有签署过承诺书。
 records-pledges-title = 🖊 我签署的承诺书（{ $count } 份）：
-records-pledge-line = • 《{ $title }》第 { $version } 版 · { $number } · { $at }
+records-pledge-line = • 《{ $title }》第 { $version } 版 · { $signature_no } · { $at }
 btn-records-receipt = 🧾 回执 { $number }
 records-receipt = 🧾 签署回执：《{ $title }》
     签署编号：{ $number }
