@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import fields
+from dataclasses import KW_ONLY, dataclass, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -33,15 +33,16 @@ def project(view: type[V], row: object, /, **values: Any) -> V:
     return view(**{name: getattr(row, name) for name in names}, **values)
 
 
+@dataclass(eq=False)
 class Service:
     """Services flush, never commit: the conversation engine or CLI command that opened
     the session commits once, so a handler's service calls and its conversation state
     land in one transaction."""
 
-    def __init__(self, session: AsyncSession, *, clock: Clock, settings: Settings) -> None:
-        self.session = session
-        self.clock = clock
-        self.settings = settings
+    session: AsyncSession
+    _: KW_ONLY
+    clock: Clock
+    settings: Settings
 
     def sibling(self, cls: type[S], **deps: Any) -> S:
         """Another service in this unit of work: the same session, clock and settings."""
@@ -70,11 +71,8 @@ class Service:
         )
 
 
+@dataclass(eq=False, kw_only=True)
 class NotifyingService(Service):
     """A service that sends its messages through the notifier."""
 
-    def __init__(
-        self, session: AsyncSession, *, clock: Clock, settings: Settings, notifier: Notifier
-    ) -> None:
-        super().__init__(session, clock=clock, settings=settings)
-        self.notifier = notifier
+    notifier: Notifier

@@ -22,16 +22,13 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from bot.actions import Btn
 from bot.actor import Actor
-from bot.clock import Clock
-from bot.config import Settings
 from bot.errors import DomainError, InvalidInput, NotFound
 from bot.i18n import Translator
-from bot.notify import Message, Notifier
+from bot.notify import Message
 from bot.services.base import NotifyingService
 from bot.services.notices import (
     Composed,
@@ -106,18 +103,9 @@ class Approved:
     sent: SendResult
 
 
+@dataclass(eq=False, kw_only=True)
 class NoticeApprovalService(NotifyingService):
-    def __init__(
-        self,
-        session: AsyncSession,
-        *,
-        clock: Clock,
-        settings: Settings,
-        notifier: Notifier,
-        notices: NoticeService,
-    ) -> None:
-        super().__init__(session, clock=clock, settings=settings, notifier=notifier)
-        self.notices = notices
+    notices: NoticeService
 
     def needs_approval(self, targeted: int, sensitive: bool) -> bool:
         return sensitive or targeted > self.settings.notice_approval_over

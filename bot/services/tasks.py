@@ -26,17 +26,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import FromClause
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.actor import Actor
-from bot.clock import Clock
-from bot.config import Settings
 from bot.errors import DomainError, InvalidInput
 from bot.i18n import title_in
 from bot.kinds import KINDS, TaskKind
-from bot.notify import Notifier
 from bot.policy import Policy, step_time
 from bot.services.base import NotifyingService
 from storage import leave
@@ -894,20 +890,11 @@ def _view(a: Assignment, c: Campaign) -> TaskView:
     )
 
 
+@dataclass(eq=False, kw_only=True)
 class TaskUser(NotifyingService):
     """A service over the task service, which sends its messages through the notifier."""
 
-    def __init__(
-        self,
-        session: AsyncSession,
-        *,
-        clock: Clock,
-        settings: Settings,
-        notifier: Notifier,
-        tasks: TaskService,
-    ) -> None:
-        super().__init__(session, clock=clock, settings=settings, notifier=notifier)
-        self.tasks = tasks
+    tasks: TaskService
 
 
 class KindService(TaskUser):
