@@ -19,6 +19,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -137,24 +138,18 @@ def _fail(group: list[tuple[Incoming, asyncio.Future[Replies]]], exc: BaseExcept
             future.set_exception(exc)
 
 
+@dataclass(eq=False, kw_only=True)
 class Conversation:
-    def __init__(
-        self,
-        *,
-        settings: Settings,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        catalog: Catalog,
-        clock: Clock,
-        dispatcher: Dispatcher,
-    ) -> None:
-        self.settings = settings
-        self.sessionmaker = sessionmaker
-        self.catalog = catalog
-        self.clock = clock
-        self.dispatcher = dispatcher
+    settings: Settings
+    sessionmaker: async_sessionmaker[AsyncSession]
+    catalog: Catalog
+    clock: Clock
+    dispatcher: Dispatcher
+
+    def __post_init__(self) -> None:
         self._locks = KeyedLocks()  # per account, in this process
         self.retry_delays: tuple[float, ...] = RETRY_DELAYS  # after a transient DB fault
-        bind = sessionmaker.kw.get("bind")
+        bind = self.sessionmaker.kw.get("bind")
         # presses committed in groups (PostgreSQL: its statements take arrays)
         self.grouping = bind is not None and bind.dialect.name == "postgresql"
         self._groups = GroupCommit(self._group)

@@ -18,7 +18,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import KW_ONLY, dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -106,23 +106,22 @@ class PersonRow(NamedTuple):
     unit_id: int
 
 
+@dataclass(eq=False)
 class DeadlineEngine:
-    def __init__(
-        self,
-        session: AsyncSession,
-        *,
-        clock: Clock,
-        settings: Settings,
-        catalog: Catalog,
-        batch: int = 20000,
-    ) -> None:
-        self.session = session
-        self.clock = clock
-        self.settings = settings
-        self.catalog = catalog
-        self.batch = batch
-        self.notifier = Notifier(session, clock=clock, settings=settings, catalog=catalog)
-        self.alerts = MentorAlerts(session, clock=clock, settings=settings, notifier=self.notifier)
+    session: AsyncSession
+    _: KW_ONLY
+    clock: Clock
+    settings: Settings
+    catalog: Catalog
+    batch: int = 20000
+
+    def __post_init__(self) -> None:
+        self.notifier = Notifier(
+            self.session, clock=self.clock, settings=self.settings, catalog=self.catalog
+        )
+        self.alerts = MentorAlerts(
+            self.session, clock=self.clock, settings=self.settings, notifier=self.notifier
+        )
 
     async def tick(self) -> TickReport:
         """Decide and record every action due now. The caller commits."""

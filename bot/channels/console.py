@@ -111,26 +111,18 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - display_width(text))
 
 
+@dataclass(eq=False, kw_only=True)
 class ConsoleChannel:
-    def __init__(
-        self,
-        *,
-        conversation: Conversation,
-        directory: Directory,
-        translator: Callable[[str | None], Translator],
-        read: Reader = input,
-        write: Writer = print,
-        files_dir: Path,
-        inbox: Inbox | None = None,
-    ) -> None:
-        self.conversation = conversation
-        self.directory = directory
-        self.inbox = inbox
-        self.translator = translator
-        self.read = read
-        self.write = write
-        self.files_dir = files_dir
-        self.t = translator(None)
+    conversation: Conversation
+    directory: Directory
+    translator: Callable[[str | None], Translator]
+    read: Reader = input
+    write: Writer = print
+    files_dir: Path
+    inbox: Inbox | None = None
+
+    def __post_init__(self) -> None:
+        self.t = self.translator(None)
         self._buttons: dict[int, tuple[str, str]] = {}  # number -> (action, message ref)
         self._messages = itertools.count(1)
         self._events = itertools.count(1)
