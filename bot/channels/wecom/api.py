@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import socket
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,28 +60,21 @@ class WecomBadCredentials(WecomConfigError):
     """The corp id or the secret is wrong."""
 
 
+@dataclass(eq=False, kw_only=True)
 class WecomApi:
     """Calls to one app's API host, with the shared access token."""
 
-    def __init__(
-        self,
-        *,
-        api_url: str,
-        corp_id: str,
-        agent_id: int,
-        secret: str,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        sleep: Any = asyncio.sleep,
-    ) -> None:
-        self.api_url = api_url.rstrip("/")
-        self.corp_id = corp_id
-        self.agent_id = agent_id
-        self._secret = secret
-        self.sessionmaker = sessionmaker
-        self.clock = clock
-        self._sleep = sleep
-        self._key = f"{corp_id}:{agent_id}"
+    api_url: str
+    corp_id: str
+    agent_id: int
+    secret: str = field(repr=False)
+    sessionmaker: async_sessionmaker[AsyncSession]
+    clock: Clock
+    sleep: Any = asyncio.sleep
+
+    def __post_init__(self) -> None:
+        self.api_url = self.api_url.rstrip("/")
+        self._key = f"{self.corp_id}:{self.agent_id}"
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"[:64]
         self._http: aiohttp.ClientSession | None = None
         self._token: tuple[str, datetime] | None = None  # this process's copy of the row
@@ -183,7 +177,7 @@ class WecomApi:
                 return token
             if self.clock.now() > deadline:
                 raise TransientError("another process holds the token lease and did not finish")
-            await self._sleep(WAIT_STEP)  # another process is refreshing right now
+            await self.sleep(WAIT_STEP)  # another process is refreshing right now
 
     @staticmethod
     def _fresh(row: tuple[str, datetime], now: datetime) -> bool:
@@ -239,7 +233,7 @@ class WecomApi:
 
     async def _fetch_token(self) -> tuple[str, datetime]:
         answer = await self._request(
-            "GET", "/cgi-bin/gettoken", {"corpid": self.corp_id, "corpsecret": self._secret}, None
+            "GET", "/cgi-bin/gettoken", {"corpid": self.corp_id, "corpsecret": self.secret}, None
         )
         code = int(answer.get("errcode", 0))
         _raise_for(code, answer, "/cgi-bin/gettoken")
