@@ -19,12 +19,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import roster_io
 from bot.actor import Actor
-from bot.clock import Clock
-from bot.config import Settings
 from bot.errors import InvalidInput
 from bot.roster_io import Checked, Record
 from bot.services.base import Service
@@ -250,17 +247,9 @@ class _Plan:
     leave: list[_Person] = field(default_factory=list)
 
 
+@dataclass(eq=False, kw_only=True)
 class RosterService(Service):
-    def __init__(
-        self,
-        session: AsyncSession,
-        *,
-        clock: Clock,
-        settings: Settings,
-        pledges: PledgeService | None = None,
-    ) -> None:
-        super().__init__(session, clock=clock, settings=settings)
-        self.pledges = pledges  # gives a successor the responsibility letter (issue 21)
+    pledges: PledgeService | None = None  # gives a successor the responsibility letter (issue 21)
 
     async def import_file(
         self,
