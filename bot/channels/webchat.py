@@ -30,6 +30,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +72,17 @@ def render(reply: Reply) -> dict[str, Any]:
         ],
         "document": reply.document.filename if reply.document is not None else None,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """What the page POSTed for one turn: text the person typed, or a button `action`
+    pressed on the log's message `message_ref`. A repeated `client_id` is the same turn."""
+
+    client_id: str
+    text: str | None = None
+    action: str | None = None
+    message_ref: str | None = None
 
 
 def echo_id(client_id: str) -> str:
@@ -294,49 +306,46 @@ class WebChannel:
     # --- receiving: one turn -------------------------------------------------------------
 
     async def turn(
-        self,
-        external_id: str,
-        client_id: str,
-        *,
-        text: str | None = None,
-        action: str | None = None,
-        message_ref: str | None = None,
-        stale_text: str = "",
+        self, external_id: str, posted: Posted, *, stale_text: str = ""
     ) -> dict[str, Any]:
         """Handle one POST once: {"toast": ..., "entries": [log entries]}."""
         # A browser's POSTs one after the other: a repeated client id finds the first answer
         async with self._turns.hold(external_id):
             async with self.reader() as session:
-                done = await log_repo.turn_result(session, external_id, client_id)
+                done = await log_repo.turn_result(session, external_id, posted.client_id)
             if done is not None:
                 return opened(self.settings, external_id, done)
             async with self.reader() as session:
                 before = await log_repo.last_position(session, external_id)
-            if text is not None:
-                await self._echo(external_id, client_id, text)
+            if posted.text is not None:
+                await self._echo(external_id, posted.client_id, posted.text)
             acc = account(external_id)
-            key = update_key(client_id)
-            if action is not None:
-                if not await self._button_shown(external_id, message_ref, action):
+            key = update_key(posted.client_id)
+            if posted.action is not None:
+                if not await self._button_shown(external_id, posted.message_ref, posted.action):
                     # A button of a message since edited, or a token we never showed
                     replies = [Reply(stale_text)]
                     await self._ledger_only(key)
                 else:
                     event = Incoming(
-                        acc, Kind.BUTTON, name=action, message_ref=message_ref, event_id=key
+                        acc,
+                        Kind.BUTTON,
+                        name=posted.action,
+                        message_ref=posted.message_ref,
+                        event_id=key,
                     )
                     replies = await self.conversation.handle(event)
             else:
-                replies = await self.conversation.handle(incoming(acc, text or "", key))
-            result = await self._deliver(external_id, replies, message_ref, before)
+                replies = await self.conversation.handle(incoming(acc, posted.text or "", key))
+            result = await self._deliver(external_id, replies, posted.message_ref, before)
             # what the person typed is in the result (their own bubble): kept sealed
-            private = text is not None or any(r.private for r in replies)
+            private = posted.text is not None or any(r.private for r in replies)
             stored = sealed(self.settings, external_id, result) if private else result
             async with self.writer() as session:
                 await log_repo.save_turn(
                     session,
                     external_id=external_id,
-                    client_id=client_id,
+                    client_id=posted.client_id,
                     result=stored,
                     now=self.clock.now(),
                 )

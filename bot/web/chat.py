@@ -37,7 +37,7 @@ import jinja2
 from aiohttp import web
 
 from bot.app import App
-from bot.channels.webchat import SESSION, WebChannel, account, entry_json, opened
+from bot.channels.webchat import SESSION, Posted, WebChannel, account, entry_json, opened
 from bot.conversation import MAX_TEXT, NotHandled
 from bot.web.server import RouteProvider, add_under
 from storage import webchat as repo
@@ -327,7 +327,7 @@ async def post_message(request: web.Request) -> web.StreamResponse:
         return await _error(request, 400, "webchat-too-long", limit=MAX_TEXT)
     if BIDI & set(text):
         return await _error(request, 400, "webchat-bidi")
-    return await _turn(request, row, body, text=text)
+    return await _turn(request, row, body, Posted(body["id"], text=text))
 
 
 async def post_button(request: web.Request) -> web.StreamResponse:
@@ -338,18 +338,19 @@ async def post_button(request: web.Request) -> web.StreamResponse:
     action, message_id = body.get("action"), body.get("message_id")
     if not isinstance(action, str) or not isinstance(message_id, str) or len(action) > 200:
         return await _error(request, 400, "webchat-bad-button")
-    return await _turn(request, row, body, action=action, message_ref=message_id[:32])
+    posted = Posted(body["id"], action=action, message_ref=message_id[:32])
+    return await _turn(request, row, body, posted)
 
 
 async def _turn(
-    request: web.Request, row: WebchatSession, body: dict[str, Any], **what: Any
+    request: web.Request, row: WebchatSession, body: dict[str, Any], posted: Posted
 ) -> web.StreamResponse:
     channel = request.config_dict[CHANNEL_KEY]
     app = _app(request)
     _, before = await _who(app, row.external_id)
     stale = app.catalog.translator(before, app.settings.tz)("error-stale-button")
     try:
-        result = await channel.turn(row.external_id, body["id"], stale_text=stale, **what)
+        result = await channel.turn(row.external_id, posted, stale_text=stale)
     except NotHandled:
         return await _error(request, 503, "webchat-try-again")
     bound, locale = await _who(app, row.external_id)
