@@ -599,7 +599,7 @@ class OutboxSender:
             )
         except (SealBroken, HotlineKeyMissing) as exc:
             log.error("outbox %s: a sealed row does not open: %s", row.id, exc)
-            await self._finish(row, OutboxStatus.FAILED, error=f"sealed row does not open: {exc}")
+            await self._failed(row, f"sealed row does not open: {exc}")
             self._count(report, "failed")
             return
         try:
@@ -622,7 +622,7 @@ class OutboxSender:
             await self._record_unreachable(row, exc.reason, report)
         except Rejected as exc:
             log.warning("outbox %s: rejected: %s", row.id, exc.reason)
-            await self._finish(row, OutboxStatus.FAILED, error=exc.reason)
+            await self._failed(row, exc.reason)
             self._count(report, "failed")
         except Exception as exc:  # network, 5xx, or an adapter bug: retry, then give up
             if isinstance(exc, ChannelError):
@@ -634,13 +634,13 @@ class OutboxSender:
                 log.warning(
                     "outbox %s: failed after %d attempts: %s", row.id, row.attempts, reason
                 )
-                await self._finish(row, OutboxStatus.FAILED, error=reason)
+                await self._failed(row, reason)
                 self._count(report, "failed")
             else:
                 await self._back_to_pending(row, backoff(row.attempts), reason, attempt=True)
                 self._count(report, "retried")
         else:
-            await self._finish(row, OutboxStatus.SENT, message_id=message_id)
+            await self._sent(row, message_id)
             self._count(report, "sent")
 
     def _count(self, report: SendReport, outcome: str, n: int = 1) -> None:
@@ -654,18 +654,18 @@ class OutboxSender:
 
     # --- recording outcomes (one short transaction each) -------------------------------
 
-    async def _finish(
-        self,
-        row: Claimed,
-        status: OutboxStatus,
-        *,
-        error: str | None = None,
-        message_id: str | None = None,
-    ) -> None:
-        values: dict[str, Any] = {"status": status, "error": _cut(error, ERROR_LEN)}
-        if status == OutboxStatus.SENT:
-            values |= {"sent_at": self.clock.now(), "external_message_id": message_id}
-        await self._write(_by_id(row.id).values(**values), what=f"outbox {row.id} outcome")
+    async def _sent(self, row: Claimed, message_id: str) -> None:
+        stmt = _by_id(row.id).values(
+            status=OutboxStatus.SENT,
+            error=None,
+            sent_at=self.clock.now(),
+            external_message_id=message_id,
+        )
+        await self._write(stmt, what=f"outbox {row.id} outcome")
+
+    async def _failed(self, row: Claimed, reason: str) -> None:
+        stmt = _by_id(row.id).values(status=OutboxStatus.FAILED, error=_cut(reason, ERROR_LEN))
+        await self._write(stmt, what=f"outbox {row.id} outcome")
 
     async def _write(self, stmt: Any, *, what: str) -> None:
         """One statement in its own transaction, retried across a dropped connection, so
