@@ -5,7 +5,6 @@ acknowledgments, attachments, the CLI."""
 from __future__ import annotations
 
 import asyncio
-import io
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -667,14 +666,15 @@ async def test_attachment_is_sent_on_request(app: App) -> None:
     assert users["O001"].last[0].document is not None
 
 
-async def test_cli_progress_bar_ends_when_everything_has_an_outcome(app: App) -> None:
+async def test_cli_progress_bar_ends_when_everything_has_an_outcome(
+    app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
     await _setup(app)
     notice_id = await _send(app, audience="all")
     await _deliver(app, Channel())
-    out = io.StringIO()
-    progress = await wait_for_delivery(app, app.translator(), notice_id, out=out)
+    progress = await wait_for_delivery(app, app.translator(), notice_id)
     assert (progress.sent, progress.unreachable, progress.pending) == (7, 1, 0)
-    lines = out.getvalue().splitlines()
+    lines = capsys.readouterr().out.splitlines()
     assert lines[1].startswith("[" + "#" * 30 + "] 8/8（100%）")
     assert lines[2].startswith("发送完毕：送达 7，失败 0，无法送达 1")
     assert bar(5, 20, width=8) == "[##......]"

@@ -11,7 +11,6 @@ import asyncio
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
 
 from bot.actor import Actor
 from bot.app import App
@@ -272,16 +271,11 @@ def progress_line(t: Translator, p: Progress, rate: float) -> str:
 
 
 async def wait_for_delivery(
-    app: App,
-    t: Translator,
-    notice_id: int,
-    *,
-    nudge_round: int | None = None,
-    out: TextIO | None = None,
+    app: App, t: Translator, notice_id: int, *, nudge_round: int | None = None
 ) -> Progress:
-    """Poll the outbox every second until no row of the notice is pending; show the bar.
-    The rate counts rows that reached an outcome since the wait began."""
-    out = out or sys.stdout
+    """Poll the outbox every second until no row of the notice is pending; show the bar
+    on standard output. The rate counts rows that reached an outcome since the wait began."""
+    out = sys.stdout
     tty = out.isatty()
     print(t("notice-cli-waiting"), file=out, flush=True)
     started = time.monotonic()
