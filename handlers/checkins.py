@@ -16,6 +16,7 @@ from bot.router import Flow
 from bot.services.checkins import (
     MAX_TEXT,
     AlreadyAnswered,
+    Answers,
     CheckinClosed,
     CheckinTask,
     Incomplete,
@@ -263,7 +264,7 @@ async def cb_all_fine(event: Incoming, ctx: Context) -> list[Reply]:
     ctx.state.clear()
     aid = ctx.action(event).int_arg(0)
     try:
-        result = await ctx.services.checkins.submit(ctx.me, aid, all_fine=True)
+        result = await ctx.services.checkins.submit(ctx.me, aid, Answers.fine())
     except (AlreadyAnswered, CheckinClosed) as exc:
         return _closed(ctx, exc, aid)
     return [_done(ctx, result, aid)]
@@ -345,9 +346,9 @@ async def cb_submit(event: Incoming, ctx: Context) -> list[Reply]:
     checkins = ctx.services.checkins
     try:
         if ctx.state.data.get("fix"):
-            result = await checkins.correct(ctx.me, aid, answers=answers)
+            result = await checkins.correct(ctx.me, aid, Answers(answers))
         else:
-            result = await checkins.submit(ctx.me, aid, answers=answers)
+            result = await checkins.submit(ctx.me, aid, Answers(answers))
     except (AlreadyAnswered, CheckinClosed) as exc:
         return _closed(ctx, exc, aid)
     except Incomplete:
@@ -390,7 +391,7 @@ async def cb_correct_all_fine(event: Incoming, ctx: Context) -> list[Reply]:
     """Correct the check-in to "All fine this week" (the earlier answer is kept)."""
     ctx.state.clear()
     aid = ctx.action(event).int_arg(0)
-    result = await ctx.services.checkins.correct(ctx.me, aid, all_fine=True)
+    result = await ctx.services.checkins.correct(ctx.me, aid, Answers.fine())
     return [_done(ctx, result, aid)]
 
 

@@ -14,6 +14,7 @@ from bot.actor import Actor
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.services.checkins import (
+    Answers,
     CorrectionClosed,
     NoChange,
     NothingToCorrect,
@@ -42,11 +43,11 @@ HAZARD = {"hazard": "yes", "hazard_detail": MENTOR_NOTE, "equipment": "no", "dif
 HELP = "请帮忙协调调班-HELP-REQUEST"
 
 
-async def correct(app: App, employee_no: str, **kw: object):  # noqa: ANN201
+async def correct(app: App, employee_no: str, answers: Answers):  # noqa: ANN201
     who = await person(app, employee_no)
     aid = (await assignment_of(app, employee_no)).id
     async with app.unit_of_work() as svc:
-        return await svc.checkins.correct(who, aid, **kw)  # type: ignore[arg-type]
+        return await svc.checkins.correct(who, aid, answers)
 
 
 def _action(user: ChatUser, label: str) -> str:
@@ -113,16 +114,16 @@ async def test_a_correction_is_refused_after_the_deadline_and_without_a_change(
     await setup_force(app)
     await open_w49(app)
     with pytest.raises(NothingToCorrect):
-        await correct(app, "A001", all_fine=True)
+        await correct(app, "A001", Answers.fine())
     await submit(app, "A001", all_fine=True)
     with pytest.raises(NoChange):  # a second tap of "all fine": nothing new recorded
-        await correct(app, "A001", all_fine=True)
-    await correct(app, "A001", answers=HAZARD)
+        await correct(app, "A001", Answers.fine())
+    await correct(app, "A001", Answers(HAZARD))
     with pytest.raises(NoChange):
-        await correct(app, "A001", answers=HAZARD)
+        await correct(app, "A001", Answers(HAZARD))
     clock.set(week_window(W49, app.settings)[1] + timedelta(minutes=1))
     with pytest.raises(CorrectionClosed, match="checkin-correct-closed"):
-        await correct(app, "A001", all_fine=True)
+        await correct(app, "A001", Answers.fine())
     assert len(await responses(app)) == 2
     users_last = await responses(app)
     assert [r.all_fine for r in users_last] == [True, False]
@@ -134,7 +135,7 @@ async def test_a_repeated_difficulty_opens_no_second_ticket(app: App) -> None:
     await submit(app, "A002", answers=FULL)
     changed = {**FULL, "hazard": "no"}
     del changed["hazard_detail"]
-    result = await correct(app, "A002", answers=changed)
+    result = await correct(app, "A002", Answers(changed))
     assert result.corrected and result.care_items == 0
     async with app.sessionmaker() as s:
         assert await s.scalar(select(func.count()).select_from(CareItem)) == 1
@@ -235,16 +236,16 @@ async def test_a_correction_replaces_a_pending_alert_and_follows_a_sent_one(
     await setup_force(app)
     await open_w49(app)
     await submit(app, "A001", answers=HAZARD)
-    await correct(app, "A001", all_fine=True)  # before the digest: nothing to tell now
+    await correct(app, "A001", Answers.fine())  # before the digest: nothing to tell now
     clock.set(local(2026, 12, 1, 17, 0))
     await tick(app)
     assert await mentor_messages(app) == []
-    await correct(app, "A001", answers=HAZARD)
+    await correct(app, "A001", Answers(HAZARD))
     clock.set(local(2026, 12, 2, 17, 0))
     await tick(app)
     [told] = await mentor_messages(app)
     assert MENTOR_NOTE in told.text
-    await correct(app, "A001", all_fine=True)  # the mentor knew: told of the correction
+    await correct(app, "A001", Answers.fine())  # the mentor knew: told of the correction
     clock.set(local(2026, 12, 3, 11, 0))
     await tick(app)
     clock.set(local(2026, 12, 3, 17, 0))

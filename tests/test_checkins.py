@@ -15,7 +15,14 @@ from bot.app import App
 from bot.clock import FrozenClock
 from bot.errors import NotAllowed
 from bot.register_sheets import write_export
-from bot.services.checkins import AlreadyAnswered, Incomplete, Week, current_week, week_window
+from bot.services.checkins import (
+    AlreadyAnswered,
+    Answers,
+    Incomplete,
+    Week,
+    current_week,
+    week_window,
+)
 from bot.services.register import AGED_WEEKS
 from scheduled.checkins import open_current_week, open_week, opening_trigger
 from storage.models import AppendOnlyViolation, Assignment, AssignmentStatus, Campaign, Person
@@ -81,7 +88,9 @@ async def submit(
     who = await person(app, employee_no)
     aid = (await assignment_of(app, employee_no, week=week)).id
     async with app.unit_of_work() as svc:
-        return await svc.checkins.submit(who, aid, answers=answers, all_fine=all_fine)
+        return await svc.checkins.submit(
+            who, aid, Answers.fine() if all_fine else Answers(answers or {})
+        )
 
 
 FULL = {

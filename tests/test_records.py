@@ -11,6 +11,7 @@ import pytest
 from bot.actor import Actor
 from bot.app import App
 from bot.errors import NotAllowed, NotFound
+from bot.services.checkins import Answers
 from storage.models import Signature
 from tests.test_checkin_corrections import HAZARD, correct
 from tests.test_checkins import open_w49, person, setup_force, submit
@@ -33,7 +34,7 @@ async def test_records_show_tasks_receipts_training_and_checkins(app: App) -> No
     await _attempt(app, "A001", aid, wrong=(0, 1, 2))  # fails first
     await _attempt(app, "A001", aid)
     await submit(app, "A001", all_fine=True)
-    await correct(app, "A001", answers=HAZARD)
+    await correct(app, "A001", Answers(HAZARD))
 
     await zhang.send("/menu")
     await zhang.press("我的记录")

@@ -202,6 +202,20 @@ class CheckinTask:
 
 
 @dataclass(frozen=True, slots=True)
+class Answers:
+    """What a person answers in a check-in: "all fine this week", or the answers to the
+    questions (question id to value), as given: the service checks them."""
+
+    by_question: Mapping[str, str]
+    all_fine: bool = False
+
+    @classmethod
+    def fine(cls) -> Answers:
+        """All fine this week: no question answered."""
+        return cls({}, all_fine=True)
+
+
+@dataclass(frozen=True, slots=True)
 class Submitted:
     response_id: int
     week: Week
@@ -534,14 +548,11 @@ class CheckinService(KindService):
             out[q.id] = value
         return out
 
-    async def submit(
-        self,
-        person: Person,
-        assignment_id: int,
-        *,
-        answers: Mapping[str, str] | None = None,
-        all_fine: bool = False,
-    ) -> Submitted:
+    def _clean(self, form: Form, answers: Answers) -> dict[str, str]:
+        """The answers to record: none when all is fine, else checked by clean_answers."""
+        return {} if answers.all_fine else self.clean_answers(form, answers.by_question)
+
+    async def submit(self, person: Person, assignment_id: int, answers: Answers) -> Submitted:
         """Record the check-in and close the task, in one transaction. After the due time
         it is still accepted, and marked late."""
         assignment, campaign, week = await self._answerable(person, assignment_id)
@@ -549,8 +560,7 @@ class CheckinService(KindService):
             person,
             assignment,
             week,
-            answers=answers,
-            all_fine=all_fine,
+            answers,
             previous=None,
             due=assignment.due_at or campaign.due_at,
         )
@@ -564,26 +574,18 @@ class CheckinService(KindService):
         """Until when an answered check-in may be corrected: its due time."""
         return assignment.due_at or campaign.due_at
 
-    async def correct(
-        self,
-        person: Person,
-        assignment_id: int,
-        *,
-        answers: Mapping[str, str] | None = None,
-        all_fine: bool = False,
-    ) -> Submitted:
+    async def correct(self, person: Person, assignment_id: int, answers: Answers) -> Submitted:
         """Correct an answered check-in before its due time: a new response superseding
         the current one (which is kept), audited; the views read the newest."""
         assignment, week, previous, until = await self._correctable(person, assignment_id)
-        clean = {} if all_fine else self.clean_answers(self.form(), answers or {})
-        if (previous.all_fine, await self.answers_of(previous.id)) == (all_fine, clean):
+        clean = self._clean(self.form(), answers)
+        if (previous.all_fine, await self.answers_of(previous.id)) == (answers.all_fine, clean):
             raise NoChange(week=week.key)
         return await self._record(
             person,
             assignment,
             week,
-            answers=clean,
-            all_fine=all_fine,
+            Answers(clean, all_fine=answers.all_fine),
             previous=previous,
             due=until,
         )
@@ -687,15 +689,14 @@ class CheckinService(KindService):
         person: Person,
         assignment: Assignment,
         week: Week,
+        answers: Answers,
         *,
-        answers: Mapping[str, str] | None,
-        all_fine: bool,
         previous: CheckinResponse | None,
         due: datetime | None,
     ) -> Submitted:
         """The response, its answers, care items and the mentor's alert, audited."""
         form = self.form()
-        clean = {} if all_fine else self.clean_answers(form, answers or {})
+        clean = self._clean(form, answers)
         now = self.clock.now()
         late = due is not None and now > due
         hazards = sum(
@@ -708,7 +709,7 @@ class CheckinService(KindService):
             form_version=form.version,
             submitted_at=now,
             late=late,
-            all_fine=all_fine,
+            all_fine=answers.all_fine,
             hazards=hazards,
             supersedes_id=previous.id if previous is not None else None,
         )
@@ -759,7 +760,7 @@ class CheckinService(KindService):
                 "response": response.id,
                 "assignment": assignment.id,
                 "late": late,
-                "all_fine": all_fine,
+                "all_fine": answers.all_fine,
                 "answers": len(clean),
                 "hazards": hazards,
                 "care_items": care,
@@ -778,7 +779,7 @@ class CheckinService(KindService):
             response.id,
             week,
             late,
-            all_fine,
+            answers.all_fine,
             hazards,
             care,
             submitted_at=now,
