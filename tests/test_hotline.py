@@ -20,7 +20,7 @@ from bot.clock import FrozenClock, SystemClock
 from bot.config import Settings
 from bot.errors import NotAllowed
 from bot.sealing import sealer_for
-from bot.services.hotline import KbInvalid, NoSuchTicket, next_working_day
+from bot.services.hotline import ContactFields, KbInvalid, NoSuchTicket, next_working_day
 from scheduled.hotline import remind_overdue_tickets
 from storage.db import make_engine
 from storage.models import AppendOnlyViolation, Outbox, Person
@@ -296,7 +296,9 @@ def _every_method(ticket_id: int) -> dict[str, Callable[[Any, Actor], Awaitable[
         "reload_kb": lambda h, a: h.reload_kb(a),
         "gaps": lambda h, a: h.gaps(a),
         "unit_contacts": lambda h, a: h.unit_contacts(a),
-        "set_unit_contact": lambda h, a: h.set_unit_contact(a, "城关派出所", phone="1"),
+        "set_unit_contact": lambda h, a: h.set_unit_contact(
+            a, "城关派出所", ContactFields(phone="1")
+        ),
     }
 
 

@@ -16,7 +16,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.core import Incoming, Kind
 from bot.errors import NotAllowed
-from bot.services.hotline import BadContact, NoSuchUnit, NotAQuestion
+from bot.services.hotline import BadContact, ContactFields, NoSuchUnit, NotAQuestion
 from storage.db import make_engine
 from storage.models_hotline import HotlineGap, Ticket, UnitContact
 from tests.chat import ChatUser
@@ -148,7 +148,7 @@ async def test_a_units_own_contact_is_shown_to_its_people_else_the_bureaus(app: 
     office = await _actor(app, "O001")
     async with app.unit_of_work() as svc:
         row = await svc.hotline.set_unit_contact(
-            office, "城关派出所", phone="0571-12345678", email="cg@example.org"
+            office, "城关派出所", ContactFields(phone="0571-12345678", email="cg@example.org")
         )
     assert row.effective.phone == "0571-12345678" and row.effective.unit == "城关派出所"
     assert row.effective.hours == app.settings.hotline_hours  # a field not set: the bureau's
@@ -167,16 +167,18 @@ async def test_a_units_own_contact_is_shown_to_its_people_else_the_bureaus(app: 
     assert f"电话 {app.settings.hotline_phone}" in bob.text
     # a parent unit's contact reaches the units under it; the unit's own comes first
     async with app.unit_of_work() as svc:
-        await svc.hotline.set_unit_contact(office, "示例县公安局", hours="8:00-18:00")
+        await svc.hotline.set_unit_contact(
+            office, "示例县公安局", ContactFields(hours="8:00-18:00")
+        )
     await bob.send("/help")
     assert "8:00-18:00" in bob.text
     await alice.send("/help")
     assert "8:00-18:00" in alice.text and "0571-12345678" in alice.text
     # an empty text clears a field: back to the bureau's
     async with app.unit_of_work() as svc:
-        await svc.hotline.set_unit_contact(office, "城关派出所", phone="")
+        await svc.hotline.set_unit_contact(office, "城关派出所", ContactFields(phone=""))
         rows = {r.unit: r for r in await svc.hotline.unit_contacts(office)}
-    assert rows["城关派出所"].phone is None and rows["城关派出所"].email == "cg@example.org"
+    assert rows["城关派出所"].own == ContactFields(email="cg@example.org")
     assert rows["城关派出所"].effective.phone == app.settings.hotline_phone
     assert rows["交警大队"].effective.hours == "8:00-18:00"
     assert rows["交警大队"].effective.unit == "示例县公安局"
@@ -185,16 +187,16 @@ async def test_a_units_own_contact_is_shown_to_its_people_else_the_bureaus(app: 
 async def test_bad_contact_or_unit_changes_nothing(app: App) -> None:
     await _setup(app)
     office = await _actor(app, "O001")
-    for kwargs, error in (
-        ({"email": "not-a-mailbox"}, BadContact),
-        ({"phone": "1" * 65}, BadContact),
+    for contact, error in (
+        (ContactFields(email="not-a-mailbox"), BadContact),
+        (ContactFields(phone="1" * 65), BadContact),
     ):
         async with app.unit_of_work() as svc:
             with pytest.raises(error):
-                await svc.hotline.set_unit_contact(office, "城关派出所", **kwargs)
+                await svc.hotline.set_unit_contact(office, "城关派出所", contact)
     async with app.unit_of_work() as svc:
         with pytest.raises(NoSuchUnit):
-            await svc.hotline.set_unit_contact(office, "没有这个所", phone="1")
+            await svc.hotline.set_unit_contact(office, "没有这个所", ContactFields(phone="1"))
     assert await _count(app, UnitContact) == 0
 
 
@@ -206,7 +208,7 @@ async def test_everyone_may_read_their_contact_only_office_may_set_it(app: App) 
             contact = await svc.hotline.contact(actor)
             assert contact.phone == app.settings.hotline_phone
             with pytest.raises(NotAllowed):
-                await svc.hotline.set_unit_contact(actor, "城关派出所", phone="1")
+                await svc.hotline.set_unit_contact(actor, "城关派出所", ContactFields(phone="1"))
             with pytest.raises(NotAllowed):
                 await svc.hotline.unit_contacts(actor)
 

@@ -18,7 +18,7 @@ from bot.errors import DomainError
 from bot.i18n import LOCALES, Translator
 from bot.reports.hotline_gaps import write_gaps_xlsx
 from bot.services import Services
-from bot.services.hotline import TicketSummary, UnitContactRow
+from bot.services.hotline import ContactFields, TicketSummary, UnitContactRow
 from storage.models_hotline import parse_ticket_number
 
 
@@ -237,17 +237,14 @@ def _contact_line(t: Translator, row: UnitContactRow) -> str:
 async def cmd_hotline_contact(args: argparse.Namespace, settings: Settings) -> int:
     """Set a unit's own policy phone, mailbox and hours."""
     t = translator(settings, args.lang)
-    if args.phone is None and args.email is None and args.hours is None:
+    contact = ContactFields(args.phone, args.email, args.hours)
+    if contact == ContactFields():  # no field given
         return refuse(t("hotline-contact-nothing"))
     row, _ = await in_unit_of_work(
         settings,
         t,
         lambda svc: svc.hotline.set_unit_contact(
-            Actor.cli("cli:hotline-contact"),
-            args.unit,
-            phone=args.phone,
-            email=args.email,
-            hours=args.hours,
+            Actor.cli("cli:hotline-contact"), args.unit, contact
         ),
     )
     say(t("hotline-contact-set", unit=row.unit), _contact_line(t, row))
@@ -340,9 +337,7 @@ async def cmd_hotline_contacts(args: argparse.Namespace, settings: Settings) -> 
                 await svc.hotline.set_unit_contact(
                     actor,
                     values.get("unit") or "",
-                    phone=values.get("phone"),
-                    email=values.get("email"),
-                    hours=values.get("hours"),
+                    ContactFields(values.get("phone"), values.get("email"), values.get("hours")),
                 )
             except DomainError as exc:
                 problem = t(exc.key, **exc.args_)

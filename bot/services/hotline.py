@@ -34,7 +34,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -162,14 +162,21 @@ class Contact:
 
 
 @dataclass(frozen=True, slots=True)
+class ContactFields:
+    """A unit's own phone, mailbox and hours; None: not set."""
+
+    phone: str | None = None
+    email: str | None = None
+    hours: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class UnitContactRow:
-    """A unit's own contact fields (None: not set) and what its people see."""
+    """A unit's own contact fields and what its people see."""
 
     unit: str
     parent: str | None
-    phone: str | None
-    email: str | None
-    hours: str | None
+    own: ContactFields
     effective: Contact
 
 
@@ -878,32 +885,25 @@ class HotlineService(NotifyingService):
                 UnitContactRow(
                     unit.name,
                     parent.name if parent is not None else None,
-                    mine.phone if mine else None,
-                    mine.email if mine else None,
-                    mine.hours if mine else None,
+                    ContactFields(mine.phone, mine.email, mine.hours) if mine else ContactFields(),
                     self._effective(unit.id, units, own),
                 )
             )
         return rows
 
     async def set_unit_contact(
-        self,
-        actor: Actor,
-        unit_name: str,
-        *,
-        phone: str | None = None,
-        email: str | None = None,
-        hours: str | None = None,
+        self, actor: Actor, unit_name: str, contact: ContactFields
     ) -> UnitContactRow:
-        """Set a unit's own phone, mailbox or hours (office). None leaves a field as it is;
-        an empty text clears it (its people then see the parent unit's or the bureau's)."""
+        """Set a unit's own phone, mailbox or hours (office). A field that is None is left
+        as it is; an empty text clears it (its people then see the parent unit's or the
+        bureau's)."""
         actor.require(Role.OFFICE)
         unit = await people_repo.unit_by_name(self.session, unit_name.strip())
         if unit is None:
             raise NoSuchUnit(unit=unit_name)
         values = {
             name: _contact_field(name, value)
-            for name, value in (("phone", phone), ("email", email), ("hours", hours))
+            for name, value in asdict(contact).items()
             if value is not None
         }
         row = await self.session.get(UnitContact, unit.id, with_for_update=True)
