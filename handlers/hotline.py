@@ -16,6 +16,7 @@ from bot.router import Flow
 from bot.services.hotline import (
     Answer,
     Contact,
+    FromChat,
     Lookup,
     NotAQuestion,
     TicketDetail,
@@ -206,13 +207,8 @@ async def _send(ctx: Context, *, anonymous: bool) -> list[Reply]:
         ctx.state.go(STEP_PERSON)
         return [Reply(ctx.t("hotline-stale-question"))]
     gap = ctx.state.data.get("gap")
-    ticket = await ctx.services.hotline.ask(
-        ctx.actor,
-        question,
-        anonymous=anonymous,
-        faq_hint=ctx.state.data.get("faq"),
-        gap=int(gap) if gap else True,
-    )
+    chat = FromChat(faq_hint=ctx.state.data.get("faq"), gap_id=int(gap) if gap else None)
+    ticket = await ctx.services.hotline.ask(ctx.actor, question, anonymous=anonymous, chat=chat)
     ctx.state.go(None, sent=ticket.number)  # a second press answers "already sent"
     key = "hotline-ticket-created-anonymous" if anonymous else "hotline-ticket-created"
     return [

@@ -12,6 +12,7 @@ from aiohttp import FormData
 from bot.actor import Actor
 from bot.app import App
 from bot.config import ROOT
+from bot.services.hotline import FromChat
 from tests.console_client import FORM_ID, console_client, sign_in
 from tests.factories import bind_account, make_force
 from tests.helpers import sealed_for
@@ -192,9 +193,9 @@ async def test_faq_gaps_show_the_hotline_gap_groups_as_muster_kb_gaps_does(app: 
         person = await svc.people.get(Actor.cli(), "A001")
         for text in ("加班费怎么算？", "加班费怎么算呀"):
             await svc.hotline.ask(
-                Actor.of(person), text, anonymous=False, faq_hint="pay-01", gap=True
+                Actor.of(person), text, anonymous=False, chat=FromChat(faq_hint="pay-01")
             )
-        await svc.hotline.ask(Actor.of(person), "宿舍能住吗？", anonymous=True, gap=True)
+        await svc.hotline.ask(Actor.of(person), "宿舍能住吗？", anonymous=True, chat=FromChat())
         groups = await svc.hotline.gaps(Actor.of(await svc.people.get(Actor.cli(), "O001")))
     async with console_client(app) as client:
         await sign_in(client, app, "O001")

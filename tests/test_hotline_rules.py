@@ -16,7 +16,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.core import Incoming, Kind
 from bot.errors import NotAllowed
-from bot.services.hotline import BadContact, ContactFields, NoSuchUnit, NotAQuestion
+from bot.services.hotline import BadContact, ContactFields, FromChat, NoSuchUnit, NotAQuestion
 from storage.db import make_engine
 from storage.models_hotline import HotlineGap, Ticket, UnitContact
 from tests.chat import ChatUser
@@ -137,7 +137,7 @@ async def test_service_refuses_noise_for_a_person_too(app: App) -> None:
         with pytest.raises(NotAQuestion):
             await svc.hotline.lookup(alice, "７", locale="zh_CN")
         with pytest.raises(NotAQuestion):
-            await svc.hotline.ask(alice, "？", anonymous=False, gap=True)
+            await svc.hotline.ask(alice, "？", anonymous=False, chat=FromChat())
 
 
 # --- per-unit contacts ---------------------------------------------------------------------

@@ -152,6 +152,17 @@ class Lookup:
 
 
 @dataclass(frozen=True, slots=True)
+class FromChat:
+    """Where a question handed to the office from the hotline chat comes from: its lookup's
+    closest entry (kept on the ticket for the office) and the gap that lookup left, now
+    linked to the ticket. Without a gap (a question typed straight for a person, or one the
+    knowledge base did answer) a new one is kept."""
+
+    faq_hint: str | None = None
+    gap_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Contact:
     """How to reach the policy hotline, as a person sees it."""
 
@@ -483,32 +494,22 @@ class HotlineService(NotifyingService):
         return body
 
     async def ask(
-        self,
-        actor: Actor,
-        text: str,
-        *,
-        anonymous: bool,
-        faq_hint: str | None = None,
-        gap: int | bool = False,
+        self, actor: Actor, text: str, *, anonymous: bool, chat: FromChat | None = None
     ) -> TicketRef:
-        """Hand a question to the office as a new ticket and tell the office staff.
-
-        `gap`: the question comes from the hotline chat, so it is kept among the gaps: the
-        id of the gap its lookup left (now linked to the ticket), or True for a new one
-        (a question typed straight for a person, or one the knowledge base did answer).
-        """
+        """Hand a question to the office as a new ticket and tell the office staff. One
+        from the hotline `chat` is kept among the gaps (see FromChat)."""
         actor.require(*ASKERS)
         if actor.person is None:
             raise NotAllowed()
         body = self._clean(text)
-        if gap is not False and kb.is_noise(body):
+        if chat is not None and kb.is_noise(body):
             raise NotAQuestion(body)
         now = self.clock.now()
         ticket = Ticket(
             asker_person_id=None if anonymous else actor.person.id,
             anonymous=anonymous,
             status=TicketStatus.OPEN,
-            faq_hint=faq_hint,
+            faq_hint=chat.faq_hint if chat is not None else None,
             created_at=now,
             last_activity_at=now,
             waiting_since=now,
@@ -524,24 +525,22 @@ class HotlineService(NotifyingService):
         self.session.add(message)
         await self.session.flush()
         await self._audit_message(actor, ticket, message)
-        if gap is not False:
-            await self._hand_gap(actor, body, gap, ticket, faq_hint)
+        if chat is not None:
+            await self._hand_gap(actor, body, chat, ticket)
         await self._tell_office(
             ticket, OFFICE_NEW, f"hotline-new:{ticket.id}", preview=_preview(body)
         )
         return _ticket_ref(ticket)
 
-    async def _hand_gap(
-        self, actor: Actor, body: str, gap: int | bool, ticket: Ticket, hint: str | None
-    ) -> None:
-        row = await self.session.get(HotlineGap, gap) if gap is not True else None
+    async def _hand_gap(self, actor: Actor, body: str, chat: FromChat, ticket: Ticket) -> None:
+        row = await self.session.get(HotlineGap, chat.gap_id) if chat.gap_id is not None else None
         if row is not None and row.ticket_id is None:
             row.ticket_id = ticket.id
             row.outcome = GapOutcome.PERSON
             await self.session.flush()
             return
         locale = actor.person.locale if actor.person is not None else None
-        await self._gap(actor, body, locale, GapOutcome.PERSON, hint, ticket.id)
+        await self._gap(actor, body, locale, GapOutcome.PERSON, chat.faq_hint, ticket.id)
 
     async def _audit_message(self, actor: Actor, ticket: Ticket, message: TicketMessage) -> None:
         """Record a thread message (evidence) in the audit log; an anonymous asker stays
