@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import unnest_rows
+from storage.db import unnest_rows, upsert
 from storage.models import ChannelAccount, Outbox, OutboxStatus, Person
 from storage.sealed import Sealer
 
@@ -255,13 +255,10 @@ async def enqueue(
     text and buttons are replaced while it is still pending (a digest being rebuilt)."""
     if not rows:
         return 0
-    dialect = dialect_of(session)
-    mod = postgresql if dialect == "postgresql" else sqlite
-    stmt: Any
-    if dialect == "postgresql" and len(rows) >= ARRAY_ROWS:
-        stmt = mod.insert(Outbox).from_select(list(rows[0]), unnest_rows(session, Outbox, rows))
-    else:
-        stmt = mod.insert(Outbox)
+    as_arrays = dialect_of(session) == "postgresql" and len(rows) >= ARRAY_ROWS
+    stmt: Any = upsert(session, Outbox)
+    if as_arrays:
+        stmt = stmt.from_select(list(rows[0]), unnest_rows(session, Outbox, rows))
     if replace_pending:
         stmt = stmt.on_conflict_do_update(
             index_elements=["dedupe_key"],
@@ -270,7 +267,7 @@ async def enqueue(
         )
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
-    if dialect == "postgresql" and len(rows) >= ARRAY_ROWS:
+    if as_arrays:
         return len((await session.execute(stmt.returning(Outbox.id))).all())
     # executemany: one compiled statement, batched by the driver ("insertmanyvalues")
     total = 0

@@ -24,8 +24,6 @@ from sqlalchemy import (
     union,
     update,
 )
-from sqlalchemy.dialects import postgresql as pg_dialect
-from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.sql import FromClause
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -36,6 +34,7 @@ from bot.kinds import KINDS, TaskKind
 from bot.policy import Policy, step_time
 from bot.services.base import NotifyingService
 from storage import leave
+from storage.db import upsert
 from storage.models import (
     Assignment,
     AssignmentStatus,
@@ -483,35 +482,21 @@ class TaskService(NotifyingService):
         ):
             due = now + LATE_JOINER_GRACE  # joined after the first batch: a fair deadline
         stage, next_at = self.first_action(Policy.from_json(campaign.policy), due, now)
-        query = select(
-            literal(campaign.id),
-            Person.id,
-            literal(AssignmentStatus.OPEN.value),
-            literal(now, type_=Assignment.created_at.type),
-            literal(due, type_=Assignment.due_at.type),
-            literal(stage),
-            literal(0),
-            literal(next_at, type_=Assignment.next_action_at.type),
-            literal(0),
-        ).where(where)
+        columns = {
+            "campaign_id": literal(campaign.id),
+            "person_id": Person.id,
+            "status": literal(AssignmentStatus.OPEN.value),
+            "created_at": literal(now, type_=Assignment.created_at.type),
+            "due_at": literal(due, type_=Assignment.due_at.type),
+            "stage": literal(stage),
+            "level": literal(0),
+            "next_action_at": literal(next_at, type_=Assignment.next_action_at.type),
+            "delay_s": literal(0),
+        }
+        query = select(*columns.values()).where(where)
         if exclude_people is not None:
             query = query.where(Person.id.not_in(exclude_people))
-        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
-        mod = pg_dialect if dialect == "postgresql" else sqlite_dialect
-        stmt = mod.insert(Assignment).from_select(
-            [
-                "campaign_id",
-                "person_id",
-                "status",
-                "created_at",
-                "due_at",
-                "stage",
-                "level",
-                "next_action_at",
-                "delay_s",
-            ],
-            query,
-        )
+        stmt = upsert(self.session, Assignment).from_select(list(columns), query)
         if not new_campaign:
             stmt = stmt.on_conflict_do_nothing(index_elements=["campaign_id", "person_id"])
         rows = (
