@@ -44,12 +44,18 @@ EACH = "@each@"  # in `enqueue_each`'s ref, dedupe key and buttons: the item's i
 
 def newest_account_id(person_id: Any) -> Any:
     """The SQL twin of `accounts_for`: a correlated scalar subquery giving the id of the
-    account pushed messages to the person `person_id` (a column) go to: the active one
-    last in PUSH_ORDER (reachable first, then used or bound last, then the newest id).
+    account pushed messages to the person `person_id` (a column) go to.
     For INSERT ... SELECT statements that write one row per person without loading them."""
+    return _pushed_account(person_id, "id").scalar_subquery()
+
+
+def _pushed_account(person_id: Any, *columns: str) -> Select[Any]:
+    """`columns` of the account pushed messages to the person `person_id` (a column) go
+    to, correlated to the statement it stands in: the active one last in PUSH_ORDER
+    (reachable first, then used or bound last, then the newest id)."""
     acc = ChannelAccount.__table__.alias("pushed_acc")
     return (
-        select(acc.c.id)
+        select(*[acc.c[name] for name in columns])
         .where(acc.c.person_id == person_id, acc.c.unbound_at.is_(None))
         .order_by(
             acc.c.reachable.desc(),
@@ -58,7 +64,6 @@ def newest_account_id(person_id: Any) -> Any:
         )
         .limit(1)
         .correlate_except(acc)
-        .scalar_subquery()
     )
 
 
@@ -322,18 +327,7 @@ Content = tuple[str, list[list[dict[str, str]]] | None]  # text and buttons
 def _account_lateral(person_id: Any) -> Any:
     """PostgreSQL: the pushed account of `person_id` as a LATERAL subquery (one index probe
     per row, the same order as `newest_account_id`)."""
-    acc = ChannelAccount.__table__.alias("pushed_acc")
-    return (
-        select(acc.c.id, acc.c.channel, acc.c.chat_id, acc.c.reachable)
-        .where(acc.c.person_id == person_id, acc.c.unbound_at.is_(None))
-        .order_by(
-            acc.c.reachable.desc(),
-            func.coalesce(acc.c.last_used_at, acc.c.bound_at).desc(),
-            acc.c.id.desc(),
-        )
-        .limit(1)
-        .lateral("acc")
-    )
+    return _pushed_account(person_id, "id", "channel", "chat_id", "reachable").lateral("acc")
 
 
 async def enqueue_each(
