@@ -129,6 +129,15 @@ class Notifier:
             button = open_button(t, campaign.kind, outbox.EACH)
             rendered[loc] = (text, [[button]] if button else [])
         text, buttons = rendered[self.t(None).locale]
+        outgoing = outbox.Outgoing(
+            kind=f"task.{template}",
+            ref="assignment:" + outbox.EACH,
+            text=text,
+            buttons=buttons,
+            not_before=send_at,
+            now=now,
+            priority=priority,
+        )
         queued = 0
         ids = sorted(a for a, _ in assignments)
         dialect = outbox.dialect_of(self.session)
@@ -138,15 +147,9 @@ class Notifier:
                 select(Assignment.id, Assignment.person_id).where(
                     outbox.id_in(Assignment.id, ids[i : i + EACH_CHUNK], dialect)
                 ),
-                kind=f"task.{template}",
-                ref="assignment:" + outbox.EACH,
-                text=text,
-                buttons=buttons,
-                by_locale=rendered,
+                outgoing,
                 dedupe_key=f"{dedupe}:{outbox.EACH}",
-                not_before=send_at,
-                now=now,
-                priority=priority,
+                by_locale=rendered,
                 new_keys=new_tasks,
             )
         return queued
@@ -169,25 +172,19 @@ class Notifier:
         (`outbox.not_after`): the task is told before its reminder."""
         now = self.clock.now()
         t = self.t(person.locale)
-        accounts = await outbox.accounts_for(self.session, [person.id])
-        send_at = self.hold_until(now, task_due) if message.respect_quiet else now
-        priority = message.priority
-        if ref is not None and ref.startswith("assignment:"):
-            await outbox.not_after(
-                self.session, person_id=person.id, ref=ref, at=send_at, priority=priority
-            )
-        row = outbox.row_for(
-            person_id=person.id,
-            account=accounts.get(person.id),
+        account = await self.account_of(person.id)
+        outgoing = outbox.Outgoing(
             kind=message.kind,
             ref=ref,
             text=t(message.key, **args),
             buttons=buttons,
-            dedupe_key=dedupe_key,
-            not_before=send_at,
+            not_before=self.hold_until(now, task_due) if message.respect_quiet else now,
             now=now,
-            priority=priority,
+            priority=message.priority,
         )
+        if ref is not None and ref.startswith("assignment:"):
+            await outbox.not_after(self.session, outgoing, person_id=person.id)
+        row = outbox.row_for(outgoing, person_id=person.id, account=account, dedupe_key=dedupe_key)
         return await outbox.enqueue(self.session, [row])
 
     async def unreachable_note(

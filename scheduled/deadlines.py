@@ -515,16 +515,18 @@ class DeadlineEngine:
             self.session,
             [
                 outbox.row_for(
+                    outbox.Outgoing(
+                        kind=f"digest.L{r.level}",
+                        ref=f"digest:{r.level}",
+                        text=r.text,
+                        buttons=r.buttons,
+                        not_before=round_.send_at,
+                        now=round_.now,
+                        priority=PRIORITY_URGENT,
+                    ),
                     person_id=r.recipient.id,
                     account=accounts.get(r.recipient.id),
-                    kind=f"digest.L{r.level}",
-                    ref=f"digest:{r.level}",
-                    text=r.text,
-                    buttons=r.buttons,
                     dedupe_key=round_.key_for(r.level)(r.recipient.id),
-                    not_before=round_.send_at,
-                    now=round_.now,
-                    priority=PRIORITY_URGENT,
                 )
                 for r in rows
             ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
@@ -23,7 +24,7 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import unnest_rows, upsert
@@ -161,38 +162,52 @@ async def move_pending(
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+Buttons = list[list[dict[str, str]]]  # rows of {"label": ..., "action": ...}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outgoing:
+    """One message to queue, whoever gets it: its outbox kind, what it is about (`ref`,
+    such as "assignment:7"), its text and buttons, the earliest time it may go, when it
+    was queued (`now`) and its priority (1 goes first)."""
+
+    kind: str
+    ref: str | None
+    text: str
+    buttons: Buttons | None
+    not_before: Any
+    now: Any
+    priority: int = 5
+
+
 def row_for(
+    message: Outgoing,
     *,
     person_id: int | None,
     account: Any,
-    kind: str,
-    ref: str | None,
-    text: str,
-    buttons: list[list[dict[str, str]]] | None,
     dedupe_key: str,
-    not_before: Any,
-    now: Any,
-    priority: int = 5,
     edit_message_id: str | None = None,
 ) -> dict[str, Any]:
-    """One outbox row as a dict for a bulk insert. No reachable account -> unreachable.
-    With `edit_message_id` the sender edits that message instead of sending a new one."""
+    """`message` to one person as an outbox row (a dict for a bulk insert), through
+    `account` (none, or an unreachable one: the row is unreachable), queued once under
+    `dedupe_key`. With `edit_message_id` the sender edits that message instead of sending
+    a new one."""
     reachable = account is not None and account.reachable
     return {
         "person_id": person_id,
         "account_id": account.id if account else None,
         "channel": account.channel if account else None,
         "chat_id": account.chat_id if account else None,
-        "priority": priority,
-        "kind": kind,
-        "ref": ref,
-        "text": text,
-        "buttons": [[_label_as_text(b) for b in row] for row in buttons or []],
+        "priority": message.priority,
+        "kind": message.kind,
+        "ref": message.ref,
+        "text": message.text,
+        "buttons": [[_label_as_text(b) for b in row] for row in message.buttons or []],
         "dedupe_key": dedupe_key,
         "status": OutboxStatus.PENDING if reachable else OutboxStatus.UNREACHABLE,
         "attempts": 0,
-        "not_before": not_before,
-        "created_at": now,
+        "not_before": message.not_before,
+        "created_at": message.now,
         "error": None if reachable else ("no bound account" if account is None else "blocked"),
         "edit_message_id": edit_message_id,
     }
@@ -211,7 +226,7 @@ def sealed_row(
     *,
     account: Any,
     text: str,
-    buttons: list[list[dict[str, str]]] | None,
+    buttons: Buttons | None,
     dedupe_key: str,
     not_before: Any,
     now: Any,
@@ -222,16 +237,18 @@ def sealed_row(
     the dedupe key a keyed tag of `dedupe_key`. The sender opens it (scheduled/sender.py)
     and the channel keeps its copy sealed (`Reply.private`)."""
     row = row_for(
+        Outgoing(
+            kind=SEALED,
+            ref=None,
+            text="",
+            buttons=None,
+            not_before=not_before,
+            now=now,
+            priority=priority,
+        ),
         person_id=None,
         account=account,
-        kind=SEALED,
-        ref=None,
-        text="",
-        buttons=None,
         dedupe_key=f"{SEALED}:{sealer.tag(dedupe_key)}",
-        not_before=not_before,
-        now=now,
-        priority=priority,
     )
     content = {
         "text": str(text),
@@ -282,13 +299,12 @@ async def enqueue(
     return total
 
 
-async def not_after(
-    session: AsyncSession, *, person_id: int, ref: str, at: Any, priority: int
-) -> int:
-    """The person's pending rows about `ref` (a task) wait no longer than `at` and go no
-    later in the queue than `priority`: a message about a task is never delivered after a
-    later message about it (a publish notice held by quiet hours, then an in-person
-    reminder sent at once). Returns how many rows moved up."""
+async def not_after(session: AsyncSession, message: Outgoing, *, person_id: int) -> int:
+    """The person's pending rows about what `message` is about (its ref, a task) wait no
+    longer than it and go no later in the queue: a message about a task is never delivered
+    after a later message about it (a publish notice held by quiet hours, then an
+    in-person reminder sent at once). Returns how many rows moved up."""
+    ref, at, priority = message.ref, message.not_before, message.priority
     result = await session.execute(
         update(Outbox)
         .where(
@@ -321,7 +337,7 @@ def _each(template: str, item: Any) -> Any:
     return expr
 
 
-Content = tuple[str, list[list[dict[str, str]]] | None]  # text and buttons
+Content = tuple[str, Buttons | None]  # text and buttons
 
 
 def _account_lateral(person_id: Any) -> Any:
@@ -333,39 +349,34 @@ def _account_lateral(person_id: Any) -> Any:
 async def enqueue_each(
     session: AsyncSession,
     items: Select[*tuple[Any, ...]],
+    message: Outgoing,
     *,
-    kind: str,
-    ref: str | None,
-    text: str,
-    buttons: list[list[dict[str, str]]] | None,
     dedupe_key: str,
-    not_before: Any,
-    now: Any,
-    priority: int = 5,
     by_locale: dict[str, Content] | None = None,
     new_keys: bool = False,
 ) -> int:
-    """One outbox row per item of `items` (a SELECT of item id, person id), written by
-    the database in one INSERT ... SELECT instead of rows built in Python. `text` and
-    `buttons` for everyone, or, with `by_locale`, for the people whose locale is none of
+    """`message` once per item of `items` (a SELECT of item id, person id), written by
+    the database in one INSERT ... SELECT instead of rows built in Python. Its text and
+    buttons for everyone, or, with `by_locale`, for the people whose locale is none of
     its keys: each text rendered once per locale, picked by a CASE on the person's locale.
-    `EACH` in `ref`, `dedupe_key` and the buttons' actions stands for the item's id. The
-    account is the one `accounts_for` picks (`newest_account_id`); no account or an
+    `EACH` in its ref and buttons' actions and in `dedupe_key` stands for the item's id.
+    The account is the one `accounts_for` picks (`newest_account_id`); no account or an
     unreachable one makes the row unreachable, as `row_for` does. An existing dedupe_key
     is left alone; with `new_keys` the caller knows none exists (the keys name rows its
     transaction just created), and the rows go in without that check. Returns how many
     rows were written."""
     src = items.subquery("each_src")
     item_id, person_id = src.c[0], src.c[1]
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    variants = {k: v for k, v in (by_locale or {}).items() if v != (text, buttons)}
+    dialect = dialect_of(session)
+    content = (message.text, message.buttons)
+    variants = {k: v for k, v in (by_locale or {}).items() if v != content}
 
-    def buttons_sql(shown: list[list[dict[str, str]]] | None) -> Any:
+    def buttons_sql(shown: Buttons | None) -> Any:
         rows = [[_label_as_text(b) for b in row] for row in shown or []]
         return _each(json.dumps(rows), item_id)
 
-    text_sql: Any = literal(str(text), String)
-    json_sql: Any = buttons_sql(buttons)
+    text_sql: Any = literal(str(message.text), String)
+    json_sql: Any = buttons_sql(message.buttons)
     joined: Any = src
     if variants:
         person = Person.__table__.alias("each_person")
@@ -390,56 +401,38 @@ async def enqueue_each(
         joined = joined.outerjoin(acc, acc.c.id == newest_account_id(person_id))
     reachable = acc.c.reachable.is_(True)
     when = Outbox.not_before.type
+    ref = message.ref
+    columns = {
+        "person_id": person_id,
+        "account_id": acc.c.id,
+        "channel": acc.c.channel,
+        "chat_id": acc.c.chat_id,
+        "priority": literal(message.priority),
+        "kind": literal(message.kind, String),
+        "ref": _each(ref, item_id) if ref is not None else literal(None, String),
+        "text": text_sql,
+        "buttons": json_sql,
+        "dedupe_key": _each(dedupe_key, item_id),
+        "status": case(
+            (reachable, literal(OutboxStatus.PENDING.value, String)),
+            else_=literal(OutboxStatus.UNREACHABLE.value, String),
+        ),
+        "attempts": literal(0),
+        "not_before": literal(message.not_before, type_=when),
+        "created_at": literal(message.now, type_=when),
+        "error": case(
+            (acc.c.id.is_(None), literal("no bound account", String)),
+            (reachable, literal(None, String)),
+            else_=literal("blocked", String),
+        ),
+    }
     query = (
-        select(
-            person_id,
-            acc.c.id,
-            acc.c.channel,
-            acc.c.chat_id,
-            literal(priority),
-            literal(kind, String),
-            _each(ref, item_id) if ref is not None else literal(None, String),
-            text_sql,
-            json_sql,
-            _each(dedupe_key, item_id),
-            case(
-                (reachable, literal(OutboxStatus.PENDING.value, String)),
-                else_=literal(OutboxStatus.UNREACHABLE.value, String),
-            ),
-            literal(0),
-            literal(not_before, type_=when),
-            literal(now, type_=when),
-            case(
-                (acc.c.id.is_(None), literal("no bound account", String)),
-                (reachable, literal(None, String)),
-                else_=literal("blocked", String),
-            ),
-        )
+        select(*columns.values())
         .select_from(joined)
         .where(true())  # SQLite: INSERT ... SELECT before ON CONFLICT needs a WHERE
         .order_by(item_id)
     )
-    mod = postgresql if dialect == "postgresql" else sqlite
-    stmt = mod.insert(Outbox).from_select(
-        [
-            "person_id",
-            "account_id",
-            "channel",
-            "chat_id",
-            "priority",
-            "kind",
-            "ref",
-            "text",
-            "buttons",
-            "dedupe_key",
-            "status",
-            "attempts",
-            "not_before",
-            "created_at",
-            "error",
-        ],
-        query,
-    )
+    stmt = upsert(session, Outbox).from_select(list(columns), query)
     if not new_keys:
         stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
     result = await session.execute(stmt)

@@ -441,15 +441,17 @@ async def test_new_phone_gets_messages_sent_after_registering(demo: App, tmp_pat
             svc.session,
             [
                 outbox.row_for(
+                    outbox.Outgoing(
+                        kind="test",
+                        ref=None,
+                        text="来自政治处的一条消息",
+                        buttons=None,
+                        not_before=demo.clock.now(),
+                        now=demo.clock.now(),
+                    ),
                     person_id=person.id,
                     account=account,
-                    kind="test",
-                    ref=None,
-                    text="来自政治处的一条消息",
-                    buttons=None,
                     dedupe_key="test:1",
-                    not_before=demo.clock.now(),
-                    now=demo.clock.now(),
                 )
             ],
         )
@@ -478,16 +480,18 @@ async def test_take_ready_claims_one_chats_ready_rows_in_order(
             svc.session,
             [
                 outbox.row_for(
+                    outbox.Outgoing(
+                        kind="test",
+                        ref=None,
+                        text=text,
+                        buttons=[[{"label": "L", "action": "x:y:1"}]],
+                        not_before=at,
+                        now=now,
+                        priority=priority,
+                    ),
                     person_id=acc.person_id,
                     account=acc,
-                    kind="test",
-                    ref=None,
-                    text=text,
-                    buttons=[[{"label": "L", "action": "x:y:1"}]],
                     dedupe_key=f"t:{text}",
-                    not_before=at,
-                    now=now,
-                    priority=priority,
                 )
                 for acc, text, priority, at in spec
             ],

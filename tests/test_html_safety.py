@@ -27,7 +27,7 @@ from bot.services.notices import Composed
 from bot.text import Html, html, html_join, html_length, link, plain, split_message
 from storage.db import make_engine
 from storage.models import Campaign, Outbox, Person, Unit
-from storage.outbox import row_for
+from storage.outbox import Outgoing, row_for
 from tests.chat import ChatUser
 from tests.factories import bind_account, make_force
 from tests.helpers import local, tick
@@ -184,15 +184,17 @@ def test_button_labels_and_toasts_are_text() -> None:
 def test_outbox_button_labels_are_stored_as_text() -> None:
     t = catalog().translator("zh_CN", UTC)
     row = row_for(
+        Outgoing(
+            kind="k",
+            ref=None,
+            text=t("menu-title", name=NASTY),
+            buttons=[[{"label": t("btn-excuse", name=NASTY), "action": "esc:exc:1"}]],
+            not_before=None,
+            now=None,
+        ),
         person_id=1,
         account=None,
-        kind="k",
-        ref=None,
-        text=t("menu-title", name=NASTY),
-        buttons=[[{"label": t("btn-excuse", name=NASTY), "action": "esc:exc:1"}]],
         dedupe_key="d",
-        not_before=None,
-        now=None,
     )
     [[button]] = row["buttons"]
     assert NASTY in button["label"] and SHOWN not in button["label"]

@@ -6,6 +6,7 @@ On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -115,46 +116,43 @@ async def test_enqueue_each_writes_the_rows_row_for_builds(app: App) -> None:
     people = await _people_with_accounts(app)
     now = app.clock.now()
     buttons = [[{"label": "打开 & 查看", "action": f"task:open:{outbox.EACH}"}]]
+    message = outbox.Outgoing(
+        kind="test.each",
+        ref=f"person:{outbox.EACH}",
+        text="<b>通知</b>",
+        buttons=buttons,
+        not_before=now + timedelta(minutes=5),
+        now=now,
+        priority=3,
+    )
+    everyone = select(Person.id, Person.id).where(Person.id.in_(list(people.values())))
     async with app.unit_of_work() as svc:
         written = await outbox.enqueue_each(
-            svc.session,
-            select(Person.id, Person.id).where(Person.id.in_(list(people.values()))),
-            kind="test.each",
-            ref=f"person:{outbox.EACH}",
-            text="<b>通知</b>",
-            buttons=buttons,
-            dedupe_key=f"each:{outbox.EACH}",
-            not_before=now + timedelta(minutes=5),
-            now=now,
-            priority=3,
+            svc.session, everyone, message, dedupe_key=f"each:{outbox.EACH}"
         )
         again = await outbox.enqueue_each(  # the same keys again: nothing new
             svc.session,
-            select(Person.id, Person.id).where(Person.id.in_(list(people.values()))),
-            kind="test.each",
-            ref=f"person:{outbox.EACH}",
-            text="<b>通知</b>",
-            buttons=buttons,
+            everyone,
+            replace(message, not_before=now),
             dedupe_key=f"each:{outbox.EACH}",
-            not_before=now,
-            now=now,
-            priority=3,
         )
         accounts = await outbox.accounts_for(svc.session, list(people.values()))
         await outbox.enqueue(
             svc.session,
             [
                 outbox.row_for(
+                    outbox.Outgoing(
+                        kind="test.each",
+                        ref=f"person:{pid}",
+                        text="<b>通知</b>",
+                        buttons=[[{"label": "打开 & 查看", "action": f"task:open:{pid}"}]],
+                        not_before=now + timedelta(minutes=5),
+                        now=now,
+                        priority=3,
+                    ),
                     person_id=pid,
                     account=accounts.get(pid),
-                    kind="test.each",
-                    ref=f"person:{pid}",
-                    text="<b>通知</b>",
-                    buttons=[[{"label": "打开 & 查看", "action": f"task:open:{pid}"}]],
                     dedupe_key=f"rows:{pid}",
-                    not_before=now + timedelta(minutes=5),
-                    now=now,
-                    priority=3,
                 )
                 for pid in people.values()
             ],
@@ -200,16 +198,18 @@ async def test_enqueue_each_picks_the_text_of_each_persons_locale(app: App) -> N
         written = await outbox.enqueue_each(
             svc.session,
             select(Person.id, Person.id).where(Person.id.in_(list(people.values()))),
-            kind="test.each",
-            ref=None,
-            text="通知",
-            buttons=[[{"label": "收到", "action": f"nt:ack:{outbox.EACH}"}]],
+            outbox.Outgoing(
+                kind="test.each",
+                ref=None,
+                text="通知",
+                buttons=[[{"label": "收到", "action": f"nt:ack:{outbox.EACH}"}]],
+                not_before=app.clock.now(),
+                now=app.clock.now(),
+            ),
+            dedupe_key=f"each:{outbox.EACH}",
             by_locale={
                 "en": ("Notice", [[{"label": "Got it", "action": f"nt:ack:{outbox.EACH}"}]])
             },
-            dedupe_key=f"each:{outbox.EACH}",
-            not_before=app.clock.now(),
-            now=app.clock.now(),
         )
     assert written == len(people)
     async with app.sessionmaker() as session:
@@ -242,18 +242,20 @@ async def test_enqueue_as_arrays_writes_what_executemany_writes(
     def rows(accounts: dict[int, object], version: str) -> list[dict[str, object]]:
         return [
             outbox.row_for(
+                outbox.Outgoing(
+                    kind="digest.L1",
+                    ref=None if i % 7 == 0 else f"digest:{i}",
+                    text=f"<b>{version}</b> 人员 A&amp;B {i}",
+                    buttons=[[{"label": Html("✅ 已当面提醒 A&amp;B"), "action": f"t:r:{i}"}]]
+                    if i % 2
+                    else None,
+                    not_before=now + timedelta(minutes=i),
+                    now=now,
+                    priority=1 + i % 3,
+                ),
                 person_id=pid,
                 account=accounts.get(pid),
-                kind="digest.L1",
-                ref=None if i % 7 == 0 else f"digest:{i}",
-                text=f"<b>{version}</b> 人员 A&amp;B {i}",
-                buttons=[[{"label": Html("✅ 已当面提醒 A&amp;B"), "action": f"t:r:{i}"}]]
-                if i % 2
-                else None,
                 dedupe_key=f"digest:{i}",
-                not_before=now + timedelta(minutes=i),
-                now=now,
-                priority=1 + i % 3,
                 edit_message_id="m1" if i % 5 == 0 else None,
             )
             for i, pid in enumerate(people * 20)

@@ -176,16 +176,18 @@ async def enqueue(
     rows = []
     for i in range(count):
         row = outbox.row_for(
+            outbox.Outgoing(
+                kind="notice",
+                ref=f"notice:{prefix}",
+                text=f"{prefix} {i}",
+                buttons=buttons,
+                not_before=now,
+                now=now,
+                priority=priority,
+            ),
             person_id=acc.person_id,
             account=acc,
-            kind="notice",
-            ref=f"notice:{prefix}",
-            text=f"{prefix} {i}",
-            buttons=buttons,
             dedupe_key=f"{prefix}:{i}",
-            not_before=now,
-            now=now,
-            priority=priority,
             edit_message_id=edit,
         )
         if chat is not None:

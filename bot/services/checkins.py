@@ -466,29 +466,31 @@ class CheckinService(KindService):
             t = self.notifier.t(locale)
             out.append(
                 outbox.row_for(
+                    outbox.Outgoing(
+                        kind="task.checkin-opened",
+                        ref=f"assignment:{aid}",
+                        text=t("checkin-opened", week=week.key, due=t.time(campaign.due_at)),
+                        buttons=[
+                            [
+                                {
+                                    "label": t("btn-checkin-all-fine"),
+                                    "action": Btn.CHECKIN_ALL_FINE.token(aid),
+                                }
+                            ],
+                            [
+                                {
+                                    "label": t("btn-checkin-step"),
+                                    "action": Btn.CHECKIN_STEP_BY_STEP.token(aid),
+                                }
+                            ],
+                        ],
+                        not_before=send_at,
+                        now=now,
+                        priority=PRIORITY_TASK,
+                    ),
                     person_id=pid,
                     account=accounts.get(pid),
-                    kind="task.checkin-opened",
-                    ref=f"assignment:{aid}",
-                    text=t("checkin-opened", week=week.key, due=t.time(campaign.due_at)),
-                    buttons=[
-                        [
-                            {
-                                "label": t("btn-checkin-all-fine"),
-                                "action": Btn.CHECKIN_ALL_FINE.token(aid),
-                            }
-                        ],
-                        [
-                            {
-                                "label": t("btn-checkin-step"),
-                                "action": Btn.CHECKIN_STEP_BY_STEP.token(aid),
-                            }
-                        ],
-                    ],
                     dedupe_key=f"checkin-opened:{aid}",
-                    not_before=send_at,
-                    now=now,
-                    priority=PRIORITY_TASK,
                 )
             )
         return await outbox.enqueue(self.session, out)

@@ -481,16 +481,18 @@ class LeaveService(TaskUser):
             ]
             rows.append(
                 outbox.row_for(
+                    outbox.Outgoing(
+                        kind="leave.back",
+                        ref=f"person:{person.id}",
+                        text=t("leave-back", count=len(tasks), lines=lines),
+                        buttons=buttons,
+                        not_before=send_at,
+                        now=now,
+                        priority=PRIORITY_URGENT,
+                    ),
                     person_id=person.id,
                     account=accounts.get(person.id),
-                    kind="leave.back",
-                    ref=f"person:{person.id}",
-                    text=t("leave-back", count=len(tasks), lines=lines),
-                    buttons=buttons,
                     dedupe_key=f"leave-back:{leave_ids[person.id][-1]}",
-                    not_before=send_at,
-                    now=now,
-                    priority=PRIORITY_URGENT,
                 )
             )
         await outbox.enqueue(self.session, rows)

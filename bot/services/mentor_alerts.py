@@ -182,16 +182,18 @@ class MentorAlerts(NotifyingService):
             self.session,
             [
                 outbox.row_for(
+                    outbox.Outgoing(
+                        kind="checkin.alert",
+                        ref=f"person:{me.id}",
+                        text=html_join([t("alert-urgent-title"), *self._lines(t, [view])]),
+                        buttons=[],
+                        not_before=now,  # urgent: not held back by quiet hours
+                        now=now,
+                        priority=PRIORITY_URGENT,
+                    ),
                     person_id=mentor.id,
                     account=await self.notifier.account_of(mentor.id),
-                    kind="checkin.alert",
-                    ref=f"person:{me.id}",
-                    text=html_join([t("alert-urgent-title"), *self._lines(t, [view])]),
-                    buttons=[],
                     dedupe_key=key,
-                    not_before=now,  # urgent: not held back by quiet hours
-                    now=now,
-                    priority=PRIORITY_URGENT,
                 )
             ],
         )

@@ -684,30 +684,28 @@ class NoticeService(KindService):
         """Outbox rows for `people`: the text rendered once per locale. (queued, unreachable)"""
         now = self.clock.now()
         accounts = await outbox.accounts_for(self.session, [pid for pid, _ in people])
-        rendered: dict[str, tuple[str, list[list[dict[str, str]]]]] = {}
+        rendered: dict[str, outbox.Outgoing] = {}
         rows: list[dict[str, Any]] = []
         ref = ref_of(notice.id)
         for pid, locale in people:
             loc = locale or self.settings.default_locale
             if loc not in rendered:
                 t = self.notifier.t(loc)
-                rendered[loc] = (
-                    render_message(t, notice, nudge=bool(nudge)),
-                    message_buttons(t, notice, nudge=bool(nudge)),
-                )
-            text, buttons = rendered[loc]
-            rows.append(
-                outbox.row_for(
-                    person_id=pid,
-                    account=accounts.get(pid),
+                rendered[loc] = outbox.Outgoing(
                     kind=NUDGE_KIND if nudge else MESSAGE_KIND,
                     ref=ref,
-                    text=text,
-                    buttons=buttons,
-                    dedupe_key=f"{ref}:{pid}:nudge:{nudge}" if nudge else f"{ref}:{pid}",
+                    text=render_message(t, notice, nudge=bool(nudge)),
+                    buttons=message_buttons(t, notice, nudge=bool(nudge)),
                     not_before=now,  # the office chose the moment: no quiet hours
                     now=now,
                     priority=PRIORITY_BULK,
+                )
+            rows.append(
+                outbox.row_for(
+                    rendered[loc],
+                    person_id=pid,
+                    account=accounts.get(pid),
+                    dedupe_key=f"{ref}:{pid}:nudge:{nudge}" if nudge else f"{ref}:{pid}",
                 )
             )
         await outbox.enqueue(self.session, rows)
@@ -1093,16 +1091,18 @@ class NoticeService(KindService):
             return 0
         bucket = int(now.timestamp()) // PROGRESS_EVERY
         row = outbox.row_for(
+            outbox.Outgoing(
+                kind=PROGRESS_KIND,
+                ref=progress_ref(notice.id),
+                text=text,
+                buttons=buttons,
+                not_before=now,
+                now=now,
+                priority=PRIORITY_URGENT,
+            ),
             person_id=shown.person_id,
             account=account,
-            kind=PROGRESS_KIND,
-            ref=progress_ref(notice.id),
-            text=text,
-            buttons=buttons,
             dedupe_key=f"{progress_ref(notice.id)}:{bucket}",
-            not_before=now,
-            now=now,
-            priority=PRIORITY_URGENT,
             edit_message_id=shown.message_id,
         )
         queued = await outbox.enqueue(self.session, [row], replace_pending=True)
