@@ -18,6 +18,7 @@ from bot.core import Account
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.kinds import TaskKind
 from bot.services import tasks as tasks_service
+from bot.services.base import project
 from bot.services.tasks import (
     Audience,
     KindService,
@@ -108,7 +109,7 @@ class Reading:
     pages: list[str]
     due_at: datetime | None
     status: str
-    training: str | None = None  # the module key the version presupposes
+    training_key: str | None = None  # the module the version presupposes
 
 
 class UnitStatus(UnitCounts):
@@ -303,16 +304,13 @@ class PledgeService(KindService):
         assignment, campaign = await self.mine(person, assignment_id)
         await self._ensure_current(person, assignment, campaign)
         text = await self._text(campaign.ref_key, campaign.ref_id or 0, person.locale)
-        return Reading(
+        return project(
+            Reading,
+            text,
             assignment_id=assignment.id,
-            key=campaign.ref_key,
-            title=text.title,
-            version=text.version,
-            sha256=text.sha256,
             pages=paginate(text.body),
             due_at=assignment.due_at,
             status=assignment.status,
-            training=text.training_key,
         )
 
     async def may_sign(self, person: Person, assignment_id: int) -> Reading:
