@@ -104,17 +104,8 @@ async def purge_sessions(session: AsyncSession, before: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def append(
-    session: AsyncSession,
-    *,
-    external_id: str,
-    message_id: str,
-    kind: str,
-    payload: dict[str, Any],
-    document: bytes | None,
-    now: datetime,
-) -> int:
-    """Append to the account's log; the new log position.
+async def append(session: AsyncSession, entry: WebchatMessage) -> int:
+    """Append the entry to its account's log; the new log position.
 
     On PostgreSQL two transactions appending to one account's log take turns (an advisory
     lock held to the commit), so positions are committed in order and a stream that has
@@ -123,19 +114,11 @@ async def append(
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(
             text("SELECT pg_advisory_xact_lock(hashtext(:key)), pg_notify(:chan, :id)"),
-            {"key": f"webchat:{external_id}", "chan": NOTIFY, "id": external_id},
+            {"key": f"webchat:{entry.external_id}", "chan": NOTIFY, "id": entry.external_id},
         )
-    row = WebchatMessage(
-        external_id=external_id,
-        message_id=message_id,
-        kind=kind,
-        payload=payload,
-        document=document,
-        created_at=now,
-    )
-    session.add(row)
+    session.add(entry)
     await session.flush()
-    return row.id
+    return entry.id
 
 
 async def after(

@@ -45,6 +45,7 @@ from bot.sealing import sealer_for
 from storage import ledger
 from storage import webchat as log_repo
 from storage.ledger import update_key
+from storage.models_webchat import WebchatMessage
 from storage.sealed import SEALED_KEY, sealed_dict
 
 if TYPE_CHECKING:
@@ -270,15 +271,15 @@ class WebChannel:
                 await log_repo.mark_gone(session, now, chat_id)
                 await session.commit()
                 raise Unreachable("web chat session ended")
-            pos = await log_repo.append(
-                session,
+            entry = WebchatMessage(
                 external_id=chat_id,
                 message_id=message_id,
                 kind=kind,
                 payload=payload,
                 document=document,
-                now=now,
+                created_at=now,
             )
+            pos = await log_repo.append(session, entry)
             await session.commit()
         self.watcher.notify(chat_id)
         return pos
