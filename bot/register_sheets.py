@@ -90,17 +90,18 @@ class RowDraft:
 
 
 @dataclass(frozen=True, slots=True)
-class ImportedRow:
-    """A new row of the sheet, checked, with the status and note it was filed with."""
+class NewRisk:
+    """A new risk, checked, with the status and note it is filed with: from a sheet as
+    written there, from the chat open and without a note."""
 
     draft: RowDraft
-    status: str
-    note: str | None
+    status: str = RiskStatus.OPEN
+    note: str | None = None
 
 
 @dataclass(slots=True)
 class Checked:
-    new: list[ImportedRow] = field(default_factory=list)
+    new: list[NewRisk] = field(default_factory=list)
     carried: dict[int, tuple[str, str | None]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
@@ -209,7 +210,7 @@ def check_sheet(
                 if not any(f[0] == col for f in found):  # a formula said it already
                     found.append((col, problem, args))
             if not found and status is not None:
-                out.new.append(ImportedRow(draft, status, note))
+                out.new.append(NewRisk(draft, status, note))
         out.problems.extend(
             Problem(number, labels.get(col, col), problem, args) for col, problem, args in found
         )

@@ -26,8 +26,8 @@ from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.i18n import Translator
 from bot.kinds import TaskKind
 from bot.policy import Policy
+from bot.register_sheets import NewRisk, check_sheet, read_sheet, words, write_export
 from bot.register_sheets import RowDraft as RowDraft  # the chat's and the sheet's new row
-from bot.register_sheets import check_sheet, read_sheet, words, write_export
 from bot.services.checkins import MISSED, CheckinService, Numbers, Week, week_window
 from bot.services.checkins import OpenResult as OpenResult  # one for both weekly kinds
 from bot.services.tasks import Audience, KindService
@@ -242,16 +242,10 @@ def _current_views(rows: Sequence[RegisterRow]) -> list[RowView]:
 
 
 def _new_row(
-    draft: RowDraft,
-    *,
-    unit_id: int,
-    week: Week,
-    actor: Actor,
-    now: datetime,
-    status: str = RiskStatus.OPEN,
-    note: str | None = None,
+    new: NewRisk, *, unit_id: int, week: Week, actor: Actor, now: datetime
 ) -> RegisterRow:
-    """The first version of a new risk found this week, from its checked draft."""
+    """The first version of a new risk found this week."""
+    draft = new.draft
     assert draft.deadline is not None  # check_draft said so otherwise
     return RegisterRow(
         unit_id=unit_id,
@@ -262,8 +256,8 @@ def _new_row(
         owner=draft.owner.strip(),
         owner_person_id=draft.owner_person_id,
         deadline=draft.deadline,
-        status=status,
-        note=note,
+        status=new.status,
+        note=new.note,
         carried_from_id=None,
         first_week=week.key,
         created_by=actor.label,
@@ -740,7 +734,9 @@ class RegisterService(KindService):
         await self._editable(unit_id, week)
         self._checked(draft, week)
         await self._owner_person(unit_id, draft.owner_person_id)
-        row = _new_row(draft, unit_id=unit_id, week=week, actor=actor, now=self.clock.now())
+        row = _new_row(
+            NewRisk(draft), unit_id=unit_id, week=week, actor=actor, now=self.clock.now()
+        )
         return await self._write(actor, row, change="added")
 
     async def _write(
@@ -1150,15 +1146,7 @@ class RegisterService(KindService):
             return report
         now = self.clock.now()
         written = [
-            _new_row(
-                new.draft,
-                unit_id=target.id,
-                week=week,
-                actor=actor,
-                now=now,
-                status=new.status,
-                note=new.note,
-            )
+            _new_row(new, unit_id=target.id, week=week, actor=actor, now=now)
             for new in checked.new
         ]
         for previous_id, (status, note) in checked.carried.items():
