@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 
 import yaml
 from markupsafe import Markup
+from pydantic import TypeAdapter
 
 from bot.content import (
     ContentError,
@@ -71,22 +72,12 @@ class Image:
     file: str  # path relative to the module folder, e.g. "images/sign.png"
     sha256: str
 
-    def to_json(self) -> dict[str, Any]:
-        return {"file": self.file, "sha256": self.sha256}
-
 
 @dataclass(frozen=True)
 class Lesson:
     title: str
     body: str  # Markdown without the title line and without image lines
     images: tuple[Image, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "body": self.body,
-            "images": [i.to_json() for i in self.images],
-        }
 
 
 @dataclass(frozen=True)
@@ -107,17 +98,6 @@ class Question:
         """Exactly the correct options: a partial multiple-choice answer is wrong."""
         return set(selected) == set(self.correct)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "type": self.type,
-            "topic": self.topic,
-            "text": self.text,
-            "options": list(self.options),
-            "correct": list(self.correct),
-            "explanation": self.explanation,
-        }
-
     def shape(self) -> tuple[str, str, int, tuple[int, ...]]:
         """What must agree between locales: id, type, number of options, the answer."""
         return (self.id, self.type, self.option_count, self.correct)
@@ -129,12 +109,6 @@ class Content:
 
     lessons: tuple[Lesson, ...]
     questions: tuple[Question, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "lessons": [lesson.to_json() for lesson in self.lessons],
-            "questions": [q.to_json() for q in self.questions],
-        }
 
 
 @dataclass(frozen=True)
@@ -157,15 +131,8 @@ class Module:
 
     def to_json(self) -> dict[str, Any]:
         """The canonical content of the version: stored frozen, hashed, shown from."""
-        return {
-            "key": self.key,
-            "version": self.version,
-            "titles": dict(sorted(self.titles.items())),
-            "audience": list(self.audience),
-            "pass_mark": self.pass_mark,
-            "attempts": self.attempts,
-            "locales": {loc: c.to_json() for loc, c in sorted(self.locales.items())},
-        }
+        frozen: dict[str, Any] = _FROZEN.dump_python(self, mode="json", exclude={"path"})
+        return frozen
 
     @property
     def sha256(self) -> str:
@@ -175,39 +142,11 @@ class Module:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Module:
         """Rebuild a module from its frozen form (a training_version row)."""
-        return cls(
-            key=data["key"],
-            version=int(data["version"]),
-            titles=dict(data["titles"]),
-            audience=tuple(data["audience"]),
-            pass_mark=int(data["pass_mark"]),
-            attempts=int(data["attempts"]),
-            locales={
-                loc: Content(
-                    lessons=tuple(
-                        Lesson(
-                            title=les["title"],
-                            body=les["body"],
-                            images=tuple(Image(i["file"], i["sha256"]) for i in les["images"]),
-                        )
-                        for les in c["lessons"]
-                    ),
-                    questions=tuple(
-                        Question(
-                            id=q["id"],
-                            type=q["type"],
-                            topic=q["topic"],
-                            text=q["text"],
-                            options=tuple(q["options"]),
-                            correct=tuple(q["correct"]),
-                            explanation=q["explanation"],
-                        )
-                        for q in c["questions"]
-                    ),
-                )
-                for loc, c in data["locales"].items()
-            },
-        )
+        return _FROZEN.validate_python(data)
+
+
+# The frozen form is the dataclasses' own fields, lists for tuples (`path` is not part of it).
+_FROZEN = TypeAdapter(Module)
 
 
 def content_sha256(data: dict[str, Any]) -> str:
