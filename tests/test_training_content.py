@@ -15,7 +15,12 @@ from bot.training_content import (
     MULTIPLE,
     SINGLE,
     TRUEFALSE,
+    Content,
+    Image,
+    Lesson,
     Module,
+    Question,
+    content_sha256,
     image_bytes,
     load_module,
     load_modules,
@@ -117,6 +122,47 @@ def test_the_duties_module_covers_what_is_never_done_alone() -> None:
     en = "\n".join(les.body for les in module.locales["en"].lessons).lower()
     for must in ("interrogat", "search", "firearm", "penalt", "patrol", "traffic"):
         assert must in en, must
+
+
+def test_frozen_form_is_every_field_with_lists_and_no_path() -> None:
+    """The frozen form is what attempts' SHA-256 is taken over: it must not drift."""
+    question = Question("q1", SINGLE, "t", "问？", ("甲", "乙"), (1,), "因为")
+    lesson = Lesson("第一课", "正文", (Image("images/a.png", "ab" * 32),))
+    locales = {"zh_CN": Content((lesson,), (question,))}
+    module = Module("demo", 2, {"zh_CN": "演示"}, ("auxiliary",), 80, 3, locales, Path("/x"))
+    frozen = {
+        "key": "demo",
+        "version": 2,
+        "titles": {"zh_CN": "演示"},
+        "audience": ["auxiliary"],
+        "pass_mark": 80,
+        "attempts": 3,
+        "locales": {
+            "zh_CN": {
+                "lessons": [
+                    {
+                        "title": "第一课",
+                        "body": "正文",
+                        "images": [{"file": "images/a.png", "sha256": "ab" * 32}],
+                    }
+                ],
+                "questions": [
+                    {
+                        "id": "q1",
+                        "type": SINGLE,
+                        "topic": "t",
+                        "text": "问？",
+                        "options": ["甲", "乙"],
+                        "correct": [1],
+                        "explanation": "因为",
+                    }
+                ],
+            }
+        },
+    }
+    assert module.to_json() == frozen
+    assert module.sha256 == content_sha256(frozen)
+    assert Module.from_json(frozen) == Module(**{**module.__dict__, "path": None})
 
 
 def test_hash_is_stable_and_covers_every_locale(tmp_path: Path) -> None:
