@@ -85,6 +85,7 @@ def settings_for(url: str, port: int = 0) -> Settings:
         database_url=url,
         audit_key=KEY,
         quiet_hours="off",
+        notice_approval_over=10_000_000,  # measures the wake-ups, not the approval step
         web_listen=f"127.0.0.1:{port or 8080}",
         _env_file=None,
     )
