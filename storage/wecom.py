@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import upsert
 from storage.models_wecom import WecomCard, WecomInbox
 
 PENDING, HANDLING, DONE = "pending", "handling", "done"
@@ -29,9 +28,10 @@ async def store_event(
         "attempts": 0,
         "received_at": now,
     }
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = (
-        insert(WecomInbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        upsert(session, WecomInbox)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
     result = await session.execute(stmt)
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, exists, literal, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.actor import Actor
 from bot.errors import DomainError, NotFound
 from bot.notify import Message
 from bot.services.base import NotifyingService, Service
 from storage import people as repo
+from storage.db import upsert
 from storage.models import ChannelAccount, Person, PersonStatus, Role
 from storage.models_console import ConsoleLock, ConsoleLogin, ConsoleSession, ConsoleSubmission
 from storage.types import UTCDateTime
@@ -98,8 +97,7 @@ class WebAuthService(NotifyingService):
         the 5th within a lock window locks for 15 minutes; an expired lock starts over."""
         now = self.clock.now()
         values = {"employee_no": employee_no, "failures": 0, "updated_at": now}
-        dialect = self.session.get_bind().dialect.name
-        ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(ConsoleLock)
+        ins = upsert(self.session, ConsoleLock)
         await self.session.execute(ins.values(**values).on_conflict_do_nothing())
         col = ConsoleLock.__table__.c
         expired = col.locked_until.is_not(None) & (col.locked_until <= now)
@@ -369,8 +367,7 @@ async def claim_form(service: Service, token: str, person_id: int, what: str) ->
     """Record a confirm form's one-time id; AlreadySubmitted when it acted before."""
     if not token or len(token) > 64:
         raise AlreadySubmitted()
-    dialect = service.session.get_bind().dialect.name
-    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(ConsoleSubmission)
+    ins = upsert(service.session, ConsoleSubmission)
     result = await service.session.execute(
         ins.values(
             token=token, person_id=person_id, what=what, at=service.clock.now()
