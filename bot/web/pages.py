@@ -419,6 +419,17 @@ def _notice_fields(request: web.Request) -> dict[str, Any]:
     }
 
 
+def _composed(v: dict[str, Any], audience: str, attachment: tuple[str, bytes] | None) -> Composed:
+    """The notice the form composed (`v`: `_notice_fields`), for `audience`."""
+    return Composed(
+        audience=audience,
+        text=v["body"],
+        title=v["title"] or None,
+        ack_by=v["ack_at"],
+        attachment=attachment,
+    )
+
+
 def _attachment(request: web.Request) -> tuple[str, bytes] | None:
     upload = form(request).get("attachment")
     if isinstance(upload, web.FileField) and upload.filename:
@@ -442,16 +453,7 @@ async def notice_preview(request: web.Request) -> web.StreamResponse:
             raise DomainError("web-error-bad-date")
         attachment = _attachment(request)
         async with uow(request) as svc:
-            preview = await svc.notices.preview(
-                view.actor,
-                Composed(
-                    audience=spec,
-                    text=v["body"],
-                    title=v["title"] or None,
-                    ack_by=v["ack_at"],
-                    attachment=attachment,
-                ),
-            )
+            preview = await svc.notices.preview(view.actor, _composed(v, spec, attachment))
     except DomainError as exc:
         return page(
             request,
@@ -513,13 +515,7 @@ async def notice_send(request: web.Request) -> web.StreamResponse:
     async def send(svc: Services) -> str:
         result = await svc.notice_approvals.send(
             view.actor,
-            Composed(
-                audience=field(request, "audience"),
-                text=v["body"],
-                title=v["title"] or None,
-                ack_by=v["ack_at"],
-                attachment=_attachment(request),
-            ),
+            _composed(v, field(request, "audience"), _attachment(request)),
             sensitive=v["sensitive"],
         )
         if isinstance(result, Submitted):  # waits for a second office staffer (issue 21)
